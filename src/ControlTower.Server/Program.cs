@@ -1,6 +1,6 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" }));
-app.Run();
+using ControlTower.Server.Cli;
 
+return await ControlTowerCli.RunAsync(args);
+
+/// <summary>The entry point; public so tests can host the app with WebApplicationFactory.</summary>
 public partial class Program;

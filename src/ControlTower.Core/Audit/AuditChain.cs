@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace ControlTower.Core.Audit;
+
+/// <summary>What an audit entry says: who did what to which target, why, and with what data.</summary>
+public sealed record AuditContent(
+    long Sequence,
+    DateTimeOffset Timestamp,
+    string Actor,
+    string Action,
+    string Target,
+    string Reason,
+    JsonObject? Data);
+
+/// <summary>An entry as stored: its content, the hash of the entry before it, and its own hash.</summary>
+public sealed record ChainedAuditEntry(AuditContent Content, string PreviousHash, string Hash);
+
+/// <summary>The first place a chain stops verifying, and why.</summary>
+public sealed record AuditChainBreak(long Sequence, string Problem, string Detail);
+
+public sealed record AuditVerification(bool Intact, long EntriesChecked, string HeadHash, AuditChainBreak? FirstBreak);
+
+/// <summary>
+/// The tamper-evident chain: entry n hashes entry n-1's hash together with a canonical JSON of its
+/// own content. Editing an entry breaks its hash; deleting or reordering entries breaks the
+/// sequence or the link. Pure: the caller supplies the entries in stored order.
+/// </summary>
+public static class AuditChain
+{
+    /// <summary>The previous hash of the first entry.</summary>
+    public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    public const string SequenceGap = "audit.sequence_gap";
+    public const string LinkBroken = "audit.link_broken";
+    public const string HashMismatch = "audit.hash_mismatch";
+
+    /// <summary>Timestamps are hashed at millisecond precision, which every database stores exactly.</summary>
+    public static DateTimeOffset Normalize(DateTimeOffset timestamp)
+    {
+        var utc = timestamp.ToUniversalTime();
+        return new DateTimeOffset(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+    }
+
+    public static string ComputeHash(string previousHash, AuditContent content)
+    {
+        var payload = new JsonObject
+        {
+            ["sequence"] = content.Sequence,
+            ["timestamp"] = Normalize(content.Timestamp).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
+            ["actor"] = content.Actor,
+            ["action"] = content.Action,
+            ["target"] = content.Target,
+            ["reason"] = content.Reason,
+            ["data"] = content.Data?.DeepClone(),
+        };
+        var bytes = Encoding.UTF8.GetBytes(previousHash + "\n" + CanonicalJson.Serialize(payload));
+        return Convert.ToHexStringLower(SHA256.HashData(bytes));
+    }
+
+    public static ChainedAuditEntry Append(ChainedAuditEntry? head, AuditContent content)
+    {
+        var expected = (head?.Content.Sequence ?? 0) + 1;
+        if (content.Sequence != expected)
+        {
+            throw new ArgumentException($"The next sequence number is {expected}, not {content.Sequence}.", nameof(content));
+        }
+
+        var previous = head?.Hash ?? GenesisHash;
+        var normalized = content with { Timestamp = Normalize(content.Timestamp) };
+        return new ChainedAuditEntry(normalized, previous, ComputeHash(previous, normalized));
+    }
+
+    /// <summary>Checks entries given in ascending stored order, from the first entry ever written.</summary>
+    public static AuditVerification Verify(IEnumerable<ChainedAuditEntry> entries)
+    {
+        var previousHash = GenesisHash;
+        long expectedSequence = 1;
+        long checkedCount = 0;
+        foreach (var entry in entries)
+        {
+            var problem = FindProblem(entry, expectedSequence, previousHash);
+            if (problem is not null)
+            {
+                return new AuditVerification(false, checkedCount, previousHash, problem);
+            }
+
+            previousHash = entry.Hash;
+            expectedSequence++;
+            checkedCount++;
+        }
+
+        return new AuditVerification(true, checkedCount, previousHash, null);
+    }
+
+    private static AuditChainBreak? FindProblem(ChainedAuditEntry entry, long expectedSequence, string previousHash)
+    {
+        var sequence = entry.Content.Sequence;
+        if (sequence != expectedSequence)
+        {
+            return new AuditChainBreak(sequence, SequenceGap, $"expected entry {expectedSequence}, found {sequence}: an entry was deleted or moved");
+        }
+
+        if (!string.Equals(entry.PreviousHash, previousHash, StringComparison.Ordinal))
+        {
+            return new AuditChainBreak(sequence, LinkBroken, "the entry does not point at the hash of the entry before it");
+        }
+
+        var recomputed = ComputeHash(entry.PreviousHash, entry.Content);
+        return string.Equals(recomputed, entry.Hash, StringComparison.Ordinal)
+            ? null
+            : new AuditChainBreak(sequence, HashMismatch, "the entry's content no longer matches its hash: it was edited");
+    }
+}

@@ -1,0 +1,43 @@
+using System.Text;
+using System.Text.Json;
+using ControlTower.Core.Audit;
+using ControlTower.Server.Identity;
+
+namespace ControlTower.Server.Audit;
+
+internal static class AuditEndpoints
+{
+    private static readonly JsonSerializerOptions LineOptions = new(JsonSerializerDefaults.Web);
+
+    public static IEndpointRouteBuilder MapAuditEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var audit = routes.MapGroup("/api/audit").WithTags("Audit").RequireAuthorization(Policies.Readers);
+
+        audit.MapGet("/", async (string? actor, string? action, string? target, DateTimeOffset? from, DateTimeOffset? to, long? after, int? limit, AuditQueries queries, CancellationToken ct) =>
+            TypedResults.Ok(await queries.QueryAsync(new AuditFilter(actor, action, target, from, to, after, limit ?? 100), ct)));
+
+        audit.MapGet("/verify", async (AuditQueries queries, CancellationToken ct) =>
+            TypedResults.Ok(VerificationResponse.From(await queries.VerifyAsync(ct))));
+
+        audit.MapGet("/export", (AuditQueries queries, HttpContext context, CancellationToken ct) =>
+            TypedResults.Stream(
+                async stream =>
+                {
+                    await foreach (var row in queries.ReadRowsAsync(0, ct))
+                    {
+                        var line = JsonSerializer.Serialize(AuditMapping.ToResponse(row), LineOptions) + "\n";
+                        await stream.WriteAsync(Encoding.UTF8.GetBytes(line), ct);
+                    }
+                },
+                contentType: "application/x-ndjson",
+                fileDownloadName: "audit.jsonl"));
+
+        return routes;
+    }
+}
+
+internal sealed record VerificationResponse(bool Intact, long EntriesChecked, string HeadHash, AuditChainBreak? FirstBreak)
+{
+    public static VerificationResponse From(AuditVerification verification) =>
+        new(verification.Intact, verification.EntriesChecked, verification.HeadHash, verification.FirstBreak);
+}

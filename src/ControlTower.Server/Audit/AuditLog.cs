@@ -1,0 +1,79 @@
+using System.Text.Json.Nodes;
+using ControlTower.Core.Audit;
+using ControlTower.Server.Platform.Observability;
+using ControlTower.Server.Platform.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlTower.Server.Audit;
+
+/// <summary>What happened, said once by the feature that did it. <paramref name="Data"/> never holds a secret.</summary>
+internal sealed record AuditEvent(string Actor, string Action, string Target, string Reason, JsonObject? Data = null);
+
+/// <summary>
+/// Appends to the hash chain in the same transaction as the change it records: features make their
+/// changes on the context and call <see cref="CommitAsync(ControlTowerDbContext, AuditEvent, CancellationToken)"/>
+/// instead of <c>SaveChangesAsync</c>. Appends are serialised by the database itself (SQLite's
+/// immediate write transaction, PostgreSQL's advisory lock), so several processes keep one chain.
+/// </summary>
+internal sealed partial class AuditLog(TimeProvider time, PlatformMetrics metrics, ILogger<AuditLog> logger)
+{
+    // Arbitrary constant naming the audit chain's advisory lock in PostgreSQL.
+    private const long ChainLockKey = 0x43545F4155444954;
+
+    public Task CommitAsync(ControlTowerDbContext db, AuditEvent auditEvent, CancellationToken cancellationToken) =>
+        CommitAsync(db, [auditEvent], cancellationToken);
+
+    public async Task CommitAsync(ControlTowerDbContext db, IReadOnlyList<AuditEvent> events, CancellationToken cancellationToken)
+    {
+        var ownTransaction = db.Database.CurrentTransaction is null
+            ? await db.Database.BeginTransactionAsync(cancellationToken)
+            : null;
+        try
+        {
+            await AppendAsync(db, events, cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            if (ownTransaction is not null)
+            {
+                await ownTransaction.CommitAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            if (ownTransaction is not null)
+            {
+                await ownTransaction.DisposeAsync();
+            }
+        }
+
+        foreach (var auditEvent in events)
+        {
+            metrics.RecordAuditEntry(auditEvent.Action);
+            Log.EntryWritten(logger, auditEvent.Action, auditEvent.Actor, auditEvent.Target);
+        }
+    }
+
+    private async Task AppendAsync(ControlTowerDbContext db, IReadOnlyList<AuditEvent> events, CancellationToken cancellationToken)
+    {
+        if (db.IsPostgreSql)
+        {
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({ChainLockKey})", cancellationToken);
+        }
+
+        var headRow = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Sequence).FirstOrDefaultAsync(cancellationToken);
+        var head = headRow is null ? null : AuditMapping.ToChained(headRow);
+        var now = time.GetUtcNow();
+        foreach (var auditEvent in events)
+        {
+            var content = new AuditContent(
+                (head?.Content.Sequence ?? 0) + 1,
+                now,
+                auditEvent.Actor,
+                auditEvent.Action,
+                auditEvent.Target,
+                auditEvent.Reason,
+                auditEvent.Data);
+            head = AuditChain.Append(head, content);
+            db.AuditEntries.Add(AuditMapping.ToEntity(head));
+        }
+    }
+}

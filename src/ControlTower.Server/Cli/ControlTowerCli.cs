@@ -1,0 +1,161 @@
+using System.CommandLine;
+using ControlTower.Core.Errors;
+using ControlTower.Server.Audit;
+using ControlTower.Server.Identity;
+using ControlTower.Server.Platform;
+using ControlTower.Server.Platform.Configuration;
+using ControlTower.Server.Platform.Persistence;
+using Microsoft.Extensions.Options;
+
+namespace ControlTower.Server.Cli;
+
+/// <summary>
+/// The <c>controltower</c> command line: <c>serve</c> (the default), <c>migrate</c>, <c>audit verify</c>,
+/// <c>users create</c>, <c>apikeys create|revoke</c>. Every command reads the same configuration as the server.
+/// </summary>
+internal static class ControlTowerCli
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("Control Tower: governed workflow automation.") { TreatUnmatchedTokensAsErrors = false };
+        var serve = new Command("serve", "Run the server (the default command).") { TreatUnmatchedTokensAsErrors = false };
+        serve.SetAction((parse, ct) => ServeAsync([.. parse.UnmatchedTokens], ct));
+        root.SetAction((parse, ct) => ServeAsync([.. parse.UnmatchedTokens], ct));
+        root.Subcommands.Add(serve);
+        root.Subcommands.Add(MigrateCommand());
+        root.Subcommands.Add(AuditCommand());
+        root.Subcommands.Add(UsersCommand());
+        root.Subcommands.Add(ApiKeysCommand());
+
+        try
+        {
+            // The default exception handler is off: failures below are reported here, and the test host's
+            // own stop signal must pass through untouched.
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (OptionsValidationException invalid)
+        {
+            await Console.Error.WriteLineAsync($"controltower refuses to start: {string.Join(" ", invalid.Failures)}");
+            return 2;
+        }
+        catch (ControlTowerException failure)
+        {
+            await Console.Error.WriteLineAsync($"controltower: {failure.Message} ({failure.Code})");
+            return 2;
+        }
+    }
+
+    private static async Task<int> ServeAsync(string[] args, CancellationToken cancellationToken)
+    {
+        await using var app = ControlTowerApp.Build(args);
+        await app.StartAsync(cancellationToken);
+        var mode = app.Services.GetRequiredService<IOptions<PlatformOptions>>().Value.Mode;
+        foreach (var url in app.Urls)
+        {
+            await Console.Out.WriteLineAsync($"Control Tower ({mode.ToString().ToLowerInvariant()}) is running: dashboard and API at {url}");
+        }
+
+        await app.WaitForShutdownAsync(cancellationToken);
+        return 0;
+    }
+
+    private static Command MigrateCommand()
+    {
+        var command = new Command("migrate", "Apply pending database migrations.");
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var app = BuildValidated([.. parse.UnmatchedTokens]);
+            var applied = await app.Services.GetRequiredService<DatabaseInitializer>().MigrateAsync(ct);
+            await Console.Out.WriteLineAsync(applied.Count == 0 ? "The database is up to date." : $"Applied: {string.Join(", ", applied)}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command AuditCommand()
+    {
+        var verify = new Command("verify", "Verify the audit log's hash chain; exit 1 if it is broken.");
+        verify.SetAction(async (parse, ct) =>
+        {
+            await using var app = await BuildReadyAsync([.. parse.UnmatchedTokens], ct);
+            var result = await app.Services.GetRequiredService<AuditQueries>().VerifyAsync(ct);
+            if (result.Intact)
+            {
+                await Console.Out.WriteLineAsync($"intact: {result.EntriesChecked} entries, head {result.HeadHash}");
+                return 0;
+            }
+
+            var broken = result.FirstBreak!;
+            await Console.Out.WriteLineAsync($"broken at entry {broken.Sequence}: {broken.Problem}: {broken.Detail} ({result.EntriesChecked} entries verified before it)");
+            return 1;
+        });
+        return new Command("audit", "The audit log.") { Subcommands = { verify } };
+    }
+
+    private static Command UsersCommand()
+    {
+        var name = new Option<string>("--name") { Required = true, Description = "User name (lower-case letters, digits, . _ -)." };
+        var role = new Option<string>("--role") { Required = true, Description = $"One of {string.Join(", ", Roles.All)}." };
+        var email = new Option<string?>("--email");
+        var create = new Command("create", "Create a user.") { Options = { name, role, email } };
+        create.SetAction(async (parse, ct) =>
+        {
+            await using var app = await BuildReadyAsync([.. parse.UnmatchedTokens], ct);
+            var user = await app.Services.GetRequiredService<IdentityService>().CreateUserAsync(
+                CliActor, new CreateUserRequest(parse.GetValue(name)!, parse.GetValue(role)!, parse.GetValue(email)), ct);
+            await Console.Out.WriteLineAsync(user.Id.ToString());
+            return 0;
+        });
+        return new Command("users", "Users.") { Subcommands = { create } };
+    }
+
+    private static Command ApiKeysCommand()
+    {
+        var user = new Option<string>("--user") { Required = true, Description = "The user name the key acts as." };
+        var keyName = new Option<string>("--name") { Required = true, Description = "What the key is for." };
+        var create = new Command("create", "Issue an API key; it is printed once and never stored.") { Options = { user, keyName } };
+        create.SetAction(async (parse, ct) =>
+        {
+            await using var app = await BuildReadyAsync([.. parse.UnmatchedTokens], ct);
+            var identity = app.Services.GetRequiredService<IdentityService>();
+            var owner = await identity.FindUserByNameAsync(parse.GetValue(user)!, ct);
+            var created = await identity.CreateApiKeyAsync(CliActor, owner.Id, parse.GetValue(keyName)!, ct);
+            await Console.Error.WriteLineAsync($"Key {created.ApiKey.Id} for {owner.Name}; store it now, it is not shown again:");
+            await Console.Out.WriteLineAsync(created.Key);
+            return 0;
+        });
+
+        var id = new Argument<Guid>("id") { Description = "The key's id." };
+        var revoke = new Command("revoke", "Revoke an API key.") { Arguments = { id } };
+        revoke.SetAction(async (parse, ct) =>
+        {
+            await using var app = await BuildReadyAsync([.. parse.UnmatchedTokens], ct);
+            await app.Services.GetRequiredService<IdentityService>().RevokeApiKeyAsync(CliActor, parse.GetValue(id), null, "revoked from the command line", ct);
+            await Console.Out.WriteLineAsync("revoked");
+            return 0;
+        });
+        return new Command("apikeys", "API keys.") { Subcommands = { create, revoke } };
+    }
+
+    private static string CliActor => $"cli:{Environment.UserName}";
+
+    /// <summary>The app, built but not serving, with every option validated as a start would.</summary>
+    private static WebApplication BuildValidated(string[] args)
+    {
+        var app = ControlTowerApp.Build(args);
+        _ = app.Services.GetRequiredService<IOptions<PlatformOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<AuditOptions>>().Value;
+        return app;
+    }
+
+    /// <summary>Validated, schema in place (migrated in demo/development, checked in production), built-in admin present.</summary>
+    private static async Task<WebApplication> BuildReadyAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var app = BuildValidated(args);
+        await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync(cancellationToken);
+        await app.Services.GetRequiredService<BuiltInUsers>().EnsureAdminAsync(cancellationToken);
+        return app;
+    }
+}

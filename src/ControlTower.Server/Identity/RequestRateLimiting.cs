@@ -1,0 +1,40 @@
+using System.Threading.RateLimiting;
+using ControlTower.Server.Platform.Configuration;
+using ControlTower.Server.Platform.Errors;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace ControlTower.Server.Identity;
+
+/// <summary>ASP.NET Core's rate limiter: a fixed window of requests per minute per API key (or client address).</summary>
+internal static class RequestRateLimiting
+{
+    public static IServiceCollection AddRequestRateLimiting(this IServiceCollection services, SecurityOptions security)
+    {
+        services.AddRateLimiter(options =>
+        {
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            {
+                if (context.Request.Path.StartsWithSegments("/health"))
+                {
+                    return RateLimitPartition.GetNoLimiter("health");
+                }
+
+                var key = context.User.RateLimitKey() ?? FailedAuthenticationThrottle.ClientOf(context);
+                return RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = security.RequestsPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                });
+            });
+            options.OnRejected = (context, cancellationToken) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var value) ? value : TimeSpan.FromMinutes(1);
+                var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
+                return new ValueTask(RateLimitProblems.WriteAsync(context.HttpContext, problems, retryAfter, ErrorCodes.RateLimited,
+                    "This key has sent too many requests; slow down."));
+            };
+        });
+        return services;
+    }
+}

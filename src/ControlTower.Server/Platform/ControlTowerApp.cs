@@ -1,0 +1,108 @@
+using System.Text.Json.Serialization;
+using ControlTower.Server.Audit;
+using ControlTower.Server.Identity;
+using ControlTower.Server.Platform.Configuration;
+using ControlTower.Server.Platform.Errors;
+using ControlTower.Server.Platform.Http;
+using ControlTower.Server.Platform.Observability;
+using ControlTower.Server.Platform.Persistence;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace ControlTower.Server.Platform;
+
+/// <summary>Composes the web application: options, services, the request pipeline and the endpoints.</summary>
+internal static class ControlTowerApp
+{
+    public const string DefaultUrl = "http://localhost:5080";
+
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.Logging.ClearProviders().AddJsonConsole(options =>
+        {
+            options.IncludeScopes = true;
+            options.UseUtcTimestamp = true;
+            options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+        });
+
+        AddServices(builder.Services, builder.Configuration);
+        var app = builder.Build();
+        UsePipeline(app);
+        MapEndpoints(app);
+        return app;
+    }
+
+    private static void AddServices(IServiceCollection services, IConfiguration configuration)
+    {
+        var platform = AddValidatedOptions<PlatformOptions>(services, configuration);
+        var database = AddValidatedOptions<DatabaseOptions>(services, configuration);
+        var security = AddValidatedOptions<SecurityOptions>(services, configuration);
+        AddValidatedOptions<AuditOptions>(services, configuration);
+        var telemetry = AddValidatedOptions<TelemetryOptions>(services, configuration);
+        services.AddSingleton<IValidateOptions<SecurityOptions>, ProductionSafety>();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new Telemetry(telemetry));
+        services.AddSingleton<PlatformMetrics>();
+        services.AddPersistence(DatabaseConnection.Resolve(database, platform));
+        services.AddHostedService<PlatformInitializer>();
+        services.AddSingleton<DemoSeeder>();
+
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<AuditQueries>();
+        services.AddSingleton<AuditFileExporter>();
+        services.AddHostedService(provider => provider.GetRequiredService<AuditFileExporter>());
+
+        services.AddSingleton<BuiltInUsers>();
+        services.AddSingleton<ApiKeyVerifier>();
+        services.AddSingleton<IdentityService>();
+        services.AddSingleton<FailedAuthenticationThrottle>();
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddRolePolicies();
+        services.AddRequestRateLimiting(security);
+
+        services.AddControlTowerProblemDetails();
+        services.AddPlatformHealthChecks();
+        services.AddCors(cors => cors.AddDefaultPolicy(policy =>
+            policy.WithOrigins([.. security.CorsOriginList]).AllowAnyHeader().AllowAnyMethod()));
+        services.Configure<JsonOptions>(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower)));
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
+            kestrel.Limits.MaxRequestBodySize = platform.MaxRequestBodyBytes);
+    }
+
+    /// <summary>Binds an options class from the flat configuration keys, validated when the host starts.</summary>
+    private static T AddValidatedOptions<T>(IServiceCollection services, IConfiguration configuration)
+        where T : class, new()
+    {
+        services.AddOptions<T>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
+        return configuration.Get<T>() ?? new T();
+    }
+
+    private static void UsePipeline(WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
+        app.UseCors();
+        app.UseMiddleware<FailedAuthenticationThrottleMiddleware>();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+    }
+
+    private static void MapEndpoints(WebApplication app)
+    {
+        app.MapHealthEndpoints();
+        app.MapIdentityEndpoints();
+        app.MapAuditEndpoints();
+    }
+}

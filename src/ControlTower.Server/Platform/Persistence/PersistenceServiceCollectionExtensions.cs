@@ -1,0 +1,33 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace ControlTower.Server.Platform.Persistence;
+
+internal static class PersistenceServiceCollectionExtensions
+{
+    public const string MigrationsHistoryTable = "__ct_migrations";
+
+    public static IServiceCollection AddPersistence(this IServiceCollection services, DatabaseConnection connection)
+    {
+        services.AddSingleton(connection);
+        services.AddDbContextFactory<ControlTowerDbContext>(options => Configure(options, connection));
+        services.AddSingleton<DatabaseInitializer>();
+        return services;
+    }
+
+    public static void Configure(DbContextOptionsBuilder options, DatabaseConnection connection)
+    {
+        if (connection.Provider == DatabaseProvider.PostgreSql)
+        {
+            options.UseNpgsql(connection.ConnectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable));
+        }
+        else
+        {
+            options.UseSqlite(connection.ConnectionString, sqlite => sqlite.MigrationsHistoryTable(MigrationsHistoryTable));
+        }
+
+        // Migrations are hand-written (the EF design-time tools are not available), so there is no
+        // model snapshot to compare with; the schema tests compare the migrated database to the model instead.
+        options.ConfigureWarnings(warnings => warnings.Ignore(RelationalEventId.PendingModelChangesWarning));
+    }
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Runs every test of Control Tower. Installs or starts what the tests need, idempotently:
+# PostgreSQL (Debian's package, a throwaway cluster on loopback), the MCP reference servers (npm, from
+# the committed lockfile), then `dotnet test` over the whole solution. Fails loudly when a prerequisite
+# cannot be had; it never skips the PostgreSQL tests.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+root=$(pwd)
+
+say() { printf '\n== %s\n' "$*"; }
+die() { printf 'test.sh: %s\n' "$*" >&2; exit 1; }
+
+command -v dotnet >/dev/null || die "the .NET 10 SDK is missing (dotnet not on PATH)"
+
+# ---- PostgreSQL: a throwaway cluster for this run -----------------------------------------------
+pg_bin() {
+  local dir
+  for dir in /usr/lib/postgresql/*/bin; do
+    [ -x "$dir/initdb" ] && { echo "$dir"; return 0; }
+  done
+  return 1
+}
+
+if ! pg_bin >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    say "installing PostgreSQL from Debian's packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq postgresql >/dev/null
+  else
+    die "PostgreSQL is missing: install it with 'sudo apt-get install postgresql' (the tests need initdb and pg_ctl)"
+  fi
+fi
+PG_BIN=$(pg_bin) || die "PostgreSQL's initdb was not found after installing"
+
+pg_dir=$(mktemp -d /tmp/controltower-pg.XXXXXX)
+run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres "$pg_dir"
+
+pg_port=""
+for candidate in $(shuf -i 20000-29999 -n 20); do
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then pg_port=$candidate; break; fi
+done
+[ -n "$pg_port" ] || die "no free loopback port for PostgreSQL"
+
+stop_pg() {
+  run_pg "$PG_BIN/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+}
+trap stop_pg EXIT
+
+say "starting a throwaway PostgreSQL on 127.0.0.1:$pg_port"
+run_pg "$PG_BIN/initdb" -D "$pg_dir/data" -U controltower -A trust --no-sync >"$pg_dir/initdb.log" 2>&1 \
+  || { cat "$pg_dir/initdb.log" >&2; die "initdb failed"; }
+run_pg "$PG_BIN/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w \
+  -o "-h 127.0.0.1 -p $pg_port -k $pg_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null \
+  || { cat "$pg_dir/server.log" >&2; die "PostgreSQL did not start"; }
+export CT_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=controltower;Database=postgres"
+
+# ---- MCP reference servers (npm, pinned by the lockfile) -----------------------------------------
+if [ -x scripts/install-mcp-servers.sh ]; then
+  say "installing the MCP reference servers"
+  scripts/install-mcp-servers.sh
+fi
+
+# ---- the tests -----------------------------------------------------------------------------------
+say "building"
+dotnet build ControlTower.slnx -c Release -nologo -v quiet
+
+say "testing"
+log="$pg_dir/dotnet-test.log"
+set +e
+dotnet test ControlTower.slnx -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line over every test project: "Tests: N passed, N failed, N skipped".
+awk '
+  /(Passed|Failed)! +- +Failed:/ {
+    for (i = 1; i <= NF; i++) {
+      gsub(",", "", $(i+1))
+      if ($i == "Failed:") failed += $(i+1)
+      if ($i == "Passed:") passed += $(i+1)
+      if ($i == "Skipped:") skipped += $(i+1)
+    }
+    projects++
+  }
+  END {
+    if (projects == 0) { print "Tests: 0 passed, 1 failed, 0 skipped (no test results were reported)"; exit }
+    printf "Tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped
+  }' "$log"
+if [ "$status" -eq 0 ] && ! grep -qE '(Passed|Failed)! +- +Failed:' "$log"; then status=1; fi
+exit "$status"

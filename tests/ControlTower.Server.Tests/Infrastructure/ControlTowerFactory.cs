@@ -1,0 +1,99 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace ControlTower.Server.Tests.Infrastructure;
+
+/// <summary>
+/// The real app over HTTP (in-memory transport) on its own SQLite file in a fresh folder, or on a
+/// PostgreSQL database when <see cref="PostgresDatabase"/> is given. Settings are the same flat keys
+/// users set in the environment.
+/// </summary>
+internal sealed class ControlTowerFactory : WebApplicationFactory<Program>
+{
+    public const string AdminKey = "test-admin-key-0123456789-abcdefghijklmnop";
+
+    private readonly Dictionary<string, string?> _settings;
+
+    public ControlTowerFactory(IDictionary<string, string?>? settings = null, PostgresDatabase? postgres = null)
+    {
+        DataDirectory = Directory.CreateTempSubdirectory("controltower-test-").FullName;
+        _settings = new Dictionary<string, string?>
+        {
+            ["ENVIRONMENT"] = "development",
+            ["DATA_DIR"] = DataDirectory,
+            ["ADMIN_API_KEY"] = AdminKey,
+            ["AUDIT_EXPORT_INTERVAL_SECONDS"] = "3600",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        if (postgres is not null)
+        {
+            _settings["DATABASE_URL"] = postgres.ConnectionString;
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+    }
+
+    public string DataDirectory { get; }
+
+    public string SqliteFile => Path.Combine(DataDirectory, "controltower.db");
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public HttpClient CreateClient(string? apiKey)
+    {
+        var client = CreateClient();
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
+
+        return client;
+    }
+
+    public HttpClient CreateAdminClient() => CreateClient(AdminKey);
+
+    /// <summary>Creates a user with the role and returns a client carrying a fresh key of theirs.</summary>
+    public async Task<(HttpClient Client, string Key, Guid UserId)> CreateUserClientAsync(string name, string role)
+    {
+        using var admin = CreateAdminClient();
+        var user = await (await admin.PostAsJsonAsync("/api/users", new { name, role })).EnsureSuccessStatusCode()
+            .Content.ReadFromJsonAsync<UserDto>();
+        var created = await (await admin.PostAsJsonAsync("/api/api-keys", new { name = "test", userId = user!.Id })).EnsureSuccessStatusCode()
+            .Content.ReadFromJsonAsync<CreatedKeyDto>();
+        return (CreateClient(created!.Key), created.Key, user.Id);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open by a finishing background task; the OS temp folder is cleaned anyway.
+            }
+        }
+    }
+}
+
+internal sealed record UserDto(Guid Id, string Name, string Role);
+
+internal sealed record ApiKeyDto(Guid Id, Guid UserId, string Name, string Prefix, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
+
+internal sealed record CreatedKeyDto(ApiKeyDto ApiKey, string Key);

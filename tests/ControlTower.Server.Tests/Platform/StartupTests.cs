@@ -1,0 +1,74 @@
+using System.Net;
+using ControlTower.Server.Tests.Infrastructure;
+
+namespace ControlTower.Server.Tests.Platform;
+
+public sealed class StartupTests
+{
+    private const string SafeKey = "production-admin-key-with-more-than-32-chars";
+
+    [Fact]
+    public async Task HealthReady_WhenStartedOnSqlite_Is200()
+    {
+        using var factory = new ControlTowerFactory();
+        using var client = factory.CreateClient();
+
+        var live = await client.GetAsync("/health/live");
+        var ready = await client.GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Contains("\"healthy\"", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, Dictionary<string, string?>, string> UnsafeProductionSettings => new()
+    {
+        { "sqlite", new() { ["ADMIN_API_KEY"] = SafeKey }, "PostgreSQL" },
+        { "missing key", new() { ["DATABASE_URL"] = "Host=127.0.0.1;Port=1;Database=x", ["ADMIN_API_KEY"] = "" }, "ADMIN_API_KEY" },
+        { "short key", new() { ["DATABASE_URL"] = "Host=127.0.0.1;Port=1;Database=x", ["ADMIN_API_KEY"] = "too-short-key" }, "too short" },
+        { "auth bypass", new() { ["DATABASE_URL"] = "Host=127.0.0.1;Port=1;Database=x", ["ADMIN_API_KEY"] = SafeKey, ["AUTH_BYPASS"] = "true" }, "AUTH_BYPASS" },
+        { "wildcard cors", new() { ["DATABASE_URL"] = "Host=127.0.0.1;Port=1;Database=x", ["ADMIN_API_KEY"] = SafeKey, ["CORS_ORIGINS"] = "https://ok.example,*" }, "CORS_ORIGINS" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnsafeProductionSettings))]
+    public async Task Start_WhenProductionHasUnsafeSetting_ExitsNonZeroWithTheReason(string name, Dictionary<string, string?> settings, string expectedMessage)
+    {
+        settings["ENVIRONMENT"] = "production";
+        settings["DATA_DIR"] = Directory.CreateTempSubdirectory("controltower-cli-").FullName;
+
+        var result = await ControlTowerProcess.RunAsync(["serve"], settings);
+
+        Assert.True(result.ExitCode == 2, $"{name}: exit code {result.ExitCode}, stderr: {result.StandardError}");
+        Assert.Contains("refuses to start", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains(expectedMessage, result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WhenProductionSchemaIsBehind_RefusesUntilMigrated()
+    {
+        await using var postgres = await PostgresDatabase.CreateAsync();
+        var production = new Dictionary<string, string?>
+        {
+            ["ENVIRONMENT"] = "production",
+            ["ADMIN_API_KEY"] = SafeKey,
+            ["DATABASE_URL"] = postgres.ConnectionString,
+            ["DATA_DIR"] = Directory.CreateTempSubdirectory("controltower-cli-").FullName,
+        };
+
+        var refused = await ControlTowerProcess.RunAsync(["serve"], production);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("controltower migrate", refused.StandardError, StringComparison.Ordinal);
+
+        var migrate = await ControlTowerProcess.RunAsync(["migrate"], production);
+        Assert.True(migrate.ExitCode == 0, migrate.StandardError);
+        Assert.Contains("Foundation", migrate.StandardOutput, StringComparison.Ordinal);
+
+        using var migrated = new ControlTowerFactory(new Dictionary<string, string?> { ["ENVIRONMENT"] = "production", ["ADMIN_API_KEY"] = SafeKey }, postgres);
+        using var anonymous = migrated.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/me")).StatusCode);
+        using var admin = migrated.CreateClient(SafeKey);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/me")).StatusCode);
+    }
+}
