@@ -1,0 +1,206 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using ControlTower.Core.Errors;
+
+namespace ControlTower.Core.Crypto;
+
+/// <summary>
+/// The Fernet token format (version 0x80, see conformance/fernet/Spec.md) on the BCL's AES-128-CBC
+/// with PKCS7 and HMAC-SHA256. Pure: the clock (<c>now</c>) and the IV are parameters, so the same
+/// inputs always give the same token; the Server supplies <c>RandomNumberGenerator</c> bytes.
+/// </summary>
+/// <remarks>
+/// Decrypt checks, in order: base64url and layout (<c>crypto.token_malformed</c>), the HMAC in
+/// constant time (<c>crypto.token_signature_invalid</c>), the timestamp against clock skew and TTL
+/// (<c>crypto.token_from_future</c>, <c>crypto.token_expired</c>), then decrypts and unpads
+/// (<c>crypto.payload_invalid</c>). The spec checks the TTL before the HMAC; we authenticate first
+/// so that an expiry or skew verdict is only ever given about a timestamp the key holder wrote,
+/// and nothing unauthenticated reaches AES. Every spec vector passes either way.
+/// Times compare at whole-second resolution (<c>now</c> is floored), as the token's timestamp is.
+/// </remarks>
+public static class Fernet
+{
+    /// <summary>How far in the future a token's timestamp may be (the reference implementations' 60 s).</summary>
+    public static readonly TimeSpan DefaultMaxClockSkew = TimeSpan.FromSeconds(60);
+
+    public const int IvSizeInBytes = 16;
+
+    internal const byte Version = 0x80;
+    internal const int HmacSize = 32;
+    internal const int TimestampOffset = 1;
+    internal const int IvOffset = TimestampOffset + sizeof(ulong);
+    internal const int CiphertextOffset = IvOffset + IvSizeInBytes;
+    private const int BlockSize = 16;
+    private const int MinTokenSize = CiphertextOffset + BlockSize + HmacSize;
+
+    /// <summary>Encrypts <paramref name="plaintext"/> into a token stamped <paramref name="now"/> (whole seconds).</summary>
+    /// <param name="iv">Exactly 16 bytes, unique per token (random in production).</param>
+    public static string Encrypt(FernetKey key, ReadOnlySpan<byte> plaintext, DateTimeOffset now, ReadOnlySpan<byte> iv)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (iv.Length != IvSizeInBytes)
+        {
+            throw new ArgumentException($"The IV must be exactly {IvSizeInBytes} bytes.", nameof(iv));
+        }
+
+        var seconds = now.ToUnixTimeSeconds();
+        ArgumentOutOfRangeException.ThrowIfNegative(seconds, nameof(now));
+
+        var ciphertextLength = (plaintext.Length / BlockSize + 1) * BlockSize;
+        var token = new byte[CiphertextOffset + ciphertextLength + HmacSize];
+        token[0] = Version;
+        BinaryPrimitives.WriteUInt64BigEndian(token.AsSpan(TimestampOffset), (ulong)seconds);
+        iv.CopyTo(token.AsSpan(IvOffset));
+
+        using (var aes = CreateAes(key))
+        {
+            aes.EncryptCbc(plaintext, iv, token.AsSpan(CiphertextOffset, ciphertextLength), PaddingMode.PKCS7);
+        }
+
+        var signed = token.AsSpan(0, token.Length - HmacSize);
+        HMACSHA256.HashData(key.SigningKey, signed, token.AsSpan(signed.Length));
+        return Base64UrlCodec.Encode(token);
+    }
+
+    /// <summary>Verifies and decrypts <paramref name="token"/>.</summary>
+    /// <param name="ttl">Maximum age of the token; null accepts any age.</param>
+    /// <param name="maxClockSkew">How far beyond <paramref name="now"/> the token's timestamp may be.</param>
+    /// <exception cref="FernetException">With one of the <see cref="FernetErrorCodes"/> token codes.</exception>
+    public static byte[] Decrypt(FernetKey key, string token, DateTimeOffset now, TimeSpan? ttl, TimeSpan maxClockSkew)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var parsed = FernetToken.Parse(token);
+        if (!parsed.IsSignedBy(key))
+        {
+            throw SignatureInvalid();
+        }
+
+        return Open(key, parsed, new TimeWindow(now, ttl, maxClockSkew));
+    }
+
+    /// <summary>Checks the timestamp of an authenticated token, then decrypts and unpads it.</summary>
+    internal static byte[] Open(FernetKey key, FernetToken token, TimeWindow? window)
+    {
+        window?.Check(token.Timestamp);
+        using var aes = CreateAes(key);
+        try
+        {
+            return aes.DecryptCbc(token.Ciphertext, token.Iv, PaddingMode.PKCS7);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new FernetException(
+                ErrorKind.Validation,
+                FernetErrorCodes.PayloadInvalid,
+                "The Fernet token decrypted to an invalid payload (bad padding).",
+                ex);
+        }
+    }
+
+    internal static FernetException SignatureInvalid() => new(
+        ErrorKind.Unauthorized,
+        FernetErrorCodes.TokenSignatureInvalid,
+        "The Fernet token's signature does not match: it was altered or made under another key.");
+
+    private static Aes CreateAes(FernetKey key)
+    {
+        var aes = Aes.Create();
+        aes.Key = key.EncryptionKey.ToArray();
+        return aes;
+    }
+}
+
+/// <summary>A decoded token whose layout is valid; nothing in it is authenticated until <see cref="IsSignedBy"/>.</summary>
+internal sealed class FernetToken
+{
+    private readonly byte[] _bytes;
+
+    private FernetToken(byte[] bytes) => _bytes = bytes;
+
+    public ulong Timestamp => BinaryPrimitives.ReadUInt64BigEndian(_bytes.AsSpan(Fernet.TimestampOffset));
+
+    public ReadOnlySpan<byte> Iv => _bytes.AsSpan(Fernet.IvOffset, Fernet.IvSizeInBytes);
+
+    public ReadOnlySpan<byte> Ciphertext =>
+        _bytes.AsSpan(Fernet.CiphertextOffset, _bytes.Length - Fernet.CiphertextOffset - Fernet.HmacSize);
+
+    /// <exception cref="FernetException"><c>crypto.token_malformed</c>.</exception>
+    public static FernetToken Parse(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        var bytes = Base64UrlCodec.TryDecode(token)
+            ?? throw Malformed("The Fernet token is not valid base64url.");
+        if (bytes.Length < Fernet.CiphertextOffset + 16 + Fernet.HmacSize)
+        {
+            throw Malformed("The Fernet token is too short.");
+        }
+
+        if ((bytes.Length - Fernet.CiphertextOffset - Fernet.HmacSize) % 16 != 0)
+        {
+            throw Malformed("The Fernet token's ciphertext is not a whole number of AES blocks.");
+        }
+
+        if (bytes[0] != Fernet.Version)
+        {
+            throw Malformed("The Fernet token has an unknown version byte.");
+        }
+
+        return new FernetToken(bytes);
+    }
+
+    /// <summary>Recomputes the HMAC under <paramref name="key"/> and compares in constant time.</summary>
+    public bool IsSignedBy(FernetKey key)
+    {
+        Span<byte> expected = stackalloc byte[Fernet.HmacSize];
+        var signedLength = _bytes.Length - Fernet.HmacSize;
+        HMACSHA256.HashData(key.SigningKey, _bytes.AsSpan(0, signedLength), expected);
+        return CryptographicOperations.FixedTimeEquals(expected, _bytes.AsSpan(signedLength));
+    }
+
+    private static FernetException Malformed(string message) =>
+        new(ErrorKind.Validation, FernetErrorCodes.TokenMalformed, message);
+}
+
+/// <summary>When a token may be accepted: not beyond now + skew, and (with a TTL) not older than it.</summary>
+internal sealed class TimeWindow
+{
+    private readonly long _nowSeconds;
+    private readonly TimeSpan? _ttl;
+    private readonly TimeSpan _maxClockSkew;
+
+    public TimeWindow(DateTimeOffset now, TimeSpan? ttl, TimeSpan maxClockSkew)
+    {
+        if (ttl is { } t)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(t, TimeSpan.Zero, nameof(ttl));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxClockSkew, TimeSpan.Zero, nameof(maxClockSkew));
+        _nowSeconds = now.ToUnixTimeSeconds();
+        _ttl = ttl;
+        _maxClockSkew = maxClockSkew;
+    }
+
+    /// <exception cref="FernetException"><c>crypto.token_from_future</c> or <c>crypto.token_expired</c>.</exception>
+    public void Check(ulong timestampSeconds)
+    {
+        // Int128 ticks: a 64-bit unsigned timestamp times ticks-per-second overflows long.
+        var tokenTicks = (Int128)timestampSeconds * TimeSpan.TicksPerSecond;
+        var nowTicks = (Int128)_nowSeconds * TimeSpan.TicksPerSecond;
+        if (tokenTicks - nowTicks > _maxClockSkew.Ticks)
+        {
+            throw new FernetException(
+                ErrorKind.Unauthorized,
+                FernetErrorCodes.TokenFromFuture,
+                "The Fernet token is stamped further in the future than the allowed clock skew.");
+        }
+
+        if (_ttl is { } ttl && nowTicks - tokenTicks > ttl.Ticks)
+        {
+            throw new FernetException(
+                ErrorKind.Unauthorized,
+                FernetErrorCodes.TokenExpired,
+                "The Fernet token is older than its time-to-live.");
+        }
+    }
+}
