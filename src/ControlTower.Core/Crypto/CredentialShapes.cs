@@ -111,12 +111,16 @@ public sealed record EnvVarsData : CredentialData
 
     public override CredentialType Type => CredentialType.EnvVars;
 
-    public override IReadOnlyList<string> SecretValues() => [.. Variables.Values.Where(v => v.Length > 0)];
+    public override IReadOnlyList<string> SecretValues() => NonEmptyValuesByKey(Variables);
 
     public override JsonObject ToJson() => new() { ["variables"] = ToJsonObject(Variables) };
 
     internal static EnvVarsData FromJson(JsonNode? data) =>
         new(new CredentialFieldReader(data, "variables").StringMap("variables")!);
+
+    // Maps are frozen (unordered); ordering by key keeps output deterministic.
+    internal static IReadOnlyList<string> NonEmptyValuesByKey(IReadOnlyDictionary<string, string> map) =>
+        [.. map.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => e.Value).Where(v => v.Length > 0)];
 
     internal static JsonObject ToJsonObject(IReadOnlyDictionary<string, string> map) =>
         new(map.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => KeyValuePair.Create(e.Key, (JsonNode?)e.Value)));
@@ -227,7 +231,7 @@ public sealed record HeadersData : CredentialData
 
     public override CredentialType Type => CredentialType.Headers;
 
-    public override IReadOnlyList<string> SecretValues() => [.. Headers.Values.Where(v => v.Length > 0)];
+    public override IReadOnlyList<string> SecretValues() => EnvVarsData.NonEmptyValuesByKey(Headers);
 
     public override JsonObject ToJson() => new() { ["headers"] = EnvVarsData.ToJsonObject(Headers) };
 
