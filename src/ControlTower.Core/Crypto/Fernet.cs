@@ -30,8 +30,8 @@ public static class Fernet
     internal const int TimestampOffset = 1;
     internal const int IvOffset = TimestampOffset + sizeof(ulong);
     internal const int CiphertextOffset = IvOffset + IvSizeInBytes;
-    private const int BlockSize = 16;
-    private const int MinTokenSize = CiphertextOffset + BlockSize + HmacSize;
+    internal const int BlockSize = 16;
+    internal const int MinTokenSize = CiphertextOffset + BlockSize + HmacSize;
 
     /// <summary>Encrypts <paramref name="plaintext"/> into a token stamped <paramref name="now"/> (whole seconds).</summary>
     /// <param name="iv">Exactly 16 bytes, unique per token (random in production).</param>
@@ -105,7 +105,7 @@ public static class Fernet
     private static Aes CreateAes(FernetKey key)
     {
         var aes = Aes.Create();
-        aes.Key = key.EncryptionKey.ToArray();
+        aes.SetKey(key.EncryptionKey);
         return aes;
     }
 }
@@ -130,12 +130,12 @@ internal sealed class FernetToken
         ArgumentNullException.ThrowIfNull(token);
         var bytes = Base64UrlCodec.TryDecode(token)
             ?? throw Malformed("The Fernet token is not valid base64url.");
-        if (bytes.Length < Fernet.CiphertextOffset + 16 + Fernet.HmacSize)
+        if (bytes.Length < Fernet.MinTokenSize)
         {
             throw Malformed("The Fernet token is too short.");
         }
 
-        if ((bytes.Length - Fernet.CiphertextOffset - Fernet.HmacSize) % 16 != 0)
+        if ((bytes.Length - Fernet.CiphertextOffset - Fernet.HmacSize) % Fernet.BlockSize != 0)
         {
             throw Malformed("The Fernet token's ciphertext is not a whole number of AES blocks.");
         }
