@@ -1,0 +1,40 @@
+using ControlTower.Core.Errors;
+
+namespace ControlTower.Core.Crypto;
+
+/// <summary>
+/// A Fernet key or token was rejected. <see cref="ControlTowerException.Code"/> says why, from
+/// <see cref="FernetErrorCodes"/>. Messages never contain key material, token bytes or plaintext.
+/// </summary>
+public sealed class FernetException : ControlTowerException
+{
+    public FernetException(ErrorKind kind, string code, string message, Exception? innerException = null)
+        : base(kind, code, message, innerException)
+    {
+    }
+}
+
+/// <summary>The stable codes a <see cref="FernetException"/> carries.</summary>
+public static class FernetErrorCodes
+{
+    /// <summary>The key is not base64url for exactly 32 bytes.</summary>
+    public const string KeyInvalid = "crypto.key_invalid";
+
+    /// <summary>A key ring was built without any key.</summary>
+    public const string KeyMissing = "crypto.key_missing";
+
+    /// <summary>Not base64url, too short, ciphertext not whole AES blocks, or version byte not 0x80.</summary>
+    public const string TokenMalformed = "crypto.token_malformed";
+
+    /// <summary>The HMAC does not match under any key tried: tampered, or encrypted under another key.</summary>
+    public const string TokenSignatureInvalid = "crypto.token_signature_invalid";
+
+    /// <summary>An authentic token older than the time-to-live the caller asked for.</summary>
+    public const string TokenExpired = "crypto.token_expired";
+
+    /// <summary>An authentic token stamped later than now plus the allowed clock skew.</summary>
+    public const string TokenFromFuture = "crypto.token_from_future";
+
+    /// <summary>An authentic token whose decrypted payload has invalid PKCS7 padding.</summary>
+    public const string PayloadInvalid = "crypto.payload_invalid";
+}
