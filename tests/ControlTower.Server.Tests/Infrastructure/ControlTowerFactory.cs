@@ -10,13 +10,13 @@ namespace ControlTower.Server.Tests.Infrastructure;
 /// PostgreSQL database when <see cref="PostgresDatabase"/> is given. Settings are the same flat keys
 /// users set in the environment.
 /// </summary>
-internal sealed class ControlTowerFactory : WebApplicationFactory<Program>
+public sealed class ControlTowerFactory : WebApplicationFactory<Program>
 {
     public const string AdminKey = "test-admin-key-0123456789-abcdefghijklmnop";
 
     private readonly Dictionary<string, string?> _settings;
 
-    public ControlTowerFactory(IDictionary<string, string?>? settings = null, PostgresDatabase? postgres = null)
+    internal ControlTowerFactory(IDictionary<string, string?>? settings = null, PostgresDatabase? postgres = null)
     {
         DataDirectory = Directory.CreateTempSubdirectory("controltower-test-").FullName;
         _settings = new Dictionary<string, string?>
@@ -64,7 +64,7 @@ internal sealed class ControlTowerFactory : WebApplicationFactory<Program>
     public HttpClient CreateAdminClient() => CreateClient(AdminKey);
 
     /// <summary>Creates a user with the role and returns a client carrying a fresh key of theirs.</summary>
-    public async Task<(HttpClient Client, string Key, Guid UserId)> CreateUserClientAsync(string name, string role)
+    internal async Task<(HttpClient Client, string Key, Guid UserId)> CreateUserClientAsync(string name, string role)
     {
         using var admin = CreateAdminClient();
         var user = await (await admin.PostAsJsonAsync("/api/users", new { name, role })).EnsureSuccessStatusCode()

@@ -1,0 +1,106 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using ControlTower.Server.Audit;
+using ControlTower.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ControlTower.Server.Tests.Audit;
+
+public sealed class AuditApiTests
+{
+    [Fact]
+    public async Task Query_WhenFilteredByActorActionTargetAndTime_ReturnsOnlyMatches()
+    {
+        using var factory = new ControlTowerFactory();
+        using var admin = factory.CreateAdminClient();
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        (await admin.PostAsJsonAsync("/api/users", new { name = "filtered", role = "viewer" })).EnsureSuccessStatusCode();
+        (await admin.PostAsJsonAsync("/api/api-keys", new { name = "k" })).EnsureSuccessStatusCode();
+
+        var byAction = await admin.GetFromJsonAsync<PageDto>("/api/audit?action=user.created");
+        var byTarget = await admin.GetFromJsonAsync<PageDto>("/api/audit?target=user:filtered");
+        var byActor = await admin.GetFromJsonAsync<PageDto>("/api/audit?actor=user:admin");
+        var byTime = await admin.GetFromJsonAsync<PageDto>($"/api/audit?from={Uri.EscapeDataString(before.ToString("O"))}&action=api_key.created");
+
+        Assert.All(byAction!.Items, e => Assert.Equal("user.created", e.Action));
+        Assert.Equal(2, byAction.Items.Count);
+        Assert.Equal("a user was added", Assert.Single(byTarget!.Items).Reason);
+        Assert.Equal(2, byActor!.Items.Count);
+        Assert.Single(byTime!.Items);
+    }
+
+    [Fact]
+    public async Task Query_WhenMoreThanALimit_PagesWithNextAfter()
+    {
+        using var factory = new ControlTowerFactory();
+        using var admin = factory.CreateAdminClient();
+        for (var i = 0; i < 4; i++)
+        {
+            (await admin.PostAsJsonAsync("/api/users", new { name = $"page{i}", role = "viewer" })).EnsureSuccessStatusCode();
+        }
+
+        var first = await admin.GetFromJsonAsync<PageDto>("/api/audit?limit=3");
+        var second = await admin.GetFromJsonAsync<PageDto>($"/api/audit?limit=3&after={first!.NextAfter}");
+
+        Assert.Equal([1L, 2, 3], first.Items.Select(e => e.Sequence));
+        Assert.Equal([4L, 5], second!.Items.Select(e => e.Sequence));
+        Assert.Null(second.NextAfter);
+    }
+
+    [Fact]
+    public async Task Query_WhenLimitOutOfRange_Is400WithCode()
+    {
+        using var factory = new ControlTowerFactory();
+        var response = await factory.CreateAdminClient().GetAsync("/api/audit?limit=100000");
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("audit.query_invalid", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_WhenRequested_StreamsOneJsonLinePerEntry()
+    {
+        using var factory = new ControlTowerFactory();
+        using var admin = factory.CreateAdminClient();
+        (await admin.PostAsJsonAsync("/api/users", new { name = "exported", role = "viewer" })).EnsureSuccessStatusCode();
+
+        var response = await admin.GetAsync("/api/audit/export");
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(2, lines.Length);
+        Assert.Equal(2, JsonDocument.Parse(lines[1]).RootElement.GetProperty("sequence").GetInt64());
+    }
+
+    [Fact]
+    public async Task FileExport_WhenFilesReachMaxSize_RotatesAndResumesWithoutGapsOrRepeats()
+    {
+        using var factory = new ControlTowerFactory(new Dictionary<string, string?> { ["AUDIT_MAX_SIZE_MB"] = "0.001" });
+        using var admin = factory.CreateAdminClient();
+        var exporter = factory.Services.GetRequiredService<AuditFileExporter>();
+        for (var i = 0; i < 6; i++)
+        {
+            (await admin.PostAsJsonAsync("/api/users", new { name = $"rot{i}", role = "viewer" })).EnsureSuccessStatusCode();
+        }
+
+        await exporter.ExportPendingAsync(CancellationToken.None);
+        for (var i = 6; i < 10; i++)
+        {
+            (await admin.PostAsJsonAsync("/api/users", new { name = $"rot{i}", role = "viewer" })).EnsureSuccessStatusCode();
+        }
+
+        var secondRound = await exporter.ExportPendingAsync(CancellationToken.None);
+        var files = Directory.GetFiles(exporter.Directory, "audit-*.jsonl").Order(StringComparer.Ordinal).ToList();
+        var sequences = files.SelectMany(File.ReadAllLines)
+            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("sequence").GetInt64())
+            .ToList();
+
+        Assert.Equal(4, secondRound);
+        Assert.True(files.Count > 1, $"expected rotation into several files, got {files.Count}");
+        Assert.Equal(Enumerable.Range(1, 11).Select(i => (long)i), sequences);
+    }
+}
+
+internal sealed record EntryDto(long Sequence, string Actor, string Action, string Target, string Reason);
+
+internal sealed record PageDto(List<EntryDto> Items, long? NextAfter);
