@@ -22,7 +22,9 @@ namespace ControlTower.Core.Scheduling;
 /// <item>Loops: when a node finishes with the outcome of a loop edge, the edge is followed if its
 /// counter is below <c>maxIterations</c>: every node reachable from the loop target over forward
 /// edges (the region) is reset to pending (running ones are cancelled), counters of loops nested in
-/// the region restart, and the target becomes ready. Beyond the bound the run fails with
+/// the region restart, and the target becomes ready at once (a taken loop edge activates its
+/// target directly, whatever its forward inputs). Attempt numbers keep counting across
+/// iterations, so idempotency keys stay unique. Beyond the bound the run fails with
 /// <c>run.loop_bound_exceeded</c>. Model a loop exit as a condition whose other outcome leaves the loop.</item>
 /// <item>Completion: when no node is ready, running, waiting or backing off, the run completes.
 /// Its output is the output of the <c>respond</c> node that finished last, if one succeeded;
