@@ -1,0 +1,106 @@
+using System.Buffers;
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ControlTower.Core.Scheduling;
+
+/// <summary>The latest result of an upstream node, as a node's input shows it.</summary>
+public sealed record UpstreamResult(string NodeId, string Outcome, JsonElement? Output, NodeError? Error);
+
+/// <summary>
+/// A node's input, which is also its CEL activation. JSON form (<see cref="ToJson"/>):
+/// <code>
+/// { "input": &lt;run input&gt;,
+///   "nodes": { "&lt;id&gt;": { "outcome": "success", "output": ... },
+///              "&lt;failed id&gt;": { "outcome": "error", "error": { "code": "...", "message": "..." } } },
+///   "run":  { "id": "&lt;runId&gt;" },
+///   "node": { "id": "&lt;nodeId&gt;", "attempt": 2, "iteration": 1 } }
+/// </code>
+/// <c>nodes</c> holds every upstream node (any path, loop edges included) that has a result, in
+/// graph order: the trigger (output = run input) and every ancestor that succeeded or failed with
+/// a caught error. Skipped ancestors are absent. Which nodes appear depends only on the graph and
+/// the results, never on timing, so a replay sees the same input. Inside a loop, nodes upstream
+/// only through the back edge show their previous iteration's result. <c>iteration</c> is the
+/// node's activation count (1 on first entry).
+/// The JSON is built on demand: building it in the scheduler would cost every step a copy.
+/// </summary>
+public sealed record NodeActivation(string RunId, string NodeId, int Attempt, int Iteration, JsonElement? Input, ImmutableArray<UpstreamResult> Upstream)
+{
+    public void WriteTo(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartObject();
+        writer.WritePropertyName("input");
+        WriteValue(writer, Input);
+        writer.WriteStartObject("nodes");
+        foreach (var upstream in Upstream)
+        {
+            writer.WriteStartObject(upstream.NodeId);
+            writer.WriteString("outcome", upstream.Outcome);
+            if (upstream.Error is { } error)
+            {
+                writer.WriteStartObject("error");
+                writer.WriteString("code", error.Code);
+                writer.WriteString("message", error.Message);
+                writer.WriteEndObject();
+            }
+            else
+            {
+                writer.WritePropertyName("output");
+                WriteValue(writer, upstream.Output);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+        writer.WriteStartObject("run");
+        writer.WriteString("id", RunId);
+        writer.WriteEndObject();
+        writer.WriteStartObject("node");
+        writer.WriteString("id", NodeId);
+        writer.WriteNumber("attempt", Attempt);
+        writer.WriteNumber("iteration", Iteration);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The activation as a standalone JSON element.</summary>
+    public JsonElement ToJsonElement() => JsonWriting.ToElement(WriteTo);
+
+    /// <summary>The activation as a fresh, mutable JSON tree.</summary>
+    public JsonObject ToJson() => JsonNode.Parse(JsonWriting.ToUtf8(WriteTo))!.AsObject();
+
+    private static void WriteValue(Utf8JsonWriter writer, JsonElement? value)
+    {
+        if (value is { } element)
+        {
+            element.WriteTo(writer);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+    }
+}
+
+internal static class JsonWriting
+{
+    public static byte[] ToUtf8(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static JsonElement ToElement(Action<Utf8JsonWriter> write)
+    {
+        using var document = JsonDocument.Parse(ToUtf8(write));
+        return document.RootElement.Clone();
+    }
+}
