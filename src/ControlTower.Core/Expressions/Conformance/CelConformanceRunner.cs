@@ -187,6 +187,11 @@ public static class CelConformanceRunner
         }
 
         var expr = (string?)test["expr"] ?? "";
+        if (((string?)test["container"] ?? "").StartsWith("google.protobuf", StringComparison.Ordinal))
+        {
+            return "needs protobuf well-known message construction (container google.protobuf)";
+        }
+
         if (UnsupportedWellKnown.FirstOrDefault(w => expr.Contains(w, StringComparison.Ordinal)) is { } wkt)
         {
             return $"needs protobuf well-known message {wkt.TrimEnd('{')}";

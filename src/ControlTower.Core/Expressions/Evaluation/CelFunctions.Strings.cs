@@ -18,6 +18,16 @@ internal static partial class CelFunctions
             return all[0] is string q ? Quote(q) : NoOverload(call, all[0]);
         }
 
+        if (function == "base64.encode" && all.Length == 1)
+        {
+            return all[0] is CelBytes raw ? Convert.ToBase64String(raw.Data) : NoOverload(call, all[0]);
+        }
+
+        if (function == "base64.decode" && all.Length == 1)
+        {
+            return all[0] is string encoded ? DecodeBase64(call, encoded) : NoOverload(call, all[0]);
+        }
+
         if (function == "format" && all.Length == 2 && all[0] is string fmt && all[1] is CelList fmtArgs)
         {
             return CelFormat.Format(interp, call, fmt, fmtArgs);
@@ -287,6 +297,20 @@ internal static partial class CelFunctions
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>Standard base64; missing padding is accepted, as in cel-go.</summary>
+    private static object DecodeBase64(CallExpr call, string encoded)
+    {
+        var padded = encoded.Length % 4 == 0 ? encoded : encoded + new string('=', 4 - (encoded.Length % 4));
+        try
+        {
+            return new CelBytes(Convert.FromBase64String(padded));
+        }
+        catch (FormatException)
+        {
+            return new CelError("invalid base64 input", call);
+        }
     }
 
     /// <summary>A double-quoted CEL string literal for the text (strings.quote).</summary>
