@@ -29,22 +29,9 @@ internal static class CelJson
             case null:
                 return CelNull.Value;
             case JsonObject obj:
-                var entries = new List<KeyValuePair<object, object>>(obj.Count);
-                foreach (var (key, value) in obj)
-                {
-                    entries.Add(new KeyValuePair<object, object>(key, FromJson(value)));
-                }
-
-                CelMap.TryCreate(entries, out var map);
-                return map;
+                return CelMap.FromJson(obj);
             case JsonArray array:
-                var items = new object[array.Count];
-                for (var i = 0; i < items.Length; i++)
-                {
-                    items[i] = FromJson(array[i]);
-                }
-
-                return new CelList(items);
+                return array.Count == 0 ? CelList.Empty : new CelList(new JsonBackedList(array));
             case JsonValue value:
                 return FromJsonValue(value);
             default:
@@ -120,7 +107,10 @@ internal static class CelJson
     }
 }
 
-/// <summary>Variables from a JSON object; each top-level value is converted on first use only.</summary>
+/// <summary>
+/// Variables from a JSON object; values are converted on first use only (objects and arrays lazily, field by field).
+/// The activation must not be mutated while an evaluation runs.
+/// </summary>
 internal sealed class JsonActivation : CelActivation
 {
     private readonly JsonObject _json;

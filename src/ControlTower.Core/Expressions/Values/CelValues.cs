@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 
 namespace ControlTower.Core.Expressions;
 
@@ -56,22 +57,36 @@ internal sealed class CelList
     public int Count => Items.Count;
 }
 
-/// <summary>An insertion-ordered map; int and uint keys of equal value are the same key (spec: heterogeneous equality).</summary>
+/// <summary>
+/// An insertion-ordered map; int and uint keys of equal value are the same key (spec: heterogeneous equality).
+/// A map made from a JSON object converts values on first access only, so a condition reading one field of a
+/// large node output does not convert the whole output. Such a map belongs to one evaluation (not thread-safe).
+/// </summary>
 internal sealed class CelMap
 {
     public static readonly CelMap Empty = new([], new Dictionary<object, object>(MapKeyComparer.Instance));
 
-    private readonly Dictionary<object, object> _index;
+    private readonly JsonObject? _json;
+    private List<KeyValuePair<object, object>>? _entries;
+    private Dictionary<object, object> _index;
 
     private CelMap(List<KeyValuePair<object, object>> entries, Dictionary<object, object> index)
     {
-        Entries = entries;
+        _entries = entries;
         _index = index;
     }
 
-    public IReadOnlyList<KeyValuePair<object, object>> Entries { get; }
+    private CelMap(JsonObject json)
+    {
+        _json = json;
+        _index = new Dictionary<object, object>(MapKeyComparer.Instance);
+    }
 
-    public int Count => Entries.Count;
+    public IReadOnlyList<KeyValuePair<object, object>> Entries => _entries ??= Materialize();
+
+    public int Count => _entries?.Count ?? _json!.Count;
+
+    public static CelMap FromJson(JsonObject json) => new(json);
 
     /// <summary>Builds a map; returns false on a repeated key.</summary>
     public static bool TryCreate(IEnumerable<KeyValuePair<object, object>> entries, out CelMap map)
@@ -120,7 +135,31 @@ internal sealed class CelMap
             return true;
         }
 
+        if (_entries is null && key is string name && _json!.TryGetPropertyValue(name, out var node))
+        {
+            value = CelJson.FromJson(node);
+            _index[name] = value;
+            return true;
+        }
+
         return false;
+    }
+
+    private List<KeyValuePair<object, object>> Materialize()
+    {
+        var list = new List<KeyValuePair<object, object>>(_json!.Count);
+        foreach (var (key, node) in _json)
+        {
+            if (!_index.TryGetValue(key, out var value))
+            {
+                value = CelJson.FromJson(node);
+                _index[key] = value;
+            }
+
+            list.Add(new KeyValuePair<object, object>(key, value));
+        }
+
+        return list;
     }
 
     private sealed class MapKeyComparer : IEqualityComparer<object>
@@ -142,6 +181,33 @@ internal sealed class CelMap
             _ => obj.GetHashCode(),
         };
     }
+}
+
+/// <summary>List items of a JSON array, converted on first access (one evaluation only, not thread-safe).</summary>
+internal sealed class JsonBackedList : IReadOnlyList<object>
+{
+    private readonly JsonArray _json;
+    private readonly object?[] _converted;
+
+    public JsonBackedList(JsonArray json)
+    {
+        _json = json;
+        _converted = new object?[json.Count];
+    }
+
+    public int Count => _converted.Length;
+
+    public object this[int index] => _converted[index] ??= CelJson.FromJson(_json[index]);
+
+    public IEnumerator<object> GetEnumerator()
+    {
+        for (var i = 0; i < _converted.Length; i++)
+        {
+            yield return this[i];
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 /// <summary>A point in time, nanoseconds since the Unix epoch, within years 0001..9999 UTC.</summary>
