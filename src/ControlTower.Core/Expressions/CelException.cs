@@ -1,0 +1,54 @@
+using ControlTower.Core.Errors;
+
+namespace ControlTower.Core.Expressions;
+
+/// <summary>
+/// Every CEL failure: parse, check, evaluation and limit errors. <see cref="ControlTowerException.Code"/>
+/// is one of the <see cref="CelErrorCodes"/>; <see cref="ControlTowerException.Details"/> carries
+/// <c>line</c>, <c>column</c> and <c>position</c> (0-based character offset) of the failing spot.
+/// </summary>
+public sealed class CelException : ControlTowerException
+{
+    public CelException(string code, string message, int position = -1, int line = 0, int column = 0, string? expression = null)
+        : base(KindOf(code), code, message)
+    {
+        Position = position;
+        Line = line;
+        Column = column;
+        Details = new Dictionary<string, object?>
+        {
+            ["position"] = position,
+            ["line"] = line,
+            ["column"] = column,
+            ["expression"] = expression,
+        };
+    }
+
+    /// <summary>0-based character offset in the source; -1 when unknown.</summary>
+    public int Position { get; }
+
+    /// <summary>1-based line; 0 when unknown.</summary>
+    public int Line { get; }
+
+    /// <summary>1-based column; 0 when unknown.</summary>
+    public int Column { get; }
+
+    internal CelDiagnostic ToDiagnostic() => new(Code, Message, Line, Column, Position);
+
+    private static ErrorKind KindOf(string code) =>
+        code is CelErrorCodes.CostExceeded or CelErrorCodes.LimitExceeded ? ErrorKind.PayloadTooLarge : ErrorKind.Validation;
+}
+
+/// <summary>Stable codes of <see cref="CelException"/>.</summary>
+public static class CelErrorCodes
+{
+    public const string ParseError = "cel.parse_error";
+    public const string CheckError = "cel.check_error";
+    public const string EvalError = "cel.eval_error";
+    public const string CostExceeded = "cel.cost_exceeded";
+    public const string LimitExceeded = "cel.limit_exceeded";
+    public const string TypeError = "cel.type_error";
+}
+
+/// <summary>One problem found in an expression or template, for validators (no exception).</summary>
+public sealed record CelDiagnostic(string Code, string Message, int Line, int Column, int Position);

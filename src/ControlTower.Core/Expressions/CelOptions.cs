@@ -1,0 +1,31 @@
+namespace ControlTower.Core.Expressions;
+
+/// <summary>Limits and environment of a CEL program. Immutable; the defaults suit user-written workflow logic.</summary>
+public sealed record CelOptions
+{
+    public static readonly CelOptions Default = new();
+
+    /// <summary>Longest accepted source text, in characters.</summary>
+    public int MaxSourceLength { get; init; } = 100_000;
+
+    /// <summary>Deepest accepted expression tree (parentheses, calls, operator chains all count).</summary>
+    public int MaxNestingDepth { get; init; } = 200;
+
+    /// <summary>Evaluation steps allowed per evaluation; each node visit and each produced element costs.</summary>
+    public long CostBudget { get; init; } = 1_000_000;
+
+    /// <summary>Largest list or map an evaluation may create.</summary>
+    public int MaxCollectionSize { get; init; } = 100_000;
+
+    /// <summary>Longest string (characters) or bytes value an evaluation may create.</summary>
+    public int MaxStringLength { get; init; } = 1_000_000;
+
+    /// <summary>Time limit of one regular-expression match.</summary>
+    public TimeSpan RegexTimeout { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>When false, has/all/exists/... stay plain calls (needed only by conformance tests).</summary>
+    public bool EnableMacros { get; init; } = true;
+
+    /// <summary>Namespace used to resolve identifiers, e.g. <c>com.example</c> makes <c>x</c> also try <c>com.example.x</c>.</summary>
+    public string Container { get; init; } = "";
+}
