@@ -295,9 +295,27 @@ internal sealed class McpToolInvoker(
         McpCredential? Credential,
         bool Validated);
 
-    /// <summary>Forwards progress synchronously, in order (Progress&lt;T&gt; would post to the thread pool and reorder).</summary>
+    /// <summary>
+    /// Forwards progress synchronously and only when it advances: the SDK may dispatch notifications
+    /// concurrently, and MCP progress must increase. A notification racing the result may be lost.
+    /// </summary>
     private sealed class ProgressForwarder(IProgress<McpProgress> target) : IProgress<ProgressNotificationValue>
     {
-        public void Report(ProgressNotificationValue value) => target.Report(new McpProgress(value.Progress, value.Total, value.Message));
+        private readonly Lock _order = new();
+        private float? _last;
+
+        public void Report(ProgressNotificationValue value)
+        {
+            lock (_order)
+            {
+                if (_last is { } last && value.Progress <= last)
+                {
+                    return;
+                }
+
+                _last = value.Progress;
+                target.Report(new McpProgress(value.Progress, value.Total, value.Message));
+            }
+        }
     }
 }
