@@ -364,7 +364,19 @@ internal sealed class McpConnectionPool : IAsyncDisposable
         return Trim(text);
     }
 
-    internal static string Describe(Exception ex) => Trim($"{ex.GetType().Name}: {ex.Message}");
+    /// <summary>A failure's cause; a closed stdio transport reports its exit code and stderr tail.</summary>
+    internal static string Describe(Exception ex)
+    {
+        for (var current = ex; current is not null; current = current.InnerException)
+        {
+            if (current is ClientTransportClosedException closed)
+            {
+                return Describe(closed.Details);
+            }
+        }
+
+        return Trim($"{ex.GetType().Name}: {ex.Message}");
+    }
 
     private static string Trim(string text) => text.Length <= MaxReasonLength ? text : string.Concat(text.AsSpan(0, MaxReasonLength), "…");
 

@@ -259,9 +259,9 @@ internal sealed class McpToolInvoker(
 
     private static async Task<string> DescribeBreakAsync(McpConnection connection, Exception ex)
     {
-        if (ex is ClientTransportClosedException closed)
+        if (ex is ClientTransportClosedException)
         {
-            return McpConnectionPool.Describe(closed.Details);
+            return McpConnectionPool.Describe(ex);
         }
 
         if (connection.Transport is McpTransportKind.Stdio)

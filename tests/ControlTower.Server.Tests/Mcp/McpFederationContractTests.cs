@@ -21,6 +21,11 @@ public abstract class McpFederationContractTests : IAsyncLifetime
     /// <summary>Kills the server process while a call runs.</summary>
     protected abstract Task KillServerAsync();
 
+    /// <summary>What the transport failure must say about the death.</summary>
+    protected virtual void AssertKillReason(string message)
+    {
+    }
+
     /// <summary>Whatever must happen before the pool can reach the server again (HTTP: restart it).</summary>
     protected abstract Task BringServerBackAsync();
 
@@ -106,6 +111,7 @@ public abstract class McpFederationContractTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<McpTransportException>(() => call);
         Assert.Equal(McpErrorCodes.TransportFailed, error.Code);
         Assert.True(error.MayHaveReachedServer);
+        AssertKillReason(error.Message);
         Assert.Equal(McpErrorCodes.TransportFailed, Harness.Invoker.GetHealth(ServerId).LastError?.Code);
 
         await BringServerBackAsync();
@@ -165,6 +171,10 @@ public sealed class McpStdioFederationTests : McpFederationContractTests
         ChildProcesses.Kill(ChildProcesses.FindByEnvironment("CT_TEST_INSTANCE", _instance));
         return Task.CompletedTask;
     }
+
+    // SIGKILL: the SDK reports 128 + 9.
+    protected override void AssertKillReason(string message) =>
+        Assert.True(message.Contains("exited with code 137", StringComparison.Ordinal), message);
 
     // The pool starts a new process by itself.
     protected override Task BringServerBackAsync() => Task.CompletedTask;
