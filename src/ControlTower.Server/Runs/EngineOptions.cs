@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+
+namespace ControlTower.Server.Runs;
+
+internal sealed class EngineOptions
+{
+    /// <summary>Node attempts one process runs at once (the bounded worker pool).</summary>
+    [ConfigurationKeyName("ENGINE_CONCURRENCY")]
+    [Range(1, 1024)]
+    public int Concurrency { get; set; } = 16;
+
+    /// <summary>How long a claimed task stays ours without a heartbeat; a crashed worker's tasks are retaken after it.</summary>
+    [ConfigurationKeyName("ENGINE_LEASE_SECONDS")]
+    [Range(1, 3600)]
+    public double LeaseSeconds { get; set; } = 30;
+
+    /// <summary>How often idle workers look for due tasks (timers, other processes' work) without a signal.</summary>
+    [ConfigurationKeyName("ENGINE_POLL_MILLISECONDS")]
+    [Range(10, 60_000)]
+    public int PollMilliseconds { get; set; } = 500;
+
+    /// <summary>Default node step budget per run, when the graph does not set one.</summary>
+    [ConfigurationKeyName("ENGINE_STEP_BUDGET")]
+    [Range(1, 10_000_000)]
+    public int StepBudget { get; set; } = 1000;
+
+    /// <summary>Run the worker in this process (off for API-only processes).</summary>
+    [ConfigurationKeyName("ENGINE_WORKER")]
+    public bool WorkerEnabled { get; set; } = true;
+
+    public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
+}

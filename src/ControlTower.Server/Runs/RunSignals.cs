@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+
+namespace ControlTower.Server.Runs;
+
+/// <summary>Wakes idle workers when a transaction has committed work that is due now.</summary>
+internal sealed class RunWorkSignal
+{
+    private readonly Channel<bool> _pulses = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    public void Notify() => _pulses.Writer.TryWrite(true);
+
+    /// <summary>Returns when notified or after <paramref name="timeout"/>, whichever is first.</summary>
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(timeout);
+        try
+        {
+            await _pulses.Reader.ReadAsync(timer.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The poll interval passed without a pulse: look for due work anyway.
+        }
+    }
+}
+
+/// <summary>Tells event-stream readers that a run has new events (in this process; others poll).</summary>
+internal sealed class RunEventNotifier
+{
+    private readonly ConcurrentDictionary<Guid, TaskCompletionSource> _waiters = new();
+
+    /// <summary>Take this before reading the stored events, then await it: a publish in between is not missed.</summary>
+    public Task NextAsync(Guid runId) =>
+        _waiters.GetOrAdd(runId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    public void Publish(Guid runId)
+    {
+        if (_waiters.TryRemove(runId, out var waiter))
+        {
+            waiter.TrySetResult();
+        }
+    }
+}
+
+/// <summary>The node attempts running in this process, so a committed cancellation can stop them.</summary>
+internal sealed class InFlightNodes
+{
+    private readonly ConcurrentDictionary<(Guid, string, int), CancellationTokenSource> _running = new();
+
+    public CancellationTokenSource Register(Guid runId, string nodeId, int attempt, CancellationToken linkedTo)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(linkedTo);
+        _running[(runId, nodeId, attempt)] = source;
+        return source;
+    }
+
+    public void Unregister(Guid runId, string nodeId, int attempt) => _running.TryRemove((runId, nodeId, attempt), out _);
+
+    public bool WasCancelled(Guid runId, string nodeId, int attempt) =>
+        _running.TryGetValue((runId, nodeId, attempt), out var source) && source.IsCancellationRequested;
+
+    public void Cancel(IEnumerable<CancelledAttempt> attempts)
+    {
+        foreach (var attempt in attempts)
+        {
+            if (_running.TryGetValue((attempt.RunId, attempt.NodeId, attempt.Attempt), out var source))
+            {
+                source.Cancel();
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ControlTower.Core.Scheduling;
+using ControlTower.Server.Platform.Persistence;
+using ControlTower.Server.Workflows;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlTower.Server.Runs;
+
+/// <summary>A node attempt the transition cancelled; the worker running it is told after the commit.</summary>
+internal sealed record CancelledAttempt(Guid RunId, string NodeId, int Attempt);
+
+/// <summary>
+/// Writes one scheduler step into a unit of work: the new checkpoint, one numbered event per node
+/// state change, the run's own updates, the durable tasks for the commands, and the final event.
+/// Nothing here commits: the caller commits it all in one transaction together with the node's
+/// result, which is what makes a crash at any point resume from the last commit.
+/// </summary>
+internal static class RunTransitionWriter
+{
+    public static IReadOnlyList<CancelledAttempt> Write(
+        ControlTowerDbContext db,
+        RunEntity run,
+        WorkflowDefinition definition,
+        RunState before,
+        SchedulerResult result,
+        DateTime now,
+        IEnumerable<JsonObject>? extraUpdates = null)
+    {
+        var cancelled = new List<CancelledAttempt>();
+        var after = result.State;
+        foreach (var extra in extraUpdates ?? [])
+        {
+            AppendEvent(db, run, RunEventTypes.Update, extra, now);
+        }
+
+        if (result.Ignored is null)
+        {
+            foreach (var node in after.ChangedNodes(before))
+            {
+                AppendEvent(db, run, RunEventTypes.Update, NodeUpdate(node, definition), now);
+            }
+
+            if (after.Status != before.Status && !after.IsFinished)
+            {
+                AppendEvent(db, run, RunEventTypes.Update, new JsonObject { ["kind"] = "run", ["status"] = StatusName(after.Status) }, now);
+            }
+
+            foreach (var command in result.Commands)
+            {
+                Apply(db, run, command, now, cancelled);
+            }
+        }
+
+        run.State = RunStateJson.Serialize(after);
+        run.Status = StatusName(after.Status);
+        run.StateVersion++;
+        run.UpdatedAt = now;
+        return cancelled;
+    }
+
+    public static string StatusName(RunStatus status) => status.ToString().ToLowerInvariant();
+
+    public static void AppendEvent(ControlTowerDbContext db, RunEntity run, string type, JsonObject data, DateTime now)
+    {
+        db.Add(new RunEventEntity
+        {
+            RunId = run.Id,
+            Seq = run.NextEventSeq++,
+            Type = type,
+            Timestamp = now,
+            Data = data.ToJsonString(),
+            TraceId = run.TraceId,
+        });
+    }
+
+    public static void AddTask(ControlTowerDbContext db, Guid runId, string nodeId, int attempt, string kind, DateTime dueAt, string? payload, DateTime now) =>
+        db.Add(new RunTaskEntity
+        {
+            Id = Guid.NewGuid(),
+            RunId = runId,
+            NodeId = nodeId,
+            Attempt = attempt,
+            Kind = kind,
+            DueAt = dueAt,
+            Payload = payload,
+            CreatedAt = now,
+        });
+
+    private static void Apply(ControlTowerDbContext db, RunEntity run, RunCommand command, DateTime now, List<CancelledAttempt> cancelled)
+    {
+        switch (command)
+        {
+            case ExecuteNode execute:
+                AddTask(db, run.Id, execute.NodeId, execute.Attempt, RunTaskKinds.Execute, now, execute.Activation.ToJson().ToJsonString(), now);
+                break;
+            case ScheduleRetry retry:
+                AddTask(db, run.Id, retry.NodeId, retry.NextAttempt, RunTaskKinds.Retry, retry.DueAt.UtcDateTime, null, now);
+                break;
+            case CancelNode cancel:
+                // Its timers and pending retries go; the attempt itself may be running somewhere and is told after commit.
+                db.Set<RunTaskEntity>()
+                    .Where(t => t.RunId == run.Id && t.NodeId == cancel.NodeId && t.Attempt <= cancel.Attempt + 1 && t.Kind != RunTaskKinds.Execute)
+                    .ExecuteDelete();
+                cancelled.Add(new CancelledAttempt(run.Id, cancel.NodeId, cancel.Attempt));
+                break;
+            case CompleteRun complete:
+                run.Output = complete.Output?.GetRawText();
+                Finish(db, run, now, RunEventTypes.Complete, new JsonObject
+                {
+                    ["kind"] = "run",
+                    ["status"] = "completed",
+                    ["output"] = complete.Output is { } output ? JsonNode.Parse(output.GetRawText()) : null,
+                });
+                break;
+            case FailRun fail:
+                (run.ErrorNodeId, run.ErrorCode, run.ErrorMessage) = (fail.NodeId, fail.Code, fail.Message);
+                Finish(db, run, now, RunEventTypes.Error, new JsonObject
+                {
+                    ["kind"] = "run",
+                    ["status"] = "failed",
+                    ["node_id"] = fail.NodeId,
+                    ["code"] = fail.Code,
+                    ["message"] = fail.Message,
+                });
+                break;
+            case CancelRun cancelRun:
+                (run.ErrorCode, run.ErrorMessage) = ("run.cancelled", cancelRun.Reason);
+                db.Set<RunTaskEntity>().Where(t => t.RunId == run.Id).ExecuteDelete();
+                Finish(db, run, now, RunEventTypes.Error, new JsonObject
+                {
+                    ["kind"] = "run",
+                    ["status"] = "cancelled",
+                    ["code"] = "run.cancelled",
+                    ["message"] = cancelRun.Reason,
+                });
+                break;
+        }
+    }
+
+    private static void Finish(ControlTowerDbContext db, RunEntity run, DateTime now, string type, JsonObject data)
+    {
+        run.FinishedAt = now;
+        AppendEvent(db, run, type, data, now);
+        if (run.ParentRunId is { } parent && run.ParentNodeId is { } parentNode && run.ParentAttempt is { } parentAttempt)
+        {
+            AddTask(db, parent, parentNode, parentAttempt, RunTaskKinds.Child, now, run.Id.ToString(), now);
+        }
+    }
+
+    private static JsonObject NodeUpdate(NodeRunState node, WorkflowDefinition definition)
+    {
+        var update = new JsonObject
+        {
+            ["kind"] = "node",
+            ["node_id"] = node.NodeId,
+            ["node_type"] = definition.Plan.Node(node.NodeId).Type,
+            ["status"] = node.Status.ToString().ToLowerInvariant(),
+            ["attempt"] = node.Attempt,
+        };
+        if (node.Outcome is { } outcome)
+        {
+            update["outcome"] = outcome;
+        }
+
+        if (node.Error is { } error)
+        {
+            update["error"] = new JsonObject { ["code"] = error.Code, ["message"] = error.Message };
+        }
+
+        if (node.WaitReason is { } reason)
+        {
+            update["wait_reason"] = reason;
+        }
+
+        if (node.RetryDueAt is { } due)
+        {
+            update["retry_due_at"] = due.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return update;
+    }
+
+    public static JsonElement? ToElement(JsonNode? node) =>
+        node is null ? null : JsonSerializer.SerializeToElement(node);
+}

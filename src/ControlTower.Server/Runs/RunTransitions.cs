@@ -1,0 +1,86 @@
+using System.Text.Json.Nodes;
+using ControlTower.Core.Errors;
+using ControlTower.Core.Scheduling;
+using ControlTower.Server.Platform.Persistence;
+using ControlTower.Server.Workflows;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlTower.Server.Runs;
+
+/// <summary>What a committed transition did.</summary>
+internal sealed record TransitionResult(RunState State, string? Ignored);
+
+/// <summary>The unit of work a transition writes into, for callers that commit more with it.</summary>
+internal sealed record TransitionScope(ControlTowerDbContext Db, RunEntity Run, WorkflowDefinition Definition, RunState State, DateTime Now);
+
+/// <summary>
+/// Applies one event to a run and commits the result in one transaction: the checkpoint, the events,
+/// the new tasks and whatever the caller adds (the node's result, the consumed task's deletion).
+/// Runs are updated optimistically: a concurrent change makes the commit fail, and the event is
+/// applied again to the fresh state, which the pure scheduler makes safe.
+/// </summary>
+internal sealed partial class RunTransitions(
+    IDbContextFactory<ControlTowerDbContext> contexts,
+    WorkflowDefinitions definitions,
+    RunEventNotifier notifier,
+    RunWorkSignal work,
+    InFlightNodes inFlight,
+    TimeProvider time,
+    ILogger<RunTransitions> logger)
+{
+    private const int MaxAttempts = 10;
+
+    public async Task<TransitionResult> ApplyAsync(
+        Guid runId,
+        Func<DateTimeOffset, RunEvent?> makeEvent,
+        Func<TransitionScope, Task>? alsoWrite,
+        CancellationToken cancellationToken,
+        IReadOnlyList<JsonObject>? extraUpdates = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var run = await db.Set<RunEntity>().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken) ?? throw NotFound(runId);
+            var definition = await definitions.GetAsync(run.WorkflowId, run.WorkflowVersion, cancellationToken);
+            var now = time.GetUtcNow();
+            var before = RunStateJson.Deserialize(run.State);
+            var evt = makeEvent(now);
+            var result = evt is null ? new SchedulerResult(before, []) : RunScheduler.Apply(definition.Plan, before, evt);
+            var cancelled = RunTransitionWriter.Write(db, run, definition, before, result, now.UtcDateTime, extraUpdates);
+            if (alsoWrite is not null)
+            {
+                await alsoWrite(new TransitionScope(db, run, definition, result.State, now.UtcDateTime));
+            }
+
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < MaxAttempts)
+            {
+                Log.TransitionRetried(logger, runId, attempt);
+                continue;
+            }
+
+            AfterCommit(runId, cancelled);
+            if (result.Ignored is { } ignored)
+            {
+                Log.EventIgnored(logger, runId, evt?.GetType().Name ?? "none", ignored);
+            }
+
+            return new TransitionResult(result.State, result.Ignored);
+        }
+    }
+
+    public void AfterCommit(Guid runId, IReadOnlyList<CancelledAttempt> cancelled)
+    {
+        inFlight.Cancel(cancelled);
+        notifier.Publish(runId);
+        work.Notify();
+    }
+
+    public static ControlTowerException NotFound(Guid runId) =>
+        new(ErrorKind.NotFound, RunErrorCodes.NotFound, $"No run {runId}.");
+}

@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+using ControlTower.Core.Errors;
+using ControlTower.Core.Expressions;
+using ControlTower.Core.Graphs;
+using ControlTower.Core.Schemas;
+using Microsoft.Extensions.Options;
+
+namespace ControlTower.Server.Workflows;
+
+/// <summary>
+/// Validates graphs the way saving does: the graph rules, node configs against their schemas
+/// (JSON Schema subset) and every CEL expression and template. Returns every problem at once.
+/// </summary>
+internal sealed class WorkflowGraphValidation(IOptions<WorkflowOptions> options)
+{
+    private static readonly GraphValidationHooks Hooks = new(
+        ValidateConfig: (schema, value) => JsonSchemaValidator.Validate(schema, value).Select(v => (v.Pointer, v.Message)),
+        CheckExpression: (source, isTemplate) =>
+            (isTemplate ? CelTemplate.Check(source) : Cel.Check(source)).FirstOrDefault() is { } first
+                ? $"{first.Message} (line {first.Line}, column {first.Column})"
+                : null);
+
+    public NodeTypeCatalog Catalog { get; } = NodeTypeCatalog.BuiltIn;
+
+    /// <summary>Parses and validates; a graph that does not even parse is one problem at its pointer.</summary>
+    public (WorkflowGraph? Graph, IReadOnlyList<GraphProblem> Problems) Validate(JsonNode? document)
+    {
+        WorkflowGraph graph;
+        try
+        {
+            graph = WorkflowGraph.FromJson(document);
+        }
+        catch (GraphFormatException format)
+        {
+            return (null, [new GraphProblem(format.Code, format.JsonPointer, format.Message)]);
+        }
+
+        return (graph, GraphValidator.Validate(graph, Catalog, options.Value.Limits, Hooks));
+    }
+
+    public WorkflowGraph ValidateOrThrow(JsonNode? document)
+    {
+        var (graph, problems) = Validate(document);
+        if (problems.Count > 0 || graph is null)
+        {
+            throw new ControlTowerException(ErrorKind.Validation, WorkflowErrorCodes.GraphInvalid,
+                $"The graph has {problems.Count} problem(s); see 'problems'.")
+            {
+                Details = new Dictionary<string, object?> { ["problems"] = problems },
+            };
+        }
+
+        return graph;
+    }
+}
