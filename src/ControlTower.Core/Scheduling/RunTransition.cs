@@ -38,7 +38,10 @@ internal sealed class RunTransition
         _sequence = state.Sequence;
         _trigger = state.TriggerNodeId;
         _input = state.Input;
+        _output = state.Output;
+        _error = state.Error;
         _startedAt = state.StartedAt;
+        _finishedAt = state.FinishedAt;
     }
 
     public List<RunCommand> Commands { get; } = [];
@@ -163,6 +166,38 @@ internal sealed class RunTransition
 
         Commands.Add(new CancelNode(_nodes[i].NodeId, _nodes[i].Attempt, "retry_requested"));
         _nodes[i] = _nodes[i] with { Status = NodeStatus.Ready, WaitReason = null };
+        return null;
+    }
+
+    public string? RetryRun()
+    {
+        var i = _status == RunStatus.Failed && _error?.NodeId is { } failed ? IndexOf(failed) : -1;
+        if (i < 0 || _nodes[i].Status != NodeStatus.Failed)
+        {
+            return "run.not_retryable";
+        }
+
+        _status = RunStatus.Running;
+        _error = null;
+        _finishedAt = null;
+        _nodes[i] = _nodes[i] with
+        {
+            Status = NodeStatus.Ready,
+            Tries = 0,
+            Activations = _nodes[i].Activations + 1,
+            Outcome = null,
+            Output = null,
+            Error = null,
+            FinishedAt = null,
+        };
+        for (var n = 0; n < _nodes.Length; n++)
+        {
+            if (_nodes[n].Status == NodeStatus.Cancelled)
+            {
+                _nodes[n] = _nodes[n] with { Status = NodeStatus.Pending, FinishedAt = null };
+            }
+        }
+
         return null;
     }
 
