@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using ControlTower.Core.Graphs;
 
@@ -225,11 +226,12 @@ internal sealed class RunTransition
         }
     }
 
+    /// <summary>Freezes the working copy; the arrays are handed over without a copy, so call it once, last.</summary>
     public RunState Build() => _original with
     {
         Status = _status,
-        Nodes = ImmutableArray.Create(_nodes),
-        LoopIterations = ImmutableArray.Create(_loops),
+        Nodes = ImmutableCollectionsMarshal.AsImmutableArray(_nodes),
+        LoopIterations = ImmutableCollectionsMarshal.AsImmutableArray(_loops),
         StepsUsed = _steps,
         Sequence = _sequence,
         TriggerNodeId = _trigger,
