@@ -31,7 +31,7 @@ public sealed record CancelRun(string Reason) : RunCommand;
 /// The result of one <see cref="RunScheduler.Apply"/>. <see cref="Ignored"/> is null when the
 /// event was applied; otherwise a code saying why it changed nothing (<c>event.stale_attempt</c>,
 /// <c>event.node_not_running</c>, <c>event.node_unknown</c>, <c>event.retry_stale</c>,
-/// <c>event.node_not_waiting</c>, <c>run.not_started</c>, <c>run.already_started</c>, <c>run.finished</c>);
+/// <c>event.node_not_waiting</c>, <c>run.not_started</c>, <c>run.already_started</c>, <c>run.finished</c>, <c>run.not_retryable</c>);
 /// then <see cref="State"/> is the input state and <see cref="Commands"/> is empty.
 /// </summary>
 public sealed record SchedulerResult(RunState State, IReadOnlyList<RunCommand> Commands, string? Ignored = null);

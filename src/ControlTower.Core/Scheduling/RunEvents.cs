@@ -18,6 +18,7 @@ namespace ControlTower.Core.Scheduling;
 [JsonDerivedType(typeof(RetryDue), "retry_due")]
 [JsonDerivedType(typeof(NodeRetryRequested), "node_retry_requested")]
 [JsonDerivedType(typeof(CancelRequested), "cancel_requested")]
+[JsonDerivedType(typeof(RunRetryRequested), "run_retry_requested")]
 public abstract record RunEvent(DateTimeOffset Now);
 
 /// <summary>
@@ -51,3 +52,6 @@ public sealed record NodeRetryRequested(string NodeId, DateTimeOffset Now) : Run
 
 /// <summary>Cancels the run now: unfinished nodes are cancelled (running ones get <see cref="CancelNode"/>).</summary>
 public sealed record CancelRequested(DateTimeOffset Now, string Reason = "cancelled") : RunEvent(Now);
+
+/// <summary>"Retry from the failed node" on a run that failed at a node; ignored (<c>run.not_retryable</c>) otherwise.</summary>
+public sealed record RunRetryRequested(DateTimeOffset Now) : RunEvent(Now);

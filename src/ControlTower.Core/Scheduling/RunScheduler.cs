@@ -30,6 +30,10 @@ namespace ControlTower.Core.Scheduling;
 /// Its output is the output of the <c>respond</c> node that finished last, if one succeeded;
 /// otherwise an object keyed by node id holding the outputs of the terminal nodes (succeeded nodes
 /// none of whose outgoing edges was taken), in graph order.</item>
+/// <item>Retry from the failed node (<see cref="RunRetryRequested"/>): a run that failed at a node
+/// (the node is <c>Failed</c>) runs again from there: that node gets a fresh activation (its retry
+/// policy starts over) and every node the failure cancelled is re-evaluated, so work that was in
+/// flight is issued again with new attempt numbers. Completed work is kept; the step budget is not reset.</item>
 /// </list>
 /// </summary>
 public static class RunScheduler
@@ -40,7 +44,7 @@ public static class RunScheduler
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(evt);
         EnsureStateFitsPlan(plan, state);
-        if (state.IsFinished)
+        if (state.IsFinished && evt is not RunRetryRequested)
         {
             return new SchedulerResult(state, [], "run.finished");
         }
@@ -60,6 +64,7 @@ public static class RunScheduler
             RetryDue e => transition.RetryDue(e),
             NodeRetryRequested e => transition.RetryRequested(e),
             CancelRequested e => transition.Cancel(e),
+            RunRetryRequested => transition.RetryRun(),
             _ => throw new SchedulerException("run.event_unknown", $"The scheduler does not know event {evt.GetType().Name}."),
         };
         if (ignored is not null)

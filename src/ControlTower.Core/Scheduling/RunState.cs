@@ -154,7 +154,10 @@ public sealed record RunState
     public NodeRunState Node(string nodeId) =>
         Nodes.FirstOrDefault(n => n.NodeId == nodeId) ?? throw new SchedulerException("run.node_unknown", $"The run has no node '{nodeId}'.");
 
-    /// <summary>The nodes whose state differs from <paramref name="previous"/> (one <c>update</c> event each).</summary>
+    /// <summary>
+    /// The nodes whose state differs from <paramref name="previous"/> (one <c>update</c> event each).
+    /// Compares by reference: Apply replaces exactly the nodes it changes, so pass the state Apply was given.
+    /// </summary>
     public IEnumerable<NodeRunState> ChangedNodes(RunState previous)
     {
         ArgumentNullException.ThrowIfNull(previous);

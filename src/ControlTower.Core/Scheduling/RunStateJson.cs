@@ -167,28 +167,37 @@ public static class RunStateJson
         CompletedSeq = Required(obj, "completedSeq").GetInt64(),
     };
 
-    /// <summary>snake_case of an enum member (BackingOff → backing_off).</summary>
+    /// <summary>snake_case of an enum member (BackingOff → backing_off), computed once per member.</summary>
     internal static string Name<T>(T value)
+        where T : struct, Enum => EnumNames<T>.ByValue[value];
+
+    private static class EnumNames<T>
         where T : struct, Enum
     {
-        var text = value.ToString();
-        var builder = new System.Text.StringBuilder(text.Length + 4);
-        for (var i = 0; i < text.Length; i++)
+        public static readonly Dictionary<T, string> ByValue = Enum.GetValues<T>().ToDictionary(v => v, SnakeCase);
+        public static readonly Dictionary<string, T> ByName = ByValue.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
+
+        private static string SnakeCase(T value)
         {
-            if (char.IsUpper(text[i]) && i > 0)
+            var text = value.ToString();
+            var builder = new System.Text.StringBuilder(text.Length + 4);
+            for (var i = 0; i < text.Length; i++)
             {
-                builder.Append('_');
+                if (char.IsUpper(text[i]) && i > 0)
+                {
+                    builder.Append('_');
+                }
+
+                builder.Append(char.ToLowerInvariant(text[i]));
             }
 
-            builder.Append(char.ToLowerInvariant(text[i]));
+            return builder.ToString();
         }
-
-        return builder.ToString();
     }
 
     private static T Parse<T>(string name)
         where T : struct, Enum =>
-        Enum.TryParse<T>(name.Replace("_", "", StringComparison.Ordinal), ignoreCase: true, out var value) && Name(value) == name
+        EnumNames<T>.ByName.TryGetValue(name, out var value)
             ? value
             : throw new SchedulerException("run.state_invalid", $"'{name}' is not a {typeof(T).Name}.");
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using ControlTower.Core.Graphs;
 
@@ -38,7 +39,10 @@ internal sealed class RunTransition
         _sequence = state.Sequence;
         _trigger = state.TriggerNodeId;
         _input = state.Input;
+        _output = state.Output;
+        _error = state.Error;
         _startedAt = state.StartedAt;
+        _finishedAt = state.FinishedAt;
     }
 
     public List<RunCommand> Commands { get; } = [];
@@ -166,6 +170,38 @@ internal sealed class RunTransition
         return null;
     }
 
+    public string? RetryRun()
+    {
+        var i = _status == RunStatus.Failed && _error?.NodeId is { } failed ? IndexOf(failed) : -1;
+        if (i < 0 || _nodes[i].Status != NodeStatus.Failed)
+        {
+            return "run.not_retryable";
+        }
+
+        _status = RunStatus.Running;
+        _error = null;
+        _finishedAt = null;
+        _nodes[i] = _nodes[i] with
+        {
+            Status = NodeStatus.Ready,
+            Tries = 0,
+            Activations = _nodes[i].Activations + 1,
+            Outcome = null,
+            Output = null,
+            Error = null,
+            FinishedAt = null,
+        };
+        for (var n = 0; n < _nodes.Length; n++)
+        {
+            if (_nodes[n].Status == NodeStatus.Cancelled)
+            {
+                _nodes[n] = _nodes[n] with { Status = NodeStatus.Pending, FinishedAt = null };
+            }
+        }
+
+        return null;
+    }
+
     public string? Cancel(CancelRequested e)
     {
         _startedAt ??= _now;
@@ -190,11 +226,12 @@ internal sealed class RunTransition
         }
     }
 
+    /// <summary>Freezes the working copy; the arrays are handed over without a copy, so call it once, last.</summary>
     public RunState Build() => _original with
     {
         Status = _status,
-        Nodes = ImmutableArray.Create(_nodes),
-        LoopIterations = ImmutableArray.Create(_loops),
+        Nodes = ImmutableCollectionsMarshal.AsImmutableArray(_nodes),
+        LoopIterations = ImmutableCollectionsMarshal.AsImmutableArray(_loops),
         StepsUsed = _steps,
         Sequence = _sequence,
         TriggerNodeId = _trigger,

@@ -12,7 +12,7 @@ namespace ControlTower.Core.Tests.Scheduling;
 /// </summary>
 public sealed class RunSchedulerProperties
 {
-    public sealed record Scenario(int Seed, int NodeCount, bool WithLoop, int StepBudget, bool MayCancel);
+    public sealed record Scenario(int Seed, int NodeCount, bool WithLoop, int StepBudget, bool MayCancel, bool MayRetryRun = false);
 
     private static readonly Arbitrary<Scenario> Scenarios = Arb.From(
         from seed in Gen.Choose(0, int.MaxValue - 1)
@@ -20,7 +20,8 @@ public sealed class RunSchedulerProperties
         from loop in Gen.Elements(false, false, true)
         from budget in Gen.Elements(8, 30, 1000)
         from cancel in Gen.Elements(false, false, false, true)
-        select new Scenario(seed, count, loop, budget, cancel));
+        from retryRun in Gen.Elements(false, true)
+        select new Scenario(seed, count, loop, budget, cancel, retryRun));
 
     private const int MaxEvents = 5000;
 
@@ -52,9 +53,17 @@ public sealed class RunSchedulerProperties
             Assert.Equal(keys.Count, keys.Distinct().Count());
             var allowance = new Dictionary<string, int>();
             var loopResets = trace.Plan.LoopEdges.Length > 0;
-            foreach (var command in trace.Commands)
+            for (var c = 0; c < trace.Commands.Count; c++)
             {
-                switch (command)
+                if (trace.RunRetryMarks.Contains(c))
+                {
+                    foreach (var node in trace.Plan.Nodes)
+                    {
+                        allowance[node.Id] = allowance.GetValueOrDefault(node.Id) + 1;
+                    }
+                }
+
+                switch (trace.Commands[c])
                 {
                     case ScheduleRetry retry:
                         allowance[retry.NodeId] = allowance.GetValueOrDefault(retry.NodeId) + 1;
@@ -66,7 +75,7 @@ public sealed class RunSchedulerProperties
                 }
             }
 
-            if (!loopResets)
+            if (!loopResets && trace.RunRetryMarks.Count == 0)
             {
                 Assert.All(trace.Final.Nodes, n => Assert.True(n.Activations <= 1, $"{scenario}: {n.NodeId} activated {n.Activations} times"));
                 Assert.True(trace.FinalNeverLeftFinal, $"{scenario}: a final node changed status");
@@ -101,7 +110,7 @@ public sealed class RunSchedulerProperties
     {
         var random = new Random(2026);
         var traces = Enumerable.Range(0, 400)
-            .Select(_ => new Scenario(random.Next(), random.Next(2, 15), random.Next(3) == 0, new[] { 8, 30, 1000 }[random.Next(3)], random.Next(4) == 0))
+            .Select(_ => new Scenario(random.Next(), random.Next(2, 15), random.Next(3) == 0, new[] { 8, 30, 1000 }[random.Next(3)], random.Next(4) == 0, random.Next(2) == 0))
             .Select(s => Simulate(s)).ToList();
 
         Assert.Contains(traces, t => t.Final.Status == RunStatus.Completed);
@@ -113,12 +122,14 @@ public sealed class RunSchedulerProperties
         Assert.Contains(traces, t => t.Final.Status == RunStatus.Completed && t.Final.Nodes.Any(n => n.Status == NodeStatus.Failed));
         Assert.Contains(traces, t => t.Final.Status == RunStatus.Completed && t.Final.Nodes.Any(n => n.Status == NodeStatus.Skipped));
         Assert.Contains(traces, t => t.Commands.OfType<ScheduleRetry>().Any());
+        Assert.Contains(traces, t => t.Final.Status == RunStatus.Completed && t.RunRetryMarks.Count > 0);
     }
 
     private static IEnumerable<string> Describe(IEnumerable<RunCommand> commands) =>
         commands.Select(c => c is ExecuteNode e ? $"exec {e.IdempotencyKey} {e.Activation.ToJson().ToJsonString()}" : c.ToString()!);
 
-    private sealed record Trace(RunPlan Plan, RunState Final, List<RunCommand> Commands, bool FinalNeverLeftFinal, string? JoinViolation)
+    /// <param name="RunRetryMarks">Positions in <paramref name="Commands"/> where a failed run was retried from its failed node.</param>
+    private sealed record Trace(RunPlan Plan, RunState Final, List<RunCommand> Commands, bool FinalNeverLeftFinal, string? JoinViolation, List<int> RunRetryMarks)
     {
         public string StateJson => RunStateJson.Serialize(Final);
     }
@@ -203,11 +214,12 @@ public sealed class RunSchedulerProperties
         var now = RunHarness.T0;
         var finalNeverLeftFinal = true;
         string? joinViolation = null;
+        var retryMarks = new List<int>();
 
         void Apply(RunEvent evt)
         {
             var result = RunScheduler.Apply(plan, state, evt);
-            for (var i = 0; i < state.Nodes.Length; i++)
+            for (var i = 0; i < state.Nodes.Length && evt is not RunRetryRequested; i++)
             {
                 finalNeverLeftFinal &= !state.Nodes[i].IsFinal || result.State.Nodes[i].Status == state.Nodes[i].Status;
             }
@@ -235,9 +247,21 @@ public sealed class RunSchedulerProperties
         }
 
         Apply(new RunStarted(RunHarness.Json("""{"seed":1}"""), now));
-        for (var step = 0; step < MaxEvents && !state.IsFinished; step++)
+        for (var step = 0; step < MaxEvents; step++)
         {
             now = now.AddSeconds(1);
+            if (state.IsFinished)
+            {
+                if (!scenario.MayRetryRun || retryMarks.Count >= 2 || state.Error?.NodeId is not { } failed || state.Node(failed).Status != NodeStatus.Failed)
+                {
+                    break;
+                }
+
+                retryMarks.Add(commands.Count);
+                Apply(new RunRetryRequested(now));
+                continue;
+            }
+
             var roll = random.NextDouble();
             if (scenario.MayCancel && roll < 0.03)
             {
@@ -257,7 +281,7 @@ public sealed class RunSchedulerProperties
             }
         }
 
-        return new Trace(plan, state, commands, finalNeverLeftFinal, joinViolation);
+        return new Trace(plan, state, commands, finalNeverLeftFinal, joinViolation, retryMarks);
     }
 
     /// <summary>What the executor reports for an attempt: mostly a declared outcome, sometimes a failure or a wait followed by an outcome.</summary>

@@ -513,3 +513,40 @@ public sealed class RunSchedulerTests
         Assert.Equal(JsonValueKind.Object, activation.ToJsonElement().ValueKind);
     }
 }
+
+public sealed class RunRetryTests
+{
+    [Fact]
+    public void Apply_WhenAFailedRunIsRetried_RerunsTheFailedNodeAndTheCancelledWorkThenCompletes()
+    {
+        var run = new RunHarness(new GraphBuilder().Trigger().Transform("a", "b", "after", "done")
+            .Edge("start", "a").Edge("start", "b").Edge("a", "after").Edge("start", "done").Plan());
+        run.Start();
+        run.Complete("done");
+        run.Fail("a", code: "cel.eval_error");
+        Assert.Equal(RunStatus.Failed, run.State.Status);
+
+        var retried = run.Apply(new RunRetryRequested(run.Now));
+
+        Assert.Null(retried.Ignored);
+        Assert.Equal(["run1:a:2", "run1:b:2"], retried.Commands.OfType<ExecuteNode>().Select(e => e.IdempotencyKey));
+        Assert.Equal((RunStatus.Running, null), (run.State.Status, run.State.Error));
+        Assert.Equal(NodeStatus.Succeeded, run.Status("done"));
+        run.Complete("a");
+        run.Complete("b");
+        run.Complete("after");
+        Assert.Equal(RunStatus.Completed, run.State.Status);
+        Assert.Equal(["a", "b", "done", "a", "b", "after"], run.ExecutedIds);
+    }
+
+    [Fact]
+    public void Apply_WhenTheRunDidNotFailAtANode_IgnoresARetry()
+    {
+        var run = new RunHarness(new GraphBuilder().Trigger().Transform("a").Edge("start", "a").Plan());
+        run.Start();
+
+        Assert.Equal("run.not_retryable", run.Apply(new RunRetryRequested(run.Now)).Ignored);
+        run.Apply(new CancelRequested(run.Now));
+        Assert.Equal("run.not_retryable", run.Apply(new RunRetryRequested(run.Now)).Ignored);
+    }
+}

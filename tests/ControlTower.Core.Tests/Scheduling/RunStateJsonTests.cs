@@ -98,6 +98,7 @@ public sealed class RunStateJsonTests
             new RetryDue("n", 2, now),
             new NodeRetryRequested("n", now),
             new CancelRequested(now, "user"),
+            new RunRetryRequested(now),
         ];
 
         var json = JsonSerializer.Serialize(events);
