@@ -1,0 +1,35 @@
+using System.Diagnostics.Metrics;
+using ControlTower.Server.Nodes;
+
+namespace ControlTower.Server.Runs;
+
+/// <summary>The engine's instruments: node latency and results by type, runs by outcome, queue depth.</summary>
+internal sealed class EngineMetrics
+{
+    private readonly Histogram<double> _nodeDuration;
+    private readonly Counter<long> _nodeResults;
+    private readonly Counter<long> _tasks;
+
+    public EngineMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create("ControlTower.Engine");
+        _nodeDuration = meter.CreateHistogram<double>("controltower.node.duration", "ms", "How long node attempts take, by node type.");
+        _nodeResults = meter.CreateCounter<long>("controltower.node.results", description: "Node attempt results, by node type and result.");
+        _tasks = meter.CreateCounter<long>("controltower.engine.tasks", description: "Durable tasks processed, by kind.");
+    }
+
+    public void RecordNode(string nodeType, NodeResult result, TimeSpan duration)
+    {
+        var type = new KeyValuePair<string, object?>("node_type", nodeType);
+        _nodeDuration.Record(duration.TotalMilliseconds, type);
+        _nodeResults.Add(1, type, new KeyValuePair<string, object?>("result", result switch
+        {
+            NodeResult.Completed => "completed",
+            NodeResult.Failed failed => failed.Code,
+            NodeResult.Waiting => "waiting",
+            _ => "child",
+        }));
+    }
+
+    public void RecordTask(string kind) => _tasks.Add(1, new KeyValuePair<string, object?>("kind", kind));
+}

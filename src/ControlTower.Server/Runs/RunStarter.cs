@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using ControlTower.Core.Scheduling;
+using ControlTower.Server.Audit;
+using ControlTower.Server.Platform.Persistence;
+using ControlTower.Server.Workflows;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlTower.Server.Runs;
+
+/// <summary>How a run is asked for.</summary>
+internal sealed record StartRunRequest(
+    Guid WorkflowId,
+    JsonNode? Input,
+    string Trigger,
+    Guid StartedBy,
+    string Actor,
+    string? IdempotencyKey = null,
+    string? TriggerNodeId = null,
+    int? WorkflowVersion = null);
+
+/// <summary>The run, and whether this call created it (false: the idempotency key named an existing run).</summary>
+internal sealed record StartedRun(RunEntity Run, bool Created);
+
+/// <summary>Creates runs: pins the workflow's latest version, applies the start and commits it with its first tasks.</summary>
+internal sealed class RunStarter(
+    IDbContextFactory<ControlTowerDbContext> contexts,
+    WorkflowDefinitions definitions,
+    RunTransitions transitions,
+    AuditLog audit,
+    TimeProvider time)
+{
+    public async Task<StartedRun> StartAsync(StartRunRequest request, CancellationToken cancellationToken)
+    {
+        var definition = request.WorkflowVersion is { } version
+            ? await definitions.GetAsync(request.WorkflowId, version, cancellationToken)
+            : await definitions.GetLatestRunnableAsync(request.WorkflowId, cancellationToken);
+        if (await FindByKeyAsync(request, cancellationToken) is { } existing)
+        {
+            return new StartedRun(existing, false);
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var (run, cancelled) = AddRun(db, definition, request, parent: null);
+        try
+        {
+            await audit.CommitAsync(db, new AuditEvent(request.Actor, "run.started", $"run:{run.Id}", $"started by {request.Trigger}",
+                new JsonObject { ["workflowId"] = definition.WorkflowId.ToString(), ["version"] = definition.Version }), cancellationToken);
+        }
+        catch (DbUpdateException) when (request.IdempotencyKey is not null)
+        {
+            // Another request with the same key won the race (unique index); that run is the answer.
+            return new StartedRun(await FindByKeyAsync(request, cancellationToken) ?? throw new InvalidOperationException(
+                $"Run start with idempotency key '{request.IdempotencyKey}' conflicted, but no run holds the key."), false);
+        }
+
+        transitions.AfterCommit(run.Id, cancelled);
+        return new StartedRun(run, true);
+    }
+
+    /// <summary>Adds a new, started run to the unit of work (used for top-level and child runs alike).</summary>
+    public (RunEntity Run, IReadOnlyList<CancelledAttempt> Cancelled) AddRun(
+        ControlTowerDbContext db,
+        WorkflowDefinition definition,
+        StartRunRequest request,
+        (Guid RunId, string NodeId, int Attempt, string TraceId)? parent)
+    {
+        var now = time.GetUtcNow();
+        var runId = Guid.NewGuid();
+        var seed = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
+        var initial = RunState.Create(definition.Plan, runId.ToString(), seed);
+        var started = RunScheduler.Apply(definition.Plan, initial, new RunStarted(RunTransitionWriter.ToElement(request.Input), now, request.TriggerNodeId));
+        var run = new RunEntity
+        {
+            Id = runId,
+            WorkflowId = definition.WorkflowId,
+            WorkflowVersion = definition.Version,
+            Status = RunTransitionWriter.StatusName(initial.Status),
+            State = RunStateJson.Serialize(initial),
+            Input = request.Input?.ToJsonString(),
+            Seed = seed,
+            IdempotencyKey = request.IdempotencyKey,
+            Trigger = request.Trigger,
+            StartedBy = request.StartedBy,
+            TraceId = parent?.TraceId ?? Activity.Current?.TraceId.ToString() ?? ActivityTraceId.CreateRandom().ToString(),
+            ParentRunId = parent?.RunId,
+            ParentNodeId = parent?.NodeId,
+            ParentAttempt = parent?.Attempt,
+            CreatedAt = now.UtcDateTime,
+            UpdatedAt = now.UtcDateTime,
+        };
+        db.Add(run);
+        var cancelled = RunTransitionWriter.Write(db, run, definition, initial, started, now.UtcDateTime,
+            [new JsonObject { ["kind"] = "run", ["status"] = "started", ["workflow_id"] = definition.WorkflowId.ToString(), ["version"] = definition.Version, ["trigger"] = request.Trigger }]);
+        return (run, cancelled);
+    }
+
+    private async Task<RunEntity?> FindByKeyAsync(StartRunRequest request, CancellationToken cancellationToken)
+    {
+        if (request.IdempotencyKey is null)
+        {
+            return null;
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Set<RunEntity>().AsNoTracking()
+            .SingleOrDefaultAsync(r => r.WorkflowId == request.WorkflowId && r.IdempotencyKey == request.IdempotencyKey, cancellationToken);
+    }
+}

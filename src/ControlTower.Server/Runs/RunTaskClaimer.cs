@@ -1,0 +1,75 @@
+using ControlTower.Server.Platform.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlTower.Server.Runs;
+
+/// <summary>
+/// Claims due tasks with a lease. On PostgreSQL, several processes share the work through
+/// <c>FOR UPDATE SKIP LOCKED</c>; on SQLite (one process) the immediate write transaction does the same.
+/// A task whose lease ran out (its worker died) is due again.
+/// </summary>
+internal sealed class RunTaskClaimer(IDbContextFactory<ControlTowerDbContext> contexts, TimeProvider time)
+{
+    public async Task<IReadOnlyList<RunTaskEntity>> ClaimAsync(string owner, int count, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var expires = now + lease;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (db.IsPostgreSql)
+        {
+            return await db.Set<RunTaskEntity>().FromSqlInterpolated($"""
+                UPDATE run_tasks SET "LeaseOwner" = {owner}, "LeaseExpiresAt" = {expires}
+                WHERE "Id" IN (
+                    SELECT "Id" FROM run_tasks
+                    WHERE "DueAt" <= {now} AND ("LeaseExpiresAt" IS NULL OR "LeaseExpiresAt" < {now})
+                    ORDER BY "DueAt" LIMIT {count}
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING *
+                """).AsNoTracking().ToListAsync(cancellationToken);
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var due = await db.Set<RunTaskEntity>()
+            .Where(t => t.DueAt <= now && (t.LeaseExpiresAt == null || t.LeaseExpiresAt < now))
+            .OrderBy(t => t.DueAt)
+            .Take(count)
+            .ToListAsync(cancellationToken);
+        foreach (var task in due)
+        {
+            task.LeaseOwner = owner;
+            task.LeaseExpiresAt = expires;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return due;
+    }
+
+    /// <summary>Keeps a long task's lease alive; false when the lease was lost (another worker took it).</summary>
+    public async Task<bool> RenewAsync(RunTaskEntity task, string owner, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var expires = time.GetUtcNow().UtcDateTime + lease;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var updated = await db.Set<RunTaskEntity>()
+            .Where(t => t.Id == task.Id && t.LeaseOwner == owner)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.LeaseExpiresAt, expires), cancellationToken);
+        return updated == 1;
+    }
+
+    /// <summary>Gives a task back at once (a graceful shutdown), so the next process need not wait for the lease.</summary>
+    public async Task ReleaseAsync(RunTaskEntity task, string owner, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Set<RunTaskEntity>()
+            .Where(t => t.Id == task.Id && t.LeaseOwner == owner)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.LeaseOwner, (string?)null).SetProperty(t => t.LeaseExpiresAt, (DateTime?)null), cancellationToken);
+    }
+
+    /// <summary>Due tasks not yet claimed, for the queue-depth metric.</summary>
+    public async Task<int> CountDueAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Set<RunTaskEntity>().CountAsync(t => t.DueAt <= now && t.LeaseExpiresAt == null, cancellationToken);
+    }
+}

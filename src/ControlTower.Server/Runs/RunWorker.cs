@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Options;
+
+namespace ControlTower.Server.Runs;
+
+/// <summary>
+/// The bounded worker pool: claims due tasks up to the free slots, processes each on the thread
+/// pool, and sleeps until signalled or the poll interval passes. Waiting runs cost nothing here:
+/// they are rows with a due time. A stopping process hands its leases back.
+/// </summary>
+internal sealed partial class RunWorker(
+    RunTaskClaimer claimer,
+    RunTaskProcessor processor,
+    RunWorkSignal signal,
+    EngineMetrics metrics,
+    IOptions<EngineOptions> options,
+    ILogger<RunWorker> logger) : BackgroundService
+{
+    // Unique per process start, so a restarted process never mistakes a dead predecessor's lease for its own.
+    private readonly string _owner = $"{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var engine = options.Value;
+        using var slots = new SemaphoreSlim(engine.Concurrency, engine.Concurrency);
+        var running = new HashSet<Task>();
+        Log.Started(logger, _owner, engine.Concurrency);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            running.RemoveWhere(t => t.IsCompleted);
+            var claimed = slots.CurrentCount == 0 ? [] : await ClaimAsync(slots.CurrentCount, engine, stoppingToken);
+            foreach (var task in claimed)
+            {
+                await slots.WaitAsync(stoppingToken);
+                running.Add(Task.Run(() => RunOneAsync(task, slots, engine, stoppingToken), CancellationToken.None));
+            }
+
+            if (claimed.Count == 0)
+            {
+                await signal.WaitAsync(TimeSpan.FromMilliseconds(engine.PollMilliseconds), stoppingToken);
+            }
+        }
+
+        await Task.WhenAll(running);
+    }
+
+    private async Task<IReadOnlyList<RunTaskEntity>> ClaimAsync(int count, EngineOptions engine, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await claimer.ClaimAsync(_owner, count, engine.Lease, stoppingToken);
+        }
+        catch (Exception failure) when (failure is Microsoft.EntityFrameworkCore.DbUpdateException or System.Data.Common.DbException or TimeoutException)
+        {
+            // The database is briefly unavailable or busy: log and look again after the poll interval.
+            Log.ClaimFailed(logger, failure);
+            return [];
+        }
+    }
+
+    private async Task RunOneAsync(RunTaskEntity task, SemaphoreSlim slots, EngineOptions engine, CancellationToken stoppingToken)
+    {
+        using var heartbeat = new CancellationTokenSource();
+        var renewing = RenewLeaseAsync(task, engine, heartbeat.Token);
+        try
+        {
+            await processor.ProcessAsync(task, stoppingToken);
+            metrics.RecordTask(task.Kind);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            await claimer.ReleaseAsync(task, _owner, CancellationToken.None);
+        }
+#pragma warning disable CA1031 // A task that fails unexpectedly must not take the worker down; it is logged and retried after its lease.
+        catch (Exception failure)
+#pragma warning restore CA1031
+        {
+            Log.TaskFailed(logger, failure, task.Kind, task.RunId, task.NodeId, task.Attempt);
+        }
+        finally
+        {
+            await heartbeat.CancelAsync();
+            await renewing;
+            slots.Release();
+        }
+    }
+
+    private async Task RenewLeaseAsync(RunTaskEntity task, EngineOptions engine, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(engine.Lease / 3, cancellationToken);
+                if (!await claimer.RenewAsync(task, _owner, engine.Lease, cancellationToken))
+                {
+                    Log.LeaseLost(logger, task.RunId, task.NodeId, task.Attempt);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The task finished: no more heartbeats needed.
+        }
+    }
+}
