@@ -4,8 +4,10 @@ using ControlTower.Core.Crypto;
 using ControlTower.Core.Errors;
 using ControlTower.Server.Audit;
 using ControlTower.Server.Identity;
+using ControlTower.Server.Platform.Configuration;
 using ControlTower.Server.Platform.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace ControlTower.Server.Credentials;
 
@@ -23,6 +25,7 @@ internal sealed partial class CredentialVault(
     OAuthTokenCache oauth,
     AuditLog audit,
     TimeProvider time,
+    IOptions<PlatformOptions> platform,
     ILogger<CredentialVault> logger)
 {
     public const string UsedAction = "credential.used";
@@ -38,6 +41,7 @@ internal sealed partial class CredentialVault(
         var serverId = CheckServerId(request.McpServerId);
         var data = CredentialData.Parse(type, request.Data);
         secrets.Register(data);
+        CheckAllowedIn(platform.Value.Mode, data);
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await EnsureNameFreeAsync(db, caller.UserId, name, null, cancellationToken);
@@ -91,6 +95,7 @@ internal sealed partial class CredentialVault(
         var row = await OwnedAsync(db, caller, id, cancellationToken);
         var data = CredentialData.Parse(CredentialTypes.Parse(row.CredentialType), request.Data);
         secrets.Register(data);
+        CheckAllowedIn(platform.Value.Mode, data);
         if (request.Name is not null)
         {
             var name = CheckName(request.Name);
@@ -337,6 +342,24 @@ internal sealed partial class CredentialVault(
         });
 
     private static string Target(Guid id) => $"credential:{id}";
+
+    /// <summary>
+    /// Production sends client secrets only over TLS: an OAuth token URL must be https there, except on
+    /// loopback (a token proxy on the same host). Demo and development allow http for local endpoints.
+    /// </summary>
+    public static void CheckAllowedIn(RunMode mode, CredentialData data)
+    {
+        if (mode == RunMode.Production
+            && data is OAuth2ClientCredentialsData { TokenUrl: var url }
+            && url.Scheme != Uri.UriSchemeHttps
+            && !url.IsLoopback)
+        {
+            throw new CredentialException(ErrorKind.Validation, CredentialErrorCodes.DataInvalid, "data.token_url: must be an https URL in production")
+            {
+                Details = new Dictionary<string, object?> { ["field"] = "data.token_url" },
+            };
+        }
+    }
 
     private static string CheckName(string? name) =>
         name is { Length: > 0 and <= CredentialLimits.MaxNameLength } && !string.IsNullOrWhiteSpace(name) && !name.Any(char.IsControl)

@@ -63,13 +63,7 @@ internal sealed partial class OAuthTokenCache(
     }
 
     /// <summary>Forgets the credential's token: after its secret changed, it was deleted, or a server answered 401.</summary>
-    public void Invalidate(Guid credentialId)
-    {
-        if (_slots.TryGetValue(credentialId, out var slot))
-        {
-            slot.Token = null;
-        }
-    }
+    public void Invalidate(Guid credentialId) => _slots.TryRemove(credentialId, out _);
 
     private async Task<CachedToken> RequestAsync(Guid credentialId, OAuth2ClientCredentialsData data, string version, CancellationToken cancellationToken)
     {
