@@ -17,6 +17,7 @@ internal static class CredentialServiceCollectionExtensions
             registry.Register(provider.GetRequiredService<CredentialKeyRing>().Keys.Keys.Select(key => key.Export()));
             return registry;
         });
+        services.AddHostedService<CredentialKeyStartup>();
         services.AddSingleton<OAuthTokenCache>();
         services.AddSingleton<CredentialVault>();
         services.AddSingleton<CredentialRotation>();

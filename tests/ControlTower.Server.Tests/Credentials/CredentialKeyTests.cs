@@ -65,6 +65,11 @@ public sealed class CredentialKeyTests
         string written;
         using (var first = new ControlTowerFactory(settings))
         {
+            using (first.CreateClient())
+            {
+                Assert.True(File.Exists(keyFile), "the key file is made at start, before any credential exists");
+            }
+
             (var client, _, userId) = await first.CreateUserClientAsync("kim", "operator");
             id = await CredentialApi.CreateAsync(client, "github", "bearer_token", new { token = "kim-token-abcdef" });
             written = await File.ReadAllTextAsync(keyFile);
