@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using ControlTower.Server.Audit;
+using ControlTower.Server.Credentials;
 using ControlTower.Server.Identity;
 using ControlTower.Server.Platform.Configuration;
 using ControlTower.Server.Platform.Errors;
@@ -68,6 +69,7 @@ internal static class ControlTowerApp
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddRolePolicies();
         services.AddRequestRateLimiting(security);
+        services.AddCredentials(configuration);
 
         services.AddControlTowerProblemDetails();
         services.AddPlatformHealthChecks();
@@ -104,5 +106,6 @@ internal static class ControlTowerApp
         app.MapHealthEndpoints();
         app.MapIdentityEndpoints();
         app.MapAuditEndpoints();
+        app.MapCredentialEndpoints();
     }
 }

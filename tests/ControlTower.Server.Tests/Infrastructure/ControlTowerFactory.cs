@@ -2,6 +2,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ControlTower.Server.Tests.Infrastructure;
 
@@ -15,6 +17,7 @@ public sealed class ControlTowerFactory : WebApplicationFactory<Program>
     public const string AdminKey = "test-admin-key-0123456789-abcdefghijklmnop";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly List<Action<IServiceCollection>> _services = [];
 
     internal ControlTowerFactory(IDictionary<string, string?>? settings = null, PostgresDatabase? postgres = null)
     {
@@ -42,12 +45,21 @@ public sealed class ControlTowerFactory : WebApplicationFactory<Program>
 
     public string SqliteFile => Path.Combine(DataDirectory, "controltower.db");
 
+    /// <summary>Replaces or adds services after the app's own (a test clock, a log capture); call before the first client.</summary>
+    public ControlTowerFactory WithServices(Action<IServiceCollection> configure)
+    {
+        _services.Add(configure);
+        return this;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
         }
+
+        builder.ConfigureTestServices(services => _services.ForEach(configure => configure(services)));
     }
 
     public HttpClient CreateClient(string? apiKey)

@@ -7,6 +7,9 @@ public sealed class StartupTests
 {
     private const string SafeKey = "production-admin-key-with-more-than-32-chars";
 
+    // Production also needs credential keys; one valid key keeps each case about its own setting.
+    private static readonly string CredentialKey = ControlTower.Core.Crypto.FernetKey.FromBytes(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).Export();
+
     [Fact]
     public async Task HealthReady_WhenStartedOnSqlite_Is200()
     {
@@ -35,6 +38,7 @@ public sealed class StartupTests
     public async Task Start_WhenProductionHasUnsafeSetting_ExitsNonZeroWithTheReason(string name, Dictionary<string, string?> settings, string expectedMessage)
     {
         settings["ENVIRONMENT"] = "production";
+        settings["CREDENTIAL_KEYS"] = CredentialKey;
         settings["DATA_DIR"] = Directory.CreateTempSubdirectory("controltower-cli-").FullName;
 
         var result = await ControlTowerProcess.RunAsync(["serve"], settings);
@@ -52,6 +56,7 @@ public sealed class StartupTests
         {
             ["ENVIRONMENT"] = "production",
             ["ADMIN_API_KEY"] = SafeKey,
+            ["CREDENTIAL_KEYS"] = CredentialKey,
             ["DATABASE_URL"] = postgres.ConnectionString,
             ["DATA_DIR"] = Directory.CreateTempSubdirectory("controltower-cli-").FullName,
         };
@@ -64,7 +69,7 @@ public sealed class StartupTests
         Assert.True(migrate.ExitCode == 0, migrate.StandardError);
         Assert.Contains("Foundation", migrate.StandardOutput, StringComparison.Ordinal);
 
-        using var migrated = new ControlTowerFactory(new Dictionary<string, string?> { ["ENVIRONMENT"] = "production", ["ADMIN_API_KEY"] = SafeKey }, postgres);
+        using var migrated = new ControlTowerFactory(new Dictionary<string, string?> { ["ENVIRONMENT"] = "production", ["ADMIN_API_KEY"] = SafeKey, ["CREDENTIAL_KEYS"] = CredentialKey }, postgres);
         using var anonymous = migrated.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/ready")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/me")).StatusCode);

@@ -1,0 +1,83 @@
+using System.Security.Cryptography;
+using ControlTower.Core.Crypto;
+using ControlTower.Server.Platform.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace ControlTower.Server.Credentials;
+
+/// <summary>
+/// The vault's Fernet keys: <c>CREDENTIAL_KEYS</c> when set (validated at start by
+/// <see cref="CredentialKeySafety"/>), otherwise, outside production, one key kept in
+/// <c>DATA_DIR/credential.key</c>, generated on first start with owner-only permissions.
+/// Only fingerprints are ever logged.
+/// </summary>
+internal sealed partial class CredentialKeyRing
+{
+    public const string KeyFileName = "credential.key";
+
+    public CredentialKeyRing(IOptions<CredentialOptions> options, IOptions<PlatformOptions> platform, ILogger<CredentialKeyRing> logger)
+    {
+        var configured = options.Value.KeyList;
+        if (configured.Count > 0)
+        {
+            Keys = new MultiFernet(configured.Select(FernetKey.Parse));
+            Log.Loaded(logger, "CREDENTIAL_KEYS", Keys.Keys.Count, Keys.Newest.Fingerprint);
+            return;
+        }
+
+        if (platform.Value.Mode == RunMode.Production)
+        {
+            // CredentialKeySafety stops the start before this; this guards hosts that skip validation.
+            throw new InvalidOperationException("production needs CREDENTIAL_KEYS.");
+        }
+
+        var path = Path.Combine(platform.Value.DataDirectoryFullPath, KeyFileName);
+        Keys = new MultiFernet([LoadOrCreateKeyFile(path, logger)]);
+        Log.Loaded(logger, path, 1, Keys.Newest.Fingerprint);
+    }
+
+    public MultiFernet Keys { get; }
+
+    private static FernetKey LoadOrCreateKeyFile(string path, ILogger logger)
+    {
+        if (File.Exists(path))
+        {
+            return FernetKey.Parse(File.ReadAllText(path));
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        Span<byte> material = stackalloc byte[FernetKey.KeySizeInBytes];
+        RandomNumberGenerator.Fill(material);
+        var key = FernetKey.FromBytes(material);
+        CryptographicOperations.ZeroMemory(material);
+        try
+        {
+            // CreateNew: two processes starting together on one folder must not each write their own key;
+            // the file is created owner-only, so there is no moment when others could read it.
+            var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+            {
+                create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var writer = new StreamWriter(path, create))
+            {
+                writer.Write(key.Export());
+            }
+
+            if (!OperatingSystem.IsWindows())
+            {
+                // The umask cannot widen UnixCreateMode, but an existing ACL default could; say it outright.
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            Log.Generated(logger, key.Fingerprint, path);
+            return key;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process won the race: use its key.
+            return FernetKey.Parse(File.ReadAllText(path));
+        }
+    }
+}

@@ -1,0 +1,16 @@
+namespace ControlTower.Server.Credentials;
+
+/// <summary>
+/// Loads the key ring when the server starts rather than at the first credential request: a demo's
+/// key file exists from the first start on, and an unreadable key file stops the start with its reason.
+/// </summary>
+internal sealed class CredentialKeyStartup(IServiceProvider services) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        services.GetRequiredService<SecretRegistry>();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Options;
+
+namespace ControlTower.Server.Credentials;
+
+internal static class CredentialServiceCollectionExtensions
+{
+    /// <summary>The vault, its keys (validated at start), rotation, OAuth tokens and the secret registry.</summary>
+    public static IServiceCollection AddCredentials(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<CredentialOptions>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CredentialOptions>, CredentialKeySafety>();
+        services.AddSingleton<CredentialKeyRing>();
+        services.AddSingleton(provider =>
+        {
+            var registry = new SecretRegistry();
+            // The vault's own keys are secrets too: if one were ever printed, it is masked.
+            registry.Register(provider.GetRequiredService<CredentialKeyRing>().Keys.Keys.Select(key => key.Export()));
+            return registry;
+        });
+        services.AddHostedService<CredentialKeyStartup>();
+        services.AddSingleton<OAuthTokenCache>();
+        services.AddSingleton<CredentialVault>();
+        services.AddSingleton<CredentialRotation>();
+
+        // Request logging is off for this client: a token URL may carry secrets in its query.
+        services.AddHttpClient(OAuthTokenCache.HttpClientName).RemoveAllLoggers();
+        return services;
+    }
+}
