@@ -39,6 +39,13 @@ internal static class ControlTowerCli
             await Console.Error.WriteLineAsync($"controltower refuses to start: {string.Join(" ", invalid.Failures)}");
             return 2;
         }
+        catch (AggregateException invalid) when (invalid.InnerExceptions.All(e => e is OptionsValidationException))
+        {
+            // Several option classes failed their start-up checks at once: report every reason.
+            var reasons = invalid.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures);
+            await Console.Error.WriteLineAsync($"controltower refuses to start: {string.Join(" ", reasons)}");
+            return 2;
+        }
         catch (ControlTowerException failure)
         {
             await Console.Error.WriteLineAsync($"controltower: {failure.Message} ({failure.Code})");

@@ -7,6 +7,8 @@ using ControlTower.Server.Platform.Errors;
 using ControlTower.Server.Platform.Http;
 using ControlTower.Server.Platform.Observability;
 using ControlTower.Server.Platform.Persistence;
+using ControlTower.Server.Runs;
+using ControlTower.Server.Workflows;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -70,6 +72,11 @@ internal static class ControlTowerApp
         services.AddRolePolicies();
         services.AddRequestRateLimiting(security);
         services.AddCredentials(configuration);
+        AddValidatedOptions<WorkflowOptions>(services, configuration);
+        services.AddSingleton<WorkflowGraphValidation>();
+        services.AddSingleton<WorkflowDefinitions>();
+        services.AddSingleton<WorkflowService>();
+        AddEngine(services, AddValidatedOptions<EngineOptions>(services, configuration));
 
         services.AddControlTowerProblemDetails();
         services.AddPlatformHealthChecks();
@@ -79,6 +86,23 @@ internal static class ControlTowerApp
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
             kestrel.Limits.MaxRequestBodySize = platform.MaxRequestBodyBytes);
+    }
+
+    private static void AddEngine(IServiceCollection services, EngineOptions engine)
+    {
+        services.AddSingleton<RunWorkSignal>();
+        services.AddSingleton<RunEventNotifier>();
+        services.AddSingleton<InFlightNodes>();
+        services.AddSingleton<EngineMetrics>();
+        services.AddSingleton<RunTransitions>();
+        services.AddSingleton<RunStarter>();
+        services.AddSingleton<RunTaskClaimer>();
+        services.AddSingleton<RunTaskProcessor>();
+        services.AddSingleton<RunService>();
+        if (engine.WorkerEnabled)
+        {
+            services.AddHostedService<RunWorker>();
+        }
     }
 
     /// <summary>Binds an options class from the flat configuration keys, validated when the host starts.</summary>
@@ -106,6 +130,8 @@ internal static class ControlTowerApp
         app.MapHealthEndpoints();
         app.MapIdentityEndpoints();
         app.MapAuditEndpoints();
+        app.MapWorkflowEndpoints();
+        app.MapRunEndpoints();
         app.MapCredentialEndpoints();
     }
 }

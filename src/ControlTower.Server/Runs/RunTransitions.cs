@@ -48,13 +48,13 @@ internal sealed partial class RunTransitions(
             var evt = makeEvent(now);
             var result = evt is null ? new SchedulerResult(before, []) : RunScheduler.Apply(definition.Plan, before, evt);
             var cancelled = RunTransitionWriter.Write(db, run, definition, before, result, now.UtcDateTime, extraUpdates);
-            if (alsoWrite is not null)
-            {
-                await alsoWrite(new TransitionScope(db, run, definition, result.State, now.UtcDateTime));
-            }
-
             try
             {
+                if (alsoWrite is not null)
+                {
+                    await alsoWrite(new TransitionScope(db, run, definition, result.State, now.UtcDateTime));
+                }
+
                 await db.SaveChangesAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             }
