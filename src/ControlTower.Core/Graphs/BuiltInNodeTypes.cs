@@ -50,9 +50,10 @@ internal static class BuiltInNodeTypes
                 "arguments": { "type": "object", "additionalProperties": { "x-cel": "template" } },
                 "credentialId": { "type": "string" } } }
             """);
-        yield return Node("transform", NodeCategory.Logic, "Transform", "Evaluates a CEL expression over the node input; its value is the output.", Success, sideEffects: false, RetryPolicy.None, ShortTimeout, """
-            { "type": "object", "additionalProperties": false, "required": ["expression"], "properties": {
-                "expression": { "type": "string", "x-cel": "expression" } } }
+        yield return Node("transform", NodeCategory.Logic, "Transform", "Computes its output from the node input: a CEL expression's value, or a mapping object whose string values are templates (exactly one of the two).", Success, sideEffects: false, RetryPolicy.None, ShortTimeout, """
+            { "type": "object", "additionalProperties": false, "properties": {
+                "expression": { "type": "string", "x-cel": "expression" },
+                "mapping": { "type": "object", "additionalProperties": { "x-cel": "template" }, "description": "Output object; every string inside is a template." } } }
             """);
         yield return Node("condition", NodeCategory.Logic, "Condition", "Evaluates a boolean CEL expression; outcome true or false.", ["true", "false"], sideEffects: false, RetryPolicy.None, ShortTimeout, """
             { "type": "object", "additionalProperties": false, "required": ["expression"], "properties": {
@@ -115,6 +116,7 @@ internal static class BuiltInNodeTypes
                 "body": { "type": "string", "x-cel": "expression", "description": "CEL whose value is sent as JSON." },
                 "timeoutSeconds": { "type": "integer", "minimum": 1, "maximum": 300, "default": 30 },
                 "maxResponseBytes": { "type": "integer", "minimum": 1, "maximum": 52428800, "default": 1048576 },
+                "expectedStatuses": { "type": "array", "items": { "type": "integer", "minimum": 100, "maximum": 599 }, "description": "Statuses that count as success besides 1xx-3xx (e.g. 404 for a lookup)." },
                 "credentialId": { "type": "string" } } }
             """);
         yield return Node("llm", NodeCategory.Ai, "LLM", "Asks an OpenAI-compatible chat model.", Success, sideEffects: false, RetryPolicy.Standard, TimeSpan.FromMinutes(2), """

@@ -58,7 +58,11 @@ internal abstract record NodeResult
     public sealed record Waiting(string Reason, DateTimeOffset? ResumeAt, JsonNode? Output) : NodeResult;
 
     /// <summary>Start a child run of <paramref name="WorkflowId"/> (latest enabled version) and wait for it; its failure is this node's failure.</summary>
-    public sealed record StartChild(Guid WorkflowId, JsonNode? Input) : NodeResult;
+    public sealed record StartChild(Guid WorkflowId, JsonNode? Input) : NodeResult
+    {
+        /// <summary>The version to run (the node's <c>config.version</c>); null: the latest enabled one.</summary>
+        public int? Version { get; init; }
+    }
 
     public static NodeResult Success(JsonNode? output) => new Completed("success", output);
 }

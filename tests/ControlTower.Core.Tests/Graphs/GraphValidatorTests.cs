@@ -121,8 +121,8 @@ public sealed class GraphValidatorTests
     public void Validate_WhenConfigFailsItsSchema_ReportsPointersInsideTheConfig()
     {
         var problems = Validate(Graph(
-            $$"""{{Start}}, { "id": "a", "type": "transform", "config": {} }, { "id": "d", "type": "delay", "config": { "seconds": -1 } }""",
-            $"""{Edge("start", "a")}, {Edge("a", "d")}"""));
+            $$"""{{Start}}, { "id": "a", "type": "condition", "config": {} }, { "id": "d", "type": "delay", "config": { "seconds": -1 } }""",
+            $"""{Edge("start", "a")}, {Edge("a", "d", "true")}"""));
 
         Assert.Equal(
             [("/nodes/1/config", "'expression' is required"), ("/nodes/2/config/seconds", "must be at least 0")],

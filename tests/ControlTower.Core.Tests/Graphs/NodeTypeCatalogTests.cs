@@ -74,6 +74,17 @@ public sealed class NodeTypeCatalogTests
     }
 
     [Fact]
+    public void BuiltIn_ExecutorOnlyFields_AreDeclaredWithTheirCelKind()
+    {
+        NodeTypeCatalog.BuiltIn.TryGet("transform", out var transform);
+        NodeTypeCatalog.BuiltIn.TryGet("http.request", out var http);
+
+        Assert.Equal("template", transform!.ConfigSchema["properties"]!["mapping"]!["additionalProperties"]!["x-cel"]!.GetValue<string>());
+        Assert.Null(transform.ConfigSchema["required"]);
+        Assert.Equal("integer", http!.ConfigSchema["properties"]!["expectedStatuses"]!["items"]!["type"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void BuiltIn_SideEffectsAndDefaultsMatchWhatEachTypeDoes()
     {
         var catalog = NodeTypeCatalog.BuiltIn;

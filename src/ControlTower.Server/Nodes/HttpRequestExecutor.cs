@@ -1,0 +1,290 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+
+namespace ControlTower.Server.Nodes;
+
+/// <summary>
+/// <c>http.request</c>: sends <c>config.method</c> (default GET) to <c>config.url</c> (template) with
+/// <c>config.query</c> and <c>config.headers</c> (templates) and the value of <c>config.body</c> (CEL) as JSON,
+/// plus the header <c>Idempotency-Key</c> = the attempt's idempotency key. Destinations pass the
+/// <see cref="HttpDestinationGuard"/>. Output <c>{ status, headers: { lower-case name: value }, body }</c>, the
+/// body parsed when the content type is JSON (<c>application/json</c>, <c>*+json</c>), else text, null when empty.
+/// <para>Success: 1xx-3xx (redirects are not followed) and <c>config.expectedStatuses</c>. Failures:
+/// 5xx <c>http.status_5xx</c> (retryable); 4xx <c>http.status_4xx</c> (retryable only for 408 and 429);
+/// <c>http.transport_failed</c> and <c>http.timeout</c> (<c>config.timeoutSeconds</c>, default 30) retryable;
+/// <c>http.response_too_large</c> beyond <c>config.maxResponseBytes</c> (default 1 MiB),
+/// <c>http.destination_denied</c>, <c>http.url_invalid</c>, <c>http.header_invalid</c> not retryable.</para>
+/// </summary>
+internal sealed class HttpRequestExecutor(IHttpClientFactory clients, NodeExpressions expressions, TimeProvider time, ILogger<HttpRequestExecutor> logger) : INodeExecutor
+{
+    public const string ClientName = "ControlTower.Nodes.Http";
+    public const string IdempotencyHeader = "Idempotency-Key";
+    public const int DefaultTimeoutSeconds = 30;
+    public const int DefaultMaxResponseBytes = 1024 * 1024;
+
+    private const int MessageBodyExcerpt = 256;
+    private static readonly string[] Methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
+
+    public IReadOnlyCollection<string> NodeTypes { get; } = ["http.request"];
+
+    public Task<NodeResult> ExecuteAsync(NodeExecutionContext context, CancellationToken cancellationToken) =>
+        NodeFailures.GuardAsync(() => ExecuteCoreAsync(context, cancellationToken));
+
+    private sealed record Call(HttpMethod Method, Uri Url, List<KeyValuePair<string, string>> Headers, JsonNode? Body, bool HasBody, TimeSpan Timeout, int MaxResponseBytes, HashSet<int> ExpectedStatuses)
+    {
+        public string Target => $"{Method} {Url.Scheme}://{Url.Authority}{Url.AbsolutePath}";
+    }
+
+    private async Task<NodeResult> ExecuteCoreAsync(NodeExecutionContext context, CancellationToken cancellationToken)
+    {
+        var call = Prepare(context);
+        using var request = ToRequest(call, context.IdempotencyKey);
+        using var timeout = new CancellationTokenSource(call.Timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var started = time.GetTimestamp();
+        try
+        {
+            using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+            var body = await ReadBodyAsync(call, response.Content, linked.Token).ConfigureAwait(false);
+            logger.HttpRequestCompleted(call.Method.Method, call.Url.Host, (int)response.StatusCode, time.GetElapsedTime(started).TotalMilliseconds);
+            return Classify(call, response, body);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw Failure(call, NodeErrorCodes.HttpTimeout, $"{call.Target} did not answer within {call.Timeout.TotalSeconds:0} s.", retryable: true);
+        }
+        catch (HttpRequestException ex) when (DeniedIn(ex) is { } denied)
+        {
+            throw Failure(call, NodeErrorCodes.HttpDestinationDenied, denied.Message, retryable: false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            throw Failure(call, NodeErrorCodes.HttpTransportFailed, $"{call.Target} failed: {ex.Message}", retryable: true);
+        }
+    }
+
+    private Call Prepare(NodeExecutionContext context)
+    {
+        var config = context.Config;
+        if (config.OptionalString("credentialId") is not null)
+        {
+            throw new NodeFailureException(NodeErrorCodes.CredentialsUnsupported, "http.request cannot use config.credentialId yet: credentials are not wired into node executors.");
+        }
+
+        var method = (config.OptionalString("method") ?? "GET").ToUpperInvariant();
+        if (!Methods.Contains(method))
+        {
+            throw NodeFailureException.ConfigInvalid($"config.method must be one of {string.Join(", ", Methods)}.");
+        }
+
+        var url = WithQuery(NodeExpressions.RenderText("url", config.RequiredString("url"), context.Activation), RenderStrings(config, "query", context.Activation));
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new NodeFailureException(NodeErrorCodes.HttpUrlInvalid, "config.url must render to an absolute http or https URL.");
+        }
+
+        var bodyExpression = config.OptionalString("body");
+        var body = bodyExpression is null ? null : expressions.Evaluate("body", bodyExpression, context.Activation);
+        var timeoutSeconds = config.OptionalInt("timeoutSeconds") ?? DefaultTimeoutSeconds;
+        var maxBytes = config.OptionalInt("maxResponseBytes") ?? DefaultMaxResponseBytes;
+        if (timeoutSeconds < 1 || maxBytes < 1)
+        {
+            throw NodeFailureException.ConfigInvalid("config.timeoutSeconds and config.maxResponseBytes must be positive.");
+        }
+
+        return new Call(new HttpMethod(method), uri, RenderStrings(config, "headers", context.Activation), body, bodyExpression is not null,
+            TimeSpan.FromSeconds(timeoutSeconds), maxBytes, ExpectedStatuses(config));
+    }
+
+    private static List<KeyValuePair<string, string>> RenderStrings(JsonObject config, string field, JsonObject activation)
+    {
+        var rendered = new List<KeyValuePair<string, string>>();
+        foreach (var (name, template) in config.OptionalObject(field) ?? [])
+        {
+            var text = template is JsonValue v && v.GetValueKind() == JsonValueKind.String
+                ? v.GetValue<string>()
+                : throw NodeFailureException.ConfigInvalid($"config.{field}.{name} must be a string.");
+            rendered.Add(KeyValuePair.Create(name, NodeExpressions.RenderText($"{field}.{name}", text, activation)));
+        }
+
+        return rendered;
+    }
+
+    private static string WithQuery(string url, List<KeyValuePair<string, string>> query)
+    {
+        if (query.Count == 0)
+        {
+            return url;
+        }
+
+        var fragment = url.IndexOf('#', StringComparison.Ordinal) is var hash and >= 0 ? url[hash..] : "";
+        var path = fragment.Length > 0 ? url[..^fragment.Length] : url;
+        var pairs = string.Join('&', query.Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}"));
+        return $"{path}{(path.Contains('?', StringComparison.Ordinal) ? "&" : "?")}{pairs}{fragment}";
+    }
+
+    private static HashSet<int> ExpectedStatuses(JsonObject config)
+    {
+        var statuses = new HashSet<int>();
+        foreach (var item in config.OptionalArray("expectedStatuses") ?? [])
+        {
+            statuses.Add(item is JsonValue v && v.TryGetValue<int>(out var status) ? status : throw NodeFailureException.ConfigInvalid("config.expectedStatuses must hold integers."));
+        }
+
+        return statuses;
+    }
+
+    private static HttpRequestMessage ToRequest(Call call, string idempotencyKey)
+    {
+        var request = new HttpRequestMessage(call.Method, call.Url);
+        if (call.HasBody)
+        {
+            request.Content = new StringContent(call.Body?.ToJsonString() ?? "null", Encoding.UTF8, "application/json");
+        }
+
+        foreach (var (name, value) in call.Headers)
+        {
+            if (name.Equals(IdempotencyHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                continue; // The attempt's key, set below, is the one that makes retries safe.
+            }
+
+            if (value.AsSpan().IndexOfAny('\r', '\n') >= 0
+                || (!request.Headers.TryAddWithoutValidation(name, value) && !AddContentHeader(request, name, value)))
+            {
+                request.Dispose();
+                throw new NodeFailureException(NodeErrorCodes.HttpHeaderInvalid, $"Header '{name}' cannot be sent{(request.Content is null ? " (content headers need config.body)" : "")}.");
+            }
+        }
+
+        request.Headers.TryAddWithoutValidation(IdempotencyHeader, idempotencyKey);
+        return request;
+    }
+
+    private static bool AddContentHeader(HttpRequestMessage request, string name, string value)
+    {
+        if (request.Content is null)
+        {
+            return false;
+        }
+
+        request.Content.Headers.Remove(name);
+        return request.Content.Headers.TryAddWithoutValidation(name, value);
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(Call call, HttpContent content, CancellationToken cancellationToken)
+    {
+        if (content.Headers.ContentLength > call.MaxResponseBytes)
+        {
+            throw TooLarge(call);
+        }
+
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var buffer = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > call.MaxResponseBytes)
+                {
+                    throw TooLarge(call);
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            return buffer.ToArray();
+        }
+    }
+
+    private static NodeFailureException TooLarge(Call call) =>
+        new(NodeErrorCodes.HttpResponseTooLarge, $"{call.Target} answered with more than config.maxResponseBytes ({call.MaxResponseBytes} bytes).");
+
+    private NodeResult Classify(Call call, HttpResponseMessage response, byte[] bytes)
+    {
+        var status = (int)response.StatusCode;
+        var body = ParseBody(response.Content.Headers.ContentType, bytes);
+        if (status < 400 || call.ExpectedStatuses.Contains(status))
+        {
+            return NodeResult.Success(new JsonObject { ["status"] = status, ["headers"] = Headers(response), ["body"] = body });
+        }
+
+        var excerpt = NodeExpressions.AsText(body) is { Length: > 0 } text && body is not null
+            ? $": {(text.Length > MessageBodyExcerpt ? text[..MessageBodyExcerpt] + "..." : text)}"
+            : "";
+        var message = $"{call.Target} answered {status} {response.ReasonPhrase}{excerpt}";
+        throw status >= 500
+            ? Failure(call, NodeErrorCodes.HttpStatus5xx, message, retryable: true)
+            : Failure(call, NodeErrorCodes.HttpStatus4xx, message, retryable: status is 408 or 429);
+    }
+
+    private static JsonObject Headers(HttpResponseMessage response)
+    {
+        var headers = new JsonObject();
+        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+        {
+            headers[name.ToLowerInvariant()] = string.Join(", ", values);
+        }
+
+        return headers;
+    }
+
+    private static JsonNode? ParseBody(MediaTypeHeaderValue? contentType, byte[] bytes)
+    {
+        if (bytes.Length == 0)
+        {
+            return null;
+        }
+
+        var mediaType = contentType?.MediaType ?? "";
+        if (mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                return JsonNode.Parse(bytes);
+            }
+            catch (JsonException)
+            {
+                // Says JSON, is not: keep the text so the failure can be seen downstream.
+            }
+        }
+
+        return JsonValue.Create(EncodingOf(contentType).GetString(bytes));
+    }
+
+    private static Encoding EncodingOf(MediaTypeHeaderValue? contentType)
+    {
+        try
+        {
+            return contentType?.CharSet is { Length: > 0 } charset ? Encoding.GetEncoding(charset.Trim('"')) : Encoding.UTF8;
+        }
+        catch (ArgumentException)
+        {
+            return Encoding.UTF8;
+        }
+    }
+
+    private NodeFailureException Failure(Call call, string code, string message, bool retryable)
+    {
+        logger.HttpRequestFailed(call.Method.Method, call.Url.Host, code);
+        return new NodeFailureException(code, message, retryable);
+    }
+
+    private static HttpDestinationDeniedException? DeniedIn(Exception ex)
+    {
+        for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is HttpDestinationDeniedException denied)
+            {
+                return denied;
+            }
+        }
+
+        return null;
+    }
+}
