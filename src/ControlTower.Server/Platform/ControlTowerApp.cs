@@ -7,6 +7,8 @@ using ControlTower.Server.Platform.Errors;
 using ControlTower.Server.Platform.Http;
 using ControlTower.Server.Platform.Observability;
 using ControlTower.Server.Platform.Persistence;
+using ControlTower.Server.Mcp;
+using ControlTower.Server.Nodes;
 using ControlTower.Server.Runs;
 using ControlTower.Server.Workflows;
 using Microsoft.AspNetCore.Authentication;
@@ -90,6 +92,8 @@ internal static class ControlTowerApp
 
     private static void AddEngine(IServiceCollection services, EngineOptions engine)
     {
+        services.AddNodeExecutors();
+        services.AddMcpFederation();
         services.AddSingleton<RunWorkSignal>();
         services.AddSingleton<RunEventNotifier>();
         services.AddSingleton<InFlightNodes>();

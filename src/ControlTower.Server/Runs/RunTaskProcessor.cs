@@ -19,15 +19,11 @@ internal sealed partial class RunTaskProcessor(
     RunStarter starter,
     Workflows.WorkflowDefinitions definitions,
     InFlightNodes inFlight,
-    IEnumerable<INodeExecutor> executors,
+    NodeExecutorRegistry executors,
     EngineMetrics metrics,
     TimeProvider time,
     ILogger<RunTaskProcessor> logger)
 {
-    private readonly Dictionary<string, INodeExecutor> _executors = executors
-        .SelectMany(e => e.NodeTypes.Select(t => (Type: t, Executor: e)))
-        .ToDictionary(p => p.Type, p => p.Executor, StringComparer.Ordinal);
-
     public Task ProcessAsync(RunTaskEntity task, CancellationToken stopping) => task.Kind switch
     {
         RunTaskKinds.Execute => ExecuteAsync(task, stopping),
@@ -123,7 +119,7 @@ internal sealed partial class RunTaskProcessor(
     /// <summary>Runs the executor with the node's timeout; null when the attempt was abandoned (cancelled, or the process is stopping).</summary>
     private async Task<NodeResult?> RunExecutorAsync(RunTaskEntity task, RunEntity run, PlanNode plan, string key, DateTimeOffset started, CancellationToken stopping)
     {
-        if (!_executors.TryGetValue(plan.Type, out var executor))
+        if (!executors.TryGet(plan.Type, out var executor))
         {
             return new NodeResult.Failed("node.type_unsupported", $"No executor runs node type '{plan.Type}' in this build.", false);
         }
