@@ -92,6 +92,11 @@ internal sealed class McpToolInvoker(
             logger.CallFailed(serverId, toolName, ex.Code, elapsed.TotalMilliseconds);
             throw;
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            metrics.CallCompleted(serverId, toolName, "cancelled", time.GetElapsedTime(started));
+            throw;
+        }
     }
 
     /// <summary>Health of one server: last success and error, breaker state, latency percentiles.</summary>
