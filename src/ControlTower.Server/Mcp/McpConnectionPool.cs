@@ -66,7 +66,9 @@ internal sealed class McpConnectionPool : IAsyncDisposable
             }
 
             var key = new PoolKey(serverId, credential?.Key ?? "");
-            var entry = _connections.GetOrAdd(key, _ => new Lazy<Task<McpConnection>>(() => StartAsync(definition, credential)));
+            var entry = _connections.TryGetValue(key, out var existing)
+                ? existing
+                : _connections.GetOrAdd(key, _ => new Lazy<Task<McpConnection>>(() => StartAsync(definition, credential)));
             McpConnection connection;
             try
             {
