@@ -54,7 +54,8 @@ internal sealed record McpCatalogSnapshot(
 internal sealed class McpCatalog(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, McpCatalogSnapshot> _snapshots = new(StringComparer.Ordinal);
-    private readonly object _publishLock = new();
+    private readonly Dictionary<string, long> _generations = new(StringComparer.Ordinal);
+    private readonly Lock _publishLock = new();
 
     public McpCatalogSnapshot? Get(string serverId) => _snapshots.GetValueOrDefault(serverId);
 
@@ -74,10 +75,34 @@ internal sealed class McpCatalog(TimeProvider time)
         return slash > 0 && toolName.Length > 0;
     }
 
-    public void Forget(string serverId) => _snapshots.TryRemove(serverId, out _);
+    /// <summary>Drops the server's catalog; fetches that started before are not published.</summary>
+    public void Forget(string serverId)
+    {
+        lock (_publishLock)
+        {
+            _generations[serverId] = _generations.GetValueOrDefault(serverId) + 1;
+            _snapshots.TryRemove(serverId, out _);
+        }
+    }
+
+    /// <summary>The server's catalog generation; <see cref="Forget"/> starts a new one.</summary>
+    public long Generation(string serverId)
+    {
+        lock (_publishLock)
+        {
+            return _generations.GetValueOrDefault(serverId);
+        }
+    }
 
     /// <summary>Fetches the server's catalog over <paramref name="client"/> and publishes it.</summary>
-    public async Task<McpCatalogSnapshot> RefreshAsync(string serverId, McpClient client, CancellationToken cancellationToken)
+    public Task<McpCatalogSnapshot> RefreshAsync(string serverId, McpClient client, CancellationToken cancellationToken) =>
+        RefreshAsync(serverId, Generation(serverId), client, cancellationToken);
+
+    /// <summary>
+    /// Fetches and publishes the catalog unless the server was forgotten since <paramref name="generation"/>
+    /// (a connection of a replaced definition must not overwrite the new catalog).
+    /// </summary>
+    public async Task<McpCatalogSnapshot> RefreshAsync(string serverId, long generation, McpClient client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         var capabilities = client.ServerCapabilities;
@@ -96,10 +121,10 @@ internal sealed class McpCatalog(TimeProvider time)
                 [.. (p.ProtocolPrompt.Arguments ?? []).Select(a => new McpPromptArgumentInfo(a.Name, a.Description, a.Required ?? false))]))
             .OrderBy(p => p.Name, StringComparer.Ordinal).ToArray();
 
-        return Publish(serverId, toolInfos, resourceInfos, promptInfos);
+        return Publish(serverId, generation, toolInfos, resourceInfos, promptInfos);
     }
 
-    private McpCatalogSnapshot Publish(string serverId, McpToolInfo[] tools, McpResourceInfo[] resources, McpPromptInfo[] prompts)
+    private McpCatalogSnapshot Publish(string serverId, long generation, McpToolInfo[] tools, McpResourceInfo[] resources, McpPromptInfo[] prompts)
     {
         var hash = Hash(tools, resources, prompts);
         lock (_publishLock)
@@ -107,7 +132,11 @@ internal sealed class McpCatalog(TimeProvider time)
             var previous = Get(serverId);
             var version = previous is null ? 1 : previous.Hash == hash ? previous.Version : previous.Version + 1;
             var snapshot = new McpCatalogSnapshot(serverId, version, hash, time.GetUtcNow(), tools, resources, prompts);
-            _snapshots[serverId] = snapshot;
+            if (generation == _generations.GetValueOrDefault(serverId))
+            {
+                _snapshots[serverId] = snapshot;
+            }
+
             return snapshot;
         }
     }

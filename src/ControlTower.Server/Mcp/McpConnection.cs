@@ -20,8 +20,9 @@ internal sealed class McpConnection
     private int _activeCalls;
     private volatile string? _endReason;
 
-    public McpConnection(string serverId, string? credentialKey, McpTransportKind transport, McpClient client, TimeProvider time)
+    public McpConnection(string serverId, string? credentialKey, McpTransportKind transport, McpClient client, long catalogGeneration, TimeProvider time)
     {
+        CatalogGeneration = catalogGeneration;
         ServerId = serverId;
         CredentialKey = credentialKey;
         Transport = transport;
@@ -40,6 +41,9 @@ internal sealed class McpConnection
     public McpClient Client { get; }
 
     public DateTimeOffset StartedAt { get; }
+
+    /// <summary>The catalog generation of the definition this connection was made for.</summary>
+    public long CatalogGeneration { get; }
 
     public int ActiveCalls => Volatile.Read(ref _activeCalls);
 

@@ -66,7 +66,9 @@ internal sealed class McpConnectionPool : IAsyncDisposable
             }
 
             var key = new PoolKey(serverId, credential?.Key ?? "");
-            var entry = _connections.GetOrAdd(key, _ => new Lazy<Task<McpConnection>>(() => StartAsync(definition, credential)));
+            var entry = _connections.TryGetValue(key, out var existing)
+                ? existing
+                : _connections.GetOrAdd(key, _ => new Lazy<Task<McpConnection>>(() => StartAsync(definition, credential)));
             McpConnection connection;
             try
             {
@@ -187,6 +189,7 @@ internal sealed class McpConnectionPool : IAsyncDisposable
     private async Task<McpConnection> StartAsync(McpServerDefinition definition, McpCredential? credential)
     {
         var started = _time.GetTimestamp();
+        var generation = _catalog.Generation(definition.Id);
         _logger.ConnectionStarting(definition.Id, definition.Transport);
         using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _lifetime.Token);
@@ -195,7 +198,7 @@ internal sealed class McpConnectionPool : IAsyncDisposable
         {
             client = await McpClient.CreateAsync(CreateTransport(definition, credential), ClientOptions(), NullLoggerFactory.Instance, linked.Token)
                 .ConfigureAwait(false);
-            var connection = new McpConnection(definition.Id, credential?.Key, definition.Transport, client, _time);
+            var connection = new McpConnection(definition.Id, credential?.Key, definition.Transport, client, generation, _time);
             RegisterListChanged(connection);
             await RefreshCatalogAsync(connection, linked.Token).ConfigureAwait(false);
             _ = WatchAsync(connection);
@@ -314,7 +317,7 @@ internal sealed class McpConnectionPool : IAsyncDisposable
         await connection.CatalogRefresh.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var snapshot = await _catalog.RefreshAsync(connection.ServerId, connection.Client, cancellationToken).ConfigureAwait(false);
+            var snapshot = await _catalog.RefreshAsync(connection.ServerId, connection.CatalogGeneration, connection.Client, cancellationToken).ConfigureAwait(false);
             _logger.CatalogRefreshed(connection.ServerId, snapshot.Version, snapshot.Tools.Count, snapshot.Hash);
         }
         finally

@@ -92,6 +92,11 @@ internal sealed class McpToolInvoker(
             logger.CallFailed(serverId, toolName, ex.Code, elapsed.TotalMilliseconds);
             throw;
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            metrics.CallCompleted(serverId, toolName, "cancelled", time.GetElapsedTime(started));
+            throw;
+        }
     }
 
     /// <summary>Health of one server: last success and error, breaker state, latency percentiles.</summary>
@@ -127,7 +132,7 @@ internal sealed class McpToolInvoker(
         try
         {
             using var slot = await guard.EnterAsync(serverId, linked.Token).ConfigureAwait(false);
-            var call = new Call(this, definition, toolName, arguments, context, credential, validated);
+            var call = new Call(this, definition, toolName, arguments, context, credential, validated, cancellationToken, timeout.Token);
             var response = await guard.Pipeline.ExecuteAsync(
                 static (ctx, state) => state.Invoker.AttemptAsync(state, ctx),
                 resilienceContext,
@@ -150,6 +155,19 @@ internal sealed class McpToolInvoker(
     }
 
     private async ValueTask<CallToolResult> AttemptAsync(Call call, ResilienceContext context)
+    {
+        try
+        {
+            return await AttemptCoreAsync(call, context).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (call.TimeoutToken.IsCancellationRequested && !call.CallerToken.IsCancellationRequested)
+        {
+            // Turned into mcp.timeout inside the pipeline so the circuit breaker counts it.
+            throw TimedOut(call.Definition, call.ToolName, ex);
+        }
+    }
+
+    private async ValueTask<CallToolResult> AttemptCoreAsync(Call call, ResilienceContext context)
     {
         var serverId = call.Definition.Id;
         var token = context.CancellationToken;
@@ -293,7 +311,9 @@ internal sealed class McpToolInvoker(
         JsonObject Arguments,
         McpCallContext Context,
         McpCredential? Credential,
-        bool Validated);
+        bool Validated,
+        CancellationToken CallerToken,
+        CancellationToken TimeoutToken);
 
     /// <summary>
     /// Forwards progress synchronously and only when it advances: the SDK may dispatch notifications

@@ -186,7 +186,7 @@ public sealed class JsonSchemaValidatorTests
     }
 
     [Fact]
-    public void Validate_ForAnyInstance_EmptySchemaAcceptsAndFalseSchemaRejectsOnce()
+    public void Validate_WhenAnyInstance_EmptySchemaAcceptsAndFalseSchemaRejectsOnce()
     {
         var instances = ArbMap.Default.GeneratorFor<int>().Select(i => (JsonNode?)JsonValue.Create(i))
             .Or(ArbMap.Default.GeneratorFor<NonNull<string>>().Select(s => (JsonNode?)JsonValue.Create(s.Get)))
@@ -199,7 +199,7 @@ public sealed class JsonSchemaValidatorTests
     }
 
     [Fact]
-    public void Validate_ForAnyIntegerArray_MinItemsViolatedExactlyWhenShorter()
+    public void Validate_WhenAnyIntegerArray_MinItemsViolatedExactlyWhenShorter()
     {
         Prop.ForAll(ArbMap.Default.ArbFor<int[]>(), ArbMap.Default.ArbFor<byte>(), (items, min) =>
         {

@@ -91,6 +91,24 @@ public sealed class McpConnectionPoolTests
     }
 
     [Fact]
+    public async Task CallAsync_WhenCallsKeepTimingOut_OpensCircuit()
+    {
+        await using var harness = new McpHarness(new McpFederationOptions { BreakerMinimumThroughput = 2, BreakerFailureRatio = 0.5 });
+        harness.Add(McpHarness.Stdio("everything", McpTestServers.Everything, limits: McpServerLimits.Default with { CallTimeout = TimeSpan.FromMilliseconds(1500) }));
+        var slow = new JsonObject { ["duration"] = 30, ["steps"] = 3 };
+
+        var codes = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var error = await Assert.ThrowsAnyAsync<ControlTowerException>(() =>
+                harness.Invoker.CallAsync("everything", "trigger-long-running-operation", slow, None, CancellationToken.None));
+            codes.Add(error.Code);
+        }
+
+        Assert.Equal([McpErrorCodes.Timeout, McpErrorCodes.Timeout, McpErrorCodes.CircuitOpen], codes);
+    }
+
+    [Fact]
     public async Task CallAsync_WhenIdempotentToolOptedIntoRetryAndServerKilled_RetriesOnFreshProcess()
     {
         var instance = Guid.NewGuid().ToString("N");

@@ -72,20 +72,25 @@ internal static class McpTestServers
     }
 }
 
-/// <summary>server-everything over Streamable HTTP as a child process on a free port.</summary>
+/// <summary>server-everything over Streamable HTTP (or SSE) as a child process on a free port.</summary>
 internal sealed class EverythingHttpServer : IAsyncDisposable
 {
+    private readonly string _mode;
     private Process? _process;
 
-    private EverythingHttpServer(int port) => Port = port;
+    private EverythingHttpServer(int port, string mode)
+    {
+        Port = port;
+        _mode = mode;
+    }
 
     public int Port { get; }
 
-    public Uri Endpoint => new($"http://127.0.0.1:{Port}/mcp");
+    public Uri Endpoint => new($"http://127.0.0.1:{Port}/{(_mode == "sse" ? "sse" : "mcp")}");
 
-    public static async Task<EverythingHttpServer> StartAsync(int? port = null)
+    public static async Task<EverythingHttpServer> StartAsync(string mode = "streamableHttp")
     {
-        var server = new EverythingHttpServer(port ?? McpTestServers.FreePort());
+        var server = new EverythingHttpServer(McpTestServers.FreePort(), mode);
         await server.RestartAsync();
         return server;
     }
@@ -93,7 +98,7 @@ internal sealed class EverythingHttpServer : IAsyncDisposable
     /// <summary>Starts the process (again) on the same port and waits until it accepts connections.</summary>
     public async Task RestartAsync()
     {
-        var start = new ProcessStartInfo("node", [McpTestServers.Everything, "streamableHttp"])
+        var start = new ProcessStartInfo("node", [McpTestServers.Everything, _mode])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
