@@ -29,6 +29,7 @@ internal sealed class RunStarter(
     WorkflowDefinitions definitions,
     RunTransitions transitions,
     AuditLog audit,
+    Credentials.SecretRegistry secrets,
     TimeProvider time)
 {
     public async Task<StartedRun> StartAsync(StartRunRequest request, CancellationToken cancellationToken)
@@ -68,6 +69,7 @@ internal sealed class RunStarter(
     {
         var now = time.GetUtcNow();
         var runId = Guid.NewGuid();
+        request = request with { Input = secrets.Redactor.Redact(request.Input) };
         var seed = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
         var initial = RunState.Create(definition.Plan, runId.ToString(), seed);
         var started = RunScheduler.Apply(definition.Plan, initial, new RunStarted(RunTransitionWriter.ToElement(request.Input), now, request.TriggerNodeId));

@@ -21,6 +21,7 @@ internal sealed partial class RunTaskProcessor(
     InFlightNodes inFlight,
     NodeExecutorRegistry executors,
     EngineMetrics metrics,
+    Credentials.SecretRegistry secrets,
     TimeProvider time,
     ILogger<RunTaskProcessor> logger)
 {
@@ -75,7 +76,7 @@ internal sealed partial class RunTaskProcessor(
         }
 
         metrics.RecordNode(plan.Type, result, time.GetElapsedTime(startTimestamp));
-        await CommitResultAsync(task, run, plan, key, started, result, stopping);
+        await CommitResultAsync(task, run, plan, key, started, NodeResultRedaction.Redact(result, secrets.Redactor), stopping);
     }
 
     private enum IntentOutcome
@@ -237,7 +238,7 @@ internal sealed partial class RunTaskProcessor(
             ["attempt"] = attempt,
             ["progress"] = progress.Progress,
             ["total"] = progress.Total,
-            ["message"] = progress.Message,
+            ["message"] = progress.Message is { } message ? secrets.Redact(message) : null,
         };
         try
         {
