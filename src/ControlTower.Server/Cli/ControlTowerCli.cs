@@ -26,6 +26,7 @@ internal static class ControlTowerCli
         root.Subcommands.Add(AuditCommand());
         root.Subcommands.Add(UsersCommand());
         root.Subcommands.Add(ApiKeysCommand());
+        root.Subcommands.Add(new Command("cel", "CEL, the expression language.") { Subcommands = { Expressions.CelConformanceCommand.Create() } });
         root.Subcommands.Add(Credentials.CredentialsCommand.Create());
 
         try
