@@ -43,7 +43,7 @@ internal sealed class RunStarter(
         }
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var (run, cancelled) = AddRun(db, definition, request, parent: null);
+        var (run, cancelled) = await AddRunAsync(db, definition, request, parent: null, cancellationToken);
         try
         {
             await audit.CommitAsync(db, new AuditEvent(request.Actor, "run.started", $"run:{run.Id}", $"started by {request.Trigger}",
@@ -61,11 +61,12 @@ internal sealed class RunStarter(
     }
 
     /// <summary>Adds a new, started run to the unit of work (used for top-level and child runs alike).</summary>
-    public (RunEntity Run, IReadOnlyList<CancelledAttempt> Cancelled) AddRun(
+    public async Task<(RunEntity Run, IReadOnlyList<CancelledAttempt> Cancelled)> AddRunAsync(
         ControlTowerDbContext db,
         WorkflowDefinition definition,
         StartRunRequest request,
-        (Guid RunId, string NodeId, int Attempt, string TraceId)? parent)
+        (Guid RunId, string NodeId, int Attempt, string TraceId)? parent,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var runId = Guid.NewGuid();
@@ -93,8 +94,9 @@ internal sealed class RunStarter(
             UpdatedAt = now.UtcDateTime,
         };
         db.Add(run);
-        var cancelled = RunTransitionWriter.Write(db, run, definition, initial, started, now.UtcDateTime,
-            [new JsonObject { ["kind"] = "run", ["status"] = "started", ["workflow_id"] = definition.WorkflowId.ToString(), ["version"] = definition.Version, ["trigger"] = request.Trigger }]);
+        var cancelled = await RunTransitionWriter.WriteAsync(db, run, definition, initial, started, now.UtcDateTime,
+            [new JsonObject { ["kind"] = "run", ["status"] = "started", ["workflow_id"] = definition.WorkflowId.ToString(), ["version"] = definition.Version, ["trigger"] = request.Trigger }],
+            cancellationToken);
         return (run, cancelled);
     }
 

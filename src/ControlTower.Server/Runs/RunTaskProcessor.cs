@@ -180,7 +180,7 @@ internal sealed partial class RunTaskProcessor(
     {
         var definition = await definitions.GetLatestRunnableAsync(child.WorkflowId, cancellationToken);
         var request = new StartRunRequest(child.WorkflowId, child.Input, "subworkflow", parent.StartedBy, $"run:{parent.Id}");
-        starter.AddRun(scope.Db, definition, request, (parent.Id, task.NodeId, task.Attempt, parent.TraceId));
+        await starter.AddRunAsync(scope.Db, definition, request, (parent.Id, task.NodeId, task.Attempt, parent.TraceId), cancellationToken);
     }
 
     private static RunEvent ToEvent(RunTaskEntity task, NodeResult result, DateTimeOffset now) => result switch

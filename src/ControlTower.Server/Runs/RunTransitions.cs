@@ -47,7 +47,7 @@ internal sealed partial class RunTransitions(
             var before = RunStateJson.Deserialize(run.State);
             var evt = makeEvent(now);
             var result = evt is null ? new SchedulerResult(before, []) : RunScheduler.Apply(definition.Plan, before, evt);
-            var cancelled = RunTransitionWriter.Write(db, run, definition, before, result, now.UtcDateTime, extraUpdates);
+            var cancelled = await RunTransitionWriter.WriteAsync(db, run, definition, before, result, now.UtcDateTime, extraUpdates, cancellationToken);
             try
             {
                 if (alsoWrite is not null)
