@@ -28,4 +28,13 @@ public sealed record CelOptions
 
     /// <summary>Namespace used to resolve identifiers, e.g. <c>com.example</c> makes <c>x</c> also try <c>com.example.x</c>.</summary>
     public string Container { get; init; } = "";
+
+    /// <summary>
+    /// Declared variables and their CEL types as text (<c>int</c>, <c>list(string)</c>, <c>map(string, dyn)</c>, ...).
+    /// When set, compiling also type-checks: undeclared names and calls no overload accepts are <c>cel.check_error</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Variables { get; init; }
+
+    /// <summary>Extra function signatures for the checker (conformance tests declare some); evaluation ignores them.</summary>
+    internal IReadOnlyDictionary<string, IReadOnlyList<CelOverload>> Functions { get; init; } = new Dictionary<string, IReadOnlyList<CelOverload>>();
 }

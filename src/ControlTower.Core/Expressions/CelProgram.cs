@@ -8,14 +8,18 @@ namespace ControlTower.Core.Expressions;
 /// </summary>
 public sealed class CelProgram
 {
-    internal CelProgram(string source, CelExpr ast, CelOptions options)
+    internal CelProgram(string source, CelExpr ast, CelOptions options, string? resultType = null)
     {
         Source = source;
         Ast = ast;
         Options = options;
+        ResultType = resultType;
     }
 
     public string Source { get; }
+
+    /// <summary>The deduced result type (e.g. <c>bool</c>, <c>list(string)</c>) when the program was type-checked; otherwise null.</summary>
+    public string? ResultType { get; }
 
     public CelOptions Options { get; }
 

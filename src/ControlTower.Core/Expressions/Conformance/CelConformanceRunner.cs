@@ -123,6 +123,28 @@ public static class CelConformanceRunner
             return (CelConformanceOutcome.Excluded, "binding not representable: " + ex.Message);
         }
 
+        if (test["typed_result"]?["deduced_type"] is { } deduced)
+        {
+            (CelConformanceOutcome, string?) checkedOutcome;
+            try
+            {
+                checkedOutcome = CheckDeducedType(test, expr, options, deduced);
+            }
+            catch (FormatException ex)
+            {
+                return (CelConformanceOutcome.Excluded, "declaration not representable: " + ex.Message);
+            }
+
+            if (checkedOutcome.Item1 != CelConformanceOutcome.Passed || (bool?)test["check_only"] == true)
+            {
+                return checkedOutcome;
+            }
+        }
+        else if ((bool?)test["check_only"] == true)
+        {
+            return (CelConformanceOutcome.Excluded, "check_only without a deduced type to compare");
+        }
+
         object result;
         try
         {
@@ -168,22 +190,98 @@ public static class CelConformanceRunner
             : (CelConformanceOutcome.Failed, $"expected {Describe(expected)} but got {Describe(result)}");
     }
 
+    /// <summary>Type-checks with the test's declarations and compares the deduced type.</summary>
+    private static (CelConformanceOutcome, string?) CheckDeducedType(JsonObject test, string expr, CelOptions options, JsonNode deduced)
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        var functions = new Dictionary<string, IReadOnlyList<CelOverload>>(StringComparer.Ordinal);
+        foreach (var decl in test["type_env"]?.AsArray() ?? [])
+        {
+            var name = (string?)decl?["name"] ?? "";
+            if (decl?["ident"]?["type"] is { } identType)
+            {
+                variables[name] = ReadType(identType).ToString();
+            }
+            else if (decl?["function"]?["overloads"] is JsonArray overloads)
+            {
+                functions[name] = overloads.Select(o => new CelOverload(
+                    (string?)o?["overload_id"] ?? name,
+                    (o?["params"]?.AsArray() ?? []).Select(p => ReadType(p!)).ToList(),
+                    ReadType(o!["result_type"]!),
+                    (bool?)o["is_instance_function"] ?? false)).ToList();
+            }
+        }
+
+        var checkedOptions = options with { Variables = variables, Functions = functions };
+        try
+        {
+            var program = Cel.Compile(expr, checkedOptions);
+            var expected = ReadType(deduced).ToString();
+            return program.ResultType == expected
+                ? (CelConformanceOutcome.Passed, null)
+                : (CelConformanceOutcome.Failed, $"deduced type {program.ResultType}, expected {expected}");
+        }
+        catch (CelException ex)
+        {
+            return (CelConformanceOutcome.Failed, $"{ex.Code}: {ex.Message.ReplaceLineEndings(" ")}");
+        }
+    }
+
+    /// <summary>Reads a <c>cel.expr.Type</c> (protobuf JSON) as a checker type.</summary>
+    private static CelCheckType ReadType(JsonNode node)
+    {
+        var (kind, value) = node.AsObject().Single();
+        return kind switch
+        {
+            "primitive" => (string?)value switch
+            {
+                "BOOL" => CelCheckType.Bool,
+                "INT64" => CelCheckType.Int,
+                "UINT64" => CelCheckType.Uint,
+                "DOUBLE" => CelCheckType.Double,
+                "STRING" => CelCheckType.String,
+                "BYTES" => CelCheckType.Bytes,
+                var other => throw new FormatException($"primitive {other}"),
+            },
+            "wrapper" => ReadType(new JsonObject { ["primitive"] = value!.DeepClone() }),
+            "null" => CelCheckType.Null,
+            "dyn" => CelCheckType.Dyn,
+            "error" => CelCheckType.Dyn,
+            "type_param" => CelCheckType.Param((string)value!),
+            "type" => CelCheckType.TypeOf(ReadType(value!)),
+            "list_type" => CelCheckType.List(ReadType(value!["elem_type"]!)),
+            "map_type" => CelCheckType.Map(ReadType(value!["key_type"]!), ReadType(value["value_type"]!)),
+            "abstract_type" => new CelCheckType(
+                (string)value!["name"]!, (value["parameter_types"]?.AsArray() ?? []).Select(p => ReadType(p!)).ToList()),
+            "well_known" => (string?)value switch
+            {
+                "TIMESTAMP" => CelCheckType.Timestamp,
+                "DURATION" => CelCheckType.Duration,
+                _ => CelCheckType.Dyn,
+            },
+            "message_type" => CelCheckType.Parse((string)value! switch
+            {
+                "google.protobuf.Int32Value" or "google.protobuf.Int64Value" => "int",
+                "google.protobuf.UInt32Value" or "google.protobuf.UInt64Value" => "uint",
+                "google.protobuf.DoubleValue" or "google.protobuf.FloatValue" => "double",
+                "google.protobuf.BoolValue" => "bool",
+                "google.protobuf.StringValue" => "string",
+                "google.protobuf.BytesValue" => "bytes",
+                "google.protobuf.Value" or "google.protobuf.Any" => "dyn",
+                "google.protobuf.Struct" => "map(string, dyn)",
+                "google.protobuf.ListValue" => "list(dyn)",
+                var message => message,
+            }),
+            _ => throw new FormatException($"type kind '{kind}'"),
+        };
+    }
+
     private static string? ExclusionReason(JsonObject test)
     {
         var text = test.ToJsonString();
         if (MessageMarkers.Any(m => text.Contains(m, StringComparison.Ordinal)))
         {
             return "needs protobuf message types (TestAllTypes and friends)";
-        }
-
-        if ((bool?)test["check_only"] == true)
-        {
-            return "check_only: needs the type checker";
-        }
-
-        if (test["typed_result"]?["deduced_type"] is not null)
-        {
-            return "needs type deduction by the checker";
         }
 
         var expr = (string?)test["expr"] ?? "";
