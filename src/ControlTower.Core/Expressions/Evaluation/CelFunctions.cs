@@ -96,10 +96,10 @@ internal static partial class CelFunctions
         _ => Member(interp, call, function, null, [x]) ?? Extension(interp, call, function, null, [x]) ?? NoOverload(call, x),
     };
 
-    private static object Binary(CelInterpreter interp, CallExpr call, string function, object a, object b) => function switch
+    internal static object Binary(CelInterpreter interp, CallExpr call, string function, object a, object b) => function switch
     {
-        "_==_" => CelEquality.AreEqual(a, b),
-        "_!=_" => !CelEquality.AreEqual(a, b),
+        "_==_" => CelBox.Of(CelEquality.AreEqual(a, b)),
+        "_!=_" => CelBox.Of(!CelEquality.AreEqual(a, b)),
         "_<_" => Relation(call, a, b, c => c < 0),
         "_<=_" => Relation(call, a, b, c => c <= 0),
         "_>_" => Relation(call, a, b, c => c > 0),
@@ -169,8 +169,8 @@ internal static partial class CelFunctions
         return cmp switch
         {
             null => NoOverload(call, a, b),
-            int.MinValue => false, // NaN involved: every ordering is false.
-            _ => test(cmp.Value),
+            int.MinValue => CelBox.False, // NaN involved: every ordering is false.
+            _ => CelBox.Of(test(cmp.Value)),
         };
     }
 

@@ -69,7 +69,7 @@ internal sealed partial class CelInterpreter
             {
                 if (b == stopOn)
                 {
-                    return stopOn;
+                    return CelBox.Of(stopOn);
                 }
             }
             else
@@ -78,7 +78,7 @@ internal sealed partial class CelInterpreter
             }
         }
 
-        return error ?? !stopOn;
+        return error ?? CelBox.Of(!stopOn);
     }
 
     private object EvalExistsOne(ComprehensionExpr comp, object range, CelScope? scope)

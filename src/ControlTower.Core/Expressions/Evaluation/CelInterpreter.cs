@@ -352,6 +352,19 @@ internal sealed partial class CelInterpreter
             return EvalGlobal(call, qualified, scope);
         }
 
+        if (call.Target is null && call.Args.Count == 2)
+        {
+            // Operators: no argument array on the hot path.
+            var left = Eval(call.Args[0], scope);
+            if (left is CelError)
+            {
+                return left;
+            }
+
+            var right = Eval(call.Args[1], scope);
+            return right is CelError ? right : CelFunctions.Binary(this, call, call.Function, left, right);
+        }
+
         object? target = null;
         if (call.Target is not null)
         {
@@ -396,18 +409,18 @@ internal sealed partial class CelInterpreter
         var left = Eval(call.Args[0], scope);
         if (left is bool lb && lb != isAnd)
         {
-            return lb;
+            return CelBox.Of(lb);
         }
 
         var right = Eval(call.Args[1], scope);
         if (right is bool rb && rb != isAnd)
         {
-            return rb;
+            return CelBox.Of(rb);
         }
 
         if (left is bool && right is bool)
         {
-            return isAnd;
+            return CelBox.Of(isAnd);
         }
 
         if (left is CelError)
