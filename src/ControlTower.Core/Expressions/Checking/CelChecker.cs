@@ -349,8 +349,11 @@ internal sealed class CelChecker
             Visit(field.Value, scope);
         }
 
-        return st.TypeName.TrimStart('.') switch
+        return CelWellKnown.Resolve(st.TypeName, CelInterpreter.ContainerPrefixes(_options.Container)) switch
         {
+            "google.protobuf.Value" => CelCheckType.Dyn,
+            "google.protobuf.Struct" => CelCheckType.Map(CelCheckType.String, CelCheckType.Dyn),
+            "google.protobuf.ListValue" => CelCheckType.List(CelCheckType.Dyn),
             "google.protobuf.Int32Value" or "google.protobuf.Int64Value" => CelCheckType.Int,
             "google.protobuf.UInt32Value" or "google.protobuf.UInt64Value" => CelCheckType.Uint,
             "google.protobuf.DoubleValue" or "google.protobuf.FloatValue" => CelCheckType.Double,

@@ -41,7 +41,7 @@ internal sealed partial class CelInterpreter
 
     public object Evaluate(CelExpr expr) => Eval(expr, null);
 
-    private static string[] ContainerPrefixes(string container)
+    internal static string[] ContainerPrefixes(string container)
     {
         if (string.IsNullOrEmpty(container))
         {
@@ -143,7 +143,16 @@ internal sealed partial class CelInterpreter
             }
         }
 
-        return TryTypeName(name, out value);
+        foreach (var prefix in _containerPrefixes)
+        {
+            if (TryTypeName(prefix.Length == 0 ? name : prefix + name, out value))
+            {
+                return true;
+            }
+        }
+
+        value = CelNull.Value;
+        return false;
     }
 
     private static bool TryTypeName(string name, out object value)
@@ -151,6 +160,12 @@ internal sealed partial class CelInterpreter
         if (TypeNames.TryGetValue(name, out var type))
         {
             value = type;
+            return true;
+        }
+
+        if (name == "google.protobuf.NullValue.NULL_VALUE")
+        {
+            value = 0L; // enum constants are ints in CEL
             return true;
         }
 
@@ -323,7 +338,7 @@ internal sealed partial class CelInterpreter
             fields[field.Name] = value;
         }
 
-        return CelWellKnown.Construct(st, fields);
+        return CelWellKnown.Construct(st, CelWellKnown.Resolve(st.TypeName, _containerPrefixes), fields);
     }
 
     private object EvalCall(CallExpr call, CelScope? scope)
