@@ -44,6 +44,9 @@ internal sealed class CelCheckType : IEquatable<CelCheckType>
 
     public static CelCheckType TypeOf(CelCheckType value) => new("type", [value]);
 
+    /// <summary>A protobuf wrapper (<c>google.protobuf.Int64Value</c>): the primitive, or null.</summary>
+    public static CelCheckType Wrapper(CelCheckType primitive) => new("wrapper", [primitive]);
+
     public static CelCheckType Param(string name) => new(name, null, isTypeParam: true);
 
     /// <summary>Replaces every free type (anywhere inside) by dyn, for reporting.</summary>
@@ -72,6 +75,16 @@ internal sealed class CelCheckType : IEquatable<CelCheckType>
             return a;
         }
 
+        if (a.Name == "wrapper" && (b.Equals(a.Params[0]) || b.Equals(Null)))
+        {
+            return a;
+        }
+
+        if (b.Name == "wrapper" && (a.Equals(b.Params[0]) || a.Equals(Null)))
+        {
+            return b;
+        }
+
         if (a.IsDyn || b.IsDyn || a.Name != b.Name || a.Params.Count != b.Params.Count)
         {
             return Dyn;
@@ -83,7 +96,7 @@ internal sealed class CelCheckType : IEquatable<CelCheckType>
     /// <summary>
     /// Parses a type written as text: <c>int</c>, <c>uint</c>, <c>double</c>, <c>bool</c>, <c>string</c>, <c>bytes</c>,
     /// <c>null_type</c>, <c>timestamp</c>, <c>duration</c>, <c>dyn</c>, <c>list(T)</c>, <c>map(K, V)</c>,
-    /// <c>optional_type(T)</c>, <c>type(T)</c>; a single capital letter is a type parameter.
+    /// <c>optional_type(T)</c>, <c>type(T)</c>, <c>wrapper(T)</c> (nullable primitive); a single capital letter is a type parameter.
     /// </summary>
     public static CelCheckType Parse(string text)
     {
@@ -148,6 +161,7 @@ internal sealed class CelCheckType : IEquatable<CelCheckType>
         ("optional_type" or "optional", 1) => Optional(parameters[0]),
         ("type", 1) => TypeOf(parameters[0]),
         ("type", 0) => TypeOf(Dyn),
+        ("wrapper", 1) => Wrapper(parameters[0]),
         _ when name.Length == 1 && char.IsAsciiLetterUpper(name[0]) && parameters.Count == 0 => Param(name),
         ("list" or "map" or "optional_type" or "optional", _) => throw new FormatException($"wrong number of type parameters for {name}"),
         _ => new CelCheckType(name, parameters),

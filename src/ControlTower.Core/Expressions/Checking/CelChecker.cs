@@ -135,7 +135,21 @@ internal sealed class CelChecker
             return type;
         }
 
-        return TypeNames.TryGetValue(bare, out var typeName) ? CelCheckType.TypeOf(typeName) : null;
+        foreach (var prefix in absolute ? [""] : CelInterpreter.ContainerPrefixes(_options.Container))
+        {
+            var candidate = prefix + bare;
+            if (TypeNames.TryGetValue(candidate, out var typeName))
+            {
+                return CelCheckType.TypeOf(typeName);
+            }
+
+            if (candidate == "google.protobuf.NullValue.NULL_VALUE")
+            {
+                return CelCheckType.Int;
+            }
+        }
+
+        return null;
     }
 
     private static string RootName(CelExpr expr)
@@ -156,17 +170,17 @@ internal sealed class CelChecker
         }
 
         var operand = Visit(s.Operand, scope);
-        if (s.TestOnly)
-        {
-            FieldType(s, operand);
-            return CelCheckType.Bool;
-        }
-
         var optional = s.Optional;
         if (operand.Name == "optional_type" && operand.Params.Count == 1)
         {
             operand = operand.Params[0];
             optional = true;
+        }
+
+        if (s.TestOnly)
+        {
+            FieldType(s, operand);
+            return CelCheckType.Bool;
         }
 
         var field = FieldType(s, operand) ?? CelCheckType.Dyn;
@@ -285,6 +299,23 @@ internal sealed class CelChecker
             return true;
         }
 
+        // Types are values of one kind: any two may be compared.
+        if (param.Name == "type" && arg.Name == "type")
+        {
+            return true;
+        }
+
+        // A wrapper type is its primitive that may also be null.
+        if (param.Name == "wrapper" && (arg.Equals(param.Params[0]) || arg.Equals(CelCheckType.Null)))
+        {
+            return true;
+        }
+
+        if (arg.Name == "wrapper" && (param.Equals(arg.Params[0]) || param.Equals(CelCheckType.Null)))
+        {
+            return true;
+        }
+
         if (param.Name != arg.Name || param.Params.Count != arg.Params.Count)
         {
             return false;
@@ -354,12 +385,12 @@ internal sealed class CelChecker
             "google.protobuf.Value" => CelCheckType.Dyn,
             "google.protobuf.Struct" => CelCheckType.Map(CelCheckType.String, CelCheckType.Dyn),
             "google.protobuf.ListValue" => CelCheckType.List(CelCheckType.Dyn),
-            "google.protobuf.Int32Value" or "google.protobuf.Int64Value" => CelCheckType.Int,
-            "google.protobuf.UInt32Value" or "google.protobuf.UInt64Value" => CelCheckType.Uint,
-            "google.protobuf.DoubleValue" or "google.protobuf.FloatValue" => CelCheckType.Double,
-            "google.protobuf.BoolValue" => CelCheckType.Bool,
-            "google.protobuf.StringValue" => CelCheckType.String,
-            "google.protobuf.BytesValue" => CelCheckType.Bytes,
+            "google.protobuf.Int32Value" or "google.protobuf.Int64Value" => CelCheckType.Wrapper(CelCheckType.Int),
+            "google.protobuf.UInt32Value" or "google.protobuf.UInt64Value" => CelCheckType.Wrapper(CelCheckType.Uint),
+            "google.protobuf.DoubleValue" or "google.protobuf.FloatValue" => CelCheckType.Wrapper(CelCheckType.Double),
+            "google.protobuf.BoolValue" => CelCheckType.Wrapper(CelCheckType.Bool),
+            "google.protobuf.StringValue" => CelCheckType.Wrapper(CelCheckType.String),
+            "google.protobuf.BytesValue" => CelCheckType.Wrapper(CelCheckType.Bytes),
             var other => Error(st, $"undeclared reference to message type '{other}'"),
         };
     }

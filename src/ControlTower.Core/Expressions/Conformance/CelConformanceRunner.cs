@@ -122,26 +122,26 @@ public static class CelConformanceRunner
             return (CelConformanceOutcome.Excluded, "binding not representable: " + ex.Message);
         }
 
-        if (test["typed_result"]?["deduced_type"] is { } deduced)
+        if ((bool?)test["disable_check"] != true)
         {
-            (CelConformanceOutcome, string?) checkedOutcome;
+            (CelConformanceOutcome, string?)? checkedOutcome;
             try
             {
-                checkedOutcome = CheckDeducedType(test, expr, options, deduced);
+                checkedOutcome = TypeCheck(test, expr, options, expectsError);
             }
             catch (FormatException ex)
             {
                 return (CelConformanceOutcome.Excluded, "declaration not representable: " + ex.Message);
             }
 
-            if (checkedOutcome.Item1 != CelConformanceOutcome.Passed || (bool?)test["check_only"] == true)
+            if (checkedOutcome is { } decided)
             {
-                return checkedOutcome;
+                return decided;
             }
         }
         else if ((bool?)test["check_only"] == true)
         {
-            return (CelConformanceOutcome.Excluded, "check_only without a deduced type to compare");
+            return (CelConformanceOutcome.Excluded, "check_only with checking disabled");
         }
 
         object result;
@@ -189,8 +189,11 @@ public static class CelConformanceRunner
             : (CelConformanceOutcome.Failed, $"expected {Describe(expected)} but got {Describe(result)}");
     }
 
-    /// <summary>Type-checks with the test's declarations and compares the deduced type.</summary>
-    private static (CelConformanceOutcome, string?) CheckDeducedType(JsonObject test, string expr, CelOptions options, JsonNode deduced)
+    /// <summary>
+    /// The check phase, as cel-spec runs it unless disable_check: type-check with the test's declarations and compare
+    /// the deduced type when one is expected. Returns the final outcome, or null to go on and evaluate.
+    /// </summary>
+    private static (CelConformanceOutcome, string?)? TypeCheck(JsonObject test, string expr, CelOptions options, bool expectsError)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
         var functions = new Dictionary<string, IReadOnlyList<CelOverload>>(StringComparer.Ordinal);
@@ -211,19 +214,28 @@ public static class CelConformanceRunner
             }
         }
 
-        var checkedOptions = options with { Variables = variables, Functions = functions };
+        CelProgram program;
         try
         {
-            var program = Cel.Compile(expr, checkedOptions);
-            var expected = ReadType(deduced).ToString();
-            return program.ResultType == expected
-                ? (CelConformanceOutcome.Passed, null)
-                : (CelConformanceOutcome.Failed, $"deduced type {program.ResultType}, expected {expected}");
+            program = Cel.Compile(expr, options with { Variables = variables, Functions = functions });
         }
         catch (CelException ex)
         {
-            return (CelConformanceOutcome.Failed, $"{ex.Code}: {ex.Message.ReplaceLineEndings(" ")}");
+            return expectsError
+                ? (CelConformanceOutcome.Passed, null)
+                : (CelConformanceOutcome.Failed, $"{ex.Code}: {ex.Message.ReplaceLineEndings(" ")}");
         }
+
+        if (test["typed_result"]?["deduced_type"] is { } deduced)
+        {
+            var expected = ReadType(deduced).ToString();
+            if (program.ResultType != expected)
+            {
+                return (CelConformanceOutcome.Failed, $"deduced type {program.ResultType}, expected {expected}");
+            }
+        }
+
+        return (bool?)test["check_only"] == true ? (CelConformanceOutcome.Passed, null) : null;
     }
 
     /// <summary>Reads a <c>cel.expr.Type</c> (protobuf JSON) as a checker type.</summary>
@@ -242,7 +254,7 @@ public static class CelConformanceRunner
                 "BYTES" => CelCheckType.Bytes,
                 var other => throw new FormatException($"primitive {other}"),
             },
-            "wrapper" => ReadType(new JsonObject { ["primitive"] = value!.DeepClone() }),
+            "wrapper" => CelCheckType.Wrapper(ReadType(new JsonObject { ["primitive"] = value!.DeepClone() })),
             "null" => CelCheckType.Null,
             "dyn" => CelCheckType.Dyn,
             "error" => CelCheckType.Dyn,
@@ -260,12 +272,12 @@ public static class CelConformanceRunner
             },
             "message_type" => CelCheckType.Parse((string)value! switch
             {
-                "google.protobuf.Int32Value" or "google.protobuf.Int64Value" => "int",
-                "google.protobuf.UInt32Value" or "google.protobuf.UInt64Value" => "uint",
-                "google.protobuf.DoubleValue" or "google.protobuf.FloatValue" => "double",
-                "google.protobuf.BoolValue" => "bool",
-                "google.protobuf.StringValue" => "string",
-                "google.protobuf.BytesValue" => "bytes",
+                "google.protobuf.Int32Value" or "google.protobuf.Int64Value" => "wrapper(int)",
+                "google.protobuf.UInt32Value" or "google.protobuf.UInt64Value" => "wrapper(uint)",
+                "google.protobuf.DoubleValue" or "google.protobuf.FloatValue" => "wrapper(double)",
+                "google.protobuf.BoolValue" => "wrapper(bool)",
+                "google.protobuf.StringValue" => "wrapper(string)",
+                "google.protobuf.BytesValue" => "wrapper(bytes)",
                 "google.protobuf.Value" or "google.protobuf.Any" => "dyn",
                 "google.protobuf.Struct" => "map(string, dyn)",
                 "google.protobuf.ListValue" => "list(dyn)",
