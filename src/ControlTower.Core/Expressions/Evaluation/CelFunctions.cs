@@ -96,7 +96,18 @@ internal static partial class CelFunctions
         _ => Member(interp, call, function, null, [x]) ?? Extension(interp, call, function, null, [x]) ?? NoOverload(call, x),
     };
 
-    internal static object Binary(CelInterpreter interp, CallExpr call, string function, object a, object b) => function switch
+    internal static object Binary(CelInterpreter interp, CallExpr call, string function, object a, object b)
+    {
+        if (function is "_==_" or "_!=_" or "@in" or "_<_" or "_<=_" or "_>_" or "_>=_")
+        {
+            interp.ChargeFor(call, b);
+            interp.ChargeFor(call, a);
+        }
+
+        return BinaryOperator(interp, call, function, a, b);
+    }
+
+    private static object BinaryOperator(CelInterpreter interp, CallExpr call, string function, object a, object b) => function switch
     {
         "_==_" => CelBox.Of(CelEquality.AreEqual(a, b)),
         "_!=_" => CelBox.Of(!CelEquality.AreEqual(a, b)),
@@ -122,6 +133,15 @@ internal static partial class CelFunctions
         if (all.Length == 0)
         {
             return null;
+        }
+
+        // String functions scan their inputs; every extension call also passes through here first.
+        foreach (var arg in all)
+        {
+            if (arg is string or CelBytes)
+            {
+                interp.ChargeFor(call, arg);
+            }
         }
 
         var self = all[0];

@@ -81,6 +81,26 @@ internal sealed partial class CelInterpreter
         Charge(expr, size / 8);
     }
 
+    /// <summary>
+    /// Charges for work proportional to a value's size (comparing lists, searching strings, <c>in</c> over a list),
+    /// so a comprehension over large input cannot do quadratic work for a linear cost.
+    /// </summary>
+    internal void ChargeFor(CelExpr expr, object value)
+    {
+        var work = value switch
+        {
+            CelList list => list.Count,
+            CelMap map => map.Count,
+            string s => s.Length / 64,
+            CelBytes b => b.Length / 64,
+            _ => 0,
+        };
+        if (work > 0)
+        {
+            Charge(expr, work);
+        }
+    }
+
     internal void CheckStringSize(CelExpr expr, int size)
     {
         if (size > _options.MaxStringLength)
