@@ -98,10 +98,15 @@ internal static partial class CelFunctions
 
     internal static object Binary(CelInterpreter interp, CallExpr call, string function, object a, object b)
     {
-        if (function is "_==_" or "_!=_" or "@in" or "_<_" or "_<=_" or "_>_" or "_>=_")
+        if (function is "_==_" or "_!=_" or "_<_" or "_<=_" or "_>_" or "_>=_")
         {
             interp.ChargeFor(call, b);
             interp.ChargeFor(call, a);
+        }
+        else if (function == "@in" && b is CelList)
+        {
+            // A list is searched linearly; a map key lookup is constant time and costs nothing extra.
+            interp.ChargeFor(call, b);
         }
 
         return BinaryOperator(interp, call, function, a, b);
