@@ -21,7 +21,7 @@ public sealed record CelOptions
     public int MaxStringLength { get; init; } = 1_000_000;
 
     /// <summary>Time limit of one regular-expression match.</summary>
-    public TimeSpan RegexTimeout { get; init; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan RegexTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>When false, has/all/exists/... stay plain calls (needed only by conformance tests).</summary>
     public bool EnableMacros { get; init; } = true;
