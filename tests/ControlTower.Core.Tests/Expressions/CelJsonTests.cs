@@ -41,6 +41,15 @@ public sealed class CelJsonTests
     }
 
     [Fact]
+    public void Evaluate_WhenIntegralJsonMixedWithDoubleArithmetic_ErrorExplainsConversion()
+    {
+        var ex = Assert.Throws<CelException>(() => Eval("input.amount * 1.2", """{"input": {"amount": 250}}"""));
+
+        Assert.Contains("double(...)", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("300", Eval("int(double(input.amount) * 1.2)", """{"input": {"amount": 250}}""")!.ToJsonString());
+    }
+
+    [Fact]
     public void Evaluate_WhenInputReturnedUnchanged_RoundTripsJson()
     {
         const string Input = """{"a":[1,2.5,"x",null,true,{"b":{}}],"c":{"d":[]}}""";

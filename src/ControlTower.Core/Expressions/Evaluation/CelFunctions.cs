@@ -46,7 +46,10 @@ internal static partial class CelFunctions
             _ => "expression",
         };
         var types = string.Join(", ", args.Select(a => a is null ? "none" : TypeOf(a).Name));
-        return new CelError($"no such overload: '{name}' applied to ({types})", expr);
+        var hint = name is "_+_" or "_-_" or "_*_" or "_/_" or "_%_" && args.Any(a => a is double) && args.Any(a => a is long or ulong)
+            ? " (CEL does not mix int and double in arithmetic: convert one side with double(...) or int(...))"
+            : "";
+        return new CelError($"no such overload: '{name}' applied to ({types}){hint}", expr);
     }
 
     public static object Call(CelInterpreter interp, CallExpr call, string function, object? target, object[] args)
