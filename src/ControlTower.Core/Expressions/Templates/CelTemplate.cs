@@ -56,7 +56,10 @@ public static class CelTemplate
     };
 
     /// <summary>Problems of every placeholder (syntax, limits), positions relative to the template; never throws.</summary>
-    public static IReadOnlyList<CelDiagnostic> Check(string template)
+    public static IReadOnlyList<CelDiagnostic> Check(string template) => Check(template, CelOptions.Default);
+
+    /// <summary>As <see cref="Check(string)"/>; with <see cref="CelOptions.Variables"/> declared, placeholders are also type-checked.</summary>
+    public static IReadOnlyList<CelDiagnostic> Check(string template, CelOptions options)
     {
         ArgumentNullException.ThrowIfNull(template);
         try
@@ -64,14 +67,7 @@ public static class CelTemplate
             var diagnostics = new List<CelDiagnostic>();
             foreach (var part in Split(template).Where(p => p.Source is not null))
             {
-                try
-                {
-                    Cache.GetOrCompile(part.Source!);
-                }
-                catch (CelException ex)
-                {
-                    diagnostics.Add(Relocate(template, part, ex).ToDiagnostic());
-                }
+                diagnostics.AddRange(Cel.Check(part.Source!, options).Select(d => Relocate(template, part, d)));
             }
 
             return diagnostics;
@@ -92,6 +88,13 @@ public static class CelTemplate
         {
             throw Relocate(template, part, ex);
         }
+    }
+
+    private static CelDiagnostic Relocate(string template, Part part, CelDiagnostic diagnostic)
+    {
+        var position = part.Offset + Math.Max(0, diagnostic.Position);
+        var (line, column) = CelParser.LineColumn(template, position);
+        return diagnostic with { Message = $"in template placeholder {{{{{part.Source}}}}}: {diagnostic.Message}", Position = position, Line = line, Column = column };
     }
 
     /// <summary>Moves an error's position from the placeholder source to the template text.</summary>
