@@ -24,7 +24,12 @@ internal static class ControlTowerApp
 
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The dashboard ships next to the binary (bin or publish folder), whatever the working directory is.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+        });
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
@@ -121,6 +126,17 @@ internal static class ControlTowerApp
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            // Bundles are content-hashed: cache them for good; index.html comes from the fallback, uncached.
+            OnPrepareResponse = file =>
+            {
+                if (file.Context.Request.Path.StartsWithSegments("/assets", StringComparison.Ordinal))
+                {
+                    file.Context.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
+                }
+            },
+        });
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseCors();
         app.UseMiddleware<FailedAuthenticationThrottleMiddleware>();
@@ -137,5 +153,6 @@ internal static class ControlTowerApp
         app.MapWorkflowEndpoints();
         app.MapRunEndpoints();
         app.MapCredentialEndpoints();
+        app.MapDashboard();
     }
 }
