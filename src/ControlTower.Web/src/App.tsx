@@ -3,6 +3,7 @@ import { api, ApiError, apiKey, setApiKey, type Me } from "./api";
 import { Link, match, useLocation } from "./router";
 import { currentTheme, toggleTheme } from "./theme";
 import { ErrorBox, Loading } from "./ui";
+import { Icon } from "./icons";
 import { WorkflowsPage } from "./pages/Workflows";
 import { RunsPage } from "./pages/Runs";
 import { ApprovalsPage } from "./pages/Approvals";
@@ -14,13 +15,13 @@ import { AuditPage } from "./pages/Audit";
 const EditorPage = lazy(() => import("./pages/Editor"));
 const RunViewPage = lazy(() => import("./pages/RunView"));
 
-const nav: { to: string; label: string; icon: string }[] = [
-  { to: "/workflows", label: "Workflows", icon: "◇" },
-  { to: "/runs", label: "Runs", icon: "▶" },
-  { to: "/approvals", label: "Approvals", icon: "✓" },
-  { to: "/mcp", label: "MCP servers", icon: "⧉" },
-  { to: "/credentials", label: "Credentials", icon: "⚿" },
-  { to: "/audit", label: "Audit", icon: "≡" },
+const nav: { to: string; label: string; icon: Parameters<typeof Icon>[0]["name"] }[] = [
+  { to: "/workflows", label: "Workflows", icon: "workflows" },
+  { to: "/runs", label: "Runs", icon: "runs" },
+  { to: "/approvals", label: "Approvals", icon: "approvals" },
+  { to: "/mcp", label: "MCP servers", icon: "mcp" },
+  { to: "/credentials", label: "Credentials", icon: "credentials" },
+  { to: "/audit", label: "Audit", icon: "audit" },
 ];
 
 function route(path: string, me: Me): { node: ReactNode; full?: boolean } {
@@ -83,7 +84,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
       <nav className="sidenav" aria-label="Main">
         {nav.map((n) => (
           <Link key={n.to} to={n.to} className={active(n.to) ? "active" : ""} aria-current={active(n.to) ? "page" : undefined}>
-            <span aria-hidden>{n.icon}</span> {n.label}
+            <Icon name={n.icon} /> {n.label}
           </Link>
         ))}
       </nav>

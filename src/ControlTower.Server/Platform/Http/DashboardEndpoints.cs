@@ -13,8 +13,7 @@ internal static class DashboardEndpoints
     {
         routes.MapFallback((HttpContext context, IWebHostEnvironment environment) =>
             {
-                var path = context.Request.Path;
-                if ((!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)) || IsReserved(path))
+                if (IsReserved(context.Request.Path))
                 {
                     return Results.NotFound();
                 }
@@ -29,6 +28,8 @@ internal static class DashboardEndpoints
                 context.Response.Headers.CacheControl = "no-cache";
                 return Results.File(index.PhysicalPath, "text/html; charset=utf-8");
             })
+            // GET and HEAD only, so a wrong method on an API route still answers 405.
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
             .AllowAnonymous()
             .ExcludeFromDescription();
         return routes;

@@ -56,9 +56,9 @@ export function AuditPage() {
         </div>
       )}
       <form className="toolbar" onSubmit={submit}>
-        <input placeholder="Actor" value={filters.actor} onChange={(e) => set("actor", e.target.value)} aria-label="Actor" />
-        <input placeholder="Action (e.g. workflow.created)" value={filters.action} onChange={(e) => set("action", e.target.value)} aria-label="Action" />
-        <input placeholder="Target" value={filters.target} onChange={(e) => set("target", e.target.value)} aria-label="Target" />
+        <input placeholder="Actor" value={filters.actor} onChange={(e) => set("actor", e.target.value)} aria-label="Actor" style={{ width: 140 }} />
+        <input placeholder="Action, e.g. workflow.created" value={filters.action} onChange={(e) => set("action", e.target.value)} aria-label="Action" style={{ width: 220 }} />
+        <input placeholder="Target" value={filters.target} onChange={(e) => set("target", e.target.value)} aria-label="Target" style={{ width: 160 }} />
         <label className="row small">From<input type="datetime-local" value={filters.from} onChange={(e) => set("from", e.target.value)} /></label>
         <label className="row small">To<input type="datetime-local" value={filters.to} onChange={(e) => set("to", e.target.value)} /></label>
         <button className="btn" type="submit">Search</button>

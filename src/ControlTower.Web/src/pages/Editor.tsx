@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type FormEvent } from "react";
 import {
-  addEdge, Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useEdgesState, useNodesState, useReactFlow,
+  addEdge, Background, Controls, ReactFlow, ReactFlowProvider, useEdgesState, useNodesState, useReactFlow,
   type Connection, type Edge, type IsValidConnection,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
@@ -219,7 +219,7 @@ function Editor({ initial, types, tools, canWrite }: { initial: WorkflowDetail; 
         <span className="mono muted small" data-testid="version-label">v{version.version}</span>
         {dirty ? <Badge status="waiting">unsaved changes</Badge> : <Badge status="completed">saved</Badge>}
         <button className="switch" role="switch" aria-checked={workflow.enabled} aria-label={workflow.enabled ? "Disable workflow" : "Enable workflow"} onClick={toggleEnabled} disabled={!canWrite} title={workflow.enabled ? "Enabled" : "Disabled"} />
-        {problems.length > 0 && <Badge status="failed">{problems.length} problem{problems.length === 1 ? "" : "s"}</Badge>}
+        {problems.length > 0 && <span data-testid="problem-count"><Badge status="failed">{problems.length} problem{problems.length === 1 ? "" : "s"}</Badge></span>}
         <div style={{ flex: 1 }} />
         <input ref={importRef} type="file" accept=".json,application/json" hidden onChange={(e) => { if (e.target.files?.[0]) void importJson(e.target.files[0]); e.target.value = ""; }} />
         <button className="btn sm" onClick={() => importRef.current?.click()} disabled={!canWrite}>Import</button>
@@ -260,7 +260,6 @@ function Editor({ initial, types, tools, canWrite }: { initial: WorkflowDetail; 
         >
           <Background gap={20} />
           <Controls />
-          <MiniMap pannable zoomable />
         </ReactFlow>
       </div>
 

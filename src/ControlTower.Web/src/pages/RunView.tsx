@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { Background, Controls, ReactFlow, ReactFlowProvider, type Edge } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { api, followRunEvents, type NodeAttempt, type NodeType, type Run, type WorkflowDetail } from "../api";
+import { api, followRunEvents, type NodeAttempt, type NodeType, type Run, type RunNode, type WorkflowDetail } from "../api";
 import { nodeTypes, toFlow, type CtNode } from "../flow";
 import { Link } from "../router";
 import { Badge, duration, ErrorBox, Json, Loading, useToast, when } from "../ui";
@@ -9,6 +9,10 @@ import { Badge, duration, ErrorBox, Json, Loading, useToast, when } from "../ui"
 const finished = ["completed", "failed", "cancelled"];
 
 interface NodeLive { status: string; attempt: number; outcome?: string; error?: { code: string; message: string } }
+
+function liveFrom(run: Run): Record<string, NodeLive> {
+  return Object.fromEntries((run.nodes ?? []).map((n) => [n.nodeId, { status: n.status, attempt: n.attempt, outcome: n.outcome ?? undefined, error: n.error as NodeLive["error"] }]));
+}
 
 export default function RunViewPage({ id }: { id: string }) {
   const [run, setRun] = useState<Run | null>(null);
@@ -28,7 +32,7 @@ export default function RunViewPage({ id }: { id: string }) {
     api.get<Run>(`/api/runs/${id}`).then(async (r) => {
       if (cancelled) return;
       setRun(r);
-      setLive(Object.fromEntries((r.nodes ?? []).map((n) => [n.nodeId, { status: n.status, attempt: n.attempt, outcome: n.outcome ?? undefined, error: n.error as NodeLive["error"] }])));
+      setLive(liveFrom(r));
       const [d, t] = await Promise.all([api.get<WorkflowDetail>(`/api/workflows/${r.workflowId}?version=${r.workflowVersion}`), api.get<NodeType[]>("/api/node-types")]);
       if (!cancelled) { setDetail(d); setTypes(t); }
     }).catch((e) => !cancelled && setError(e));
@@ -51,7 +55,10 @@ export default function RunViewPage({ id }: { id: string }) {
         void loadAttempts();
       }
       if (data.kind === "run" && typeof data.status === "string") setRun((r) => (r ? { ...r, status: data.status === "started" ? "running" : (data.status as string) } : r));
-      if (evt.type !== "update") api.get<Run>(`/api/runs/${id}`).then(setRun, () => undefined).finally(() => void loadAttempts());
+      // The final event: the run record is the authority on every node's end state.
+      if (evt.type !== "update") {
+        api.get<Run>(`/api/runs/${id}`).then((r) => { setLive(liveFrom(r)); setRun(r); }, () => undefined).finally(() => void loadAttempts());
+      }
     }, abort.signal).catch(setActionError).finally(() => setStreaming(false));
     return () => abort.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -107,7 +114,7 @@ export default function RunViewPage({ id }: { id: string }) {
           )}
         </aside>
       </div>
-      <Gantt attempts={attempts} onSelect={setSelected} />
+      <Gantt attempts={attempts} nodes={run.nodes ?? []} onSelect={setSelected} />
       {toast}
     </div>
   );
@@ -158,7 +165,13 @@ function NodeDetails({ nodeId, attempts, live, onClose }: { nodeId: string; atte
 }
 
 /** Node attempts on one time axis: where the run spent its time, and the retries. */
-function Gantt({ attempts, onSelect }: { attempts: NodeAttempt[]; onSelect: (id: string) => void }) {
+function Gantt({ attempts: raw, nodes, onSelect }: { attempts: NodeAttempt[]; nodes: RunNode[]; onSelect: (id: string) => void }) {
+  // A parked attempt (timer, approval) is finished by the engine on the node, not always on the attempt row.
+  const attempts = raw.map((a) => {
+    const node = nodes.find((n) => n.nodeId === a.nodeId && n.attempt === a.attempt);
+    if (a.finishedAt || !node?.finishedAt || !["succeeded", "failed", "cancelled", "skipped"].includes(node.status)) return a;
+    return { ...a, status: node.status, finishedAt: node.finishedAt, durationMs: new Date(node.finishedAt).getTime() - new Date(a.startedAt).getTime() };
+  });
   if (attempts.length === 0) return <div className="gantt muted small">The timeline fills in as nodes run.</div>;
   const now = Date.now();
   const starts = attempts.map((a) => new Date(a.startedAt).getTime());

@@ -69,7 +69,7 @@ export function WorkflowsPage() {
         <>
           <div className="toolbar">
             <input type="search" placeholder="Search by name or description" value={search} onChange={(e) => { setSearch(e.target.value); setShown(pageSize); }} aria-label="Search workflows" style={{ width: 320 }} />
-            <span className="muted small">{filtered.length} of {list.data.length}</span>
+            <span className="muted small">Showing {visible.length} of {filtered.length}{filtered.length !== list.data.length ? ` matching (${list.data.length} in all)` : ""}</span>
           </div>
           <div className="table-wrap">
             <table className="table" data-testid="workflow-table">
