@@ -42,6 +42,12 @@ public sealed class DashboardScenarioTests(BrowserFixture fixture, ITestOutputHe
         await Expect(page.GetByTestId("version-label")).ToHaveTextAsync("v2");
         await Artifacts.ScreenshotAsync(page, "editor-three-nodes", output);
 
+        await page.GetByRole(AriaRole.Button, new() { Name = "History" }).ClickAsync();
+        await Expect(page.GetByTestId("diff")).ToContainTextAsync("node added");
+        await Expect(page.GetByTestId("diff")).ToContainTextAsync("transform_1");
+        await Artifacts.ScreenshotAsync(page, "version-diff", output);
+        await page.Keyboard.PressAsync("Escape");
+
         await page.GetByTestId("run-button").ClickAsync();
         await page.GetByTestId("run-input").FillAsync("{\"name\": \"Ada\"}");
         await page.GetByTestId("run-confirm").ClickAsync();
@@ -154,6 +160,38 @@ public sealed class DashboardScenarioTests(BrowserFixture fixture, ITestOutputHe
         using var api = await fixture.Api.GetAsync("/api/not-a-route");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, api.StatusCode);
         Assert.Equal("application/problem+json", api.Content.Headers.ContentType?.MediaType);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task RunView_WhenTheRunFailed_ShowsTheErrorAndRetriesFromTheFailedNode()
+    {
+        var workflowId = await fixture.CreateWorkflowAsync($"Refund check {Guid.NewGuid():N}"[..21], new
+        {
+            version = "1.0",
+            nodes = new object[]
+            {
+                new { id = "start", type = "trigger.manual", config = new { }, position = new { x = 0, y = 0 } },
+                new { id = "reject", type = "fail", config = new { code = "refund.too_large", message = "Refund of {{ input.amount }} is over the limit" }, position = new { x = 260, y = 0 } },
+            },
+            edges = new[] { new { source = "start", target = "reject", sourceHandle = "success", targetHandle = "in" } },
+        });
+        using var started = await fixture.Api.PostAsJsonAsync($"/api/workflows/{workflowId}/runs", new { input = new { amount = 900 } });
+        started.EnsureSuccessStatusCode();
+        var runId = (await started.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetString();
+
+        var page = await fixture.Context.NewPageAsync();
+        await page.GotoAsync($"/runs/{runId}");
+        await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("failed", new() { Timeout = 30_000 });
+        await Expect(page.Locator("[data-testid='node-reject'][data-status='failed']")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Alert).First).ToContainTextAsync("refund.too_large");
+        await page.GetByTestId("node-reject").ClickAsync();
+        await Expect(page.GetByTestId("node-details")).ToContainTextAsync("Refund of 900 is over the limit");
+        await Artifacts.ScreenshotAsync(page, "run-failed", output);
+
+        await page.GetByTestId("retry-button").ClickAsync();
+        await Expect(page.GetByText("Retrying from the failed node")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("failed", new() { Timeout = 30_000 });
         await page.CloseAsync();
     }
 

@@ -19,7 +19,7 @@ const nav: { to: string; label: string; icon: Parameters<typeof Icon>[0]["name"]
   { to: "/workflows", label: "Workflows", icon: "workflows" },
   { to: "/runs", label: "Runs", icon: "runs" },
   { to: "/approvals", label: "Approvals", icon: "approvals" },
-  { to: "/mcp", label: "MCP servers", icon: "mcp" },
+  { to: "/mcp-servers", label: "MCP servers", icon: "mcp" },
   { to: "/credentials", label: "Credentials", icon: "credentials" },
   { to: "/audit", label: "Audit", icon: "audit" },
 ];
@@ -30,7 +30,7 @@ function route(path: string, me: Me): { node: ReactNode; full?: boolean } {
   if ((p = match("/runs/:id", path))) return { node: <RunViewPage id={p.id} />, full: true };
   if (path === "/runs") return { node: <RunsPage /> };
   if (path === "/approvals") return { node: <ApprovalsPage /> };
-  if (path === "/mcp") return { node: <McpPage /> };
+  if (path === "/mcp-servers") return { node: <McpPage /> };
   if (path === "/credentials") return { node: <CredentialsPage me={me} /> };
   if (path === "/audit") return { node: <AuditPage /> };
   if (path === "/" || path === "/workflows") return { node: <WorkflowsPage /> };

@@ -90,10 +90,10 @@ export function AuditPage() {
               </tbody>
             </table>
           </div>
-          <div className="row" style={{ justifyContent: "center", marginTop: 16 }}>
+          {(cursor.length > 0 || page.data.nextAfter != null) && <div className="row" style={{ justifyContent: "center", marginTop: 16 }}>
             <button className="btn" disabled={cursor.length === 0} onClick={() => setCursor((c) => c.slice(0, -1))}>← Previous</button>
             <button className="btn" disabled={page.data.nextAfter == null} onClick={() => setCursor((c) => [...c, page.data!.nextAfter!])}>Next →</button>
-          </div>
+          </div>}
         </>
       )}
     </>

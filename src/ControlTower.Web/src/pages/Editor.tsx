@@ -405,10 +405,7 @@ function HistoryDialog({ workflowId, latest, onClose }: { workflowId: string; la
                   <div><Badge status={c.kind.endsWith("removed") ? "failed" : c.kind.endsWith("added") ? "completed" : "waiting"}>{c.kind.replace(/_/g, " ")}</Badge></div>
                   <div>
                     <div className="mono small">{c.subject}{c.pointer}</div>
-                    <div className="diff-vals">
-                      <div className="diff-before">{c.before !== null && c.before !== undefined ? <Json value={c.before} /> : null}</div>
-                      <div className="diff-after">{c.after !== null && c.after !== undefined ? <Json value={c.after} /> : null}</div>
-                    </div>
+                    <DiffValues before={c.before} after={c.after} />
                   </div>
                 </div>
               ))}
@@ -418,6 +415,15 @@ function HistoryDialog({ workflowId, latest, onClose }: { workflowId: string; la
       )}
     </Modal>
   );
+}
+
+/** Before and after side by side when both exist; one column for an addition or a removal. */
+function DiffValues({ before, after }: { before: unknown; after: unknown }) {
+  const has = (v: unknown) => v !== null && v !== undefined;
+  if (has(before) && has(after)) {
+    return <div className="diff-vals"><div className="diff-before"><Json value={before} /></div><div className="diff-after"><Json value={after} /></div></div>;
+  }
+  return has(after) ? <div className="diff-after"><Json value={after} /></div> : <div className="diff-before"><Json value={before} /></div>;
 }
 
 function RunDialog({ workflow, dirty, onClose }: { workflow: WorkflowSummary; dirty: boolean; onClose: () => void }) {

@@ -71,10 +71,10 @@ export function RunsPage() {
               </tbody>
             </table>
           </div>
-          <div className="row" style={{ justifyContent: "center", marginTop: 16 }}>
+          {(pages.length > 0 || runs.data.nextBefore) && <div className="row" style={{ justifyContent: "center", marginTop: 16 }}>
             <button className="btn" disabled={pages.length === 0} onClick={() => setPages((p) => p.slice(0, -1))}>← Newer</button>
             <button className="btn" disabled={!runs.data.nextBefore} onClick={() => setPages((p) => [...p, runs.data!.nextBefore!])}>Older →</button>
-          </div>
+          </div>}
         </>
       )}
     </>
