@@ -7,7 +7,7 @@ namespace ControlTower.Browser.Tests.Infrastructure;
 
 /// <summary>
 /// The real <c>controltower serve</c> (the built server, dashboard included) on a free loopback port,
-/// in demo mode with a fresh SQLite data folder. Killed with its process tree on dispose.
+/// in demo mode unless settings say otherwise, with a fresh SQLite data folder. Killed with its process tree on dispose.
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {
@@ -35,7 +35,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ServerProcess> StartAsync()
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = FreePort();
         var dataDirectory = Directory.CreateTempSubdirectory("controltower-browser-").FullName;
@@ -52,6 +52,10 @@ internal sealed class ServerProcess : IAsyncDisposable
         start.Environment["DATA_DIR"] = dataDirectory;
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
 
         var server = new ServerProcess(Process.Start(start)!, new Uri($"http://127.0.0.1:{port}/"), dataDirectory);
         server.process.OutputDataReceived += (_, e) => server.Append(e.Data);

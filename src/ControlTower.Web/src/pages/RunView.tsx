@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import { Background, Controls, ReactFlow, ReactFlowProvider, type Edge } from "@xyflow/react";
+import { Background, Controls, ReactFlow, ReactFlowProvider, useNodesState, type Edge } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { api, followRunEvents, type NodeAttempt, type NodeType, type Run, type RunNode, type WorkflowDetail } from "../api";
 import { nodeTypes, toFlow, type CtNode } from "../flow";
@@ -122,14 +122,21 @@ export default function RunViewPage({ id }: { id: string }) {
 
 function RunCanvas({ detail, types, live, onSelect }: { detail: WorkflowDetail; types: NodeType[]; live: Record<string, NodeLive>; onSelect: (id: string) => void }) {
   const base = useMemo(() => toFlow(detail.graph, new Map(types.map((t) => [t.type, t]))), [detail, types]);
-  const nodes: CtNode[] = base.nodes.map((n) => ({ ...n, draggable: false, connectable: false, data: { ...n.data, status: live[n.id]?.status, attempt: live[n.id]?.attempt } }));
+  // Nodes live in xyflow's state so their measured sizes survive status updates (a node without them is hidden).
+  const [nodes, setNodes, onNodesChange] = useNodesState<CtNode>(base.nodes.map((n) => ({ ...n, draggable: false, connectable: false })));
+  useEffect(() => {
+    setNodes((ns) => ns.map((n) => {
+      const l = live[n.id];
+      return n.data.status === l?.status && n.data.attempt === l?.attempt ? n : { ...n, data: { ...n.data, status: l?.status, attempt: l?.attempt } };
+    }));
+  }, [live, setNodes]);
   const edges: Edge[] = base.edges.map((e) => {
     const src = live[e.source];
     const taken = src && (src.status === "succeeded" || src.status === "failed") && (src.outcome ?? (src.status === "failed" ? "error" : "success")) === e.sourceHandle;
     return { ...e, animated: !!taken && live[e.target]?.status === "running", style: { ...e.style, ...(taken ? { stroke: "var(--ok)", strokeWidth: 2 } : {}) } };
   });
   return (
-    <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView fitViewOptions={{ maxZoom: 1.1, padding: 0.3 }}
+    <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} onNodesChange={onNodesChange} fitView fitViewOptions={{ maxZoom: 1.1, padding: 0.3 }}
       nodesDraggable={false} nodesConnectable={false} onNodeClick={(_, n) => onSelect(n.id)} proOptions={{ hideAttribution: true }}
       colorMode={document.documentElement.dataset.theme === "dark" ? "dark" : "light"}>
       <Background gap={20} />
