@@ -12,8 +12,7 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]) {
       (data) => mine === seq.current && setState({ data, error: null, loading: false }),
       (error) => mine === seq.current && setState({ data: null, error, loading: false }),
     );
-    // eslint-style exhaustive deps are the caller's list
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The caller lists what the load depends on.
   }, deps);
   useEffect(run, [run]);
   return { ...state, reload: run, setData: (d: T) => setState({ data: d, error: null, loading: false }) };

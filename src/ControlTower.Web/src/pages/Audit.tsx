@@ -74,7 +74,8 @@ export function AuditPage() {
               <tbody>
                 {page.data.items.map((e) => (
                   <Fragment key={e.sequence}>
-                    <tr onClick={() => setOpen(open === e.sequence ? null : e.sequence)} style={{ cursor: "pointer" }}>
+                    <tr onClick={() => setOpen(open === e.sequence ? null : e.sequence)} style={{ cursor: "pointer" }} tabIndex={0} aria-expanded={open === e.sequence}
+                      onKeyDown={(k) => { if (k.key === "Enter" || k.key === " ") { k.preventDefault(); setOpen(open === e.sequence ? null : e.sequence); } }}>
                       <td className="mono small">{e.sequence}</td>
                       <td className="small muted">{new Date(e.timestamp).toLocaleString()}</td>
                       <td>{e.actor}</td>

@@ -65,7 +65,6 @@ function Editor({ initial, types, tools, canWrite }: { initial: WorkflowDetail; 
       api.post<{ valid: boolean; problems: GraphProblem[] }>("/api/workflows/validate", { graph }).then((r) => setProblems(r.problems), () => undefined);
     }, 400);
     return () => clearTimeout(t);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [structuralKey, canWrite]);
 
   const problemsByNode = useMemo(() => {
@@ -79,7 +78,6 @@ function Editor({ initial, types, tools, canWrite }: { initial: WorkflowDetail; 
       map.set(target, [...(map.get(target) ?? []), `${p.message} (${p.code})`]);
     }
     return map;
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [problems]);
   const graphProblems = problems.filter((p) => !/^\/(nodes|edges)\/\d+/.test(p.jsonPointer));
 

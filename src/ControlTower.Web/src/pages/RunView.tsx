@@ -61,7 +61,6 @@ export default function RunViewPage({ id }: { id: string }) {
       }
     }, abort.signal).catch(setActionError).finally(() => setStreaming(false));
     return () => abort.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [id, run?.id, run && finished.includes(run.status), generation]);
 
   const cancel = async () => {

@@ -139,7 +139,6 @@ function useLastRuns(ids: string[]): Record<string, Run | null | undefined> {
     };
     for (let i = 0; i < 4; i++) void worker();
     return () => { cancelled = true; };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
   return runs;
 }
