@@ -103,6 +103,7 @@ internal static class ControlTowerApp
         services.AddSingleton<RunTaskClaimer>();
         services.AddSingleton<RunTaskProcessor>();
         services.AddSingleton<RunService>();
+        services.AddHostedService<PostgresRunNotifications>();
         if (engine.WorkerEnabled)
         {
             services.AddHostedService<RunWorker>();
