@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ControlTower.Core.Errors;
 using ControlTower.Core.Graphs;
 using ControlTower.Core.Scheduling;
 using ControlTower.Server.Nodes;
+using ControlTower.Server.Platform.Observability;
 using ControlTower.Server.Platform.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -69,7 +71,13 @@ internal sealed partial class RunTaskProcessor(
 
         var started = time.GetUtcNow();
         var startTimestamp = time.GetTimestamp();
+        using var activity = StartActivity(run, plan, task.Attempt);
         var result = await RunExecutorAsync(task, run, plan, key, started, stopping);
+        if (result is NodeResult.Failed failed)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, failed.Code);
+        }
+
         if (result is null)
         {
             return;
@@ -77,6 +85,20 @@ internal sealed partial class RunTaskProcessor(
 
         metrics.RecordNode(plan.Type, result, time.GetElapsedTime(startTimestamp));
         await CommitResultAsync(task, run, plan, key, started, NodeResultRedaction.Redact(result, secrets.Redactor), stopping);
+    }
+
+    /// <summary>A span per node attempt, in the run's own trace (the trace id its events carry).</summary>
+    private static Activity? StartActivity(RunEntity run, PlanNode plan, int attempt)
+    {
+        var parent = ActivityTraceId.CreateFromString(run.TraceId.AsSpan());
+        var activity = Telemetry.Source.StartActivity(
+            $"node {plan.Type}",
+            ActivityKind.Internal,
+            new ActivityContext(parent, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded));
+        activity?.SetTag("controltower.run.id", run.Id.ToString());
+        activity?.SetTag("controltower.node.id", plan.Id);
+        activity?.SetTag("controltower.node.attempt", attempt);
+        return activity;
     }
 
     private enum IntentOutcome
