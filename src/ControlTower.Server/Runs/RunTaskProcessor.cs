@@ -172,6 +172,13 @@ internal sealed partial class RunTaskProcessor(
         {
             return new NodeResult.Failed(failure.Code, failure.Message, failure.Kind is ErrorKind.Unavailable or ErrorKind.Timeout);
         }
+#pragma warning disable CA1031 // The executor seam: a bug in one node type becomes that node's recorded failure, not a task retried forever.
+        catch (Exception crash) when (crash is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            Log.ExecutorCrashed(logger, crash, run.Id, task.NodeId, plan.Type);
+            return new NodeResult.Failed(RunErrorCodes.ExecutorCrashed, $"The {plan.Type} executor failed unexpectedly ({crash.GetType().Name}); the trace id identifies it in the logs.", false);
+        }
         finally
         {
             inFlight.Unregister(run.Id, task.NodeId, task.Attempt);
