@@ -59,8 +59,11 @@ internal static class NodeContexts
     public static JsonObject Json(string json) => JsonNode.Parse(json)!.AsObject();
 
     public static T As<T>(NodeResult result)
-        where T : NodeResult =>
-        Assert.IsType<T>(result);
+        where T : NodeResult
+    {
+        Assert.True(result is T, $"expected {typeof(T).Name} but got {result}");
+        return (T)result;
+    }
 
     public static void AssertJson(string expected, JsonNode? actual) =>
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), actual), $"expected {expected} but got {actual?.ToJsonString() ?? "null"}");
