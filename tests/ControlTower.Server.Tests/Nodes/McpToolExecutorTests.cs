@@ -50,11 +50,13 @@ public sealed class McpToolExecutorTests : IAsyncLifetime
     {
         var progress = new RecordingProgress();
 
-        var result = await Run("""{ "server": "everything", "tool": "trigger-long-running-operation", "arguments": { "duration": 0.4, "steps": 4 } }""", progress: progress);
+        var result = await Run("""{ "server": "everything", "tool": "trigger-long-running-operation", "arguments": { "duration": 1, "steps": 4 } }""", progress: progress);
 
         Assert.IsType<NodeResult.Completed>(result);
         var seen = progress.Reports.Select(r => r.Progress).ToArray();
-        Assert.InRange(seen.Length, 3, 4); // the SDK may drop the last one when it races the result
+        // The SDK dispatches notifications apart from the result: on a loaded machine the last ones may lose the race.
+        Assert.True(seen.Length is >= 2 and <= 4, $"{seen.Length} progress reports");
+        Assert.All(seen, p => Assert.InRange(p, 1, 4));
         Assert.Equal(seen.Order(), seen);
         Assert.All(progress.Reports, r => Assert.Equal(4, r.Total));
     }
