@@ -295,6 +295,7 @@ public sealed class HttpRequestExecutorTests : IAsyncLifetime
 
     [Theory]
     [InlineData("""{ "X-Bad": "a\r\nInjected: yes" }""")]
+    [InlineData("""{ "X-Name": "Zoë" }""")]
     [InlineData("""{ "Bad Name": "v" }""")]
     [InlineData("""{ "Content-Type": "text/plain" }""")]
     public async Task ExecuteAsync_WhenHeaderCannotBeSent_FailsHeaderInvalidBeforeSending(string headers)
