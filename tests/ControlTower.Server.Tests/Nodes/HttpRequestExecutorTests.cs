@@ -263,6 +263,16 @@ public sealed class HttpRequestExecutorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExecuteAsync_WhenNameDoesNotResolve_FailsTransportRetryable()
+    {
+        var executor = Executor(resolve: (_, _) => Task.FromException<IPAddress[]>(new SocketException((int)SocketError.HostNotFound)));
+
+        var failed = As<NodeResult.Failed>(await Run(executor, Config("http://nowhere.invalid/")));
+
+        Assert.Equal((NodeErrorCodes.HttpTransportFailed, true), (failed.Code, failed.Retryable));
+    }
+
+    [Fact]
     public async Task ExecuteAsync_WhenHostNameAllowed_AllowsItsPrivateAddresses()
     {
         var executor = Executor(allow: "*.corp.invalid", resolve: (_, _) => Task.FromResult(new[] { IPAddress.Loopback }));
