@@ -207,7 +207,9 @@ internal sealed partial class RunTaskProcessor(
 
     private async Task StartChildAsync(TransitionScope scope, RunTaskEntity task, RunEntity parent, NodeResult.StartChild child, CancellationToken cancellationToken)
     {
-        var definition = await definitions.GetLatestRunnableAsync(child.WorkflowId, cancellationToken);
+        var definition = child.Version is { } version
+            ? await definitions.GetAsync(child.WorkflowId, version, cancellationToken)
+            : await definitions.GetLatestRunnableAsync(child.WorkflowId, cancellationToken);
         var request = new StartRunRequest(child.WorkflowId, child.Input, "subworkflow", parent.StartedBy, $"run:{parent.Id}");
         await starter.AddRunAsync(scope.Db, definition, request, (parent.Id, task.NodeId, task.Attempt, parent.TraceId), cancellationToken);
     }
