@@ -59,6 +59,7 @@ internal static class ControlTowerApp
         services.AddPersistence(DatabaseConnection.Resolve(database, platform));
         services.AddHostedService<PlatformInitializer>();
         services.AddSingleton<DemoSeeder>();
+        services.AddSingleton<Pharmacy.PharmacyDemoSeeder>();
 
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditQueries>();
