@@ -11,7 +11,7 @@ namespace ControlTower.Server.Cli;
 
 /// <summary>
 /// The <c>controltower</c> command line: <c>serve</c> (the default), <c>migrate</c>, <c>audit verify</c>,
-/// <c>users create</c>, <c>apikeys create|revoke</c>. Every command reads the same configuration as the server.
+/// <c>users create</c>, <c>apikeys create|revoke</c>, <c>run</c> (headless). Every command reads the same configuration as the server.
 /// </summary>
 internal static class ControlTowerCli
 {
@@ -27,6 +27,7 @@ internal static class ControlTowerCli
         root.Subcommands.Add(UsersCommand());
         root.Subcommands.Add(ApiKeysCommand());
         root.Subcommands.Add(Credentials.CredentialsCommand.Create());
+        root.Subcommands.Add(HeadlessRunCommand.Create());
 
         try
         {
