@@ -33,7 +33,8 @@ internal static class ControlTowerCli
         {
             // The default exception handler is off: failures below are reported here, and the test host's
             // own stop signal must pass through untouched.
-            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // "@file" is the run command's input file, not a response file.
+            return await root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (OptionsValidationException invalid)
         {

@@ -43,12 +43,16 @@ internal static class HeadlessRunCommand
         var folder = Directory.CreateTempSubdirectory("controltower-run-");
         try
         {
+            // With --db, its folder is the data folder, so a server's credential key file next to it is found.
             var database = dbFile?.FullName ?? Path.Combine(folder.FullName, "controltower.db");
+            var dataFolder = dbFile?.DirectoryName ?? folder.FullName;
+            Directory.CreateDirectory(dataFolder);
             await using var app = ControlTowerApp.Build(
             [
-                "--ENVIRONMENT=development", $"--DATA_DIR={folder.FullName}", $"--DATABASE_URL=sqlite:{database}",
+                "--ENVIRONMENT=development", $"--DATA_DIR={dataFolder}", $"--DATABASE_URL=sqlite:{database}",
                 "--urls=http://127.0.0.1:0", "--AUTH_BYPASS=false", "--ENGINE_WORKER=true", "--ENGINE_POLL_MILLISECONDS=50",
-                "--SCHEDULE_TRIGGERS=false", "--Logging:Console:LogToStandardErrorThreshold=Trace",
+                "--SCHEDULE_TRIGGERS=false", "--AUDIT_EXPORT_INTERVAL_SECONDS=3600",
+                "--Logging:LogLevel:Default=Warning", "--Logging:Console:LogToStandardErrorThreshold=Trace",
             ]);
             var (_, problems) = app.Services.GetRequiredService<WorkflowGraphValidation>().Validate(graph);
             if (problems.Count > 0)
