@@ -110,25 +110,23 @@ internal sealed class RunReplayer(
     {
         using var timeout = new CancellationTokenSource(wait);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        try
+        while (true)
         {
-            while (true)
+            var next = notifier.NextAsync(runId);
+            await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
             {
-                var next = notifier.NextAsync(runId);
-                await using (var db = await contexts.CreateDbContextAsync(linked.Token))
+                if (await db.Set<RunEntity>().AnyAsync(r => r.Id == runId && r.FinishedAt != null, cancellationToken))
                 {
-                    if (await db.Set<RunEntity>().AnyAsync(r => r.Id == runId && r.FinishedAt != null, linked.Token))
-                    {
-                        return;
-                    }
+                    return;
                 }
-
-                await Task.WhenAny(next, Task.Delay(TimeSpan.FromMilliseconds(250), linked.Token)).WaitAsync(linked.Token);
             }
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            // Not finished in time: the report says so, and GET /api/runs/{id}/replay reads it later.
+
+            await Task.WhenAny(next, Task.Delay(TimeSpan.FromMilliseconds(250), linked.Token));
+            cancellationToken.ThrowIfCancellationRequested();
+            if (timeout.IsCancellationRequested)
+            {
+                return; // Not finished in time: the report says so, and GET /api/runs/{id}/replay reads it later.
+            }
         }
     }
 

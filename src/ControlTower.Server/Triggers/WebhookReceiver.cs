@@ -127,12 +127,10 @@ internal sealed partial class WebhookReceiver(
                 return Reply(target, run);
             }
 
-            try
-            {
-                // Other processes' commits are not signalled here: poll as well.
-                await Task.WhenAny(next, Task.Delay(TimeSpan.FromMilliseconds(250), linked.Token)).WaitAsync(linked.Token);
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            // Other processes' commits are not signalled here: poll as well.
+            await Task.WhenAny(next, Task.Delay(TimeSpan.FromMilliseconds(250), linked.Token));
+            cancellationToken.ThrowIfCancellationRequested();
+            if (timeout.IsCancellationRequested)
             {
                 return null;
             }

@@ -100,6 +100,22 @@ public sealed class ScheduleTests : IDisposable
     }
 
     [Fact]
+    public async Task Save_WhenCronOrTimeZoneIsInvalid_ReportsEachAtItsPointer()
+    {
+        var graph = ScheduledGraph("0 25 * * *", "Mars/Olympus_Mons");
+        graph["nodes"]!.AsArray().Add(Node("other", "trigger.schedule", new() { ["cron"] = "0 0 30 2 *" }));
+        graph["edges"]!.AsArray().Add(Edge("other", "report"));
+
+        var response = await _admin.PostAsJsonAsync("/api/workflows", new { name = "bad schedule", graph });
+        var problems = (await response.Content.ReadFromJsonAsync<JsonObject>())!["problems"]!.AsArray()
+            .Select(p => $"{p!["code"]} {p["jsonPointer"]}").ToList();
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("cron.time_zone_unknown /nodes/0/config/timeZone", problems);
+        Assert.Contains("cron.never_fires /nodes/2/config/cron", problems);
+    }
+
+    [Fact]
     public async Task Schedule_AfterDowntime_FiresOnceForTheMissedOccurrencesThenFromNow()
     {
         var workflow = await CreateWorkflowAsync(_admin, ScheduledGraph("0 * * * *"));

@@ -30,6 +30,7 @@ public sealed class WebhookTests : IClassFixture<WebhookTests.App>
         {
             ["ENGINE_POLL_MILLISECONDS"] = "50",
             ["WEBHOOK_MAX_BODY_BYTES"] = "2048",
+            ["WEBHOOK_RESPOND_TIMEOUT_SECONDS"] = "3",
             ["CREDENTIAL_KEYS"] = CredentialApi.NewKey(),
         });
 
@@ -169,6 +170,26 @@ public sealed class WebhookTests : IClassFixture<WebhookTests.App>
         Assert.Equal("RX-6", body!["accepted"]!.GetValue<string>());
         Assert.Equal(10, body["qty"]!.GetValue<int>());
         Assert.Equal(1, await RunCountAsync(workflow));
+    }
+
+    [Fact]
+    public async Task Webhook_WhenTheRunOutlastsTheRespondTimeout_Answers202WithTheRunId()
+    {
+        var graph = Graph(
+            [
+                Node("hook", "trigger.webhook", new() { ["respondMode"] = "respond_node" }),
+                Node("wait", "delay", new() { ["seconds"] = 3600 }),
+                Node("reply", "respond", new() { ["body"] = "'late'" }),
+            ],
+            [Edge("hook", "wait"), Edge("wait", "reply")]);
+        var workflow = await CreateWorkflowAsync(_admin, graph, "slow webhook");
+
+        var response = await _anonymous.SendAsync(Delivery($"/hooks/{workflow}/hook", "{}", timestamp: null));
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal($"/api/runs/{body!["runId"]}", response.Headers.Location!.ToString());
+        Assert.Equal("waiting", (await GetRunAsync(_admin, body["runId"]!.GetValue<Guid>())).Status());
     }
 
     [Fact]
