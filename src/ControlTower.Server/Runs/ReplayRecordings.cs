@@ -19,6 +19,7 @@ internal sealed class ReplayRecordings(IDbContextFactory<ControlTowerDbContext> 
     public const string Trigger = "replay";
     public const string NoRecording = "replay.no_recording";
 
+    private const int CacheCapacity = 4096;
     private readonly ConcurrentDictionary<Guid, Guid> _sources = new();
 
     public async Task<NodeResult> RecordedResultAsync(Guid replayRunId, string nodeId, int attempt, CancellationToken cancellationToken)
@@ -54,6 +55,11 @@ internal sealed class ReplayRecordings(IDbContextFactory<ControlTowerDbContext> 
 
         var source = await db.Set<RunReplayEntity>().Where(r => r.RunId == replayRunId).Select(r => (Guid?)r.SourceRunId).SingleOrDefaultAsync(cancellationToken)
             ?? throw new InvalidOperationException($"Run {replayRunId} is marked as a replay but names no source run.");
+        if (_sources.Count >= CacheCapacity)
+        {
+            _sources.Clear();
+        }
+
         _sources[replayRunId] = source;
         return source;
     }

@@ -61,7 +61,7 @@ internal sealed class RunReplayer(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var source = await db.Set<RunEntity>().AsNoTracking().SingleOrDefaultAsync(r => r.Id == sourceRunId, cancellationToken)
             ?? throw RunTransitions.NotFound(sourceRunId);
-        if (source.FinishedAt is null)
+        if (!IsFinished(source.Status))
         {
             throw new ControlTowerException(ErrorKind.Conflict, NotFinished, $"Run {sourceRunId} is {source.Status}: only a finished run can be replayed.");
         }
@@ -103,8 +103,11 @@ internal sealed class RunReplayer(
             return new ReplayNodeDifference(id, type, original, replayed, !Same(original, replayed));
         }).ToList();
         return new ReplayReport(replay.Id, source.Id, source.WorkflowVersion, replay.WorkflowVersion, source.Status, replay.Status,
-            replay.FinishedAt is not null, nodes.Count(n => n.Differs), nodes);
+            IsFinished(replay.Status), nodes.Count(n => n.Differs), nodes);
     }
+
+    /// <summary>By status, not <c>FinishedAt</c>: a failed run retried from its failed node runs again.</summary>
+    public static bool IsFinished(string status) => status is "completed" or "failed" or "cancelled";
 
     private async Task WaitAsync(Guid runId, TimeSpan wait, CancellationToken cancellationToken)
     {
@@ -115,7 +118,7 @@ internal sealed class RunReplayer(
             var next = notifier.NextAsync(runId);
             await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
             {
-                if (await db.Set<RunEntity>().AnyAsync(r => r.Id == runId && r.FinishedAt != null, cancellationToken))
+                if (await db.Set<RunEntity>().AnyAsync(r => r.Id == runId && (r.Status == "completed" || r.Status == "failed" || r.Status == "cancelled"), cancellationToken))
                 {
                     return;
                 }

@@ -122,7 +122,7 @@ internal sealed partial class WebhookReceiver(
         {
             var next = notifier.NextAsync(runId);
             var run = await LoadAsync(runId, cancellationToken);
-            if (run.FinishedAt is not null)
+            if (RunReplayer.IsFinished(run.Status))
             {
                 return Reply(target, run);
             }
