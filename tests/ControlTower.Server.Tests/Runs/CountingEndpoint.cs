@@ -8,7 +8,8 @@ namespace ControlTower.Server.Tests.Runs;
 
 /// <summary>
 /// A real HTTP endpoint on loopback (Kestrel, port 0) that counts every call by path and keeps the
-/// idempotency keys it saw. <c>/price</c> answers <c>{ "price": 7 }</c>; <c>/unavailable</c> answers 503.
+/// idempotency keys it saw. <c>/price</c> answers <c>{ "price": 7 }</c>; <c>/unavailable</c> answers 503;
+/// <c>/flaky</c> answers 503 the first time and <c>{ "stock": 12 }</c> after.
 /// </summary>
 internal sealed class CountingEndpoint : IAsyncDisposable
 {
@@ -34,22 +35,25 @@ internal sealed class CountingEndpoint : IAsyncDisposable
         var endpoint = new CountingEndpoint(app);
         app.MapGet("/price", (HttpRequest request) =>
         {
-            endpoint.Count(request);
+            _ = endpoint.Count(request);
             return Results.Json(new { price = 7 });
         });
         app.MapGet("/unavailable", (HttpRequest request) =>
         {
-            endpoint.Count(request);
+            _ = endpoint.Count(request);
             return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
         });
+        app.MapGet("/flaky", (HttpRequest request) => endpoint.Count(request) == 1
+            ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)
+            : Results.Json(new { stock = 12 }));
         await app.StartAsync();
         return endpoint;
     }
 
-    private void Count(HttpRequest request)
+    private int Count(HttpRequest request)
     {
-        _calls.AddOrUpdate(request.Path.Value!, 1, (_, n) => n + 1);
         IdempotencyKeys.Enqueue(request.Headers["Idempotency-Key"].ToString());
+        return _calls.AddOrUpdate(request.Path.Value!, 1, (_, n) => n + 1);
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

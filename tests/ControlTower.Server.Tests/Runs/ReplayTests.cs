@@ -61,6 +61,35 @@ public sealed class ReplayTests
     }
 
     [Fact]
+    public async Task Replay_WhenTheOriginalRetried_FeedsEachAttemptItsRecordingInOrder()
+    {
+        await using var endpoint = await CountingEndpoint.StartAsync();
+        using var factory = new ControlTowerFactory(new Dictionary<string, string?> { ["ENGINE_POLL_MILLISECONDS"] = "50", ["HTTP_NODE_ALLOW"] = "127.0.0.1" });
+        using var admin = factory.CreateAdminClient();
+        var retry = new JsonObject { ["maxAttempts"] = 3, ["initialBackoffMs"] = 100, ["multiplier"] = 1, ["maxBackoffMs"] = 100, ["jitter"] = 0 };
+        var graph = Graph(
+            [
+                Node("start", "trigger.manual"),
+                Node("stock", "http.request", new() { ["url"] = endpoint.Url("/flaky") }, new() { ["retry"] = retry }),
+                Node("enough", "condition", new() { ["expression"] = "nodes.stock.output.body.stock >= input.qty" }),
+            ],
+            [Edge("start", "stock"), Edge("stock", "enough")]);
+        var original = await WaitForStatusAsync(admin, await StartAsync(admin, await CreateWorkflowAsync(admin, graph), new JsonObject { ["qty"] = 5 }), "completed");
+
+        var response = await admin.PostAsJsonAsync($"/api/runs/{original["id"]}/replay", new { });
+        var report = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        var attempts = await admin.GetFromJsonAsync<List<JsonObject>>($"/api/runs/{report["runId"]}/nodes");
+        var stockAttempts = attempts!.Where(a => a["nodeId"]!.GetValue<string>() == "stock").OrderBy(a => a["attempt"]!.GetValue<int>()).ToList();
+
+        Assert.Equal(2, endpoint.Calls("/flaky"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0, report["differences"]!.GetValue<int>());
+        Assert.Equal(["failed", "succeeded"], stockAttempts.Select(a => a["status"]!.GetValue<string>()));
+        Assert.Equal("http.status_5xx", stockAttempts[0]["errorCode"]!.GetValue<string>());
+        Assert.Equal("true", ByNode(report)["enough"]["replay"]!["outcome"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Replay_WhenTheRunHasNotFinished_Is409()
     {
         using var factory = new ControlTowerFactory(new Dictionary<string, string?> { ["ENGINE_POLL_MILLISECONDS"] = "50" });
