@@ -10,6 +10,7 @@ using ControlTower.Server.Platform.Persistence;
 using ControlTower.Server.Mcp;
 using ControlTower.Server.Nodes;
 using ControlTower.Server.Runs;
+using ControlTower.Server.Triggers;
 using ControlTower.Server.Workflows;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Json;
@@ -80,6 +81,7 @@ internal static class ControlTowerApp
         services.AddSingleton<WorkflowDefinitions>();
         services.AddSingleton<WorkflowService>();
         AddEngine(services, AddValidatedOptions<EngineOptions>(services, configuration));
+        services.AddTriggers(configuration);
 
         services.AddControlTowerProblemDetails();
         services.AddPlatformHealthChecks();
@@ -105,6 +107,8 @@ internal static class ControlTowerApp
         services.AddSingleton<RunTaskProcessor>();
         services.AddSingleton<RunService>();
         services.AddHostedService<PostgresRunNotifications>();
+        services.AddSingleton<ReplayRecordings>();
+        services.AddSingleton<RunReplayer>();
         if (engine.WorkerEnabled)
         {
             services.AddHostedService<RunWorker>();
@@ -138,6 +142,8 @@ internal static class ControlTowerApp
         app.MapAuditEndpoints();
         app.MapWorkflowEndpoints();
         app.MapRunEndpoints();
+        app.MapReplayEndpoints();
+        app.MapWebhookEndpoints();
         app.MapCredentialEndpoints();
     }
 }

@@ -22,6 +22,7 @@ internal sealed partial class RunTaskProcessor(
     Workflows.WorkflowDefinitions definitions,
     InFlightNodes inFlight,
     NodeExecutorRegistry executors,
+    ReplayRecordings replays,
     EngineMetrics metrics,
     Credentials.SecretRegistry secrets,
     TimeProvider time,
@@ -63,6 +64,15 @@ internal sealed partial class RunTaskProcessor(
         var definition = await definitions.GetAsync(run.WorkflowId, run.WorkflowVersion, stopping);
         var plan = definition.Plan.Node(task.NodeId);
         var key = $"{run.Id}:{task.NodeId}:{task.Attempt}";
+        var replaying = run.Trigger == ReplayRecordings.Trigger;
+        if (replaying && plan.Descriptor.HasSideEffects)
+        {
+            // A replay feeds side-effecting nodes what the original recorded instead of acting again.
+            var recorded = await replays.RecordedResultAsync(run.Id, task.NodeId, task.Attempt, stopping);
+            await CommitResultAsync(task, run, plan, key, time.GetUtcNow(), recorded, stopping);
+            return;
+        }
+
         if (plan.Descriptor.HasSideEffects && await RecordIntentAsync(task, plan, key, stopping) is IntentOutcome.AskPerson)
         {
             await ConsumeAsync(task, now => new NodeWaiting(task.NodeId, task.Attempt, "outcome_unknown", now), stopping);
@@ -81,6 +91,11 @@ internal sealed partial class RunTaskProcessor(
         if (result is null)
         {
             return;
+        }
+
+        if (replaying && result is NodeResult.Waiting { Reason: DelayExecutor.TimerReason } timer)
+        {
+            result = NodeResult.Success(timer.Output); // a replay does not wait out its delays
         }
 
         metrics.RecordNode(plan.Type, result, time.GetElapsedTime(startTimestamp));
