@@ -70,7 +70,7 @@ internal sealed class RunReplayer(
         var sourceState = RunStateJson.Deserialize(source.State);
         var request = new StartRunRequest(source.WorkflowId, source.Input is null ? null : JsonNode.Parse(source.Input), ReplayRecordings.Trigger,
             actorId, actor, TriggerNodeId: sourceState.TriggerNodeId, WorkflowVersion: definition.Version);
-        var (run, cancelled) = starter.AddRun(db, definition, request, parent: null);
+        var (run, cancelled) = await starter.AddRunAsync(db, definition, request, parent: null, cancellationToken);
         db.Add(new RunReplayEntity { RunId = run.Id, SourceRunId = source.Id, CreatedAt = time.GetUtcNow().UtcDateTime });
         await audit.CommitAsync(db, new AuditEvent(actor, "run.replayed", $"run:{run.Id}", $"replay of run {source.Id}",
             new JsonObject { ["sourceRunId"] = source.Id.ToString(), ["sourceVersion"] = source.WorkflowVersion, ["version"] = definition.Version }), cancellationToken);
