@@ -10,6 +10,7 @@ using ControlTower.Server.Platform.Persistence;
 using ControlTower.Server.Mcp;
 using ControlTower.Server.Nodes;
 using ControlTower.Server.Runs;
+using ControlTower.Server.Triggers;
 using ControlTower.Server.Workflows;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Json;
@@ -64,6 +65,7 @@ internal static class ControlTowerApp
         services.AddPersistence(DatabaseConnection.Resolve(database, platform));
         services.AddHostedService<PlatformInitializer>();
         services.AddSingleton<DemoSeeder>();
+        services.AddSingleton<Pharmacy.PharmacyDemoSeeder>();
 
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditQueries>();
@@ -84,6 +86,7 @@ internal static class ControlTowerApp
         services.AddSingleton<WorkflowDefinitions>();
         services.AddSingleton<WorkflowService>();
         AddEngine(services, AddValidatedOptions<EngineOptions>(services, configuration));
+        services.AddTriggers(configuration);
 
         services.AddControlTowerProblemDetails();
         services.AddPlatformHealthChecks();
@@ -108,6 +111,9 @@ internal static class ControlTowerApp
         services.AddSingleton<RunTaskClaimer>();
         services.AddSingleton<RunTaskProcessor>();
         services.AddSingleton<RunService>();
+        services.AddHostedService<PostgresRunNotifications>();
+        services.AddSingleton<ReplayRecordings>();
+        services.AddSingleton<RunReplayer>();
         if (engine.WorkerEnabled)
         {
             services.AddHostedService<RunWorker>();
@@ -152,6 +158,8 @@ internal static class ControlTowerApp
         app.MapAuditEndpoints();
         app.MapWorkflowEndpoints();
         app.MapRunEndpoints();
+        app.MapReplayEndpoints();
+        app.MapWebhookEndpoints();
         app.MapCredentialEndpoints();
         app.MapDashboard();
     }

@@ -43,11 +43,14 @@ internal sealed class RunStarter(
         }
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var (run, cancelled) = await AddRunAsync(db, definition, request, parent: null, cancellationToken);
+        await RunTransitions.NotifyOtherProcessesAsync(db, run.Id, cancellationToken);
         try
         {
             await audit.CommitAsync(db, new AuditEvent(request.Actor, "run.started", $"run:{run.Id}", $"started by {request.Trigger}",
                 new JsonObject { ["workflowId"] = definition.WorkflowId.ToString(), ["version"] = definition.Version }), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
         catch (DbUpdateException) when (request.IdempotencyKey is not null)
         {

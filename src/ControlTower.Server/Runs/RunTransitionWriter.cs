@@ -55,6 +55,12 @@ internal static class RunTransitionWriter
 
         run.State = RunStateJson.Serialize(after);
         run.Status = StatusName(after.Status);
+        if (!after.IsFinished)
+        {
+            // A run retried from its failed node is running again: it has not finished, and its old error is history.
+            (run.FinishedAt, run.ErrorNodeId, run.ErrorCode, run.ErrorMessage) = (null, null, null, null);
+        }
+
         run.StateVersion++;
         run.UpdatedAt = now;
         return cancelled;

@@ -56,6 +56,7 @@ internal sealed partial class RunTransitions(
                 }
 
                 await db.SaveChangesAsync(cancellationToken);
+                await NotifyOtherProcessesAsync(db, runId, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             }
             catch (DbUpdateConcurrencyException) when (attempt < MaxAttempts)
@@ -79,6 +80,15 @@ internal sealed partial class RunTransitions(
         inFlight.Cancel(cancelled);
         notifier.Publish(runId);
         work.Notify();
+    }
+
+    /// <summary>On PostgreSQL, tells the other processes (delivered when the transaction commits).</summary>
+    public static async Task NotifyOtherProcessesAsync(ControlTowerDbContext db, Guid runId, CancellationToken cancellationToken)
+    {
+        if (db.IsPostgreSql)
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_notify({PostgresRunNotifications.Channel}, {runId.ToString()})", cancellationToken);
+        }
     }
 
     public static ControlTowerException NotFound(Guid runId) =>
