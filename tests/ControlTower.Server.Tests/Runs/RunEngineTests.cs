@@ -129,9 +129,14 @@ public sealed class RunEngineTests : IClassFixture<RunEngineTests.App>
             [Edge("start", "wait"), Edge("wait", "after")]);
         var workflow = await CreateWorkflowAsync(_client, graph);
 
-        var run = await WaitForStatusAsync(_client, await StartAsync(_client, workflow), "completed");
+        var runId = await StartAsync(_client, workflow);
+        var run = await WaitForStatusAsync(_client, runId, "completed");
+        var attempts = await _client.GetFromJsonAsync<List<JsonObject>>($"/api/runs/{runId}/nodes");
+        var wait = Assert.Single(attempts!, a => a["nodeId"]!.GetValue<string>() == "wait");
 
         Assert.Equal("woke up", run["output"]!["after"]!.GetValue<string>());
+        Assert.Equal("succeeded", wait["status"]!.GetValue<string>());
+        Assert.NotNull(wait["finishedAt"]);
     }
 
     [Fact]
