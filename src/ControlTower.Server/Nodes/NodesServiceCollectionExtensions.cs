@@ -38,6 +38,7 @@ internal static class NodesServiceCollectionExtensions
         services.AddSingleton<INodeExecutor, SubworkflowExecutor>();
         services.AddSingleton<INodeExecutor, HttpRequestExecutor>();
         services.AddSingleton<INodeExecutor, McpToolExecutor>();
+        services.AddSingleton<INodeExecutor, Governance.ApprovalExecutor>();
         services.AddSingleton<NodeExecutorRegistry>();
         return services;
     }

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using ControlTower.Server.Audit;
 using ControlTower.Server.Credentials;
+using ControlTower.Server.Governance;
 using ControlTower.Server.Identity;
 using ControlTower.Server.Platform.Configuration;
 using ControlTower.Server.Platform.Errors;
@@ -79,6 +80,7 @@ internal static class ControlTowerApp
         services.AddSingleton<WorkflowDefinitions>();
         services.AddSingleton<WorkflowService>();
         AddEngine(services, AddValidatedOptions<EngineOptions>(services, configuration));
+        services.AddGovernance();
 
         services.AddControlTowerProblemDetails();
         services.AddPlatformHealthChecks();
@@ -137,5 +139,6 @@ internal static class ControlTowerApp
         app.MapWorkflowEndpoints();
         app.MapRunEndpoints();
         app.MapCredentialEndpoints();
+        app.MapApprovalEndpoints();
     }
 }
