@@ -221,6 +221,7 @@ internal sealed class GovernanceEntityConfigurations :
         builder.Property(d => d.Comment).HasMaxLength(4000);
         builder.HasIndex(d => new { d.ApprovalId, d.IdempotencyKey }).IsUnique();
         builder.HasIndex(d => new { d.ApprovalId, d.DeciderId }).IsUnique();
+        builder.HasOne<ApprovalEntity>().WithMany().HasForeignKey(d => d.ApprovalId).OnDelete(DeleteBehavior.Cascade).HasConstraintName("fk_approval_decisions_approvals");
     }
 
     public void Configure(EntityTypeBuilder<GateEntity> builder)

@@ -6,6 +6,9 @@ internal static class GovernanceServiceCollectionExtensions
     public static IServiceCollection AddGovernance(this IServiceCollection services)
     {
         services.AddSingleton<ApprovalService>();
+        services.AddSingleton<GateService>();
+        services.AddSingleton<GovernedActions>();
+        services.AddSingleton<Rules.RuleSetService>();
         return services;
     }
 }

@@ -10,6 +10,7 @@ using ControlTower.Server.Platform.Observability;
 using ControlTower.Server.Platform.Persistence;
 using ControlTower.Server.Mcp;
 using ControlTower.Server.Nodes;
+using ControlTower.Server.Rules;
 using ControlTower.Server.Runs;
 using ControlTower.Server.Workflows;
 using Microsoft.AspNetCore.Authentication;
@@ -140,5 +141,7 @@ internal static class ControlTowerApp
         app.MapRunEndpoints();
         app.MapCredentialEndpoints();
         app.MapApprovalEndpoints();
+        app.MapGovernanceEndpoints();
+        app.MapRuleSetEndpoints();
     }
 }

@@ -54,5 +54,6 @@ internal sealed class RuleSetEntityConfigurations : IEntityTypeConfiguration<Rul
         builder.Property(v => v.RuleSetId).HasMaxLength(100);
         builder.Property(v => v.Author).HasMaxLength(200);
         builder.Property(v => v.Message).HasMaxLength(1000);
+        builder.HasOne<RuleSetEntity>().WithMany().HasForeignKey(v => v.RuleSetId).OnDelete(DeleteBehavior.Cascade).HasConstraintName("fk_rule_set_versions_rule_sets");
     }
 }
