@@ -24,6 +24,10 @@ internal sealed record ApprovalRequest(
 
 internal sealed record DecisionBody(string Decision, string? Comment);
 
+internal sealed record CommentBody(string? Text);
+
+internal sealed record CommentView(Guid Id, string Author, Guid AuthorId, string Text, DateTimeOffset CreatedAt);
+
 internal sealed record DecisionView(Guid Id, string DecidedBy, Guid DecidedById, string Decision, string? Comment, DateTimeOffset DecidedAt);
 
 internal sealed record ApprovalView(
@@ -49,7 +53,10 @@ internal sealed record ApprovalView(
     DateTimeOffset? EscalatedAt,
     DateTimeOffset? ResolvedAt,
     JsonNode? Output,
-    IReadOnlyList<DecisionView> Decisions);
+    IReadOnlyList<DecisionView> Decisions)
+{
+    public IReadOnlyList<CommentView> Comments { get; init; } = [];
+}
 
 /// <summary>The answer to a decision: the approval after it, the decision, and whether this was a repeat of an earlier request.</summary>
 internal sealed record DecisionResult(ApprovalView Approval, DecisionView Decision, bool Repeated);

@@ -124,7 +124,29 @@ internal sealed partial class ApprovalService(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var approval = await db.Set<ApprovalEntity>().AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, cancellationToken) ?? throw NotFound(id);
         var decisions = await db.Set<ApprovalDecisionEntity>().AsNoTracking().Where(d => d.ApprovalId == id).ToListAsync(cancellationToken);
-        return ToView(approval, decisions);
+        var comments = await db.Set<ApprovalCommentEntity>().AsNoTracking().Where(c => c.ApprovalId == id).OrderBy(c => c.CreatedAt).ToListAsync(cancellationToken);
+        return ToView(approval, decisions) with { Comments = [.. comments.Select(ToView)] };
+    }
+
+    /// <summary>Adds a remark to an approval, open or closed (audited); the text is what the audit records as the reason.</summary>
+    public async Task<CommentView> CommentAsync(Guid id, ClaimsPrincipal user, CommentBody body, CancellationToken cancellationToken)
+    {
+        var text = body.Text?.Trim();
+        if (string.IsNullOrEmpty(text) || text.Length > 4000)
+        {
+            throw new ControlTowerException(ErrorKind.Validation, GovernanceErrorCodes.CommentInvalid, "text is required and at most 4000 characters.");
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (!await db.Set<ApprovalEntity>().AnyAsync(a => a.Id == id, cancellationToken))
+        {
+            throw NotFound(id);
+        }
+
+        var comment = new ApprovalCommentEntity { Id = Guid.NewGuid(), ApprovalId = id, AuthorId = user.UserId(), AuthorName = user.UserName(), Text = text, CreatedAt = time.GetUtcNow().UtcDateTime };
+        db.Add(comment);
+        await audit.CommitAsync(db, new AuditEvent(user.Actor(), "approval.commented", $"approval:{id}", text), cancellationToken);
+        return ToView(comment);
     }
 
     public async Task<ApprovalPage> ListAsync(ApprovalQuery query, ClaimsPrincipal user, CancellationToken cancellationToken)
@@ -419,6 +441,8 @@ internal sealed partial class ApprovalService(
         Unwrap(a.Roles), Unwrap(a.Users), a.RequiredApprovals, a.RequiredRejections, a.AllowSelfApproval, a.InitiatorId,
         Utc(a.CreatedAt), Utc(a.ExpiresAt), Utc(a.EscalateAt), a.EscalationRole, Utc(a.EscalatedAt), Utc(a.ResolvedAt), Parse(a.Output),
         [.. decisions.OrderBy(d => d.DecidedAt).Select(ToView)]);
+
+    private static CommentView ToView(ApprovalCommentEntity c) => new(c.Id, c.AuthorName, c.AuthorId, c.Text, Utc(c.CreatedAt));
 
     private static DecisionView ToView(ApprovalDecisionEntity d) => new(d.Id, d.DeciderName, d.DeciderId, d.Decision, d.Comment, Utc(d.DecidedAt));
 

@@ -83,6 +83,22 @@ internal sealed class ApprovalDecisionEntity
     public DateTime DecidedAt { get; set; }
 }
 
+/// <summary>A remark on an approval by anyone who can read it (questions, context); decisions carry their own comment.</summary>
+internal sealed class ApprovalCommentEntity
+{
+    public Guid Id { get; set; }
+
+    public Guid ApprovalId { get; set; }
+
+    public Guid AuthorId { get; set; }
+
+    public required string AuthorName { get; set; }
+
+    public required string Text { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+}
+
 /// <summary>A gate: whether governed actions in a scope may run without a person. Null scope parts match anything.</summary>
 internal sealed class GateEntity
 {
@@ -190,6 +206,7 @@ internal sealed class ExecutionEntity
 internal sealed class GovernanceEntityConfigurations :
     IEntityTypeConfiguration<ApprovalEntity>,
     IEntityTypeConfiguration<ApprovalDecisionEntity>,
+    IEntityTypeConfiguration<ApprovalCommentEntity>,
     IEntityTypeConfiguration<GateEntity>,
     IEntityTypeConfiguration<GateHistoryEntity>,
     IEntityTypeConfiguration<GovernanceSwitchEntity>,
@@ -222,6 +239,16 @@ internal sealed class GovernanceEntityConfigurations :
         builder.HasIndex(d => new { d.ApprovalId, d.IdempotencyKey }).IsUnique();
         builder.HasIndex(d => new { d.ApprovalId, d.DeciderId }).IsUnique();
         builder.HasOne<ApprovalEntity>().WithMany().HasForeignKey(d => d.ApprovalId).OnDelete(DeleteBehavior.Cascade).HasConstraintName("fk_approval_decisions_approvals");
+    }
+
+    public void Configure(EntityTypeBuilder<ApprovalCommentEntity> builder)
+    {
+        builder.ToTable("approval_comments");
+        builder.HasKey(c => c.Id);
+        builder.Property(c => c.AuthorName).HasMaxLength(200);
+        builder.Property(c => c.Text).HasMaxLength(4000);
+        builder.HasIndex(c => new { c.ApprovalId, c.CreatedAt });
+        builder.HasOne<ApprovalEntity>().WithMany().HasForeignKey(c => c.ApprovalId).OnDelete(DeleteBehavior.Cascade).HasConstraintName("fk_approval_comments_approvals");
     }
 
     public void Configure(EntityTypeBuilder<GateEntity> builder)

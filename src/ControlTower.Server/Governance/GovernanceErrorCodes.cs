@@ -10,6 +10,7 @@ internal static class GovernanceErrorCodes
     public const string AlreadyDecided = "approval.already_decided";
     public const string DecisionInvalid = "approval.decision_invalid";
     public const string QueryInvalid = "approval.query_invalid";
+    public const string CommentInvalid = "approval.comment_invalid";
 
     public const string GateInvalid = "governance.gate_invalid";
     public const string ReasonRequired = "governance.reason_required";

@@ -21,6 +21,12 @@ public sealed class ApprovalTests
         Assert.Equal("Refill for p-1", approval["title"]!.GetValue<string>());
         Assert.Equal("p-1", approval["evidence"]!["patient"]!.GetValue<string>());
 
+        var comment = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(approver, $"/api/approvals/{approval.Id()}/comments", new { text = "checking the prescription date" });
+        Assert.Equal(HttpStatusCode.Created, comment.StatusCode);
+        var detail = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonObject>(admin, $"/api/approvals/{approval.Id()}");
+        Assert.Equal("checking the prescription date", detail!["comments"]![0]!["text"]!.GetValue<string>());
+        Assert.Equal("checking the prescription date", Assert.Single(await AuditAsync(admin, "approval.commented"))["reason"]!.GetValue<string>());
+
         var first = await DecideAsync(approver, approval.Id(), "approve", "key-1", "looks right");
         var repeat = await DecideAsync(approver, approval.Id(), "approve", "key-1", "looks right");
 

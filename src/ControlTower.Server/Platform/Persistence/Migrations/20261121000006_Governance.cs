@@ -66,6 +66,24 @@ internal sealed class Governance : Migration
         migrationBuilder.CreateIndex("ix_approval_decisions_decider", "approval_decisions", ["ApprovalId", "DeciderId"], unique: true);
 
         migrationBuilder.CreateTable(
+            name: "approval_comments",
+            columns: table => new
+            {
+                Id = table.Column<Guid>(nullable: false),
+                ApprovalId = table.Column<Guid>(nullable: false),
+                AuthorId = table.Column<Guid>(nullable: false),
+                AuthorName = table.Column<string>(maxLength: 200, nullable: false),
+                Text = table.Column<string>(maxLength: 4000, nullable: false),
+                CreatedAt = table.Column<DateTime>(nullable: false),
+            },
+            constraints: table =>
+            {
+                table.PrimaryKey("pk_approval_comments", c => c.Id);
+                table.ForeignKey("fk_approval_comments_approvals", c => c.ApprovalId, "approvals", "Id", onDelete: ReferentialAction.Cascade);
+            });
+        migrationBuilder.CreateIndex("ix_approval_comments_approval_created", "approval_comments", ["ApprovalId", "CreatedAt"]);
+
+        migrationBuilder.CreateTable(
             name: "gates",
             columns: table => new
             {
@@ -178,6 +196,7 @@ internal sealed class Governance : Migration
         migrationBuilder.DropTable("governance_switches");
         migrationBuilder.DropTable("gate_history");
         migrationBuilder.DropTable("gates");
+        migrationBuilder.DropTable("approval_comments");
         migrationBuilder.DropTable("approval_decisions");
         migrationBuilder.DropTable("approvals");
     }
