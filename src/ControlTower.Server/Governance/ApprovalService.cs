@@ -355,13 +355,16 @@ internal sealed partial class ApprovalService(
             return;
         }
 
-        var output = RunTransitionWriter.ToElement(approval.Output is null ? null : JsonNode.Parse(approval.Output));
+        var decision = approval.Output is null ? null : JsonNode.Parse(approval.Output);
+        var output = RunTransitionWriter.ToElement(decision);
+        // A governed action refused by a person ends like one refused by governance: { reason, approval }.
+        var refusal = RunTransitionWriter.ToElement(new JsonObject { ["reason"] = approval.Status, ["approval"] = decision?.DeepClone() });
         await transitions.ApplyAsync(
             approval.RunId,
             now => (approval.NodeType, approval.Status) switch
             {
                 ("governed.action", Approved) => new NodeRetryRequested(approval.NodeId, now),
-                ("governed.action", _) => new NodeCompleted(approval.NodeId, approval.Attempt, Rejected, output, now),
+                ("governed.action", _) => new NodeCompleted(approval.NodeId, approval.Attempt, Rejected, refusal, now),
                 _ => new NodeCompleted(approval.NodeId, approval.Attempt, approval.Status, output, now),
             },
             async scope => await scope.Db.Set<RunTaskEntity>().Where(t => t.Id == task.Id).ExecuteDeleteAsync(cancellationToken),

@@ -131,6 +131,26 @@ public sealed class GovernedActionTests : IDisposable
     }
 
     [Fact]
+    public async Task Approval_WhenRejected_ActionEndsRejectedWithoutCallingTheTool()
+    {
+        using var factory = Start();
+        using var admin = factory.CreateAdminClient();
+        var (approver, _, _) = await factory.CreateUserClientAsync("strict.approver", "approver");
+        var workflow = await CreateWorkflowAsync(admin, ActionGraph(ActionConfig()));
+        var runId = await StartAsync(admin, workflow, new JsonObject { ["name"] = "never" });
+        var approval = await WaitForApprovalAsync(admin, runId);
+
+        Assert.Equal(HttpStatusCode.Created, (await DecideAsync(approver, approval.Id(), "reject", comment: "wrong patient")).StatusCode);
+
+        var run = await WaitForStatusAsync(admin, runId, "completed", "failed");
+        var refused = run["output"]!["refused"]!;
+        Assert.Equal("rejected", refused["reason"]!.GetValue<string>());
+        Assert.Equal("wrong patient", refused["approval"]!["comment"]!.GetValue<string>());
+        Assert.Empty(await EntityNamesAsync(factory));
+        Assert.Empty(await AuditAsync(admin, "governance.action_executed"));
+    }
+
+    [Fact]
     public async Task Rollback_WhenWindowHasPassed_IsConflictAndTheEntityStays()
     {
         var clock = new Infrastructure.ManualTimeProvider(DateTimeOffset.UtcNow);
