@@ -79,8 +79,9 @@ internal sealed partial class RuleSetService(IDbContextFactory<ControlTowerDbCon
         {
             await audit.CommitAsync(db, new AuditEvent(actor, "rules.updated", $"rule_set:{id}", body.Message ?? "new version", new JsonObject { ["version"] = entity.LatestVersion }), cancellationToken);
         }
-        catch (DbUpdateConcurrencyException ex)
+        catch (DbUpdateException ex)
         {
+            // A concurrent save took this version number (the version row's key or the set's concurrency token).
             throw new ControlTowerException(ErrorKind.Conflict, "rules.concurrent_update", $"Rule set '{id}' changed while saving; load it again.", ex);
         }
 
