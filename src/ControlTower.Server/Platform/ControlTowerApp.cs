@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using ControlTower.Server.Audit;
 using ControlTower.Server.Credentials;
+using ControlTower.Server.Governance;
 using ControlTower.Server.Identity;
 using ControlTower.Server.Platform.Configuration;
 using ControlTower.Server.Platform.Errors;
@@ -9,6 +10,7 @@ using ControlTower.Server.Platform.Observability;
 using ControlTower.Server.Platform.Persistence;
 using ControlTower.Server.Mcp;
 using ControlTower.Server.Nodes;
+using ControlTower.Server.Rules;
 using ControlTower.Server.Runs;
 using ControlTower.Server.Triggers;
 using ControlTower.Server.Workflows;
@@ -87,6 +89,7 @@ internal static class ControlTowerApp
         services.AddSingleton<WorkflowService>();
         AddEngine(services, AddValidatedOptions<EngineOptions>(services, configuration));
         services.AddTriggers(configuration);
+        services.AddGovernance();
 
         services.AddControlTowerProblemDetails();
         services.AddPlatformHealthChecks();
@@ -161,6 +164,11 @@ internal static class ControlTowerApp
         app.MapReplayEndpoints();
         app.MapWebhookEndpoints();
         app.MapCredentialEndpoints();
+        app.MapApprovalEndpoints();
+        app.MapGovernanceEndpoints();
+        app.MapRuleSetEndpoints();
+
+        // Last: the dashboard's fallback answers only what no endpoint above claimed.
         app.MapDashboard();
     }
 }

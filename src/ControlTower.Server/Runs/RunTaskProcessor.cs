@@ -25,6 +25,7 @@ internal sealed partial class RunTaskProcessor(
     ReplayRecordings replays,
     EngineMetrics metrics,
     Credentials.SecretRegistry secrets,
+    Governance.ApprovalService approvals,
     TimeProvider time,
     ILogger<RunTaskProcessor> logger)
 {
@@ -34,6 +35,7 @@ internal sealed partial class RunTaskProcessor(
         RunTaskKinds.Retry => ConsumeAsync(task, now => new RetryDue(task.NodeId, task.Attempt, now), stopping),
         RunTaskKinds.Timer => ConsumeAsync(task, now => new NodeCompleted(task.NodeId, task.Attempt, GraphEdge.DefaultSourceHandle, RunTransitionWriter.ToElement(Parse(task.Payload)), now), stopping),
         RunTaskKinds.Child => ChildFinishedAsync(task, stopping),
+        RunTaskKinds.Approval => approvals.ProcessTaskAsync(task, stopping),
         _ => throw new InvalidOperationException($"Unknown task kind '{task.Kind}'."),
     };
 
