@@ -35,19 +35,20 @@ internal sealed class CountingEndpoint : IAsyncDisposable
     /// <summary>Requests that came without an idempotency key (answered 400, no effect).</summary>
     public int MissingKey => Volatile.Read(ref _missingKey);
 
-    public static async Task<CountingEndpoint> StartAsync(TimeSpan maxDelay)
+    /// <summary>Starts on a free loopback port; each answer waits between <paramref name="minDelay"/> and <paramref name="maxDelay"/>.</summary>
+    public static async Task<CountingEndpoint> StartAsync(TimeSpan maxDelay, TimeSpan minDelay = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         var endpoint = new CountingEndpoint(app);
-        app.MapPost("/effects/{kind}", (string kind, HttpRequest request, CancellationToken ct) => endpoint.HandleAsync(kind, request, maxDelay, ct));
+        app.MapPost("/effects/{kind}", (string kind, HttpRequest request, CancellationToken ct) => endpoint.HandleAsync(kind, request, minDelay, maxDelay, ct));
         await app.StartAsync();
         return endpoint;
     }
 
-    private async Task<IResult> HandleAsync(string kind, HttpRequest request, TimeSpan maxDelay, CancellationToken cancellationToken)
+    private async Task<IResult> HandleAsync(string kind, HttpRequest request, TimeSpan minDelay, TimeSpan maxDelay, CancellationToken cancellationToken)
     {
         var key = request.Headers["Idempotency-Key"].ToString();
         if (key.Length == 0)
@@ -60,7 +61,7 @@ internal sealed class CountingEndpoint : IAsyncDisposable
         var effect = _effects.GetOrAdd(key, _ => new Lazy<int>(() => Interlocked.Increment(ref _lastEffect))).Value;
 
         // A small random service time, so a kill lands between sending and recording the result.
-        await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * maxDelay.TotalMilliseconds), cancellationToken);
+        await Task.Delay(minDelay + ((maxDelay - minDelay) * Random.Shared.NextDouble()), cancellationToken);
         return Results.Json(new JsonObject { ["kind"] = kind, ["key"] = key, ["effect"] = effect });
     }
 

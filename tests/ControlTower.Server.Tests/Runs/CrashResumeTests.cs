@@ -22,6 +22,7 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
     private static readonly TimeSpan FinishWithin = TimeSpan.FromSeconds(150);
 
     [Fact]
+    [Trait("Category", "Crash")]
     public async Task Runs_WhenServerIsKilledAtRandomPoints_AllCompleteWithGaplessEventsAndOneEffectPerKey()
     {
         var wall = Stopwatch.StartNew();
