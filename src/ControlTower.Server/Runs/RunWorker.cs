@@ -87,9 +87,23 @@ internal sealed partial class RunWorker(
         }
         finally
         {
+            slots.Release();
             await heartbeat.CancelAsync();
             await renewing;
-            slots.Release();
+        }
+    }
+
+    /// <summary>False when the lease is gone; a database hiccup is logged and counts as still held (the next beat tries again).</summary>
+    private async Task<bool> TryRenewAsync(RunTaskEntity task, EngineOptions engine, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await claimer.RenewAsync(task, _owner, engine.Lease, cancellationToken);
+        }
+        catch (Exception failure) when (failure is System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException or TimeoutException)
+        {
+            Log.RenewFailed(logger, failure, task.RunId, task.NodeId);
+            return true;
         }
     }
 
@@ -100,7 +114,7 @@ internal sealed partial class RunWorker(
             while (true)
             {
                 await Task.Delay(engine.Lease / 3, cancellationToken);
-                if (!await claimer.RenewAsync(task, _owner, engine.Lease, cancellationToken))
+                if (!await TryRenewAsync(task, engine, cancellationToken))
                 {
                     Log.LeaseLost(logger, task.RunId, task.NodeId, task.Attempt);
                     return;

@@ -13,7 +13,7 @@ namespace ControlTower.Server.Tests.Infrastructure;
 /// (gets the next effect number), later deliveries of the same key get the same answer and do nothing.
 /// It counts every delivery, so a test can tell re-sent keys from real duplicate effects.
 /// </summary>
-internal sealed class CountingEndpoint : IAsyncDisposable
+internal sealed class IdempotentReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, int> _deliveries = new(StringComparer.Ordinal);
@@ -21,7 +21,7 @@ internal sealed class CountingEndpoint : IAsyncDisposable
     private int _lastEffect;
     private int _missingKey;
 
-    private CountingEndpoint(WebApplication app) => _app = app;
+    private IdempotentReceiver(WebApplication app) => _app = app;
 
     /// <summary>Where to send side effects, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public string BaseUrl => _app.Urls.First();
@@ -36,13 +36,13 @@ internal sealed class CountingEndpoint : IAsyncDisposable
     public int MissingKey => Volatile.Read(ref _missingKey);
 
     /// <summary>Starts on a free loopback port; each answer waits between <paramref name="minDelay"/> and <paramref name="maxDelay"/>.</summary>
-    public static async Task<CountingEndpoint> StartAsync(TimeSpan maxDelay, TimeSpan minDelay = default)
+    public static async Task<IdempotentReceiver> StartAsync(TimeSpan maxDelay, TimeSpan minDelay = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        var endpoint = new CountingEndpoint(app);
+        var endpoint = new IdempotentReceiver(app);
         app.MapPost("/effects/{kind}", (string kind, HttpRequest request, CancellationToken ct) => endpoint.HandleAsync(kind, request, minDelay, maxDelay, ct));
         await app.StartAsync();
         return endpoint;
