@@ -17,6 +17,7 @@ internal sealed class PharmacyDemoSeeder(
     RunStarter runs)
 {
     private const string Actor = "system:demo-seed";
+    private const string RefillBot = "refill-bot";
 
     public async Task SeedAsync(CancellationToken cancellationToken)
     {
@@ -26,6 +27,14 @@ internal sealed class PharmacyDemoSeeder(
             {
                 return;
             }
+        }
+
+        // The refill bot submits requests (as the pharmacy system would), so the people in the demo may decide them:
+        // nobody approves a run they started themselves.
+        Guid submitter;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            submitter = await db.Set<UserEntity>().Where(u => u.Name == RefillBot).Select(u => u.Id).SingleAsync(cancellationToken);
         }
 
         var refill = await workflows.CreateAsync(
@@ -38,7 +47,7 @@ internal sealed class PharmacyDemoSeeder(
         foreach (var request in PharmacyDemo.SampleRequests)
         {
             await runs.StartAsync(
-                new StartRunRequest(refill.Workflow.Id, request.DeepClone(), "manual", BuiltInUsers.AdminId, Actor, $"demo:{request["rx"]}"),
+                new StartRunRequest(refill.Workflow.Id, request.DeepClone(), "manual", submitter, $"user:{RefillBot}", $"demo:{request["rx"]}"),
                 cancellationToken);
         }
     }

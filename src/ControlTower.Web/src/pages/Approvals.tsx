@@ -60,7 +60,7 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: 
     setBusy(true);
     setError(null);
     try {
-      await api.post(`/api/approvals/${approval.id}/decisions`, { decision, comment: comment.trim() || null, idempotencyKey: `${key}:${decision}` });
+      await api.post(`/api/approvals/${approval.id}/decisions`, { decision, comment: comment.trim() || null }, { "Idempotency-Key": `${key}:${decision}` });
       say(decision === "approve" ? "Approved" : "Rejected");
       onDecided();
     } catch (e) {
