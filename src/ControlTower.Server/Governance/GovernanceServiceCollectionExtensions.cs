@@ -9,6 +9,11 @@ internal static class GovernanceServiceCollectionExtensions
         services.AddSingleton<GateService>();
         services.AddSingleton<GovernedActions>();
         services.AddSingleton<Rules.RuleSetService>();
+
+        // The governance node types run through the engine's executor seam.
+        services.AddSingleton<Nodes.INodeExecutor, ApprovalExecutor>();
+        services.AddSingleton<Nodes.INodeExecutor, GovernedActionExecutor>();
+        services.AddSingleton<Nodes.INodeExecutor, Rules.RulesExecutor>();
         return services;
     }
 }
