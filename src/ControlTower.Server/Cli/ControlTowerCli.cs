@@ -27,6 +27,8 @@ internal static class ControlTowerCli
         root.Subcommands.Add(UsersCommand());
         root.Subcommands.Add(ApiKeysCommand());
         root.Subcommands.Add(Credentials.CredentialsCommand.Create());
+        root.Subcommands.Add(McpHost.McpStdioCommand.Create());
+        root.Subcommands.Add(Mcp.McpClientCommand.Create());
 
         try
         {

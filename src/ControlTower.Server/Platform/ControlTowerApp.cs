@@ -94,6 +94,7 @@ internal static class ControlTowerApp
     {
         services.AddNodeExecutors();
         services.AddMcpFederation();
+        services.AddMcpHosting();
         services.AddSingleton<RunWorkSignal>();
         services.AddSingleton<RunEventNotifier>();
         services.AddSingleton<InFlightNodes>();
@@ -137,5 +138,7 @@ internal static class ControlTowerApp
         app.MapWorkflowEndpoints();
         app.MapRunEndpoints();
         app.MapCredentialEndpoints();
+        app.MapMcpEndpoints();
+        McpHost.McpHttpEndpoint.MapControlTowerMcp(app);
     }
 }
