@@ -48,17 +48,23 @@ internal sealed class ControlTowerMcpServer(
         """).RootElement.Clone();
 
     /// <summary>Server options whose handlers act as <paramref name="caller"/>.</summary>
-    public McpServerOptions OptionsFor(McpCaller caller) => new()
+    public McpServerOptions OptionsFor(McpCaller caller) => OptionsFor(Task.FromResult(caller));
+
+    /// <summary>
+    /// Server options whose handlers act as the caller once <paramref name="caller"/> is known: the stdio host
+    /// answers the handshake at once while the app still starts (a slow start must not outlast the client's probe).
+    /// </summary>
+    public McpServerOptions OptionsFor(Task<McpCaller> caller) => new()
     {
         ServerInfo = new Implementation { Name = ServerName, Version = typeof(ControlTowerMcpServer).Assembly.GetName().Version?.ToString() ?? "1.0.0" },
         ServerInstructions = "Control Tower: each tool runs a published workflow and returns its output; resources are runs waiting for a person.",
         Capabilities = new ServerCapabilities { Tools = new ToolsCapability(), Resources = new ResourcesCapability() },
         Handlers = new McpServerHandlers
         {
-            ListToolsHandler = (request, ct) => ListToolsAsync(caller, ct),
-            CallToolHandler = (request, ct) => CallToolAsync(caller, request, ct),
-            ListResourcesHandler = (request, ct) => ListResourcesAsync(caller, ct),
-            ReadResourceHandler = (request, ct) => ReadResourceAsync(caller, request.Params?.Uri, ct),
+            ListToolsHandler = async (request, ct) => await ListToolsAsync(await caller.WaitAsync(ct), ct),
+            CallToolHandler = async (request, ct) => await CallToolAsync(await caller.WaitAsync(ct), request, ct),
+            ListResourcesHandler = async (request, ct) => await ListResourcesAsync(await caller.WaitAsync(ct), ct),
+            ReadResourceHandler = async (request, ct) => await ReadResourceAsync(await caller.WaitAsync(ct), request.Params?.Uri, ct),
         },
     };
 
@@ -142,7 +148,7 @@ internal sealed class ControlTowerMcpServer(
                         return await runs.GetAsync(runId, cancellationToken);
                     }
 
-                    if (progressToken is { } token && evt.Data?["status"]?.GetValue<string>() is "completed" or "failed" or "skipped")
+                    if (progressToken is { } token && evt.Data?["status"]?.GetValue<string>() is "succeeded" or "failed" or "skipped")
                     {
                         finishedNodes++;
                         await request.Server.NotifyProgressAsync(token, new ProgressNotificationValue

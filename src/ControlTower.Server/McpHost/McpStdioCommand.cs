@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ControlTower.Core.Errors;
 using ControlTower.Server.Identity;
 using ControlTower.Server.Mcp;
 using ControlTower.Server.Platform;
@@ -15,6 +16,8 @@ namespace ControlTower.Server.McpHost;
 internal static class McpStdioCommand
 {
     public const string ApiKeyVariable = "CONTROLTOWER_API_KEY";
+    public const string ApiKeyInvalid = "mcp.api_key_invalid";
+    public const string StdioProtocolVersion = "2025-11-25";
 
     public static Command Create()
     {
@@ -33,27 +36,41 @@ internal static class McpStdioCommand
 
             string[] args = [.. parse.UnmatchedTokens, "--urls", "http://127.0.0.1:0", "--Logging:Console:LogToStandardErrorThreshold", "Trace"];
             await using var app = ControlTowerApp.Build(args);
-            await app.StartAsync(ct);
-            var verified = await app.Services.GetRequiredService<ApiKeyVerifier>().VerifyAsync(key, ct);
-            if (verified is null)
-            {
-                await Console.Error.WriteLineAsync($"controltower mcp: {ApiKeyVariable} is not a valid API key.");
-                await app.StopAsync(CancellationToken.None);
-                return 2;
-            }
-
-            var caller = new McpCaller(verified.User.Id, verified.User.Role, $"user:{verified.User.Name}");
             var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+            var caller = StartAsync(app, key, ct);
             var options = app.Services.GetRequiredService<ControlTowerMcpServer>().OptionsFor(caller);
+            // One session per process: the initialize handshake. With the SDK's default (2026-07-28 discovery also
+            // offered) its own stdio client probed server/discover and then failed its initialize fallback.
+            options.ProtocolVersion = StdioProtocolVersion;
             await using (var transport = new StdioServerTransport(options, loggers))
             await using (var server = McpServer.Create(transport, options, loggers, app.Services))
             {
-                await server.RunAsync(ct);
+                var running = server.RunAsync(ct);
+                try
+                {
+                    await caller;
+                }
+                catch (ControlTowerException invalid) when (invalid.Code == ApiKeyInvalid)
+                {
+                    await Console.Error.WriteLineAsync($"controltower mcp: {invalid.Message} ({invalid.Code})");
+                    return 2;
+                }
+
+                await running;
             }
 
             await app.StopAsync(CancellationToken.None);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Starts the app (migrations, engine) and verifies the key; the MCP handlers wait for this.</summary>
+    private static async Task<McpCaller> StartAsync(WebApplication app, string key, CancellationToken cancellationToken)
+    {
+        await app.StartAsync(cancellationToken);
+        var verified = await app.Services.GetRequiredService<ApiKeyVerifier>().VerifyAsync(key, cancellationToken)
+            ?? throw new ControlTowerException(ErrorKind.Unauthorized, ApiKeyInvalid, $"{ApiKeyVariable} is not a valid API key.");
+        return new McpCaller(verified.User.Id, verified.User.Role, $"user:{verified.User.Name}");
     }
 }
