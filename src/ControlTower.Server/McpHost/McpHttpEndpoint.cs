@@ -1,7 +1,9 @@
 using System.Text.Json;
 using ControlTower.Server.Identity;
 using ControlTower.Server.Mcp;
+using ControlTower.Server.Platform.Configuration;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -14,6 +16,7 @@ namespace ControlTower.Server.McpHost;
 /// not available). The caller is the API key in <c>Authorization: Bearer</c>; without a valid one the answer
 /// is 401 with <c>WWW-Authenticate: Bearer resource_metadata=".../.well-known/oauth-protected-resource/mcp"</c>
 /// (RFC 9728). Control Tower issues API keys itself, so that metadata names no authorization server.
+/// A request from a browser Origin that is neither loopback nor in CORS_ORIGINS is refused with 403 first.
 /// </summary>
 internal static class McpHttpEndpoint
 {
@@ -39,9 +42,16 @@ internal static class McpHttpEndpoint
         return routes;
     }
 
-    private static async Task HandlePostAsync(HttpContext context, ControlTowerMcpServer controlTower, ILoggerFactory loggers)
+    private static async Task HandlePostAsync(HttpContext context, ControlTowerMcpServer controlTower, IOptions<SecurityOptions> security, ILoggerFactory loggers)
     {
         var cancellationToken = context.RequestAborted;
+        if (!IsAllowedOrigin(context.Request.Headers.Origin.ToString(), security.Value))
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            await context.Response.WriteAsJsonAsync(JsonRpcErrorBody(-32000, "Forbidden: this Origin may not use the MCP endpoint."), cancellationToken);
+            return;
+        }
+
         if (context.User.Identity?.IsAuthenticated != true)
         {
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
@@ -86,6 +96,27 @@ internal static class McpHttpEndpoint
 
         await transport.DisposeAsync();
         await running;
+    }
+
+    /// <summary>
+    /// DNS-rebinding defence (the MCP transport spec's Origin check): a request that carries an Origin (every
+    /// browser request does) must come from a loopback origin or one listed in CORS_ORIGINS. Clients that are
+    /// not browsers send no Origin and are judged by their API key alone.
+    /// </summary>
+    internal static bool IsAllowedOrigin(string origin, SecurityOptions security)
+    {
+        if (origin.Length == 0)
+        {
+            return true;
+        }
+
+        if (!Uri.TryCreate(origin, UriKind.Absolute, out var parsed))
+        {
+            return false;
+        }
+
+        return parsed.IsLoopback && parsed.Host is "localhost" or "127.0.0.1" or "[::1]"
+            || security.CorsOriginList.Any(allowed => string.Equals(allowed.TrimEnd('/'), origin.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
     }
 
     private static object JsonRpcErrorBody(int code, string message) =>
