@@ -62,6 +62,10 @@ if [ -x scripts/install-mcp-servers.sh ]; then
   say "installing the MCP reference servers"
   scripts/install-mcp-servers.sh
 fi
+if [ -x scripts/install-mcp-conformance.sh ]; then
+  say "installing the MCP conformance suite (and the Node 22 it runs on)"
+  scripts/install-mcp-conformance.sh
+fi
 
 # ---- the tests -----------------------------------------------------------------------------------
 say "building"

@@ -19,6 +19,7 @@ internal sealed record McpCaller(Guid UserId, string Role, string Actor);
 internal sealed partial class McpServerStore(
     IDbContextFactory<ControlTowerDbContext> contexts,
     McpServerRegistry registry,
+    Credentials.SecretRegistry secrets,
     AuditLog audit,
     TimeProvider time,
     ILogger<McpServerStore> logger)
@@ -36,16 +37,7 @@ internal sealed partial class McpServerStore(
         {
             try
             {
-                var definition = McpStoredDefinition.ToDefinition(row);
-                if (registry.Get(row.Id) is null)
-                {
-                    registry.Add(definition);
-                }
-                else
-                {
-                    registry.Update(definition);
-                }
-
+                Apply(McpStoredDefinition.ToDefinition(row));
                 loaded++;
             }
             catch (ControlTowerException ex)
@@ -105,7 +97,7 @@ internal sealed partial class McpServerStore(
             throw new ControlTowerException(ErrorKind.Conflict, McpErrorCodes.ServerExists, $"MCP server '{definition.Id}' is already registered.", ex);
         }
 
-        registry.Add(definition);
+        Apply(definition);
         Log.Changed(logger, row.Id, "registered", caller.Actor);
         return ToView(row);
     }
@@ -187,8 +179,10 @@ internal sealed partial class McpServerStore(
             new DateTimeOffset(row.UpdatedAt, TimeSpan.Zero));
     }
 
+    /// <summary>Puts the definition in the cache; its env and header values join the redactor (they may be secrets).</summary>
     private void Apply(McpServerDefinition definition)
     {
+        secrets.Register(definition.Environment.Values.Concat(definition.Headers.Values));
         if (registry.Get(definition.Id) is null)
         {
             registry.Add(definition);

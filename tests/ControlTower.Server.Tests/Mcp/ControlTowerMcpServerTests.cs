@@ -112,6 +112,25 @@ public sealed class ControlTowerMcpServerTests : IDisposable
         Assert.Equal("http://localhost/mcp", metadata!["resource"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("http://evil.example.com", HttpStatusCode.Forbidden)]
+    [InlineData("http://localhost:5173", HttpStatusCode.OK)]
+    public async Task Post_WhenBrowserOriginIsForeign_IsRefusedBeforeAnything(string origin, HttpStatusCode expected)
+    {
+        using var client = _factory.CreateAdminClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, McpHttpEndpoint.Path)
+        {
+            Content = JsonContent.Create(new { jsonrpc = "2.0", id = 1, method = "ping" }),
+        };
+        request.Headers.Add("Origin", origin);
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(expected, response.StatusCode);
+    }
+
     [Fact]
     public async Task Stdio_WhenStartedAsCommand_ListsAndCallsPublishedWorkflows()
     {
