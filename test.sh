@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Control Tower. Installs or starts what the tests need, idempotently:
 # PostgreSQL (Debian's package, a throwaway cluster on loopback), the MCP reference servers (npm, from
-# the committed lockfile), then `dotnet test` over the whole solution. Fails loudly when a prerequisite
+# the committed lockfile), Chromium (Debian's package) for the dashboard's browser tests, then
+# `dotnet test` over the whole solution (the Server's build also builds the dashboard with npm). Fails loudly when a prerequisite
 # cannot be had; it never skips the PostgreSQL tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -66,6 +67,19 @@ if [ -x scripts/install-mcp-conformance.sh ]; then
   say "installing the MCP conformance suite (and the Node 22 it runs on)"
   scripts/install-mcp-conformance.sh
 fi
+
+# ---- Chromium for the browser tests (Debian's package; Playwright's own browser download is not used) ------
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    say "installing Chromium from Debian's packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium >/dev/null
+  else
+    die "Chromium is missing: install it with 'sudo apt-get install chromium' (the browser tests drive /usr/bin/chromium)"
+  fi
+fi
+[ -x /usr/bin/chromium ] || die "Chromium was not found at /usr/bin/chromium after installing"
 
 # ---- the tests -----------------------------------------------------------------------------------
 say "building"

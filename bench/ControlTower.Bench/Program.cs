@@ -1,9 +1,35 @@
 using BenchmarkDotNet.Running;
+using ControlTower.Bench.Engine;
 
 namespace ControlTower.Bench;
 
-/// <summary>Runs the benchmarks chosen on the command line (BenchmarkDotNet's switcher over this assembly).</summary>
+/// <summary>
+/// <c>engine</c> runs the engine scenario runner; <c>mcp</c>, <c>cel</c> and <c>scheduler</c> run those
+/// BenchmarkDotNet benchmarks; anything else goes to BenchmarkDotNet's switcher over this assembly.
+/// </summary>
 public static class BenchmarkEntry
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(BenchmarkEntry).Assembly).Run(args);
+    public static async Task<int> Main(string[] args)
+    {
+        var rest = args.Skip(1).ToArray();
+        switch (args.FirstOrDefault())
+        {
+            case "engine":
+                return await EngineScenarios.RunAsync(rest);
+            case "mcp":
+                return Switch(["--filter", "*Mcp*", .. rest]);
+            case "cel":
+                return Switch(["--filter", "*Cel*", .. rest]);
+            case "scheduler":
+                return Switch(["--filter", "*Scheduler*", .. rest]);
+            default:
+                return Switch(args);
+        }
+    }
+
+    private static int Switch(string[] args)
+    {
+        BenchmarkSwitcher.FromAssembly(typeof(BenchmarkEntry).Assembly).Run(args);
+        return 0;
+    }
 }

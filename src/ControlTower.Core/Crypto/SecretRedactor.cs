@@ -124,7 +124,9 @@ public sealed class SecretRedactor
         var kind = value.GetValueKind();
         if (kind == JsonValueKind.String)
         {
-            return JsonValue.Create(Redact(value.GetValue<string>()));
+            // A value built from a Guid, DateTime or char is a JSON string without being a .NET string.
+            var text = value.TryGetValue<string>(out var direct) ? direct : JsonSerializer.Deserialize<string>(value.ToJsonString())!;
+            return JsonValue.Create(Redact(text));
         }
 
         if (kind == JsonValueKind.Number)

@@ -10,7 +10,7 @@ namespace ControlTower.Core.Expressions;
 public sealed class CelException : ControlTowerException
 {
     public CelException(string code, string message, int position = -1, int line = 0, int column = 0, string? expression = null)
-        : base(KindOf(code), code, message)
+        : base(ErrorKind.Validation, code, message)
     {
         Position = position;
         Line = line;
@@ -34,9 +34,6 @@ public sealed class CelException : ControlTowerException
     public int Column { get; }
 
     internal CelDiagnostic ToDiagnostic() => new(Code, Message, Line, Column, Position);
-
-    private static ErrorKind KindOf(string code) =>
-        code is CelErrorCodes.CostExceeded or CelErrorCodes.LimitExceeded ? ErrorKind.PayloadTooLarge : ErrorKind.Validation;
 }
 
 /// <summary>Stable codes of <see cref="CelException"/>.</summary>

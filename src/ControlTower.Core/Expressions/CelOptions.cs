@@ -21,11 +21,20 @@ public sealed record CelOptions
     public int MaxStringLength { get; init; } = 1_000_000;
 
     /// <summary>Time limit of one regular-expression match.</summary>
-    public TimeSpan RegexTimeout { get; init; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan RegexTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>When false, has/all/exists/... stay plain calls (needed only by conformance tests).</summary>
     public bool EnableMacros { get; init; } = true;
 
     /// <summary>Namespace used to resolve identifiers, e.g. <c>com.example</c> makes <c>x</c> also try <c>com.example.x</c>.</summary>
     public string Container { get; init; } = "";
+
+    /// <summary>
+    /// Declared variables and their CEL types as text (<c>int</c>, <c>list(string)</c>, <c>map(string, dyn)</c>, ...).
+    /// When set, compiling also type-checks: undeclared names and calls no overload accepts are <c>cel.check_error</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Variables { get; init; }
+
+    /// <summary>Extra function signatures for the checker (conformance tests declare some); evaluation ignores them.</summary>
+    internal IReadOnlyDictionary<string, IReadOnlyList<CelOverload>> Functions { get; init; } = new Dictionary<string, IReadOnlyList<CelOverload>>();
 }

@@ -8,20 +8,29 @@ namespace ControlTower.Core.Expressions;
 /// </summary>
 public sealed class CelProgram
 {
-    internal CelProgram(string source, CelExpr ast, CelOptions options)
+    internal CelProgram(string source, CelExpr ast, CelOptions options, string? resultType = null)
     {
         Source = source;
         Ast = ast;
         Options = options;
+        ResultType = resultType;
     }
 
     public string Source { get; }
+
+    /// <summary>The deduced result type (e.g. <c>bool</c>, <c>list(string)</c>) when the program was type-checked; otherwise null.</summary>
+    public string? ResultType { get; }
 
     public CelOptions Options { get; }
 
     internal CelExpr Ast { get; }
 
-    /// <summary>Evaluates with JSON variables and returns the result as JSON (mapping documented on the JSON mapper).</summary>
+    /// <summary>
+    /// Evaluates with JSON variables (top-level keys are variable names) and returns the result as JSON; the mapping
+    /// both ways is documented on <c>CelJson</c>. The activation is only read, and only the parts the expression touches.
+    /// A <see cref="JsonObject"/> parsed from text initialises itself lazily and is then not safe for concurrent readers,
+    /// so give each concurrent evaluation its own activation object.
+    /// </summary>
     /// <exception cref="CelException">evaluation error, cost or size limit.</exception>
     public JsonNode? Evaluate(JsonObject activation) => CelJson.ToJson(EvaluateValue(activation));
 

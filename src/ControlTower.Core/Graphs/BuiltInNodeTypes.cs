@@ -82,8 +82,12 @@ internal static class BuiltInNodeTypes
                     "roles": { "type": "array", "items": { "type": "string" } },
                     "users": { "type": "array", "items": { "type": "string" } } } },
                 "requiredApprovals": { "type": "integer", "minimum": 1, "maximum": 10, "default": 1 },
+                "requiredRejections": { "type": "integer", "minimum": 1, "maximum": 10, "default": 1, "description": "Rejections that end the approval as rejected." },
                 "allowSelfApproval": { "type": "boolean", "default": false },
                 "expiresAfterSeconds": { "type": "integer", "minimum": 60, "maximum": 31536000 },
+                "escalation": { "type": "object", "additionalProperties": false, "required": ["afterSeconds", "role"], "properties": {
+                    "afterSeconds": { "type": "integer", "minimum": 1, "maximum": 31536000 },
+                    "role": { "type": "string", "description": "The role that may also decide once the time has passed." } } },
                 "evidence": { "type": "string", "x-cel": "expression", "description": "What the approver sees, computed from the node input." } } }
             """);
         yield return Node("governed.action", NodeCategory.Human, "Governed action", "A tool call under the trust system: runs automatically when the scope's stage allows, else asks a person.", ["success", "rejected"], sideEffects: true, RetryPolicy.Standard, TimeSpan.FromMinutes(1), """
@@ -93,14 +97,32 @@ internal static class BuiltInNodeTypes
                 "tool": { "type": "string", "pattern": "^\\S+$" },
                 "arguments": { "type": "object", "additionalProperties": { "x-cel": "template" } },
                 "scope": { "type": "object", "additionalProperties": { "type": "string", "x-cel": "template" } },
-                "credentialId": { "type": "string" } } }
+                "credentialId": { "type": "string" },
+                "ruleSetId": { "type": "string", "pattern": "^\\S+$", "description": "Rules evaluated before the gate: deny or require_approval win over an authorized gate." },
+                "ruleSetVersion": { "type": "integer", "minimum": 1 },
+                "readState": { "type": "object", "additionalProperties": false, "required": ["tool"], "description": "How to read the state the action changes (before and after): a tool of the same server.", "properties": {
+                    "tool": { "type": "string", "pattern": "^\\S+$" },
+                    "arguments": { "type": "object", "additionalProperties": { "x-cel": "template" } } } },
+                "compensation": { "type": "object", "additionalProperties": false, "required": ["tool"], "description": "The call that undoes the action; rendered with the result in scope as result.", "properties": {
+                    "tool": { "type": "string", "pattern": "^\\S+$" },
+                    "arguments": { "type": "object", "additionalProperties": { "x-cel": "template" } },
+                    "windowSeconds": { "type": "integer", "minimum": 1, "maximum": 31536000, "default": 86400 } } },
+                "approval": { "type": "object", "additionalProperties": false, "description": "The approval asked for when the gate is not authorized or a rule requires one.", "properties": {
+                    "title": { "type": "string", "x-cel": "template" },
+                    "approvers": { "type": "object", "additionalProperties": false, "properties": {
+                        "roles": { "type": "array", "items": { "type": "string" } },
+                        "users": { "type": "array", "items": { "type": "string" } } } },
+                    "requiredApprovals": { "type": "integer", "minimum": 1, "maximum": 10, "default": 1 },
+                    "expiresAfterSeconds": { "type": "integer", "minimum": 60, "maximum": 31536000 } } } } }
             """) with { DefaultUnknownOutcome = UnknownOutcomePolicy.Ask };
         yield return Node("rules", NodeCategory.Logic, "Rules", "Evaluates a versioned rule set over facts computed by CEL; outcome matched or unmatched.", ["matched", "unmatched"], sideEffects: false, RetryPolicy.None, ShortTimeout, """
             { "type": "object", "additionalProperties": false, "required": ["ruleSetId"], "properties": {
                 "ruleSetId": { "type": "string", "pattern": "^\\S+$" },
                 "version": { "type": "integer", "minimum": 1 },
-                "facts": { "type": "string", "x-cel": "expression" } } }
-            """);
+                "facts": { "type": "string", "x-cel": "expression", "description": "The rule set's input object; default: the node input." },
+                "routes": { "type": "array", "description": "Outcomes that route rules may name, besides matched and unmatched.", "items": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": {
+                    "name": { "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_-]{0,63}$" } } } } } }
+            """) with { DynamicOutputs = new DynamicOutputs("routes", "name", ["matched", "unmatched"]) };
         yield return Node("subworkflow", NodeCategory.Flow, "Subworkflow", "Runs another workflow and waits for it; its failure is this node's failure.", Success, sideEffects: true, RetryPolicy.None, null, """
             { "type": "object", "additionalProperties": false, "required": ["workflowId"], "properties": {
                 "workflowId": { "type": "string", "pattern": "^\\S+$" },

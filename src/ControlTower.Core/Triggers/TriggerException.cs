@@ -4,25 +4,3 @@ namespace ControlTower.Core.Triggers;
 
 /// <summary>A trigger definition or delivery that cannot be accepted; <see cref="ControlTowerException.Code"/> is one of <see cref="TriggerErrorCodes"/>.</summary>
 public sealed class TriggerException(ErrorKind kind, string code, string message) : ControlTowerException(kind, code, message);
-
-/// <summary>Stable codes of <see cref="TriggerException"/>.</summary>
-public static class TriggerErrorCodes
-{
-    /// <summary>The cron expression does not parse (field count, value, range, step or name).</summary>
-    public const string CronInvalid = "cron.invalid";
-
-    /// <summary>The cron expression parses but names no real date (e.g. 30 February).</summary>
-    public const string CronNeverFires = "cron.never_fires";
-
-    /// <summary>The time zone id is not known to the system's time zone database.</summary>
-    public const string TimeZoneUnknown = "cron.time_zone_unknown";
-
-    /// <summary>The signature header is missing, malformed or does not match the body.</summary>
-    public const string SignatureInvalid = "webhook.signature_invalid";
-
-    /// <summary>The timestamp header is missing or not an integer of Unix seconds.</summary>
-    public const string TimestampInvalid = "webhook.timestamp_invalid";
-
-    /// <summary>The signed timestamp is further from now than the replay window allows.</summary>
-    public const string TimestampOutsideWindow = "webhook.timestamp_outside_window";
-}

@@ -11,7 +11,7 @@ namespace ControlTower.Server.Cli;
 
 /// <summary>
 /// The <c>controltower</c> command line: <c>serve</c> (the default), <c>migrate</c>, <c>audit verify</c>,
-/// <c>users create</c>, <c>apikeys create|revoke</c>. Every command reads the same configuration as the server.
+/// <c>users create</c>, <c>apikeys create|revoke</c>, <c>run</c> (headless). Every command reads the same configuration as the server.
 /// </summary>
 internal static class ControlTowerCli
 {
@@ -26,15 +26,18 @@ internal static class ControlTowerCli
         root.Subcommands.Add(AuditCommand());
         root.Subcommands.Add(UsersCommand());
         root.Subcommands.Add(ApiKeysCommand());
+        root.Subcommands.Add(new Command("cel", "CEL, the expression language.") { Subcommands = { Expressions.CelConformanceCommand.Create() } });
         root.Subcommands.Add(Credentials.CredentialsCommand.Create());
         root.Subcommands.Add(McpHost.McpStdioCommand.Create());
         root.Subcommands.Add(Mcp.McpClientCommand.Create());
+        root.Subcommands.Add(HeadlessRunCommand.Create());
 
         try
         {
             // The default exception handler is off: failures below are reported here, and the test host's
             // own stop signal must pass through untouched.
-            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // "@file" is the run command's input file, not a response file.
+            return await root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (OptionsValidationException invalid)
         {

@@ -5,9 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace ControlTower.Server.Nodes;
 
-/// <summary>A destination the <see cref="HttpDestinationPolicy"/> refuses; thrown before any connection is opened.</summary>
-internal sealed class HttpDestinationDeniedException(string message) : Exception(message);
-
 /// <summary>
 /// Enforces the <see cref="HttpDestinationPolicy"/> where it cannot be bypassed: in the connect step of
 /// the <c>http.request</c> client. The host is resolved once, every address is checked, and the socket is

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -139,7 +140,8 @@ internal sealed class HttpRequestExecutor(IHttpClientFactory clients, NodeExpres
 
     private static HttpRequestMessage ToRequest(Call call, string idempotencyKey)
     {
-        var request = new HttpRequestMessage(call.Method, call.Url);
+        // HTTP/1.1 over the guarded connect: never upgraded to HTTP/3, whose QUIC connect would bypass the guard.
+        var request = new HttpRequestMessage(call.Method, call.Url) { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower };
         if (call.HasBody)
         {
             request.Content = new StringContent(call.Body?.ToJsonString() ?? "null", Encoding.UTF8, "application/json");
@@ -152,8 +154,7 @@ internal sealed class HttpRequestExecutor(IHttpClientFactory clients, NodeExpres
                 continue; // The attempt's key, set below, is the one that makes retries safe.
             }
 
-            if (value.AsSpan().IndexOfAny('\r', '\n') >= 0
-                || (!request.Headers.TryAddWithoutValidation(name, value) && !AddContentHeader(request, name, value)))
+            if (!IsSendable(value) || (!request.Headers.TryAddWithoutValidation(name, value) && !AddContentHeader(request, name, value)))
             {
                 request.Dispose();
                 throw new NodeFailureException(NodeErrorCodes.HttpHeaderInvalid, $"Header '{name}' cannot be sent{(request.Content is null ? " (content headers need config.body)" : "")}.");
@@ -163,6 +164,9 @@ internal sealed class HttpRequestExecutor(IHttpClientFactory clients, NodeExpres
         request.Headers.TryAddWithoutValidation(IdempotencyHeader, idempotencyKey);
         return request;
     }
+
+    /// <summary>Visible ASCII, spaces and tabs only: no line breaks to inject headers with, nothing HttpClient would refuse at send time.</summary>
+    private static bool IsSendable(string value) => value.All(c => c == '\t' || c is >= ' ' and < (char)0x7F);
 
     private static bool AddContentHeader(HttpRequestMessage request, string name, string value)
     {

@@ -18,8 +18,9 @@ namespace ControlTower.Server.Nodes;
 /// the acting user's credential of that type bound to the server. It is decrypted for the run's acting user
 /// (audited with run and node) and reaches the server only as env vars (stdio) or headers (HTTP), over a
 /// connection of its own. A credential the user may not use is <c>credential.not_found</c>, not retryable.
+/// A host without a vault (the executors composed alone) fails such nodes with <c>node.credentials_unsupported</c>.
 /// </remarks>
-internal sealed class McpToolExecutor(McpToolInvoker invoker, McpServerRegistry registry, CredentialVault vault) : INodeExecutor
+internal sealed class McpToolExecutor(McpToolInvoker invoker, McpServerRegistry registry, CredentialVault? vault = null) : INodeExecutor
 {
     public IReadOnlyCollection<string> NodeTypes { get; } = ["mcp.tool"];
 
@@ -57,7 +58,7 @@ internal sealed class McpToolExecutor(McpToolInvoker invoker, McpServerRegistry 
         }
 
         var purpose = new CredentialUsePurpose(context.RunId.ToString(), context.NodeId, $"mcp.tool calls {server}/{tool}");
-        var secrets = await vault.ResolveConnectionSecretsAsync(context.ActingUserId, credentialId, purpose, cancellationToken).ConfigureAwait(false);
+        var secrets = await Vault().ResolveConnectionSecretsAsync(context.ActingUserId, credentialId, purpose, cancellationToken).ConfigureAwait(false);
         return call with
         {
             CredentialKey = credentialId.ToString("D"),
@@ -80,10 +81,13 @@ internal sealed class McpToolExecutor(McpToolInvoker invoker, McpServerRegistry 
             return null;
         }
 
-        return await vault.FindForServerAsync(context.ActingUserId, server, type, cancellationToken).ConfigureAwait(false)
+        return await Vault().FindForServerAsync(context.ActingUserId, server, type, cancellationToken).ConfigureAwait(false)
             ?? throw new ControlTowerException(ErrorKind.NotFound, CredentialErrorCodes.NotFound,
                 $"MCP server '{server}' needs a {type} credential and the acting user has none for it.");
     }
+
+    private CredentialVault Vault() => vault
+        ?? throw new NodeFailureException(NodeErrorCodes.CredentialsUnsupported, "mcp.tool needs a credential but this host has no credential vault.");
 
     private static bool IsRetryable(string code) =>
         code is McpErrorCodes.TransportFailed or McpErrorCodes.Timeout or McpErrorCodes.CircuitOpen or McpErrorCodes.Overloaded

@@ -38,6 +38,9 @@ internal static class NodesServiceCollectionExtensions
         services.AddSingleton<INodeExecutor, SubworkflowExecutor>();
         services.AddSingleton<INodeExecutor, HttpRequestExecutor>();
         services.AddSingleton<INodeExecutor, McpToolExecutor>();
+        services.AddSingleton<INodeExecutor, Governance.ApprovalExecutor>();
+        services.AddSingleton<INodeExecutor, Governance.GovernedActionExecutor>();
+        services.AddSingleton<INodeExecutor, Rules.RulesExecutor>();
         services.AddSingleton<NodeExecutorRegistry>();
         return services;
     }

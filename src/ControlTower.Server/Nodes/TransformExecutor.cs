@@ -4,7 +4,7 @@ namespace ControlTower.Server.Nodes;
 
 /// <summary>
 /// <c>transform</c>: the output is the value of <c>config.expression</c> (CEL), or <c>config.mapping</c>
-/// with every string inside rendered as a template (a string that is one placeholder keeps its JSON type).
+/// with every string inside rendered as a template (a string that is one template expression keeps its JSON type).
 /// Exactly one of the two must be set. Outcome <c>success</c>.
 /// </summary>
 internal sealed class TransformExecutor(NodeExpressions expressions) : INodeExecutor

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using ControlTower.Server.Audit;
 using ControlTower.Server.Credentials;
+using ControlTower.Server.Governance;
 using ControlTower.Server.Identity;
 using ControlTower.Server.Platform.Configuration;
 using ControlTower.Server.Platform.Errors;
@@ -9,7 +10,9 @@ using ControlTower.Server.Platform.Observability;
 using ControlTower.Server.Platform.Persistence;
 using ControlTower.Server.Mcp;
 using ControlTower.Server.Nodes;
+using ControlTower.Server.Rules;
 using ControlTower.Server.Runs;
+using ControlTower.Server.Triggers;
 using ControlTower.Server.Workflows;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Json;
@@ -24,7 +27,12 @@ internal static class ControlTowerApp
 
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The dashboard ships next to the binary (bin or publish folder), whatever the working directory is.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+        });
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
@@ -59,6 +67,7 @@ internal static class ControlTowerApp
         services.AddPersistence(DatabaseConnection.Resolve(database, platform));
         services.AddHostedService<PlatformInitializer>();
         services.AddSingleton<DemoSeeder>();
+        services.AddSingleton<Pharmacy.PharmacyDemoSeeder>();
 
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditQueries>();
@@ -79,6 +88,8 @@ internal static class ControlTowerApp
         services.AddSingleton<WorkflowDefinitions>();
         services.AddSingleton<WorkflowService>();
         AddEngine(services, AddValidatedOptions<EngineOptions>(services, configuration));
+        services.AddTriggers(configuration);
+        services.AddGovernance();
 
         services.AddControlTowerProblemDetails();
         services.AddPlatformHealthChecks();
@@ -104,6 +115,9 @@ internal static class ControlTowerApp
         services.AddSingleton<RunTaskClaimer>();
         services.AddSingleton<RunTaskProcessor>();
         services.AddSingleton<RunService>();
+        services.AddHostedService<PostgresRunNotifications>();
+        services.AddSingleton<ReplayRecordings>();
+        services.AddSingleton<RunReplayer>();
         if (engine.WorkerEnabled)
         {
             services.AddHostedService<RunWorker>();
@@ -122,6 +136,17 @@ internal static class ControlTowerApp
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            // Bundles are content-hashed: cache them for good; index.html comes from the fallback, uncached.
+            OnPrepareResponse = file =>
+            {
+                if (file.Context.Request.Path.StartsWithSegments("/assets", StringComparison.Ordinal))
+                {
+                    file.Context.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
+                }
+            },
+        });
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseCors();
         app.UseMiddleware<FailedAuthenticationThrottleMiddleware>();
@@ -137,8 +162,16 @@ internal static class ControlTowerApp
         app.MapAuditEndpoints();
         app.MapWorkflowEndpoints();
         app.MapRunEndpoints();
+        app.MapReplayEndpoints();
+        app.MapWebhookEndpoints();
         app.MapCredentialEndpoints();
         app.MapMcpEndpoints();
         McpHost.McpHttpEndpoint.MapControlTowerMcp(app);
+        app.MapApprovalEndpoints();
+        app.MapGovernanceEndpoints();
+        app.MapRuleSetEndpoints();
+
+        // Last: the dashboard's fallback answers only what no endpoint above claimed.
+        app.MapDashboard();
     }
 }

@@ -13,6 +13,7 @@ internal sealed class PlatformInitializer(
     DatabaseInitializer database,
     BuiltInUsers builtInUsers,
     DemoSeeder demo,
+    Pharmacy.PharmacyDemoSeeder pharmacy,
     IOptions<PlatformOptions> platform) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -22,6 +23,7 @@ internal sealed class PlatformInitializer(
         if (platform.Value.Mode == RunMode.Demo)
         {
             await demo.SeedAsync(cancellationToken);
+            await pharmacy.SeedAsync(cancellationToken);
         }
     }
 

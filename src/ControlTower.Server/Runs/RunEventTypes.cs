@@ -23,6 +23,9 @@ internal static class RunTaskKinds
 
     /// <summary>A child run ended: resume the parent's subworkflow node.</summary>
     public const string Child = "child";
+
+    /// <summary>An approval falls due (expire, escalate) or closed (resolve its node); payload <c>{ approvalId, action }</c>.</summary>
+    public const string Approval = "approval";
 }
 
 internal static class RunErrorCodes

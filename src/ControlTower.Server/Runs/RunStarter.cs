@@ -29,6 +29,7 @@ internal sealed class RunStarter(
     WorkflowDefinitions definitions,
     RunTransitions transitions,
     AuditLog audit,
+    Credentials.SecretRegistry secrets,
     TimeProvider time)
 {
     public async Task<StartedRun> StartAsync(StartRunRequest request, CancellationToken cancellationToken)
@@ -42,11 +43,14 @@ internal sealed class RunStarter(
         }
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var (run, cancelled) = AddRun(db, definition, request, parent: null);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var (run, cancelled) = await AddRunAsync(db, definition, request, parent: null, cancellationToken);
+        await RunTransitions.NotifyOtherProcessesAsync(db, run.Id, cancellationToken);
         try
         {
             await audit.CommitAsync(db, new AuditEvent(request.Actor, "run.started", $"run:{run.Id}", $"started by {request.Trigger}",
                 new JsonObject { ["workflowId"] = definition.WorkflowId.ToString(), ["version"] = definition.Version }), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
         catch (DbUpdateException) when (request.IdempotencyKey is not null)
         {
@@ -60,14 +64,16 @@ internal sealed class RunStarter(
     }
 
     /// <summary>Adds a new, started run to the unit of work (used for top-level and child runs alike).</summary>
-    public (RunEntity Run, IReadOnlyList<CancelledAttempt> Cancelled) AddRun(
+    public async Task<(RunEntity Run, IReadOnlyList<CancelledAttempt> Cancelled)> AddRunAsync(
         ControlTowerDbContext db,
         WorkflowDefinition definition,
         StartRunRequest request,
-        (Guid RunId, string NodeId, int Attempt, string TraceId)? parent)
+        (Guid RunId, string NodeId, int Attempt, string TraceId)? parent,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var runId = Guid.NewGuid();
+        request = request with { Input = secrets.Redactor.Redact(request.Input) };
         var seed = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
         var initial = RunState.Create(definition.Plan, runId.ToString(), seed);
         var started = RunScheduler.Apply(definition.Plan, initial, new RunStarted(RunTransitionWriter.ToElement(request.Input), now, request.TriggerNodeId));
@@ -91,8 +97,9 @@ internal sealed class RunStarter(
             UpdatedAt = now.UtcDateTime,
         };
         db.Add(run);
-        var cancelled = RunTransitionWriter.Write(db, run, definition, initial, started, now.UtcDateTime,
-            [new JsonObject { ["kind"] = "run", ["status"] = "started", ["workflow_id"] = definition.WorkflowId.ToString(), ["version"] = definition.Version, ["trigger"] = request.Trigger }]);
+        var cancelled = await RunTransitionWriter.WriteAsync(db, run, definition, initial, started, now.UtcDateTime,
+            [new JsonObject { ["kind"] = "run", ["status"] = "started", ["workflow_id"] = definition.WorkflowId.ToString(), ["version"] = definition.Version, ["trigger"] = request.Trigger }],
+            cancellationToken);
         return (run, cancelled);
     }
 

@@ -12,5 +12,8 @@ internal sealed partial class RunTaskProcessor
 
         [LoggerMessage(3, LogLevel.Warning, "A progress update of run {RunId} node {NodeId} could not be stored")]
         public static partial void ProgressLost(ILogger logger, Exception exception, Guid runId, string nodeId);
+
+        [LoggerMessage(4, LogLevel.Error, "The {NodeType} executor crashed in run {RunId} node {NodeId}")]
+        public static partial void ExecutorCrashed(ILogger logger, Exception exception, Guid runId, string nodeId, string nodeType);
     }
 }

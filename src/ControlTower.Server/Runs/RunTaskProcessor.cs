@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ControlTower.Core.Errors;
 using ControlTower.Core.Graphs;
 using ControlTower.Core.Scheduling;
 using ControlTower.Server.Nodes;
+using ControlTower.Server.Platform.Observability;
 using ControlTower.Server.Platform.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -20,7 +22,10 @@ internal sealed partial class RunTaskProcessor(
     Workflows.WorkflowDefinitions definitions,
     InFlightNodes inFlight,
     NodeExecutorRegistry executors,
+    ReplayRecordings replays,
     EngineMetrics metrics,
+    Credentials.SecretRegistry secrets,
+    Governance.ApprovalService approvals,
     TimeProvider time,
     ILogger<RunTaskProcessor> logger)
 {
@@ -30,6 +35,7 @@ internal sealed partial class RunTaskProcessor(
         RunTaskKinds.Retry => ConsumeAsync(task, now => new RetryDue(task.NodeId, task.Attempt, now), stopping),
         RunTaskKinds.Timer => ConsumeAsync(task, now => new NodeCompleted(task.NodeId, task.Attempt, GraphEdge.DefaultSourceHandle, RunTransitionWriter.ToElement(Parse(task.Payload)), now), stopping),
         RunTaskKinds.Child => ChildFinishedAsync(task, stopping),
+        RunTaskKinds.Approval => approvals.ProcessTaskAsync(task, stopping),
         _ => throw new InvalidOperationException($"Unknown task kind '{task.Kind}'."),
     };
 
@@ -60,6 +66,15 @@ internal sealed partial class RunTaskProcessor(
         var definition = await definitions.GetAsync(run.WorkflowId, run.WorkflowVersion, stopping);
         var plan = definition.Plan.Node(task.NodeId);
         var key = $"{run.Id}:{task.NodeId}:{task.Attempt}";
+        var replaying = run.Trigger == ReplayRecordings.Trigger;
+        if (replaying && plan.Descriptor.HasSideEffects)
+        {
+            // A replay feeds side-effecting nodes what the original recorded instead of acting again.
+            var recorded = await replays.RecordedResultAsync(run.Id, task.NodeId, task.Attempt, stopping);
+            await CommitResultAsync(task, run, plan, key, time.GetUtcNow(), recorded, stopping);
+            return;
+        }
+
         if (plan.Descriptor.HasSideEffects && await RecordIntentAsync(task, plan, key, stopping) is IntentOutcome.AskPerson)
         {
             await ConsumeAsync(task, now => new NodeWaiting(task.NodeId, task.Attempt, "outcome_unknown", now), stopping);
@@ -68,14 +83,39 @@ internal sealed partial class RunTaskProcessor(
 
         var started = time.GetUtcNow();
         var startTimestamp = time.GetTimestamp();
+        using var activity = StartActivity(run, plan, task.Attempt);
         var result = await RunExecutorAsync(task, run, plan, key, started, stopping);
+        if (result is NodeResult.Failed failed)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, failed.Code);
+        }
+
         if (result is null)
         {
             return;
         }
 
+        if (replaying && result is NodeResult.Waiting { Reason: DelayExecutor.TimerReason } timer)
+        {
+            result = NodeResult.Success(timer.Output); // a replay does not wait out its delays
+        }
+
         metrics.RecordNode(plan.Type, result, time.GetElapsedTime(startTimestamp));
-        await CommitResultAsync(task, run, plan, key, started, result, stopping);
+        await CommitResultAsync(task, run, plan, key, started, NodeResultRedaction.Redact(result, secrets.Redactor), stopping);
+    }
+
+    /// <summary>A span per node attempt, in the run's own trace (the trace id its events carry).</summary>
+    private static Activity? StartActivity(RunEntity run, PlanNode plan, int attempt)
+    {
+        var parent = ActivityTraceId.CreateFromString(run.TraceId.AsSpan());
+        var activity = Telemetry.Source.StartActivity(
+            $"node {plan.Type}",
+            ActivityKind.Internal,
+            new ActivityContext(parent, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded));
+        activity?.SetTag("controltower.run.id", run.Id.ToString());
+        activity?.SetTag("controltower.node.id", plan.Id);
+        activity?.SetTag("controltower.node.attempt", attempt);
+        return activity;
     }
 
     private enum IntentOutcome
@@ -149,6 +189,13 @@ internal sealed partial class RunTaskProcessor(
         {
             return new NodeResult.Failed(failure.Code, failure.Message, failure.Kind is ErrorKind.Unavailable or ErrorKind.Timeout);
         }
+#pragma warning disable CA1031 // The executor seam: a bug in one node type becomes that node's recorded failure, not a task retried forever.
+        catch (Exception crash) when (crash is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            Log.ExecutorCrashed(logger, crash, run.Id, task.NodeId, plan.Type);
+            return new NodeResult.Failed(RunErrorCodes.ExecutorCrashed, $"The {plan.Type} executor failed unexpectedly ({crash.GetType().Name}); the trace id identifies it in the logs.", false);
+        }
         finally
         {
             inFlight.Unregister(run.Id, task.NodeId, task.Attempt);
@@ -177,9 +224,11 @@ internal sealed partial class RunTaskProcessor(
 
     private async Task StartChildAsync(TransitionScope scope, RunTaskEntity task, RunEntity parent, NodeResult.StartChild child, CancellationToken cancellationToken)
     {
-        var definition = await definitions.GetLatestRunnableAsync(child.WorkflowId, cancellationToken);
+        var definition = child.Version is { } version
+            ? await definitions.GetAsync(child.WorkflowId, version, cancellationToken)
+            : await definitions.GetLatestRunnableAsync(child.WorkflowId, cancellationToken);
         var request = new StartRunRequest(child.WorkflowId, child.Input, "subworkflow", parent.StartedBy, $"run:{parent.Id}");
-        starter.AddRun(scope.Db, definition, request, (parent.Id, task.NodeId, task.Attempt, parent.TraceId));
+        await starter.AddRunAsync(scope.Db, definition, request, (parent.Id, task.NodeId, task.Attempt, parent.TraceId), cancellationToken);
     }
 
     private static RunEvent ToEvent(RunTaskEntity task, NodeResult result, DateTimeOffset now) => result switch
@@ -237,7 +286,7 @@ internal sealed partial class RunTaskProcessor(
             ["attempt"] = attempt,
             ["progress"] = progress.Progress,
             ["total"] = progress.Total,
-            ["message"] = progress.Message,
+            ["message"] = progress.Message is { } message ? secrets.Redact(message) : null,
         };
         try
         {

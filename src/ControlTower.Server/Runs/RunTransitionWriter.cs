@@ -18,14 +18,15 @@ internal sealed record CancelledAttempt(Guid RunId, string NodeId, int Attempt);
 /// </summary>
 internal static class RunTransitionWriter
 {
-    public static IReadOnlyList<CancelledAttempt> Write(
+    public static async Task<IReadOnlyList<CancelledAttempt>> WriteAsync(
         ControlTowerDbContext db,
         RunEntity run,
         WorkflowDefinition definition,
         RunState before,
         SchedulerResult result,
         DateTime now,
-        IEnumerable<JsonObject>? extraUpdates = null)
+        IEnumerable<JsonObject>? extraUpdates,
+        CancellationToken cancellationToken)
     {
         var cancelled = new List<CancelledAttempt>();
         var after = result.State;
@@ -48,12 +49,18 @@ internal static class RunTransitionWriter
 
             foreach (var command in result.Commands)
             {
-                Apply(db, run, command, now, cancelled);
+                await ApplyAsync(db, run, command, now, cancelled, cancellationToken);
             }
         }
 
         run.State = RunStateJson.Serialize(after);
         run.Status = StatusName(after.Status);
+        if (!after.IsFinished)
+        {
+            // A run retried from its failed node is running again: it has not finished, and its old error is history.
+            (run.FinishedAt, run.ErrorNodeId, run.ErrorCode, run.ErrorMessage) = (null, null, null, null);
+        }
+
         run.StateVersion++;
         run.UpdatedAt = now;
         return cancelled;
@@ -87,7 +94,7 @@ internal static class RunTransitionWriter
             CreatedAt = now,
         });
 
-    private static void Apply(ControlTowerDbContext db, RunEntity run, RunCommand command, DateTime now, List<CancelledAttempt> cancelled)
+    private static async Task ApplyAsync(ControlTowerDbContext db, RunEntity run, RunCommand command, DateTime now, List<CancelledAttempt> cancelled, CancellationToken cancellationToken)
     {
         switch (command)
         {
@@ -99,9 +106,9 @@ internal static class RunTransitionWriter
                 break;
             case CancelNode cancel:
                 // Its timers and pending retries go; the attempt itself may be running somewhere and is told after commit.
-                db.Set<RunTaskEntity>()
+                await db.Set<RunTaskEntity>()
                     .Where(t => t.RunId == run.Id && t.NodeId == cancel.NodeId && t.Attempt <= cancel.Attempt + 1 && t.Kind != RunTaskKinds.Execute)
-                    .ExecuteDelete();
+                    .ExecuteDeleteAsync(cancellationToken);
                 cancelled.Add(new CancelledAttempt(run.Id, cancel.NodeId, cancel.Attempt));
                 break;
             case CompleteRun complete:
@@ -126,7 +133,7 @@ internal static class RunTransitionWriter
                 break;
             case CancelRun cancelRun:
                 (run.ErrorCode, run.ErrorMessage) = ("run.cancelled", cancelRun.Reason);
-                db.Set<RunTaskEntity>().Where(t => t.RunId == run.Id).ExecuteDelete();
+                await db.Set<RunTaskEntity>().Where(t => t.RunId == run.Id).ExecuteDeleteAsync(cancellationToken);
                 Finish(db, run, now, RunEventTypes.Error, new JsonObject
                 {
                     ["kind"] = "run",

@@ -47,7 +47,8 @@ internal sealed partial class RunTransitions(
             var before = RunStateJson.Deserialize(run.State);
             var evt = makeEvent(now);
             var result = evt is null ? new SchedulerResult(before, []) : RunScheduler.Apply(definition.Plan, before, evt);
-            var cancelled = RunTransitionWriter.Write(db, run, definition, before, result, now.UtcDateTime, extraUpdates);
+            var cancelled = await RunTransitionWriter.WriteAsync(db, run, definition, before, result, now.UtcDateTime, extraUpdates, cancellationToken);
+            await CloseWaitingAttemptsAsync(db, runId, before, result.State, now.UtcDateTime, cancellationToken);
             try
             {
                 if (alsoWrite is not null)
@@ -56,6 +57,7 @@ internal sealed partial class RunTransitions(
                 }
 
                 await db.SaveChangesAsync(cancellationToken);
+                await NotifyOtherProcessesAsync(db, runId, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             }
             catch (DbUpdateConcurrencyException) when (attempt < MaxAttempts)
@@ -79,6 +81,38 @@ internal sealed partial class RunTransitions(
         inFlight.Cancel(cancelled);
         notifier.Publish(runId);
         work.Notify();
+    }
+
+    /// <summary>
+    /// A node that was parked (a timer, an approval, a child run) and is now finished gets its attempt's
+    /// record closed with the result, whoever delivered it.
+    /// </summary>
+    private static async Task CloseWaitingAttemptsAsync(ControlTowerDbContext db, Guid runId, RunState before, RunState after, DateTime now, CancellationToken cancellationToken)
+    {
+        foreach (var node in after.ChangedNodes(before).Where(n => n.Status is NodeStatus.Succeeded or NodeStatus.Failed or NodeStatus.Cancelled))
+        {
+            var status = node.Status switch { NodeStatus.Succeeded => "succeeded", NodeStatus.Failed => "failed", _ => "cancelled" };
+            var output = node.Output?.GetRawText();
+            await db.Set<NodeExecutionEntity>()
+                .Where(e => e.RunId == runId && e.NodeId == node.NodeId && e.Attempt == node.Attempt && e.Status == "waiting")
+                .ExecuteUpdateAsync(
+                    s => s.SetProperty(e => e.Status, status)
+                        .SetProperty(e => e.FinishedAt, now)
+                        .SetProperty(e => e.Outcome, node.Outcome)
+                        .SetProperty(e => e.Output, e => output ?? e.Output)
+                        .SetProperty(e => e.ErrorCode, node.Error == null ? null : node.Error.Code)
+                        .SetProperty(e => e.ErrorMessage, node.Error == null ? null : node.Error.Message),
+                    cancellationToken);
+        }
+    }
+
+    /// <summary>On PostgreSQL, tells the other processes (delivered when the transaction commits).</summary>
+    public static async Task NotifyOtherProcessesAsync(ControlTowerDbContext db, Guid runId, CancellationToken cancellationToken)
+    {
+        if (db.IsPostgreSql)
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_notify({PostgresRunNotifications.Channel}, {runId.ToString()})", cancellationToken);
+        }
     }
 
     public static ControlTowerException NotFound(Guid runId) =>

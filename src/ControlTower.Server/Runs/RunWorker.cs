@@ -22,25 +22,34 @@ internal sealed partial class RunWorker(
     {
         var engine = options.Value;
         using var slots = new SemaphoreSlim(engine.Concurrency, engine.Concurrency);
-        var running = new HashSet<Task>();
+        var running = new Dictionary<Guid, Task>();
         Log.Started(logger, _owner, engine.Concurrency);
         while (!stoppingToken.IsCancellationRequested)
         {
-            running.RemoveWhere(t => t.IsCompleted);
-            var claimed = slots.CurrentCount == 0 ? [] : await ClaimAsync(slots.CurrentCount, engine, stoppingToken);
-            foreach (var task in claimed)
+            foreach (var done in running.Where(r => r.Value.IsCompleted).Select(r => r.Key).ToList())
             {
-                await slots.WaitAsync(stoppingToken);
-                running.Add(Task.Run(() => RunOneAsync(task, slots, engine, stoppingToken), CancellationToken.None));
+                running.Remove(done);
             }
 
-            if (claimed.Count == 0)
+            var claimed = slots.CurrentCount == 0 ? [] : await ClaimAsync(slots.CurrentCount, engine, stoppingToken);
+            var started = 0;
+
+            // A claimed task already running here had its lease run out because a heartbeat came late (a busy
+            // database); claiming it again only extended our own lease. Running it twice would repeat its side effect.
+            foreach (var task in claimed.Where(t => !running.ContainsKey(t.Id)))
+            {
+                await slots.WaitAsync(stoppingToken);
+                running.Add(task.Id, Task.Run(() => RunOneAsync(task, slots, engine, stoppingToken), CancellationToken.None));
+                started++;
+            }
+
+            if (started == 0)
             {
                 await signal.WaitAsync(TimeSpan.FromMilliseconds(engine.PollMilliseconds), stoppingToken);
             }
         }
 
-        await Task.WhenAll(running);
+        await Task.WhenAll(running.Values);
     }
 
     private async Task<IReadOnlyList<RunTaskEntity>> ClaimAsync(int count, EngineOptions engine, CancellationToken stoppingToken)
@@ -78,9 +87,23 @@ internal sealed partial class RunWorker(
         }
         finally
         {
+            slots.Release();
             await heartbeat.CancelAsync();
             await renewing;
-            slots.Release();
+        }
+    }
+
+    /// <summary>False when the lease is gone; a database hiccup is logged and counts as still held (the next beat tries again).</summary>
+    private async Task<bool> TryRenewAsync(RunTaskEntity task, EngineOptions engine, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await claimer.RenewAsync(task, _owner, engine.Lease, cancellationToken);
+        }
+        catch (Exception failure) when (failure is System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException or TimeoutException)
+        {
+            Log.RenewFailed(logger, failure, task.RunId, task.NodeId);
+            return true;
         }
     }
 
@@ -91,7 +114,7 @@ internal sealed partial class RunWorker(
             while (true)
             {
                 await Task.Delay(engine.Lease / 3, cancellationToken);
-                if (!await claimer.RenewAsync(task, _owner, engine.Lease, cancellationToken))
+                if (!await TryRenewAsync(task, engine, cancellationToken))
                 {
                     Log.LeaseLost(logger, task.RunId, task.NodeId, task.Attempt);
                     return;

@@ -3,6 +3,7 @@ using ControlTower.Core.Errors;
 using ControlTower.Core.Expressions;
 using ControlTower.Core.Graphs;
 using ControlTower.Core.Schemas;
+using ControlTower.Core.Triggers;
 using Microsoft.Extensions.Options;
 
 namespace ControlTower.Server.Workflows;
@@ -35,7 +36,37 @@ internal sealed class WorkflowGraphValidation(IOptions<WorkflowOptions> options)
             return (null, [new GraphProblem(format.Code, format.JsonPointer, format.Message)]);
         }
 
-        return (graph, GraphValidator.Validate(graph, Catalog, options.Value.Limits, Hooks));
+        return (graph, [.. GraphValidator.Validate(graph, Catalog, options.Value.Limits, Hooks), .. ScheduleProblems(graph)]);
+    }
+
+    /// <summary>Cron expressions and time zones of schedule triggers: the schema checks their shape, the parser their meaning.</summary>
+    private static IEnumerable<GraphProblem> ScheduleProblems(WorkflowGraph graph)
+    {
+        for (var i = 0; i < graph.Nodes.Count; i++)
+        {
+            var config = graph.Nodes[i].Config;
+            if (graph.Nodes[i].Type != "trigger.schedule" || config["cron"] is not JsonValue cron || !cron.TryGetValue<string>(out var expression))
+            {
+                continue;
+            }
+
+            var zone = config["timeZone"] is JsonValue z && z.TryGetValue<string>(out var id) ? id : "UTC";
+            GraphProblem? problem = null;
+            try
+            {
+                CronSchedule.Parse(expression, zone);
+            }
+            catch (TriggerException invalid)
+            {
+                var field = invalid.Code == TriggerErrorCodes.TimeZoneUnknown ? "timeZone" : "cron";
+                problem = new GraphProblem(invalid.Code, $"/nodes/{i}/config/{field}", invalid.Message);
+            }
+
+            if (problem is not null)
+            {
+                yield return problem;
+            }
+        }
     }
 
     public WorkflowGraph ValidateOrThrow(JsonNode? document)

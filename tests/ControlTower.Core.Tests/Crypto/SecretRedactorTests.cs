@@ -12,6 +12,20 @@ namespace ControlTower.Core.Tests.Crypto;
 public sealed class SecretRedactorTests(ITestOutputHelper output)
 {
     [Fact]
+    public void Redact_WhenJsonStringValuesAreNotDotNetStrings_RedactsWithoutThrowing()
+    {
+        var id = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
+        var redactor = new SecretRedactor(["70867728950e"]);
+        var tree = new System.Text.Json.Nodes.JsonObject { ["id"] = id, ["at"] = new DateTime(2026, 11, 21, 0, 0, 0, DateTimeKind.Utc), ["c"] = 'x' };
+
+        var redacted = redactor.Redact(tree)!;
+
+        Assert.Equal("0f8fad5b-d9cb-469f-a165-***", redacted["id"]!.GetValue<string>());
+        Assert.Equal("2026-11-21T00:00:00Z", redacted["at"]!.GetValue<string>());
+        Assert.Equal("x", redacted["c"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Redact_WhenSecretOccursSeveralTimes_MasksEachOccurrence()
     {
         var redactor = new SecretRedactor(["tok-123456"]);

@@ -56,4 +56,36 @@ public sealed class CelConformanceTests
 
         Assert.All(results.Where(r => r.Outcome == CelConformanceOutcome.Excluded), r => Assert.False(string.IsNullOrWhiteSpace(r.Detail)));
     }
+
+    [Fact]
+    public void Print_WhenEveryConformanceExpression_ParsesBackToSameTree()
+    {
+        var sources = Directory.GetFiles(ConformanceFolder(), "*.json")
+            .SelectMany(f => System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(f))!["sections"]!.AsArray())
+            .SelectMany(section => section!["tests"]!.AsArray())
+            .Select(test => (string)test!["expr"]!)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        var checkedCount = 0;
+
+        foreach (var source in sources)
+        {
+            CelExpr tree;
+            try
+            {
+                tree = CelParser.Parse(source);
+            }
+            catch (CelException)
+            {
+                continue;
+            }
+
+            var printed = CelPrinter.Print(tree);
+            Assert.True(CelPrinter.Dump(CelParser.Parse(printed)) == CelPrinter.Dump(tree), $"{source} printed as {printed}");
+            checkedCount++;
+        }
+
+        _output.WriteLine($"{checkedCount} of {sources.Count} distinct conformance expressions round-trip through the printer");
+        Assert.True(checkedCount > 1000);
+    }
 }

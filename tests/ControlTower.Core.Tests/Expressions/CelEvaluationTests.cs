@@ -110,6 +110,25 @@ public sealed class CelEvaluationTests
         Assert.Equal(CelErrorCodes.CostExceeded, Assert.Throws<CelException>(() => program.Evaluate([])).Code);
     }
 
+    [Theory]
+    [InlineData("input.items.all(x, x in input.items)")]
+    [InlineData("input.items.exists(x, input.items == input.other)")]
+    [InlineData("input.items.all(x, !input.text.contains('needle'))")]
+    public void Evaluate_WhenLinearWorkInsideComprehension_ChargesBySize(string source)
+    {
+        var items = new JsonArray(Enumerable.Range(0, 3000).Select(i => (JsonNode?)JsonValue.Create(i)).ToArray());
+        var other = items.DeepClone();
+        other.AsArray()[2999] = -1;
+        var activation = new JsonObject
+        {
+            ["input"] = new JsonObject { ["items"] = items, ["other"] = other, ["text"] = new string('x', 200_000) },
+        };
+
+        var ex = Assert.Throws<CelException>(() => Cel.Compile(source).Evaluate(activation));
+
+        Assert.Equal(CelErrorCodes.CostExceeded, ex.Code);
+    }
+
     [Fact]
     public void Evaluate_WhenStringGrowsBeyondLimit_ThrowsLimitExceeded()
     {

@@ -55,6 +55,36 @@ public sealed class CelParserTests
     }
 
     [Theory]
+    [InlineData("[", "]")]
+    [InlineData("!", "")]
+    [InlineData("f(", ")")]
+    [InlineData("(1 + ", ")")]
+    public void Evaluate_WhenNestedToTheDefaultLimit_RunsOnASmallStack(string open, string close)
+    {
+        var depth = CelOptions.Default.MaxNestingDepth - 2;
+        var source = string.Concat(Enumerable.Repeat(open, depth)) + "true" + string.Concat(Enumerable.Repeat(close, depth));
+        Exception? failure = null;
+
+        var thread = new Thread(
+            () =>
+            {
+                try
+                {
+                    Cel.Compile(source).Evaluate([]);
+                }
+                catch (CelException ex)
+                {
+                    failure = ex.Code == CelErrorCodes.EvalError ? null : ex;
+                }
+            },
+            maxStackSize: 1024 * 1024);
+        thread.Start();
+        thread.Join();
+
+        Assert.Null(failure);
+    }
+
+    [Theory]
     [InlineData("r'\\n'", "\\n")]
     [InlineData("'''a\nb'''", "a\nb")]
     [InlineData("\"\\u00e9\\x41\\101\"", "éAA")]

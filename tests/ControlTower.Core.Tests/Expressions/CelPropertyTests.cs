@@ -183,6 +183,79 @@ public sealed class CelPropertyTests
     }
 
     [Fact]
+    public void Check_WhenRandomExpressionWithDeclarations_NeverThrows()
+    {
+        var cases = 0;
+        var typed = 0;
+        var options = CelOptions.Default with
+        {
+            Variables = new Dictionary<string, string> { ["input"] = "map(string, dyn)", ["x"] = "int", ["y"] = "list(string)" },
+        };
+        var arb = Gen.Sized(Expr).Resize(40).ToArbitrary();
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(Runs), Prop.ForAll(arb, source =>
+        {
+            cases++;
+            var diagnostics = Cel.Check(source, options);
+            typed += diagnostics.Count == 0 ? 1 : 0;
+            return diagnostics.All(d => d.Code is CelErrorCodes.CheckError or CelErrorCodes.ParseError or CelErrorCodes.LimitExceeded);
+        }));
+        _output.WriteLine($"{cases} random expressions checked ({typed} type-correct): diagnostics only, no exception");
+        Assert.Equal(Runs, cases);
+    }
+
+    [Fact]
+    public void Evaluate_WhenExpressionTypeChecks_ResultHasTheDeducedType()
+    {
+        var cases = 0;
+        var compared = 0;
+        var options = Tight with
+        {
+            Variables = new Dictionary<string, string> { ["input"] = "map(string, dyn)", ["x"] = "int", ["y"] = "list(string)" },
+        };
+        var arb = Gen.Zip(Gen.Sized(Expr).Resize(30), Activation()).ToArbitrary();
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(Runs), Prop.ForAll(arb, pair =>
+        {
+            cases++;
+            var activation = pair.Item2;
+            activation["x"] = 7;
+            activation["y"] = new JsonArray("a", "b,c");
+            CelProgram program;
+            object value;
+            try
+            {
+                program = Cel.Compile(pair.Item1, options);
+                value = program.EvaluateRaw(new JsonActivation(activation), out _);
+            }
+            catch (CelException)
+            {
+                return true;
+            }
+
+            if (value is CelError)
+            {
+                return true;
+            }
+
+            compared++;
+            var deduced = CelCheckType.Parse(program.ResultType!);
+            return Fits(deduced, value);
+        }));
+        _output.WriteLine($"{cases} random cases, {compared} type-checked and evaluated to a value of the deduced type");
+        Assert.Equal(Runs, cases);
+    }
+
+    private static bool Fits(CelCheckType type, object value) => type.Name switch
+    {
+        "dyn" => true,
+        "wrapper" => value is CelNull || Fits(type.Params[0], value),
+        "list" => value is CelList list && list.Items.All(item => Fits(type.Params[0], item)),
+        "map" => value is CelMap map && map.Entries.All(e => Fits(type.Params[0], e.Key) && Fits(type.Params[1], e.Value)),
+        "optional_type" => value is CelOptional o && (!o.HasValue || Fits(type.Params[0], o.Value!)),
+        "type" => value is CelType,
+        _ => CelFunctions.TypeOf(value).Name == type.Name,
+    };
+
+    [Fact]
     public void Compile_WhenRandomText_ThrowsOnlyCelException()
     {
         var cases = 0;

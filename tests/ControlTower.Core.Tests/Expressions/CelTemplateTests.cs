@@ -75,4 +75,15 @@ public sealed class CelTemplateTests
     {
         Assert.Single(CelTemplate.Check("Hi {{ input.name"));
     }
+
+    [Fact]
+    public void Check_WhenVariablesDeclared_ReportsUndeclaredNames()
+    {
+        var options = CelOptions.Default with { Variables = new Dictionary<string, string> { ["input"] = "map(string, dyn)" } };
+
+        var diagnostic = Assert.Single(CelTemplate.Check("ok {{ input.name }} bad {{ nodes.x }}", options));
+
+        Assert.Equal(CelErrorCodes.CheckError, diagnostic.Code);
+        Assert.Equal(28, diagnostic.Column);
+    }
 }

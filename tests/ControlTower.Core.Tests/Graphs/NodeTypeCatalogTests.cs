@@ -41,6 +41,15 @@ public sealed class NodeTypeCatalogTests
     }
 
     [Fact]
+    public void OutcomesFor_WhenTypeIsRules_ReturnsRouteNamesThenMatchedAndUnmatched()
+    {
+        Assert.True(NodeTypeCatalog.BuiltIn.TryGet("rules", out var rules));
+        var config = new System.Text.Json.Nodes.JsonObject { ["ruleSetId"] = "r", ["routes"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["name"] = "urgent" }) };
+
+        Assert.Equal(["urgent", "matched", "unmatched"], rules.OutcomesFor(config));
+    }
+
+    [Fact]
     public void OutcomesFor_WhenTypeIsSwitch_ReturnsCaseNamesThenDefault()
     {
         NodeTypeCatalog.BuiltIn.TryGet("switch", out var descriptor);

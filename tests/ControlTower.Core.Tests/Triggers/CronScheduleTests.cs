@@ -315,6 +315,41 @@ public sealed class CronScheduleTests
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(300));
     }
 
+    [Fact]
+    public void NextOccurrence_ForRandomListsInUtc_IsTheFirstMatchingMinuteAfter()
+    {
+        static Gen<int[]> Subset(int min, int max, int most) =>
+            from count in Gen.Choose(1, most)
+            from values in Gen.ArrayOf(Gen.Choose(min, max), count)
+            select values.Distinct().Order().ToArray();
+
+        var scenarios = Arb.From(
+            from minutes in Subset(0, 59, 4)
+            from hours in Subset(0, 23, 3)
+            from days in Gen.OneOf(Gen.Constant(Array.Empty<int>()), Subset(1, 28, 3))
+            from weekdays in Gen.OneOf(Gen.Constant(Array.Empty<int>()), Subset(0, 6, 2))
+            from start in Gen.Choose(0, 4 * 365 * 24 * 60)
+            select (minutes, hours, days, weekdays, After: At("2024-01-01T00:00:00Z").AddMinutes(start).AddSeconds(start % 60)));
+
+        Prop.ForAll(scenarios, s =>
+        {
+            static string Field(int[] values) => values.Length == 0 ? "*" : string.Join(',', values);
+            var expression = $"{Field(s.minutes)} {Field(s.hours)} {Field(s.days)} * {Field(s.weekdays)}";
+            bool Matches(DateTime t)
+            {
+                var day = s.days.Length == 0 || s.days.Contains(t.Day);
+                var weekday = s.weekdays.Length == 0 || s.weekdays.Contains((int)t.DayOfWeek);
+                var days = s.days.Length > 0 && s.weekdays.Length > 0 ? day || weekday : day && weekday;
+                return s.minutes.Contains(t.Minute) && s.hours.Contains(t.Hour) && days;
+            }
+
+            var expected = Model(Matches, TimeZoneInfo.Utc, s.After);
+            var actual = CronSchedule.Parse(expression).NextOccurrence(s.After);
+            Assert.True(expected == actual, $"{expression} after {s.After:O}: model {expected:O}, got {actual:O}");
+            return true;
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(200));
+    }
+
     /// <summary>
     /// Scans instants minute by minute: an instant fires when its wall time matches and is not the
     /// second pass of a repeated time, or when it ends a gap in which some skipped wall time matched.

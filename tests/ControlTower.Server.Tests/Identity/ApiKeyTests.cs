@@ -21,7 +21,9 @@ public sealed class ApiKeyTests
 
         // The key's secret part appears nowhere in the database files or in what the API lists.
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        var secret = key[(key.LastIndexOf('_') + 1)..];
+        // ct_ + 12-character prefix + _ + secret; the secret is base64url and may itself contain '_'.
+        var secret = key[("ct_".Length + 12 + 1)..];
+        Assert.True(secret.Length >= 40, "the secret part is the whole 32-byte random value");
         foreach (var file in Directory.GetFiles(factory.DataDirectory, "controltower.db*"))
         {
             var bytes = await File.ReadAllBytesAsync(file);

@@ -55,8 +55,10 @@ public sealed class ControlTowerMcpServerTests : IDisposable
         Assert.NotEqual(true, result.IsError);
         var output = JsonNode.Parse(Assert.IsType<ModelContextProtocol.Protocol.TextContentBlock>(Assert.Single(result.Content)).Text)!;
         Assert.Equal(42, output["body"]!["doubled"]!.GetValue<int>());
+        // Finished nodes are reported as they happen (the SDK may deliver notifications out of order).
         Assert.NotEmpty(progress.Values);
-        Assert.Equal(progress.Values.OrderBy(v => v.Progress).Select(v => v.Progress), progress.Values.Select(v => v.Progress));
+        Assert.All(progress.Values, v => Assert.InRange(v.Progress, 1, 3));
+        Assert.All(progress.Values, v => Assert.Equal(3, v.Total));
         var runs = await _factory.CreateAdminClient().GetFromJsonAsync<JsonObject>("/api/runs");
         Assert.Equal("mcp", Assert.Single(runs!["items"]!.AsArray())!["trigger"]!.GetValue<string>());
     }

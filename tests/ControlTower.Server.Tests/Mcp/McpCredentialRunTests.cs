@@ -43,8 +43,10 @@ public sealed class McpCredentialRunTests : IDisposable
         var run = await WaitForStatusAsync(alice, await StartAsync(alice, workflow), "completed", "failed");
 
         Assert.Equal("completed", run.Status());
+        // The server saw the variable; the stored run output has its value redacted (the secret registry masks it).
         var environment = JsonNode.Parse(run["output"]!["body"]!.GetValue<string>())!.AsObject();
-        Assert.Equal(EnvSecret, environment["ALICE_VAR"]!.GetValue<string>());
+        Assert.Equal("***", environment["ALICE_VAR"]!.GetValue<string>());
+        Assert.DoesNotContain(EnvSecret, run.ToJsonString(), StringComparison.Ordinal);
         var used = Assert.Single(await CredentialApi.AuditAsync(_factory.CreateAdminClient(), CredentialVault.UsedAction));
         Assert.Equal(run["id"]!.GetValue<string>(), used.GetProperty("data").GetProperty("runId").GetString());
         Assert.Equal("call", used.GetProperty("data").GetProperty("nodeId").GetString());
@@ -87,8 +89,9 @@ public sealed class McpCredentialRunTests : IDisposable
         var run = await WaitForStatusAsync(alice, await StartAsync(alice, workflow), "completed", "failed");
 
         Assert.Equal("completed", run.Status());
-        Assert.Equal($"Bearer {BearerSecret}", run["output"]!["body"]!.GetValue<string>());
         Assert.Contains($"Bearer {BearerSecret}", recorder.AuthorizationHeaders);
+        Assert.Equal("***", run["output"]!["body"]!.GetValue<string>());
+        Assert.DoesNotContain(BearerSecret, run.ToJsonString(), StringComparison.Ordinal);
     }
 
     [Fact]

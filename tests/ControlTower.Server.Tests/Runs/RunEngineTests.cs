@@ -129,9 +129,14 @@ public sealed class RunEngineTests : IClassFixture<RunEngineTests.App>
             [Edge("start", "wait"), Edge("wait", "after")]);
         var workflow = await CreateWorkflowAsync(_client, graph);
 
-        var run = await WaitForStatusAsync(_client, await StartAsync(_client, workflow), "completed");
+        var runId = await StartAsync(_client, workflow);
+        var run = await WaitForStatusAsync(_client, runId, "completed");
+        var attempts = await _client.GetFromJsonAsync<List<JsonObject>>($"/api/runs/{runId}/nodes");
+        var wait = Assert.Single(attempts!, a => a["nodeId"]!.GetValue<string>() == "wait");
 
         Assert.Equal("woke up", run["output"]!["after"]!.GetValue<string>());
+        Assert.Equal("succeeded", wait["status"]!.GetValue<string>());
+        Assert.NotNull(wait["finishedAt"]);
     }
 
     [Fact]
@@ -181,6 +186,34 @@ public sealed class RunEngineTests : IClassFixture<RunEngineTests.App>
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         Assert.Contains("workflow.disabled", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Subworkflow_WhenChildCompletesOrFails_ParentNodeFollows()
+    {
+        var child = await CreateWorkflowAsync(_client, Graph(
+            [
+                Node("start", "trigger.manual"),
+                Node("gate", "condition", new() { ["expression"] = "input.qty > 0" }),
+                Node("label", "transform", new() { ["expression"] = "'label for ' + string(input.qty)" }),
+                Node("refuse", "fail", new() { ["code"] = "refill.qty_invalid", ["message"] = "no quantity" }),
+            ],
+            [Edge("start", "gate"), Edge("gate", "label", "true"), Edge("gate", "refuse", "false")]), "child");
+        var parent = await CreateWorkflowAsync(_client, Graph(
+            [
+                Node("start", "trigger.manual"),
+                Node("print", "subworkflow", new() { ["workflowId"] = child.ToString(), ["input"] = "{'qty': input.qty}" }),
+                Node("done", "respond", new() { ["body"] = "nodes.print.output" }),
+            ],
+            [Edge("start", "print"), Edge("print", "done")]), "parent");
+
+        var ok = await WaitForStatusAsync(_client, await StartAsync(_client, parent, new JsonObject { ["qty"] = 3 }), "completed");
+        var failed = await WaitForStatusAsync(_client, await StartAsync(_client, parent, new JsonObject { ["qty"] = 0 }), "failed");
+
+        Assert.Equal("label for 3", ok["output"]!["body"]!["label"]!.GetValue<string>());
+        Assert.Equal("print", failed["error"]!["node_id"]!.GetValue<string>());
+        Assert.Equal("subworkflow.failed", failed["error"]!["code"]!.GetValue<string>());
+        Assert.Contains("refill.qty_invalid", failed["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     private async Task<List<long>> ReadStreamAsync(Guid runId, long? lastEventId, int take)

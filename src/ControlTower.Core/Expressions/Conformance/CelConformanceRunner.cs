@@ -24,9 +24,8 @@ public static class CelConformanceRunner
 
     private static readonly string[] UnsupportedWellKnown =
     [
-        "google.protobuf.Any", "google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue",
-        "google.protobuf.Timestamp{", "google.protobuf.Duration{", "google.protobuf.Empty", "google.protobuf.FieldMask",
-        "google.protobuf.NullValue",
+        "google.protobuf.Any", "google.protobuf.Timestamp{", "google.protobuf.Duration{", "google.protobuf.Empty",
+        "google.protobuf.FieldMask",
     ];
 
     public static IReadOnlyList<CelConformanceResult> Run(string fileName, string json)
@@ -123,6 +122,28 @@ public static class CelConformanceRunner
             return (CelConformanceOutcome.Excluded, "binding not representable: " + ex.Message);
         }
 
+        if ((bool?)test["disable_check"] != true)
+        {
+            (CelConformanceOutcome, string?)? checkedOutcome;
+            try
+            {
+                checkedOutcome = TypeCheck(test, expr, options, expectsError);
+            }
+            catch (FormatException ex)
+            {
+                return (CelConformanceOutcome.Excluded, "declaration not representable: " + ex.Message);
+            }
+
+            if (checkedOutcome is { } decided)
+            {
+                return decided;
+            }
+        }
+        else if ((bool?)test["check_only"] == true)
+        {
+            return (CelConformanceOutcome.Excluded, "check_only with checking disabled");
+        }
+
         object result;
         try
         {
@@ -168,6 +189,104 @@ public static class CelConformanceRunner
             : (CelConformanceOutcome.Failed, $"expected {Describe(expected)} but got {Describe(result)}");
     }
 
+    /// <summary>
+    /// The check phase, as cel-spec runs it unless disable_check: type-check with the test's declarations and compare
+    /// the deduced type when one is expected. Returns the final outcome, or null to go on and evaluate.
+    /// </summary>
+    private static (CelConformanceOutcome, string?)? TypeCheck(JsonObject test, string expr, CelOptions options, bool expectsError)
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        var functions = new Dictionary<string, IReadOnlyList<CelOverload>>(StringComparer.Ordinal);
+        foreach (var decl in test["type_env"]?.AsArray() ?? [])
+        {
+            var name = (string?)decl?["name"] ?? "";
+            if (decl?["ident"]?["type"] is { } identType)
+            {
+                variables[name] = ReadType(identType).ToString();
+            }
+            else if (decl?["function"]?["overloads"] is JsonArray overloads)
+            {
+                functions[name] = overloads.Select(o => new CelOverload(
+                    (string?)o?["overload_id"] ?? name,
+                    (o?["params"]?.AsArray() ?? []).Select(p => ReadType(p!)).ToList(),
+                    ReadType(o!["result_type"]!),
+                    (bool?)o["is_instance_function"] ?? false)).ToList();
+            }
+        }
+
+        CelProgram program;
+        try
+        {
+            program = Cel.Compile(expr, options with { Variables = variables, Functions = functions });
+        }
+        catch (CelException ex)
+        {
+            return expectsError
+                ? (CelConformanceOutcome.Passed, null)
+                : (CelConformanceOutcome.Failed, $"{ex.Code}: {ex.Message.ReplaceLineEndings(" ")}");
+        }
+
+        if (test["typed_result"]?["deduced_type"] is { } deduced)
+        {
+            var expected = ReadType(deduced).ToString();
+            if (program.ResultType != expected)
+            {
+                return (CelConformanceOutcome.Failed, $"deduced type {program.ResultType}, expected {expected}");
+            }
+        }
+
+        return (bool?)test["check_only"] == true ? (CelConformanceOutcome.Passed, null) : null;
+    }
+
+    /// <summary>Reads a <c>cel.expr.Type</c> (protobuf JSON) as a checker type.</summary>
+    private static CelCheckType ReadType(JsonNode node)
+    {
+        var (kind, value) = node.AsObject().Single();
+        return kind switch
+        {
+            "primitive" => (string?)value switch
+            {
+                "BOOL" => CelCheckType.Bool,
+                "INT64" => CelCheckType.Int,
+                "UINT64" => CelCheckType.Uint,
+                "DOUBLE" => CelCheckType.Double,
+                "STRING" => CelCheckType.String,
+                "BYTES" => CelCheckType.Bytes,
+                var other => throw new FormatException($"primitive {other}"),
+            },
+            "wrapper" => CelCheckType.Wrapper(ReadType(new JsonObject { ["primitive"] = value!.DeepClone() })),
+            "null" => CelCheckType.Null,
+            "dyn" => CelCheckType.Dyn,
+            "error" => CelCheckType.Dyn,
+            "type_param" => CelCheckType.Param((string)value!),
+            "type" => CelCheckType.TypeOf(ReadType(value!)),
+            "list_type" => CelCheckType.List(ReadType(value!["elem_type"]!)),
+            "map_type" => CelCheckType.Map(ReadType(value!["key_type"]!), ReadType(value["value_type"]!)),
+            "abstract_type" => new CelCheckType(
+                (string)value!["name"]!, (value["parameter_types"]?.AsArray() ?? []).Select(p => ReadType(p!)).ToList()),
+            "well_known" => (string?)value switch
+            {
+                "TIMESTAMP" => CelCheckType.Timestamp,
+                "DURATION" => CelCheckType.Duration,
+                _ => CelCheckType.Dyn,
+            },
+            "message_type" => CelCheckType.Parse((string)value! switch
+            {
+                "google.protobuf.Int32Value" or "google.protobuf.Int64Value" => "wrapper(int)",
+                "google.protobuf.UInt32Value" or "google.protobuf.UInt64Value" => "wrapper(uint)",
+                "google.protobuf.DoubleValue" or "google.protobuf.FloatValue" => "wrapper(double)",
+                "google.protobuf.BoolValue" => "wrapper(bool)",
+                "google.protobuf.StringValue" => "wrapper(string)",
+                "google.protobuf.BytesValue" => "wrapper(bytes)",
+                "google.protobuf.Value" or "google.protobuf.Any" => "dyn",
+                "google.protobuf.Struct" => "map(string, dyn)",
+                "google.protobuf.ListValue" => "list(dyn)",
+                var message => message,
+            }),
+            _ => throw new FormatException($"type kind '{kind}'"),
+        };
+    }
+
     private static string? ExclusionReason(JsonObject test)
     {
         var text = test.ToJsonString();
@@ -176,22 +295,7 @@ public static class CelConformanceRunner
             return "needs protobuf message types (TestAllTypes and friends)";
         }
 
-        if ((bool?)test["check_only"] == true)
-        {
-            return "check_only: needs the type checker";
-        }
-
-        if (test["typed_result"]?["deduced_type"] is not null)
-        {
-            return "needs type deduction by the checker";
-        }
-
         var expr = (string?)test["expr"] ?? "";
-        if (((string?)test["container"] ?? "").StartsWith("google.protobuf", StringComparison.Ordinal))
-        {
-            return "needs protobuf well-known message construction (container google.protobuf)";
-        }
-
         if (UnsupportedWellKnown.FirstOrDefault(w => expr.Contains(w, StringComparison.Ordinal)) is { } wkt)
         {
             return $"needs protobuf well-known message {wkt.TrimEnd('{')}";

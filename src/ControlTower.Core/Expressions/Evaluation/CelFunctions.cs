@@ -46,7 +46,10 @@ internal static partial class CelFunctions
             _ => "expression",
         };
         var types = string.Join(", ", args.Select(a => a is null ? "none" : TypeOf(a).Name));
-        return new CelError($"no such overload: '{name}' applied to ({types})", expr);
+        var hint = name is "_+_" or "_-_" or "_*_" or "_/_" or "_%_" && args.Any(a => a is double) && args.Any(a => a is long or ulong)
+            ? " (CEL does not mix int and double in arithmetic: convert one side with double(...) or int(...))"
+            : "";
+        return new CelError($"no such overload: '{name}' applied to ({types}){hint}", expr);
     }
 
     public static object Call(CelInterpreter interp, CallExpr call, string function, object? target, object[] args)
@@ -96,10 +99,26 @@ internal static partial class CelFunctions
         _ => Member(interp, call, function, null, [x]) ?? Extension(interp, call, function, null, [x]) ?? NoOverload(call, x),
     };
 
-    private static object Binary(CelInterpreter interp, CallExpr call, string function, object a, object b) => function switch
+    internal static object Binary(CelInterpreter interp, CallExpr call, string function, object a, object b)
     {
-        "_==_" => CelEquality.AreEqual(a, b),
-        "_!=_" => !CelEquality.AreEqual(a, b),
+        if (function is "_==_" or "_!=_" or "_<_" or "_<=_" or "_>_" or "_>=_")
+        {
+            interp.ChargeFor(call, b);
+            interp.ChargeFor(call, a);
+        }
+        else if (function == "@in" && b is CelList)
+        {
+            // A list is searched linearly; a map key lookup is constant time and costs nothing extra.
+            interp.ChargeFor(call, b);
+        }
+
+        return BinaryOperator(interp, call, function, a, b);
+    }
+
+    private static object BinaryOperator(CelInterpreter interp, CallExpr call, string function, object a, object b) => function switch
+    {
+        "_==_" => CelBox.Of(CelEquality.AreEqual(a, b)),
+        "_!=_" => CelBox.Of(!CelEquality.AreEqual(a, b)),
         "_<_" => Relation(call, a, b, c => c < 0),
         "_<=_" => Relation(call, a, b, c => c <= 0),
         "_>_" => Relation(call, a, b, c => c > 0),
@@ -122,6 +141,15 @@ internal static partial class CelFunctions
         if (all.Length == 0)
         {
             return null;
+        }
+
+        // String functions scan their inputs; every extension call also passes through here first.
+        foreach (var arg in all)
+        {
+            if (arg is string or CelBytes)
+            {
+                interp.ChargeFor(call, arg);
+            }
         }
 
         var self = all[0];
@@ -169,8 +197,8 @@ internal static partial class CelFunctions
         return cmp switch
         {
             null => NoOverload(call, a, b),
-            int.MinValue => false, // NaN involved: every ordering is false.
-            _ => test(cmp.Value),
+            int.MinValue => CelBox.False, // NaN involved: every ordering is false.
+            _ => CelBox.Of(test(cmp.Value)),
         };
     }
 

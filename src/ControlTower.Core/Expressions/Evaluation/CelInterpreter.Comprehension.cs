@@ -33,43 +33,39 @@ internal sealed partial class CelInterpreter
         };
     }
 
-    /// <summary>The variables of each iteration: element (or index and element) of a list, key (or key and value) of a map.</summary>
-    private IEnumerable<CelScope> Iterations(ComprehensionExpr comp, object range, CelScope? scope)
+    private static int RangeCount(object range) => range is CelList list ? list.Count : ((CelMap)range).Entries.Count;
+
+    /// <summary>The variables of iteration i: element (or index and element) of a list, key (or key and value) of a map.</summary>
+    private CelScope Iteration(ComprehensionExpr comp, object range, int i, CelScope? scope)
     {
+        Charge(comp, 1);
         if (range is CelList list)
         {
-            for (var i = 0; i < list.Count; i++)
-            {
-                Charge(comp, 1);
-                yield return comp.Var2 is null
-                    ? new CelScope(comp.Var1, list.Items[i], scope)
-                    : new CelScope(comp.Var2, list.Items[i], new CelScope(comp.Var1, (long)i, scope));
-            }
+            return comp.Var2 is null
+                ? new CelScope(comp.Var1, list.Items[i], scope)
+                : new CelScope(comp.Var2, list.Items[i], new CelScope(comp.Var1, (long)i, scope));
         }
-        else if (range is CelMap map)
-        {
-            foreach (var entry in map.Entries)
-            {
-                Charge(comp, 1);
-                yield return comp.Var2 is null
-                    ? new CelScope(comp.Var1, entry.Key, scope)
-                    : new CelScope(comp.Var2, entry.Value, new CelScope(comp.Var1, entry.Key, scope));
-            }
-        }
+
+        var entry = ((CelMap)range).Entries[i];
+        return comp.Var2 is null
+            ? new CelScope(comp.Var1, entry.Key, scope)
+            : new CelScope(comp.Var2, entry.Value, new CelScope(comp.Var1, entry.Key, scope));
     }
 
     /// <summary>all/exists: a decisive result wins over errors met on other elements (spec: commutative absorption).</summary>
     private object EvalQuantifier(ComprehensionExpr comp, object range, CelScope? scope, bool stopOn)
     {
         object? error = null;
-        foreach (var iteration in Iterations(comp, range, scope))
+        var count = RangeCount(range);
+        for (var i = 0; i < count; i++)
         {
+            var iteration = Iteration(comp, range, i, scope);
             var p = Eval(comp.Body, iteration);
             if (p is bool b)
             {
                 if (b == stopOn)
                 {
-                    return stopOn;
+                    return CelBox.Of(stopOn);
                 }
             }
             else
@@ -78,19 +74,21 @@ internal sealed partial class CelInterpreter
             }
         }
 
-        return error ?? !stopOn;
+        return error ?? CelBox.Of(!stopOn);
     }
 
     private object EvalExistsOne(ComprehensionExpr comp, object range, CelScope? scope)
     {
-        var count = 0;
-        foreach (var iteration in Iterations(comp, range, scope))
+        var matches = 0;
+        var count = RangeCount(range);
+        for (var i = 0; i < count; i++)
         {
+            var iteration = Iteration(comp, range, i, scope);
             var p = Eval(comp.Body, iteration);
             switch (p)
             {
                 case true:
-                    count++;
+                    matches++;
                     break;
                 case false:
                     break;
@@ -101,7 +99,7 @@ internal sealed partial class CelInterpreter
             }
         }
 
-        return count == 1;
+        return CelBox.Of(matches == 1);
     }
 
     /// <summary>Evaluates the filter; null means keep the element, otherwise the value to return (false = skip, or an error).</summary>
@@ -125,8 +123,10 @@ internal sealed partial class CelInterpreter
     private object EvalListBuilding(ComprehensionExpr comp, object range, CelScope? scope)
     {
         var items = new List<object>();
-        foreach (var iteration in Iterations(comp, range, scope))
+        var count = RangeCount(range);
+        for (var i = 0; i < count; i++)
         {
+            var iteration = Iteration(comp, range, i, scope);
             var keep = Keep(comp, iteration);
             if (keep is CelError)
             {
@@ -154,8 +154,10 @@ internal sealed partial class CelInterpreter
     private object EvalTransformMap(ComprehensionExpr comp, object range, CelScope? scope)
     {
         var entries = new List<KeyValuePair<object, object>>();
-        foreach (var iteration in Iterations(comp, range, scope))
+        var count = RangeCount(range);
+        for (var i = 0; i < count; i++)
         {
+            var iteration = Iteration(comp, range, i, scope);
             var keep = Keep(comp, iteration);
             if (keep is CelError)
             {

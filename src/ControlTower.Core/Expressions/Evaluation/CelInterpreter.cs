@@ -41,7 +41,7 @@ internal sealed partial class CelInterpreter
 
     public object Evaluate(CelExpr expr) => Eval(expr, null);
 
-    private static string[] ContainerPrefixes(string container)
+    internal static string[] ContainerPrefixes(string container)
     {
         if (string.IsNullOrEmpty(container))
         {
@@ -79,6 +79,26 @@ internal sealed partial class CelInterpreter
         }
 
         Charge(expr, size / 8);
+    }
+
+    /// <summary>
+    /// Charges for work proportional to a value's size (comparing lists, searching strings, <c>in</c> over a list),
+    /// so a comprehension over large input cannot do quadratic work for a linear cost.
+    /// </summary>
+    internal void ChargeFor(CelExpr expr, object value)
+    {
+        var work = value switch
+        {
+            CelList list => list.Count,
+            CelMap map => map.Count,
+            string s => s.Length / 64,
+            CelBytes b => b.Length / 64,
+            _ => 0,
+        };
+        if (work > 0)
+        {
+            Charge(expr, work);
+        }
     }
 
     internal void CheckStringSize(CelExpr expr, int size)
@@ -143,7 +163,16 @@ internal sealed partial class CelInterpreter
             }
         }
 
-        return TryTypeName(name, out value);
+        foreach (var prefix in _containerPrefixes)
+        {
+            if (TryTypeName(prefix.Length == 0 ? name : prefix + name, out value))
+            {
+                return true;
+            }
+        }
+
+        value = CelNull.Value;
+        return false;
     }
 
     private static bool TryTypeName(string name, out object value)
@@ -151,6 +180,12 @@ internal sealed partial class CelInterpreter
         if (TypeNames.TryGetValue(name, out var type))
         {
             value = type;
+            return true;
+        }
+
+        if (name == "google.protobuf.NullValue.NULL_VALUE")
+        {
+            value = 0L; // enum constants are ints in CEL
             return true;
         }
 
@@ -323,7 +358,7 @@ internal sealed partial class CelInterpreter
             fields[field.Name] = value;
         }
 
-        return CelWellKnown.Construct(st, fields);
+        return CelWellKnown.Construct(st, CelWellKnown.Resolve(st.TypeName, _containerPrefixes), fields);
     }
 
     private object EvalCall(CallExpr call, CelScope? scope)
@@ -350,6 +385,19 @@ internal sealed partial class CelInterpreter
             && !_activation.TryResolve(RootName(call.Target!), out _))
         {
             return EvalGlobal(call, qualified, scope);
+        }
+
+        if (call.Target is null && call.Args.Count == 2)
+        {
+            // Operators: no argument array on the hot path.
+            var left = Eval(call.Args[0], scope);
+            if (left is CelError)
+            {
+                return left;
+            }
+
+            var right = Eval(call.Args[1], scope);
+            return right is CelError ? right : CelFunctions.Binary(this, call, call.Function, left, right);
         }
 
         object? target = null;
@@ -396,18 +444,18 @@ internal sealed partial class CelInterpreter
         var left = Eval(call.Args[0], scope);
         if (left is bool lb && lb != isAnd)
         {
-            return lb;
+            return CelBox.Of(lb);
         }
 
         var right = Eval(call.Args[1], scope);
         if (right is bool rb && rb != isAnd)
         {
-            return rb;
+            return CelBox.Of(rb);
         }
 
         if (left is bool && right is bool)
         {
-            return isAnd;
+            return CelBox.Of(isAnd);
         }
 
         if (left is CelError)

@@ -4,10 +4,10 @@ using System.Text.Json.Nodes;
 namespace ControlTower.Core.Expressions;
 
 /// <summary>
-/// CEL inside config strings. A string that is exactly one placeholder, <c>"{{ nodes.fetch.output.items }}"</c>,
+/// CEL inside config strings. A string that is exactly one template expression, <c>"{{ nodes.fetch.output.items }}"</c>,
 /// renders to the value itself with its JSON type kept. Otherwise each <c>{{ expr }}</c> is replaced by its value:
 /// strings as they are, every other value as its JSON text (null as <c>null</c>). <c>\{{</c> writes a literal
-/// <c>{{</c>. Placeholders are compiled once through a shared bounded cache.
+/// <c>{{</c>. Template expressions are compiled once through a shared bounded cache.
 /// </summary>
 public static class CelTemplate
 {
@@ -55,8 +55,11 @@ public static class CelTemplate
         _ => config.DeepClone(),
     };
 
-    /// <summary>Problems of every placeholder (syntax, limits), positions relative to the template; never throws.</summary>
-    public static IReadOnlyList<CelDiagnostic> Check(string template)
+    /// <summary>Problems of every template expression (syntax, limits), positions relative to the template; never throws.</summary>
+    public static IReadOnlyList<CelDiagnostic> Check(string template) => Check(template, CelOptions.Default);
+
+    /// <summary>As <see cref="Check(string)"/>; with <see cref="CelOptions.Variables"/> declared, template expressions are also type-checked.</summary>
+    public static IReadOnlyList<CelDiagnostic> Check(string template, CelOptions options)
     {
         ArgumentNullException.ThrowIfNull(template);
         try
@@ -64,14 +67,7 @@ public static class CelTemplate
             var diagnostics = new List<CelDiagnostic>();
             foreach (var part in Split(template).Where(p => p.Source is not null))
             {
-                try
-                {
-                    Cache.GetOrCompile(part.Source!);
-                }
-                catch (CelException ex)
-                {
-                    diagnostics.Add(Relocate(template, part, ex).ToDiagnostic());
-                }
+                diagnostics.AddRange(Cel.Check(part.Source!, options).Select(d => Relocate(template, part, d)));
             }
 
             return diagnostics;
@@ -94,15 +90,22 @@ public static class CelTemplate
         }
     }
 
-    /// <summary>Moves an error's position from the placeholder source to the template text.</summary>
+    private static CelDiagnostic Relocate(string template, Part part, CelDiagnostic diagnostic)
+    {
+        var position = part.Offset + Math.Max(0, diagnostic.Position);
+        var (line, column) = CelParser.LineColumn(template, position);
+        return diagnostic with { Message = $"in template expression {{{{{part.Source}}}}}: {diagnostic.Message}", Position = position, Line = line, Column = column };
+    }
+
+    /// <summary>Moves an error's position from the template expression source to the template text.</summary>
     private static CelException Relocate(string template, Part part, CelException ex)
     {
         var position = part.Offset + Math.Max(0, ex.Position);
         var (line, column) = CelParser.LineColumn(template, position);
-        return new CelException(ex.Code, $"in template placeholder {{{{{part.Source}}}}}: {ex.Message}", position, line, column, part.Source);
+        return new CelException(ex.Code, $"in template expression {{{{{part.Source}}}}}: {ex.Message}", position, line, column, part.Source);
     }
 
-    /// <summary>Splits into literal text and placeholder sources; the closing <c>}}</c> is found outside string literals and braces.</summary>
+    /// <summary>Splits into literal text and template expression sources; the closing <c>}}</c> is found outside string literals and braces.</summary>
     private static List<Part> Split(string template)
     {
         var parts = new List<Part>();
@@ -173,7 +176,7 @@ public static class CelTemplate
             i++;
         }
 
-        throw CelParser.Error(template, start - 2, "unterminated template placeholder: missing '}}'");
+        throw CelParser.Error(template, start - 2, "unterminated template expression: missing '}}'");
     }
 
     private static int SkipString(string s, int i)

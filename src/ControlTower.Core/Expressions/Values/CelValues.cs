@@ -421,3 +421,12 @@ internal static class CelNumeric
         return (digits, exp + intPart.Length - 1 - firstNonZero);
     }
 }
+
+/// <summary>Shared boxes for bool results, so conditions do not allocate per comparison.</summary>
+internal static class CelBox
+{
+    public static readonly object True = true;
+    public static readonly object False = false;
+
+    public static object Of(bool value) => value ? True : False;
+}

@@ -7,6 +7,8 @@ internal static class PersistenceServiceCollectionExtensions
 {
     public const string MigrationsHistoryTable = "__ct_migrations";
 
+    private static readonly SqliteBusyTimeout BusyTimeout = new();
+
     public static IServiceCollection AddPersistence(this IServiceCollection services, DatabaseConnection connection)
     {
         services.AddSingleton(connection);
@@ -24,6 +26,7 @@ internal static class PersistenceServiceCollectionExtensions
         else
         {
             options.UseSqlite(connection.ConnectionString, sqlite => sqlite.MigrationsHistoryTable(MigrationsHistoryTable));
+            options.AddInterceptors(BusyTimeout);
         }
 
         // Migrations are hand-written (the EF design-time tools are not available), so there is no

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using ControlTower.Server.Identity;
+using ControlTower.Server.Platform;
+using ControlTower.Server.Platform.Persistence;
+using ControlTower.Server.Runs;
+using ControlTower.Server.Workflows;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ControlTower.Bench.Engine;
+
+/// <summary>
+/// The real server composed exactly as <c>controltower serve</c> does it (same services, same SQLite
+/// settings, the worker running), in this process, on a SQLite file in a fresh folder. Runs are
+/// started through <see cref="RunStarter"/>, the code behind <c>POST /api/workflows/{id}/runs</c>.
+/// </summary>
+internal sealed class EngineHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private EngineHost(WebApplication app, string dataDirectory)
+    {
+        _app = app;
+        DataDirectory = dataDirectory;
+    }
+
+    public string DataDirectory { get; }
+
+    public string DatabaseFile => Path.Combine(DataDirectory, "controltower.db");
+
+    public static async Task<EngineHost> StartAsync(string dataDirectory, int concurrency)
+    {
+        var app = ControlTowerApp.Build(
+        [
+            "--ENVIRONMENT=development",
+            $"--DATA_DIR={dataDirectory}",
+            "--urls=http://127.0.0.1:0",
+            $"--ENGINE_CONCURRENCY={concurrency}",
+            "--AUDIT_EXPORT_INTERVAL_SECONDS=3600",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        await app.StartAsync();
+        return new EngineHost(app, dataDirectory);
+    }
+
+    public async Task<Guid> CreateWorkflowAsync(string name, JsonObject graph)
+    {
+        var workflows = _app.Services.GetRequiredService<WorkflowService>();
+        var detail = await workflows.CreateAsync("bench", BuiltInUsers.AdminId, new CreateWorkflowRequest(name, graph), CancellationToken.None);
+        return detail.Workflow.Id;
+    }
+
+    /// <summary>Starts <paramref name="count"/> runs, <paramref name="parallel"/> at a time, as the API would.</summary>
+    public async Task StartRunsAsync(Guid workflowId, int count, int parallel, Func<int, JsonNode?> input)
+    {
+        var starter = _app.Services.GetRequiredService<RunStarter>();
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (i, ct) =>
+            await starter.StartAsync(new StartRunRequest(workflowId, input(i), "manual", BuiltInUsers.AdminId, "bench"), ct));
+    }
+
+    /// <summary>Polls (a cheap read beside the WAL writers) until <paramref name="count"/> runs of the workflow have the status.</summary>
+    public async Task WaitForStatusAsync(Guid workflowId, string status, int count, TimeSpan within)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabaseFile};Mode=ReadOnly");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM runs WHERE WorkflowId = $w AND Status = $s";
+        command.Parameters.AddWithValue("$w", workflowId.ToString().ToUpperInvariant());
+        command.Parameters.AddWithValue("$s", status);
+        var deadline = Stopwatch.StartNew();
+        while ((long)(await command.ExecuteScalarAsync())! < count)
+        {
+            if (deadline.Elapsed > within)
+            {
+                throw new TimeoutException($"Fewer than {count} runs of workflow {workflowId} reached '{status}' within {within}.");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Moves every parked timer's due time to now, as if the clock had reached it; returns that moment.</summary>
+    public async Task<int> MakeTimersDueAsync()
+    {
+        var contexts = _app.Services.GetRequiredService<IDbContextFactory<ControlTowerDbContext>>();
+        var now = _app.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<RunTaskEntity>().Where(t => t.Kind == RunTaskKinds.Timer).ExecuteUpdateAsync(s => s.SetProperty(t => t.DueAt, now));
+    }
+
+    /// <summary>The checkpoints and event payloads the engine stored for a workflow's runs, for the raw-insert floor.</summary>
+    public async Task<List<StoredCheckpoints>> ReadCheckpointsAsync(Guid workflowId)
+    {
+        var contexts = _app.Services.GetRequiredService<IDbContextFactory<ControlTowerDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync();
+        var runs = await db.Set<RunEntity>().AsNoTracking().Where(r => r.WorkflowId == workflowId).Select(r => new { r.Id, r.State }).ToListAsync();
+        var events = (await db.Set<RunEventEntity>().AsNoTracking().Where(e => runs.Select(r => r.Id).Contains(e.RunId)).ToListAsync())
+            .ToLookup(e => e.RunId);
+        var steps = (await db.Set<NodeExecutionEntity>().AsNoTracking().Where(e => runs.Select(r => r.Id).Contains(e.RunId))
+            .GroupBy(e => e.RunId).Select(g => new { RunId = g.Key, Count = g.Count() }).ToListAsync())
+            .ToDictionary(s => s.RunId, s => s.Count);
+        return [.. runs.Select(r => new StoredCheckpoints(r.Id, r.State, [.. events[r.Id].OrderBy(e => e.Seq).Select(e => e.Data)], steps.GetValueOrDefault(r.Id)))];
+    }
+
+    /// <summary>The durability settings SQLite connections of this database get (the engine sets none of its own beyond WAL).</summary>
+    public async Task<string> DurabilityAsync()
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabaseFile}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        var journal = (string)(await command.ExecuteScalarAsync())!;
+        command.CommandText = "PRAGMA synchronous";
+        var synchronous = (long)(await command.ExecuteScalarAsync())!;
+        return $"journal_mode={journal}, synchronous={synchronous switch { 0 => "OFF", 1 => "NORMAL", 2 => "FULL", _ => "EXTRA" }}";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+    }
+}
+
+/// <summary>One run's final checkpoint, its events in order, and how many node steps it took.</summary>
+internal sealed record StoredCheckpoints(Guid RunId, string State, List<string> Events, int Steps);

@@ -1,0 +1,118 @@
+using System.Text.Json.Nodes;
+using ControlTower.Core.Errors;
+using ControlTower.Server.Mcp;
+using ControlTower.Server.Nodes;
+
+namespace ControlTower.Server.Governance;
+
+/// <summary>
+/// <c>governed.action</c>: a proposed MCP tool call (<c>config.server</c>/<c>config.tool</c> with templated
+/// <c>arguments</c>) judged before it runs: kill switch (→ <c>rejected</c>), rules (<c>config.ruleSetId</c>: deny →
+/// <c>rejected</c>; require_approval → approval), gate for (workflow, <c>governed.action</c>, <c>config.actionType</c>)
+/// (not authorized → approval). While the approval is pending the node waits; approved runs the node again, which
+/// then executes; rejected or expired completes it as <c>rejected</c>. Output on <c>success</c>: the execution
+/// (<c>id, result, before, after, diff, reversibleUntil, authorizedBy</c>); on <c>rejected</c>: <c>{ reason, verdict | approval }</c>.
+/// </summary>
+internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalService approvals) : INodeExecutor
+{
+    public IReadOnlyCollection<string> NodeTypes { get; } = ["governed.action"];
+
+    public Task<NodeResult> ExecuteAsync(NodeExecutionContext context, CancellationToken cancellationToken) =>
+        NodeFailures.GuardAsync(() => ExecuteCoreAsync(context, cancellationToken));
+
+    private async Task<NodeResult> ExecuteCoreAsync(NodeExecutionContext context, CancellationToken cancellationToken)
+    {
+        var config = context.Config;
+        if (config.OptionalString("credentialId") is not null)
+        {
+            throw new NodeFailureException(NodeErrorCodes.CredentialsUnsupported, "governed.action cannot use config.credentialId yet: credentials are not wired into node executors.");
+        }
+
+        var proposal = Proposal(context);
+        var hooks = Hooks(config);
+        if (await approvals.LatestForNodeAsync(context.RunId, context.NodeId, cancellationToken) is { Status: ApprovalService.Approved } approved
+            && !await actions.ApprovalUsedAsync(approved.Id, cancellationToken))
+        {
+            return await ExecuteAsync(context, proposal, hooks, approved.Id, $"approval:{approved.Id}", cancellationToken);
+        }
+
+        var verdict = await actions.JudgeAsync(proposal, $"run:{context.RunId}", "governance.action_proposed", $"node '{context.NodeId}' proposes {proposal.Server}/{proposal.Tool}", cancellationToken);
+        switch (verdict.Decision)
+        {
+            case ActionVerdict.Execute:
+                return await ExecuteAsync(context, proposal, hooks, null, $"gate:{verdict.Gate.ScopeKey}", cancellationToken);
+            case ActionVerdict.ApprovalRequired:
+                var approval = await approvals.OpenAsync(ApprovalFor(context, proposal, verdict), cancellationToken);
+                return approval.Status switch
+                {
+                    ApprovalService.Pending => new NodeResult.Waiting(ApprovalExecutor.WaitReason, null, new JsonObject { ["approvalId"] = approval.Id.ToString() }),
+                    ApprovalService.Approved => await ExecuteAsync(context, proposal, hooks, approval.Id, $"approval:{approval.Id}", cancellationToken),
+                    _ => Rejected(approval.Status, new JsonObject { ["approval"] = approval.Output is null ? null : JsonNode.Parse(approval.Output) }),
+                };
+            default:
+                return Rejected(verdict.Decision, new JsonObject { ["verdict"] = verdict.ToJson() });
+        }
+    }
+
+    private async Task<NodeResult> ExecuteAsync(NodeExecutionContext context, ActionProposal proposal, ActionHooks hooks, Guid? approvalId, string authorizedBy, CancellationToken cancellationToken)
+    {
+        ExecutionView execution;
+        try
+        {
+            execution = await actions.ExecuteAsync(context, proposal, hooks, approvalId, authorizedBy, cancellationToken);
+        }
+        catch (ControlTowerException ex) when (ex is not NodeFailureException)
+        {
+            return new NodeResult.Failed(ex.Code, ex.Message, ex.Code is McpErrorCodes.TransportFailed or McpErrorCodes.Timeout or McpErrorCodes.CircuitOpen or McpErrorCodes.Overloaded);
+        }
+
+        var output = new JsonObject
+        {
+            ["executionId"] = execution.Id.ToString(),
+            ["result"] = execution.Result?.DeepClone(),
+            ["before"] = execution.Before?.DeepClone(),
+            ["after"] = execution.After?.DeepClone(),
+            ["diff"] = execution.Diff?.DeepClone(),
+            ["reversibleUntil"] = execution.ReversibleUntil?.ToString("O"),
+            ["authorizedBy"] = authorizedBy,
+        };
+        return NodeResult.Success(JsonNode.Parse(output.ToJsonString()));
+    }
+
+    private static NodeResult.Completed Rejected(string reason, JsonObject detail)
+    {
+        detail["reason"] = reason;
+        return new NodeResult.Completed("rejected", JsonNode.Parse(detail.ToJsonString()));
+    }
+
+    private static ActionProposal Proposal(NodeExecutionContext context)
+    {
+        var config = context.Config;
+        var arguments = NodeExpressions.Render("arguments", config.OptionalObject("arguments") ?? [], context.Activation) as JsonObject ?? [];
+        var scope = NodeExpressions.Render("scope", config.OptionalObject("scope") ?? [], context.Activation) as JsonObject ?? [];
+        return new ActionProposal(context.WorkflowId, config.RequiredString("actionType"), config.RequiredString("server"), config.RequiredString("tool"),
+            arguments, scope, config.OptionalString("ruleSetId"), config.OptionalInt("ruleSetVersion"), context.Activation["input"]?.DeepClone());
+    }
+
+    private static ActionHooks Hooks(JsonObject config)
+    {
+        var read = config.OptionalObject("readState");
+        var compensation = config.OptionalObject("compensation");
+        return new ActionHooks(
+            read?.RequiredString("tool"),
+            read?.OptionalObject("arguments"),
+            compensation?.RequiredString("tool"),
+            compensation?.OptionalObject("arguments"),
+            compensation?.OptionalInt("windowSeconds") ?? 86_400);
+    }
+
+    private static ApprovalRequest ApprovalFor(NodeExecutionContext context, ActionProposal proposal, ActionVerdict verdict)
+    {
+        var config = context.Config.OptionalObject("approval") ?? [];
+        var title = config.OptionalString("title") is { } template
+            ? NodeExpressions.RenderText("approval.title", template, context.Activation)
+            : $"Allow {proposal.ActionType}: {proposal.Server}/{proposal.Tool}?";
+        var evidence = new JsonObject { ["proposal"] = proposal.ToJson(), ["verdict"] = verdict.ToJson(), ["input"] = proposal.Input?.DeepClone() };
+        return ApprovalExecutor.Request(context, config, title, verdict.Why, evidence);
+    }
+}

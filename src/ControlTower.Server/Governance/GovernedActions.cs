@@ -1,0 +1,325 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ControlTower.Core.Errors;
+using ControlTower.Core.Governance;
+using ControlTower.Server.Audit;
+using ControlTower.Server.Mcp;
+using ControlTower.Server.Platform.Persistence;
+using ControlTower.Server.Rules;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlTower.Server.Governance;
+
+/// <summary>A proposed tool call under governance, with the scope it is judged in.</summary>
+internal sealed record ActionProposal(Guid? WorkflowId, string ActionType, string Server, string Tool, JsonObject Arguments, JsonObject Scope, string? RuleSetId, int? RuleSetVersion, JsonNode? Input)
+{
+    public JsonObject ToJson() => new()
+    {
+        ["workflowId"] = WorkflowId?.ToString(),
+        ["actionType"] = ActionType,
+        ["server"] = Server,
+        ["tool"] = Tool,
+        ["arguments"] = Arguments.DeepClone(),
+        ["scope"] = Scope.DeepClone(),
+    };
+
+    /// <summary>What the rule set sees: <c>actionType, server, tool, arguments, scope, workflowId, input</c>.</summary>
+    public JsonObject RuleInput()
+    {
+        var json = ToJson();
+        json["input"] = Input?.DeepClone();
+        return json;
+    }
+}
+
+/// <summary>
+/// What governance says about a proposal: <c>blocked</c> (kill switch), <c>denied</c> (a deny rule),
+/// <c>approval_required</c> (a require_approval rule, or no authorized gate) or <c>execute</c>.
+/// </summary>
+internal sealed record ActionVerdict(string Decision, bool KillSwitch, GateDecision Gate, RuleRun? Rules, string Why)
+{
+    public const string Blocked = "blocked";
+    public const string Denied = "denied";
+    public const string ApprovalRequired = "approval_required";
+    public const string Execute = "execute";
+
+    public JsonObject ToJson() => new()
+    {
+        ["decision"] = Decision,
+        ["why"] = Why,
+        ["killSwitch"] = KillSwitch,
+        ["gate"] = Gate.ToJson(),
+        ["rules"] = Rules?.ToJson(),
+    };
+}
+
+/// <summary>How to read state before and after, and how to undo the action; both calls go to the action's server.</summary>
+internal sealed record ActionHooks(string? ReadTool, JsonObject? ReadArguments, string? CompensationTool, JsonObject? CompensationArguments, int WindowSeconds);
+
+internal sealed record ExecutionView(
+    Guid Id, Guid RunId, string NodeId, int Attempt, Guid WorkflowId, string ActionType, string Server, string Tool, JsonNode? Arguments,
+    JsonNode? Result, JsonNode? Before, JsonNode? After, JsonNode? Diff, string? CompensationTool, JsonNode? CompensationArguments,
+    DateTimeOffset? ReversibleUntil, Guid? ApprovalId, string AuthorizedBy, string Status, DateTimeOffset CreatedAt,
+    DateTimeOffset? RolledBackAt, string? RolledBackBy, string? RollbackReason, JsonNode? RollbackResult);
+
+internal sealed record RollbackBody(string? Reason);
+
+/// <summary>
+/// Judges governed actions (kill switch, then rules, then gate: a deny or require_approval rule wins over an
+/// authorized gate), executes them recording before-state, after-state and diff, and rolls them back once
+/// inside their window through the declared compensating call. Every step is audited with actor and reason.
+/// </summary>
+internal sealed class GovernedActions(
+    IDbContextFactory<ControlTowerDbContext> contexts,
+    GateService gates,
+    RuleSetService rules,
+    McpToolInvoker invoker,
+    AuditLog audit,
+    TimeProvider time)
+{
+    public const string Executed = "executed";
+    public const string RollingBack = "rolling_back";
+    public const string RolledBack = "rolled_back";
+
+    /// <summary>The verdict, audited as <paramref name="auditAction"/> by <paramref name="actor"/>.</summary>
+    public async Task<ActionVerdict> JudgeAsync(ActionProposal proposal, string actor, string auditAction, string reason, CancellationToken cancellationToken)
+    {
+        var verdict = await VerdictAsync(proposal, actor, cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var data = verdict.ToJson();
+        data["proposal"] = proposal.ToJson();
+        await audit.CommitAsync(db, new AuditEvent(actor, auditAction, $"action:{proposal.ActionType}", $"{reason}: {verdict.Decision} ({verdict.Why})", data), cancellationToken);
+        return verdict;
+    }
+
+    private async Task<ActionVerdict> VerdictAsync(ActionProposal proposal, string actor, CancellationToken cancellationToken)
+    {
+        var killSwitch = await gates.KillSwitchAsync(cancellationToken);
+        var gate = await gates.ResolveAsync(proposal.WorkflowId, "governed.action", proposal.ActionType, cancellationToken);
+        if (killSwitch.Engaged)
+        {
+            return new ActionVerdict(ActionVerdict.Blocked, true, gate, null, $"the kill switch is engaged: {killSwitch.Reason}");
+        }
+
+        var ruleRun = proposal.RuleSetId is { } ruleSetId
+            ? await rules.EvaluateAsync(ruleSetId, proposal.RuleSetVersion, proposal.RuleInput(), actor, $"governed action '{proposal.ActionType}' proposed", cancellationToken)
+            : null;
+        if (ruleRun?.Evaluation is { Denied: true } denied)
+        {
+            return new ActionVerdict(ActionVerdict.Denied, false, gate, ruleRun, $"denied by rule(s) {Ids(denied.Matched.Where(r => r.Action.Type == Core.Rules.RuleActionType.Deny))}");
+        }
+
+        if (ruleRun?.Evaluation is { RequiresApproval: true } required)
+        {
+            return new ActionVerdict(ActionVerdict.ApprovalRequired, false, gate, ruleRun,
+                $"rule(s) {Ids(required.Matched.Where(r => r.Action.Type == Core.Rules.RuleActionType.RequireApproval))} require approval whatever the gate says");
+        }
+
+        return gate.Authorized
+            ? new ActionVerdict(ActionVerdict.Execute, false, gate, ruleRun, gate.Why)
+            : new ActionVerdict(ActionVerdict.ApprovalRequired, false, gate, ruleRun, gate.Why);
+    }
+
+    /// <summary>Whether an approval already let an action run (so a loop's next pass asks again).</summary>
+    public async Task<bool> ApprovalUsedAsync(Guid approvalId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Set<ExecutionEntity>().AnyAsync(e => e.ApprovalId == approvalId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Calls the tool (with the attempt's idempotency key), reading state before and after when <paramref name="hooks"/>
+    /// say how, and records the execution with its diff and, when a compensation is declared, <c>reversible_until</c>.
+    /// A tool that reports an error fails with <c>mcp.tool_error</c>; nothing is recorded as executed.
+    /// </summary>
+    public async Task<ExecutionView> ExecuteAsync(
+        Nodes.NodeExecutionContext context, ActionProposal proposal, ActionHooks hooks, Guid? approvalId, string authorizedBy, CancellationToken cancellationToken)
+    {
+        var call = new McpCallContext { IdempotencyKey = context.IdempotencyKey };
+        var before = hooks.ReadTool is { } readTool ? await ReadAsync(proposal.Server, readTool, hooks.ReadArguments, context.Activation, cancellationToken) : null;
+        var result = await invoker.CallAsync(proposal.Server, proposal.Tool, proposal.Arguments, call, cancellationToken);
+        if (result.IsError)
+        {
+            await using var failed = await contexts.CreateDbContextAsync(cancellationToken);
+            await audit.CommitAsync(failed, new AuditEvent($"run:{context.RunId}", "governance.action_failed", $"action:{proposal.ActionType}",
+                result.ErrorMessage ?? "the tool reported an error", new JsonObject { ["proposal"] = proposal.ToJson(), ["nodeId"] = context.NodeId }), cancellationToken);
+            throw new Nodes.NodeFailureException(Nodes.NodeErrorCodes.McpToolError, result.ErrorMessage ?? $"Tool '{proposal.Server}/{proposal.Tool}' reported an error.");
+        }
+
+        var after = hooks.ReadTool is { } again ? await ReadAsync(proposal.Server, again, hooks.ReadArguments, context.Activation, cancellationToken) : null;
+        var diff = hooks.ReadTool is null ? null : new JsonArray([.. JsonDiff.Compare(before, after).Select(c => (JsonNode)c.ToJson())]);
+        var resultState = State(result.Output);
+        JsonObject? compensationArguments = null;
+        if (hooks.CompensationTool is not null)
+        {
+            var scope = (JsonObject)context.Activation.DeepClone();
+            scope["result"] = resultState?.DeepClone();
+            compensationArguments = Nodes.NodeExpressions.Render("compensation.arguments", hooks.CompensationArguments ?? [], scope) as JsonObject ?? [];
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var execution = new ExecutionEntity
+        {
+            Id = Guid.NewGuid(),
+            RunId = context.RunId,
+            NodeId = context.NodeId,
+            Attempt = context.Attempt,
+            WorkflowId = context.WorkflowId,
+            ActionType = proposal.ActionType,
+            ServerId = proposal.Server,
+            Tool = proposal.Tool,
+            Arguments = proposal.Arguments.ToJsonString(),
+            Result = result.Output.ToJsonString(),
+            BeforeState = before?.ToJsonString(),
+            AfterState = after?.ToJsonString(),
+            Diff = diff?.ToJsonString(),
+            CompensationTool = hooks.CompensationTool,
+            CompensationArguments = compensationArguments?.ToJsonString(),
+            ReversibleUntil = hooks.CompensationTool is null ? null : now.AddSeconds(hooks.WindowSeconds),
+            ApprovalId = approvalId,
+            AuthorizedBy = authorizedBy,
+            Status = Executed,
+            CreatedAt = now,
+        };
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        db.Add(execution);
+        await audit.CommitAsync(db, new AuditEvent($"run:{context.RunId}", "governance.action_executed", $"execution:{execution.Id}",
+            $"{proposal.Server}/{proposal.Tool} ran, authorized by {authorizedBy}",
+            new JsonObject
+            {
+                ["proposal"] = proposal.ToJson(),
+                ["nodeId"] = context.NodeId,
+                ["approvalId"] = approvalId?.ToString(),
+                ["changes"] = diff?.Count,
+                ["reversibleUntil"] = execution.ReversibleUntil?.ToString("O"),
+            }), cancellationToken);
+        return ToView(execution);
+    }
+
+    public async Task<ExecutionView> GetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return ToView(await db.Set<ExecutionEntity>().AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, cancellationToken) ?? throw NotFound(id));
+    }
+
+    public async Task<IReadOnlyList<ExecutionView>> ListAsync(Guid? runId, int limit, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var executions = db.Set<ExecutionEntity>().AsNoTracking();
+        if (runId is { } run)
+        {
+            executions = executions.Where(e => e.RunId == run);
+        }
+
+        var rows = await executions.OrderByDescending(e => e.CreatedAt).Take(Math.Clamp(limit, 1, 200)).ToListAsync(cancellationToken);
+        return [.. rows.Select(ToView)];
+    }
+
+    /// <summary>
+    /// Runs the compensation once, inside the window. The claim (<c>executed</c> → <c>rolling_back</c> while the window
+    /// is open) is a conditional update, so two racing rollbacks run it once; after the window, or a second time, 409.
+    /// A compensation that fails puts the execution back to <c>executed</c> (it may be tried again) and is audited.
+    /// </summary>
+    public async Task<ExecutionView> RollbackAsync(Guid id, string actor, string? reason, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            throw new ControlTowerException(ErrorKind.Validation, GovernanceErrorCodes.ReasonRequired, "A reason is required: it goes into the audit log.");
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        ExecutionEntity execution;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            var claimed = await db.Set<ExecutionEntity>()
+                .Where(e => e.Id == id && e.Status == Executed && e.CompensationTool != null && e.ReversibleUntil > now)
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, RollingBack), cancellationToken) == 1;
+            execution = await db.Set<ExecutionEntity>().SingleOrDefaultAsync(e => e.Id == id, cancellationToken) ?? throw NotFound(id);
+            if (!claimed)
+            {
+                var refusal = Refusal(execution, now);
+                await audit.CommitAsync(db, new AuditEvent(actor, "governance.rollback_refused", $"execution:{id}", reason, new JsonObject { ["code"] = refusal.Code }), cancellationToken);
+                throw refusal;
+            }
+        }
+
+        JsonObject outcome;
+        try
+        {
+            var arguments = JsonNode.Parse(execution.CompensationArguments ?? "{}")!.AsObject();
+            var result = await invoker.CallAsync(execution.ServerId, execution.CompensationTool!, arguments, new McpCallContext { IdempotencyKey = $"rollback:{id}" }, cancellationToken);
+            outcome = result.IsError
+                ? throw new ControlTowerException(ErrorKind.Unavailable, GovernanceErrorCodes.RollbackFailed, $"The compensation {execution.ServerId}/{execution.CompensationTool} reported an error: {result.ErrorMessage}")
+                : result.Output;
+        }
+        catch (ControlTowerException failure)
+        {
+            await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+            await db.Set<ExecutionEntity>().Where(e => e.Id == id).ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, Executed), CancellationToken.None);
+            await audit.CommitAsync(db, new AuditEvent(actor, "governance.rollback_failed", $"execution:{id}", reason, new JsonObject { ["code"] = failure.Code, ["message"] = failure.Message }), CancellationToken.None);
+            throw failure.Code == GovernanceErrorCodes.RollbackFailed ? failure
+                : new ControlTowerException(ErrorKind.Unavailable, GovernanceErrorCodes.RollbackFailed, $"The compensation call failed: {failure.Message}", failure);
+        }
+
+        await using (var db = await contexts.CreateDbContextAsync(CancellationToken.None))
+        {
+            var row = await db.Set<ExecutionEntity>().SingleAsync(e => e.Id == id, CancellationToken.None);
+            (row.Status, row.RolledBackAt, row.RolledBackBy, row.RollbackReason, row.RollbackResult) = (RolledBack, time.GetUtcNow().UtcDateTime, actor, reason.Trim(), outcome.ToJsonString());
+            await audit.CommitAsync(db, new AuditEvent(actor, "governance.action_rolled_back", $"execution:{id}", reason.Trim(),
+                new JsonObject { ["tool"] = $"{row.ServerId}/{row.CompensationTool}", ["runId"] = row.RunId.ToString(), ["nodeId"] = row.NodeId }), CancellationToken.None);
+            return ToView(row);
+        }
+    }
+
+    private static ControlTowerException Refusal(ExecutionEntity execution, DateTime now) => execution switch
+    {
+        { CompensationTool: null } => new(ErrorKind.Conflict, GovernanceErrorCodes.NotReversible, $"Execution {execution.Id} declared no compensating call."),
+        { Status: RolledBack or RollingBack } => new(ErrorKind.Conflict, GovernanceErrorCodes.AlreadyRolledBack, $"Execution {execution.Id} is already {execution.Status}."),
+        _ => new(ErrorKind.Conflict, GovernanceErrorCodes.RollbackWindowClosed, $"Execution {execution.Id} was reversible until {execution.ReversibleUntil:O}; it is {now:O}."),
+    };
+
+    private async Task<JsonNode?> ReadAsync(string server, string tool, JsonObject? template, JsonObject activation, CancellationToken cancellationToken)
+    {
+        var arguments = Nodes.NodeExpressions.Render("readState.arguments", template ?? [], activation) as JsonObject ?? [];
+        var result = await invoker.CallAsync(server, tool, arguments, McpCallContext.None, cancellationToken);
+        return result.IsError
+            ? throw new Nodes.NodeFailureException("governance.read_state_failed", $"Reading state with {server}/{tool} failed: {result.ErrorMessage}")
+            : State(result.Output);
+    }
+
+    /// <summary>A tool result as state: its structured content, else its one text block parsed as JSON, else its content.</summary>
+    public static JsonNode? State(JsonObject output)
+    {
+        if (output["structuredContent"] is { } structured)
+        {
+            return structured.DeepClone();
+        }
+
+        if (output["content"] is JsonArray { Count: 1 } content && content[0]?["text"] is JsonValue text && text.TryGetValue<string>(out var s))
+        {
+            try
+            {
+                return JsonNode.Parse(s);
+            }
+            catch (JsonException)
+            {
+                return JsonValue.Create(s);
+            }
+        }
+
+        return output["content"]?.DeepClone();
+    }
+
+    private static string Ids(IEnumerable<Core.Rules.Rule> rules) => string.Join(", ", rules.Select(r => r.Id));
+
+    private static ControlTowerException NotFound(Guid id) => new(ErrorKind.NotFound, GovernanceErrorCodes.ExecutionNotFound, $"No governed execution {id}.");
+
+    public static ExecutionView ToView(ExecutionEntity e) => new(
+        e.Id, e.RunId, e.NodeId, e.Attempt, e.WorkflowId, e.ActionType, e.ServerId, e.Tool, Parse(e.Arguments), Parse(e.Result), Parse(e.BeforeState), Parse(e.AfterState),
+        Parse(e.Diff), e.CompensationTool, Parse(e.CompensationArguments), Utc(e.ReversibleUntil), e.ApprovalId, e.AuthorizedBy, e.Status, Utc(e.CreatedAt)!.Value,
+        Utc(e.RolledBackAt), e.RolledBackBy, e.RollbackReason, Parse(e.RollbackResult));
+
+    private static JsonNode? Parse(string? json) => json is null ? null : JsonNode.Parse(json);
+
+    private static DateTimeOffset? Utc(DateTime? value) => value is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
+}

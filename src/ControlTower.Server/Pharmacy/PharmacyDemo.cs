@@ -1,0 +1,111 @@
+using System.Text.Json.Nodes;
+
+namespace ControlTower.Server.Pharmacy;
+
+/// <summary>
+/// The shipped demo: a retail pharmacy's prescription refills (DESIGN.md, the demo). A refill request
+/// is normalised; with refills left it goes straight to pre-verification, otherwise the prescriber must
+/// approve a renewal first (a join: pre-verification runs on whichever path was taken, the other is
+/// skipped). Pre-verification computes the checks the pharmacist sees as evidence; the pharmacist's
+/// decision either dispenses (a short durable wait stands in for filling) or declines.
+/// </summary>
+internal static class PharmacyDemo
+{
+    public const string RefillWorkflowName = "Prescription refill";
+
+    /// <summary>Sample requests started on first start, so the inbox and the runs page have something to show.</summary>
+    public static readonly IReadOnlyList<JsonObject> SampleRequests =
+    [
+        Request("RX-1001", "Maria Lopez", "Atorvastatin 20 mg", 30, refillsLeft: 2, daysSinceLastFill: 28, controlled: false),
+        Request("RX-1002", "James Chen", "Lisinopril 10 mg", 90, refillsLeft: 0, daysSinceLastFill: 85, controlled: false),
+        Request("RX-1003", "Aisha Khan", "Oxycodone 5 mg", 20, refillsLeft: 1, daysSinceLastFill: 12, controlled: true),
+    ];
+
+    public static JsonObject RefillGraph() => new()
+    {
+        ["version"] = "1.0",
+        ["nodes"] = new JsonArray(
+            Node("refill_request", "trigger.manual", "Refill request", 0, 160, []),
+            Node("normalize", "transform", "Normalise request", 240, 160, new JsonObject
+            {
+                ["expression"] = """
+                    {'rx': input.rx, 'patient': input.patient, 'drug': input.drug, 'quantity': input.quantity,
+                     'refills_left': input.refills_left, 'days_since_last_fill': input.days_since_last_fill,
+                     'controlled': input.controlled}
+                    """,
+            }),
+            Node("has_refills", "condition", "Refills left?", 480, 160, new JsonObject { ["expression"] = "nodes.normalize.output.refills_left > 0" }),
+            Node("prescriber_approval", "approval", "Prescriber approval", 720, 300, new JsonObject
+            {
+                ["title"] = "Renew {{ nodes.normalize.output.drug }} for {{ nodes.normalize.output.patient }}",
+                ["instructions"] = "No refills remain on {{ nodes.normalize.output.rx }}. Approve a renewal to continue the refill.",
+                ["approvers"] = new JsonObject { ["roles"] = new JsonArray("approver") },
+                ["expiresAfterSeconds"] = 172800,
+                ["evidence"] = "nodes.normalize.output",
+            }),
+            Node("pre_verification", "transform", "Pre-verification", 960, 160, new JsonObject
+            {
+                ["expression"] = """
+                    {'rx': nodes.normalize.output.rx,
+                     'too_early': nodes.normalize.output.days_since_last_fill < 21,
+                     'controlled_substance': nodes.normalize.output.controlled,
+                     'needs_counselling': nodes.normalize.output.controlled || nodes.normalize.output.quantity > 60,
+                     'checks': ['identity', 'allergies', 'interactions', 'dose']}
+                    """,
+            }),
+            Node("pharmacist_decision", "approval", "Pharmacist decision", 1200, 160, new JsonObject
+            {
+                ["title"] = "Verify {{ nodes.normalize.output.rx }}: {{ nodes.normalize.output.drug }} x{{ nodes.normalize.output.quantity }}",
+                ["instructions"] = "Review the pre-verification checks, then approve to dispense or reject to decline.",
+                ["approvers"] = new JsonObject { ["roles"] = new JsonArray("approver") },
+                ["expiresAfterSeconds"] = 86400,
+                ["evidence"] = "{'request': nodes.normalize.output, 'checks': nodes.pre_verification.output}",
+            }),
+            Node("fill", "delay", "Fill and label", 1440, 80, new JsonObject { ["seconds"] = 5 }),
+            Node("dispensed", "respond", "Ready for pickup", 1680, 80, new JsonObject
+            {
+                ["body"] = "{'status': 'ready_for_pickup', 'rx': nodes.normalize.output.rx, 'patient': nodes.normalize.output.patient}",
+            }),
+            Node("declined", "respond", "Declined", 1440, 320, new JsonObject
+            {
+                ["body"] = "{'status': 'declined', 'rx': nodes.normalize.output.rx}",
+            })),
+        ["edges"] = new JsonArray(
+            Edge("refill_request", "normalize"),
+            Edge("normalize", "has_refills"),
+            Edge("has_refills", "pre_verification", "true"),
+            Edge("has_refills", "prescriber_approval", "false"),
+            Edge("prescriber_approval", "pre_verification", "approved"),
+            Edge("prescriber_approval", "declined", "rejected"),
+            Edge("prescriber_approval", "declined", "expired"),
+            Edge("pre_verification", "pharmacist_decision"),
+            Edge("pharmacist_decision", "fill", "approved"),
+            Edge("pharmacist_decision", "declined", "rejected"),
+            Edge("pharmacist_decision", "declined", "expired"),
+            Edge("fill", "dispensed")),
+        ["config"] = new JsonObject(),
+    };
+
+    private static JsonObject Request(string rx, string patient, string drug, int quantity, int refillsLeft, int daysSinceLastFill, bool controlled) => new()
+    {
+        ["rx"] = rx,
+        ["patient"] = patient,
+        ["drug"] = drug,
+        ["quantity"] = quantity,
+        ["refills_left"] = refillsLeft,
+        ["days_since_last_fill"] = daysSinceLastFill,
+        ["controlled"] = controlled,
+    };
+
+    private static JsonObject Node(string id, string type, string name, double x, double y, JsonObject config) => new()
+    {
+        ["id"] = id,
+        ["type"] = type,
+        ["name"] = name,
+        ["config"] = config,
+        ["position"] = new JsonObject { ["x"] = x, ["y"] = y },
+    };
+
+    private static JsonObject Edge(string source, string target, string handle = "success") =>
+        new() { ["source"] = source, ["target"] = target, ["sourceHandle"] = handle, ["targetHandle"] = "in" };
+}

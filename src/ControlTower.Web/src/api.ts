@@ -1,0 +1,187 @@
+// The API client: Bearer from the session's sign-in, ProblemDetails turned into ApiError.
+
+const keyStorage = "ct.apiKey";
+
+export function apiKey(): string | null {
+  return sessionStorage.getItem(keyStorage);
+}
+
+export function setApiKey(key: string | null): void {
+  if (key) sessionStorage.setItem(keyStorage, key);
+  else sessionStorage.removeItem(keyStorage);
+}
+
+/** A failed call: the ProblemDetails `detail` and `code` when the server sent them. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string | null;
+  readonly title: string;
+  readonly body: unknown;
+  constructor(status: number, title: string, detail: string, code: string | null, body: unknown) {
+    super(detail || title);
+    this.status = status;
+    this.title = title;
+    this.code = code;
+    this.body = body;
+  }
+}
+
+function headers(extra?: Record<string, string>): Record<string, string> {
+  const h: Record<string, string> = { Accept: "application/json", ...extra };
+  const key = apiKey();
+  if (key) h.Authorization = `Bearer ${key}`;
+  return h;
+}
+
+async function failure(res: Response): Promise<ApiError> {
+  let body: unknown = null;
+  const text = await res.text();
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = text;
+  }
+  const pd = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
+  const title = typeof pd.title === "string" ? pd.title : `${res.status} ${res.statusText}`;
+  const detail = typeof pd.detail === "string" ? pd.detail : typeof body === "string" ? body : "";
+  const code = typeof pd.code === "string" ? pd.code : null;
+  return new ApiError(res.status, title, detail, code, body);
+}
+
+export async function request<T>(method: string, path: string, body?: unknown, extraHeaders?: Record<string, string>): Promise<T> {
+  const init: RequestInit = { method, headers: headers(extraHeaders) };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    (init.headers as Record<string, string>)["Content-Type"] = "application/json";
+  }
+  const res = await fetch(path, init);
+  if (!res.ok) throw await failure(res);
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export const api = {
+  get: <T>(path: string) => request<T>("GET", path),
+  post: <T>(path: string, body?: unknown, h?: Record<string, string>) => request<T>("POST", path, body ?? {}, h),
+  put: <T>(path: string, body: unknown) => request<T>("PUT", path, body),
+  del: <T>(path: string) => request<T>("DELETE", path),
+};
+
+/** GET that answers null when the route does not exist (a feature not deployed on this server). */
+export async function getOptional<T>(path: string): Promise<T | null> {
+  try {
+    return await api.get<T>(path);
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 404 || e.status === 405)) return null;
+    throw e;
+  }
+}
+
+export interface RunEvent {
+  type: "update" | "complete" | "error";
+  timestamp: string;
+  data: Record<string, unknown> | null;
+  trace_id: string;
+  seq: number;
+  version: string;
+}
+
+/**
+ * Follows a run's Server-Sent Events over fetch (EventSource cannot send a Bearer header) and
+ * reconnects from the last seen id until the run's final event or abort.
+ */
+export async function followRunEvents(runId: string, onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<void> {
+  let lastId = 0;
+  let finished = false;
+  while (!finished && !signal.aborted) {
+    try {
+      const res = await fetch(`/api/runs/${runId}/events`, {
+        headers: headers({ Accept: "text/event-stream", "Last-Event-ID": String(lastId) }),
+        signal,
+      });
+      if (!res.ok || !res.body) throw await failure(res);
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let cut: number;
+        while ((cut = buffer.indexOf("\n\n")) >= 0) {
+          const frame = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const data = frame
+            .split("\n")
+            .filter((l) => l.startsWith("data: "))
+            .map((l) => l.slice(6))
+            .join("\n");
+          if (!data) continue;
+          const evt = JSON.parse(data) as RunEvent;
+          lastId = evt.seq;
+          onEvent(evt);
+          if (evt.type === "complete" || evt.type === "error") finished = true;
+        }
+      }
+      if (!finished) await new Promise((r) => setTimeout(r, 1000));
+    } catch (e) {
+      if (signal.aborted) return;
+      if (e instanceof ApiError && e.status < 500) throw e;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
+
+// ---- contracts (mirrors of the Server's records) ----
+
+export interface Me { id: string; name: string; role: string; authenticatedBy: string; mode: string }
+
+export interface WorkflowSummary {
+  id: string; name: string; description: string | null; enabled: boolean; latestVersion: number;
+  ownerId: string; createdAt: string; updatedAt: string;
+}
+export interface VersionInfo { version: number; author: string; message: string | null; createdAt: string }
+export interface GraphNode {
+  id: string; type: string; name?: string; config: Record<string, unknown>;
+  position?: { x: number; y: number }; retry?: unknown; timeoutMs?: number; onUnknownOutcome?: string;
+}
+export interface GraphEdge { source: string; target: string; sourceHandle?: string; targetHandle?: string }
+export interface Graph { version: string; nodes: GraphNode[]; edges: GraphEdge[]; config?: Record<string, unknown> }
+export interface WorkflowDetail { workflow: WorkflowSummary; version: VersionInfo; graph: Graph }
+export interface GraphProblem { code: string; jsonPointer: string; message: string }
+export interface GraphChange { kind: string; subject: string; pointer: string; before: unknown; after: unknown }
+
+export interface JsonSchema {
+  type?: string | string[]; properties?: Record<string, JsonSchema>; required?: string[];
+  enum?: unknown[]; items?: JsonSchema; description?: string; title?: string; default?: unknown;
+  minimum?: number; maximum?: number; additionalProperties?: boolean | JsonSchema;
+  "x-cel"?: boolean | string; [k: string]: unknown;
+}
+export interface NodeType {
+  type: string; category: string; displayName: string; description: string;
+  inputHandles: string[]; outputHandles: string[]; errorHandle: string | null;
+  configSchema: JsonSchema; hasSideEffects: boolean; [k: string]: unknown;
+}
+
+export interface RunNode {
+  nodeId: string; nodeType: string; status: string; attempt: number; outcome: string | null;
+  output: unknown; error: Record<string, unknown> | null; waitReason: string | null;
+  startedAt: string | null; finishedAt: string | null;
+}
+export interface Run {
+  id: string; workflowId: string; workflowVersion: number; status: string; trigger: string; startedBy: string;
+  input: unknown; output: unknown; error: Record<string, unknown> | null; traceId: string; parentRunId: string | null;
+  createdAt: string; updatedAt: string; finishedAt: string | null; nodes: RunNode[] | null;
+}
+export interface RunPage { items: Run[]; nextBefore: string | null }
+export interface NodeAttempt {
+  nodeId: string; nodeType: string; attempt: number; status: string; idempotencyKey: string;
+  input: unknown; output: unknown; outcome: string | null; errorCode: string | null; errorMessage: string | null;
+  startedAt: string; finishedAt: string | null; durationMs: number | null;
+}
+
+export interface Credential {
+  id: string; name: string; credentialType: string; mcpServerId: string | null; ownerUserId: string;
+  access: "owner" | "shared"; createdAt: string; rotatedAt: string | null; lastUsedAt: string | null;
+  shares: { id: string; userId: string | null; role: string | null; createdAt: string; createdBy: string }[] | null;
+}

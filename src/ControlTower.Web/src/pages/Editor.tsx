@@ -1,0 +1,460 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type FormEvent } from "react";
+import {
+  addEdge, Background, Controls, ReactFlow, ReactFlowProvider, useEdgesState, useNodesState, useReactFlow,
+  type Connection, type Edge, type IsValidConnection,
+} from "@xyflow/react";
+import "@xyflow/react/dist/style.css";
+import { api, getOptional, type GraphChange, type GraphProblem, type Me, type NodeType, type Run, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type JsonSchema } from "../api";
+import { nodeTypes, outputsOf, toFlow, toFlowEdge, toGraph, type CtNode } from "../flow";
+import { Link, navigate } from "../router";
+import { SchemaForm } from "../schemaForm";
+import { Badge, ErrorBox, Json, Loading, Modal, useToast, when } from "../ui";
+
+interface McpTool { name: string; server: string; tool: string; title?: string | null; description?: string | null; inputSchema?: JsonSchema }
+interface PaletteEntry { key: string; type: string; label: string; hint: string; config: Record<string, unknown> }
+
+const dragMime = "application/x-controltower-node";
+
+export default function EditorPage({ id, me }: { id: string; me: Me }) {
+  const [state, setState] = useState<{ detail: WorkflowDetail; types: NodeType[]; tools: McpTool[] | null } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    setState(null);
+    Promise.all([
+      api.get<WorkflowDetail>(`/api/workflows/${id}`),
+      api.get<NodeType[]>("/api/node-types"),
+      getOptional<{ tools: McpTool[] }>("/api/mcp/tools").catch(() => null),
+    ]).then(([detail, types, tools]) => setState({ detail, types, tools: tools?.tools ?? null }), setError);
+  }, [id]);
+  if (error) return <div className="main"><ErrorBox error={error} /><Link to="/workflows">← Back to workflows</Link></div>;
+  if (!state) return <Loading label="Opening the editor…" />;
+  return (
+    <ReactFlowProvider>
+      <Editor key={`${id}:${state.detail.version.version}`} initial={state.detail} types={state.types} tools={state.tools} canWrite={me.role !== "viewer"} />
+    </ReactFlowProvider>
+  );
+}
+
+function Editor({ initial, types, tools, canWrite }: { initial: WorkflowDetail; types: NodeType[]; tools: McpTool[] | null; canWrite: boolean }) {
+  const typeMap = useMemo(() => new Map(types.map((t) => [t.type, t])), [types]);
+  const start = useMemo(() => toFlow(initial.graph, typeMap), [initial, typeMap]);
+  const [nodes, setNodes, onNodesChange] = useNodesState<CtNode>(start.nodes);
+  const [edges, setEdges, onEdgesChange] = useEdgesState<Edge>(start.edges);
+  const [workflow, setWorkflow] = useState<WorkflowSummary>(initial.workflow);
+  const [version, setVersion] = useState<VersionInfo>(initial.version);
+  const [baseGraph, setBaseGraph] = useState<Graph>(initial.graph);
+  const [savedJson, setSavedJson] = useState(() => JSON.stringify(toGraph(initial.graph, start.nodes, start.edges)));
+  const [problems, setProblems] = useState<GraphProblem[]>([]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [dialog, setDialog] = useState<"save" | "history" | "run" | null>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [toast, say] = useToast();
+  const flow = useReactFlow();
+  const wrapper = useRef<HTMLDivElement>(null);
+  const importRef = useRef<HTMLInputElement>(null);
+
+  const graph = useMemo(() => toGraph(baseGraph, nodes, edges), [baseGraph, nodes, edges]);
+  const graphJson = JSON.stringify(graph);
+  const dirty = graphJson !== savedJson;
+
+  // Validation on every change (debounced); problems are pinned on nodes by their JSON pointer.
+  const structuralKey = JSON.stringify({ n: graph.nodes.map((n) => [n.id, n.type, n.config]), e: graph.edges, c: graph.config });
+  useEffect(() => {
+    if (!canWrite) return;
+    const t = setTimeout(() => {
+      api.post<{ valid: boolean; problems: GraphProblem[] }>("/api/workflows/validate", { graph }).then((r) => setProblems(r.problems), () => undefined);
+    }, 400);
+    return () => clearTimeout(t);
+  }, [structuralKey, canWrite]);
+
+  const problemsByNode = useMemo(() => {
+    const map = new Map<string, string[]>();
+    for (const p of problems) {
+      const m = /^\/nodes\/(\d+)/.exec(p.jsonPointer);
+      const node = m ? graph.nodes[Number(m[1])] : undefined;
+      const edge = /^\/edges\/(\d+)/.exec(p.jsonPointer);
+      const target = node?.id ?? (edge ? graph.edges[Number(edge[1])]?.source : undefined);
+      if (!target) continue;
+      map.set(target, [...(map.get(target) ?? []), `${p.message} (${p.code})`]);
+    }
+    return map;
+  }, [problems]);
+  const graphProblems = problems.filter((p) => !/^\/(nodes|edges)\/\d+/.test(p.jsonPointer));
+
+  useEffect(() => {
+    setNodes((ns) => ns.map((n) => {
+      const ps = problemsByNode.get(n.id) ?? [];
+      return ps.join() === n.data.problems.join() ? n : { ...n, data: { ...n.data, problems: ps } };
+    }));
+  }, [problemsByNode, setNodes]);
+
+  const palette = useMemo(() => buildPalette(types, tools), [types, tools]);
+
+  const addNode = useCallback((entry: PaletteEntry, position: { x: number; y: number }) => {
+    setNodes((ns) => {
+      const base = entry.type === "mcp.tool" ? `${entry.config.tool as string}` : entry.type.replace(/^trigger\./, "").replace(/\./g, "_");
+      const stem = base.replace(/[^A-Za-z0-9_]/g, "_").replace(/^[^A-Za-z_]/, "n");
+      let n = 1;
+      while (ns.some((x) => x.id === `${stem}_${n}`)) n++;
+      const nodeId = `${stem}_${n}`.slice(0, 64);
+      const node: CtNode = {
+        id: nodeId, type: "ct", position,
+        data: { graphNode: { id: nodeId, type: entry.type, config: structuredClone(entry.config), position }, nodeType: typeMap.get(entry.type), problems: [] },
+      };
+      setSelected(nodeId);
+      return [...ns.map((x) => ({ ...x, selected: false })), { ...node, selected: true }];
+    });
+  }, [setNodes, typeMap]);
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    const key = e.dataTransfer.getData(dragMime);
+    const entry = palette.flatMap((g) => g.entries).find((x) => x.key === key);
+    if (!entry) return;
+    addNode(entry, flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }));
+  };
+
+  const addAtCenter = (entry: PaletteEntry) => {
+    const box = wrapper.current?.getBoundingClientRect();
+    const p = box ? flow.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 }) : { x: 200, y: 200 };
+    addNode(entry, { x: p.x - 75 + Math.random() * 40, y: p.y - 30 + Math.random() * 40 });
+  };
+
+  // Only declared handles connect: the source's outcomes (or error) into the target's input handles.
+  const isValidConnection: IsValidConnection = useCallback((c) => {
+    if (!c.source || !c.target || c.source === c.target) return false;
+    const src = nodes.find((n) => n.id === c.source);
+    const dst = nodes.find((n) => n.id === c.target);
+    if (!src || !dst) return false;
+    const outs = outputsOf(src.data.nodeType, src.data.graphNode.config);
+    const ins = dst.data.nodeType?.inputHandles ?? [];
+    return outs.includes(c.sourceHandle ?? "") && ins.includes(c.targetHandle ?? "") &&
+      !edges.some((e) => e.source === c.source && e.target === c.target && e.sourceHandle === c.sourceHandle && e.targetHandle === c.targetHandle);
+  }, [nodes, edges]);
+
+  const onConnect = useCallback((c: Connection) => {
+    const e = toFlowEdge({ source: c.source, target: c.target, sourceHandle: c.sourceHandle ?? "success", targetHandle: c.targetHandle ?? "in" });
+    setEdges((es) => addEdge(e, es));
+  }, [setEdges]);
+
+  const selectedNode = nodes.find((n) => n.id === selected) ?? null;
+  const updateSelected = (patch: Partial<CtNode["data"]["graphNode"]>) => {
+    if (!selectedNode) return;
+    setNodes((ns) => ns.map((n) => (n.id === selectedNode.id ? { ...n, data: { ...n.data, graphNode: { ...n.data.graphNode, ...patch } } } : n)));
+  };
+  const deleteSelected = () => {
+    if (!selectedNode) return;
+    setNodes((ns) => ns.filter((n) => n.id !== selectedNode.id));
+    setEdges((es) => es.filter((e) => e.source !== selectedNode.id && e.target !== selectedNode.id));
+    setSelected(null);
+  };
+
+  const afterSave = (detail: WorkflowDetail) => {
+    setWorkflow(detail.workflow);
+    setVersion(detail.version);
+    setBaseGraph(detail.graph);
+    setSavedJson(JSON.stringify(toGraph(detail.graph, nodes, edges)));
+    say(`Saved as version ${detail.version.version}`);
+  };
+
+  const exportJson = async () => {
+    setActionError(null);
+    try {
+      const doc = await api.get<unknown>(`/api/workflows/${workflow.id}/export`);
+      const blob = new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" });
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = `${workflow.name.replace(/[^\w.-]+/g, "-")}.v${workflow.latestVersion}.json`;
+      a.click();
+      URL.revokeObjectURL(a.href);
+    } catch (e) {
+      setActionError(e);
+    }
+  };
+
+  const importJson = async (file: File) => {
+    setActionError(null);
+    try {
+      const doc = JSON.parse(await file.text()) as { graph?: Graph } & Graph;
+      const g = doc.graph ?? doc;
+      if (!Array.isArray(g.nodes) || !Array.isArray(g.edges)) throw new Error("The file holds no workflow graph (nodes and edges).");
+      const next = toFlow(g, typeMap);
+      setBaseGraph(g);
+      setNodes(next.nodes);
+      setEdges(next.edges);
+      setSelected(null);
+      say("Imported onto the canvas: review it, then save a new version.");
+    } catch (e) {
+      setActionError(e);
+    }
+  };
+
+  const toggleEnabled = async () => {
+    setActionError(null);
+    try {
+      setWorkflow(await api.post<WorkflowSummary>(`/api/workflows/${workflow.id}/${workflow.enabled ? "disable" : "enable"}`, {}));
+    } catch (e) {
+      setActionError(e);
+    }
+  };
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "s") {
+        e.preventDefault();
+        if (canWrite) setDialog("save");
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [canWrite]);
+
+  return (
+    <div className="editor">
+      <div className="editor-bar">
+        <Link to="/workflows" className="btn ghost sm" aria-label="Back to workflows">←</Link>
+        <h1>{workflow.name}</h1>
+        <span className="mono muted small" data-testid="version-label">v{version.version}</span>
+        {dirty ? <Badge status="waiting">unsaved changes</Badge> : <Badge status="completed">saved</Badge>}
+        <button className="switch" role="switch" aria-checked={workflow.enabled} aria-label={workflow.enabled ? "Disable workflow" : "Enable workflow"} onClick={toggleEnabled} disabled={!canWrite} title={workflow.enabled ? "Enabled" : "Disabled"} />
+        {problems.length > 0 && <span data-testid="problem-count"><Badge status="failed">{problems.length} problem{problems.length === 1 ? "" : "s"}</Badge></span>}
+        <div style={{ flex: 1 }} />
+        <input ref={importRef} type="file" accept=".json,application/json" hidden onChange={(e) => { if (e.target.files?.[0]) void importJson(e.target.files[0]); e.target.value = ""; }} />
+        <button className="btn sm" onClick={() => importRef.current?.click()} disabled={!canWrite}>Import</button>
+        <button className="btn sm" onClick={exportJson}>Export</button>
+        <button className="btn sm" onClick={() => setDialog("history")}>History</button>
+        <button className="btn sm" onClick={() => setDialog("run")} disabled={!canWrite} data-testid="run-button">▶ Run</button>
+        <button className="btn primary sm" onClick={() => setDialog("save")} disabled={!canWrite || !dirty} data-testid="save-button" title="Save (Ctrl+S)">Save version</button>
+      </div>
+
+      <aside className="palette" aria-label="Node palette">
+        <p className="muted small">Drag onto the canvas, or focus and press Enter.</p>
+        {palette.map((group) => (
+          <div key={group.title}>
+            <h4>{group.title}</h4>
+            {group.entries.map((entry) => (
+              <button key={entry.key} className="palette-item" draggable data-testid={`palette-${entry.key}`} title={entry.hint}
+                onDragStart={(e) => { e.dataTransfer.setData(dragMime, entry.key); e.dataTransfer.effectAllowed = "move"; }}
+                onClick={() => addAtCenter(entry)}>
+                {entry.label}
+                <small>{entry.hint}</small>
+              </button>
+            ))}
+          </div>
+        ))}
+        {tools === null && <p className="muted small" style={{ marginTop: 12 }}>MCP tools appear here once MCP servers are registered on this server.</p>}
+      </aside>
+
+      <div className="canvas" ref={wrapper} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop} data-testid="canvas">
+        <ReactFlow<CtNode, Edge>
+          nodes={nodes} edges={edges} nodeTypes={nodeTypes}
+          onNodesChange={onNodesChange} onEdgesChange={onEdgesChange} onConnect={onConnect}
+          isValidConnection={isValidConnection}
+          onSelectionChange={({ nodes: sel }) => setSelected(sel[0]?.id ?? null)}
+          deleteKeyCode={["Delete", "Backspace"]}
+          fitView fitViewOptions={{ maxZoom: 1.1, padding: 0.3 }}
+          colorMode={document.documentElement.dataset.theme === "dark" ? "dark" : "light"}
+          proOptions={{ hideAttribution: true }}
+        >
+          <Background gap={20} />
+          <Controls />
+        </ReactFlow>
+      </div>
+
+      <aside className="inspector" aria-label="Inspector">
+        {actionError != null && <ErrorBox error={actionError} />}
+        {selectedNode ? (
+          <NodeInspector node={selectedNode} problems={problemsByNode.get(selectedNode.id) ?? []} onChange={updateSelected} onDelete={deleteSelected} readOnly={!canWrite} />
+        ) : (
+          <div>
+            <h3>Workflow</h3>
+            <p className="muted small" style={{ marginBottom: 12 }}>Select a node to edit its settings. Connect an outcome handle (right) to an input (left); the red <code>error</code> handle catches failures.</p>
+            {graphProblems.length > 0 && (
+              <ul className="problems" aria-label="Workflow problems">
+                {graphProblems.map((p, i) => <li key={i}><code>{p.code}</code> {p.message}</li>)}
+              </ul>
+            )}
+            {problems.length === 0 && <p className="field-ok">✓ The workflow is valid.</p>}
+            <dl className="small">
+              <dt className="muted">Version</dt><dd>v{version.version} by {version.author} · {when(version.createdAt)}</dd>
+              {version.message && (<><dt className="muted">Message</dt><dd>{version.message}</dd></>)}
+              <dt className="muted">Nodes / edges</dt><dd>{nodes.length} / {edges.length}</dd>
+            </dl>
+          </div>
+        )}
+      </aside>
+
+      {dialog === "save" && <SaveDialog workflowId={workflow.id} graph={graph} baseVersion={workflow.latestVersion} problems={problems.length} onClose={() => setDialog(null)} onSaved={(d) => { afterSave(d); setDialog(null); }} />}
+      {dialog === "history" && <HistoryDialog workflowId={workflow.id} latest={workflow.latestVersion} onClose={() => setDialog(null)} />}
+      {dialog === "run" && <RunDialog workflow={workflow} dirty={dirty} onClose={() => setDialog(null)} />}
+      {toast}
+    </div>
+  );
+}
+
+function buildPalette(types: NodeType[], tools: McpTool[] | null): { title: string; entries: PaletteEntry[] }[] {
+  const order = ["trigger", "action", "logic", "flow", "human", "ai"];
+  const titles: Record<string, string> = { trigger: "Triggers", action: "Actions", logic: "Logic", flow: "Flow", human: "Human", ai: "AI" };
+  const groups = order.map((c) => ({
+    title: titles[c],
+    entries: types.filter((t) => t.category === c).map((t) => ({ key: t.type, type: t.type, label: t.displayName, hint: t.description, config: {} })),
+  }));
+  const rest = types.filter((t) => !order.includes(t.category));
+  if (rest.length) groups.push({ title: "Other", entries: rest.map((t) => ({ key: t.type, type: t.type, label: t.displayName, hint: t.description, config: {} })) });
+  const byServer = new Map<string, McpTool[]>();
+  for (const tool of tools ?? []) byServer.set(tool.server, [...(byServer.get(tool.server) ?? []), tool]);
+  for (const [server, list] of byServer) {
+    groups.push({
+      title: `MCP · ${server}`,
+      entries: list.map((t) => ({ key: `mcp:${t.name}`, type: "mcp.tool", label: t.title || t.tool, hint: t.description ?? t.name, config: { server: t.server, tool: t.tool, arguments: {} } })),
+    });
+  }
+  return groups.filter((g) => g.entries.length > 0);
+}
+
+function NodeInspector({ node, problems, onChange, onDelete, readOnly }: {
+  node: CtNode; problems: string[]; onChange: (p: Partial<CtNode["data"]["graphNode"]>) => void; onDelete: () => void; readOnly: boolean;
+}) {
+  const { graphNode, nodeType } = node.data;
+  return (
+    <fieldset disabled={readOnly} style={{ border: 0, padding: 0, margin: 0 }} data-testid="inspector">
+      <div className="row" style={{ justifyContent: "space-between", marginBottom: 8 }}>
+        <h3 style={{ margin: 0 }}>{nodeType?.displayName ?? graphNode.type}</h3>
+        <button className="btn danger sm" onClick={onDelete}>Delete</button>
+      </div>
+      <p className="muted small" style={{ marginBottom: 12 }}>{nodeType?.description ?? "Unknown node type."}</p>
+      {problems.length > 0 && <ul className="problems" aria-label="Node problems">{problems.map((p, i) => <li key={i}>{p}</li>)}</ul>}
+      <label className="field">Id <span className="hint">Used in expressions as <code>nodes.{graphNode.id}</code>.</span><input value={graphNode.id} readOnly className="mono" /></label>
+      <label className="field">Label<input value={graphNode.name ?? ""} onChange={(e) => onChange({ name: e.target.value || undefined })} placeholder={graphNode.id} /></label>
+      {nodeType && <SchemaForm key={graphNode.id} schema={nodeType.configSchema} value={graphNode.config ?? {}} onChange={(config) => onChange({ config })} />}
+    </fieldset>
+  );
+}
+
+function SaveDialog({ workflowId, graph, baseVersion, problems, onClose, onSaved }: {
+  workflowId: string; graph: Graph; baseVersion: number; problems: number; onClose: () => void; onSaved: (d: WorkflowDetail) => void;
+}) {
+  const [message, setMessage] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      onSaved(await api.post<WorkflowDetail>(`/api/workflows/${workflowId}/versions`, { graph, message: message.trim() || null, baseVersion }));
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title="Save a new version" onClose={onClose}>
+      <form onSubmit={submit}>
+        {problems > 0 && <div className="notice">The workflow has {problems} validation problem(s); the server refuses an invalid graph.</div>}
+        {error != null && <ErrorBox error={error} />}
+        <label className="field">What changed?<input value={message} onChange={(e) => setMessage(e.target.value)} placeholder="e.g. Notify on failure" data-testid="save-message" /></label>
+        <div className="row" style={{ justifyContent: "flex-end" }}>
+          <button type="button" className="btn" onClick={onClose}>Cancel</button>
+          <button type="submit" className="btn primary" disabled={busy} data-testid="save-confirm">Save as v{baseVersion + 1}</button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+function HistoryDialog({ workflowId, latest, onClose }: { workflowId: string; latest: number; onClose: () => void }) {
+  const [versions, setVersions] = useState<VersionInfo[] | null>(null);
+  const [from, setFrom] = useState(Math.max(1, latest - 1));
+  const [to, setTo] = useState(latest);
+  const [diff, setDiff] = useState<GraphChange[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => { api.get<VersionInfo[]>(`/api/workflows/${workflowId}/versions`).then(setVersions, setError); }, [workflowId]);
+  useEffect(() => {
+    if (from === to) { setDiff([]); return; }
+    setDiff(null);
+    api.get<{ changes: GraphChange[] }>(`/api/workflows/${workflowId}/diff?from=${from}&to=${to}`).then((d) => setDiff(d.changes), setError);
+  }, [workflowId, from, to]);
+  return (
+    <Modal title="Version history" onClose={onClose}>
+      {error != null && <ErrorBox error={error} />}
+      {!versions ? <Loading /> : (
+        <>
+          <div className="table-wrap" style={{ maxHeight: 200, marginBottom: 16 }}>
+            <table className="table">
+              <thead><tr><th>Version</th><th>Author</th><th>Message</th><th>When</th><th>Compare</th></tr></thead>
+              <tbody>
+                {[...versions].sort((a, b) => b.version - a.version).map((v) => (
+                  <tr key={v.version}>
+                    <td className="mono">v{v.version}</td><td>{v.author}</td><td>{v.message ?? <span className="muted">—</span>}</td><td className="muted">{when(v.createdAt)}</td>
+                    <td className="row">
+                      <button className="btn sm" aria-pressed={from === v.version} onClick={() => setFrom(v.version)}>{from === v.version ? "● from" : "from"}</button>
+                      <button className="btn sm" aria-pressed={to === v.version} onClick={() => setTo(v.version)}>{to === v.version ? "● to" : "to"}</button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <h3 style={{ marginBottom: 8 }}>Changes v{from} → v{to}</h3>
+          {!diff ? <Loading /> : diff.length === 0 ? <p className="muted">No differences.</p> : (
+            <div data-testid="diff">
+              {diff.map((c, i) => (
+                <div className="diff-item" key={i}>
+                  <div><Badge status={c.kind.endsWith("removed") ? "failed" : c.kind.endsWith("added") ? "completed" : "waiting"}>{c.kind.replace(/_/g, " ")}</Badge></div>
+                  <div>
+                    <div className="mono small">{c.subject}{c.pointer}</div>
+                    <DiffValues before={c.before} after={c.after} />
+                  </div>
+                </div>
+              ))}
+            </div>
+          )}
+        </>
+      )}
+    </Modal>
+  );
+}
+
+/** Before and after side by side when both exist; one column for an addition or a removal. */
+function DiffValues({ before, after }: { before: unknown; after: unknown }) {
+  const has = (v: unknown) => v !== null && v !== undefined;
+  if (has(before) && has(after)) {
+    return <div className="diff-vals"><div className="diff-before"><Json value={before} /></div><div className="diff-after"><Json value={after} /></div></div>;
+  }
+  return has(after) ? <div className="diff-after"><Json value={after} /></div> : <div className="diff-before"><Json value={before} /></div>;
+}
+
+function RunDialog({ workflow, dirty, onClose }: { workflow: WorkflowSummary; dirty: boolean; onClose: () => void }) {
+  const [input, setInput] = useState("{\n  \n}");
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const key = useMemo(() => crypto.randomUUID(), []);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    let parsed: unknown;
+    try { parsed = input.trim() ? JSON.parse(input) : null; } catch (err) { setError(new Error(`The input is not JSON: ${(err as Error).message}`)); return; }
+    setBusy(true);
+    try {
+      const run = await api.post<Run>(`/api/workflows/${workflow.id}/runs`, { input: parsed }, { "Idempotency-Key": key });
+      navigate(`/runs/${run.id}`);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title={`Run ${workflow.name}`} onClose={onClose}>
+      <form onSubmit={submit}>
+        {dirty && <div className="notice">The canvas has unsaved changes: the run uses the saved version v{workflow.latestVersion}.</div>}
+        {!workflow.enabled && <div className="notice">This workflow is disabled; enable it to run it.</div>}
+        {error != null && <ErrorBox error={error} />}
+        <label className="field">Input (JSON)<textarea value={input} onChange={(e) => setInput(e.target.value)} rows={6} data-testid="run-input" /></label>
+        <div className="row" style={{ justifyContent: "flex-end" }}>
+          <button type="button" className="btn" onClick={onClose}>Cancel</button>
+          <button type="submit" className="btn primary" disabled={busy} data-testid="run-confirm">Start run</button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,136 @@
+import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { ApiError } from "./api";
+
+/** Loads data for a page; `reload` refetches. Errors stay as values so pages can show them. */
+export function useAsync<T>(load: () => Promise<T>, deps: unknown[]) {
+  const [state, setState] = useState<{ data: T | null; error: unknown; loading: boolean }>({ data: null, error: null, loading: true });
+  const seq = useRef(0);
+  const run = useCallback(() => {
+    const mine = ++seq.current;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => mine === seq.current && setState({ data, error: null, loading: false }),
+      (error) => mine === seq.current && setState({ data: null, error, loading: false }),
+    );
+    // The caller lists what the load depends on.
+  }, deps);
+  useEffect(run, [run]);
+  return { ...state, reload: run, setData: (d: T) => setState({ data: d, error: null, loading: false }) };
+}
+
+export function PageHeader({ title, subtitle, actions }: { title: string; subtitle?: ReactNode; actions?: ReactNode }) {
+  return (
+    <div className="page-header">
+      <div>
+        <h1>{title}</h1>
+        {subtitle && <p className="muted">{subtitle}</p>}
+      </div>
+      {actions && <div className="actions">{actions}</div>}
+    </div>
+  );
+}
+
+export function Loading({ label = "Loading…" }: { label?: string }) {
+  return (
+    <div className="loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden /> {label}
+    </div>
+  );
+}
+
+export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const e = error instanceof ApiError ? error : null;
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    <div className="error-box" role="alert">
+      <div>
+        <strong>{e ? e.title : "Something went wrong"}</strong>
+        {e?.code && <code className="code-chip">{e.code}</code>}
+      </div>
+      {message && message !== e?.title && <p>{message}</p>}
+      {onRetry && (
+        <button className="btn" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Empty({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
+  return (
+    <div className="empty">
+      <h3>{title}</h3>
+      {children && <p className="muted">{children}</p>}
+      {action}
+    </div>
+  );
+}
+
+const statusTone: Record<string, string> = {
+  succeeded: "ok", completed: "ok", success: "ok", enabled: "ok", intact: "ok", closed: "ok", approved: "ok", healthy: "ok",
+  running: "info", pending: "info", queued: "info", waiting: "warn", scheduled: "info",
+  failed: "bad", error: "bad", cancelled: "muted", canceled: "muted", skipped: "muted", disabled: "muted", rejected: "bad", broken: "bad", open: "bad",
+  outcome_unknown: "warn", "half-open": "warn", half_open: "warn",
+};
+
+export function Badge({ status, children }: { status: string; children?: ReactNode }) {
+  return <span className={`badge tone-${statusTone[status.toLowerCase()] ?? "muted"}`}>{children ?? status}</span>;
+}
+
+export function Modal({ title, onClose, children, footer }: { title: string; onClose: () => void; children: ReactNode; footer?: ReactNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
+    window.addEventListener("keydown", onKey);
+    ref.current?.querySelector<HTMLElement>("input,textarea,select,button")?.focus();
+    return () => window.removeEventListener("keydown", onKey);
+  }, [onClose]);
+  return (
+    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div className="modal" role="dialog" aria-modal="true" aria-label={title} ref={ref}>
+        <div className="modal-head">
+          <h2>{title}</h2>
+          <button className="btn ghost icon" aria-label="Close" onClick={onClose}>
+            ×
+          </button>
+        </div>
+        <div className="modal-body">{children}</div>
+        {footer && <div className="modal-foot">{footer}</div>}
+      </div>
+    </div>
+  );
+}
+
+export function Json({ value }: { value: unknown }) {
+  if (value === undefined || value === null) return <span className="muted">—</span>;
+  return <pre className="json">{JSON.stringify(value, null, 2)}</pre>;
+}
+
+export function when(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  const diff = (Date.now() - d.getTime()) / 1000;
+  if (diff < 60) return "just now";
+  if (diff < 3600) return `${Math.floor(diff / 60)} min ago`;
+  if (diff < 86400) return `${Math.floor(diff / 3600)} h ago`;
+  return d.toLocaleString();
+}
+
+export function duration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "—";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60000)} min ${Math.round((ms % 60000) / 1000)} s`;
+}
+
+/** A small toast line for confirmations. */
+export function useToast(): [ReactNode, (msg: string) => void] {
+  const [msg, setMsg] = useState<string | null>(null);
+  useEffect(() => {
+    if (!msg) return;
+    const t = setTimeout(() => setMsg(null), 3500);
+    return () => clearTimeout(t);
+  }, [msg]);
+  return [msg ? <div className="toast" role="status">{msg}</div> : null, setMsg];
+}

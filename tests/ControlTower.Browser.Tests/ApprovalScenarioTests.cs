@@ -1,0 +1,52 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using ControlTower.Browser.Tests.Infrastructure;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace ControlTower.Browser.Tests;
+
+/// <summary>The pharmacy demo's human gate, decided in the dashboard.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class ApprovalScenarioTests(BrowserFixture fixture, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Inbox_WhenThePharmacistApprovesASeededRefill_TheRunFinishes()
+    {
+        var page = await fixture.Context.NewPageAsync();
+        await page.GotoAsync("/approvals");
+        var card = page.Locator("article", new() { HasText = "Verify RX-1001" });
+        await Expect(card).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Artifacts.ScreenshotAsync(page, "approvals-inbox", output);
+
+        await card.Locator("input").FillAsync("Checked identity, allergies and interactions");
+        await card.GetByTestId("approve").ClickAsync();
+        await Expect(page.Locator("article", new() { HasText = "Verify RX-1001" })).ToHaveCountAsync(0, new() { Timeout = 30_000 });
+
+        var runId = await FindRunAsync("RX-1001");
+        await page.GotoAsync($"/runs/{runId}");
+        await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("completed", new() { Timeout = 60_000 });
+        await Expect(page.Locator("[data-testid='node-dispensed'][data-status='succeeded']")).ToBeVisibleAsync();
+        await Artifacts.ScreenshotAsync(page, "refill-dispensed", output);
+        await page.CloseAsync();
+
+        var audit = await fixture.Api.GetStringAsync("/api/audit?action=approval.decided&limit=500");
+        Assert.Contains("Checked identity, allergies and interactions", audit, StringComparison.Ordinal);
+    }
+
+    private async Task<string> FindRunAsync(string rx)
+    {
+        var page = await fixture.Api.GetFromJsonAsync<JsonElement>("/api/runs?limit=200");
+        foreach (var run in page.GetProperty("items").EnumerateArray())
+        {
+            if (run.GetProperty("input").ValueKind == JsonValueKind.Object
+                && run.GetProperty("input").TryGetProperty("rx", out var value) && value.GetString() == rx)
+            {
+                return run.GetProperty("id").GetString()!;
+            }
+        }
+
+        throw new InvalidOperationException($"No run for {rx}.");
+    }
+}
