@@ -21,7 +21,8 @@ namespace ControlTower.Server.McpHost;
 /// <c>isError</c> result. Cancelling the request cancels the run. Calling needs a role that may run
 /// workflows (admin, operator, service).</item>
 /// <item>Tool <c>controltower.resolve_waiting_node</c> (admin and approver only): retry, skip or fail a node
-/// that waits for a person (today: <c>outcome_unknown</c>; approvals proper come with governance).</item>
+/// whose outcome is unknown (<c>outcome_unknown</c>). Approval gates are not decided here: they go through
+/// the approvals API, whose rules this tool must not bypass.</item>
 /// <item>Resources: runs waiting for a person, <c>controltower://runs/{id}</c> (JSON of the run), for
 /// human roles. Prompts, sampling and elicitation: none.</item>
 /// </list>
@@ -36,6 +37,7 @@ internal sealed class ControlTowerMcpServer(
     public const string ReservedPrefix = "controltower.";
     public const string ResolveToolName = ReservedPrefix + "resolve_waiting_node";
     public const string ServerName = "controltower";
+    private const string OutcomeUnknown = "outcome_unknown";
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
@@ -82,7 +84,7 @@ internal sealed class ControlTowerMcpServer(
             tools.Add(new Tool
             {
                 Name = ResolveToolName,
-                Description = "Decides a node that waits for a person (outcome_unknown): retry it, skip it (success without output) or fail it.",
+                Description = "Decides a node whose outcome is unknown (outcome_unknown): retry it, skip it (success without output) or fail it. Approvals are decided through the approvals API.",
                 InputSchema = ResolveSchema,
             });
         }
@@ -191,9 +193,17 @@ internal sealed class ControlTowerMcpServer(
             return ErrorResult($"Invalid arguments: {string.Join("; ", violations.Select(v => v.Message).DefaultIfEmpty("runId must be a UUID"))}.");
         }
 
+        var nodeId = arguments["nodeId"]!.GetValue<string>();
         try
         {
-            var view = await runs.ResolveNodeAsync(caller.Actor, runId, arguments["nodeId"]!.GetValue<string>(),
+            // Only unknown outcomes: an approval gate is decided through the approvals API (its rules and records), never skipped here.
+            var current = await runs.GetAsync(runId, cancellationToken);
+            if (current.Nodes?.FirstOrDefault(n => n.NodeId == nodeId)?.WaitReason is not OutcomeUnknown)
+            {
+                return ErrorResult($"Node '{nodeId}' of run {runId} is not waiting on an unknown outcome; approvals are decided through /api/approvals.");
+            }
+
+            var view = await runs.ResolveNodeAsync(caller.Actor, runId, nodeId,
                 new ResolveNodeBody(arguments["action"]!.GetValue<string>(), arguments["reason"]?.GetValue<string>()), cancellationToken);
             return ToResult(view);
         }

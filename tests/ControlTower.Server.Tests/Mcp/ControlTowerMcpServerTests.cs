@@ -97,6 +97,28 @@ public sealed class ControlTowerMcpServerTests : IDisposable
     }
 
     [Fact]
+    public async Task ResolveTool_WhenNodeIsNotWaitingOnAnUnknownOutcome_RefusesAndChangesNothing()
+    {
+        var admin = _factory.CreateAdminClient();
+        var workflow = await CreateWorkflowAsync(admin, Graph([Node("start", "trigger.manual"), Node("reply", "respond", new() { ["body"] = "1" })], [Edge("start", "reply")]));
+        var runId = await StartAsync(admin, workflow);
+        await WaitForStatusAsync(admin, runId, "completed");
+        var (_, approverKey, _) = await _factory.CreateUserClientAsync("april", "approver");
+        await using var approver = await ConnectAsync(approverKey);
+
+        var result = await approver.CallToolAsync(ControlTowerMcpServer.ResolveToolName, new Dictionary<string, object?>
+        {
+            ["runId"] = runId.ToString(),
+            ["nodeId"] = "reply",
+            ["action"] = "fail",
+        });
+
+        Assert.True(result.IsError);
+        Assert.Contains("not waiting on an unknown outcome", Assert.IsType<ModelContextProtocol.Protocol.TextContentBlock>(Assert.Single(result.Content)).Text, StringComparison.Ordinal);
+        Assert.Equal("completed", (await GetRunAsync(admin, runId)).Status());
+    }
+
+    [Fact]
     public async Task Post_WhenNoApiKey_Is401WithResourceMetadataChallenge()
     {
         using var anonymous = _factory.CreateClient(apiKey: null);
