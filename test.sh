@@ -63,6 +63,10 @@ if [ -x scripts/install-mcp-servers.sh ]; then
   say "installing the MCP reference servers"
   scripts/install-mcp-servers.sh
 fi
+if [ -x scripts/install-mcp-conformance.sh ]; then
+  say "installing the MCP conformance suite (and the Node 22 it runs on)"
+  scripts/install-mcp-conformance.sh
+fi
 
 # ---- Chromium for the browser tests (Debian's package; Playwright's own browser download is not used) ------
 if [ ! -x /usr/bin/chromium ]; then

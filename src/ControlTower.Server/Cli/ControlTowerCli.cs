@@ -28,6 +28,8 @@ internal static class ControlTowerCli
         root.Subcommands.Add(ApiKeysCommand());
         root.Subcommands.Add(new Command("cel", "CEL, the expression language.") { Subcommands = { Expressions.CelConformanceCommand.Create() } });
         root.Subcommands.Add(Credentials.CredentialsCommand.Create());
+        root.Subcommands.Add(McpHost.McpStdioCommand.Create());
+        root.Subcommands.Add(Mcp.McpClientCommand.Create());
         root.Subcommands.Add(HeadlessRunCommand.Create());
 
         try

@@ -204,6 +204,27 @@ internal sealed partial class CredentialVault(
         return connection;
     }
 
+    /// <summary>
+    /// The credential an MCP server bound to a credential type uses for <paramref name="actingUserId"/>: their own
+    /// of that type for the server (<c>mcp_server_id</c>), else one shared with them; null when there is none.
+    /// Reads metadata only (no decrypt, so no audit entry: <see cref="ResolveConnectionSecretsAsync"/> writes it).
+    /// </summary>
+    public async Task<Guid?> FindForServerAsync(Guid actingUserId, string serverId, string credentialType, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == actingUserId && !u.Disabled, cancellationToken);
+        if (user is null)
+        {
+            return null;
+        }
+
+        var candidates = await VisibleTo(db, user.Id, user.Role)
+            .Where(c => c.McpServerId == serverId && c.CredentialType == credentialType)
+            .Select(c => new { c.Id, c.UserId, c.CreatedAt })
+            .ToListAsync(cancellationToken);
+        return candidates.OrderBy(c => c.UserId == user.Id ? 0 : 1).ThenBy(c => c.CreatedAt).Select(c => (Guid?)c.Id).FirstOrDefault();
+    }
+
     private async Task<CredentialData> TryResolveAsync(Guid actingUserId, Guid credentialId, CredentialUsePurpose purpose, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);

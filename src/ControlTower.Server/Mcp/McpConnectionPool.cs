@@ -196,8 +196,7 @@ internal sealed class McpConnectionPool : IAsyncDisposable
         McpClient? client = null;
         try
         {
-            client = await McpClient.CreateAsync(CreateTransport(definition, credential), ClientOptions(), NullLoggerFactory.Instance, linked.Token)
-                .ConfigureAwait(false);
+            client = await ConnectAsync(definition, credential, linked.Token).ConfigureAwait(false);
             var connection = new McpConnection(definition.Id, credential?.Key, definition.Transport, client, generation, _time);
             RegisterListChanged(connection);
             await RefreshCatalogAsync(connection, linked.Token).ConfigureAwait(false);
@@ -227,9 +226,32 @@ internal sealed class McpConnectionPool : IAsyncDisposable
         return new McpTransportException(message, mayHaveReachedServer: false, inner);
     }
 
-    private static McpClientOptions ClientOptions() => new()
+    /// <summary>
+    /// Connects with the SDK's negotiation (it probes the newest revision with <c>server/discover</c>, then falls
+    /// back to <c>initialize</c>). Some servers answer unknown methods with an empty result instead of an error,
+    /// which breaks the probe with a JSON error: those get the <c>initialize</c> handshake of <see cref="HandshakeVersion"/>.
+    /// </summary>
+    private async Task<McpClient> ConnectAsync(McpServerDefinition definition, McpCredential? credential, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await McpClient.CreateAsync(CreateTransport(definition, credential), ClientOptions(null), NullLoggerFactory.Instance, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (System.Text.Json.JsonException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return await McpClient.CreateAsync(CreateTransport(definition, credential), ClientOptions(HandshakeVersion), NullLoggerFactory.Instance, cancellationToken)
+                .ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The newest revision with the <c>initialize</c> handshake.</summary>
+    private const string HandshakeVersion = "2025-11-25";
+
+    private static McpClientOptions ClientOptions(string? protocolVersion) => new()
     {
         ClientInfo = new Implementation { Name = "controltower", Version = typeof(McpConnectionPool).Assembly.GetName().Version?.ToString() ?? "1.0.0" },
+        ProtocolVersion = protocolVersion,
     };
 
     private IClientTransport CreateTransport(McpServerDefinition definition, McpCredential? credential)

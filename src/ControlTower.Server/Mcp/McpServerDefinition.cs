@@ -50,6 +50,13 @@ internal sealed partial record McpServerDefinition
 
     public bool Enabled { get; init; } = true;
 
+    /// <summary>
+    /// The credential type this server needs (e.g. <c>bearer_token</c>, <c>env_vars</c>): an <c>mcp.tool</c>
+    /// node without <c>config.credentialId</c> then uses the acting user's credential of that type bound to
+    /// this server (<c>mcp_server_id</c>). Null: the server needs none.
+    /// </summary>
+    public string? CredentialType { get; init; }
+
     /// <summary>Throws <c>mcp.definition_invalid</c> naming every problem.</summary>
     public void EnsureValid()
     {
@@ -77,6 +84,11 @@ internal sealed partial record McpServerDefinition
         if (Limits.CallTimeout <= TimeSpan.Zero || Limits.MaxConcurrentCalls < 1)
         {
             problems.Add("limits need a positive call timeout and at least one concurrent call");
+        }
+
+        if (CredentialType is not null && !Core.Crypto.CredentialTypes.TryParse(CredentialType, out _))
+        {
+            problems.Add($"credentialType must be one of {string.Join(", ", Core.Crypto.CredentialTypes.WireNames)}");
         }
 
         if (problems.Count > 0)

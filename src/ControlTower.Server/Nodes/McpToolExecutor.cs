@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ControlTower.Core.Errors;
+using ControlTower.Server.Credentials;
 using ControlTower.Server.Mcp;
 
 namespace ControlTower.Server.Nodes;
@@ -12,7 +13,14 @@ namespace ControlTower.Server.Nodes;
 /// said no), which the scheduler routes to the <c>error</c> handle. Failures of the call keep the federation's
 /// codes; transport failures, timeouts, an open circuit and overload are retryable, the rest are not.
 /// </summary>
-internal sealed class McpToolExecutor(McpToolInvoker invoker) : INodeExecutor
+/// <remarks>
+/// Credentials: <c>config.credentialId</c>, or else, when the server definition names a <c>credentialType</c>,
+/// the acting user's credential of that type bound to the server. It is decrypted for the run's acting user
+/// (audited with run and node) and reaches the server only as env vars (stdio) or headers (HTTP), over a
+/// connection of its own. A credential the user may not use is <c>credential.not_found</c>, not retryable.
+/// A host without a vault (the executors composed alone) fails such nodes with <c>node.credentials_unsupported</c>.
+/// </remarks>
+internal sealed class McpToolExecutor(McpToolInvoker invoker, McpServerRegistry registry, CredentialVault? vault = null) : INodeExecutor
 {
     public IReadOnlyCollection<string> NodeTypes { get; } = ["mcp.tool"];
 
@@ -23,17 +31,12 @@ internal sealed class McpToolExecutor(McpToolInvoker invoker) : INodeExecutor
     {
         var server = context.Config.RequiredString("server");
         var tool = context.Config.RequiredString("tool");
-        if (context.Config.OptionalString("credentialId") is not null)
-        {
-            throw new NodeFailureException(NodeErrorCodes.CredentialsUnsupported, "mcp.tool cannot use config.credentialId yet: credentials are not wired into node executors.");
-        }
-
         var arguments = NodeExpressions.Render("arguments", context.Config.OptionalObject("arguments") ?? [], context.Activation) as JsonObject
             ?? throw NodeFailureException.ConfigInvalid("config.arguments must be an object.");
-        var call = new McpCallContext { IdempotencyKey = context.IdempotencyKey, Progress = new ProgressForwarder(context.Progress) };
         McpToolResult result;
         try
         {
+            var call = await CallContextAsync(context, server, tool, cancellationToken).ConfigureAwait(false);
             result = await invoker.CallAsync(server, tool, arguments, call, cancellationToken).ConfigureAwait(false);
         }
         catch (ControlTowerException ex) when (ex is not NodeFailureException)
@@ -46,8 +49,49 @@ internal sealed class McpToolExecutor(McpToolInvoker invoker) : INodeExecutor
             : NodeResult.Success(result.Output);
     }
 
+    private async Task<McpCallContext> CallContextAsync(NodeExecutionContext context, string server, string tool, CancellationToken cancellationToken)
+    {
+        var call = new McpCallContext { IdempotencyKey = context.IdempotencyKey, Progress = new ProgressForwarder(context.Progress) };
+        if (await CredentialIdAsync(context, server, cancellationToken).ConfigureAwait(false) is not { } credentialId)
+        {
+            return call;
+        }
+
+        var purpose = new CredentialUsePurpose(context.RunId.ToString(), context.NodeId, $"mcp.tool calls {server}/{tool}");
+        var secrets = await Vault().ResolveConnectionSecretsAsync(context.ActingUserId, credentialId, purpose, cancellationToken).ConfigureAwait(false);
+        return call with
+        {
+            CredentialKey = credentialId.ToString("D"),
+            Environment = secrets.EnvironmentVariables,
+            Headers = secrets.Headers,
+        };
+    }
+
+    private async Task<Guid?> CredentialIdAsync(NodeExecutionContext context, string server, CancellationToken cancellationToken)
+    {
+        if (context.Config.OptionalString("credentialId") is { } configured)
+        {
+            return Guid.TryParse(configured, out var id)
+                ? id
+                : throw NodeFailureException.ConfigInvalid("config.credentialId must be a credential id (a UUID).");
+        }
+
+        if (registry.Get(server)?.CredentialType is not { } type)
+        {
+            return null;
+        }
+
+        return await Vault().FindForServerAsync(context.ActingUserId, server, type, cancellationToken).ConfigureAwait(false)
+            ?? throw new ControlTowerException(ErrorKind.NotFound, CredentialErrorCodes.NotFound,
+                $"MCP server '{server}' needs a {type} credential and the acting user has none for it.");
+    }
+
+    private CredentialVault Vault() => vault
+        ?? throw new NodeFailureException(NodeErrorCodes.CredentialsUnsupported, "mcp.tool needs a credential but this host has no credential vault.");
+
     private static bool IsRetryable(string code) =>
-        code is McpErrorCodes.TransportFailed or McpErrorCodes.Timeout or McpErrorCodes.CircuitOpen or McpErrorCodes.Overloaded;
+        code is McpErrorCodes.TransportFailed or McpErrorCodes.Timeout or McpErrorCodes.CircuitOpen or McpErrorCodes.Overloaded
+            or CredentialErrorCodes.OAuthTokenFailed;
 
     private sealed class ProgressForwarder(IProgress<NodeProgress> target) : IProgress<McpProgress>
     {

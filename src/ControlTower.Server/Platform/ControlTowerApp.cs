@@ -105,6 +105,7 @@ internal static class ControlTowerApp
     {
         services.AddNodeExecutors();
         services.AddMcpFederation();
+        services.AddMcpHosting();
         services.AddSingleton<RunWorkSignal>();
         services.AddSingleton<RunEventNotifier>();
         services.AddSingleton<InFlightNodes>();
@@ -164,6 +165,8 @@ internal static class ControlTowerApp
         app.MapReplayEndpoints();
         app.MapWebhookEndpoints();
         app.MapCredentialEndpoints();
+        app.MapMcpEndpoints();
+        McpHost.McpHttpEndpoint.MapControlTowerMcp(app);
         app.MapApprovalEndpoints();
         app.MapGovernanceEndpoints();
         app.MapRuleSetEndpoints();

@@ -10,7 +10,11 @@ internal static class WorkflowEndpoints
     public static IEndpointRouteBuilder MapWorkflowEndpoints(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/api").WithTags("Workflows");
-        api.MapGet("/node-types", (WorkflowGraphValidation validation) => TypedResults.Ok(validation.Catalog.ToJson()))
+        api.MapGet("/node-types", async (WorkflowGraphValidation validation, Mcp.McpCatalogLoader loader, Mcp.McpCatalog catalog, CancellationToken ct) =>
+            {
+                await loader.EnsureLoadedAsync(ct);
+                return TypedResults.Ok(Mcp.McpNodeTypeSchema.WithTools(validation.Catalog.ToJson(), catalog.AllTools()));
+            })
             .RequireAuthorization(Policies.Anyone);
         api.MapPost("/expressions/validate", (ValidateExpressionRequest request) =>
                 TypedResults.Ok(new { diagnostics = request.Template ? CelTemplate.Check(request.Expression) : Cel.Check(request.Expression) }))

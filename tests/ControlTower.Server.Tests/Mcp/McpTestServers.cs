@@ -45,7 +45,7 @@ internal static class McpTestServers
         return File.Exists(marker) ? directory : throw new InvalidOperationException($"MCP reference servers are missing after install: {marker}");
     }
 
-    private static void RunInstallScript(string script)
+    internal static void RunInstallScript(string script)
     {
         using var process = Process.Start(new ProcessStartInfo("bash", [script]) { RedirectStandardOutput = true, RedirectStandardError = true })
             ?? throw new InvalidOperationException("could not start bash");
@@ -58,7 +58,7 @@ internal static class McpTestServers
         }
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

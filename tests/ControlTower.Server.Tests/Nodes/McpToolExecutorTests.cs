@@ -1,16 +1,31 @@
 using System.Text.Json.Nodes;
 using ControlTower.Core.Expressions;
+using ControlTower.Server.Credentials;
 using ControlTower.Server.Mcp;
 using ControlTower.Server.Nodes;
+using ControlTower.Server.Tests.Infrastructure;
 using ControlTower.Server.Tests.Mcp;
+using Microsoft.Extensions.DependencyInjection;
 using static ControlTower.Server.Tests.Nodes.NodeContexts;
 
 namespace ControlTower.Server.Tests.Nodes;
 
 /// <summary>mcp.tool against the real reference servers over stdio (started by the federation's pool).</summary>
-public sealed class McpToolExecutorTests : IAsyncLifetime
+public sealed class McpToolExecutorTests(McpToolExecutorTests.Vault vault) : IAsyncLifetime, IClassFixture<McpToolExecutorTests.Vault>
 {
     private McpHarness _harness = new();
+
+    /// <summary>A real credential vault (the app's, on its own SQLite file) for the executor's credential lookups.</summary>
+    public sealed class Vault : IDisposable
+    {
+        internal ControlTowerFactory Factory { get; } = new();
+
+        internal CredentialVault Instance => Factory.Services.GetRequiredService<CredentialVault>();
+
+        public void Dispose() => Factory.Dispose();
+    }
+
+    private McpToolExecutor Executor() => new(_harness.Invoker, _harness.Registry, vault.Instance);
 
     public Task InitializeAsync()
     {
@@ -21,7 +36,7 @@ public sealed class McpToolExecutorTests : IAsyncLifetime
     public async Task DisposeAsync() => await _harness.DisposeAsync();
 
     private Task<NodeResult> Run(string config, JsonObject? activation = null, IProgress<NodeProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        new McpToolExecutor(_harness.Invoker).ExecuteAsync(For("mcp.tool", config, activation, progress: progress), cancellationToken);
+        Executor().ExecuteAsync(For("mcp.tool", config, activation, progress: progress), cancellationToken);
 
     [Fact]
     public async Task ExecuteAsync_WhenToolSucceeds_OutputsItsContentWithRenderedArguments()
@@ -67,7 +82,7 @@ public sealed class McpToolExecutorTests : IAsyncLifetime
         _harness.Add(McpHarness.Stdio("meta", McpTestServers.MetaEcho));
         var context = For("mcp.tool", """{ "server": "meta", "tool": "echo-meta" }""", attempt: 3);
 
-        var result = As<NodeResult.Completed>(await new McpToolExecutor(_harness.Invoker).ExecuteAsync(context, CancellationToken.None));
+        var result = As<NodeResult.Completed>(await Executor().ExecuteAsync(context, CancellationToken.None));
 
         Assert.EndsWith(":n1:3", context.IdempotencyKey, StringComparison.Ordinal);
         Assert.Equal(context.IdempotencyKey, result.Output!["structuredContent"]!["meta"]![McpToolInvoker.IdempotencyMetaKey]!.GetValue<string>());
@@ -89,7 +104,8 @@ public sealed class McpToolExecutorTests : IAsyncLifetime
     [InlineData("""{ "server": "everything", "tool": "no-such-tool" }""", McpErrorCodes.ToolNotFound)]
     [InlineData("""{ "server": "everything", "tool": "get-sum", "arguments": { "a": 1 } }""", McpErrorCodes.ArgumentsInvalid)]
     [InlineData("""{ "server": "nowhere", "tool": "echo" }""", McpErrorCodes.ServerNotFound)]
-    [InlineData("""{ "server": "everything", "tool": "echo", "credentialId": "c1" }""", NodeErrorCodes.CredentialsUnsupported)]
+    [InlineData("""{ "server": "everything", "tool": "echo", "credentialId": "c1" }""", NodeErrorCodes.ConfigInvalid)]
+    [InlineData("""{ "server": "everything", "tool": "echo", "credentialId": "5f0c2a8e-3b1d-4c6f-9a7e-2d4b6c8e0f13" }""", CredentialErrorCodes.NotFound)]
     [InlineData("""{ "server": "everything", "tool": "echo", "arguments": { "message": "{{ input.none.x }}" } }""", CelErrorCodes.EvalError)]
     [InlineData("""{ "tool": "echo" }""", NodeErrorCodes.ConfigInvalid)]
     public async Task ExecuteAsync_WhenCallCannotSucceed_FailsNotRetryable(string config, string code)

@@ -1,0 +1,297 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ControlTower.Core.Errors;
+using ControlTower.Core.Schemas;
+using ControlTower.Server.Identity;
+using ControlTower.Server.Mcp;
+using ControlTower.Server.Runs;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace ControlTower.Server.McpHost;
+
+/// <summary>
+/// Control Tower as an MCP server (same behaviour over Streamable HTTP at <c>/mcp</c> and over stdio):
+/// <list type="bullet">
+/// <item>Tools: every published workflow (<see cref="PublishedWorkflows"/>). A call validates the arguments
+/// against the tool's input schema, starts a run (trigger <c>mcp</c>) as the caller, sends
+/// <c>notifications/progress</c> as nodes finish (when the request has a progress token) and returns the run
+/// output as JSON text (and as <c>structuredContent</c> when it is an object); a failed run is an
+/// <c>isError</c> result. Cancelling the request cancels the run. Calling needs a role that may run
+/// workflows (admin, operator, service).</item>
+/// <item>Tool <c>controltower.resolve_waiting_node</c> (admin and approver only): retry, skip or fail a node
+/// whose outcome is unknown (<c>outcome_unknown</c>). Approval gates are not decided here: they go through
+/// the approvals API, whose rules this tool must not bypass.</item>
+/// <item>Resources: runs waiting for a person, <c>controltower://runs/{id}</c> (JSON of the run), for
+/// human roles. Prompts, sampling and elicitation: none.</item>
+/// </list>
+/// </summary>
+internal sealed class ControlTowerMcpServer(
+    PublishedWorkflows published,
+    RunStarter starter,
+    RunService runs,
+    RunEventNotifier notifier,
+    WaitingRuns waiting)
+{
+    public const string ReservedPrefix = "controltower.";
+    public const string ResolveToolName = ReservedPrefix + "resolve_waiting_node";
+    public const string ServerName = "controltower";
+    private const string OutcomeUnknown = "outcome_unknown";
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    private static readonly JsonElement ResolveSchema = JsonDocument.Parse("""
+        { "type": "object", "additionalProperties": false, "required": ["runId", "nodeId", "action"], "properties": {
+            "runId": { "type": "string", "description": "The waiting run." },
+            "nodeId": { "type": "string", "description": "The node that waits for a person." },
+            "action": { "type": "string", "enum": ["retry", "skip", "fail"] },
+            "reason": { "type": "string" } } }
+        """).RootElement.Clone();
+
+    /// <summary>Server options whose handlers act as <paramref name="caller"/>.</summary>
+    public McpServerOptions OptionsFor(McpCaller caller) => OptionsFor(Task.FromResult(caller));
+
+    /// <summary>
+    /// Server options whose handlers act as the caller once <paramref name="caller"/> is known: the stdio host
+    /// answers the handshake at once while the app still starts (a slow start must not outlast the client's probe).
+    /// </summary>
+    public McpServerOptions OptionsFor(Task<McpCaller> caller) => new()
+    {
+        ServerInfo = new Implementation { Name = ServerName, Version = typeof(ControlTowerMcpServer).Assembly.GetName().Version?.ToString() ?? "1.0.0" },
+        ServerInstructions = "Control Tower: each tool runs a published workflow and returns its output; resources are runs waiting for a person.",
+        Capabilities = new ServerCapabilities { Tools = new ToolsCapability(), Resources = new ResourcesCapability() },
+        Handlers = new McpServerHandlers
+        {
+            ListToolsHandler = async (request, ct) => await ListToolsAsync(await caller.WaitAsync(ct), ct),
+            CallToolHandler = async (request, ct) => await CallToolAsync(await caller.WaitAsync(ct), request, ct),
+            ListResourcesHandler = async (request, ct) => await ListResourcesAsync(await caller.WaitAsync(ct), ct),
+            ReadResourceHandler = async (request, ct) => await ReadResourceAsync(await caller.WaitAsync(ct), request.Params?.Uri, ct),
+        },
+    };
+
+    private async ValueTask<ListToolsResult> ListToolsAsync(McpCaller caller, CancellationToken cancellationToken)
+    {
+        var tools = (await published.ListAsync(cancellationToken)).Select(t => new Tool
+        {
+            Name = t.ToolName,
+            Title = t.WorkflowName,
+            Description = t.Description ?? $"Runs the workflow '{t.WorkflowName}' and returns its output.",
+            InputSchema = JsonSerializer.SerializeToElement(t.InputSchema),
+        }).ToList();
+        if (CanResolve(caller))
+        {
+            tools.Add(new Tool
+            {
+                Name = ResolveToolName,
+                Description = "Decides a node whose outcome is unknown (outcome_unknown): retry it, skip it (success without output) or fail it. Approvals are decided through the approvals API.",
+                InputSchema = ResolveSchema,
+            });
+        }
+
+        return new ListToolsResult { Tools = tools };
+    }
+
+    private async ValueTask<CallToolResult> CallToolAsync(McpCaller caller, RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken)
+    {
+        var name = request.Params?.Name ?? "";
+        var arguments = ToObject(request.Params?.Arguments);
+        if (name == ResolveToolName && CanResolve(caller))
+        {
+            return await ResolveAsync(caller, arguments, cancellationToken);
+        }
+
+        var tool = await published.FindAsync(name, cancellationToken)
+            ?? throw new McpProtocolException($"Unknown tool: '{name}'.", McpErrorCode.InvalidParams);
+        if (!CanRun(caller))
+        {
+            return ErrorResult($"Role '{caller.Role}' may not run workflows.");
+        }
+
+        var violations = JsonSchemaValidator.Validate(tool.InputSchema, arguments);
+        if (violations.Count > 0)
+        {
+            return ErrorResult($"Arguments do not match the input schema of '{name}': {string.Join("; ", violations.Select(v => v.Message))}.");
+        }
+
+        RunView finished;
+        try
+        {
+            var started = await starter.StartAsync(
+                new StartRunRequest(tool.WorkflowId, arguments, "mcp", caller.UserId, caller.Actor, TriggerNodeId: tool.TriggerNodeId),
+                cancellationToken);
+            finished = await WaitForEndAsync(caller, started.Run.Id, tool.NodeCount, request, cancellationToken);
+        }
+        catch (ControlTowerException ex)
+        {
+            return ErrorResult($"{ex.Message} ({ex.Code})");
+        }
+
+        return ToResult(finished);
+    }
+
+    /// <summary>Follows the run's events until it ends, reporting finished nodes as progress; cancels the run when the caller gives up.</summary>
+    private async Task<RunView> WaitForEndAsync(McpCaller caller, Guid runId, int nodeCount, RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken)
+    {
+        var progressToken = request.Params?.ProgressToken;
+        long cursor = 0;
+        var finishedNodes = 0;
+        try
+        {
+            while (true)
+            {
+                var next = notifier.NextAsync(runId);
+                var events = await runs.EventsAsync(runId, cursor, 500, cancellationToken);
+                foreach (var evt in events)
+                {
+                    cursor = evt.Seq;
+                    if (evt.Type is RunEventTypes.Complete or RunEventTypes.Error)
+                    {
+                        return await runs.GetAsync(runId, cancellationToken);
+                    }
+
+                    if (progressToken is { } token && evt.Data?["status"]?.GetValue<string>() is "succeeded" or "failed" or "skipped")
+                    {
+                        finishedNodes++;
+                        await request.Server.NotifyProgressAsync(token, new ProgressNotificationValue
+                        {
+                            Progress = finishedNodes,
+                            Total = Math.Max(nodeCount, finishedNodes),
+                            Message = $"node {evt.Data?["node_id"]?.GetValue<string>()} {evt.Data?["status"]?.GetValue<string>()}",
+                        }, cancellationToken: cancellationToken);
+                    }
+                }
+
+                // The worker may run in another process: poll as well as listen.
+                await Task.WhenAny(next, Task.Delay(PollInterval, cancellationToken)).WaitAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await CancelQuietlyAsync(caller, runId);
+            throw;
+        }
+    }
+
+    private async Task CancelQuietlyAsync(McpCaller caller, Guid runId)
+    {
+        try
+        {
+            await runs.CancelAsync(caller.Actor, runId, "the MCP client cancelled the tool call", CancellationToken.None);
+        }
+        catch (ControlTowerException)
+        {
+            // The run ended (or was cancelled) in the meantime: nothing left to stop.
+        }
+    }
+
+    private async Task<CallToolResult> ResolveAsync(McpCaller caller, JsonObject arguments, CancellationToken cancellationToken)
+    {
+        var violations = JsonSchemaValidator.Validate(JsonNode.Parse(ResolveSchema.GetRawText())!, arguments);
+        if (violations.Count > 0 || !Guid.TryParse(arguments["runId"]?.GetValue<string>(), out var runId))
+        {
+            return ErrorResult($"Invalid arguments: {string.Join("; ", violations.Select(v => v.Message).DefaultIfEmpty("runId must be a UUID"))}.");
+        }
+
+        var nodeId = arguments["nodeId"]!.GetValue<string>();
+        try
+        {
+            // Only unknown outcomes: an approval gate is decided through the approvals API (its rules and records), never skipped here.
+            var current = await runs.GetAsync(runId, cancellationToken);
+            if (current.Nodes?.FirstOrDefault(n => n.NodeId == nodeId)?.WaitReason is not OutcomeUnknown)
+            {
+                return ErrorResult($"Node '{nodeId}' of run {runId} is not waiting on an unknown outcome; approvals are decided through /api/approvals.");
+            }
+
+            var view = await runs.ResolveNodeAsync(caller.Actor, runId, nodeId,
+                new ResolveNodeBody(arguments["action"]!.GetValue<string>(), arguments["reason"]?.GetValue<string>()), cancellationToken);
+            return ToResult(view);
+        }
+        catch (ControlTowerException ex)
+        {
+            return ErrorResult($"{ex.Message} ({ex.Code})");
+        }
+    }
+
+    private async ValueTask<ListResourcesResult> ListResourcesAsync(McpCaller caller, CancellationToken cancellationToken)
+    {
+        if (!CanRead(caller))
+        {
+            return new ListResourcesResult { Resources = [] };
+        }
+
+        var resources = (await waiting.ListAsync(cancellationToken)).Select(w => new Resource
+        {
+            Uri = WaitingRuns.UriOf(w.RunId),
+            Name = $"run {w.RunId}",
+            Title = $"Run {w.RunId} waits: {string.Join(", ", w.Nodes.Select(n => $"{n.NodeId} ({n.WaitReason})"))}",
+            Description = "A run waiting for a person; decide with the tool " + ResolveToolName + ".",
+            MimeType = "application/json",
+        }).ToList();
+        return new ListResourcesResult { Resources = resources };
+    }
+
+    private async ValueTask<ReadResourceResult> ReadResourceAsync(McpCaller caller, string? uri, CancellationToken cancellationToken)
+    {
+        if (!CanRead(caller) || WaitingRuns.RunIdOf(uri) is not { } runId)
+        {
+            throw new McpProtocolException($"Resource not found: '{uri}'.", McpErrorCode.ResourceNotFound);
+        }
+
+        RunView view;
+        try
+        {
+            view = await runs.GetAsync(runId, cancellationToken);
+        }
+        catch (ControlTowerException ex) when (ex.Kind is ErrorKind.NotFound)
+        {
+            throw new McpProtocolException($"Resource not found: '{uri}'.", McpErrorCode.ResourceNotFound);
+        }
+
+        return new ReadResourceResult
+        {
+            Contents = [new TextResourceContents { Uri = uri!, MimeType = "application/json", Text = JsonSerializer.Serialize(view, WaitingRuns.Json) }],
+        };
+    }
+
+    private static CallToolResult ToResult(RunView run)
+    {
+        if (run.Status is "failed" or "cancelled")
+        {
+            var message = run.Error?["message"]?.GetValue<string>() ?? $"The run ended {run.Status}.";
+            return new CallToolResult
+            {
+                IsError = true,
+                Content = [new TextContentBlock { Text = $"Run {run.Id} {run.Status}: {message}" }],
+                StructuredContent = JsonSerializer.SerializeToElement(new JsonObject { ["runId"] = run.Id.ToString(), ["status"] = run.Status, ["error"] = run.Error?.DeepClone() }),
+            };
+        }
+
+        var output = run.Output?.DeepClone();
+        return new CallToolResult
+        {
+            Content = [new TextContentBlock { Text = output?.ToJsonString() ?? "null" }],
+            StructuredContent = output is JsonObject ? JsonSerializer.SerializeToElement(output) : null,
+        };
+    }
+
+    private static CallToolResult ErrorResult(string message) =>
+        new() { IsError = true, Content = [new TextContentBlock { Text = message }] };
+
+    private static JsonObject ToObject(IDictionary<string, JsonElement>? arguments)
+    {
+        var result = new JsonObject();
+        foreach (var (key, value) in arguments ?? new Dictionary<string, JsonElement>())
+        {
+            result[key] = JsonNode.Parse(value.GetRawText());
+        }
+
+        return result;
+    }
+
+    private static bool CanRun(McpCaller caller) => caller.Role is Roles.Admin or Roles.Operator or Roles.Service;
+
+    private static bool CanResolve(McpCaller caller) => caller.Role is Roles.Admin or Roles.Approver;
+
+    private static bool CanRead(McpCaller caller) => caller.Role is Roles.Admin or Roles.Approver or Roles.Operator or Roles.Viewer;
+}

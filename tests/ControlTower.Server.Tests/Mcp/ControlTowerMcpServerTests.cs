@@ -1,0 +1,228 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ControlTower.Server.McpHost;
+using ControlTower.Server.Tests.Infrastructure;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using static ControlTower.Server.Tests.Runs.RunApi;
+
+namespace ControlTower.Server.Tests.Mcp;
+
+/// <summary>Control Tower as an MCP server: published workflows are tools, over Streamable HTTP at /mcp and over stdio.</summary>
+public sealed class ControlTowerMcpServerTests : IDisposable
+{
+    private readonly ControlTowerFactory _factory = new(new Dictionary<string, string?> { ["ENGINE_POLL_MILLISECONDS"] = "50" });
+
+    public void Dispose() => _factory.Dispose();
+
+    internal static JsonObject PublishedGraph(string toolName = "double_it") => Graph(
+        [
+            Node("start", "trigger.mcp", new()
+            {
+                ["toolName"] = toolName,
+                ["description"] = "Doubles an amount.",
+                ["inputSchema"] = JsonNode.Parse("""{"type":"object","required":["amount"],"properties":{"amount":{"type":"number"}}}"""),
+            }),
+            Node("double", "transform", new() { ["expression"] = "{'doubled': input.amount * 2}" }),
+            Node("reply", "respond", new() { ["body"] = "nodes.double.output" }),
+        ],
+        [Edge("start", "double"), Edge("double", "reply")]);
+
+    private async Task<McpClient> ConnectAsync(string apiKey)
+    {
+        var http = _factory.CreateClient(apiKey);
+        var transport = new HttpClientTransport(
+            new HttpClientTransportOptions { Endpoint = new Uri(http.BaseAddress!, McpHttpEndpoint.Path), TransportMode = HttpTransportMode.StreamableHttp },
+            http,
+            ownsHttpClient: true);
+        return await McpClient.CreateAsync(transport);
+    }
+
+    [Fact]
+    public async Task CallTool_WhenWorkflowIsPublished_RunsItAndReturnsItsOutputWithProgress()
+    {
+        await CreateWorkflowAsync(_factory.CreateAdminClient(), PublishedGraph(), "doubler");
+        await using var client = await ConnectAsync(ControlTowerFactory.AdminKey);
+        var progress = new ProgressLog();
+
+        var tools = await client.ListToolsAsync();
+        var result = await client.CallToolAsync("double_it", new Dictionary<string, object?> { ["amount"] = 21 }, progress);
+
+        var tool = Assert.Single(tools, t => t.Name == "double_it");
+        Assert.Equal("Doubles an amount.", tool.Description);
+        Assert.Equal("number", tool.JsonSchema.GetProperty("properties").GetProperty("amount").GetProperty("type").GetString());
+        Assert.NotEqual(true, result.IsError);
+        var output = JsonNode.Parse(Assert.IsType<ModelContextProtocol.Protocol.TextContentBlock>(Assert.Single(result.Content)).Text)!;
+        Assert.Equal(42, output["body"]!["doubled"]!.GetValue<int>());
+        // Finished nodes are reported as they happen (the SDK may deliver notifications out of order).
+        Assert.NotEmpty(progress.Values);
+        Assert.All(progress.Values, v => Assert.InRange(v.Progress, 1, 3));
+        Assert.All(progress.Values, v => Assert.Equal(3, v.Total));
+        var runs = await _factory.CreateAdminClient().GetFromJsonAsync<JsonObject>("/api/runs");
+        Assert.Equal("mcp", Assert.Single(runs!["items"]!.AsArray())!["trigger"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task CallTool_WhenArgumentsBreakTheInputSchema_IsAnErrorResultAndStartsNoRun()
+    {
+        await CreateWorkflowAsync(_factory.CreateAdminClient(), PublishedGraph(), "doubler");
+        await using var client = await ConnectAsync(ControlTowerFactory.AdminKey);
+
+        var result = await client.CallToolAsync("double_it", new Dictionary<string, object?> { ["amount"] = "lots" });
+
+        Assert.True(result.IsError);
+        var runs = await _factory.CreateAdminClient().GetFromJsonAsync<JsonObject>("/api/runs");
+        Assert.Empty(runs!["items"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task ListTools_WhenViewerOrApprover_ShowsWhatTheRoleMayUse()
+    {
+        await CreateWorkflowAsync(_factory.CreateAdminClient(), PublishedGraph(), "doubler");
+        var (_, viewerKey, _) = await _factory.CreateUserClientAsync("vera", "viewer");
+        var (_, approverKey, _) = await _factory.CreateUserClientAsync("april", "approver");
+        await using var viewer = await ConnectAsync(viewerKey);
+        await using var approver = await ConnectAsync(approverKey);
+
+        var viewerTools = (await viewer.ListToolsAsync()).Select(t => t.Name).ToArray();
+        var approverTools = (await approver.ListToolsAsync()).Select(t => t.Name).ToArray();
+        var refused = await viewer.CallToolAsync("double_it", new Dictionary<string, object?> { ["amount"] = 1 });
+        var resources = await approver.ListResourcesAsync();
+
+        Assert.Equal(["double_it"], viewerTools);
+        Assert.Contains(ControlTowerMcpServer.ResolveToolName, approverTools);
+        Assert.True(refused.IsError);
+        Assert.Empty(resources);
+    }
+
+    [Fact]
+    public async Task ResolveTool_WhenNodeIsNotWaitingOnAnUnknownOutcome_RefusesAndChangesNothing()
+    {
+        var admin = _factory.CreateAdminClient();
+        var workflow = await CreateWorkflowAsync(admin, Graph([Node("start", "trigger.manual"), Node("reply", "respond", new() { ["body"] = "1" })], [Edge("start", "reply")]));
+        var runId = await StartAsync(admin, workflow);
+        await WaitForStatusAsync(admin, runId, "completed");
+        var (_, approverKey, _) = await _factory.CreateUserClientAsync("april", "approver");
+        await using var approver = await ConnectAsync(approverKey);
+
+        var result = await approver.CallToolAsync(ControlTowerMcpServer.ResolveToolName, new Dictionary<string, object?>
+        {
+            ["runId"] = runId.ToString(),
+            ["nodeId"] = "reply",
+            ["action"] = "fail",
+        });
+
+        Assert.True(result.IsError);
+        Assert.Contains("not waiting on an unknown outcome", Assert.IsType<ModelContextProtocol.Protocol.TextContentBlock>(Assert.Single(result.Content)).Text, StringComparison.Ordinal);
+        Assert.Equal("completed", (await GetRunAsync(admin, runId)).Status());
+    }
+
+    [Fact]
+    public async Task Post_WhenNoApiKey_Is401WithResourceMetadataChallenge()
+    {
+        using var anonymous = _factory.CreateClient(apiKey: null);
+        using var wrongKey = _factory.CreateClient("ct_not-a-real-key-0123456789");
+
+        using var response = await anonymous.PostAsync(McpHttpEndpoint.Path, JsonContent.Create(new { jsonrpc = "2.0", id = 1, method = "tools/list" }));
+        using var rejected = await wrongKey.PostAsync(McpHttpEndpoint.Path, JsonContent.Create(new { jsonrpc = "2.0", id = 1, method = "tools/list" }));
+        var metadata = await anonymous.GetFromJsonAsync<JsonObject>(McpHttpEndpoint.MetadataPath);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, rejected.StatusCode);
+        var challenge = Assert.Single(response.Headers.WwwAuthenticate);
+        Assert.Equal("Bearer", challenge.Scheme);
+        Assert.Equal($"resource_metadata=\"http://localhost{McpHttpEndpoint.MetadataPath}\"", challenge.Parameter);
+        Assert.Equal("http://localhost/mcp", metadata!["resource"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("http://evil.example.com", HttpStatusCode.Forbidden)]
+    [InlineData("http://localhost:5173", HttpStatusCode.OK)]
+    public async Task Post_WhenBrowserOriginIsForeign_IsRefusedBeforeAnything(string origin, HttpStatusCode expected)
+    {
+        using var client = _factory.CreateAdminClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, McpHttpEndpoint.Path)
+        {
+            Content = JsonContent.Create(new { jsonrpc = "2.0", id = 1, method = "ping" }),
+        };
+        request.Headers.Add("Origin", origin);
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(expected, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Stdio_WhenStartedAsCommand_ListsAndCallsPublishedWorkflows()
+    {
+        var dataDirectory = Directory.CreateTempSubdirectory("controltower-mcp-stdio-").FullName;
+        try
+        {
+            var settings = new Dictionary<string, string?> { ["DATA_DIR"] = dataDirectory };
+            using (var setup = new ControlTowerFactory(settings))
+            {
+                await CreateWorkflowAsync(setup.CreateAdminClient(), PublishedGraph("double_it"), "doubler");
+            }
+
+            var transport = new StdioClientTransport(new StdioClientTransportOptions
+            {
+                Command = "dotnet",
+                Arguments = [ControlTowerProcess.AssemblyPath, "mcp"],
+                WorkingDirectory = AppContext.BaseDirectory,
+                ShutdownTimeout = TimeSpan.FromSeconds(5),
+                EnvironmentVariables = new Dictionary<string, string?>
+                {
+                    ["ENVIRONMENT"] = "development",
+                    ["DATA_DIR"] = dataDirectory,
+                    ["ADMIN_API_KEY"] = ControlTowerFactory.AdminKey,
+                    [McpStdioCommand.ApiKeyVariable] = ControlTowerFactory.AdminKey,
+                    ["ENGINE_POLL_MILLISECONDS"] = "50",
+                    ["Logging__LogLevel__Default"] = "Warning",
+                },
+            });
+            await using (var client = await McpClient.CreateAsync(transport))
+            {
+                var tools = await client.ListToolsAsync();
+                var result = await client.CallToolAsync("double_it", new Dictionary<string, object?> { ["amount"] = 5 });
+
+                Assert.Contains(tools, t => t.Name == "double_it");
+                Assert.NotEqual(true, result.IsError);
+                var text = Assert.IsType<ModelContextProtocol.Protocol.TextContentBlock>(Assert.Single(result.Content)).Text;
+                Assert.Equal(10, JsonNode.Parse(text)!["body"]!["doubled"]!.GetValue<int>());
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
+    private sealed class ProgressLog : IProgress<ProgressNotificationValue>
+    {
+        private readonly Lock _gate = new();
+        private readonly List<ProgressNotificationValue> _values = [];
+
+        public IReadOnlyList<ProgressNotificationValue> Values
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _values];
+                }
+            }
+        }
+
+        public void Report(ProgressNotificationValue value)
+        {
+            lock (_gate)
+            {
+                _values.Add(value);
+            }
+        }
+    }
+}
