@@ -8,7 +8,7 @@ interface McpServer {
 }
 interface McpHealth {
   serverId: string; breakerState: string; lastSuccessAt?: string | null; lastError?: { code?: string; message?: string } | null;
-  calls?: number; failures?: number; liveConnections?: number; p50Milliseconds?: number | null; p95Milliseconds?: number | null;
+  calls?: number; failures?: number; liveConnections?: number; p50Milliseconds?: number | null; p99Milliseconds?: number | null;
 }
 interface McpTool { name: string; server: string; tool: string; title?: string | null; description?: string | null; inputSchema?: JsonSchema }
 interface CatalogProblem { serverId: string; code: string; message: string }
@@ -74,7 +74,7 @@ function ServerCard({ server, tools, problem, onToggle }: { server: McpServer; t
       </div>
       {h && (
         <p className="small muted">
-          {h.calls ?? 0} calls · {h.failures ?? 0} failures · p50 {h.p50Milliseconds != null ? `${Math.round(h.p50Milliseconds)} ms` : "—"} · p95 {h.p95Milliseconds != null ? `${Math.round(h.p95Milliseconds)} ms` : "—"} · last success {when(h.lastSuccessAt)}
+          {h.calls ?? 0} calls · {h.failures ?? 0} failures · p50 {h.p50Milliseconds != null ? `${Math.round(h.p50Milliseconds)} ms` : "—"} · p99 {h.p99Milliseconds != null ? `${Math.round(h.p99Milliseconds)} ms` : "—"} · last success {when(h.lastSuccessAt)}
           {h.lastError?.message && <> · last error <span className="field-error">{h.lastError.message}</span></>}
         </p>
       )}
