@@ -38,12 +38,9 @@ internal static class ControlTowerApp
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        builder.Logging.ClearProviders().AddJsonConsole(options =>
-        {
-            options.IncludeScopes = true;
-            options.UseUtcTimestamp = true;
-            options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-        });
+        builder.Logging.ClearProviders()
+            .AddConsole(options => options.FormatterName = RedactingJsonConsoleFormatter.Name)
+            .AddConsoleFormatter<RedactingJsonConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
 
         AddServices(builder.Services, builder.Configuration);
         var app = builder.Build();
