@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ControlTower.Core.Errors;
 using ControlTower.Core.Schemas;
+using ControlTower.Server.Governance;
 using ControlTower.Server.Identity;
 using ControlTower.Server.Mcp;
 using ControlTower.Server.Runs;
@@ -22,9 +23,13 @@ namespace ControlTower.Server.McpHost;
 /// workflows (admin, operator, service).</item>
 /// <item>Tool <c>controltower.resolve_waiting_node</c> (admin and approver only): retry, skip or fail a node
 /// whose outcome is unknown (<c>outcome_unknown</c>). Approval gates are not decided here: they go through
-/// the approvals API, whose rules this tool must not bypass.</item>
-/// <item>Resources: runs waiting for a person, <c>controltower://runs/{id}</c> (JSON of the run), for
-/// human roles. Prompts, sampling and elicitation: none.</item>
+/// the approvals API or the tool below, whose rules this tool must not bypass.</item>
+/// <item>Tool <c>controltower.decide_approval</c> (admin and approver only): one vote on an approval, through
+/// the approvals service as the caller (its decider, self-approval and race rules apply); a refusal is an
+/// <c>isError</c> result carrying the stable code, e.g. <c>(approval.closed)</c>.</item>
+/// <item>Resources, for human roles: runs waiting for a person, <c>controltower://runs/{id}</c> (JSON of the run),
+/// and pending approvals, <c>controltower://approvals/{id}</c> (JSON of the approval: title, instructions,
+/// evidence, deciders, expiry, votes). Prompts, sampling and elicitation: none.</item>
 /// </list>
 /// </summary>
 internal sealed class ControlTowerMcpServer(
@@ -32,10 +37,12 @@ internal sealed class ControlTowerMcpServer(
     RunStarter starter,
     RunService runs,
     RunEventNotifier notifier,
-    WaitingRuns waiting)
+    WaitingRuns waiting,
+    ApprovalService approvals)
 {
     public const string ReservedPrefix = "controltower.";
     public const string ResolveToolName = ReservedPrefix + "resolve_waiting_node";
+    public const string DecideToolName = ReservedPrefix + "decide_approval";
     public const string ServerName = "controltower";
     private const string OutcomeUnknown = "outcome_unknown";
 
@@ -49,6 +56,14 @@ internal sealed class ControlTowerMcpServer(
             "reason": { "type": "string" } } }
         """).RootElement.Clone();
 
+    private static readonly JsonElement DecideSchema = JsonDocument.Parse("""
+        { "type": "object", "additionalProperties": false, "required": ["approvalId", "decision"], "properties": {
+            "approvalId": { "type": "string", "description": "The approval (see the resources controltower://approvals/{id})." },
+            "decision": { "type": "string", "enum": ["approve", "reject"] },
+            "comment": { "type": "string" },
+            "idempotencyKey": { "type": "string", "description": "The same key again returns the first answer instead of voting twice." } } }
+        """).RootElement.Clone();
+
     /// <summary>Server options whose handlers act as <paramref name="caller"/>.</summary>
     public McpServerOptions OptionsFor(McpCaller caller) => OptionsFor(Task.FromResult(caller));
 
@@ -59,7 +74,7 @@ internal sealed class ControlTowerMcpServer(
     public McpServerOptions OptionsFor(Task<McpCaller> caller) => new()
     {
         ServerInfo = new Implementation { Name = ServerName, Version = typeof(ControlTowerMcpServer).Assembly.GetName().Version?.ToString() ?? "1.0.0" },
-        ServerInstructions = "Control Tower: each tool runs a published workflow and returns its output; resources are runs waiting for a person.",
+        ServerInstructions = "Control Tower: each tool runs a published workflow and returns its output; resources are runs waiting for a person and pending approvals; " + DecideToolName + " decides an approval.",
         Capabilities = new ServerCapabilities { Tools = new ToolsCapability(), Resources = new ResourcesCapability() },
         Handlers = new McpServerHandlers
         {
@@ -84,8 +99,14 @@ internal sealed class ControlTowerMcpServer(
             tools.Add(new Tool
             {
                 Name = ResolveToolName,
-                Description = "Decides a node whose outcome is unknown (outcome_unknown): retry it, skip it (success without output) or fail it. Approvals are decided through the approvals API.",
+                Description = "Decides a node whose outcome is unknown (outcome_unknown): retry it, skip it (success without output) or fail it. Approvals are decided with " + DecideToolName + ".",
                 InputSchema = ResolveSchema,
+            });
+            tools.Add(new Tool
+            {
+                Name = DecideToolName,
+                Description = "Approves or rejects a pending approval as you (your vote counts towards its required approvals or rejections) and returns its status.",
+                InputSchema = DecideSchema,
             });
         }
 
@@ -99,6 +120,11 @@ internal sealed class ControlTowerMcpServer(
         if (name == ResolveToolName && CanResolve(caller))
         {
             return await ResolveAsync(caller, arguments, cancellationToken);
+        }
+
+        if (name == DecideToolName && CanResolve(caller))
+        {
+            return await DecideAsync(caller, arguments, cancellationToken);
         }
 
         var tool = await published.FindAsync(name, cancellationToken)
@@ -200,12 +226,44 @@ internal sealed class ControlTowerMcpServer(
             var current = await runs.GetAsync(runId, cancellationToken);
             if (current.Nodes?.FirstOrDefault(n => n.NodeId == nodeId)?.WaitReason is not OutcomeUnknown)
             {
-                return ErrorResult($"Node '{nodeId}' of run {runId} is not waiting on an unknown outcome; approvals are decided through /api/approvals.");
+                return ErrorResult($"Node '{nodeId}' of run {runId} is not waiting on an unknown outcome; approvals are decided with {DecideToolName} or /api/approvals.");
             }
 
             var view = await runs.ResolveNodeAsync(caller.Actor, runId, nodeId,
                 new ResolveNodeBody(arguments["action"]!.GetValue<string>(), arguments["reason"]?.GetValue<string>()), cancellationToken);
             return ToResult(view);
+        }
+        catch (ControlTowerException ex)
+        {
+            return ErrorResult($"{ex.Message} ({ex.Code})");
+        }
+    }
+
+    private async Task<CallToolResult> DecideAsync(McpCaller caller, JsonObject arguments, CancellationToken cancellationToken)
+    {
+        var violations = JsonSchemaValidator.Validate(JsonNode.Parse(DecideSchema.GetRawText())!, arguments);
+        if (violations.Count > 0 || !Guid.TryParse(arguments["approvalId"]?.GetValue<string>(), out var approvalId))
+        {
+            return ErrorResult($"Invalid arguments: {string.Join("; ", violations.Select(v => v.Message).DefaultIfEmpty("approvalId must be a UUID"))}.");
+        }
+
+        try
+        {
+            var result = await approvals.DecideAsync(approvalId, PendingApprovals.PrincipalOf(caller), arguments["idempotencyKey"]?.GetValue<string>(),
+                new DecisionBody(arguments["decision"]!.GetValue<string>(), arguments["comment"]?.GetValue<string>()), cancellationToken);
+            var answer = new JsonObject
+            {
+                ["approvalId"] = result.Approval.Id.ToString(),
+                ["status"] = result.Approval.Status,
+                ["decision"] = result.Decision.Decision,
+                ["repeated"] = result.Repeated,
+                ["runId"] = result.Approval.RunId.ToString(),
+            };
+            return new CallToolResult
+            {
+                Content = [new TextContentBlock { Text = answer.ToJsonString() }],
+                StructuredContent = JsonSerializer.SerializeToElement(answer),
+            };
         }
         catch (ControlTowerException ex)
         {
@@ -228,20 +286,29 @@ internal sealed class ControlTowerMcpServer(
             Description = "A run waiting for a person; decide with the tool " + ResolveToolName + ".",
             MimeType = "application/json",
         }).ToList();
+        var pending = await approvals.ListAsync(PendingApprovals.Query, PendingApprovals.PrincipalOf(caller), cancellationToken);
+        resources.AddRange(pending.Items.Select(a => new Resource
+        {
+            Uri = PendingApprovals.UriOf(a.Id),
+            Name = $"approval {a.Id}",
+            Title = a.Title,
+            Description = $"Approval pending on node '{a.NodeId}' of run {a.RunId}; decide with the tool {DecideToolName}.",
+            MimeType = "application/json",
+        }));
         return new ListResourcesResult { Resources = resources };
     }
 
     private async ValueTask<ReadResourceResult> ReadResourceAsync(McpCaller caller, string? uri, CancellationToken cancellationToken)
     {
-        if (!CanRead(caller) || WaitingRuns.RunIdOf(uri) is not { } runId)
-        {
-            throw new McpProtocolException($"Resource not found: '{uri}'.", McpErrorCode.ResourceNotFound);
-        }
-
-        RunView view;
+        object view;
         try
         {
-            view = await runs.GetAsync(runId, cancellationToken);
+            view = CanRead(caller) switch
+            {
+                true when WaitingRuns.RunIdOf(uri) is { } runId => await runs.GetAsync(runId, cancellationToken),
+                true when PendingApprovals.ApprovalIdOf(uri) is { } approvalId => await approvals.GetAsync(approvalId, cancellationToken),
+                _ => throw new McpProtocolException($"Resource not found: '{uri}'.", McpErrorCode.ResourceNotFound),
+            };
         }
         catch (ControlTowerException ex) when (ex.Kind is ErrorKind.NotFound)
         {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ControlTower.Server.McpHost;
+using ControlTower.Server.Tests.Governance;
 using ControlTower.Server.Tests.Infrastructure;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
@@ -119,6 +120,114 @@ public sealed class ControlTowerMcpServerTests : IDisposable
     }
 
     [Fact]
+    public async Task DecideApprovalTool_WhenApproverDecidesAPendingApproval_RunCompletes()
+    {
+        var admin = _factory.CreateAdminClient();
+        var workflow = await CreateWorkflowAsync(admin, GovernanceApi.ApprovalGraph(new()
+        {
+            ["title"] = "Refund {{ input.amount }}?",
+            ["instructions"] = "Check the invoice.",
+            ["approvers"] = new JsonObject { ["roles"] = new JsonArray("approver") },
+            ["expiresAfterSeconds"] = 3600,
+        }));
+        var runId = await StartAsync(admin, workflow, new JsonObject { ["amount"] = 30 });
+        var pending = await GovernanceApi.WaitForApprovalAsync(admin, runId);
+        var (_, approverKey, _) = await _factory.CreateUserClientAsync("april", "approver");
+        await using var approver = await ConnectAsync(approverKey);
+        var uri = PendingApprovals.UriOf(pending.Id());
+
+        var resources = await approver.ListResourcesAsync();
+        var read = await approver.ReadResourceAsync(uri);
+        var result = await approver.CallToolAsync(ControlTowerMcpServer.DecideToolName, new Dictionary<string, object?>
+        {
+            ["approvalId"] = pending.Id().ToString(),
+            ["decision"] = "approve",
+            ["comment"] = "invoice checked",
+        });
+
+        Assert.Contains(resources, r => r.Uri == uri && r.Title == "Refund 30?");
+        var approval = JsonNode.Parse(Assert.IsType<ModelContextProtocol.Protocol.TextResourceContents>(Assert.Single(read.Contents)).Text)!;
+        Assert.Equal("Check the invoice.", approval["instructions"]!.GetValue<string>());
+        Assert.Equal(30, approval["evidence"]!["amount"]!.GetValue<int>());
+        Assert.Equal(["approver"], approval["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
+        Assert.NotNull(approval["expiresAt"]);
+        Assert.Empty(approval["decisions"]!.AsArray());
+        Assert.NotEqual(true, result.IsError);
+        Assert.Equal("approved", JsonNode.Parse(Text(result))!["status"]!.GetValue<string>());
+        Assert.Equal("completed", (await WaitForStatusAsync(admin, runId, "completed", "failed")).Status());
+        Assert.DoesNotContain(await approver.ListResourcesAsync(), r => r.Uri == uri);
+        var decided = JsonNode.Parse(Assert.IsType<ModelContextProtocol.Protocol.TextResourceContents>(Assert.Single((await approver.ReadResourceAsync(uri)).Contents)).Text)!;
+        Assert.Equal("april", Assert.Single(decided["decisions"]!.AsArray())!["decidedBy"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task DecideApprovalTool_WhenApprovalIsClosed_IsAnErrorWithTheStableCode()
+    {
+        var admin = _factory.CreateAdminClient();
+        var workflow = await CreateWorkflowAsync(admin, GovernanceApi.ApprovalGraph(new() { ["title"] = "go?" }));
+        var runId = await StartAsync(admin, workflow);
+        var pending = await GovernanceApi.WaitForApprovalAsync(admin, runId);
+        var (approverHttp, approverKey, _) = await _factory.CreateUserClientAsync("april", "approver");
+        using var rejected = await GovernanceApi.DecideAsync(approverHttp, pending.Id(), "reject");
+        var (_, secondKey, _) = await _factory.CreateUserClientAsync("bruno", "approver");
+        await using var second = await ConnectAsync(secondKey);
+
+        var result = await second.CallToolAsync(ControlTowerMcpServer.DecideToolName, new Dictionary<string, object?>
+        {
+            ["approvalId"] = pending.Id().ToString(),
+            ["decision"] = "approve",
+        });
+
+        Assert.Equal(HttpStatusCode.Created, rejected.StatusCode);
+        Assert.True(result.IsError);
+        Assert.Contains("(approval.closed)", Text(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DecideApprovalTool_WhenCallerIsTheRunsInitiator_IsAnErrorWithTheSelfApprovalCode()
+    {
+        var admin = _factory.CreateAdminClient();
+        var workflow = await CreateWorkflowAsync(admin, GovernanceApi.ApprovalGraph(new() { ["title"] = "go?" }));
+        var runId = await StartAsync(admin, workflow);
+        var pending = await GovernanceApi.WaitForApprovalAsync(admin, runId);
+        await using var initiator = await ConnectAsync(ControlTowerFactory.AdminKey);
+
+        var result = await initiator.CallToolAsync(ControlTowerMcpServer.DecideToolName, new Dictionary<string, object?>
+        {
+            ["approvalId"] = pending.Id().ToString(),
+            ["decision"] = "approve",
+        });
+
+        Assert.True(result.IsError);
+        Assert.Contains("(approval.self_approval)", Text(result), StringComparison.Ordinal);
+        Assert.Equal("waiting", (await GetRunAsync(admin, runId)).Status());
+    }
+
+    [Fact]
+    public async Task DecideApprovalTool_WhenCallerIsAViewer_IsNotListedAndNotCallable()
+    {
+        var admin = _factory.CreateAdminClient();
+        var workflow = await CreateWorkflowAsync(admin, GovernanceApi.ApprovalGraph(new() { ["title"] = "go?" }));
+        var runId = await StartAsync(admin, workflow);
+        var pending = await GovernanceApi.WaitForApprovalAsync(admin, runId);
+        var (_, viewerKey, _) = await _factory.CreateUserClientAsync("vera", "viewer");
+        await using var viewer = await ConnectAsync(viewerKey);
+
+        var tools = await viewer.ListToolsAsync();
+        var resources = await viewer.ListResourcesAsync();
+        var call = await Assert.ThrowsAsync<McpProtocolException>(() => viewer.CallToolAsync(ControlTowerMcpServer.DecideToolName, new Dictionary<string, object?>
+        {
+            ["approvalId"] = pending.Id().ToString(),
+            ["decision"] = "approve",
+        }).AsTask());
+
+        Assert.DoesNotContain(tools, t => t.Name == ControlTowerMcpServer.DecideToolName);
+        Assert.Contains(resources, r => r.Uri == PendingApprovals.UriOf(pending.Id()));
+        Assert.Contains("Unknown tool", call.Message, StringComparison.Ordinal);
+        Assert.Equal("waiting", (await GetRunAsync(admin, runId)).Status());
+    }
+
+    [Fact]
     public async Task Post_WhenNoApiKey_Is401WithResourceMetadataChallenge()
     {
         using var anonymous = _factory.CreateClient(apiKey: null);
@@ -200,6 +309,9 @@ public sealed class ControlTowerMcpServerTests : IDisposable
             Directory.Delete(dataDirectory, recursive: true);
         }
     }
+
+    private static string Text(ModelContextProtocol.Protocol.CallToolResult result) =>
+        Assert.IsType<ModelContextProtocol.Protocol.TextContentBlock>(Assert.Single(result.Content)).Text;
 
     private sealed class ProgressLog : IProgress<ProgressNotificationValue>
     {
