@@ -13,31 +13,15 @@ public sealed class ApprovalCancellationTests
     public async Task CancelRun_WhenWaitingOnApproval_ClosesTheApprovalAsCancelledAndDecidingIsConflict()
     {
         using var factory = new ControlTowerFactory();
-        using var admin = factory.CreateAdminClient();
-        var (approver, _, _) = await factory.CreateUserClientAsync("cy.approver", "approver");
-        var workflow = await CreateWorkflowAsync(admin, ApprovalGraph(new() { ["title"] = "t" }));
-        var runId = await StartAsync(admin, workflow);
-        var approval = await WaitForApprovalAsync(admin, runId);
+        await CancelWhileWaitingAsync(factory);
+    }
 
-        var cancel = await admin.PostAsJsonAsync($"/api/runs/{runId}/cancel", new { reason = "patient picked up early" });
-        var closed = await admin.GetFromJsonAsync<JsonObject>($"/api/approvals/{approval.Id()}");
-        var inbox = await admin.GetFromJsonAsync<JsonObject>($"/api/approvals?runId={runId}&status=pending");
-        var decide = await DecideAsync(approver, approval.Id(), "approve", "key-1");
-
-        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
-        Assert.Equal("cancelled", closed!["status"]!.GetValue<string>());
-        Assert.Equal("cancelled", closed["output"]!["outcome"]!.GetValue<string>());
-        Assert.NotNull(closed["resolvedAt"]);
-        Assert.Equal(0, inbox!["total"]!.GetValue<int>());
-        Assert.Equal(approval.Id(), (await WaitForApprovalAsync(admin, runId, "cancelled")).Id());
-        Assert.Equal(HttpStatusCode.Conflict, decide.StatusCode);
-        Assert.Equal("approval.closed", await CodeAsync(decide));
-        Assert.Equal("cancelled", (await GetRunAsync(admin, runId)).Status());
-        var audit = Assert.Single(await AuditAsync(admin, "approval.cancelled"));
-        Assert.Equal("system:approvals", audit["actor"]!.GetValue<string>());
-        Assert.Equal($"approval:{approval.Id()}", audit["target"]!.GetValue<string>());
-        Assert.Empty(await AuditAsync(admin, "approval.decided"));
-        await AssertAuditIntactAsync(admin);
+    [Fact]
+    public async Task CancelRun_WhenWaitingOnApprovalOnPostgres_ClosesTheApprovalAsCancelledAndDecidingIsConflict()
+    {
+        await using var postgres = await PostgresDatabase.CreateAsync();
+        using var factory = new ControlTowerFactory(postgres: postgres);
+        await CancelWhileWaitingAsync(factory);
     }
 
     [Fact]
@@ -67,6 +51,35 @@ public sealed class ApprovalCancellationTests
         Assert.Equal(HttpStatusCode.Conflict, decide.StatusCode);
         Assert.Equal("approval.closed", await CodeAsync(decide));
         Assert.Single(await AuditAsync(admin, "approval.cancelled"));
+        await AssertAuditIntactAsync(admin);
+    }
+
+    private static async Task CancelWhileWaitingAsync(ControlTowerFactory factory)
+    {
+        using var admin = factory.CreateAdminClient();
+        var (approver, _, _) = await factory.CreateUserClientAsync("cy.approver", "approver");
+        var workflow = await CreateWorkflowAsync(admin, ApprovalGraph(new() { ["title"] = "t" }));
+        var runId = await StartAsync(admin, workflow);
+        var approval = await WaitForApprovalAsync(admin, runId);
+
+        var cancel = await admin.PostAsJsonAsync($"/api/runs/{runId}/cancel", new { reason = "patient picked up early" });
+        var closed = await admin.GetFromJsonAsync<JsonObject>($"/api/approvals/{approval.Id()}");
+        var inbox = await admin.GetFromJsonAsync<JsonObject>($"/api/approvals?runId={runId}&status=pending");
+        var decide = await DecideAsync(approver, approval.Id(), "approve", "key-1");
+
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        Assert.Equal("cancelled", closed!["status"]!.GetValue<string>());
+        Assert.Equal("cancelled", closed["output"]!["outcome"]!.GetValue<string>());
+        Assert.NotNull(closed["resolvedAt"]);
+        Assert.Equal(0, inbox!["total"]!.GetValue<int>());
+        Assert.Equal(approval.Id(), (await WaitForApprovalAsync(admin, runId, "cancelled")).Id());
+        Assert.Equal(HttpStatusCode.Conflict, decide.StatusCode);
+        Assert.Equal("approval.closed", await CodeAsync(decide));
+        Assert.Equal("cancelled", (await GetRunAsync(admin, runId)).Status());
+        var audit = Assert.Single(await AuditAsync(admin, "approval.cancelled"));
+        Assert.Equal("system:approvals", audit["actor"]!.GetValue<string>());
+        Assert.Equal($"approval:{approval.Id()}", audit["target"]!.GetValue<string>());
+        Assert.Empty(await AuditAsync(admin, "approval.decided"));
         await AssertAuditIntactAsync(admin);
     }
 }
