@@ -29,6 +29,9 @@ internal sealed partial class ApprovalService(
     public const string Approved = "approved";
     public const string Rejected = "rejected";
     public const string Expired = "expired";
+
+    /// <summary>Closed without a decision because the engine cancelled the node attempt it was gating.</summary>
+    public const string Cancelled = "cancelled";
     public const int MaxPageSize = 200;
 
     private const string ExpireAction = "expire";
@@ -162,8 +165,8 @@ internal sealed partial class ApprovalService(
         {
             null or "" or "all" => approvals,
             "closed" => approvals.Where(a => a.Status != Pending),
-            Pending or Approved or Rejected or Expired => approvals.Where(a => a.Status == query.Status),
-            _ => throw new ControlTowerException(ErrorKind.Validation, GovernanceErrorCodes.QueryInvalid, "status must be pending, closed, approved, rejected, expired or all."),
+            Pending or Approved or Rejected or Expired or Cancelled => approvals.Where(a => a.Status == query.Status),
+            _ => throw new ControlTowerException(ErrorKind.Validation, GovernanceErrorCodes.QueryInvalid, "status must be pending, closed, approved, rejected, expired, cancelled or all."),
         };
         if (query.WorkflowId is { } workflowId)
         {

@@ -41,7 +41,7 @@ internal sealed class ApprovalEntity
 
     public Guid InitiatorId { get; set; }
 
-    /// <summary>pending, approved, rejected, expired.</summary>
+    /// <summary>pending, approved, rejected, expired, cancelled.</summary>
     public required string Status { get; set; }
 
     public long Version { get; set; }

@@ -6,6 +6,7 @@ internal static class GovernanceServiceCollectionExtensions
     public static IServiceCollection AddGovernance(this IServiceCollection services)
     {
         services.AddSingleton<ApprovalService>();
+        services.AddSingleton<Runs.ICancelledAttemptHook, ApprovalCancellation>();
         services.AddSingleton<GateService>();
         services.AddSingleton<GovernedActions>();
         services.AddSingleton<Rules.RuleSetService>();

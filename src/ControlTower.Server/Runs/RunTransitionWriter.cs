@@ -7,8 +7,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ControlTower.Server.Runs;
 
-/// <summary>A node attempt the transition cancelled; the worker running it is told after the commit.</summary>
-internal sealed record CancelledAttempt(Guid RunId, string NodeId, int Attempt);
+/// <summary>A node attempt the transition cancelled, and why; the worker running it is told after the commit.</summary>
+internal sealed record CancelledAttempt(Guid RunId, string NodeId, int Attempt, string Reason);
 
 /// <summary>
 /// Writes one scheduler step into a unit of work: the new checkpoint, one numbered event per node
@@ -109,7 +109,7 @@ internal static class RunTransitionWriter
                 await db.Set<RunTaskEntity>()
                     .Where(t => t.RunId == run.Id && t.NodeId == cancel.NodeId && t.Attempt <= cancel.Attempt + 1 && t.Kind != RunTaskKinds.Execute)
                     .ExecuteDeleteAsync(cancellationToken);
-                cancelled.Add(new CancelledAttempt(run.Id, cancel.NodeId, cancel.Attempt));
+                cancelled.Add(new CancelledAttempt(run.Id, cancel.NodeId, cancel.Attempt, cancel.Reason));
                 break;
             case CompleteRun complete:
                 run.Output = complete.Output?.GetRawText();

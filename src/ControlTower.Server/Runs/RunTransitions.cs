@@ -25,6 +25,7 @@ internal sealed partial class RunTransitions(
     RunEventNotifier notifier,
     RunWorkSignal work,
     InFlightNodes inFlight,
+    IEnumerable<ICancelledAttemptHook> cancelledAttemptHooks,
     TimeProvider time,
     ILogger<RunTransitions> logger)
 {
@@ -51,6 +52,8 @@ internal sealed partial class RunTransitions(
             await CloseWaitingAttemptsAsync(db, runId, before, result.State, now.UtcDateTime, cancellationToken);
             try
             {
+                await CloseCancelledAttemptsAsync(db, cancelled, now.UtcDateTime, cancellationToken);
+
                 if (alsoWrite is not null)
                 {
                     await alsoWrite(new TransitionScope(db, run, definition, result.State, now.UtcDateTime));
@@ -73,6 +76,20 @@ internal sealed partial class RunTransitions(
             }
 
             return new TransitionResult(result.State, result.Ignored);
+        }
+    }
+
+    /// <summary>Inside the transaction (a hook may save, so a concurrent change retries with the rest).</summary>
+    private async Task CloseCancelledAttemptsAsync(ControlTowerDbContext db, IReadOnlyList<CancelledAttempt> cancelled, DateTime now, CancellationToken cancellationToken)
+    {
+        if (cancelled.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var hook in cancelledAttemptHooks)
+        {
+            await hook.OnCancelledAsync(db, cancelled, now, cancellationToken);
         }
     }
 

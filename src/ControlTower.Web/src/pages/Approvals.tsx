@@ -39,7 +39,7 @@ export function ApprovalsPage() {
       {list.loading && !list.data && <Loading label="Loading approvals…" />}
       {list.data && list.data.length === 0 && (
         <Empty title={tab === "pending" ? "Nothing waits for you" : "No closed approvals yet"}>
-          {tab === "pending" ? "When a run reaches an Approval node you may decide, it appears here." : "Decided and expired approvals are listed here."}
+          {tab === "pending" ? "When a run reaches an Approval node you may decide, it appears here." : "Decided, expired and cancelled approvals are listed here."}
         </Empty>
       )}
       <div className="stack">

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ControlTower.Server.Tests.Infrastructure;
+using static ControlTower.Server.Tests.Governance.GovernanceApi;
+using static ControlTower.Server.Tests.Runs.RunApi;
+
+namespace ControlTower.Server.Tests.Governance;
+
+public sealed class ApprovalCancellationTests
+{
+    [Fact]
+    public async Task CancelRun_WhenWaitingOnApproval_ClosesTheApprovalAsCancelledAndDecidingIsConflict()
+    {
+        using var factory = new ControlTowerFactory();
+        await CancelWhileWaitingAsync(factory);
+    }
+
+    [Fact]
+    public async Task CancelRun_WhenWaitingOnApprovalOnPostgres_ClosesTheApprovalAsCancelledAndDecidingIsConflict()
+    {
+        await using var postgres = await PostgresDatabase.CreateAsync();
+        using var factory = new ControlTowerFactory(postgres: postgres);
+        await CancelWhileWaitingAsync(factory);
+    }
+
+    [Fact]
+    public async Task FailRun_WhenAnotherBranchFailsWhileApprovalWaits_ClosesTheApproval()
+    {
+        using var factory = new ControlTowerFactory();
+        using var admin = factory.CreateAdminClient();
+        var graph = Graph(
+            [
+                Node("start", "trigger.manual"),
+                Node("ask", "approval", new() { ["title"] = "t" }),
+                Node("pause", "delay", new() { ["seconds"] = 2 }),
+                Node("boom", "fail", new() { ["code"] = "refill.too_early", ["message"] = "too early" }),
+            ],
+            [Edge("start", "ask"), Edge("start", "pause"), Edge("pause", "boom")]);
+        var workflow = await CreateWorkflowAsync(admin, graph);
+        var runId = await StartAsync(admin, workflow);
+        var approval = await WaitForApprovalAsync(admin, runId);
+
+        var run = await WaitForStatusAsync(admin, runId, "completed", "failed", "cancelled");
+        var closed = await admin.GetFromJsonAsync<JsonObject>($"/api/approvals/{approval.Id()}");
+        var decide = await DecideAsync(admin, approval.Id(), "reject", "key-1");
+
+        Assert.Equal("failed", run.Status());
+        Assert.Equal("cancelled", closed!["status"]!.GetValue<string>());
+        Assert.Contains("run_failed", closed["output"]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, decide.StatusCode);
+        Assert.Equal("approval.closed", await CodeAsync(decide));
+        Assert.Single(await AuditAsync(admin, "approval.cancelled"));
+        await AssertAuditIntactAsync(admin);
+    }
+
+    private static async Task CancelWhileWaitingAsync(ControlTowerFactory factory)
+    {
+        using var admin = factory.CreateAdminClient();
+        var (approver, _, _) = await factory.CreateUserClientAsync("cy.approver", "approver");
+        var workflow = await CreateWorkflowAsync(admin, ApprovalGraph(new() { ["title"] = "t" }));
+        var runId = await StartAsync(admin, workflow);
+        var approval = await WaitForApprovalAsync(admin, runId);
+
+        var cancel = await admin.PostAsJsonAsync($"/api/runs/{runId}/cancel", new { reason = "patient picked up early" });
+        var closed = await admin.GetFromJsonAsync<JsonObject>($"/api/approvals/{approval.Id()}");
+        var inbox = await admin.GetFromJsonAsync<JsonObject>($"/api/approvals?runId={runId}&status=pending");
+        var decide = await DecideAsync(approver, approval.Id(), "approve", "key-1");
+
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        Assert.Equal("cancelled", closed!["status"]!.GetValue<string>());
+        Assert.Equal("cancelled", closed["output"]!["outcome"]!.GetValue<string>());
+        Assert.NotNull(closed["resolvedAt"]);
+        Assert.Equal(0, inbox!["total"]!.GetValue<int>());
+        Assert.Equal(approval.Id(), (await WaitForApprovalAsync(admin, runId, "cancelled")).Id());
+        Assert.Equal(HttpStatusCode.Conflict, decide.StatusCode);
+        Assert.Equal("approval.closed", await CodeAsync(decide));
+        Assert.Equal("cancelled", (await GetRunAsync(admin, runId)).Status());
+        var audit = Assert.Single(await AuditAsync(admin, "approval.cancelled"));
+        Assert.Equal("system:approvals", audit["actor"]!.GetValue<string>());
+        Assert.Equal($"approval:{approval.Id()}", audit["target"]!.GetValue<string>());
+        Assert.Empty(await AuditAsync(admin, "approval.decided"));
+        await AssertAuditIntactAsync(admin);
+    }
+}
