@@ -15,14 +15,22 @@ internal sealed partial class CredentialKeyRing
 {
     public const string KeyFileName = "credential.key";
 
-    public CredentialKeyRing(IOptions<CredentialOptions> options, IOptions<PlatformOptions> platform, ILogger<CredentialKeyRing> logger)
+    public CredentialKeyRing(IOptions<CredentialOptions> options, IOptions<PlatformOptions> platform, SecretRegistry secrets, ILogger<CredentialKeyRing> logger)
+    {
+        Keys = Load(options, platform, logger);
+
+        // The vault's own keys are secrets too: if one were ever printed, it is masked.
+        secrets.Register(Keys.Keys.Select(key => key.Export()));
+    }
+
+    private static MultiFernet Load(IOptions<CredentialOptions> options, IOptions<PlatformOptions> platform, ILogger logger)
     {
         var configured = options.Value.KeyList;
         if (configured.Count > 0)
         {
-            Keys = new MultiFernet(configured.Select(FernetKey.Parse));
-            Log.Loaded(logger, "CREDENTIAL_KEYS", Keys.Keys.Count, Keys.Newest.Fingerprint);
-            return;
+            var keys = new MultiFernet(configured.Select(FernetKey.Parse));
+            Log.Loaded(logger, "CREDENTIAL_KEYS", keys.Keys.Count, keys.Newest.Fingerprint);
+            return keys;
         }
 
         if (platform.Value.Mode == RunMode.Production)
@@ -32,8 +40,9 @@ internal sealed partial class CredentialKeyRing
         }
 
         var path = Path.Combine(platform.Value.DataDirectoryFullPath, KeyFileName);
-        Keys = new MultiFernet([LoadOrCreateKeyFile(path, logger)]);
-        Log.Loaded(logger, path, 1, Keys.Newest.Fingerprint);
+        var generated = new MultiFernet([LoadOrCreateKeyFile(path, logger)]);
+        Log.Loaded(logger, path, 1, generated.Newest.Fingerprint);
+        return generated;
     }
 
     public MultiFernet Keys { get; }

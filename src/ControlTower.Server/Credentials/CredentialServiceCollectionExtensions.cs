@@ -10,13 +10,8 @@ internal static class CredentialServiceCollectionExtensions
         services.AddOptions<CredentialOptions>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<CredentialOptions>, CredentialKeySafety>();
         services.AddSingleton<CredentialKeyRing>();
-        services.AddSingleton(provider =>
-        {
-            var registry = new SecretRegistry();
-            // The vault's own keys are secrets too: if one were ever printed, it is masked.
-            registry.Register(provider.GetRequiredService<CredentialKeyRing>().Keys.Keys.Select(key => key.Export()));
-            return registry;
-        });
+        // No dependencies: the log formatter needs it, so it must never wait on anything that logs.
+        services.AddSingleton<SecretRegistry>();
         services.AddHostedService<CredentialKeyStartup>();
         services.AddSingleton<OAuthTokenCache>();
         services.AddSingleton<CredentialVault>();
