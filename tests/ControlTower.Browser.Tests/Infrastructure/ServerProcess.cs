@@ -52,6 +52,8 @@ internal sealed class ServerProcess : IAsyncDisposable
         start.Environment["DATA_DIR"] = dataDirectory;
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // The scenarios share one demo identity and one of them creates 500 workflows: rate limiting is tested elsewhere.
+        start.Environment["RATE_LIMIT_REQUESTS_PER_MINUTE"] = "1000000";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;
