@@ -120,9 +120,12 @@ internal sealed partial class CelInterpreter
         };
     }
 
-    private object EvalListBuilding(ComprehensionExpr comp, object range, CelScope? scope)
+    /// <summary>
+    /// Runs the body for every element the filter keeps and hands each value to <paramref name="add"/>.
+    /// Returns the first error (of the filter, the body or <paramref name="add"/>), or null when all went through.
+    /// </summary>
+    private object? ForEachKept(ComprehensionExpr comp, object range, CelScope? scope, Func<CelScope, object, object?> add)
     {
-        var items = new List<object>();
         var count = RangeCount(range);
         for (var i = 0; i < count; i++)
         {
@@ -144,37 +147,32 @@ internal sealed partial class CelInterpreter
                 return value;
             }
 
-            items.Add(value);
-            CheckCollectionSize(comp, items.Count);
+            if (add(iteration, value) is { } failure)
+            {
+                return failure;
+            }
         }
 
-        return new CelList(items);
+        return null;
+    }
+
+    private object EvalListBuilding(ComprehensionExpr comp, object range, CelScope? scope)
+    {
+        var items = new List<object>();
+        var error = ForEachKept(comp, range, scope, (_, value) =>
+        {
+            items.Add(value);
+            CheckCollectionSize(comp, items.Count);
+            return null;
+        });
+        return error ?? new CelList(items);
     }
 
     private object EvalTransformMap(ComprehensionExpr comp, object range, CelScope? scope)
     {
         var entries = new List<KeyValuePair<object, object>>();
-        var count = RangeCount(range);
-        for (var i = 0; i < count; i++)
+        var error = ForEachKept(comp, range, scope, (iteration, value) =>
         {
-            var iteration = Iteration(comp, range, i, scope);
-            var keep = Keep(comp, iteration);
-            if (keep is CelError)
-            {
-                return keep;
-            }
-
-            if (keep is false)
-            {
-                continue;
-            }
-
-            var value = Eval(comp.Body, iteration);
-            if (value is CelError)
-            {
-                return value;
-            }
-
             if (comp.Kind == MacroKind.TransformMapEntry)
             {
                 if (value is not CelMap entry)
@@ -190,6 +188,11 @@ internal sealed partial class CelInterpreter
             }
 
             CheckCollectionSize(comp, entries.Count);
+            return null;
+        });
+        if (error is not null)
+        {
+            return error;
         }
 
         return CelMap.TryCreate(entries, out var map) ? map : new CelError("transformMapEntry produced a repeated key", comp);
