@@ -1,5 +1,5 @@
 import { Fragment, useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
-import { api, getOptional, type Me, type WorkflowSummary } from "../api";
+import { api, ApiError, getOptional, type Me, type WorkflowSummary } from "../api";
 import { Link, navigate, useLocation } from "../router";
 import { Badge, DiffValues, Empty, ErrorBox, Json, Loading, Modal, PageHeader, useAsync, useToast, when } from "../ui";
 
@@ -185,7 +185,7 @@ function GatesTab({ admin, changes, onChanged }: { admin: boolean; changes: numb
         {gates.data && gates.data.length > 0 && (
           <div className="table-wrap">
             <table className="table" data-testid="gates-table">
-              <thead><tr><th>Scope</th><th>Automation</th><th>Reason</th><th>Changed by</th><th>When</th><th /></tr></thead>
+              <thead><tr><th>Scope</th><th>Automation</th><th>Reason</th><th>By</th><th>When</th><th /></tr></thead>
               <tbody>
                 {gates.data.map((g) => (
                   <tr key={g.scopeKey} data-testid="gate-row" data-scope={g.scopeKey}>
@@ -448,7 +448,7 @@ function ExecutionsTab({ canRollback, openId }: { canRollback: boolean; openId: 
                   <tr className="gov-clickable" data-testid="execution-row" data-execution={e.id} tabIndex={0} aria-expanded={openId === e.id} onClick={() => open(e.id)}
                     onKeyDown={(k) => { if (k.key === "Enter" || k.key === " ") { k.preventDefault(); open(e.id); } }}>
                     <td><ExecutionStatus status={e.status} /></td>
-                    <td><strong>{e.actionType}</strong></td>
+                    <td><strong>{e.actionType}</strong><div className="muted small">run <span className="mono">{e.runId.slice(0, 8)}</span> · node <code>{e.nodeId}</code></div></td>
                     <td className="mono small">{e.server}/{e.tool}</td>
                     <td><AuthorizedBy e={e} /></td>
                     <td className="muted" title={new Date(e.createdAt).toLocaleString()}>{when(e.createdAt)}</td>
@@ -668,6 +668,8 @@ function ReasonDialog({ title, confirmLabel, danger, placeholder, onConfirm, onC
   const [reason, setReason] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // A conflict (e.g. already rolled back) will not change by trying again.
+  const refused = error instanceof ApiError && error.status === 409;
   const input = useRef<HTMLTextAreaElement>(null);
   useEffect(() => input.current?.focus(), []);
   const submit = async (e: FormEvent) => {
@@ -691,8 +693,8 @@ function ReasonDialog({ title, confirmLabel, danger, placeholder, onConfirm, onC
           <textarea ref={input} className="gov-reason" value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={1000} placeholder={placeholder} data-testid="reason" />
         </label>
         <div className="row" style={{ justifyContent: "flex-end" }}>
-          <button type="button" className="btn" onClick={onClose}>Cancel</button>
-          <button type="submit" className={danger ? "btn danger" : "btn primary"} disabled={busy || !reason.trim()} data-testid="reason-confirm">{busy ? "Working…" : confirmLabel}</button>
+          <button type="button" className="btn" onClick={onClose}>{refused ? "Close" : "Cancel"}</button>
+          <button type="submit" className={danger ? "btn danger" : "btn primary"} disabled={busy || refused || !reason.trim()} data-testid="reason-confirm">{busy ? "Working…" : confirmLabel}</button>
         </div>
       </form>
     </Modal>
