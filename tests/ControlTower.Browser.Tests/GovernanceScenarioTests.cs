@@ -86,22 +86,7 @@ public sealed partial class GovernanceScenarioTests(BrowserFixture fixture, ITes
     [Fact]
     public async Task Executions_WhenAReversibleActionRan_ItRollsBackFromThePageAndASecondRollbackShowsTheConflict()
     {
-        var server = $"memory-{Guid.NewGuid():N}"[..15];
-        using (var registered = await fixture.Api.PostAsJsonAsync("/api/mcp/servers", new
-        {
-            id = server,
-            name = "Memory (governance scenario)",
-            transport = "stdio",
-            command = "node",
-            args = new[] { McpReferenceServers.Memory },
-            env = new Dictionary<string, string> { ["MEMORY_FILE_PATH"] = Path.Combine(memoryFolder.FullName, "memory.jsonl") },
-        }))
-        {
-            Assert.True(registered.IsSuccessStatusCode, await registered.Content.ReadAsStringAsync());
-        }
-
-        var workflowId = await fixture.CreateWorkflowAsync($"Governed memory {server}", ActionGraph(server));
-        await PutAsync("/api/gates", new { workflowId, nodeType = "governed.action", actionType = "memory.create", authorized = true, reason = "browser scenario: automation trusted" });
+        var workflowId = await GovernedWorkflowAsync(windowSeconds: 3600);
         var undone = await ExecuteAsync(workflowId, "patient-undone");
         var refused = await ExecuteAsync(workflowId, "patient-twice");
 
@@ -148,7 +133,96 @@ public sealed partial class GovernanceScenarioTests(BrowserFixture fixture, ITes
         await page.CloseAsync();
     }
 
-    private static JsonObject ActionGraph(string server) => new()
+    [Fact]
+    public async Task Governance_WhenAViewerOpensIt_GatesAndTheKillSwitchAreReadOnly()
+    {
+        var actionType = $"browser.viewer-{Guid.NewGuid():N}"[..24];
+        await PutAsync("/api/gates", new { nodeType = "governed.action", actionType, authorized = true, reason = "seen by a viewer" });
+        var key = await ViewerKeyAsync();
+        var page = await fixture.Context.NewPageAsync();
+        // The key lives in this tab's sessionStorage only: the other scenarios stay the demo admin.
+        await page.AddInitScriptAsync($"sessionStorage.setItem('ct.apiKey', '{key}')");
+        await page.GotoAsync("/governance");
+        await Expect(page.GetByTestId("identity")).ToContainTextAsync("viewer");
+        await Expect(page.GetByTestId("kill-switch")).ToContainTextAsync("Only admins can engage or release it.");
+        await Expect(page.GetByTestId("kill-switch-toggle")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("add-gate")).ToHaveCountAsync(0);
+        await Expect(page.Locator($"[data-testid='gate-row'][data-scope$='action_type={actionType}'] [role='switch']")).ToBeDisabledAsync();
+        await Artifacts.ScreenshotAsync(page, "governance-viewer", output);
+        await page.GetByTestId("tab-dry-run").ClickAsync();
+        await Expect(page.GetByText("Dry runs are for operators and admins")).ToBeVisibleAsync();
+        await page.CloseAsync();
+    }
+
+    private async Task<string> ViewerKeyAsync()
+    {
+        using var user = await fixture.Api.PostAsJsonAsync("/api/users", new { name = $"viewer.{Guid.NewGuid():N}"[..15], role = "viewer" });
+        var userBody = await user.Content.ReadAsStringAsync();
+        Assert.True(user.IsSuccessStatusCode, userBody);
+        using var key = await fixture.Api.PostAsJsonAsync("/api/api-keys", new { name = "governance page", userId = JsonNode.Parse(userBody)!["id"]!.GetValue<string>() });
+        var keyBody = await key.Content.ReadAsStringAsync();
+        Assert.True(key.IsSuccessStatusCode, keyBody);
+        return JsonNode.Parse(keyBody)!["key"]!.GetValue<string>();
+    }
+
+    [Fact]
+    public async Task Executions_WhenTheUndoWindowCloses_TheRollbackButtonGoesAway()
+    {
+        var execution = await ExecuteAsync(await GovernedWorkflowAsync(windowSeconds: 15), "patient-late");
+        var page = await fixture.Context.NewPageAsync();
+        await page.GotoAsync($"/governance?tab=executions&execution={execution}");
+        var row = page.Locator($"[data-execution='{execution}']");
+        await Expect(page.GetByTestId("execution-detail").GetByTestId("rollback")).ToBeVisibleAsync();
+        await Expect(row.GetByTestId("countdown")).ToContainTextAsync(" s left");
+
+        await Expect(row).ToContainTextAsync("window closed", new() { Timeout = 30_000 });
+        await Expect(page.GetByTestId("execution-detail").GetByTestId("rollback")).ToHaveCountAsync(0);
+        await Artifacts.ScreenshotAsync(page, "governance-window-closed", output);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task DryRun_WhenTheServerIsUnknown_ShowsTheVerdictAndTheFailedCheck()
+    {
+        var page = await fixture.Context.NewPageAsync();
+        await page.GotoAsync("/governance?tab=dry-run");
+        await page.GetByTestId("dry-action-type").FillAsync("refill.dispense");
+        await page.GetByTestId("dry-server").FillAsync("nowhere");
+        await page.GetByTestId("dry-tool").FillAsync("dispense");
+        await page.GetByTestId("dry-arguments").FillAsync("{\"rx\": \"RX-1\"}");
+        await page.GetByTestId("dry-submit").ClickAsync();
+
+        var result = page.GetByTestId("dry-run-result");
+        await Expect(result).ToContainTextAsync("Would not run");
+        await Expect(result).ToContainTextAsync("approval required");
+        await Expect(result).ToContainTextAsync("no MCP server 'nowhere' is registered");
+        await Artifacts.ScreenshotAsync(page, "governance-dry-run", output);
+        await page.CloseAsync();
+    }
+
+    /// <summary>A workflow whose governed action creates a server-memory entity, undoable for <paramref name="windowSeconds"/>, authorized by a gate.</summary>
+    private async Task<string> GovernedWorkflowAsync(int windowSeconds)
+    {
+        var server = $"memory-{Guid.NewGuid():N}"[..15];
+        using (var registered = await fixture.Api.PostAsJsonAsync("/api/mcp/servers", new
+        {
+            id = server,
+            name = "Memory (governance scenario)",
+            transport = "stdio",
+            command = "node",
+            args = new[] { McpReferenceServers.Memory },
+            env = new Dictionary<string, string> { ["MEMORY_FILE_PATH"] = Path.Combine(memoryFolder.FullName, $"{server}.jsonl") },
+        }))
+        {
+            Assert.True(registered.IsSuccessStatusCode, await registered.Content.ReadAsStringAsync());
+        }
+
+        var workflowId = await fixture.CreateWorkflowAsync($"Governed memory {server}", ActionGraph(server, windowSeconds));
+        await PutAsync("/api/gates", new { workflowId, nodeType = "governed.action", actionType = "memory.create", authorized = true, reason = "browser scenario: automation trusted" });
+        return workflowId;
+    }
+
+    private static JsonObject ActionGraph(string server, int windowSeconds) => new()
     {
         ["version"] = "1.0",
         ["nodes"] = new JsonArray(
@@ -171,7 +245,7 @@ public sealed partial class GovernanceScenarioTests(BrowserFixture fixture, ITes
                     {
                         ["tool"] = "delete_entities",
                         ["arguments"] = new JsonObject { ["entityNames"] = new JsonArray("{{ input.name }}") },
-                        ["windowSeconds"] = 3600,
+                        ["windowSeconds"] = windowSeconds,
                     },
                 },
             },

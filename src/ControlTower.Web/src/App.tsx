@@ -10,11 +10,12 @@ import { ApprovalsPage } from "./pages/Approvals";
 import { McpPage } from "./pages/Mcp";
 import { CredentialsPage } from "./pages/Credentials";
 import { AuditPage } from "./pages/Audit";
-import { GovernancePage } from "./pages/Governance";
 
 // The canvas pages carry @xyflow/react: loaded on demand so lists render fast.
 const EditorPage = lazy(() => import("./pages/Editor"));
 const RunViewPage = lazy(() => import("./pages/RunView"));
+// Governance is a large page few people open: kept out of the first bundle too.
+const GovernancePage = lazy(() => import("./pages/Governance").then((m) => ({ default: m.GovernancePage })));
 
 const nav: { to: string; label: string; icon: Parameters<typeof Icon>[0]["name"] }[] = [
   { to: "/workflows", label: "Workflows", icon: "workflows" },

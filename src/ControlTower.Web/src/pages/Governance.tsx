@@ -200,7 +200,7 @@ function GatesTab({ admin, changes, onChanged }: { admin: boolean; changes: numb
                     </td>
                     <td className="small">{g.reason}</td>
                     <td>{g.updatedBy}</td>
-                    <td className="muted">{when(g.updatedAt)}</td>
+                    <td className="muted gov-nowrap">{when(g.updatedAt)}</td>
                     <td><button className="btn sm" onClick={() => setScope(g.scopeKey)} aria-label={`History of ${describeScope(g.scopeKey, names)}`}>History</button></td>
                   </tr>
                 ))}
@@ -266,7 +266,7 @@ function HistoryTable({ rows, names }: { rows: GateChange[]; names: Map<string, 
             const before = previous[i];
             return (
               <tr key={`${r.scopeKey}-${r.at}-${i}`} data-testid="history-row">
-                <td className="small muted" title={new Date(r.at).toLocaleString()}>{when(r.at)}</td>
+                <td className="small muted gov-nowrap" title={new Date(r.at).toLocaleString()}>{when(r.at)}</td>
                 <td><ScopeLabel scopeKey={r.scopeKey} names={names} /></td>
                 <td>
                   <span className="row gov-change">
@@ -349,12 +349,15 @@ function usePassed(iso: string | null): boolean {
   const [passed, setPassed] = useState(() => at !== null && at <= Date.now());
   useEffect(() => {
     if (at === null) return;
-    const left = at - Date.now();
-    setPassed(left <= 0);
-    if (left <= 0) return;
-    // setTimeout takes at most 2^31-1 ms; a longer window re-arms when the page is next rendered.
-    const t = setTimeout(() => setPassed(true), Math.min(left, 2 ** 31 - 1));
-    return () => clearTimeout(t);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // setTimeout waits at most 2^31-1 ms (about 24 days): a longer window re-arms until it has really passed.
+    const arm = () => {
+      const left = at - Date.now();
+      setPassed(left <= 0);
+      if (left > 0) timer = setTimeout(arm, Math.min(left, 2 ** 31 - 1));
+    };
+    arm();
+    return () => clearTimeout(timer);
   }, [at]);
   return passed;
 }
@@ -606,7 +609,7 @@ function DryRunTab({ canRun }: { canRun: boolean }) {
       <form className="card card-pad" onSubmit={submit} data-testid="dry-run-form">
         <p className="muted small" style={{ marginBottom: 12 }}>Check what governance would say about an action before a workflow proposes it. Nothing runs; the verdict is recorded in the audit log as <code>governance.dry_run</code>.</p>
         <label className="field">Action type<input value={form.actionType} onChange={(e) => set("actionType", e.target.value)} required placeholder="refill.dispense" data-testid="dry-action-type" /></label>
-        <div className="grid-2 gov-tight-grid">
+        <div className="gov-pair">
           <label className="field">Server
             <input value={form.server} onChange={(e) => set("server", e.target.value)} required list="gov-servers" placeholder="memory" data-testid="dry-server" />
             <datalist id="gov-servers">{(servers.data ?? []).map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}</datalist>
@@ -625,7 +628,7 @@ function DryRunTab({ canRun }: { canRun: boolean }) {
         <label className="field">Arguments <span className="hint">JSON object, checked against the tool's input schema</span>
           <textarea value={form.arguments} onChange={(e) => set("arguments", e.target.value)} spellCheck={false} data-testid="dry-arguments" />
         </label>
-        <div className="grid-2 gov-tight-grid">
+        <div className="gov-pair">
           <label className="field">Rule set <span className="hint">optional id</span><input value={form.ruleSetId} onChange={(e) => set("ruleSetId", e.target.value)} /></label>
           <label className="field">Scope <span className="hint">optional JSON object for the rules</span><input value={form.scope} onChange={(e) => set("scope", e.target.value)} className="mono" placeholder='{"site": "north"}' /></label>
         </div>
