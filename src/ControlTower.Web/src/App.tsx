@@ -14,11 +14,14 @@ import { AuditPage } from "./pages/Audit";
 // The canvas pages carry @xyflow/react: loaded on demand so lists render fast.
 const EditorPage = lazy(() => import("./pages/Editor"));
 const RunViewPage = lazy(() => import("./pages/RunView"));
+// Governance is a large page few people open: kept out of the first bundle too.
+const GovernancePage = lazy(() => import("./pages/Governance").then((m) => ({ default: m.GovernancePage })));
 
 const nav: { to: string; label: string; icon: Parameters<typeof Icon>[0]["name"] }[] = [
   { to: "/workflows", label: "Workflows", icon: "workflows" },
   { to: "/runs", label: "Runs", icon: "runs" },
   { to: "/approvals", label: "Approvals", icon: "approvals" },
+  { to: "/governance", label: "Governance", icon: "governance" },
   { to: "/mcp-servers", label: "MCP servers", icon: "mcp" },
   { to: "/credentials", label: "Credentials", icon: "credentials" },
   { to: "/audit", label: "Audit", icon: "audit" },
@@ -30,6 +33,7 @@ function route(path: string, me: Me): { node: ReactNode; full?: boolean } {
   if ((p = match("/runs/:id", path))) return { node: <RunViewPage id={p.id} />, full: true };
   if (path === "/runs") return { node: <RunsPage /> };
   if (path === "/approvals") return { node: <ApprovalsPage /> };
+  if (path === "/governance") return { node: <GovernancePage me={me} /> };
   if (path === "/mcp-servers") return { node: <McpPage /> };
   if (path === "/credentials") return { node: <CredentialsPage me={me} /> };
   if (path === "/audit") return { node: <AuditPage /> };

@@ -134,3 +134,12 @@ export function useToast(): [ReactNode, (msg: string) => void] {
   }, [msg]);
   return [msg ? <div className="toast" role="status">{msg}</div> : null, setMsg];
 }
+
+/** Before and after side by side when both exist; one column for an addition or a removal. */
+export function DiffValues({ before, after }: { before: unknown; after: unknown }) {
+  const has = (v: unknown) => v !== null && v !== undefined;
+  if (has(before) && has(after)) {
+    return <div className="diff-vals"><div className="diff-before"><Json value={before} /></div><div className="diff-after"><Json value={after} /></div></div>;
+  }
+  return has(after) ? <div className="diff-after"><Json value={after} /></div> : <div className="diff-before"><Json value={before} /></div>;
+}

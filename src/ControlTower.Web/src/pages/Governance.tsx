@@ -1,0 +1,705 @@
+import { Fragment, useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { api, ApiError, getOptional, type Me, type WorkflowSummary } from "../api";
+import { Link, navigate, useLocation } from "../router";
+import { Badge, DiffValues, Empty, ErrorBox, Json, Loading, Modal, PageHeader, useAsync, useToast, when } from "../ui";
+
+// Mirrors of the Server's GateView, GateHistoryView, KillSwitchView and ExecutionView (Governance/GateService.cs, GovernedActions.cs).
+interface Gate { scopeKey: string; workflowId: string | null; nodeType: string | null; actionType: string | null; authorized: boolean; reason: string; updatedBy: string; updatedAt: string }
+interface GateChange { scopeKey: string; value: boolean; reason: string; actor: string; at: string }
+interface KillSwitch { engaged: boolean; reason: string | null; updatedBy: string | null; updatedAt: string | null }
+interface JsonChange { path: string; op: string; before: unknown; after: unknown }
+interface Execution {
+  id: string; runId: string; nodeId: string; attempt: number; workflowId: string; actionType: string; server: string; tool: string;
+  arguments: unknown; result: unknown; before: unknown; after: unknown; diff: JsonChange[] | null; compensationTool: string | null;
+  compensationArguments: unknown; reversibleUntil: string | null; approvalId: string | null; authorizedBy: string; status: string;
+  createdAt: string; rolledBackAt: string | null; rolledBackBy: string | null; rollbackReason: string | null; rollbackResult: unknown;
+}
+interface Check { ok: boolean | null; message: string }
+interface DryRun {
+  valid: boolean; decision: string; wouldExecute: boolean;
+  verdict: { decision: string; why: string; killSwitch: boolean; gate: { authorized: boolean; scopeKey: string | null; why: string }; rules: unknown };
+  checks: Record<string, Check>;
+}
+
+const killSwitchKey = "kill_switch";
+const historyLimit = 500;
+type Tab = "gates" | "executions" | "dry-run";
+const tabs: { id: Tab; label: string }[] = [{ id: "gates", label: "Gates" }, { id: "executions", label: "Executions" }, { id: "dry-run", label: "Dry run" }];
+
+export function GovernancePage({ me }: { me: Me }) {
+  const { query } = useLocation();
+  const tab = (tabs.find((t) => t.id === query.get("tab"))?.id ?? "gates") as Tab;
+  const admin = me.role === "admin";
+  const operator = admin || me.role === "operator";
+  // Bumped by every gate or kill-switch change so the history shows it.
+  const [changes, setChanges] = useState(0);
+  const changed = useCallback(() => setChanges((c) => c + 1), []);
+  return (
+    <>
+      <PageHeader title="Governance" subtitle="What automation may do on its own: gates per scope, one kill switch for everything, and every governed action with its undo window." />
+      <KillSwitchCard admin={admin} onChanged={changed} />
+      <div className="tabs" role="tablist" aria-label="Governance sections">
+        {tabs.map((t) => (
+          <button key={t.id} role="tab" aria-selected={tab === t.id} data-testid={`tab-${t.id}`}
+            onClick={() => navigate(t.id === "gates" ? "/governance" : `/governance?tab=${t.id}`, true)}>{t.label}</button>
+        ))}
+      </div>
+      {tab === "gates" && <GatesTab admin={admin} changes={changes} onChanged={changed} />}
+      {tab === "executions" && <ExecutionsTab canRollback={operator} openId={query.get("execution")} />}
+      {tab === "dry-run" && <DryRunTab canRun={operator} />}
+    </>
+  );
+}
+
+// ---- kill switch ----
+
+function KillSwitchCard({ admin, onChanged }: { admin: boolean; onChanged: () => void }) {
+  const state = useAsync(() => api.get<KillSwitch>("/api/governance/kill-switch"), []);
+  const [confirming, setConfirming] = useState(false);
+  const close = useCallback(() => setConfirming(false), []);
+  const [toast, say] = useToast();
+  const k = state.data;
+  const flip = async (reason: string) => {
+    const next = await api.put<KillSwitch>("/api/governance/kill-switch", { engaged: !k!.engaged, reason });
+    state.setData(next);
+    setConfirming(false);
+    say(next.engaged ? "Kill switch engaged: governed actions are stopped" : "Kill switch released");
+    onChanged();
+  };
+  return (
+    <section className={`card card-pad gov-kill${k?.engaged ? " engaged" : ""}`} aria-label="Kill switch" data-testid="kill-switch">
+      {state.error != null && <ErrorBox error={state.error} onRetry={state.reload} />}
+      {state.loading && !k && <Loading label="Reading the kill switch…" />}
+      {k && (
+        <div className="gov-kill-row">
+          <div className="stack gov-tight">
+            <div className="row">
+              <h3>Kill switch</h3>
+              <span data-testid="kill-switch-state"><Badge status={k.engaged ? "failed" : "succeeded"}>{k.engaged ? "Engaged" : "Released"}</Badge></span>
+            </div>
+            <p className="small">
+              {k.engaged
+                ? "Every governed action is stopped: it ends rejected (blocked) before rules and gates are consulted."
+                : "Governed actions run as their rules and gates say. Engage it to stop all of them at once."}
+            </p>
+            {k.updatedAt
+              ? <p className="muted small" data-testid="kill-switch-last">{k.engaged ? "Engaged" : "Released"} by <strong>{k.updatedBy}</strong> {when(k.updatedAt)}: “{k.reason}”</p>
+              : <p className="muted small">Never engaged on this server.</p>}
+          </div>
+          {admin
+            ? <button className={k.engaged ? "btn primary" : "btn danger"} onClick={() => setConfirming(true)} data-testid="kill-switch-toggle">
+                {k.engaged ? "Release kill switch" : "Engage kill switch"}
+              </button>
+            : <span className="muted small">Only admins can engage or release it.</span>}
+        </div>
+      )}
+      {confirming && k && (
+        <ReasonDialog title={k.engaged ? "Release the kill switch" : "Engage the kill switch"} confirmLabel={k.engaged ? "Release" : "Engage"} danger={!k.engaged}
+          placeholder={k.engaged ? "e.g. incident INC-42 resolved, automation verified" : "e.g. incident INC-42: wrong prices pushed to the shop"}
+          onConfirm={flip} onClose={close}>
+          {k.engaged
+            ? "Governed actions will again run as their rules and gates say. Actions that were blocked while it was engaged stay rejected."
+            : "Every governed action in every workflow will end rejected (blocked) until it is released. Runs already executing a tool call finish that call."}
+        </ReasonDialog>
+      )}
+      {toast}
+    </section>
+  );
+}
+
+// ---- gates ----
+
+function parseScope(key: string): { workflow: string | null; nodeType: string | null; actionType: string | null } {
+  const parts = Object.fromEntries(key.split(";").map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]));
+  const value = (v: string | undefined) => (v === undefined || v === "*" ? null : v);
+  return { workflow: value(parts.workflow), nodeType: value(parts.node_type), actionType: value(parts.action_type) };
+}
+
+function ScopeLabel({ scopeKey, names }: { scopeKey: string; names: Map<string, string> }) {
+  if (scopeKey === killSwitchKey) return <span className="gov-chip gov-chip-kill">kill switch</span>;
+  const s = parseScope(scopeKey);
+  const part = (label: string, value: ReactNode | null) => (
+    <span className={value === null ? "gov-chip any" : "gov-chip"}>{label} <strong>{value ?? "any"}</strong></span>
+  );
+  return (
+    <span className="gov-scope" title={scopeKey}>
+      {part("workflow", s.workflow === null ? null : <Link to={`/workflows/${s.workflow}`}>{names.get(s.workflow) ?? s.workflow.slice(0, 8)}</Link>)}
+      {part("node", s.nodeType)}
+      {part("action", s.actionType)}
+    </span>
+  );
+}
+
+function describeScope(scopeKey: string, names: Map<string, string>): string {
+  const s = parseScope(scopeKey);
+  const parts = [s.actionType && `action ${s.actionType}`, s.nodeType && `node ${s.nodeType}`, s.workflow && `workflow ${names.get(s.workflow) ?? s.workflow.slice(0, 8)}`].filter(Boolean);
+  return parts.length ? parts.join(", ") : "every scope";
+}
+
+function GateState({ authorized }: { authorized: boolean }) {
+  return <Badge status={authorized ? "succeeded" : "failed"}>{authorized ? "authorized" : "revoked"}</Badge>;
+}
+
+function GatesTab({ admin, changes, onChanged }: { admin: boolean; changes: number; onChanged: () => void }) {
+  const gates = useAsync(() => api.get<Gate[]>("/api/gates"), [changes]);
+  const workflows = useAsync(() => api.get<WorkflowSummary[]>("/api/workflows"), []);
+  const [scope, setScope] = useState("");
+  const history = useAsync(() => {
+    const q = new URLSearchParams({ limit: String(historyLimit) });
+    if (scope) q.set("scopeKey", scope);
+    return api.get<GateChange[]>(`/api/gates/history?${q}`);
+  }, [scope, changes]);
+  const [toggling, setToggling] = useState<Gate | null>(null);
+  const [adding, setAdding] = useState(false);
+  const closeToggle = useCallback(() => setToggling(null), []);
+  const closeAdd = useCallback(() => setAdding(false), []);
+  const [toast, say] = useToast();
+  const names = new Map((workflows.data ?? []).map((w) => [w.id, w.name]));
+
+  const toggle = async (reason: string) => {
+    const g = toggling!;
+    await api.put<Gate>("/api/gates", { workflowId: g.workflowId, nodeType: g.nodeType, actionType: g.actionType, authorized: !g.authorized, reason });
+    setToggling(null);
+    say(`${describeScope(g.scopeKey, names)}: ${g.authorized ? "revoked" : "authorized"}`);
+    onChanged();
+  };
+
+  const scopes = [...new Set([...(gates.data ?? []).map((g) => g.scopeKey), ...(scope && scope !== killSwitchKey ? [scope] : [])])];
+  return (
+    <div className="stack gov-sections">
+      <section className="stack">
+        <div className="row gov-section-head">
+          <div>
+            <h3>Gates</h3>
+            <p className="muted small">A gate lets governed actions in its scope run without a person (authorized) or sends them to approval (revoked). The most specific gate decides; a tie goes to revoked; no gate means a person approves.</p>
+          </div>
+          {admin && <button className="btn primary" onClick={() => setAdding(true)} data-testid="add-gate">+ Add gate</button>}
+        </div>
+        {gates.error != null && <ErrorBox error={gates.error} onRetry={gates.reload} />}
+        {gates.loading && !gates.data && <Loading label="Loading gates…" />}
+        {gates.data && gates.data.length === 0 && (
+          <Empty title="No gates yet" action={admin ? <button className="btn primary" onClick={() => setAdding(true)}>Add a gate</button> : undefined}>
+            Every governed action waits for a person's approval. {admin ? "Add a gate to let an action type you trust run on its own." : "An admin can add a gate to let trusted actions run on their own."}
+          </Empty>
+        )}
+        {gates.data && gates.data.length > 0 && (
+          <div className="table-wrap">
+            <table className="table" data-testid="gates-table">
+              <thead><tr><th>Scope</th><th>Automation</th><th>Reason</th><th>By</th><th>When</th><th /></tr></thead>
+              <tbody>
+                {gates.data.map((g) => (
+                  <tr key={g.scopeKey} data-testid="gate-row" data-scope={g.scopeKey}>
+                    <td><ScopeLabel scopeKey={g.scopeKey} names={names} /></td>
+                    <td>
+                      <div className="row">
+                        <button className="switch" role="switch" aria-checked={g.authorized} disabled={!admin} data-testid="gate-switch"
+                          aria-label={`${g.authorized ? "Revoke" : "Authorize"} automation for ${describeScope(g.scopeKey, names)}`}
+                          title={admin ? undefined : "Only admins can change gates"} onClick={() => setToggling(g)} />
+                        <GateState authorized={g.authorized} />
+                      </div>
+                    </td>
+                    <td className="small">{g.reason}</td>
+                    <td>{g.updatedBy}</td>
+                    <td className="muted gov-nowrap">{when(g.updatedAt)}</td>
+                    <td><button className="btn sm" onClick={() => setScope(g.scopeKey)} aria-label={`History of ${describeScope(g.scopeKey, names)}`}>History</button></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <section className="stack" aria-label="Gate history">
+        <div className="row gov-section-head">
+          <div>
+            <h3>History</h3>
+            <p className="muted small">Every change of a gate or of the kill switch, newest first, with who made it and why.</p>
+          </div>
+          <label className="row small">Scope
+            <select value={scope} onChange={(e) => setScope(e.target.value)} aria-label="Filter history by scope" data-testid="history-scope" style={{ maxWidth: 420 }}>
+              <option value="">all scopes</option>
+              <option value={killSwitchKey}>kill switch</option>
+              {scopes.map((s) => <option key={s} value={s}>{describeScope(s, names)}</option>)}
+            </select>
+          </label>
+        </div>
+        {history.error != null && <ErrorBox error={history.error} onRetry={history.reload} />}
+        {history.loading && !history.data && <Loading label="Loading history…" />}
+        {history.data && history.data.length === 0 && (
+          <Empty title={scope ? "No changes in this scope" : "No changes yet"}>
+            {scope ? "Pick “all scopes” to see every change." : "When an admin adds or flips a gate, or engages the kill switch, the change appears here."}
+          </Empty>
+        )}
+        {history.data && history.data.length > 0 && <HistoryTable rows={history.data} names={names} />}
+      </section>
+
+      {toggling && (
+        <ReasonDialog title={toggling.authorized ? "Revoke automation" : "Authorize automation"} confirmLabel={toggling.authorized ? "Revoke" : "Authorize"}
+          danger={toggling.authorized} onConfirm={toggle} onClose={closeToggle}
+          placeholder={toggling.authorized ? "e.g. two wrong refills this week" : "e.g. 200 approvals without a rejection"}>
+          <p>{toggling.authorized
+            ? "Governed actions in this scope will wait for a person's approval again."
+            : "Governed actions in this scope will run without a person, unless a rule requires approval."}</p>
+          <p style={{ marginTop: 8 }}><ScopeLabel scopeKey={toggling.scopeKey} names={names} /></p>
+        </ReasonDialog>
+      )}
+      {adding && <AddGateDialog workflows={workflows.data ?? []} onClose={closeAdd} onDone={(g) => { setAdding(false); say(`Gate saved: ${describeScope(g.scopeKey, names)} ${g.authorized ? "authorized" : "revoked"}`); onChanged(); }} />}
+      {toast}
+    </div>
+  );
+}
+
+function HistoryTable({ rows, names }: { rows: GateChange[]; names: Map<string, string> }) {
+  const complete = rows.length < historyLimit;
+  // Rows come newest first: the previous value of a scope is its next row further down.
+  const previous = rows.map((r, i) => rows.slice(i + 1).find((o) => o.scopeKey === r.scopeKey)?.value);
+  const label = (kill: boolean, v: boolean) => kill ? (v ? "engaged" : "released") : (v ? "authorized" : "revoked");
+  const tone = (kill: boolean, v: boolean) => (kill ? !v : v) ? "succeeded" : "failed";
+  return (
+    <div className="table-wrap">
+      <table className="table" data-testid="gate-history">
+        <thead><tr><th>When</th><th>Scope</th><th>Change</th><th>Reason</th><th>By</th></tr></thead>
+        <tbody>
+          {rows.map((r, i) => {
+            const kill = r.scopeKey === killSwitchKey;
+            const before = previous[i];
+            return (
+              <tr key={`${r.scopeKey}-${r.at}-${i}`} data-testid="history-row">
+                <td className="small muted gov-nowrap" title={new Date(r.at).toLocaleString()}>{when(r.at)}</td>
+                <td><ScopeLabel scopeKey={r.scopeKey} names={names} /></td>
+                <td>
+                  <span className="row gov-change">
+                    {before !== undefined
+                      ? <Badge status={tone(kill, before)}>{label(kill, before)}</Badge>
+                      : <span className="muted small">{!complete ? "…" : kill ? "released" : "new"}</span>}
+                    <span aria-label="became">→</span>
+                    <Badge status={tone(kill, r.value)}>{label(kill, r.value)}</Badge>
+                  </span>
+                </td>
+                <td className="small">{r.reason}</td>
+                <td>{r.actor}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function AddGateDialog({ workflows, onClose, onDone }: { workflows: WorkflowSummary[]; onClose: () => void; onDone: (g: Gate) => void }) {
+  const [form, setForm] = useState({ workflowId: "", nodeType: "governed.action", actionType: "", authorized: "true", reason: "" });
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (k: keyof typeof form, v: string) => setForm((f) => ({ ...f, [k]: v }));
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(await api.put<Gate>("/api/gates", {
+        workflowId: form.workflowId || null, nodeType: form.nodeType.trim() || null, actionType: form.actionType.trim() || null,
+        authorized: form.authorized === "true", reason: form.reason.trim(),
+      }));
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title="Add a gate" onClose={onClose}>
+      <form onSubmit={submit} data-testid="gate-form">
+        {error != null && <ErrorBox error={error} />}
+        <p className="muted small" style={{ marginBottom: 12 }}>Leave a part empty to match anything. A gate for a scope that already has one replaces its state.</p>
+        <label className="field">Workflow
+          <select value={form.workflowId} onChange={(e) => set("workflowId", e.target.value)} data-testid="gate-workflow">
+            <option value="">any workflow</option>
+            {workflows.map((w) => <option key={w.id} value={w.id}>{w.name}</option>)}
+          </select>
+        </label>
+        <label className="field">Node type <span className="hint">Governed actions are judged as <code>governed.action</code>.</span>
+          <input value={form.nodeType} onChange={(e) => set("nodeType", e.target.value)} placeholder="any node type" maxLength={100} data-testid="gate-node-type" />
+        </label>
+        <label className="field">Action type <span className="hint">The <code>actionType</code> of the governed.action node, e.g. <code>refill.dispense</code>.</span>
+          <input value={form.actionType} onChange={(e) => set("actionType", e.target.value)} placeholder="any action type" maxLength={200} data-testid="gate-action-type" />
+        </label>
+        <fieldset className="gov-radios">
+          <legend>Automation</legend>
+          <label><input type="radio" name="authorized" value="true" checked={form.authorized === "true"} onChange={(e) => set("authorized", e.target.value)} /> Authorized: runs without a person</label>
+          <label><input type="radio" name="authorized" value="false" checked={form.authorized === "false"} onChange={(e) => set("authorized", e.target.value)} /> Revoked: a person approves</label>
+        </fieldset>
+        <label className="field">Reason <span className="hint">Required: recorded in the history and the audit log.</span>
+          <textarea className="gov-reason" value={form.reason} onChange={(e) => set("reason", e.target.value)} required maxLength={1000} data-testid="gate-reason" />
+        </label>
+        <div className="row" style={{ justifyContent: "flex-end" }}>
+          <button type="button" className="btn" onClick={onClose}>Cancel</button>
+          <button type="submit" className="btn primary" disabled={busy || !form.reason.trim()} data-testid="gate-submit">Save gate</button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+// ---- executions ----
+
+/** True once `iso` has passed; re-renders exactly once, when it passes. */
+function usePassed(iso: string | null): boolean {
+  const at = iso ? new Date(iso).getTime() : null;
+  const [passed, setPassed] = useState(() => at !== null && at <= Date.now());
+  useEffect(() => {
+    if (at === null) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // setTimeout waits at most 2^31-1 ms (about 24 days): a longer window re-arms until it has really passed.
+    const arm = () => {
+      const left = at - Date.now();
+      setPassed(left <= 0);
+      if (left > 0) timer = setTimeout(arm, Math.min(left, 2 ** 31 - 1));
+    };
+    arm();
+    return () => clearTimeout(timer);
+  }, [at]);
+  return passed;
+}
+
+function left(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s >= 86400) return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+  if (s >= 3600) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
+  if (s >= 60) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  return `${s} s`;
+}
+
+/** A live "time left" that ticks every second (only this element re-renders). */
+function Countdown({ until }: { until: string }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  const ms = new Date(until).getTime() - now;
+  return ms > 0
+    ? <span className="gov-countdown" title={`Reversible until ${new Date(until).toLocaleString()}`} data-testid="countdown">⟲ {left(ms)} left</span>
+    : <span className="muted small">window closed</span>;
+}
+
+function Reversibility({ e }: { e: Execution }) {
+  const closed = usePassed(e.reversibleUntil);
+  if (e.status === "rolled_back") return <span className="small"><Badge status="cancelled">rolled back</Badge> <span className="muted">{when(e.rolledBackAt)}</span></span>;
+  if (e.status === "rolling_back") return <Badge status="running">rolling back…</Badge>;
+  if (!e.compensationTool || !e.reversibleUntil) return <span className="muted small">not reversible</span>;
+  if (closed) return <span className="muted small" title={`Was reversible until ${new Date(e.reversibleUntil).toLocaleString()}`}>window closed</span>;
+  return <Countdown until={e.reversibleUntil} />;
+}
+
+function ExecutionStatus({ status }: { status: string }) {
+  const tone: Record<string, string> = { executed: "succeeded", rolling_back: "running", rolled_back: "cancelled" };
+  return <Badge status={tone[status] ?? status}>{status.replace(/_/g, " ")}</Badge>;
+}
+
+interface ApprovalSummary { status: string; decisions: { decidedBy: string; decision: string; comment: string | null }[] }
+// Several rows may show the same approval: one request each, for the page's lifetime.
+const approvalCache = new Map<string, Promise<ApprovalSummary | null>>();
+function loadApproval(id: string): Promise<ApprovalSummary | null> {
+  if (!approvalCache.has(id)) approvalCache.set(id, getOptional<ApprovalSummary>(`/api/approvals/${id}`).catch(() => null));
+  return approvalCache.get(id)!;
+}
+
+/** Who let an action run: the people who approved it, or the gate that authorized it. */
+function AuthorizedBy({ e }: { e: Execution }) {
+  const [approval, setApproval] = useState<ApprovalSummary | null>(null);
+  useEffect(() => {
+    let live = true;
+    if (e.approvalId) loadApproval(e.approvalId).then((a) => live && setApproval(a));
+    return () => { live = false; };
+  }, [e.approvalId]);
+  if (e.approvalId) {
+    const approvers = approval?.decisions.filter((d) => d.decision === "approve").map((d) => d.decidedBy) ?? [];
+    return <span className="small">{approvers.length ? <>approved by <strong>{approvers.join(", ")}</strong></> : <>approval <span className="mono">{e.approvalId.slice(0, 8)}</span></>}</span>;
+  }
+  const gate = e.authorizedBy.startsWith("gate:") ? e.authorizedBy.slice(5) : null;
+  return gate
+    ? <span className="small" title={gate}>gate <strong>{parseScope(gate).actionType ?? "any action"}</strong></span>
+    : <span className="small mono">{e.authorizedBy}</span>;
+}
+
+function ExecutionsTab({ canRollback, openId }: { canRollback: boolean; openId: string | null }) {
+  const list = useAsync(() => api.get<Execution[]>("/api/executions?limit=200"), []);
+  const open = (id: string) => navigate(openId === id ? "/governance?tab=executions" : `/governance?tab=executions&execution=${id}`, true);
+  const listed = list.data?.some((e) => e.id === openId) ?? false;
+  return (
+    <div className="stack">
+      <div className="row gov-section-head">
+        <p className="muted small">Governed actions that ran, newest first. Open one to see what it changed; roll it back while its undo window is open.</p>
+        <button className="btn" onClick={list.reload}>Refresh</button>
+      </div>
+      {list.error != null && <ErrorBox error={list.error} onRetry={list.reload} />}
+      {list.loading && !list.data && <Loading label="Loading executions…" />}
+      {openId && list.data && !listed && <LoadedExecution id={openId} canRollback={canRollback} onChanged={list.reload} />}
+      {list.data && list.data.length === 0 && (
+        <Empty title="No governed action has run yet">
+          Add a <code>governed.action</code> node to a workflow: it proposes a tool call, governance judges it (kill switch, rules, gate), and once it runs it is listed here with its before/after diff.
+        </Empty>
+      )}
+      {list.data && list.data.length > 0 && (
+        <div className="table-wrap">
+          <table className="table" data-testid="executions-table">
+            <thead><tr><th>Status</th><th>Action</th><th>Server / tool</th><th>Authorized by</th><th>Executed</th><th>Reversible</th></tr></thead>
+            <tbody>
+              {list.data.map((e) => (
+                <Fragment key={e.id}>
+                  <tr className="gov-clickable" data-testid="execution-row" data-execution={e.id} tabIndex={0} aria-expanded={openId === e.id} onClick={() => open(e.id)}
+                    onKeyDown={(k) => { if (k.key === "Enter" || k.key === " ") { k.preventDefault(); open(e.id); } }}>
+                    <td><ExecutionStatus status={e.status} /></td>
+                    <td><strong>{e.actionType}</strong><div className="muted small">run <span className="mono">{e.runId.slice(0, 8)}</span> · node <code>{e.nodeId}</code></div></td>
+                    <td className="mono small">{e.server}/{e.tool}</td>
+                    <td><AuthorizedBy e={e} /></td>
+                    <td className="muted" title={new Date(e.createdAt).toLocaleString()}>{when(e.createdAt)}</td>
+                    <td><Reversibility e={e} /></td>
+                  </tr>
+                  {openId === e.id && (
+                    <tr className="gov-detail-row"><td colSpan={6}><ExecutionDetail e={e} canRollback={canRollback} onChanged={list.reload} /></td></tr>
+                  )}
+                </Fragment>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** A deep-linked execution older than the list shows. */
+function LoadedExecution({ id, canRollback, onChanged }: { id: string; canRollback: boolean; onChanged: () => void }) {
+  const one = useAsync(() => api.get<Execution>(`/api/executions/${id}`), [id]);
+  if (one.error != null) return <ErrorBox error={one.error} onRetry={one.reload} />;
+  if (!one.data) return <Loading label="Loading the execution…" />;
+  return <div className="card card-pad"><ExecutionDetail e={one.data} canRollback={canRollback} onChanged={() => { one.reload(); onChanged(); }} /></div>;
+}
+
+function ExecutionDetail({ e, canRollback, onChanged }: { e: Execution; canRollback: boolean; onChanged: () => void }) {
+  const closed = usePassed(e.reversibleUntil);
+  const [confirming, setConfirming] = useState(false);
+  const close = useCallback(() => setConfirming(false), []);
+  const [toast, say] = useToast();
+  const reversible = e.status === "executed" && !!e.compensationTool && !!e.reversibleUntil && !closed;
+  const rollback = async (reason: string) => {
+    try {
+      await api.post<Execution>(`/api/executions/${e.id}/rollback`, { reason });
+    } catch (err) {
+      // A refusal (window closed, already rolled back) means the list is stale: refresh it behind the dialog.
+      onChanged();
+      throw err;
+    }
+    setConfirming(false);
+    say("Rolled back: the compensating call ran");
+    onChanged();
+  };
+  return (
+    <div className="stack gov-detail" data-testid="execution-detail">
+      <dl className="gov-facts">
+        <dt>Run</dt><dd><Link to={`/runs/${e.runId}`} className="mono">{e.runId.slice(0, 8)}</Link> · node <code>{e.nodeId}</code> · attempt {e.attempt}</dd>
+        <dt>Call</dt><dd className="mono small">{e.server}/{e.tool}</dd>
+        <dt>Authorized by</dt><dd><AuthorizedBy e={e} /> <span className="muted small mono">{e.authorizedBy}</span></dd>
+        <dt>Executed</dt><dd>{new Date(e.createdAt).toLocaleString()}</dd>
+        <dt>Undo</dt>
+        <dd>{e.compensationTool
+          ? <><span className="mono small">{e.server}/{e.compensationTool}</span>{e.reversibleUntil && <> · until {new Date(e.reversibleUntil).toLocaleString()} · <Reversibility e={e} /></>}</>
+          : <span className="muted">none declared: this action cannot be rolled back here</span>}</dd>
+        {e.rolledBackAt && <><dt>Rolled back</dt><dd>by <strong>{e.rolledBackBy}</strong> {when(e.rolledBackAt)}: “{e.rollbackReason}”</dd></>}
+      </dl>
+
+      <div>
+        <h4 className="gov-h4">What changed</h4>
+        {e.diff === null
+          ? <p className="muted small">The action declares no <code>readState</code> tool, so there is no before/after state to compare.</p>
+          : e.diff.length === 0
+            ? <p className="muted small">The state read before and after the call is the same.</p>
+            : (
+              <div data-testid="execution-diff">
+                {e.diff.map((c, i) => (
+                  <div className="diff-item" key={i}>
+                    <div><Badge status={c.op === "removed" ? "failed" : c.op === "added" ? "completed" : "waiting"}>{c.op}</Badge></div>
+                    <div>
+                      <div className="mono small">{c.path || "/"}</div>
+                      <DiffValues before={c.before} after={c.after} />
+                    </div>
+                  </div>
+                ))}
+              </div>
+            )}
+      </div>
+
+      <details className="gov-more">
+        <summary>Arguments, result and full states</summary>
+        <div className="grid-2">
+          <div><h4 className="gov-h4">Arguments</h4><Json value={e.arguments} /></div>
+          <div><h4 className="gov-h4">Result</h4><Json value={e.result} /></div>
+          <div><h4 className="gov-h4">State before</h4><Json value={e.before} /></div>
+          <div><h4 className="gov-h4">State after</h4><Json value={e.after} /></div>
+          {e.compensationTool && <div><h4 className="gov-h4">Compensation arguments</h4><Json value={e.compensationArguments} /></div>}
+          {e.rollbackResult != null && <div><h4 className="gov-h4">Rollback result</h4><Json value={e.rollbackResult} /></div>}
+        </div>
+      </details>
+
+      {reversible && (
+        <div className="row gov-rollback">
+          {canRollback
+            ? <button className="btn danger" onClick={() => setConfirming(true)} data-testid="rollback">Roll back…</button>
+            : <span className="muted small">Operators and admins can roll this back while the window is open.</span>}
+        </div>
+      )}
+      {confirming && (
+        <ReasonDialog title="Roll back this action" confirmLabel="Roll back" danger onConfirm={rollback} onClose={close} placeholder="e.g. the patient withdrew the request">
+          <p>Runs the compensating call <code>{e.server}/{e.compensationTool}</code> once. It cannot be undone, and the workflow run is not re-run.</p>
+          {e.compensationArguments != null && <Json value={e.compensationArguments} />}
+        </ReasonDialog>
+      )}
+      {toast}
+    </div>
+  );
+}
+
+// ---- dry run ----
+
+interface McpServerItem { id: string; name: string; enabled: boolean }
+interface McpToolItem { server: string; tool: string }
+
+function parseObject(label: string, text: string): Record<string, unknown> | null {
+  if (!text.trim()) return null;
+  const value: unknown = JSON.parse(text);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error(`${label} must be a JSON object.`);
+  return value as Record<string, unknown>;
+}
+
+function DryRunTab({ canRun }: { canRun: boolean }) {
+  const servers = useAsync(() => getOptional<McpServerItem[]>("/api/mcp/servers"), []);
+  const tools = useAsync(() => getOptional<{ tools: McpToolItem[] }>("/api/mcp/tools"), []);
+  const workflows = useAsync(() => api.get<WorkflowSummary[]>("/api/workflows"), []);
+  const [form, setForm] = useState({ actionType: "", server: "", tool: "", workflowId: "", arguments: "{\n  \n}", scope: "", ruleSetId: "" });
+  const [result, setResult] = useState<DryRun | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (k: keyof typeof form, v: string) => setForm((f) => ({ ...f, [k]: v }));
+  const toolNames = (tools.data?.tools ?? []).filter((t) => t.server === form.server).map((t) => t.tool);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setResult(null);
+    try {
+      setResult(await api.post<DryRun>("/api/governance/dry-run", {
+        actionType: form.actionType.trim(), server: form.server.trim(), tool: form.tool.trim(), workflowId: form.workflowId || null,
+        arguments: parseObject("Arguments", form.arguments), scope: parseObject("Scope", form.scope), ruleSetId: form.ruleSetId.trim() || null,
+      }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (!canRun) {
+    return <Empty title="Dry runs are for operators and admins">A dry run judges a proposed action (kill switch, rules, gate) and checks its server and arguments without executing it.</Empty>;
+  }
+  return (
+    <div className="gov-dry">
+      <form className="card card-pad" onSubmit={submit} data-testid="dry-run-form">
+        <p className="muted small" style={{ marginBottom: 12 }}>Check what governance would say about an action before a workflow proposes it. Nothing runs; the verdict is recorded in the audit log as <code>governance.dry_run</code>.</p>
+        <label className="field">Action type<input value={form.actionType} onChange={(e) => set("actionType", e.target.value)} required placeholder="refill.dispense" data-testid="dry-action-type" /></label>
+        <div className="gov-pair">
+          <label className="field">Server
+            <input value={form.server} onChange={(e) => set("server", e.target.value)} required list="gov-servers" placeholder="memory" data-testid="dry-server" />
+            <datalist id="gov-servers">{(servers.data ?? []).map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}</datalist>
+          </label>
+          <label className="field">Tool
+            <input value={form.tool} onChange={(e) => set("tool", e.target.value)} required list="gov-tools" placeholder="create_entities" data-testid="dry-tool" />
+            <datalist id="gov-tools">{toolNames.map((t) => <option key={t} value={t} />)}</datalist>
+          </label>
+        </div>
+        <label className="field">Workflow <span className="hint">optional: gates for a workflow apply only with it</span>
+          <select value={form.workflowId} onChange={(e) => set("workflowId", e.target.value)}>
+            <option value="">none</option>
+            {(workflows.data ?? []).map((w) => <option key={w.id} value={w.id}>{w.name}</option>)}
+          </select>
+        </label>
+        <label className="field">Arguments <span className="hint">JSON object, checked against the tool's input schema</span>
+          <textarea value={form.arguments} onChange={(e) => set("arguments", e.target.value)} spellCheck={false} data-testid="dry-arguments" />
+        </label>
+        <div className="gov-pair">
+          <label className="field">Rule set <span className="hint">optional id</span><input value={form.ruleSetId} onChange={(e) => set("ruleSetId", e.target.value)} /></label>
+          <label className="field">Scope <span className="hint">optional JSON object for the rules</span><input value={form.scope} onChange={(e) => set("scope", e.target.value)} className="mono" placeholder='{"site": "north"}' /></label>
+        </div>
+        <div className="row" style={{ justifyContent: "flex-end" }}>
+          <button type="submit" className="btn primary" disabled={busy} data-testid="dry-submit">{busy ? "Judging…" : "Dry run"}</button>
+        </div>
+      </form>
+      <div className="stack">
+        {error != null && <ErrorBox error={error} />}
+        {!result && error == null && <Empty title="No dry run yet">Fill in the action on the left and press Dry run to see the verdict and the checks.</Empty>}
+        {result && (
+          <section className="card card-pad stack" data-testid="dry-run-result" aria-label="Dry run result">
+            <div className="row" style={{ justifyContent: "space-between" }}>
+              <h3>{result.wouldExecute ? "Would run without a person" : result.decision === "approval_required" && result.valid ? "Would wait for approval" : "Would not run"}</h3>
+              <Badge status={result.decision === "execute" ? "succeeded" : result.decision === "approval_required" ? "waiting" : "failed"}>{result.decision.replace(/_/g, " ")}</Badge>
+            </div>
+            <p className="small">{result.verdict.why}</p>
+            <ul className="gov-checks">
+              {Object.entries(result.checks).map(([name, c]) => (
+                <li key={name}>
+                  <span className={c.ok === null ? "muted" : c.ok ? "field-ok" : "field-error"} aria-hidden>{c.ok === null ? "?" : c.ok ? "✓" : "✗"}</span>
+                  <strong>{name}</strong> <span className="small">{c.message}</span>
+                </li>
+              ))}
+            </ul>
+            <details className="gov-more"><summary>Full verdict</summary><Json value={result.verdict} /></details>
+          </section>
+        )}
+      </div>
+    </div>
+  );
+}
+
+// ---- shared ----
+
+/** A confirm dialog that will not go on without a reason (every governance change is audited with one). */
+function ReasonDialog({ title, confirmLabel, danger, placeholder, onConfirm, onClose, children }: {
+  title: string; confirmLabel: string; danger?: boolean; placeholder?: string; onConfirm: (reason: string) => Promise<void>; onClose: () => void; children?: ReactNode;
+}) {
+  const [reason, setReason] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  // A conflict (e.g. already rolled back) will not change by trying again.
+  const refused = error instanceof ApiError && error.status === 409;
+  const input = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => input.current?.focus(), []);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!reason.trim()) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await onConfirm(reason.trim());
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title={title} onClose={onClose}>
+      <form onSubmit={submit} data-testid="reason-dialog">
+        {children && <div className="small stack gov-tight" style={{ marginBottom: 12 }}>{children}</div>}
+        {error != null && <ErrorBox error={error} />}
+        <label className="field">Reason <span className="hint">Required: recorded in the audit log with your name.</span>
+          <textarea ref={input} className="gov-reason" value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={1000} placeholder={placeholder} data-testid="reason" />
+        </label>
+        <div className="row" style={{ justifyContent: "flex-end" }}>
+          <button type="button" className="btn" onClick={onClose}>{refused ? "Close" : "Cancel"}</button>
+          <button type="submit" className={danger ? "btn danger" : "btn primary"} disabled={busy || refused || !reason.trim()} data-testid="reason-confirm">{busy ? "Working…" : confirmLabel}</button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
