@@ -36,8 +36,8 @@ public sealed class McpScenarioTests(BrowserFixture fixture, ITestOutputHelper o
         var card = page.GetByTestId("server-everything");
         await Expect(card.GetByTestId("tool-echo")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Expect(card.GetByTestId("tool-get-sum")).ToBeVisibleAsync();
-        await Expect(card.GetByTestId("server-health")).ToContainTextAsync("breaker closed");
-        await Expect(card.GetByTestId("server-stats")).ToContainTextAsync("1 live connection");
+        await Expect(card.GetByTestId("server-health")).ToContainTextAsync("breaker closed", new() { Timeout = 15_000 });
+        await Expect(card.GetByTestId("server-stats")).ToContainTextAsync("1 live connection", new() { Timeout = 15_000 });
         await card.GetByTestId("tool-get-sum").ClickAsync();
         var schema = card.GetByTestId("tool-schema");
         await Expect(schema).ToContainTextAsync("everything/get-sum");
@@ -47,7 +47,8 @@ public sealed class McpScenarioTests(BrowserFixture fixture, ITestOutputHelper o
 
         await page.GotoAsync($"/workflows/{workflowId}");
         var palette = page.GetByRole(AriaRole.Complementary, new() { Name = "Node palette" });
-        await Expect(palette.GetByRole(AriaRole.Heading, new() { Name = "MCP · everything" })).ToBeVisibleAsync();
+        await Expect(palette.GetByRole(AriaRole.Heading, new() { Name = "MCP · everything" })).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Expect(page.GetByTestId("palette-problem")).ToHaveCountAsync(0);
         await Expect(page.GetByTestId("palette-mcp:everything/echo")).ToContainTextAsync("Echo Tool");
         await Expect(page.GetByTestId("palette-mcp:everything/get-sum")).ToContainTextAsync("Get Sum Tool");
 

@@ -191,3 +191,6 @@ export interface McpTool {
   name: string; server: string; tool: string; title?: string | null; description?: string | null;
   inputSchema?: JsonSchema; outputSchema?: JsonSchema | null;
 }
+
+/** A server whose catalog could not be fetched (down, slow to start, or needing a credential to connect). */
+export interface McpCatalogProblem { serverId: string; code: string; message: string }

@@ -4,7 +4,7 @@ import {
   type Connection, type Edge, type IsValidConnection,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { api, getOptional, type GraphChange, type GraphProblem, type Me, type McpTool, type NodeType, type Run, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type JsonSchema } from "../api";
+import { api, getOptional, type GraphChange, type GraphProblem, type Me, type McpCatalogProblem, type McpTool, type NodeType, type Run, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type JsonSchema } from "../api";
 import { nodeTypes, outputsOf, toFlow, toFlowEdge, toGraph, type CtNode } from "../flow";
 import { Link, navigate } from "../router";
 import { SchemaForm } from "../schemaForm";
@@ -15,26 +15,28 @@ interface PaletteEntry { key: string; type: string; label: string; hint: string;
 const dragMime = "application/x-controltower-node";
 
 export default function EditorPage({ id, me }: { id: string; me: Me }) {
-  const [state, setState] = useState<{ detail: WorkflowDetail; types: NodeType[]; tools: McpTool[] | null } | null>(null);
+  const [state, setState] = useState<{ detail: WorkflowDetail; types: NodeType[]; tools: McpTool[] | null; toolProblems: McpCatalogProblem[] } | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     setState(null);
     Promise.all([
       api.get<WorkflowDetail>(`/api/workflows/${id}`),
       api.get<NodeType[]>("/api/node-types"),
-      getOptional<{ tools: McpTool[] }>("/api/mcp/tools").catch(() => null),
-    ]).then(([detail, types, tools]) => setState({ detail, types, tools: tools?.tools ?? null }), setError);
+      getOptional<{ tools: McpTool[]; problems?: McpCatalogProblem[] }>("/api/mcp/tools").catch(() => null),
+    ]).then(([detail, types, tools]) => setState({ detail, types, tools: tools?.tools ?? null, toolProblems: tools?.problems ?? [] }), setError);
   }, [id]);
   if (error) return <div className="main"><ErrorBox error={error} /><Link to="/workflows">← Back to workflows</Link></div>;
   if (!state) return <Loading label="Opening the editor…" />;
   return (
     <ReactFlowProvider>
-      <Editor key={`${id}:${state.detail.version.version}`} initial={state.detail} types={state.types} tools={state.tools} canWrite={me.role !== "viewer"} />
+      <Editor key={`${id}:${state.detail.version.version}`} initial={state.detail} types={state.types} tools={state.tools} toolProblems={state.toolProblems} canWrite={me.role !== "viewer"} />
     </ReactFlowProvider>
   );
 }
 
-function Editor({ initial, types, tools, canWrite }: { initial: WorkflowDetail; types: NodeType[]; tools: McpTool[] | null; canWrite: boolean }) {
+function Editor({ initial, types, tools, toolProblems, canWrite }: {
+  initial: WorkflowDetail; types: NodeType[]; tools: McpTool[] | null; toolProblems: McpCatalogProblem[]; canWrite: boolean;
+}) {
   const typeMap = useMemo(() => new Map(types.map((t) => [t.type, t])), [types]);
   const start = useMemo(() => toFlow(initial.graph, typeMap), [initial, typeMap]);
   const [nodes, setNodes, onNodesChange] = useNodesState<CtNode>(start.nodes);
@@ -242,6 +244,9 @@ function Editor({ initial, types, tools, canWrite }: { initial: WorkflowDetail; 
           </div>
         ))}
         {tools === null && <p className="muted small" style={{ marginTop: 12 }}>MCP tools appear here once MCP servers are registered on this server.</p>}
+        {toolProblems.map((p) => (
+          <p key={p.serverId} className="field-error small" style={{ marginTop: 12 }} data-testid="palette-problem">MCP · {p.serverId}: its tools could not be listed ({p.code}). {p.message}</p>
+        ))}
       </aside>
 
       <div className="canvas" ref={wrapper} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop} data-testid="canvas">

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { api, ApiError, getOptional, type JsonSchema, type McpTool } from "../api";
+import { api, ApiError, getOptional, type JsonSchema, type McpCatalogProblem, type McpTool } from "../api";
 import { Badge, Empty, ErrorBox, Json, Loading, Modal, PageHeader, useAsync, useToast, when } from "../ui";
 
 interface McpServer {
@@ -10,11 +10,10 @@ interface McpHealth {
   serverId: string; breakerState: string; lastSuccessAt?: string | null; lastError?: { code?: string; message?: string } | null;
   calls?: number; failures?: number; liveConnections?: number; p50Milliseconds?: number | null; p99Milliseconds?: number | null;
 }
-interface CatalogProblem { serverId: string; code: string; message: string }
 
 export function McpPage() {
   const servers = useAsync(() => getOptional<McpServer[]>("/api/mcp/servers"), []);
-  const tools = useAsync(() => getOptional<{ tools: McpTool[]; problems?: CatalogProblem[] }>("/api/mcp/tools"), [servers.data]);
+  const tools = useAsync(() => getOptional<{ tools: McpTool[]; problems?: McpCatalogProblem[] }>("/api/mcp/tools"), [servers.data]);
   const [registering, setRegistering] = useState(false);
   const [toast, say] = useToast();
   const [error, setError] = useState<unknown>(null);
@@ -45,7 +44,7 @@ export function McpPage() {
       )}
       <div className="stack">
         {servers.data?.map((s) => (
-          <ServerCard key={s.id} server={s} onToggle={() => toggle(s)} catalog={tools.data} toolsLoading={tools.loading}
+          <ServerCard key={s.id} server={s} onToggle={() => toggle(s)} onRetry={tools.reload} catalog={tools.data} toolsLoading={tools.loading}
             tools={(tools.data?.tools ?? []).filter((t) => t.server === s.id)}
             problem={tools.data?.problems?.find((p) => p.serverId === s.id)} />
         ))}
@@ -56,8 +55,8 @@ export function McpPage() {
   );
 }
 
-function ServerCard({ server, tools, toolsLoading, catalog, problem, onToggle }: {
-  server: McpServer; tools: McpTool[]; toolsLoading: boolean; catalog: unknown; problem?: CatalogProblem; onToggle: () => void;
+function ServerCard({ server, tools, toolsLoading, catalog, problem, onToggle, onRetry }: {
+  server: McpServer; tools: McpTool[]; toolsLoading: boolean; catalog: unknown; problem?: McpCatalogProblem; onToggle: () => void; onRetry: () => void;
 }) {
   // Reloaded with the catalog: listing the tools is what connects to the server, so the health changes with it.
   const health = useAsync(() => getOptional<McpHealth>(`/api/mcp/servers/${encodeURIComponent(server.id)}/health`), [server.id, catalog]);
@@ -85,7 +84,13 @@ function ServerCard({ server, tools, toolsLoading, catalog, problem, onToggle }:
           {h.lastError?.message && <> · last error <span className="field-error">{h.lastError.message}</span></>}
         </p>
       )}
-      {problem && <div className="error-box"><span>{problem.message}</span><code className="code-chip">{problem.code}</code></div>}
+      {problem && (
+        <div className="error-box" role="alert" data-testid="server-problem">
+          <div><strong>Its tools could not be listed</strong><code className="code-chip">{problem.code}</code></div>
+          <p>{problem.message}</p>
+          <button className="btn" onClick={onRetry}>Try again</button>
+        </div>
+      )}
       <div>
         {toolsLoading && tools.length === 0 && !problem ? <Loading label="Discovering tools…" /> : (
           <strong className="small" data-testid="tool-count">{server.enabled ? `${tools.length} tool${tools.length === 1 ? "" : "s"}` : "Disabled: its tools are not offered"}</strong>
