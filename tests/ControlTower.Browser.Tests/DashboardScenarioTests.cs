@@ -31,8 +31,8 @@ public sealed class DashboardScenarioTests(BrowserFixture fixture, ITestOutputHe
         await Expect(page.GetByTestId("node-delay_1")).ToBeVisibleAsync();
         await page.GetByTestId("inspector").GetByLabel("seconds", new() { Exact = true }).FillAsync("3");
 
-        await ConnectAsync(page, "start", "success", "transform_1", "in");
-        await ConnectAsync(page, "transform_1", "success", "delay_1", "in");
+        await Canvas.ConnectAsync(page, "start", "success", "transform_1", "in");
+        await Canvas.ConnectAsync(page, "transform_1", "success", "delay_1", "in");
         await Expect(page.Locator(".react-flow__edge")).ToHaveCountAsync(2);
         await Expect(page.GetByTestId("problem-count")).ToHaveCountAsync(0, new() { Timeout = 10_000 });
 
@@ -209,19 +209,6 @@ public sealed class DashboardScenarioTests(BrowserFixture fixture, ITestOutputHe
         await Artifacts.ScreenshotAsync(page, "runs-dark", output);
         await page.GetByRole(AriaRole.Button, new() { Name = "Switch to light theme" }).ClickAsync();
         await page.CloseAsync();
-    }
-
-    private static async Task ConnectAsync(IPage page, string source, string sourceHandle, string target, string targetHandle)
-    {
-        var from = await page.Locator($".react-flow__node[data-id='{source}'] .react-flow__handle[data-handleid='{sourceHandle}']").BoundingBoxAsync();
-        var to = await page.Locator($".react-flow__node[data-id='{target}'] .react-flow__handle[data-handleid='{targetHandle}']").BoundingBoxAsync();
-        Assert.NotNull(from);
-        Assert.NotNull(to);
-        await page.Mouse.MoveAsync(from.X + (from.Width / 2), from.Y + (from.Height / 2));
-        await page.Mouse.DownAsync();
-        await page.Mouse.MoveAsync(to.X + (to.Width / 2) - 20, to.Y + (to.Height / 2), new() { Steps = 10 });
-        await page.Mouse.MoveAsync(to.X + (to.Width / 2), to.Y + (to.Height / 2), new() { Steps = 5 });
-        await page.Mouse.UpAsync();
     }
 
     private static async Task CheckResponseAsync(IResponse response, string secret, List<string> leaks)

@@ -185,3 +185,12 @@ export interface Credential {
   access: "owner" | "shared"; createdAt: string; rotatedAt: string | null; lastUsedAt: string | null;
   shares: { id: string; userId: string | null; role: string | null; createdAt: string; createdBy: string }[] | null;
 }
+
+/** One tool of the merged MCP catalog (`/api/mcp/tools`), named `server/tool`. */
+export interface McpTool {
+  name: string; server: string; tool: string; title?: string | null; description?: string | null;
+  inputSchema?: JsonSchema; outputSchema?: JsonSchema | null;
+}
+
+/** A server whose catalog could not be fetched (down, slow to start, or needing a credential to connect). */
+export interface McpCatalogProblem { serverId: string; code: string; message: string }

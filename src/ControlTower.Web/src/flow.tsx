@@ -38,12 +38,16 @@ export function CtNodeView({ data, selected }: NodeProps<CtNode>) {
   const inputs = nodeType?.inputHandles ?? ["in"];
   const outputs = outputsOf(nodeType, graphNode.config ?? {});
   const classes = ["ct-node", selected ? "selected" : "", problems.length ? "has-problem" : "", status ? `st-${status}` : ""].join(" ");
+  const config = graphNode.config ?? {};
+  // An MCP tool node says which tool it calls: "MCP tool" alone does not tell two of them apart.
+  const kind = graphNode.type === "mcp.tool" && typeof config.server === "string" && typeof config.tool === "string"
+    ? `MCP · ${config.server}/${config.tool}` : nodeType?.displayName ?? graphNode.type;
   return (
     <div className={classes} data-testid={`node-${graphNode.id}`} data-status={status ?? ""} title={problems.join("\n") || undefined}>
       {problems.length > 0 && <span className="problem-pin" aria-label={`${problems.length} problem(s)`}>{problems.length}</span>}
       <div className="head">
         <span className="dot" aria-hidden />
-        <span className="kind">{nodeType?.displayName ?? graphNode.type}</span>
+        <span className="kind">{kind}</span>
         {attempt !== undefined && attempt > 1 && <span className="kind">· try {attempt}</span>}
       </div>
       <div className="title">{graphNode.name || graphNode.id}</div>

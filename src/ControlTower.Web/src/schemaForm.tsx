@@ -5,9 +5,11 @@ import { api, type JsonSchema } from "./api";
 
 interface Diagnostic { code: string; message: string; line: number; column: number }
 
-export function SchemaForm({ schema, value, onChange }: { schema: JsonSchema; value: Record<string, unknown>; onChange: (v: Record<string, unknown>) => void }) {
+export function SchemaForm({ schema, value, onChange, empty = "This node type has no settings." }: {
+  schema: JsonSchema; value: Record<string, unknown>; onChange: (v: Record<string, unknown>) => void; empty?: string;
+}) {
   const props = Object.entries(schema.properties ?? {});
-  if (props.length === 0) return <p className="muted small">This node type has no settings.</p>;
+  if (props.length === 0) return <p className="muted small">{empty}</p>;
   const set = (k: string, v: unknown) => {
     const next = { ...value };
     if (v === undefined || v === "") delete next[k];

@@ -4,38 +4,39 @@ import {
   type Connection, type Edge, type IsValidConnection,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { api, getOptional, type GraphChange, type GraphProblem, type Me, type NodeType, type Run, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type JsonSchema } from "../api";
+import { api, getOptional, type GraphChange, type GraphProblem, type Me, type McpCatalogProblem, type McpTool, type NodeType, type Run, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type JsonSchema } from "../api";
 import { nodeTypes, outputsOf, toFlow, toFlowEdge, toGraph, type CtNode } from "../flow";
 import { Link, navigate } from "../router";
 import { SchemaForm } from "../schemaForm";
-import { Badge, ErrorBox, Json, Loading, Modal, useToast, when } from "../ui";
-
-interface McpTool { name: string; server: string; tool: string; title?: string | null; description?: string | null; inputSchema?: JsonSchema }
+import { Badge, DiffValues, ErrorBox, Loading, Modal, useToast, when } from "../ui";
+import { VersionDiffCanvas } from "../versionDiff";
 interface PaletteEntry { key: string; type: string; label: string; hint: string; config: Record<string, unknown> }
 
 const dragMime = "application/x-controltower-node";
 
 export default function EditorPage({ id, me }: { id: string; me: Me }) {
-  const [state, setState] = useState<{ detail: WorkflowDetail; types: NodeType[]; tools: McpTool[] | null } | null>(null);
+  const [state, setState] = useState<{ detail: WorkflowDetail; types: NodeType[]; tools: McpTool[] | null; toolProblems: McpCatalogProblem[] } | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     setState(null);
     Promise.all([
       api.get<WorkflowDetail>(`/api/workflows/${id}`),
       api.get<NodeType[]>("/api/node-types"),
-      getOptional<{ tools: McpTool[] }>("/api/mcp/tools").catch(() => null),
-    ]).then(([detail, types, tools]) => setState({ detail, types, tools: tools?.tools ?? null }), setError);
+      getOptional<{ tools: McpTool[]; problems?: McpCatalogProblem[] }>("/api/mcp/tools").catch(() => null),
+    ]).then(([detail, types, tools]) => setState({ detail, types, tools: tools?.tools ?? null, toolProblems: tools?.problems ?? [] }), setError);
   }, [id]);
   if (error) return <div className="main"><ErrorBox error={error} /><Link to="/workflows">← Back to workflows</Link></div>;
   if (!state) return <Loading label="Opening the editor…" />;
   return (
     <ReactFlowProvider>
-      <Editor key={`${id}:${state.detail.version.version}`} initial={state.detail} types={state.types} tools={state.tools} canWrite={me.role !== "viewer"} />
+      <Editor key={`${id}:${state.detail.version.version}`} initial={state.detail} types={state.types} tools={state.tools} toolProblems={state.toolProblems} canWrite={me.role !== "viewer"} />
     </ReactFlowProvider>
   );
 }
 
-function Editor({ initial, types, tools, canWrite }: { initial: WorkflowDetail; types: NodeType[]; tools: McpTool[] | null; canWrite: boolean }) {
+function Editor({ initial, types, tools, toolProblems, canWrite }: {
+  initial: WorkflowDetail; types: NodeType[]; tools: McpTool[] | null; toolProblems: McpCatalogProblem[]; canWrite: boolean;
+}) {
   const typeMap = useMemo(() => new Map(types.map((t) => [t.type, t])), [types]);
   const start = useMemo(() => toFlow(initial.graph, typeMap), [initial, typeMap]);
   const [nodes, setNodes, onNodesChange] = useNodesState<CtNode>(start.nodes);
@@ -243,6 +244,9 @@ function Editor({ initial, types, tools, canWrite }: { initial: WorkflowDetail; 
           </div>
         ))}
         {tools === null && <p className="muted small" style={{ marginTop: 12 }}>MCP tools appear here once MCP servers are registered on this server.</p>}
+        {toolProblems.map((p) => (
+          <p key={p.serverId} className="field-error small" style={{ marginTop: 12 }} data-testid="palette-problem">MCP · {p.serverId}: its tools could not be listed ({p.code}). {p.message}</p>
+        ))}
       </aside>
 
       <div className="canvas" ref={wrapper} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop} data-testid="canvas">
@@ -264,7 +268,7 @@ function Editor({ initial, types, tools, canWrite }: { initial: WorkflowDetail; 
       <aside className="inspector" aria-label="Inspector">
         {actionError != null && <ErrorBox error={actionError} />}
         {selectedNode ? (
-          <NodeInspector node={selectedNode} problems={problemsByNode.get(selectedNode.id) ?? []} onChange={updateSelected} onDelete={deleteSelected} readOnly={!canWrite} />
+          <NodeInspector node={selectedNode} tools={tools} problems={problemsByNode.get(selectedNode.id) ?? []} onChange={updateSelected} onDelete={deleteSelected} readOnly={!canWrite} />
         ) : (
           <div>
             <h3>Workflow</h3>
@@ -285,7 +289,7 @@ function Editor({ initial, types, tools, canWrite }: { initial: WorkflowDetail; 
       </aside>
 
       {dialog === "save" && <SaveDialog workflowId={workflow.id} graph={graph} baseVersion={workflow.latestVersion} problems={problems.length} onClose={() => setDialog(null)} onSaved={(d) => { afterSave(d); setDialog(null); }} />}
-      {dialog === "history" && <HistoryDialog workflowId={workflow.id} latest={workflow.latestVersion} onClose={() => setDialog(null)} />}
+      {dialog === "history" && <HistoryDialog workflowId={workflow.id} latest={workflow.latestVersion} types={typeMap} onClose={() => setDialog(null)} />}
       {dialog === "run" && <RunDialog workflow={workflow} dirty={dirty} onClose={() => setDialog(null)} />}
       {toast}
     </div>
@@ -312,8 +316,8 @@ function buildPalette(types: NodeType[], tools: McpTool[] | null): { title: stri
   return groups.filter((g) => g.entries.length > 0);
 }
 
-function NodeInspector({ node, problems, onChange, onDelete, readOnly }: {
-  node: CtNode; problems: string[]; onChange: (p: Partial<CtNode["data"]["graphNode"]>) => void; onDelete: () => void; readOnly: boolean;
+function NodeInspector({ node, tools, problems, onChange, onDelete, readOnly }: {
+  node: CtNode; tools: McpTool[] | null; problems: string[]; onChange: (p: Partial<CtNode["data"]["graphNode"]>) => void; onDelete: () => void; readOnly: boolean;
 }) {
   const { graphNode, nodeType } = node.data;
   return (
@@ -326,9 +330,53 @@ function NodeInspector({ node, problems, onChange, onDelete, readOnly }: {
       {problems.length > 0 && <ul className="problems" aria-label="Node problems">{problems.map((p, i) => <li key={i}>{p}</li>)}</ul>}
       <label className="field">Id <span className="hint">Used in expressions as <code>nodes.{graphNode.id}</code>.</span><input value={graphNode.id} readOnly className="mono" /></label>
       <label className="field">Label<input value={graphNode.name ?? ""} onChange={(e) => onChange({ name: e.target.value || undefined })} placeholder={graphNode.id} /></label>
-      {nodeType && <SchemaForm key={graphNode.id} schema={nodeType.configSchema} value={graphNode.config ?? {}} onChange={(config) => onChange({ config })} />}
+      {nodeType && graphNode.type === "mcp.tool"
+        ? <McpToolSettings key={graphNode.id} nodeType={nodeType} config={graphNode.config ?? {}} tools={tools} onChange={(config) => onChange({ config })} />
+        : nodeType && <SchemaForm key={graphNode.id} schema={nodeType.configSchema} value={graphNode.config ?? {}} onChange={(config) => onChange({ config })} />}
     </fieldset>
   );
+}
+
+/**
+ * An MCP tool node's settings: the tool's own arguments as a form generated from its input schema (text
+ * arguments are CEL templates), instead of a free-form map. A tool missing from the catalog (server
+ * disabled or unreachable) falls back to the generic form so its saved arguments stay editable.
+ */
+function McpToolSettings({ nodeType, config, tools, onChange }: {
+  nodeType: NodeType; config: Record<string, unknown>; tools: McpTool[] | null; onChange: (c: Record<string, unknown>) => void;
+}) {
+  const tool = tools?.find((t) => t.server === config.server && t.tool === config.tool);
+  const args = (config.arguments && typeof config.arguments === "object" ? config.arguments : {}) as Record<string, unknown>;
+  const credentialSchema: JsonSchema = { type: "object", properties: { credentialId: { type: "string", title: "Credential id", description: "Optional: the credential to call the server with; by default the caller's own." } } };
+  if (!tool) {
+    return (
+      <>
+        <div className="notice">The tool <code>{String(config.server)}/{String(config.tool)}</code> is not in the MCP catalog right now (its server is disabled, unreachable or gone).</div>
+        <SchemaForm schema={nodeType.configSchema} value={config} onChange={onChange} />
+      </>
+    );
+  }
+  return (
+    <div data-testid="tool-arguments">
+      <p className="small"><span className="muted">Calls</span> <code>{tool.name}</code></p>
+      {tool.description && <p className="muted small" style={{ marginBottom: 12 }}>{tool.description}</p>}
+      <h4 className="inspector-section">Arguments</h4>
+      <SchemaForm schema={argumentsSchema(tool.inputSchema ?? {}, args)} value={args} empty="This tool takes no arguments."
+        onChange={(next) => onChange({ ...config, arguments: next })} />
+      <SchemaForm schema={credentialSchema} value={config} onChange={onChange} />
+    </div>
+  );
+}
+
+/** The tool's input schema as form fields: text arguments become CEL templates, and so does any value already saved as one. */
+function argumentsSchema(input: JsonSchema, values: Record<string, unknown>): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  for (const [name, s] of Object.entries(input.properties ?? {})) {
+    const type = Array.isArray(s.type) ? s.type[0] : s.type;
+    const template = (type === "string" && !s.enum) || (type !== "string" && typeof values[name] === "string");
+    properties[name] = template ? { ...s, type: "string", enum: undefined, "x-cel": "template" } : s;
+  }
+  return { type: "object", properties, required: input.required };
 }
 
 function SaveDialog({ workflowId, graph, baseVersion, problems, onClose, onSaved }: {
@@ -362,20 +410,27 @@ function SaveDialog({ workflowId, graph, baseVersion, problems, onClose, onSaved
   );
 }
 
-function HistoryDialog({ workflowId, latest, onClose }: { workflowId: string; latest: number; onClose: () => void }) {
+function HistoryDialog({ workflowId, latest, types, onClose }: { workflowId: string; latest: number; types: Map<string, NodeType>; onClose: () => void }) {
   const [versions, setVersions] = useState<VersionInfo[] | null>(null);
   const [from, setFrom] = useState(Math.max(1, latest - 1));
   const [to, setTo] = useState(latest);
-  const [diff, setDiff] = useState<GraphChange[] | null>(null);
+  const [compared, setCompared] = useState<{ changes: GraphChange[]; from: Graph; to: Graph } | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => { api.get<VersionInfo[]>(`/api/workflows/${workflowId}/versions`).then(setVersions, setError); }, [workflowId]);
   useEffect(() => {
-    if (from === to) { setDiff([]); return; }
-    setDiff(null);
-    api.get<{ changes: GraphChange[] }>(`/api/workflows/${workflowId}/diff?from=${from}&to=${to}`).then((d) => setDiff(d.changes), setError);
+    let live = true;
+    setCompared(null);
+    const graphOf = (v: number) => api.get<WorkflowDetail>(`/api/workflows/${workflowId}/versions/${v}`).then((d) => d.graph);
+    Promise.all([
+      from === to ? Promise.resolve({ changes: [] as GraphChange[] }) : api.get<{ changes: GraphChange[] }>(`/api/workflows/${workflowId}/diff?from=${from}&to=${to}`),
+      graphOf(from),
+      from === to ? null : graphOf(to),
+    ]).then(([d, before, after]) => { if (live) setCompared({ changes: d.changes, from: before, to: after ?? before }); }, (e) => { if (live) setError(e); });
+    return () => { live = false; };
   }, [workflowId, from, to]);
+  const diff = compared?.changes ?? null;
   return (
-    <Modal title="Version history" onClose={onClose}>
+    <Modal title="Version history" onClose={onClose} wide>
       {error != null && <ErrorBox error={error} />}
       {!versions ? <Loading /> : (
         <>
@@ -396,7 +451,8 @@ function HistoryDialog({ workflowId, latest, onClose }: { workflowId: string; la
             </table>
           </div>
           <h3 style={{ marginBottom: 8 }}>Changes v{from} → v{to}</h3>
-          {!diff ? <Loading /> : diff.length === 0 ? <p className="muted">No differences.</p> : (
+          {!compared ? <Loading /> : <VersionDiffCanvas from={compared.from} to={compared.to} changes={compared.changes} types={types} />}
+          {diff && (diff.length === 0 ? <p className="muted">No differences.</p> : (
             <div data-testid="diff">
               {diff.map((c, i) => (
                 <div className="diff-item" key={i}>
@@ -408,20 +464,11 @@ function HistoryDialog({ workflowId, latest, onClose }: { workflowId: string; la
                 </div>
               ))}
             </div>
-          )}
+          ))}
         </>
       )}
     </Modal>
   );
-}
-
-/** Before and after side by side when both exist; one column for an addition or a removal. */
-function DiffValues({ before, after }: { before: unknown; after: unknown }) {
-  const has = (v: unknown) => v !== null && v !== undefined;
-  if (has(before) && has(after)) {
-    return <div className="diff-vals"><div className="diff-before"><Json value={before} /></div><div className="diff-after"><Json value={after} /></div></div>;
-  }
-  return has(after) ? <div className="diff-after"><Json value={after} /></div> : <div className="diff-before"><Json value={before} /></div>;
 }
 
 function RunDialog({ workflow, dirty, onClose }: { workflow: WorkflowSummary; dirty: boolean; onClose: () => void }) {
