@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { api, type JsonSchema } from "./api";
+import { api, type Credential, type JsonSchema } from "./api";
 
 // A config form generated from a node type's JSON schema; CEL fields (x-cel) are checked as you type.
 
@@ -41,6 +41,9 @@ function Field({ name, schema, required, value, onChange }: { name: string; sche
   if (schema["x-cel"] && (t === "string" || t === undefined)) {
     return <label className="field" htmlFor={id}>{label}<CelInput id={id} template={schema["x-cel"] === "template"} value={typeof value === "string" ? value : ""} onChange={onChange} /></label>;
   }
+  if (name === "credentialId" && t === "string") {
+    return <label className="field" htmlFor={id}>{label}<CredentialSelect id={id} value={typeof value === "string" ? value : ""} onChange={onChange} /></label>;
+  }
   if (schema.enum) {
     return (
       <label className="field" htmlFor={id}>{label}
@@ -75,6 +78,37 @@ function Field({ name, schema, required, value, onChange }: { name: string; sche
     return <div className="field">{label}<CelMap value={(value as Record<string, string>) ?? {}} template={additional["x-cel"] === "template"} onChange={onChange} /></div>;
   }
   return <label className="field" htmlFor={id}>{label}<JsonInput id={id} value={value} onChange={onChange} /></label>;
+}
+
+// One request per page load: every credential field of every node offers the same list.
+let credentialList: Promise<Credential[]> | null = null;
+
+/**
+ * Picks one of the credentials the signed-in person may use (own or shared). An id that is not in the
+ * list (someone else's, or deleted) stays selected and is named as unknown rather than silently dropped.
+ */
+function CredentialSelect({ id, value, onChange }: { id: string; value: string; onChange: (v: unknown) => void }) {
+  const [list, setList] = useState<Credential[] | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    credentialList ??= api.get<Credential[]>("/api/credentials");
+    credentialList.then((l) => live && setList(l), (e: Error) => { credentialList = null; if (live) setFailed(e.message); });
+    return () => { live = false; };
+  }, []);
+  const known = list?.some((c) => c.id === value) ?? true;
+  return (
+    <>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value || undefined)} data-testid="credential-select">
+        <option value="">None (the server's default)</option>
+        {list?.map((c) => <option key={c.id} value={c.id}>{c.name} · {c.credentialType.replace(/_/g, " ")}{c.access === "shared" ? " · shared with me" : ""}</option>)}
+        {value && !known && <option value={value}>Unknown credential {value.slice(0, 8)}…</option>}
+      </select>
+      {list?.length === 0 && <span className="hint">You have no credentials yet; add one on the Credentials page.</span>}
+      {value && !known && <span className="field-error">This credential is not yours or shared with you; runs you start will fail to use it.</span>}
+      {failed && <span className="field-error">Could not load your credentials: {failed}</span>}
+    </>
+  );
 }
 
 /** A CEL expression or template, validated by the server 300 ms after typing stops. */

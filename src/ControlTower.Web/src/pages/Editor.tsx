@@ -347,7 +347,7 @@ function McpToolSettings({ nodeType, config, tools, onChange }: {
 }) {
   const tool = tools?.find((t) => t.server === config.server && t.tool === config.tool);
   const args = (config.arguments && typeof config.arguments === "object" ? config.arguments : {}) as Record<string, unknown>;
-  const credentialSchema: JsonSchema = { type: "object", properties: { credentialId: { type: "string", title: "Credential id", description: "Optional: the credential to call the server with; by default the caller's own." } } };
+  const credentialSchema: JsonSchema = { type: "object", properties: { credentialId: { type: "string", title: "Credential", description: "Optional: the credential to call the server with; by default the caller's own." } } };
   if (!tool) {
     return (
       <>
