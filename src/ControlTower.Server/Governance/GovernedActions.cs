@@ -74,6 +74,7 @@ internal sealed class GovernedActions(
     GateService gates,
     RuleSetService rules,
     McpToolInvoker invoker,
+    ExecutionCredentials credentials,
     AuditLog audit,
     TimeProvider time)
 {
@@ -130,13 +131,14 @@ internal sealed class GovernedActions(
     /// <summary>
     /// Calls the tool (with the attempt's idempotency key), reading state before and after when <paramref name="hooks"/>
     /// say how, and records the execution with its diff and, when a compensation is declared, <c>reversible_until</c>.
-    /// A tool that reports an error fails with <c>mcp.tool_error</c>; nothing is recorded as executed.
+    /// A tool that reports an error fails with <c>mcp.tool_error</c>; nothing is recorded as executed. Every call goes over
+    /// <paramref name="connection"/> (its credential's env vars or headers, <see cref="McpCallContext.None"/> when none).
     /// </summary>
     public async Task<ExecutionView> ExecuteAsync(
-        Nodes.NodeExecutionContext context, ActionProposal proposal, ActionHooks hooks, Guid? approvalId, string authorizedBy, CancellationToken cancellationToken)
+        Nodes.NodeExecutionContext context, ActionProposal proposal, ActionHooks hooks, Guid? approvalId, string authorizedBy, McpCallContext connection, CancellationToken cancellationToken)
     {
-        var call = new McpCallContext { IdempotencyKey = context.IdempotencyKey };
-        var before = hooks.ReadTool is { } readTool ? await ReadAsync(proposal.Server, readTool, hooks.ReadArguments, context.Activation, cancellationToken) : null;
+        var call = connection with { IdempotencyKey = context.IdempotencyKey };
+        var before = hooks.ReadTool is { } readTool ? await ReadAsync(proposal.Server, readTool, hooks.ReadArguments, context.Activation, connection, cancellationToken) : null;
         var result = await invoker.CallAsync(proposal.Server, proposal.Tool, proposal.Arguments, call, cancellationToken);
         if (result.IsError)
         {
@@ -146,7 +148,7 @@ internal sealed class GovernedActions(
             throw new Nodes.NodeFailureException(Nodes.NodeErrorCodes.McpToolError, result.ErrorMessage ?? $"Tool '{proposal.Server}/{proposal.Tool}' reported an error.");
         }
 
-        var after = hooks.ReadTool is { } again ? await ReadAsync(proposal.Server, again, hooks.ReadArguments, context.Activation, cancellationToken) : null;
+        var after = hooks.ReadTool is { } again ? await ReadAsync(proposal.Server, again, hooks.ReadArguments, context.Activation, connection, cancellationToken) : null;
         var diff = hooks.ReadTool is null ? null : new JsonArray([.. JsonDiff.Compare(before, after).Select(c => (JsonNode)c.ToJson())]);
         var resultState = State(result.Output);
         JsonObject? compensationArguments = null;
@@ -192,6 +194,7 @@ internal sealed class GovernedActions(
                 ["approvalId"] = approvalId?.ToString(),
                 ["changes"] = diff?.Count,
                 ["reversibleUntil"] = execution.ReversibleUntil?.ToString("O"),
+                ["credentialId"] = connection.CredentialKey,
             }), cancellationToken);
         return ToView(execution);
     }
@@ -247,7 +250,8 @@ internal sealed class GovernedActions(
         try
         {
             var arguments = JsonNode.Parse(execution.CompensationArguments ?? "{}")!.AsObject();
-            var result = await invoker.CallAsync(execution.ServerId, execution.CompensationTool!, arguments, new McpCallContext { IdempotencyKey = $"rollback:{id}" }, cancellationToken);
+            var connection = await credentials.ForCompensationAsync(execution, actor, cancellationToken);
+            var result = await invoker.CallAsync(execution.ServerId, execution.CompensationTool!, arguments, connection with { IdempotencyKey = $"rollback:{id}" }, cancellationToken);
             outcome = result.IsError
                 ? throw new ControlTowerException(ErrorKind.Unavailable, GovernanceErrorCodes.RollbackFailed, $"The compensation {execution.ServerId}/{execution.CompensationTool} reported an error: {result.ErrorMessage}")
                 : result.Output;
@@ -278,10 +282,10 @@ internal sealed class GovernedActions(
         _ => new(ErrorKind.Conflict, GovernanceErrorCodes.RollbackWindowClosed, $"Execution {execution.Id} was reversible until {execution.ReversibleUntil:O}; it is {now:O}."),
     };
 
-    private async Task<JsonNode?> ReadAsync(string server, string tool, JsonObject? template, JsonObject activation, CancellationToken cancellationToken)
+    private async Task<JsonNode?> ReadAsync(string server, string tool, JsonObject? template, JsonObject activation, McpCallContext connection, CancellationToken cancellationToken)
     {
         var arguments = Nodes.NodeExpressions.Render("readState.arguments", template ?? [], activation) as JsonObject ?? [];
-        var result = await invoker.CallAsync(server, tool, arguments, McpCallContext.None, cancellationToken);
+        var result = await invoker.CallAsync(server, tool, arguments, connection, cancellationToken);
         return result.IsError
             ? throw new Nodes.NodeFailureException("governance.read_state_failed", $"Reading state with {server}/{tool} failed: {result.ErrorMessage}")
             : State(result.Output);
