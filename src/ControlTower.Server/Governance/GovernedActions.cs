@@ -75,6 +75,7 @@ internal sealed class GovernedActions(
     RuleSetService rules,
     McpToolInvoker invoker,
     ExecutionCredentials credentials,
+    Credentials.SecretRegistry secrets,
     AuditLog audit,
     TimeProvider time)
 {
@@ -144,7 +145,7 @@ internal sealed class GovernedActions(
         {
             await using var failed = await contexts.CreateDbContextAsync(cancellationToken);
             await audit.CommitAsync(failed, new AuditEvent($"run:{context.RunId}", "governance.action_failed", $"action:{proposal.ActionType}",
-                result.ErrorMessage ?? "the tool reported an error", new JsonObject { ["proposal"] = proposal.ToJson(), ["nodeId"] = context.NodeId }), cancellationToken);
+                secrets.Redact(result.ErrorMessage ?? "the tool reported an error"), new JsonObject { ["proposal"] = proposal.ToJson(), ["nodeId"] = context.NodeId }), cancellationToken);
             throw new Nodes.NodeFailureException(Nodes.NodeErrorCodes.McpToolError, result.ErrorMessage ?? $"Tool '{proposal.Server}/{proposal.Tool}' reported an error.");
         }
 
@@ -159,6 +160,8 @@ internal sealed class GovernedActions(
             compensationArguments = Nodes.NodeExpressions.Render("compensation.arguments", hooks.CompensationArguments ?? [], scope) as JsonObject ?? [];
         }
 
+        // What the server answered may echo the credential it was called with: the stored copies are masked.
+        var redactor = secrets.Redactor;
         var now = time.GetUtcNow().UtcDateTime;
         var execution = new ExecutionEntity
         {
@@ -171,10 +174,10 @@ internal sealed class GovernedActions(
             ServerId = proposal.Server,
             Tool = proposal.Tool,
             Arguments = proposal.Arguments.ToJsonString(),
-            Result = result.Output.ToJsonString(),
-            BeforeState = before?.ToJsonString(),
-            AfterState = after?.ToJsonString(),
-            Diff = diff?.ToJsonString(),
+            Result = redactor.Redact(result.Output)!.ToJsonString(),
+            BeforeState = redactor.Redact(before)?.ToJsonString(),
+            AfterState = redactor.Redact(after)?.ToJsonString(),
+            Diff = redactor.Redact(diff)?.ToJsonString(),
             CompensationTool = hooks.CompensationTool,
             CompensationArguments = compensationArguments?.ToJsonString(),
             ReversibleUntil = hooks.CompensationTool is null ? null : now.AddSeconds(hooks.WindowSeconds),
@@ -268,7 +271,7 @@ internal sealed class GovernedActions(
         await using (var db = await contexts.CreateDbContextAsync(CancellationToken.None))
         {
             var row = await db.Set<ExecutionEntity>().SingleAsync(e => e.Id == id, CancellationToken.None);
-            (row.Status, row.RolledBackAt, row.RolledBackBy, row.RollbackReason, row.RollbackResult) = (RolledBack, time.GetUtcNow().UtcDateTime, actor, reason.Trim(), outcome.ToJsonString());
+            (row.Status, row.RolledBackAt, row.RolledBackBy, row.RollbackReason, row.RollbackResult) = (RolledBack, time.GetUtcNow().UtcDateTime, actor, reason.Trim(), secrets.Redactor.Redact(outcome)!.ToJsonString());
             await audit.CommitAsync(db, new AuditEvent(actor, "governance.action_rolled_back", $"execution:{id}", reason.Trim(),
                 new JsonObject { ["tool"] = $"{row.ServerId}/{row.CompensationTool}", ["runId"] = row.RunId.ToString(), ["nodeId"] = row.NodeId }), CancellationToken.None);
             return ToView(row);
