@@ -24,6 +24,12 @@ internal static class CredentialInjection
     public const string ApiKeyVariable = "API_KEY";
     public const string AuthorizationHeader = "Authorization";
 
+    /// <summary>Whether a credential of <paramref name="type"/> gives a stdio connection anything (environment variables).</summary>
+    public static bool CarriesEnvironment(CredentialType type) => type is CredentialType.EnvVars or CredentialType.ApiKey;
+
+    /// <summary>Whether a credential of <paramref name="type"/> gives an HTTP connection anything (headers): all but <c>env_vars</c>.</summary>
+    public static bool CarriesHeaders(CredentialType type) => type is not CredentialType.EnvVars;
+
     public static ConnectionSecrets ToConnectionSecrets(CredentialData data, string? oauthAccessToken = null)
     {
         ArgumentNullException.ThrowIfNull(data);

@@ -225,6 +225,21 @@ internal sealed partial class CredentialVault(
         return candidates.OrderBy(c => c.UserId == user.Id ? 0 : 1).ThenBy(c => c.CreatedAt).Select(c => (Guid?)c.Id).FirstOrDefault();
     }
 
+    /// <summary>
+    /// The metadata (never the secret) of a credential <paramref name="actingUserId"/> may use: their own, or one
+    /// shared with them or their role. No decrypt, so no audit entry: what a node checks (type, name) before using it.
+    /// </summary>
+    /// <exception cref="ControlTowerException"><c>credential.not_found</c>: not theirs to use, or no such id.</exception>
+    public async Task<CredentialResponse> DescribeForUseAsync(Guid actingUserId, Guid credentialId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == actingUserId && !u.Disabled, cancellationToken)
+            ?? throw CredentialErrorCodes.CredentialNotFound(credentialId);
+        var row = await VisibleTo(db, user.Id, user.Role).AsNoTracking().SingleOrDefaultAsync(c => c.Id == credentialId, cancellationToken)
+            ?? throw CredentialErrorCodes.CredentialNotFound(credentialId);
+        return CredentialResponse.From(row, user.Id, []);
+    }
+
     private async Task<CredentialData> TryResolveAsync(Guid actingUserId, Guid credentialId, CredentialUsePurpose purpose, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json.Nodes;
 using ControlTower.Core.Errors;
 using ControlTower.Core.Schemas;
+using ControlTower.Server.Credentials;
 using ControlTower.Server.Identity;
 using ControlTower.Server.Mcp;
 
@@ -43,10 +44,11 @@ internal static class GovernanceEndpoints
     /// <summary>
     /// Validates a governed action without executing it: the verdict (kill switch, rules, gate; audited as
     /// <c>governance.dry_run</c>), whether the server is registered and enabled, the arguments against the tool's
-    /// input schema (when its catalog is loaded), and whether the credentials it needs are available.
+    /// input schema (when its catalog is loaded), and whether the credentials it needs are available to the caller
+    /// (<see cref="CredentialCheckAsync"/>).
     /// </summary>
     private static async Task<JsonObject> DryRunAsync(
-        DryRunBody body, ClaimsPrincipal user, GovernedActions actions, McpServerRegistry servers, McpCatalog catalog, CancellationToken ct)
+        DryRunBody body, ClaimsPrincipal user, GovernedActions actions, McpServerRegistry servers, McpCatalog catalog, CredentialVault vault, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.ActionType) || string.IsNullOrWhiteSpace(body.Server) || string.IsNullOrWhiteSpace(body.Tool))
         {
@@ -65,9 +67,7 @@ internal static class GovernanceEndpoints
             : tool is null
                 ? Check(false, $"'{body.Server}' has no tool '{body.Tool}'")
                 : Check(violations.Count == 0, violations.Count == 0 ? "the arguments match the tool's input schema" : string.Join("; ", violations.Select(v => v.Message)));
-        var credentialsCheck = body.CredentialId is null
-            ? Check(true, "no credential needed")
-            : Check(false, "governed actions cannot use credentials yet");
+        var credentialsCheck = await CredentialCheckAsync(body.CredentialId, server, body.Server, CredentialCaller.From(user), vault, ct);
         // Arguments not checkable yet (catalog not loaded) do not make the dry run invalid.
         var argumentsOk = argumentsCheck["ok"] is not JsonValue checkedArguments || checkedArguments.GetValue<bool>();
         var valid = serverCheck["ok"]!.GetValue<bool>() && argumentsOk && credentialsCheck["ok"]!.GetValue<bool>();
@@ -79,6 +79,65 @@ internal static class GovernanceEndpoints
             ["verdict"] = verdict.ToJson(),
             ["checks"] = new JsonObject { ["server"] = serverCheck, ["arguments"] = argumentsCheck, ["credentials"] = credentialsCheck },
         };
+    }
+
+    /// <summary>
+    /// The credential the action would use if the caller ran it (as <c>governed.action</c> picks it: <c>credentialId</c>,
+    /// else the caller's credential bound to a server that names a <c>credentialType</c>): it exists, the caller may use it
+    /// (own or shared; others' look like missing ones), and its type gives the server's transport something (env vars for
+    /// stdio, headers for HTTP). Metadata only: nothing is decrypted, so nothing is audited as used. The check names the
+    /// credential (id, name, type), never its secret.
+    /// </summary>
+    private static async Task<JsonObject> CredentialCheckAsync(
+        string? requested, McpServerDefinition? server, string serverId, CredentialCaller caller, CredentialVault vault, CancellationToken ct)
+    {
+        Guid credentialId;
+        if (requested is not null)
+        {
+            if (!Guid.TryParse(requested, out credentialId))
+            {
+                return Check(false, "credentialId is not a credential id (a UUID)");
+            }
+        }
+        else if (server?.CredentialType is { } boundType)
+        {
+            if (await vault.FindForServerAsync(caller.UserId, serverId, boundType, ct) is not { } bound)
+            {
+                return Check(false, $"'{serverId}' needs a {boundType} credential and you have none for it");
+            }
+
+            credentialId = bound;
+        }
+        else
+        {
+            return Check(true, "no credential needed");
+        }
+
+        CredentialResponse credential;
+        try
+        {
+            credential = await vault.GetAsync(caller, credentialId, ct);
+        }
+        catch (ControlTowerException ex) when (ex.Code == CredentialErrorCodes.NotFound)
+        {
+            return Check(false, $"no credential {credentialId} that you may use");
+        }
+
+        var type = Core.Crypto.CredentialTypes.Parse(credential.CredentialType);
+        var (fits, carried) = server?.Transport switch
+        {
+            null => ((bool?)null, "the server is not registered"),
+            McpTransportKind.Stdio => (CredentialInjection.CarriesEnvironment(type), "a stdio server takes credentials as environment variables"),
+            _ => (CredentialInjection.CarriesHeaders(type), "an HTTP server takes credentials as headers"),
+        };
+        var check = Check(fits != false, fits switch
+        {
+            true => $"'{credential.Name}' ({credential.CredentialType}, {credential.Access}) is usable: {carried}",
+            false => $"'{credential.Name}' is {credential.CredentialType}, which gives this server nothing: {carried}",
+            null => $"'{credential.Name}' ({credential.CredentialType}, {credential.Access}) is usable; its fit is unknown: {carried}",
+        });
+        check["credential"] = GovernedActionExecutor.CredentialEvidence(credential);
+        return check;
     }
 
     private static JsonObject Check(bool ok, string message) => new() { ["ok"] = ok, ["message"] = message };

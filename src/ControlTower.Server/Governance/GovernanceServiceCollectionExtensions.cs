@@ -8,6 +8,7 @@ internal static class GovernanceServiceCollectionExtensions
         services.AddSingleton<ApprovalService>();
         services.AddSingleton<Runs.ICancelledAttemptHook, ApprovalCancellation>();
         services.AddSingleton<GateService>();
+        services.AddSingleton<ExecutionCredentials>();
         services.AddSingleton<GovernedActions>();
         services.AddSingleton<Rules.RuleSetService>();
 

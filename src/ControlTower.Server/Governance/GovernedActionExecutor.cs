@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ControlTower.Core.Errors;
+using ControlTower.Server.Credentials;
 using ControlTower.Server.Mcp;
 using ControlTower.Server.Nodes;
 
@@ -11,9 +12,16 @@ namespace ControlTower.Server.Governance;
 /// <c>rejected</c>; require_approval → approval), gate for (workflow, <c>governed.action</c>, <c>config.actionType</c>)
 /// (not authorized → approval). While the approval is pending the node waits; approved runs the node again, which
 /// then executes; rejected or expired completes it as <c>rejected</c>. Output on <c>success</c>: the execution
-/// (<c>id, result, before, after, diff, reversibleUntil, authorizedBy</c>); on <c>rejected</c>: <c>{ reason, verdict | approval }</c>.
+/// (<c>id, result, before, after, diff, reversibleUntil, authorizedBy, credentialId</c>); on <c>rejected</c>: <c>{ reason, verdict | approval }</c>.
 /// </summary>
-internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalService approvals) : INodeExecutor
+/// <remarks>
+/// Credentials as for <c>mcp.tool</c> (<see cref="NodeCredentials.ForMcpServerAsync"/>): <c>config.credentialId</c>, else the
+/// acting user's credential bound to the server when its definition names a <c>credentialType</c>. It is checked (usable by the
+/// run's acting user) before anything is judged, named (id, name, type; never the secret) in the approval's evidence, and
+/// decrypted once per execution (audited <c>credential.used</c>) to reach the server as env vars (stdio) or headers (HTTP) for
+/// the read-state calls and the action itself. A credential the user may not use fails the node with <c>credential.not_found</c>.
+/// </remarks>
+internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalService approvals, McpServerRegistry servers, CredentialVault vault) : INodeExecutor
 {
     public IReadOnlyCollection<string> NodeTypes { get; } = ["governed.action"];
 
@@ -23,30 +31,35 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
     private async Task<NodeResult> ExecuteCoreAsync(NodeExecutionContext context, CancellationToken cancellationToken)
     {
         var config = context.Config;
-        if (config.OptionalString("credentialId") is not null)
-        {
-            throw new NodeFailureException(NodeErrorCodes.CredentialsUnsupported, "governed.action cannot use config.credentialId yet: credentials are not wired into node executors.");
-        }
-
         var proposal = Proposal(context);
         var hooks = Hooks(config);
+        CredentialResponse? credential;
+        try
+        {
+            credential = await CredentialAsync(context, proposal.Server, cancellationToken);
+        }
+        catch (ControlTowerException ex) when (ex is not NodeFailureException)
+        {
+            return new NodeResult.Failed(ex.Code, ex.Message, Retryable: false);
+        }
+
         if (await approvals.LatestForNodeAsync(context.RunId, context.NodeId, cancellationToken) is { Status: ApprovalService.Approved } approved
             && !await actions.ApprovalUsedAsync(approved.Id, cancellationToken))
         {
-            return await ExecuteAsync(context, proposal, hooks, approved.Id, $"approval:{approved.Id}", cancellationToken);
+            return await ExecuteAsync(context, proposal, hooks, credential, approved.Id, $"approval:{approved.Id}", cancellationToken);
         }
 
         var verdict = await actions.JudgeAsync(proposal, $"run:{context.RunId}", "governance.action_proposed", $"node '{context.NodeId}' proposes {proposal.Server}/{proposal.Tool}", cancellationToken);
         switch (verdict.Decision)
         {
             case ActionVerdict.Execute:
-                return await ExecuteAsync(context, proposal, hooks, null, $"gate:{verdict.Gate.ScopeKey}", cancellationToken);
+                return await ExecuteAsync(context, proposal, hooks, credential, null, $"gate:{verdict.Gate.ScopeKey}", cancellationToken);
             case ActionVerdict.ApprovalRequired:
-                var approval = await approvals.OpenAsync(ApprovalFor(context, proposal, verdict), cancellationToken);
+                var approval = await approvals.OpenAsync(ApprovalFor(context, proposal, verdict, credential), cancellationToken);
                 return approval.Status switch
                 {
                     ApprovalService.Pending => new NodeResult.Waiting(ApprovalExecutor.WaitReason, null, new JsonObject { ["approvalId"] = approval.Id.ToString() }),
-                    ApprovalService.Approved => await ExecuteAsync(context, proposal, hooks, approval.Id, $"approval:{approval.Id}", cancellationToken),
+                    ApprovalService.Approved => await ExecuteAsync(context, proposal, hooks, credential, approval.Id, $"approval:{approval.Id}", cancellationToken),
                     _ => Rejected(approval.Status, new JsonObject { ["approval"] = approval.Output is null ? null : JsonNode.Parse(approval.Output) }),
                 };
             default:
@@ -54,16 +67,28 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
         }
     }
 
-    private async Task<NodeResult> ExecuteAsync(NodeExecutionContext context, ActionProposal proposal, ActionHooks hooks, Guid? approvalId, string authorizedBy, CancellationToken cancellationToken)
+    /// <summary>The credential the action will use (metadata only: no decrypt until it executes), or null when it needs none.</summary>
+    private async Task<CredentialResponse?> CredentialAsync(NodeExecutionContext context, string server, CancellationToken cancellationToken) =>
+        await NodeCredentials.ForMcpServerAsync(context, vault, servers, server, cancellationToken) is { } credentialId
+            ? await vault.DescribeForUseAsync(context.ActingUserId, credentialId, cancellationToken)
+            : null;
+
+    private async Task<NodeResult> ExecuteAsync(
+        NodeExecutionContext context, ActionProposal proposal, ActionHooks hooks, CredentialResponse? credential, Guid? approvalId, string authorizedBy, CancellationToken cancellationToken)
     {
         ExecutionView execution;
         try
         {
-            execution = await actions.ExecuteAsync(context, proposal, hooks, approvalId, authorizedBy, cancellationToken);
+            var connection = credential is null
+                ? McpCallContext.None
+                : await NodeCredentials.WithMcpCredentialAsync(McpCallContext.None, vault, context.ActingUserId, credential.Id,
+                    NodeCredentials.Purpose(context, $"governed.action {proposal.ActionType} calls {proposal.Server}/{proposal.Tool}, authorized by {authorizedBy}"), cancellationToken);
+            execution = await actions.ExecuteAsync(context, proposal, hooks, approvalId, authorizedBy, connection, cancellationToken);
         }
         catch (ControlTowerException ex) when (ex is not NodeFailureException)
         {
-            return new NodeResult.Failed(ex.Code, ex.Message, ex.Code is McpErrorCodes.TransportFailed or McpErrorCodes.Timeout or McpErrorCodes.CircuitOpen or McpErrorCodes.Overloaded);
+            return new NodeResult.Failed(ex.Code, ex.Message, ex.Code is McpErrorCodes.TransportFailed or McpErrorCodes.Timeout or McpErrorCodes.CircuitOpen or McpErrorCodes.Overloaded
+                or CredentialErrorCodes.OAuthTokenFailed);
         }
 
         var output = new JsonObject
@@ -75,6 +100,7 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
             ["diff"] = execution.Diff?.DeepClone(),
             ["reversibleUntil"] = execution.ReversibleUntil?.ToString("O"),
             ["authorizedBy"] = authorizedBy,
+            ["credentialId"] = credential?.Id.ToString(),
         };
         return NodeResult.Success(JsonNode.Parse(output.ToJsonString()));
     }
@@ -106,13 +132,29 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
             compensation?.OptionalInt("windowSeconds") ?? 86_400);
     }
 
-    private static ApprovalRequest ApprovalFor(NodeExecutionContext context, ActionProposal proposal, ActionVerdict verdict)
+    private static ApprovalRequest ApprovalFor(NodeExecutionContext context, ActionProposal proposal, ActionVerdict verdict, CredentialResponse? credential)
     {
         var config = context.Config.OptionalObject("approval") ?? [];
         var title = config.OptionalString("title") is { } template
             ? NodeExpressions.RenderText("approval.title", template, context.Activation)
             : $"Allow {proposal.ActionType}: {proposal.Server}/{proposal.Tool}?";
-        var evidence = new JsonObject { ["proposal"] = proposal.ToJson(), ["verdict"] = verdict.ToJson(), ["input"] = proposal.Input?.DeepClone() };
+        var evidence = new JsonObject
+        {
+            ["proposal"] = proposal.ToJson(),
+            ["verdict"] = verdict.ToJson(),
+            ["input"] = proposal.Input?.DeepClone(),
+            ["credential"] = CredentialEvidence(credential),
+        };
         return ApprovalExecutor.Request(context, config, title, verdict.Why, evidence);
     }
+
+    /// <summary>What the approver is told about the credential the action will run with: which one and whose, never its secret.</summary>
+    public static JsonObject? CredentialEvidence(CredentialResponse? credential) => credential is null ? null : new JsonObject
+    {
+        ["id"] = credential.Id.ToString(),
+        ["name"] = credential.Name,
+        ["credentialType"] = credential.CredentialType,
+        ["ownerUserId"] = credential.OwnerUserId.ToString(),
+        ["access"] = credential.Access,
+    };
 }

@@ -74,6 +74,8 @@ internal sealed class GovernedActions(
     GateService gates,
     RuleSetService rules,
     McpToolInvoker invoker,
+    ExecutionCredentials credentials,
+    Credentials.SecretRegistry secrets,
     AuditLog audit,
     TimeProvider time)
 {
@@ -130,23 +132,24 @@ internal sealed class GovernedActions(
     /// <summary>
     /// Calls the tool (with the attempt's idempotency key), reading state before and after when <paramref name="hooks"/>
     /// say how, and records the execution with its diff and, when a compensation is declared, <c>reversible_until</c>.
-    /// A tool that reports an error fails with <c>mcp.tool_error</c>; nothing is recorded as executed.
+    /// A tool that reports an error fails with <c>mcp.tool_error</c>; nothing is recorded as executed. Every call goes over
+    /// <paramref name="connection"/> (its credential's env vars or headers, <see cref="McpCallContext.None"/> when none).
     /// </summary>
     public async Task<ExecutionView> ExecuteAsync(
-        Nodes.NodeExecutionContext context, ActionProposal proposal, ActionHooks hooks, Guid? approvalId, string authorizedBy, CancellationToken cancellationToken)
+        Nodes.NodeExecutionContext context, ActionProposal proposal, ActionHooks hooks, Guid? approvalId, string authorizedBy, McpCallContext connection, CancellationToken cancellationToken)
     {
-        var call = new McpCallContext { IdempotencyKey = context.IdempotencyKey };
-        var before = hooks.ReadTool is { } readTool ? await ReadAsync(proposal.Server, readTool, hooks.ReadArguments, context.Activation, cancellationToken) : null;
+        var call = connection with { IdempotencyKey = context.IdempotencyKey };
+        var before = hooks.ReadTool is { } readTool ? await ReadAsync(proposal.Server, readTool, hooks.ReadArguments, context.Activation, connection, cancellationToken) : null;
         var result = await invoker.CallAsync(proposal.Server, proposal.Tool, proposal.Arguments, call, cancellationToken);
         if (result.IsError)
         {
             await using var failed = await contexts.CreateDbContextAsync(cancellationToken);
             await audit.CommitAsync(failed, new AuditEvent($"run:{context.RunId}", "governance.action_failed", $"action:{proposal.ActionType}",
-                result.ErrorMessage ?? "the tool reported an error", new JsonObject { ["proposal"] = proposal.ToJson(), ["nodeId"] = context.NodeId }), cancellationToken);
+                secrets.Redact(result.ErrorMessage ?? "the tool reported an error"), new JsonObject { ["proposal"] = proposal.ToJson(), ["nodeId"] = context.NodeId }), cancellationToken);
             throw new Nodes.NodeFailureException(Nodes.NodeErrorCodes.McpToolError, result.ErrorMessage ?? $"Tool '{proposal.Server}/{proposal.Tool}' reported an error.");
         }
 
-        var after = hooks.ReadTool is { } again ? await ReadAsync(proposal.Server, again, hooks.ReadArguments, context.Activation, cancellationToken) : null;
+        var after = hooks.ReadTool is { } again ? await ReadAsync(proposal.Server, again, hooks.ReadArguments, context.Activation, connection, cancellationToken) : null;
         var diff = hooks.ReadTool is null ? null : new JsonArray([.. JsonDiff.Compare(before, after).Select(c => (JsonNode)c.ToJson())]);
         var resultState = State(result.Output);
         JsonObject? compensationArguments = null;
@@ -157,6 +160,8 @@ internal sealed class GovernedActions(
             compensationArguments = Nodes.NodeExpressions.Render("compensation.arguments", hooks.CompensationArguments ?? [], scope) as JsonObject ?? [];
         }
 
+        // What the server answered may echo the credential it was called with: the stored copies are masked.
+        var redactor = secrets.Redactor;
         var now = time.GetUtcNow().UtcDateTime;
         var execution = new ExecutionEntity
         {
@@ -169,10 +174,10 @@ internal sealed class GovernedActions(
             ServerId = proposal.Server,
             Tool = proposal.Tool,
             Arguments = proposal.Arguments.ToJsonString(),
-            Result = result.Output.ToJsonString(),
-            BeforeState = before?.ToJsonString(),
-            AfterState = after?.ToJsonString(),
-            Diff = diff?.ToJsonString(),
+            Result = redactor.Redact(result.Output)!.ToJsonString(),
+            BeforeState = redactor.Redact(before)?.ToJsonString(),
+            AfterState = redactor.Redact(after)?.ToJsonString(),
+            Diff = redactor.Redact(diff)?.ToJsonString(),
             CompensationTool = hooks.CompensationTool,
             CompensationArguments = compensationArguments?.ToJsonString(),
             ReversibleUntil = hooks.CompensationTool is null ? null : now.AddSeconds(hooks.WindowSeconds),
@@ -192,6 +197,7 @@ internal sealed class GovernedActions(
                 ["approvalId"] = approvalId?.ToString(),
                 ["changes"] = diff?.Count,
                 ["reversibleUntil"] = execution.ReversibleUntil?.ToString("O"),
+                ["credentialId"] = connection.CredentialKey,
             }), cancellationToken);
         return ToView(execution);
     }
@@ -247,7 +253,8 @@ internal sealed class GovernedActions(
         try
         {
             var arguments = JsonNode.Parse(execution.CompensationArguments ?? "{}")!.AsObject();
-            var result = await invoker.CallAsync(execution.ServerId, execution.CompensationTool!, arguments, new McpCallContext { IdempotencyKey = $"rollback:{id}" }, cancellationToken);
+            var connection = await credentials.ForCompensationAsync(execution, actor, cancellationToken);
+            var result = await invoker.CallAsync(execution.ServerId, execution.CompensationTool!, arguments, connection with { IdempotencyKey = $"rollback:{id}" }, cancellationToken);
             outcome = result.IsError
                 ? throw new ControlTowerException(ErrorKind.Unavailable, GovernanceErrorCodes.RollbackFailed, $"The compensation {execution.ServerId}/{execution.CompensationTool} reported an error: {result.ErrorMessage}")
                 : result.Output;
@@ -264,7 +271,7 @@ internal sealed class GovernedActions(
         await using (var db = await contexts.CreateDbContextAsync(CancellationToken.None))
         {
             var row = await db.Set<ExecutionEntity>().SingleAsync(e => e.Id == id, CancellationToken.None);
-            (row.Status, row.RolledBackAt, row.RolledBackBy, row.RollbackReason, row.RollbackResult) = (RolledBack, time.GetUtcNow().UtcDateTime, actor, reason.Trim(), outcome.ToJsonString());
+            (row.Status, row.RolledBackAt, row.RolledBackBy, row.RollbackReason, row.RollbackResult) = (RolledBack, time.GetUtcNow().UtcDateTime, actor, reason.Trim(), secrets.Redactor.Redact(outcome)!.ToJsonString());
             await audit.CommitAsync(db, new AuditEvent(actor, "governance.action_rolled_back", $"execution:{id}", reason.Trim(),
                 new JsonObject { ["tool"] = $"{row.ServerId}/{row.CompensationTool}", ["runId"] = row.RunId.ToString(), ["nodeId"] = row.NodeId }), CancellationToken.None);
             return ToView(row);
@@ -278,10 +285,10 @@ internal sealed class GovernedActions(
         _ => new(ErrorKind.Conflict, GovernanceErrorCodes.RollbackWindowClosed, $"Execution {execution.Id} was reversible until {execution.ReversibleUntil:O}; it is {now:O}."),
     };
 
-    private async Task<JsonNode?> ReadAsync(string server, string tool, JsonObject? template, JsonObject activation, CancellationToken cancellationToken)
+    private async Task<JsonNode?> ReadAsync(string server, string tool, JsonObject? template, JsonObject activation, McpCallContext connection, CancellationToken cancellationToken)
     {
         var arguments = Nodes.NodeExpressions.Render("readState.arguments", template ?? [], activation) as JsonObject ?? [];
-        var result = await invoker.CallAsync(server, tool, arguments, McpCallContext.None, cancellationToken);
+        var result = await invoker.CallAsync(server, tool, arguments, connection, cancellationToken);
         return result.IsError
             ? throw new Nodes.NodeFailureException("governance.read_state_failed", $"Reading state with {server}/{tool} failed: {result.ErrorMessage}")
             : State(result.Output);

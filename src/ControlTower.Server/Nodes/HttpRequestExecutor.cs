@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ControlTower.Core.Errors;
+using ControlTower.Server.Credentials;
 using Microsoft.Extensions.Logging;
 
 namespace ControlTower.Server.Nodes;
@@ -18,8 +20,18 @@ namespace ControlTower.Server.Nodes;
 /// <c>http.transport_failed</c> and <c>http.timeout</c> (<c>config.timeoutSeconds</c>, default 30) retryable;
 /// <c>http.response_too_large</c> beyond <c>config.maxResponseBytes</c> (default 1 MiB),
 /// <c>http.destination_denied</c>, <c>http.url_invalid</c>, <c>http.header_invalid</c> not retryable.</para>
+/// <para>Credentials: <c>config.credentialId</c> names a credential the run's acting user may use (own, or shared with
+/// them or their role; else <c>credential.not_found</c>). It is decrypted through the vault (audited <c>credential.used</c>
+/// with run and node) just before sending and becomes headers only (<see cref="CredentialInjection"/>):
+/// <c>bearer_token</c> and <c>oauth2_client_credentials</c> (the cached access token) → <c>Authorization: Bearer</c>,
+/// <c>basic_auth</c> → <c>Authorization: Basic</c>, <c>api_key</c> → its <c>header_name</c> (default <c>X-Api-Key</c>),
+/// <c>headers</c> → those headers. <c>env_vars</c> cannot travel over HTTP: <c>http.credential_type_unsupported</c>.
+/// A credential header never silently replaces one from <c>config.headers</c> (or <c>Idempotency-Key</c>): the same name
+/// in both is <c>http.header_conflict</c>, before anything is sent. None of these failures is retryable except
+/// <c>credential.oauth_token_failed</c>. Values are masked by the secret registry wherever they would be recorded.</para>
 /// </summary>
-internal sealed class HttpRequestExecutor(IHttpClientFactory clients, NodeExpressions expressions, TimeProvider time, ILogger<HttpRequestExecutor> logger) : INodeExecutor
+internal sealed class HttpRequestExecutor(
+    IHttpClientFactory clients, NodeExpressions expressions, TimeProvider time, ILogger<HttpRequestExecutor> logger, CredentialVault? vault = null) : INodeExecutor
 {
     public const string ClientName = "ControlTower.Nodes.Http";
     public const string IdempotencyHeader = "Idempotency-Key";
@@ -42,7 +54,8 @@ internal sealed class HttpRequestExecutor(IHttpClientFactory clients, NodeExpres
     private async Task<NodeResult> ExecuteCoreAsync(NodeExecutionContext context, CancellationToken cancellationToken)
     {
         var call = Prepare(context);
-        using var request = ToRequest(call, context.IdempotencyKey);
+        var credentialHeaders = await CredentialHeadersAsync(context, call, cancellationToken).ConfigureAwait(false);
+        using var request = ToRequest(call, context.IdempotencyKey, credentialHeaders);
         using var timeout = new CancellationTokenSource(call.Timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var started = time.GetTimestamp();
@@ -70,11 +83,6 @@ internal sealed class HttpRequestExecutor(IHttpClientFactory clients, NodeExpres
     private Call Prepare(NodeExecutionContext context)
     {
         var config = context.Config;
-        if (config.OptionalString("credentialId") is not null)
-        {
-            throw new NodeFailureException(NodeErrorCodes.CredentialsUnsupported, "http.request cannot use config.credentialId yet: credentials are not wired into node executors.");
-        }
-
         var method = (config.OptionalString("method") ?? "GET").ToUpperInvariant();
         if (!Methods.Contains(method))
         {
@@ -98,6 +106,44 @@ internal sealed class HttpRequestExecutor(IHttpClientFactory clients, NodeExpres
 
         return new Call(new HttpMethod(method), uri, RenderStrings(config, "headers", context.Activation), body, bodyExpression is not null,
             TimeSpan.FromSeconds(timeoutSeconds), maxBytes, ExpectedStatuses(config));
+    }
+
+    /// <summary>The credential's headers (empty when the node names none), checked against the config's headers.</summary>
+    private async Task<IReadOnlyDictionary<string, string>> CredentialHeadersAsync(NodeExecutionContext context, Call call, CancellationToken cancellationToken)
+    {
+        if (NodeCredentials.ConfiguredId(context.Config) is not { } credentialId)
+        {
+            return new Dictionary<string, string>();
+        }
+
+        var credentials = NodeCredentials.Require(vault, context.NodeType);
+        ConnectionSecrets secrets;
+        try
+        {
+            // Metadata first: a type that cannot travel over HTTP is refused without decrypting (and auditing a use that never happens).
+            var credential = await credentials.DescribeForUseAsync(context.ActingUserId, credentialId, cancellationToken).ConfigureAwait(false);
+            if (!CredentialInjection.CarriesHeaders(Core.Crypto.CredentialTypes.Parse(credential.CredentialType)))
+            {
+                throw new NodeFailureException(NodeErrorCodes.HttpCredentialTypeUnsupported,
+                    $"Credential {credentialId} is of type {credential.CredentialType}: environment variables reach stdio MCP servers only. "
+                    + "http.request takes bearer_token, basic_auth, api_key, headers or oauth2_client_credentials.");
+            }
+
+            secrets = await credentials.ResolveConnectionSecretsAsync(context.ActingUserId, credentialId,
+                NodeCredentials.Purpose(context, $"http.request sends {call.Target}"), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ControlTowerException ex) when (ex is not NodeFailureException)
+        {
+            throw new NodeFailureException(ex.Code, ex.Message, retryable: ex.Code == CredentialErrorCodes.OAuthTokenFailed);
+        }
+
+        var clash = secrets.Headers.Keys.FirstOrDefault(name =>
+            name.Equals(IdempotencyHeader, StringComparison.OrdinalIgnoreCase)
+            || call.Headers.Any(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)));
+        return clash is null
+            ? secrets.Headers
+            : throw new NodeFailureException(NodeErrorCodes.HttpHeaderConflict,
+                $"Header '{clash}' comes from credential {credentialId}{(clash.Equals(IdempotencyHeader, StringComparison.OrdinalIgnoreCase) ? ", which may not set the idempotency key" : " and from config.headers: remove it from config.headers")}.");
     }
 
     private static List<KeyValuePair<string, string>> RenderStrings(JsonObject config, string field, JsonObject activation)
@@ -138,7 +184,7 @@ internal sealed class HttpRequestExecutor(IHttpClientFactory clients, NodeExpres
         return statuses;
     }
 
-    private static HttpRequestMessage ToRequest(Call call, string idempotencyKey)
+    private static HttpRequestMessage ToRequest(Call call, string idempotencyKey, IReadOnlyDictionary<string, string> credentialHeaders)
     {
         // HTTP/1.1 over the guarded connect: never upgraded to HTTP/3, whose QUIC connect would bypass the guard.
         var request = new HttpRequestMessage(call.Method, call.Url) { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower };
@@ -158,6 +204,15 @@ internal sealed class HttpRequestExecutor(IHttpClientFactory clients, NodeExpres
             {
                 request.Dispose();
                 throw new NodeFailureException(NodeErrorCodes.HttpHeaderInvalid, $"Header '{name}' cannot be sent{(request.Content is null ? " (content headers need config.body)" : "")}.");
+            }
+        }
+
+        foreach (var (name, value) in credentialHeaders)
+        {
+            if (!IsSendable(value) || !request.Headers.TryAddWithoutValidation(name, value))
+            {
+                request.Dispose();
+                throw new NodeFailureException(NodeErrorCodes.HttpHeaderInvalid, $"Header '{name}' of the credential cannot be sent (a request header with visible ASCII only).");
             }
         }
 

@@ -52,42 +52,11 @@ internal sealed class McpToolExecutor(McpToolInvoker invoker, McpServerRegistry 
     private async Task<McpCallContext> CallContextAsync(NodeExecutionContext context, string server, string tool, CancellationToken cancellationToken)
     {
         var call = new McpCallContext { IdempotencyKey = context.IdempotencyKey, Progress = new ProgressForwarder(context.Progress) };
-        if (await CredentialIdAsync(context, server, cancellationToken).ConfigureAwait(false) is not { } credentialId)
-        {
-            return call;
-        }
-
-        var purpose = new CredentialUsePurpose(context.RunId.ToString(), context.NodeId, $"mcp.tool calls {server}/{tool}");
-        var secrets = await Vault().ResolveConnectionSecretsAsync(context.ActingUserId, credentialId, purpose, cancellationToken).ConfigureAwait(false);
-        return call with
-        {
-            CredentialKey = credentialId.ToString("D"),
-            Environment = secrets.EnvironmentVariables,
-            Headers = secrets.Headers,
-        };
+        return await NodeCredentials.ForMcpServerAsync(context, vault, registry, server, cancellationToken).ConfigureAwait(false) is { } credentialId
+            ? await NodeCredentials.WithMcpCredentialAsync(call, NodeCredentials.Require(vault, context.NodeType), context.ActingUserId, credentialId,
+                NodeCredentials.Purpose(context, $"mcp.tool calls {server}/{tool}"), cancellationToken).ConfigureAwait(false)
+            : call;
     }
-
-    private async Task<Guid?> CredentialIdAsync(NodeExecutionContext context, string server, CancellationToken cancellationToken)
-    {
-        if (context.Config.OptionalString("credentialId") is { } configured)
-        {
-            return Guid.TryParse(configured, out var id)
-                ? id
-                : throw NodeFailureException.ConfigInvalid("config.credentialId must be a credential id (a UUID).");
-        }
-
-        if (registry.Get(server)?.CredentialType is not { } type)
-        {
-            return null;
-        }
-
-        return await Vault().FindForServerAsync(context.ActingUserId, server, type, cancellationToken).ConfigureAwait(false)
-            ?? throw new ControlTowerException(ErrorKind.NotFound, CredentialErrorCodes.NotFound,
-                $"MCP server '{server}' needs a {type} credential and the acting user has none for it.");
-    }
-
-    private CredentialVault Vault() => vault
-        ?? throw new NodeFailureException(NodeErrorCodes.CredentialsUnsupported, "mcp.tool needs a credential but this host has no credential vault.");
 
     private static bool IsRetryable(string code) =>
         code is McpErrorCodes.TransportFailed or McpErrorCodes.Timeout or McpErrorCodes.CircuitOpen or McpErrorCodes.Overloaded

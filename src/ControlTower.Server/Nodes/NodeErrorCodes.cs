@@ -9,7 +9,7 @@ internal static class NodeErrorCodes
     /// <summary>The saved config does not have the shape the type's schema declares (a field is missing or of the wrong type).</summary>
     public const string ConfigInvalid = "node.config_invalid";
 
-    /// <summary>The node names a credential, and executors cannot read credentials yet.</summary>
+    /// <summary>The node names a credential, and the host was composed without a credential vault (never the application itself).</summary>
     public const string CredentialsUnsupported = "node.credentials_unsupported";
 
     public const string DelayUntilInvalid = "delay.until_invalid";
@@ -18,6 +18,12 @@ internal static class NodeErrorCodes
 
     public const string HttpUrlInvalid = "http.url_invalid";
     public const string HttpHeaderInvalid = "http.header_invalid";
+
+    /// <summary>A header the credential sets is also in <c>config.headers</c> (or is <c>Idempotency-Key</c>): refused, never silently replaced.</summary>
+    public const string HttpHeaderConflict = "http.header_conflict";
+
+    /// <summary>The credential's type cannot travel over HTTP (<c>env_vars</c>: stdio MCP servers only).</summary>
+    public const string HttpCredentialTypeUnsupported = "http.credential_type_unsupported";
     public const string HttpDestinationDenied = "http.destination_denied";
     public const string HttpTransportFailed = "http.transport_failed";
     public const string HttpTimeout = "http.timeout";

@@ -327,7 +327,8 @@ public sealed class HttpRequestExecutorTests : IAsyncLifetime
     [Theory]
     [InlineData(""" "body": "input.nope.x" """, CelErrorCodes.EvalError)]
     [InlineData(""" "method": "TRACE" """, NodeErrorCodes.ConfigInvalid)]
-    [InlineData(""" "credentialId": "c1" """, NodeErrorCodes.CredentialsUnsupported)]
+    [InlineData(""" "credentialId": "c1" """, NodeErrorCodes.ConfigInvalid)]
+    [InlineData(""" "credentialId": "6f1c2a4e-0d55-4c8e-9a43-2b7f1e9d0c11" """, NodeErrorCodes.CredentialsUnsupported)]
     public async Task ExecuteAsync_WhenConfigUnusable_FailsNotRetryableWithoutSending(string extra, string code)
     {
         var failed = As<NodeResult.Failed>(await Run(Executor(), Config(_server.Url("/echo"), extra), Activation(Json("{}"))));

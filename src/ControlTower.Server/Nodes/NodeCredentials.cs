@@ -1,0 +1,71 @@
+using System.Text.Json.Nodes;
+using ControlTower.Core.Errors;
+using ControlTower.Server.Credentials;
+using ControlTower.Server.Mcp;
+
+namespace ControlTower.Server.Nodes;
+
+/// <summary>
+/// How executors pick and use a credential (<c>mcp.tool</c>, <c>governed.action</c>, <c>http.request</c>): always for
+/// the run's acting user (their own, or one shared with them or their role; anyone else's is <c>credential.not_found</c>),
+/// always through <see cref="CredentialVault.ResolveConnectionSecretsAsync"/>, which audits each decrypt as
+/// <c>credential.used</c> with who, which credential, run, node and why, and registers the values with the redactor.
+/// </summary>
+internal static class NodeCredentials
+{
+    /// <summary><c>config.credentialId</c> as an id, or null when the node names none.</summary>
+    public static Guid? ConfiguredId(JsonObject config) =>
+        config.OptionalString("credentialId") is not { } configured
+            ? null
+            : Guid.TryParse(configured, out var id)
+                ? id
+                : throw NodeFailureException.ConfigInvalid("config.credentialId must be a credential id (a UUID).");
+
+    /// <summary>
+    /// The vault, or <c>node.credentials_unsupported</c> on a host composed without one (executors registered
+    /// without <c>AddCredentials</c>); the application always has one.
+    /// </summary>
+    public static CredentialVault Require(CredentialVault? vault, string nodeType) => vault
+        ?? throw new NodeFailureException(NodeErrorCodes.CredentialsUnsupported, $"{nodeType} needs a credential but this host has no credential vault.");
+
+    public static CredentialUsePurpose Purpose(NodeExecutionContext context, string reason) => new(context.RunId.ToString(), context.NodeId, reason);
+
+    /// <summary>
+    /// The credential a call to MCP server <paramref name="server"/> uses: <c>config.credentialId</c>, else, when the
+    /// server definition names a <c>credentialType</c>, the acting user's credential of that type bound to the server
+    /// (<c>credential.not_found</c> when they have none); null when the server needs none.
+    /// </summary>
+    public static async Task<Guid?> ForMcpServerAsync(
+        NodeExecutionContext context, CredentialVault? vault, McpServerRegistry registry, string server, CancellationToken cancellationToken)
+    {
+        if (ConfiguredId(context.Config) is { } configured)
+        {
+            return configured;
+        }
+
+        if (registry.Get(server)?.CredentialType is not { } type)
+        {
+            return null;
+        }
+
+        return await Require(vault, context.NodeType).FindForServerAsync(context.ActingUserId, server, type, cancellationToken).ConfigureAwait(false)
+            ?? throw new ControlTowerException(ErrorKind.NotFound, CredentialErrorCodes.NotFound,
+                $"MCP server '{server}' needs a {type} credential and the acting user has none for it.");
+    }
+
+    /// <summary>
+    /// <paramref name="call"/> carrying the decrypted credential the way the connection pool expects it: env vars (stdio)
+    /// and headers (HTTP) on a connection of its own, keyed by (server, credential).
+    /// </summary>
+    public static async Task<McpCallContext> WithMcpCredentialAsync(
+        McpCallContext call, CredentialVault vault, Guid actingUserId, Guid credentialId, CredentialUsePurpose purpose, CancellationToken cancellationToken)
+    {
+        var secrets = await vault.ResolveConnectionSecretsAsync(actingUserId, credentialId, purpose, cancellationToken).ConfigureAwait(false);
+        return call with
+        {
+            CredentialKey = credentialId.ToString("D"),
+            Environment = secrets.EnvironmentVariables,
+            Headers = secrets.Headers,
+        };
+    }
+}
