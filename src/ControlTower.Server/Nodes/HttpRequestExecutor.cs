@@ -31,7 +31,7 @@ namespace ControlTower.Server.Nodes;
 /// <c>credential.oauth_token_failed</c>. Values are masked by the secret registry wherever they would be recorded.</para>
 /// </summary>
 internal sealed class HttpRequestExecutor(
-    IHttpClientFactory clients, NodeExpressions expressions, TimeProvider time, ILogger<HttpRequestExecutor> logger, CredentialVault? vault = null) : INodeExecutor
+    IHttpClientFactory clients, NodeExpressions expressions, TimeProvider time, ILogger<HttpRequestExecutor> logger, CredentialVault? vault = null, HttpDestinationGuard? guard = null) : INodeExecutor
 {
     public const string ClientName = "ControlTower.Nodes.Http";
     public const string IdempotencyHeader = "Idempotency-Key";
@@ -108,6 +108,27 @@ internal sealed class HttpRequestExecutor(
             TimeSpan.FromSeconds(timeoutSeconds), maxBytes, ExpectedStatuses(config));
     }
 
+    /// <summary>
+    /// A destination the policy denies is refused before a credential is decrypted, so no <c>credential.used</c> is
+    /// audited for a call that can never be sent. The connect step still checks (and pins) the address it connects to.
+    /// </summary>
+    private async Task EnsureDestinationAllowedAsync(Call call, CancellationToken cancellationToken)
+    {
+        if (guard is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await guard.CheckAsync(call.Url.Host, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpDestinationDeniedException denied)
+        {
+            throw Failure(call, NodeErrorCodes.HttpDestinationDenied, denied.Message, retryable: false);
+        }
+    }
+
     /// <summary>The credential's headers (empty when the node names none), checked against the config's headers.</summary>
     private async Task<IReadOnlyDictionary<string, string>> CredentialHeadersAsync(NodeExecutionContext context, Call call, CancellationToken cancellationToken)
     {
@@ -117,6 +138,7 @@ internal sealed class HttpRequestExecutor(
         }
 
         var credentials = NodeCredentials.Require(vault, context.NodeType);
+        await EnsureDestinationAllowedAsync(call, cancellationToken).ConfigureAwait(false);
         ConnectionSecrets secrets;
         try
         {

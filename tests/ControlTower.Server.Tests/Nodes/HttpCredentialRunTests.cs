@@ -163,6 +163,22 @@ public sealed class HttpCredentialRunTests : IAsyncLifetime
         Assert.Empty(await CredentialApi.AuditAsync(_factory.CreateAdminClient(), CredentialVault.UsedAction));
     }
 
+    [Fact]
+    public async Task Run_WhenTheDestinationIsDenied_FailsDeniedWithoutDecrypting()
+    {
+        var (alice, _, _) = await _factory.CreateUserClientAsync("alice", "operator");
+        var credential = await CredentialApi.CreateAsync(alice, "receiver", "bearer_token", new { token = Secret("denied") });
+        var graph = CallGraph(credential);
+        graph["nodes"]![1]!["config"]!["url"] = "http://127.0.0.2:9/inward";
+
+        var workflow = await CreateWorkflowAsync(alice, graph);
+        var run = await WaitForStatusAsync(alice, await StartAsync(alice, workflow), "completed", "failed");
+
+        Assert.Equal("failed", run.Status());
+        Assert.Equal(NodeErrorCodes.HttpDestinationDenied, run["error"]!["code"]!.GetValue<string>());
+        Assert.Empty(await CredentialApi.AuditAsync(_factory.CreateAdminClient(), CredentialVault.UsedAction));
+    }
+
     [Theory]
     [InlineData("authorization")]
     [InlineData("AUTHORIZATION")]
