@@ -47,7 +47,7 @@ internal sealed class ExecutionCredentials(IDbContextFactory<ControlTowerDbConte
 
         var purpose = new CredentialUsePurpose(execution.RunId.ToString(), execution.NodeId,
             $"rollback of governed execution {execution.Id} ({execution.ServerId}/{execution.CompensationTool}) requested by {actor}");
-        return await Nodes.NodeCredentials.WithMcpCredentialAsync(McpCallContext.None, vault, run.StartedBy, resolved, purpose, cancellationToken);
+        return await Nodes.NodeCredentials.WithMcpCredentialAsync(McpCallContext.None, vault, servers.Get(execution.ServerId), run.StartedBy, resolved, purpose, cancellationToken);
     }
 
     private static string? ConfiguredCredential(string? graph, string nodeId)

@@ -5,6 +5,7 @@ using ControlTower.Core.Schemas;
 using ControlTower.Server.Credentials;
 using ControlTower.Server.Identity;
 using ControlTower.Server.Mcp;
+using ControlTower.Server.Nodes;
 
 namespace ControlTower.Server.Governance;
 
@@ -127,8 +128,8 @@ internal static class GovernanceEndpoints
         var (fits, carried) = server?.Transport switch
         {
             null => ((bool?)null, "the server is not registered"),
-            McpTransportKind.Stdio => (CredentialInjection.CarriesEnvironment(type), "a stdio server takes credentials as environment variables"),
-            _ => (CredentialInjection.CarriesHeaders(type), "an HTTP server takes credentials as headers"),
+            McpTransportKind.Stdio => (NodeCredentials.FitsTransport(type, McpTransportKind.Stdio), "a stdio server takes credentials as environment variables"),
+            { } kind => (NodeCredentials.FitsTransport(type, kind), "an HTTP server takes credentials as headers"),
         };
         var check = Check(fits != false, fits switch
         {

@@ -68,10 +68,22 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
     }
 
     /// <summary>The credential the action will use (metadata only: no decrypt until it executes), or null when it needs none.</summary>
-    private async Task<CredentialResponse?> CredentialAsync(NodeExecutionContext context, string server, CancellationToken cancellationToken) =>
-        await NodeCredentials.ForMcpServerAsync(context, vault, servers, server, cancellationToken) is { } credentialId
-            ? await vault.DescribeForUseAsync(context.ActingUserId, credentialId, cancellationToken)
-            : null;
+    private async Task<CredentialResponse?> CredentialAsync(NodeExecutionContext context, string server, CancellationToken cancellationToken)
+    {
+        if (await NodeCredentials.ForMcpServerAsync(context, vault, servers, server, cancellationToken) is not { } credentialId)
+        {
+            return null;
+        }
+
+        // Checked before anything is proposed: an approval for a call that cannot carry its credential would be wasted.
+        var credential = await vault.DescribeForUseAsync(context.ActingUserId, credentialId, cancellationToken);
+        if (servers.Get(server) is { } definition)
+        {
+            NodeCredentials.EnsureFitsTransport(credential, definition);
+        }
+
+        return credential;
+    }
 
     private async Task<NodeResult> ExecuteAsync(
         NodeExecutionContext context, ActionProposal proposal, ActionHooks hooks, CredentialResponse? credential, Guid? approvalId, string authorizedBy, CancellationToken cancellationToken)
@@ -81,7 +93,7 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
         {
             var connection = credential is null
                 ? McpCallContext.None
-                : await NodeCredentials.WithMcpCredentialAsync(McpCallContext.None, vault, context.ActingUserId, credential.Id,
+                : await NodeCredentials.WithMcpCredentialAsync(McpCallContext.None, vault, servers.Get(proposal.Server), context.ActingUserId, credential.Id,
                     NodeCredentials.Purpose(context, $"governed.action {proposal.ActionType} calls {proposal.Server}/{proposal.Tool}, authorized by {authorizedBy}"), cancellationToken);
             execution = await actions.ExecuteAsync(context, proposal, hooks, approvalId, authorizedBy, connection, cancellationToken);
         }

@@ -12,6 +12,7 @@ internal static class McpErrorCodes
     public const string ToolNotFound = "mcp.tool_not_found";
     public const string ArgumentsInvalid = "mcp.arguments_invalid";
     public const string CredentialKeyRequired = "mcp.credential_key_required";
+    public const string CredentialTypeUnsupported = "mcp.credential_type_unsupported";
     public const string Timeout = "mcp.timeout";
     public const string TransportFailed = "mcp.transport_failed";
     public const string ProtocolError = "mcp.protocol_error";

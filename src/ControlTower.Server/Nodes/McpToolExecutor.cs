@@ -53,7 +53,7 @@ internal sealed class McpToolExecutor(McpToolInvoker invoker, McpServerRegistry 
     {
         var call = new McpCallContext { IdempotencyKey = context.IdempotencyKey, Progress = new ProgressForwarder(context.Progress) };
         return await NodeCredentials.ForMcpServerAsync(context, vault, registry, server, cancellationToken).ConfigureAwait(false) is { } credentialId
-            ? await NodeCredentials.WithMcpCredentialAsync(call, NodeCredentials.Require(vault, context.NodeType), context.ActingUserId, credentialId,
+            ? await NodeCredentials.WithMcpCredentialAsync(call, NodeCredentials.Require(vault, context.NodeType), registry.Get(server), context.ActingUserId, credentialId,
                 NodeCredentials.Purpose(context, $"mcp.tool calls {server}/{tool}"), cancellationToken).ConfigureAwait(false)
             : call;
     }

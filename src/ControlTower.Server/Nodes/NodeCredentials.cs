@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using CredentialType = ControlTower.Core.Crypto.CredentialType;
+using CredentialTypes = ControlTower.Core.Crypto.CredentialTypes;
 using ControlTower.Core.Errors;
 using ControlTower.Server.Credentials;
 using ControlTower.Server.Mcp;
@@ -55,11 +57,19 @@ internal static class NodeCredentials
 
     /// <summary>
     /// <paramref name="call"/> carrying the decrypted credential the way the connection pool expects it: env vars (stdio)
-    /// and headers (HTTP) on a connection of its own, keyed by (server, credential).
+    /// and headers (HTTP) on a connection of its own, keyed by (server, credential). A credential whose type gives the
+    /// server's transport nothing (a bearer token for a stdio server, env vars for an HTTP one) is refused with
+    /// <c>mcp.credential_type_unsupported</c> before it is decrypted, rather than silently sent without it.
     /// </summary>
     public static async Task<McpCallContext> WithMcpCredentialAsync(
-        McpCallContext call, CredentialVault vault, Guid actingUserId, Guid credentialId, CredentialUsePurpose purpose, CancellationToken cancellationToken)
+        McpCallContext call, CredentialVault vault, McpServerDefinition? server, Guid actingUserId, Guid credentialId, CredentialUsePurpose purpose,
+        CancellationToken cancellationToken)
     {
+        if (server is not null)
+        {
+            EnsureFitsTransport(await vault.DescribeForUseAsync(actingUserId, credentialId, cancellationToken).ConfigureAwait(false), server);
+        }
+
         var secrets = await vault.ResolveConnectionSecretsAsync(actingUserId, credentialId, purpose, cancellationToken).ConfigureAwait(false);
         return call with
         {
@@ -68,4 +78,22 @@ internal static class NodeCredentials
             Headers = secrets.Headers,
         };
     }
+
+    /// <summary><c>mcp.credential_type_unsupported</c> when <paramref name="credential"/> gives <paramref name="server"/>'s transport nothing.</summary>
+    public static void EnsureFitsTransport(CredentialResponse credential, McpServerDefinition server)
+    {
+        if (!FitsTransport(CredentialTypes.Parse(credential.CredentialType), server.Transport))
+        {
+            throw new ControlTowerException(ErrorKind.Validation, McpErrorCodes.CredentialTypeUnsupported,
+                $"Credential {credential.Id} is {credential.CredentialType}, which gives MCP server '{server.Id}' nothing: "
+                + (server.Transport == McpTransportKind.Stdio
+                    ? "a stdio server takes credentials as environment variables (env_vars, api_key)."
+                    : "an HTTP server takes credentials as headers (anything but env_vars)."));
+        }
+    }
+
+    /// <summary>Whether a credential of <paramref name="type"/> gives a server on <paramref name="transport"/> anything.</summary>
+    public static bool FitsTransport(CredentialType type, McpTransportKind transport) => transport == McpTransportKind.Stdio
+        ? CredentialInjection.CarriesEnvironment(type)
+        : CredentialInjection.CarriesHeaders(type);
 }

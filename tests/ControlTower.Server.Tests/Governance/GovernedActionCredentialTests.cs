@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ControlTower.Server.Credentials;
+using ControlTower.Server.Mcp;
 using ControlTower.Server.Tests.Credentials;
 using ControlTower.Server.Tests.Infrastructure;
 using ControlTower.Server.Tests.Mcp;
@@ -114,6 +115,24 @@ public sealed class GovernedActionCredentialTests : IDisposable
         Assert.Equal("***", environment["ALICE_VAR"]!.GetValue<string>());
         Assert.DoesNotContain(secret, run.ToJsonString() + await admin.GetStringAsync("/api/executions"), StringComparison.Ordinal);
         Assert.Single(await CredentialApi.AuditAsync(admin, CredentialVault.UsedAction));
+    }
+
+    [Fact]
+    public async Task Execute_WhenABearerCredentialIsGivenToAStdioServer_FailsTypeUnsupportedBeforeProposing()
+    {
+        await McpApi.RegisterAsync(_factory.CreateAdminClient(), McpApi.StdioEverything());
+        using var admin = _factory.CreateAdminClient();
+        await SetGateAsync(admin, authorized: true);
+        var (alice, _, _) = await _factory.CreateUserClientAsync("alice", "operator");
+        var credential = await CredentialApi.CreateAsync(alice, "token for stdio", "bearer_token", new { token = $"stdio-{Guid.NewGuid():N}" });
+        var workflow = await CreateWorkflowAsync(alice, ActionGraph("everything", "get-env", credential, withHooks: false));
+
+        var run = await WaitForStatusAsync(alice, await StartAsync(alice, workflow), "completed", "failed");
+
+        Assert.Equal("failed", run.Status());
+        Assert.Equal(McpErrorCodes.CredentialTypeUnsupported, run["error"]!["code"]!.GetValue<string>());
+        Assert.Empty(await AuditAsync(admin, "governance.action_proposed"));
+        Assert.Empty(await CredentialApi.AuditAsync(admin, CredentialVault.UsedAction));
     }
 
     [Fact]
