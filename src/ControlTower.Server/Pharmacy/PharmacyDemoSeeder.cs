@@ -1,23 +1,40 @@
+using ControlTower.Server.Governance;
 using ControlTower.Server.Identity;
+using ControlTower.Server.Mcp;
+using ControlTower.Server.Platform.Configuration;
 using ControlTower.Server.Platform.Persistence;
+using ControlTower.Server.Rules;
 using ControlTower.Server.Runs;
 using ControlTower.Server.Workflows;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace ControlTower.Server.Pharmacy;
 
 /// <summary>
-/// Seeds the pharmacy demo once, on the first start in demo mode: the refill workflow and three sample
-/// refill requests (one waits for the pharmacist, one for the prescriber, one is a controlled substance
-/// filled too early). Later starts find the workflow and leave everything as people left it.
+/// Seeds the pharmacy demo once, on the first start in demo mode: the inventory file
+/// (<c>DATA_DIR/pharmacy/inventory.json</c>), the inventory MCP server (stdio id <c>pharmacy</c>, started from this
+/// very binary), the dispense rule set, the refill workflow, its gates (dispense authorized, restock revoked) and
+/// four sample refill requests (RX-1001 and RX-1004 wait for the pharmacist, RX-1002 for the prescriber, RX-1003 is
+/// a controlled substance filled early). The workflow is the marker: later starts find it and leave everything as
+/// people left it. The steps before it each skip what exists, so a start that failed half-way seeds the rest.
 /// </summary>
 internal sealed class PharmacyDemoSeeder(
     IDbContextFactory<ControlTowerDbContext> contexts,
     WorkflowService workflows,
-    RunStarter runs)
+    RunStarter runs,
+    McpServerStore servers,
+    RuleSetService ruleSets,
+    GateService gates,
+    IOptions<PlatformOptions> platform,
+    TimeProvider time)
 {
     private const string Actor = "system:demo-seed";
     private const string RefillBot = "refill-bot";
+    private const string Reason = "demo data seeded on first start";
+
+    /// <summary>Where the demo keeps the pharmacy's stock.</summary>
+    public static string InventoryFile(PlatformOptions options) => Path.Combine(options.DataDirectoryFullPath, "pharmacy", "inventory.json");
 
     public async Task SeedAsync(CancellationToken cancellationToken)
     {
@@ -37,12 +54,26 @@ internal sealed class PharmacyDemoSeeder(
             submitter = await db.Set<UserEntity>().Where(u => u.Name == RefillBot).Select(u => u.Id).SingleAsync(cancellationToken);
         }
 
+        var inventory = InventoryFile(platform.Value);
+        await new PharmacyInventory(inventory, time).SeedAsync(PharmacyDemo.Stock, cancellationToken);
+        await RegisterServerAsync(inventory, cancellationToken);
+        if (!(await ruleSets.ListAsync(cancellationToken)).Any(r => r.Id == PharmacyDemo.DispenseRuleSetId))
+        {
+            await ruleSets.CreateAsync(new CreateRuleSetBody(PharmacyDemo.DispenseRuleSetId,
+                "Second checks before a governed dispense: controlled substances and large quantities.", PharmacyDemo.DispenseRules(), Reason), Actor, cancellationToken);
+        }
+
+        await gates.SetAsync(new GateBody(null, "governed.action", PharmacyDemo.DispenseActionType, Authorized: true,
+            "Dispensing runs without another approval once the pharmacist has verified the refill (rules still ask for second checks)."), Actor, cancellationToken);
+        await gates.SetAsync(new GateBody(null, "governed.action", PharmacyDemo.RestockActionType, Authorized: false,
+            "Restocking outside a rollback changes counted stock: a pharmacist approves each one."), Actor, cancellationToken);
+
         var refill = await workflows.CreateAsync(
             Actor,
             BuiltInUsers.AdminId,
             new CreateWorkflowRequest(PharmacyDemo.RefillWorkflowName, PharmacyDemo.RefillGraph(),
-                "Refill request → prescriber approval (when no refills remain) → pre-verification → pharmacist decision → dispense.",
-                "demo data seeded on first start"),
+                "Refill request → prescriber approval (when no refills remain) → pre-verification → pharmacist decision → governed dispense from the pharmacy inventory (rollback: restock).",
+                Reason),
             cancellationToken);
         foreach (var request in PharmacyDemo.SampleRequests)
         {
@@ -50,5 +81,19 @@ internal sealed class PharmacyDemoSeeder(
                 new StartRunRequest(refill.Workflow.Id, request.DeepClone(), "manual", submitter, $"user:{RefillBot}", $"demo:{request["rx"]}"),
                 cancellationToken);
         }
+    }
+
+    private async Task RegisterServerAsync(string inventory, CancellationToken cancellationToken)
+    {
+        if ((await servers.ListAsync(cancellationToken)).Any(s => s.Id == PharmacyMcpCommand.ServerId))
+        {
+            return;
+        }
+
+        var launch = PharmacyMcpCommand.Launch(inventory);
+        await servers.CreateAsync(
+            new McpCaller(BuiltInUsers.AdminId, Roles.Admin, Actor),
+            new McpServerRequest(launch.Id, launch.Name, McpTransportNames.ToName(launch.Transport), launch.Command, launch.Arguments),
+            cancellationToken);
     }
 }
