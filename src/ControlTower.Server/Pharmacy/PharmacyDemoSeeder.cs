@@ -18,6 +18,9 @@ namespace ControlTower.Server.Pharmacy;
 /// four sample refill requests (RX-1001 and RX-1004 wait for the pharmacist, RX-1002 for the prescriber, RX-1003 is
 /// a controlled substance filled early). The workflow is the marker: later starts find it and leave everything as
 /// people left it. The steps before it each skip what exists, so a start that failed half-way seeds the rest.
+/// One thing is kept current on every demo start: while the <c>pharmacy</c> server still runs <c>pharmacy-mcp</c>,
+/// its command points at the binary that is running now (a rebuilt or moved install would otherwise start a stale
+/// or missing one).
 /// </summary>
 internal sealed class PharmacyDemoSeeder(
     IDbContextFactory<ControlTowerDbContext> contexts,
@@ -38,6 +41,7 @@ internal sealed class PharmacyDemoSeeder(
 
     public async Task SeedAsync(CancellationToken cancellationToken)
     {
+        await RepointServerAsync(cancellationToken);
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
             if (await db.Set<WorkflowEntity>().AnyAsync(w => w.Name == PharmacyDemo.RefillWorkflowName, cancellationToken))
@@ -81,6 +85,31 @@ internal sealed class PharmacyDemoSeeder(
                 new StartRunRequest(refill.Workflow.Id, request.DeepClone(), "manual", submitter, $"user:{RefillBot}", $"demo:{request["rx"]}"),
                 cancellationToken);
         }
+    }
+
+    /// <summary>Re-points the demo's own server at this binary when it was seeded by another one; anything else is left alone.</summary>
+    private async Task RepointServerAsync(CancellationToken cancellationToken)
+    {
+        var server = (await servers.ListAsync(cancellationToken)).FirstOrDefault(s => s.Id == PharmacyMcpCommand.ServerId);
+        var at = server is { Transport: "stdio" } ? server.Args.ToList().IndexOf(PharmacyMcpCommand.Name) : -1;
+        if (server is null || at < 0 || at + 2 >= server.Args.Count || server.Args[at + 1] != "--data")
+        {
+            return;
+        }
+
+        var current = PharmacyMcpCommand.Launch(server.Args[at + 2]);
+        if (current.Command == server.Command && server.Args.Take(at + 3).SequenceEqual(current.Arguments))
+        {
+            return;
+        }
+
+        await servers.UpdateAsync(
+            new McpCaller(BuiltInUsers.AdminId, Roles.Admin, Actor),
+            server.Id,
+            new McpServerRequest(server.Id, server.Name, server.Transport, current.Command, [.. current.Arguments, .. server.Args.Skip(at + 3)], server.WorkingDirectory,
+                server.EnvNames.ToDictionary(n => n, _ => (string?)null), null, null, (int)server.Limits.CallTimeoutMs, server.Limits.MaxConcurrentCalls,
+                server.Limits.RetryIdempotentTools, server.CredentialType, server.Enabled),
+            cancellationToken);
     }
 
     private async Task RegisterServerAsync(string inventory, CancellationToken cancellationToken)
