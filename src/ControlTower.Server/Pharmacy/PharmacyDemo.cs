@@ -16,6 +16,7 @@ namespace ControlTower.Server.Pharmacy;
 internal static class PharmacyDemo
 {
     public const string RefillWorkflowName = "Prescription refill";
+    public const string DeliveryWorkflowName = "Stock delivery";
     public const string DispenseActionType = "pharmacy.dispense";
     public const string RestockActionType = "pharmacy.restock";
     public const string DispenseRuleSetId = "pharmacy-dispense";
@@ -182,6 +183,61 @@ internal static class PharmacyDemo
             Edge("dispense", "declined", "rejected"),
             Edge("dispense", "not_dispensed", "error")),
         ["config"] = new JsonObject(),
+    };
+
+    /// <summary>
+    /// A technician books a delivery onto the shelf: a governed <c>restock</c> whose gate is revoked, so every delivery
+    /// waits for a pharmacist's approval (the evidence shows the proposal and the gate) before the count changes.
+    /// </summary>
+    public static JsonObject DeliveryGraph() => new()
+    {
+        ["version"] = "1.0",
+        ["nodes"] = new JsonArray(
+            Node("delivery", "trigger.manual", "Delivery received", 0, 120, []),
+            Node("restock", "governed.action", "Restock", 240, 120, new JsonObject
+            {
+                ["actionType"] = RestockActionType,
+                ["server"] = PharmacyMcpCommand.ServerId,
+                ["tool"] = "restock",
+                ["arguments"] = new JsonObject
+                {
+                    ["drug"] = "{{ input.drug }}",
+                    ["quantity"] = "{{ input.quantity }}",
+                    ["reason"] = "delivery {{ input.delivery }}",
+                },
+                ["readState"] = new JsonObject
+                {
+                    ["tool"] = "get_stock",
+                    ["arguments"] = new JsonObject { ["drug"] = "{{ input.drug }}" },
+                },
+                ["approval"] = new JsonObject
+                {
+                    ["title"] = "Book delivery {{ input.delivery }}: {{ input.drug }} +{{ input.quantity }}",
+                    ["approvers"] = new JsonObject { ["roles"] = new JsonArray("approver") },
+                    ["expiresAfterSeconds"] = 172800,
+                },
+            }),
+            Node("booked", "respond", "On the shelf", 480, 40, new JsonObject
+            {
+                ["body"] = "{'status': 'booked', 'delivery': input.delivery, 'on_hand': nodes.restock.output.after.on_hand}",
+            }),
+            Node("refused", "respond", "Refused", 480, 200, new JsonObject
+            {
+                ["body"] = "{'status': 'refused', 'delivery': input.delivery}",
+            })),
+        ["edges"] = new JsonArray(
+            Edge("delivery", "restock"),
+            Edge("restock", "booked"),
+            Edge("restock", "refused", "rejected")),
+        ["config"] = new JsonObject(),
+    };
+
+    /// <summary>The delivery waiting on first start: the amoxicillin RX-1004 is short of.</summary>
+    public static JsonObject SampleDelivery { get; } = new()
+    {
+        ["delivery"] = "DEL-2001",
+        ["drug"] = "Amoxicillin 500 mg",
+        ["quantity"] = 100,
     };
 
     private static JsonObject Request(string rx, string patient, string drug, int quantity, int refillsLeft, int daysSinceLastFill, bool controlled) => new()

@@ -127,6 +127,10 @@ internal sealed class PharmacyInventory(string path, TimeProvider time)
         if (idempotencyKey is not null)
         {
             operations[idempotencyKey] = new RecordedOperation(tool, arguments, result, time.GetUtcNow());
+        }
+
+        if (operations.Count > MaxRecordedOperations)
+        {
             foreach (var stale in operations.OrderByDescending(o => o.Value.At).Skip(MaxRecordedOperations).Select(o => o.Key).ToList())
             {
                 operations.Remove(stale);

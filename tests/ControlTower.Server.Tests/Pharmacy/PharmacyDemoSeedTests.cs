@@ -44,7 +44,9 @@ public sealed class PharmacyDemoSeedTests : IDisposable
         Assert.Contains("\"governed.action\"", graph, StringComparison.Ordinal);
         Assert.DoesNotContain("\"delay\"", graph, StringComparison.Ordinal);
         Assert.Equal(500, JsonNode.Parse(await File.ReadAllTextAsync(InventoryFile))!["items"]!["Atorvastatin 20 mg"]!["on_hand"]!.GetValue<int>());
-        Assert.Equal(4, pending.Count);
+        Assert.Equal(5, pending.Count);
+        var delivery = pending.Single(a => a!["title"]!.GetValue<string>().StartsWith("Book delivery DEL-2001", StringComparison.Ordinal))!;
+        Assert.False(delivery["evidence"]!["verdict"]!["gate"]!["authorized"]!.GetValue<bool>());
         await AssertAuditIntactAsync(admin);
     }
 
@@ -66,8 +68,8 @@ public sealed class PharmacyDemoSeedTests : IDisposable
             repointed = (await admin.GetFromJsonAsync<JsonObject>("/api/mcp/servers/pharmacy"))!;
             var updates = await AuditAsync(admin, "mcp.server_updated");
             Assert.Equal(["system:demo-seed", "user:admin"], updates.Select(u => u["actor"]!.GetValue<string>()).Order(StringComparer.Ordinal));
-            Assert.Single((await admin.GetFromJsonAsync<JsonArray>("/api/workflows"))!);
-            Assert.Equal(4, (await admin.GetFromJsonAsync<JsonObject>("/api/runs?limit=100"))!["items"]!.AsArray().Count);
+            Assert.Equal(2, (await admin.GetFromJsonAsync<JsonArray>("/api/workflows"))!.Count);
+            Assert.Equal(5, (await admin.GetFromJsonAsync<JsonObject>("/api/runs?limit=100"))!["items"]!.AsArray().Count);
             (await admin.PutAsJsonAsync("/api/mcp/servers/pharmacy", new { name = "Pharmacy (own build)", transport = "stdio", command = "/opt/pharmacy/server", args = new[] { "--stdio" } })).EnsureSuccessStatusCode();
         }
 

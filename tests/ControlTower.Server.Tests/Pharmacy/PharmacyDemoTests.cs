@@ -82,6 +82,12 @@ public sealed class PharmacyDemoTests : IDisposable
             Assert.Contains("pharmacy.insufficient_stock", dispense["errorMessage"]!.GetValue<string>(), StringComparison.Ordinal);
             Assert.Equal(12, OnHand("Amoxicillin 500 mg"));
 
+            // DEL-2001: the restock gate is revoked, so the technician's delivery waits for the pharmacist.
+            var delivery = await ApproveAsync(admin, pat, "Book delivery DEL-2001");
+            var booked = await WaitForStatusAsync(admin, delivery, "completed", "failed");
+            Assert.Equal("booked", booked["output"]!["body"]!["status"]!.GetValue<string>());
+            Assert.Equal(112, OnHand("Amoxicillin 500 mg"));
+
             // RX-1003: a controlled substance, so the rule set asks for a second check before the dispense runs.
             var rx1003 = await ApproveAsync(admin, pat, "Verify RX-1003");
             var second = await PendingTitledAsync(admin, "Second check RX-1003");
@@ -104,7 +110,7 @@ public sealed class PharmacyDemoTests : IDisposable
         using var restarted = await StartDemoAsync();
         var workflows = (await restarted.Client.GetFromJsonAsync<JsonArray>("/api/workflows"))!;
         Assert.Single(workflows, w => w!["name"]!.GetValue<string>() == "Prescription refill");
-        Assert.Equal(4, (await restarted.Client.GetFromJsonAsync<JsonObject>("/api/runs?limit=100"))!["items"]!.AsArray().Count);
+        Assert.Equal(5, (await restarted.Client.GetFromJsonAsync<JsonObject>("/api/runs?limit=100"))!["items"]!.AsArray().Count);
         Assert.Single((await restarted.Client.GetFromJsonAsync<JsonArray>("/api/mcp/servers"))!);
         Assert.Equal(40, OnHand("Oxycodone 5 mg"));
     }
@@ -120,7 +126,7 @@ public sealed class PharmacyDemoTests : IDisposable
         return client;
     }
 
-    /// <summary>Approves the pending approval titled <paramref name="titleStart"/> as <paramref name="decider"/>; returns its run.</summary>
+    /// <summary>Approves the pending approval whose title starts with <paramref name="titleStart"/> as <paramref name="decider"/>; returns its run.</summary>
     private static async Task<Guid> ApproveAsync(HttpClient admin, HttpClient decider, string titleStart)
     {
         var approval = await PendingTitledAsync(admin, titleStart);
