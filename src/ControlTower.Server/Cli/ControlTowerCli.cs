@@ -31,6 +31,7 @@ internal static class ControlTowerCli
         root.Subcommands.Add(McpHost.McpStdioCommand.Create());
         root.Subcommands.Add(Mcp.McpClientCommand.Create());
         root.Subcommands.Add(HeadlessRunCommand.Create());
+        root.Subcommands.Add(Pharmacy.PharmacyMcpCommand.Create());
 
         try
         {

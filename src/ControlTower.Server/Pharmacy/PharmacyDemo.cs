@@ -7,11 +7,20 @@ namespace ControlTower.Server.Pharmacy;
 /// is normalised; with refills left it goes straight to pre-verification, otherwise the prescriber must
 /// approve a renewal first (a join: pre-verification runs on whichever path was taken, the other is
 /// skipped). Pre-verification computes the checks the pharmacist sees as evidence; the pharmacist's
-/// decision either dispenses (a short durable wait stands in for filling) or declines.
+/// decision either dispenses or declines. Dispensing is a governed action on the pharmacy's inventory MCP
+/// server (<see cref="PharmacyMcpServer"/>): its gate lets it run after the pharmacist's approval, the rule set
+/// <see cref="DispenseRuleSetId"/> asks for a second check of controlled substances and large quantities, the
+/// execution records the stock before and after, and it can be rolled back (a restock) for
+/// <see cref="RollbackWindowSeconds"/>. Short stock fails the dispense, which the workflow catches as "not dispensed".
 /// </summary>
 internal static class PharmacyDemo
 {
     public const string RefillWorkflowName = "Prescription refill";
+    public const string DeliveryWorkflowName = "Stock delivery";
+    public const string DispenseActionType = "pharmacy.dispense";
+    public const string RestockActionType = "pharmacy.restock";
+    public const string DispenseRuleSetId = "pharmacy-dispense";
+    public const int RollbackWindowSeconds = 1800;
 
     /// <summary>Sample requests started on first start, so the inbox and the runs page have something to show.</summary>
     public static readonly IReadOnlyList<JsonObject> SampleRequests =
@@ -19,7 +28,54 @@ internal static class PharmacyDemo
         Request("RX-1001", "Maria Lopez", "Atorvastatin 20 mg", 30, refillsLeft: 2, daysSinceLastFill: 28, controlled: false),
         Request("RX-1002", "James Chen", "Lisinopril 10 mg", 90, refillsLeft: 0, daysSinceLastFill: 85, controlled: false),
         Request("RX-1003", "Aisha Khan", "Oxycodone 5 mg", 20, refillsLeft: 1, daysSinceLastFill: 12, controlled: true),
+        Request("RX-1004", "Tom Becker", "Amoxicillin 500 mg", 21, refillsLeft: 1, daysSinceLastFill: 30, controlled: false),
     ];
+
+    /// <summary>The shelf on first start: enough for RX-1001 to RX-1003, too little amoxicillin for RX-1004.</summary>
+    public static readonly IReadOnlyList<StockItem> Stock =
+    [
+        new("Atorvastatin 20 mg", 500, "tablets", Controlled: false, ReorderLevel: 100),
+        new("Lisinopril 10 mg", 360, "tablets", Controlled: false, ReorderLevel: 90),
+        new("Oxycodone 5 mg", 60, "tablets", Controlled: true, ReorderLevel: 20),
+        new("Amoxicillin 500 mg", 12, "capsules", Controlled: false, ReorderLevel: 50),
+        new("Metformin 500 mg", 1000, "tablets", Controlled: false, ReorderLevel: 200),
+    ];
+
+    /// <summary>
+    /// What a governed dispense is checked against before its gate (input: the proposal and the run input):
+    /// controlled substances and quantities over 60 need a second pharmacist's look, whatever the gate says.
+    /// </summary>
+    public static JsonObject DispenseRules() => new()
+    {
+        ["hitPolicy"] = "collect",
+        ["inputSchema"] = new JsonObject
+        {
+            ["type"] = "object",
+            ["properties"] = new JsonObject
+            {
+                ["actionType"] = new JsonObject { ["type"] = "string" },
+                ["arguments"] = new JsonObject { ["type"] = "object" },
+                ["input"] = new JsonObject { ["type"] = "object" },
+            },
+        },
+        ["rules"] = new JsonArray(
+            new JsonObject
+            {
+                ["id"] = "controlled_substance",
+                ["description"] = "Controlled substances are counted by a second pharmacist.",
+                ["condition"] = "has(input.controlled) && input.controlled == true",
+                ["priority"] = 10,
+                ["action"] = new JsonObject { ["type"] = "require_approval", ["reason"] = "controlled substance: second count" },
+            },
+            new JsonObject
+            {
+                ["id"] = "large_quantity",
+                ["description"] = "More than a 60-unit fill gets a second look.",
+                ["condition"] = "arguments.quantity > 60",
+                ["priority"] = 5,
+                ["action"] = new JsonObject { ["type"] = "require_approval", ["reason"] = "quantity over 60" },
+            }),
+    };
 
     public static JsonObject RefillGraph() => new()
     {
@@ -61,10 +117,51 @@ internal static class PharmacyDemo
                 ["expiresAfterSeconds"] = 86400,
                 ["evidence"] = "{'request': nodes.normalize.output, 'checks': nodes.pre_verification.output}",
             }),
-            Node("fill", "delay", "Fill and label", 1440, 80, new JsonObject { ["seconds"] = 5 }),
+            Node("dispense", "governed.action", "Dispense", 1440, 80, new JsonObject
+            {
+                ["actionType"] = DispenseActionType,
+                ["server"] = PharmacyMcpCommand.ServerId,
+                ["tool"] = "dispense",
+                ["arguments"] = new JsonObject
+                {
+                    ["rx"] = "{{ nodes.normalize.output.rx }}",
+                    ["drug"] = "{{ nodes.normalize.output.drug }}",
+                    ["quantity"] = "{{ nodes.normalize.output.quantity }}",
+                },
+                ["ruleSetId"] = DispenseRuleSetId,
+                ["readState"] = new JsonObject
+                {
+                    ["tool"] = "get_stock",
+                    ["arguments"] = new JsonObject { ["drug"] = "{{ nodes.normalize.output.drug }}" },
+                },
+                ["compensation"] = new JsonObject
+                {
+                    ["tool"] = "restock",
+                    ["arguments"] = new JsonObject
+                    {
+                        ["drug"] = "{{ result.drug }}",
+                        ["quantity"] = "{{ result.dispensed }}",
+                        ["reason"] = "dispense of {{ result.rx }} rolled back",
+                    },
+                    ["windowSeconds"] = RollbackWindowSeconds,
+                },
+                ["approval"] = new JsonObject
+                {
+                    ["title"] = "Second check {{ nodes.normalize.output.rx }}: dispense {{ nodes.normalize.output.drug }} x{{ nodes.normalize.output.quantity }}",
+                    ["approvers"] = new JsonObject { ["roles"] = new JsonArray("approver") },
+                    ["expiresAfterSeconds"] = 86400,
+                },
+            }),
             Node("dispensed", "respond", "Ready for pickup", 1680, 80, new JsonObject
             {
-                ["body"] = "{'status': 'ready_for_pickup', 'rx': nodes.normalize.output.rx, 'patient': nodes.normalize.output.patient}",
+                ["body"] = """
+                    {'status': 'ready_for_pickup', 'rx': nodes.normalize.output.rx, 'patient': nodes.normalize.output.patient,
+                     'executionId': nodes.dispense.output.executionId, 'on_hand': nodes.dispense.output.after.on_hand}
+                    """,
+            }),
+            Node("not_dispensed", "respond", "Not dispensed", 1680, 200, new JsonObject
+            {
+                ["body"] = "{'status': 'not_dispensed', 'rx': nodes.normalize.output.rx, 'reason': 'the dispense failed: see the dispense node (e.g. short stock)'}",
             }),
             Node("declined", "respond", "Declined", 1440, 320, new JsonObject
             {
@@ -79,11 +176,68 @@ internal static class PharmacyDemo
             Edge("prescriber_approval", "declined", "rejected"),
             Edge("prescriber_approval", "declined", "expired"),
             Edge("pre_verification", "pharmacist_decision"),
-            Edge("pharmacist_decision", "fill", "approved"),
+            Edge("pharmacist_decision", "dispense", "approved"),
             Edge("pharmacist_decision", "declined", "rejected"),
             Edge("pharmacist_decision", "declined", "expired"),
-            Edge("fill", "dispensed")),
+            Edge("dispense", "dispensed"),
+            Edge("dispense", "declined", "rejected"),
+            Edge("dispense", "not_dispensed", "error")),
         ["config"] = new JsonObject(),
+    };
+
+    /// <summary>
+    /// A technician books a delivery onto the shelf: a governed <c>restock</c> whose gate is revoked, so every delivery
+    /// waits for a pharmacist's approval (the evidence shows the proposal and the gate) before the count changes.
+    /// </summary>
+    public static JsonObject DeliveryGraph() => new()
+    {
+        ["version"] = "1.0",
+        ["nodes"] = new JsonArray(
+            Node("delivery", "trigger.manual", "Delivery received", 0, 120, []),
+            Node("restock", "governed.action", "Restock", 240, 120, new JsonObject
+            {
+                ["actionType"] = RestockActionType,
+                ["server"] = PharmacyMcpCommand.ServerId,
+                ["tool"] = "restock",
+                ["arguments"] = new JsonObject
+                {
+                    ["drug"] = "{{ input.drug }}",
+                    ["quantity"] = "{{ input.quantity }}",
+                    ["reason"] = "delivery {{ input.delivery }}",
+                },
+                ["readState"] = new JsonObject
+                {
+                    ["tool"] = "get_stock",
+                    ["arguments"] = new JsonObject { ["drug"] = "{{ input.drug }}" },
+                },
+                ["approval"] = new JsonObject
+                {
+                    ["title"] = "Book delivery {{ input.delivery }}: {{ input.drug }} +{{ input.quantity }}",
+                    ["approvers"] = new JsonObject { ["roles"] = new JsonArray("approver") },
+                    ["expiresAfterSeconds"] = 172800,
+                },
+            }),
+            Node("booked", "respond", "On the shelf", 480, 40, new JsonObject
+            {
+                ["body"] = "{'status': 'booked', 'delivery': input.delivery, 'on_hand': nodes.restock.output.after.on_hand}",
+            }),
+            Node("refused", "respond", "Refused", 480, 200, new JsonObject
+            {
+                ["body"] = "{'status': 'refused', 'delivery': input.delivery}",
+            })),
+        ["edges"] = new JsonArray(
+            Edge("delivery", "restock"),
+            Edge("restock", "booked"),
+            Edge("restock", "refused", "rejected")),
+        ["config"] = new JsonObject(),
+    };
+
+    /// <summary>The delivery waiting on first start: the amoxicillin RX-1004 is short of.</summary>
+    public static JsonObject SampleDelivery { get; } = new()
+    {
+        ["delivery"] = "DEL-2001",
+        ["drug"] = "Amoxicillin 500 mg",
+        ["quantity"] = 100,
     };
 
     private static JsonObject Request(string rx, string patient, string drug, int quantity, int refillsLeft, int daysSinceLastFill, bool controlled) => new()
