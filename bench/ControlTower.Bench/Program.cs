@@ -1,10 +1,11 @@
 using BenchmarkDotNet.Running;
+using ControlTower.Bench.Dashboard;
 using ControlTower.Bench.Engine;
 
 namespace ControlTower.Bench;
 
 /// <summary>
-/// <c>engine</c> runs the engine scenario runner; <c>mcp</c>, <c>cel</c> and <c>scheduler</c> run those
+/// <c>engine</c> and <c>dashboard</c> run their scenario runners; <c>mcp</c>, <c>cel</c> and <c>scheduler</c> run those
 /// BenchmarkDotNet benchmarks; anything else goes to BenchmarkDotNet's switcher over this assembly.
 /// </summary>
 public static class BenchmarkEntry
@@ -16,6 +17,8 @@ public static class BenchmarkEntry
         {
             case "engine":
                 return await EngineScenarios.RunAsync(rest);
+            case "dashboard":
+                return await DashboardScenarios.RunAsync(rest);
             case "mcp":
                 return Switch(["--filter", "*Mcp*", .. rest]);
             case "cel":

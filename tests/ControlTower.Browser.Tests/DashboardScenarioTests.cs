@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using ControlTower.Browser.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -112,7 +111,7 @@ public sealed class DashboardScenarioTests(BrowserFixture fixture, ITestOutputHe
     }
 
     [Fact]
-    public async Task WorkflowList_With500Workflows_RendersQuickly()
+    public async Task WorkflowList_With500Workflows_ShowsTheFirstPageAndTheTotal()
     {
         var graph = new { version = "1.0", nodes = new[] { new { id = "start", type = "trigger.manual", config = new { } } }, edges = Array.Empty<object>() };
         using (var gate = new SemaphoreSlim(4))
@@ -134,18 +133,12 @@ public sealed class DashboardScenarioTests(BrowserFixture fixture, ITestOutputHe
         var count = (await fixture.Api.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/workflows")).GetArrayLength();
         Assert.True(count >= 500, $"{count} workflows");
 
+        // How fast it draws is measured by the dashboard benchmark (bench: `-- dashboard`), never asserted here.
         var page = await fixture.Context.NewPageAsync();
-        await page.GotoAsync("/runs");
-        var clock = Stopwatch.StartNew();
         await page.GotoAsync("/workflows");
         await Expect(page.GetByTestId("workflow-table").Locator("tbody tr")).ToHaveCountAsync(50);
-        clock.Stop();
-        var line = $"first render of the workflow list with {count} workflows: {clock.ElapsedMilliseconds} ms (navigation to 50 rows drawn)";
-        output.WriteLine(line);
-        Console.WriteLine(line);
         await Expect(page.GetByText($"Showing 50 of {count}")).ToBeVisibleAsync();
         await Artifacts.ScreenshotAsync(page, "workflows-500", output);
-        Assert.True(clock.ElapsedMilliseconds < 5000, line);
         await page.CloseAsync();
     }
 

@@ -223,13 +223,10 @@ public sealed class HttpRequestExecutorTests : IAsyncLifetime
     [InlineData("http://0.0.0.0/")]
     public async Task ExecuteAsync_WhenPrivateOrMetadataAddress_DeniesWithoutAnyTraffic(string url)
     {
-        var clock = Stopwatch.StartNew();
-
         var failed = As<NodeResult.Failed>(await Run(Executor(), Config(url, """ "timeoutSeconds": 30 """)));
 
+        // A connect attempt to an unroutable address would end in http.timeout or http.transport_failed; the check refuses first.
         Assert.Equal((NodeErrorCodes.HttpDestinationDenied, false), (failed.Code, failed.Retryable));
-        // A connect attempt to an unroutable address would hang until the timeout; the check refuses at once.
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
     }
 
     [Fact]
