@@ -1,4 +1,5 @@
 using ControlTower.Core.Expressions;
+using ControlTower.Server.Llm;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ internal static class NodesServiceCollectionExtensions
     /// Registers every node executor, the <see cref="NodeExecutorRegistry"/>, the shared CEL compile cache,
     /// and the guarded <c>http.request</c> client. <see cref="HttpNodeOptions"/> bind from the flat keys
     /// <c>HTTP_NODE_ALLOW</c> / <c>HTTP_NODE_DENY</c> of the host's configuration. <c>mcp.tool</c> needs
-    /// the MCP federation (<c>AddMcpFederation</c>).
+    /// the MCP federation (<c>AddMcpFederation</c>). The <c>llm</c> node's provider is registered by <see cref="AddLlm"/>.
     /// </summary>
     public static IServiceCollection AddNodeExecutors(this IServiceCollection services)
     {
@@ -38,7 +39,31 @@ internal static class NodesServiceCollectionExtensions
         services.AddSingleton<INodeExecutor, SubworkflowExecutor>();
         services.AddSingleton<INodeExecutor, HttpRequestExecutor>();
         services.AddSingleton<INodeExecutor, McpToolExecutor>();
+        AddLlm(services);
         services.AddSingleton<NodeExecutorRegistry>();
         return services;
+    }
+
+    /// <summary>
+    /// The <c>llm</c> executor and its provider: <see cref="LlmOptions"/> from the flat keys <c>LLM_BASE_URL</c>,
+    /// <c>LLM_API_KEY</c>, <c>LLM_TIMEOUT_SECONDS</c> and <c>LLM_MAX_CONCURRENCY</c> (validated at start), the
+    /// OpenAI-compatible client (built at start, which registers the key with the secret registry), the
+    /// "ControlTower.Llm" meter.
+    /// </summary>
+    private static void AddLlm(IServiceCollection services)
+    {
+        services.AddOptions<LlmOptions>()
+            .Configure<IServiceProvider>((options, provider) => provider.GetService<IConfiguration>()?.Bind(options))
+            .ValidateDataAnnotations()
+            .Validate(o => o.HasValidBaseUrl(), "LLM_BASE_URL must be an absolute http or https URL (e.g. https://api.openai.com/v1).")
+            .ValidateOnStart();
+        services.AddMetrics();
+        services.AddSingleton<LlmMetrics>();
+        services.AddSingleton<ILlmChatClient, OpenAiChatClient>();
+        services.AddHostedService<LlmStartup>();
+        services.AddHttpClient(OpenAiChatClient.ClientName)
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan) // LLM_TIMEOUT_SECONDS and the node's token decide.
+            .RemoveAllLoggers(); // Request logging is off: headers carry the key.
+        services.AddSingleton<INodeExecutor, LlmExecutor>();
     }
 }

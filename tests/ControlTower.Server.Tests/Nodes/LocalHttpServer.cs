@@ -13,11 +13,16 @@ using Microsoft.Extensions.Logging;
 
 namespace ControlTower.Server.Tests.Nodes;
 
-/// <summary>A real Kestrel server on 127.0.0.1 and a free port, counting TCP connections and recording requests.</summary>
+/// <summary>
+/// A real Kestrel server on 127.0.0.1 and a free port, counting TCP connections and recording requests. Under
+/// <c>/scripted/</c> it answers the <see cref="Script"/> in order (a fake of any API: the llm tests use it as an
+/// OpenAI-compatible provider), and counts requests whose client went away while an answer was delayed.
+/// </summary>
 internal sealed class LocalHttpServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private int _connections;
+    private int _aborted;
 
     private LocalHttpServer(WebApplication app) => _app = app;
 
@@ -27,6 +32,12 @@ internal sealed class LocalHttpServer : IAsyncDisposable
     public int Connections => Volatile.Read(ref _connections);
 
     public ConcurrentQueue<JsonObject> Requests { get; } = new();
+
+    /// <summary>The answers of <c>/scripted/...</c>, in order; when it is empty the answer is a 500 saying so.</summary>
+    public ConcurrentQueue<ScriptedResponse> Script { get; } = new();
+
+    /// <summary>Scripted requests the client aborted while their answer was delayed (a cancelled call must land here).</summary>
+    public int Aborted => Volatile.Read(ref _aborted);
 
     public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
 
@@ -56,6 +67,34 @@ internal sealed class LocalHttpServer : IAsyncDisposable
             var received = await Describe(http.Request);
             Requests.Enqueue(received);
             return Results.Json(received);
+        });
+        _app.Map("/scripted/{**rest}", async (HttpContext http) =>
+        {
+            Requests.Enqueue(await Describe(http.Request));
+            if (!Script.TryDequeue(out var next))
+            {
+                return Results.Text("no scripted response left", "text/plain", statusCode: 500);
+            }
+
+            if (next.Delay is { } delay)
+            {
+                try
+                {
+                    await Task.Delay(delay, http.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    Interlocked.Increment(ref _aborted);
+                    return Results.Empty;
+                }
+            }
+
+            foreach (var (name, value) in next.Headers ?? new Dictionary<string, string>())
+            {
+                http.Response.Headers[name] = value;
+            }
+
+            return Results.Text(next.Body, next.ContentType, statusCode: next.Status);
         });
         _app.Map("/status/{code:int}", (int code) => Results.Text($"status {code} body", "text/plain", statusCode: code));
         _app.Map("/text", () => Results.Text("héllo", "text/plain; charset=utf-8"));
@@ -108,3 +147,6 @@ internal sealed class LocalHttpServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 }
+
+/// <summary>One answer of <see cref="LocalHttpServer.Script"/>, sent after <paramref name="Delay"/> when given.</summary>
+internal sealed record ScriptedResponse(int Status, string Body, string ContentType = "application/json", TimeSpan? Delay = null, IReadOnlyDictionary<string, string>? Headers = null);

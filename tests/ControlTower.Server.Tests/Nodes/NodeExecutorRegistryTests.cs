@@ -28,7 +28,7 @@ public sealed class NodeExecutorRegistryTests
         var registry = services.GetRequiredService<NodeExecutorRegistry>();
 
         Assert.Equal(
-            ["condition", "delay", "fail", "http.request", "mcp.tool", "merge", "respond", "subworkflow", "switch", "transform"],
+            ["condition", "delay", "fail", "http.request", "llm", "mcp.tool", "merge", "respond", "subworkflow", "switch", "transform"],
             registry.NodeTypes.Order(StringComparer.Ordinal));
         foreach (var type in registry.NodeTypes)
         {
@@ -41,7 +41,6 @@ public sealed class NodeExecutorRegistryTests
     [Theory]
     [InlineData("trigger.manual")]
     [InlineData("approval")]
-    [InlineData("llm")]
     [InlineData("no.such.type")]
     public async Task Resolve_WhenTypeHasNoExecutor_ThrowsTypeUnsupported(string type)
     {
