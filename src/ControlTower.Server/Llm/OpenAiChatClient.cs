@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ControlTower.Server.Credentials;
+using ControlTower.Server.Platform.Http;
 using Microsoft.Extensions.Options;
 
 namespace ControlTower.Server.Llm;
@@ -73,7 +74,7 @@ internal sealed class OpenAiChatClient : ILlmChatClient, IDisposable
         try
         {
             using var response = await _clients.CreateClient(ClientName).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
-            var body = await ReadBodyAsync(response.Content, linked.Token).ConfigureAwait(false);
+            var body = await BoundedContent.ReadAsync(response.Content, MaxResponseBytes, TooLarge, linked.Token).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             return response.IsSuccessStatusCode
                 ? ParseCompletion(body, request.Model, status)
@@ -125,33 +126,6 @@ internal sealed class OpenAiChatClient : ILlmChatClient, IDisposable
         }
 
         return message;
-    }
-
-    private static async Task<byte[]> ReadBodyAsync(HttpContent content, CancellationToken cancellationToken)
-    {
-        if (content.Headers.ContentLength > MaxResponseBytes)
-        {
-            throw TooLarge();
-        }
-
-        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > MaxResponseBytes)
-                {
-                    throw TooLarge();
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.ToArray();
-        }
     }
 
     private static LlmException TooLarge() =>

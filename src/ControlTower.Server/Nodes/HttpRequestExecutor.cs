@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ControlTower.Core.Errors;
 using ControlTower.Server.Credentials;
+using ControlTower.Server.Platform.Http;
 using Microsoft.Extensions.Logging;
 
 namespace ControlTower.Server.Nodes;
@@ -62,7 +63,7 @@ internal sealed class HttpRequestExecutor(
         try
         {
             using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
-            var body = await ReadBodyAsync(call, response.Content, linked.Token).ConfigureAwait(false);
+            var body = await BoundedContent.ReadAsync(response.Content, call.MaxResponseBytes, () => TooLarge(call), linked.Token).ConfigureAwait(false);
             logger.HttpRequestCompleted(call.Method.Method, call.Url.Host, (int)response.StatusCode, time.GetElapsedTime(started).TotalMilliseconds);
             return Classify(call, response, body);
         }
@@ -254,33 +255,6 @@ internal sealed class HttpRequestExecutor(
 
         request.Content.Headers.Remove(name);
         return request.Content.Headers.TryAddWithoutValidation(name, value);
-    }
-
-    private static async Task<byte[]> ReadBodyAsync(Call call, HttpContent content, CancellationToken cancellationToken)
-    {
-        if (content.Headers.ContentLength > call.MaxResponseBytes)
-        {
-            throw TooLarge(call);
-        }
-
-        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > call.MaxResponseBytes)
-                {
-                    throw TooLarge(call);
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.ToArray();
-        }
     }
 
     private static NodeFailureException TooLarge(Call call) =>
