@@ -12,6 +12,9 @@ internal static class GovernanceErrorCodes
     public const string QueryInvalid = "approval.query_invalid";
     public const string CommentInvalid = "approval.comment_invalid";
 
+    /// <summary>The run kept changing while an approval was being opened for it (the executor is retried).</summary>
+    public const string RunBusy = "approval.run_busy";
+
     public const string GateInvalid = "governance.gate_invalid";
     public const string ReasonRequired = "governance.reason_required";
     public const string KillSwitch = "governance.kill_switch";

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using ControlTower.Server.Governance;
+using ControlTower.Server.Nodes;
 using ControlTower.Server.Tests.Infrastructure;
 using static ControlTower.Server.Tests.Governance.GovernanceApi;
 using static ControlTower.Server.Tests.Runs.RunApi;
@@ -51,6 +53,93 @@ public sealed class ApprovalCancellationTests
         Assert.Equal(HttpStatusCode.Conflict, decide.StatusCode);
         Assert.Equal("approval.closed", await CodeAsync(decide));
         Assert.Single(await AuditAsync(admin, "approval.cancelled"));
+        await AssertAuditIntactAsync(admin);
+    }
+
+    [Fact]
+    public async Task OpenApproval_WhenRunWasCancelledWhileTheExecutorWasOnItsWay_ApprovalIsClosedAtBirthAndNothingIsPending()
+    {
+        using var factory = new ControlTowerFactory();
+        await CancelBeforeOpenAsync(factory);
+    }
+
+    [Fact]
+    public async Task OpenApproval_WhenRunWasCancelledWhileTheExecutorWasOnItsWayOnPostgres_ApprovalIsClosedAtBirthAndNothingIsPending()
+    {
+        await using var postgres = await PostgresDatabase.CreateAsync();
+        using var factory = new ControlTowerFactory(postgres: postgres);
+        await CancelBeforeOpenAsync(factory);
+    }
+
+    [Fact]
+    public async Task GovernedAction_WhenRunWasCancelledBeforeItAskedForApproval_ApprovalIsClosedAtBirthAndNothingRuns()
+    {
+        using var factory = new ControlTowerFactory();
+        HeldExecutor<GovernedActionExecutor>? held = null;
+        factory.WithServices(services => held = HeldExecutor<GovernedActionExecutor>.Replace(services));
+        using var admin = factory.CreateAdminClient();
+        var workflow = await CreateWorkflowAsync(admin, Graph(
+            [
+                Node("start", "trigger.manual"),
+                Node("act", "governed.action", new()
+                {
+                    ["actionType"] = "memory.create",
+                    ["server"] = "memory",
+                    ["tool"] = "create_entities",
+                    ["arguments"] = new JsonObject { ["entities"] = new JsonArray() },
+                }),
+            ],
+            [Edge("start", "act")]));
+        var runId = await StartAsync(admin, workflow);
+        await held!.Started.WaitAsync(TimeSpan.FromSeconds(60));
+
+        (await admin.PostAsJsonAsync($"/api/runs/{runId}/cancel", new { reason = "order withdrawn" })).EnsureSuccessStatusCode();
+        held.Release();
+        var result = await held.Finished.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var rejected = Assert.IsType<NodeResult.Completed>(result);
+        Assert.Equal("rejected", rejected.Outcome);
+        Assert.Equal("cancelled", rejected.Output!["reason"]!.GetValue<string>());
+        var closed = await WaitForApprovalAsync(admin, runId, "cancelled");
+        Assert.Equal("run_cancelled", closed["output"]!["reason"]!.GetValue<string>());
+        Assert.Equal(0, (await admin.GetFromJsonAsync<JsonObject>($"/api/approvals?runId={runId}&status=pending"))!["total"]!.GetValue<int>());
+        Assert.Single(await AuditAsync(admin, "governance.action_proposed"));
+        Assert.Single(await AuditAsync(admin, "approval.requested"));
+        Assert.Single(await AuditAsync(admin, "approval.cancelled"));
+        Assert.Empty(await AuditAsync(admin, "governance.action_executed"));
+        Assert.Equal("cancelled", (await GetRunAsync(admin, runId)).Status());
+        await AssertAuditIntactAsync(admin);
+    }
+
+    /// <summary>The engine starts the approval node, the run is cancelled, and only then does the executor open its approval.</summary>
+    private static async Task CancelBeforeOpenAsync(ControlTowerFactory factory)
+    {
+        HeldExecutor<ApprovalExecutor>? held = null;
+        factory.WithServices(services => held = HeldExecutor<ApprovalExecutor>.Replace(services));
+        using var admin = factory.CreateAdminClient();
+        var (approver, _, _) = await factory.CreateUserClientAsync("late.approver", "approver");
+        var workflow = await CreateWorkflowAsync(admin, ApprovalGraph(new() { ["title"] = "refill?", ["expiresAfterSeconds"] = 3600 }));
+        var runId = await StartAsync(admin, workflow);
+        await held!.Started.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var cancel = await admin.PostAsJsonAsync($"/api/runs/{runId}/cancel", new { reason = "patient picked up early" });
+        held.Release();
+        var result = await held.Finished.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        Assert.Equal("cancelled", Assert.IsType<NodeResult.Completed>(result).Outcome);
+        Assert.Equal(0, (await admin.GetFromJsonAsync<JsonObject>($"/api/approvals?runId={runId}&status=pending"))!["total"]!.GetValue<int>());
+        var closed = await WaitForApprovalAsync(admin, runId, "cancelled");
+        Assert.Equal("run_cancelled", closed["output"]!["reason"]!.GetValue<string>());
+        Assert.NotNull(closed["resolvedAt"]);
+        var decide = await DecideAsync(approver, closed.Id(), "approve", "late-key");
+        Assert.Equal(HttpStatusCode.Conflict, decide.StatusCode);
+        Assert.Equal("approval.closed", await CodeAsync(decide));
+        Assert.Equal("cancelled", (await GetRunAsync(admin, runId)).Status());
+        Assert.Equal($"approval:{closed.Id()}", Assert.Single(await AuditAsync(admin, "approval.requested"))["target"]!.GetValue<string>());
+        var cancelled = Assert.Single(await AuditAsync(admin, "approval.cancelled"));
+        Assert.Equal("system:approvals", cancelled["actor"]!.GetValue<string>());
+        Assert.Equal($"approval:{closed.Id()}", cancelled["target"]!.GetValue<string>());
         await AssertAuditIntactAsync(admin);
     }
 
