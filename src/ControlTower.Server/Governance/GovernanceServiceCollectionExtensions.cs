@@ -9,6 +9,7 @@ internal static class GovernanceServiceCollectionExtensions
         services.AddSingleton<Runs.ICancelledAttemptHook, ApprovalCancellation>();
         services.AddSingleton<GateService>();
         services.AddSingleton<GovernedActions>();
+        services.AddSingleton<GovernedRollbacks>();
         services.AddSingleton<Rules.RuleSetService>();
 
         // The governance node types run through the engine's executor seam.
