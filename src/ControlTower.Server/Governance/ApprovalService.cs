@@ -44,9 +44,11 @@ internal sealed partial class ApprovalService(
     /// <summary>
     /// Opens the approval of one node attempt, or returns the one it already has (a re-executed attempt).
     /// The run's state and the approval agree: in one transaction the open checks that the attempt is still running
-    /// and takes a turn on the run row (a <see cref="RunEntity.StateVersion"/> bump, the engine's optimistic lock).
-    /// A cancellation that committed first is seen here; one that commits later conflicts on the run row, is applied
-    /// again, and its <see cref="ApprovalCancellation"/> finds this approval to close. An attempt that is no longer
+    /// and takes a turn on the run row (a conditional <see cref="RunEntity.StateVersion"/> bump, the engine's optimistic
+    /// lock). A cancellation that commits before the turn makes it fail, and the open looks again; one that read the run
+    /// before the open commits fails its own update, is applied again, and its <see cref="ApprovalCancellation"/> finds
+    /// this approval to close. The turn comes after the audit append, so the locks are taken in the engine's order
+    /// (audit chain, then run row) and cannot deadlock on PostgreSQL. An attempt that is no longer
     /// running (its executor was on its way, maybe in another process, when the run was cancelled or failed) gets its
     /// approval created already <c>cancelled</c>: the request and its closing are audited together, nothing reaches
     /// the inbox, and a re-delivered attempt finds it closed.
@@ -67,29 +69,22 @@ internal sealed partial class ApprovalService(
             var now = time.GetUtcNow().UtcDateTime;
             var approval = NewApproval(request, now);
             var events = new List<AuditEvent> { Requested(request, approval) };
-            if (EndedReason(run, request) is { } ended)
-            {
-                CloseCancelled(approval, ended, now);
-                events.Add(CancelledEvent(approval, ended));
-            }
-            else if (await TakeRunTurnAsync(db, run, cancellationToken))
+            var ended = EndedReason(run, request);
+            if (ended is null)
             {
                 AddDueTasks(db, approval, now);
             }
-            else if (turn < MaxRunTurns)
-            {
-                continue; // the run changed since it was read (maybe cancelled): look again
-            }
             else
             {
-                throw new ControlTowerException(ErrorKind.Unavailable, GovernanceErrorCodes.RunBusy, $"Run {request.RunId} kept changing while approval for node '{request.NodeId}' was being opened.");
+                CloseCancelled(approval, ended, now);
+                events.Add(CancelledEvent(approval, ended));
             }
 
             db.Add(approval);
             try
             {
+                // The audit chain's lock before the run row, the order the engine's audited transitions take them in.
                 await audit.CommitAsync(db, events, cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
             }
             catch (DbUpdateException)
             {
@@ -103,6 +98,18 @@ internal sealed partial class ApprovalService(
                 throw;
             }
 
+            if (ended is null && !await TakeRunTurnAsync(db, run, cancellationToken))
+            {
+                // The run changed since it was read (maybe cancelled): all of this rolls back, and the next pass looks again.
+                if (turn < MaxRunTurns)
+                {
+                    continue;
+                }
+
+                throw new ControlTowerException(ErrorKind.Unavailable, GovernanceErrorCodes.RunBusy, $"Run {request.RunId} kept changing while approval for node '{request.NodeId}' was being opened.");
+            }
+
+            await transaction.CommitAsync(cancellationToken);
             if (approval.Status == Pending)
             {
                 work.Notify();
@@ -112,12 +119,15 @@ internal sealed partial class ApprovalService(
         }
     }
 
-    /// <summary>Why the attempt can no longer be gated (its run ended, or the node moved on), or null while it is running.</summary>
+    /// <summary>
+    /// Why the attempt can no longer be gated, in the engine's words for a cancelled attempt (the cancel reason, <c>run_failed</c>),
+    /// or <c>attempt_{status}</c> when the node moved on; null while it is running.
+    /// </summary>
     private static string? EndedReason(RunEntity run, ApprovalRequest request)
     {
         var state = RunStateJson.Deserialize(run.State);
         var node = state.Nodes.FirstOrDefault(n => n.NodeId == request.NodeId);
-        return state.IsFinished ? $"run_{run.Status}"
+        return state.IsFinished ? (state.Status == RunStatus.Cancelled ? run.ErrorMessage : null) ?? $"run_{run.Status}"
             : node is null || node.Status != NodeStatus.Running || node.Attempt != request.Attempt ? $"attempt_{(node?.Status ?? NodeStatus.Pending).ToString().ToLowerInvariant()}"
             : null;
     }
