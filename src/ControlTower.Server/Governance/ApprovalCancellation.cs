@@ -27,9 +27,8 @@ internal sealed class ApprovalCancellation(AuditLog audit) : ICancelledAttemptHo
             {
                 if (await CloseAsync(db, id, attempt.Reason, now, cancellationToken))
                 {
-                    events.Add(new AuditEvent("system:approvals", "approval.cancelled", $"approval:{id}",
-                        $"node '{attempt.NodeId}' attempt {attempt.Attempt} was cancelled: {attempt.Reason}",
-                        new JsonObject { ["runId"] = attempt.RunId, ["nodeId"] = attempt.NodeId, ["attempt"] = attempt.Attempt, ["reason"] = attempt.Reason }));
+                    events.Add(Event(id, attempt.RunId, attempt.NodeId, attempt.Attempt, attempt.Reason,
+                        $"node '{attempt.NodeId}' attempt {attempt.Attempt} was cancelled: {attempt.Reason}"));
                 }
             }
         }
@@ -40,15 +39,23 @@ internal sealed class ApprovalCancellation(AuditLog audit) : ICancelledAttemptHo
         }
     }
 
+    /// <summary>The output of an approval closed because its attempt ended: <c>{ approvalId, outcome: cancelled, reason, decidedAt }</c>.</summary>
+    public static string Output(Guid id, string reason, DateTime now) => new JsonObject
+    {
+        ["approvalId"] = id,
+        ["outcome"] = ApprovalService.Cancelled,
+        ["reason"] = reason,
+        ["decidedAt"] = now,
+    }.ToJsonString();
+
+    /// <summary><c>approval.cancelled</c> by <c>system:approvals</c>, whichever path closed it.</summary>
+    public static AuditEvent Event(Guid id, Guid runId, string nodeId, int attempt, string reason, string message) =>
+        new("system:approvals", "approval.cancelled", $"approval:{id}", message,
+            new JsonObject { ["runId"] = runId, ["nodeId"] = nodeId, ["attempt"] = attempt, ["reason"] = reason });
+
     private static async Task<bool> CloseAsync(ControlTowerDbContext db, Guid id, string reason, DateTime now, CancellationToken cancellationToken)
     {
-        var output = new JsonObject
-        {
-            ["approvalId"] = id,
-            ["outcome"] = ApprovalService.Cancelled,
-            ["reason"] = reason,
-            ["decidedAt"] = now,
-        }.ToJsonString();
+        var output = Output(id, reason, now);
         return await db.Set<ApprovalEntity>()
             .Where(a => a.Id == id && a.Status == ApprovalService.Pending)
             .ExecuteUpdateAsync(

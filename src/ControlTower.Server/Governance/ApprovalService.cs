@@ -38,40 +38,135 @@ internal sealed partial class ApprovalService(
     private const string EscalateAction = "escalate";
     private const string ResolveAction = "resolve";
 
-    /// <summary>Opens the approval of one node attempt, or returns the one it already has (a re-executed attempt).</summary>
+    // Turns on the run row before giving up; each lost turn means the run really changed in between.
+    private const int MaxRunTurns = 10;
+
+    /// <summary>
+    /// Opens the approval of one node attempt, or returns the one it already has (a re-executed attempt).
+    /// The run's state and the approval agree: in one transaction the open checks that the attempt is still running
+    /// and takes a turn on the run row (a conditional <see cref="RunEntity.StateVersion"/> bump, the engine's optimistic
+    /// lock). A cancellation that commits before the turn makes it fail, and the open looks again; one that read the run
+    /// before the open commits fails its own update, is applied again, and its <see cref="ApprovalCancellation"/> finds
+    /// this approval to close. The turn comes after the audit append, so the locks are taken in the engine's order
+    /// (audit chain, then run row) and cannot deadlock on PostgreSQL. An attempt that is no longer
+    /// running (its executor was on its way, maybe in another process, when the run was cancelled or failed) gets its
+    /// approval created already <c>cancelled</c>: the request and its closing are audited together, nothing reaches
+    /// the inbox, and a re-delivered attempt finds it closed.
+    /// </summary>
     public async Task<ApprovalEntity> OpenAsync(ApprovalRequest request, CancellationToken cancellationToken)
     {
-        if (await FindAsync(request.RunId, request.NodeId, request.Attempt, cancellationToken) is { } existing)
+        for (var turn = 1; ; turn++)
         {
-            return existing;
-        }
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (await FindAsync(db, request.RunId, request.NodeId, request.Attempt, cancellationToken) is { } existing)
+            {
+                return existing;
+            }
 
-        var now = time.GetUtcNow().UtcDateTime;
-        var approval = new ApprovalEntity
-        {
-            Id = Guid.NewGuid(),
-            RunId = request.RunId,
-            WorkflowId = request.WorkflowId,
-            NodeId = request.NodeId,
-            NodeType = request.NodeType,
-            Attempt = request.Attempt,
-            Title = Truncate(request.Title, 500),
-            Instructions = request.Instructions,
-            Evidence = request.Evidence?.ToJsonString(),
-            Roles = Wrap(request.Roles),
-            Users = Wrap(request.Users),
-            RequiredApprovals = request.RequiredApprovals,
-            RequiredRejections = request.RequiredRejections,
-            AllowSelfApproval = request.AllowSelfApproval,
-            InitiatorId = request.InitiatorId,
-            Status = Pending,
-            CreatedAt = now,
-            ExpiresAt = request.ExpiresAt?.UtcDateTime,
-            EscalateAt = request.EscalateAt?.UtcDateTime,
-            EscalationRole = request.EscalationRole,
-        };
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        db.Add(approval);
+            var run = await db.Set<RunEntity>().AsNoTracking().SingleOrDefaultAsync(r => r.Id == request.RunId, cancellationToken)
+                ?? throw RunTransitions.NotFound(request.RunId);
+            var now = time.GetUtcNow().UtcDateTime;
+            var approval = NewApproval(request, now);
+            var events = new List<AuditEvent> { Requested(request, approval) };
+            var ended = EndedReason(run, request);
+            if (ended is null)
+            {
+                AddDueTasks(db, approval, now);
+            }
+            else
+            {
+                CloseCancelled(approval, ended, now);
+                events.Add(CancelledEvent(approval, ended));
+            }
+
+            db.Add(approval);
+            try
+            {
+                // The audit chain's lock before the run row, the order the engine's audited transitions take them in.
+                await audit.CommitAsync(db, events, cancellationToken);
+            }
+            catch (DbUpdateException)
+            {
+                // Another process opened it first (same attempt delivered twice): theirs stands.
+                await using var fresh = await contexts.CreateDbContextAsync(cancellationToken);
+                if (await FindAsync(fresh, request.RunId, request.NodeId, request.Attempt, cancellationToken) is { } theirs)
+                {
+                    return theirs;
+                }
+
+                throw;
+            }
+
+            if (ended is null && !await TakeRunTurnAsync(db, run, cancellationToken))
+            {
+                // The run changed since it was read (maybe cancelled): all of this rolls back, and the next pass looks again.
+                if (turn < MaxRunTurns)
+                {
+                    continue;
+                }
+
+                throw new ControlTowerException(ErrorKind.Unavailable, GovernanceErrorCodes.RunBusy, $"Run {request.RunId} kept changing while approval for node '{request.NodeId}' was being opened.");
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            if (approval.Status == Pending)
+            {
+                work.Notify();
+            }
+
+            return approval;
+        }
+    }
+
+    /// <summary>
+    /// Why the attempt can no longer be gated, in the engine's words for a cancelled attempt (the cancel reason, <c>run_failed</c>),
+    /// or <c>attempt_{status}</c> when the node moved on; null while it is running.
+    /// </summary>
+    private static string? EndedReason(RunEntity run, ApprovalRequest request)
+    {
+        var state = RunStateJson.Deserialize(run.State);
+        var node = state.Nodes.FirstOrDefault(n => n.NodeId == request.NodeId);
+        return state.IsFinished ? (state.Status == RunStatus.Cancelled ? run.ErrorMessage : null) ?? $"run_{run.Status}"
+            : node is null || node.Status != NodeStatus.Running || node.Attempt != request.Attempt ? $"attempt_{(node?.Status ?? NodeStatus.Pending).ToString().ToLowerInvariant()}"
+            : null;
+    }
+
+    /// <summary>
+    /// The run row's turn: a conditional bump of the version read. A transition that read the run before this commits
+    /// fails its own conditional update and applies its event again on the fresh state (seeing this approval).
+    /// </summary>
+    private static async Task<bool> TakeRunTurnAsync(ControlTowerDbContext db, RunEntity run, CancellationToken cancellationToken) =>
+        await db.Set<RunEntity>()
+            .Where(r => r.Id == run.Id && r.StateVersion == run.StateVersion)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.StateVersion, r => r.StateVersion + 1), cancellationToken) == 1;
+
+    private static ApprovalEntity NewApproval(ApprovalRequest request, DateTime now) => new()
+    {
+        Id = Guid.NewGuid(),
+        RunId = request.RunId,
+        WorkflowId = request.WorkflowId,
+        NodeId = request.NodeId,
+        NodeType = request.NodeType,
+        Attempt = request.Attempt,
+        Title = Truncate(request.Title, 500),
+        Instructions = request.Instructions,
+        Evidence = request.Evidence?.ToJsonString(),
+        Roles = Wrap(request.Roles),
+        Users = Wrap(request.Users),
+        RequiredApprovals = request.RequiredApprovals,
+        RequiredRejections = request.RequiredRejections,
+        AllowSelfApproval = request.AllowSelfApproval,
+        InitiatorId = request.InitiatorId,
+        Status = Pending,
+        CreatedAt = now,
+        ExpiresAt = request.ExpiresAt?.UtcDateTime,
+        EscalateAt = request.EscalateAt?.UtcDateTime,
+        EscalationRole = request.EscalationRole,
+    };
+
+    private static void AddDueTasks(ControlTowerDbContext db, ApprovalEntity approval, DateTime now)
+    {
         if (approval.ExpiresAt is { } expires)
         {
             AddTask(db, approval, ExpireAction, expires, now);
@@ -81,36 +176,32 @@ internal sealed partial class ApprovalService(
         {
             AddTask(db, approval, EscalateAction, escalate, now);
         }
-
-        try
-        {
-            await audit.CommitAsync(db, new AuditEvent($"run:{request.RunId}", "approval.requested", $"approval:{approval.Id}",
-                $"node '{request.NodeId}' ({request.NodeType}) asks for a decision: {approval.Title}",
-                new JsonObject
-                {
-                    ["runId"] = request.RunId,
-                    ["nodeId"] = request.NodeId,
-                    ["roles"] = new JsonArray([.. request.Roles.Select(r => (JsonNode)JsonValue.Create(r))]),
-                    ["users"] = new JsonArray([.. request.Users.Select(u => (JsonNode)JsonValue.Create(u))]),
-                    ["requiredApprovals"] = request.RequiredApprovals,
-                    ["expiresAt"] = request.ExpiresAt,
-                }), cancellationToken);
-        }
-        catch (DbUpdateException)
-        {
-            // Another process opened it first (same attempt delivered twice): theirs stands.
-            var theirs = await FindAsync(request.RunId, request.NodeId, request.Attempt, cancellationToken);
-            if (theirs is null)
-            {
-                throw;
-            }
-
-            return theirs;
-        }
-
-        work.Notify();
-        return approval;
     }
+
+    private static AuditEvent Requested(ApprovalRequest request, ApprovalEntity approval) =>
+        new($"run:{request.RunId}", "approval.requested", $"approval:{approval.Id}",
+            $"node '{request.NodeId}' ({request.NodeType}) asks for a decision: {approval.Title}",
+            new JsonObject
+            {
+                ["runId"] = request.RunId,
+                ["nodeId"] = request.NodeId,
+                ["roles"] = new JsonArray([.. request.Roles.Select(r => (JsonNode)JsonValue.Create(r))]),
+                ["users"] = new JsonArray([.. request.Users.Select(u => (JsonNode)JsonValue.Create(u))]),
+                ["requiredApprovals"] = request.RequiredApprovals,
+                ["expiresAt"] = request.ExpiresAt,
+            });
+
+    /// <summary>Closed at birth: no resolve task, since the attempt it would resume has already ended.</summary>
+    private static void CloseCancelled(ApprovalEntity approval, string reason, DateTime now)
+    {
+        approval.Status = Cancelled;
+        approval.ResolvedAt = now;
+        approval.Output = ApprovalCancellation.Output(approval.Id, reason, now);
+    }
+
+    private static AuditEvent CancelledEvent(ApprovalEntity approval, string reason) =>
+        ApprovalCancellation.Event(approval.Id, approval.RunId, approval.NodeId, approval.Attempt, reason,
+            $"node '{approval.NodeId}' attempt {approval.Attempt} was no longer running when it asked for a decision: {reason}");
 
     /// <summary>The newest approval a node of a run asked for, whatever its attempt.</summary>
     public async Task<ApprovalEntity?> LatestForNodeAsync(Guid runId, string nodeId, CancellationToken cancellationToken)
@@ -432,11 +523,8 @@ internal sealed partial class ApprovalService(
         _ => throw new ControlTowerException(ErrorKind.Validation, GovernanceErrorCodes.DecisionInvalid, "decision must be approve or reject."),
     };
 
-    private async Task<ApprovalEntity?> FindAsync(Guid runId, string nodeId, int attempt, CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Set<ApprovalEntity>().AsNoTracking().SingleOrDefaultAsync(a => a.RunId == runId && a.NodeId == nodeId && a.Attempt == attempt, cancellationToken);
-    }
+    private static async Task<ApprovalEntity?> FindAsync(ControlTowerDbContext db, Guid runId, string nodeId, int attempt, CancellationToken cancellationToken) =>
+        await db.Set<ApprovalEntity>().AsNoTracking().SingleOrDefaultAsync(a => a.RunId == runId && a.NodeId == nodeId && a.Attempt == attempt, cancellationToken);
 
     private static void AddTask(ControlTowerDbContext db, ApprovalEntity approval, string action, DateTime due, DateTime now) =>
         RunTransitionWriter.AddTask(db, approval.RunId, approval.NodeId, approval.Attempt, RunTaskKinds.Approval, due,

@@ -36,8 +36,8 @@ internal static class GovernanceEndpoints
             TypedResults.Ok(await gates.SetKillSwitchAsync(body, user.Actor(), ct)));
 
         var act = routes.MapGroup("/api").WithTags("Governance").RequireAuthorization(Policies.Operators);
-        act.MapPost("/executions/{id:guid}/rollback", async (Guid id, RollbackBody body, ClaimsPrincipal user, GovernedActions actions, CancellationToken ct) =>
-            TypedResults.Ok(await actions.RollbackAsync(id, user.Actor(), body.Reason, ct)));
+        act.MapPost("/executions/{id:guid}/rollback", async (Guid id, RollbackBody body, ClaimsPrincipal user, GovernedRollbacks rollbacks, CancellationToken ct) =>
+            TypedResults.Ok(await rollbacks.RollbackAsync(id, user.Actor(), body.Reason, ct)));
         act.MapPost("/governance/dry-run", DryRunAsync);
         return routes;
     }

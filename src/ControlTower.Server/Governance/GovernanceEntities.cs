@@ -189,7 +189,7 @@ internal sealed class ExecutionEntity
     /// <summary>Who let it run: <c>approval:{id}</c> or <c>gate:{scope}</c>.</summary>
     public required string AuthorizedBy { get; set; }
 
-    /// <summary>executed, rolling_back, rolled_back.</summary>
+    /// <summary>executed, rolling_back, rolled_back (a failed or interrupted rollback goes back to executed).</summary>
     public required string Status { get; set; }
 
     public DateTime CreatedAt { get; set; }
@@ -201,6 +201,19 @@ internal sealed class ExecutionEntity
     public string? RollbackReason { get; set; }
 
     public string? RollbackResult { get; set; }
+
+    /// <summary>Which rollback attempt holds (or last held) the <c>rolling_back</c> claim; its writes are conditional on it.</summary>
+    public Guid? RollbackClaimId { get; set; }
+
+    public DateTime? RollbackStartedAt { get; set; }
+
+    public string? RollbackStartedBy { get; set; }
+
+    /// <summary>A <c>rolling_back</c> claim not finished by then was abandoned (the process died) and may be taken over.</summary>
+    public DateTime? RollbackLeaseUntil { get; set; }
+
+    /// <summary>The last failed or interrupted rollback attempt: <c>{ code, message, by, startedAt, at }</c>; cleared by a successful one.</summary>
+    public string? LastRollbackError { get; set; }
 }
 
 internal sealed class GovernanceEntityConfigurations :
@@ -294,6 +307,7 @@ internal sealed class GovernanceEntityConfigurations :
         builder.Property(e => e.Status).HasMaxLength(20);
         builder.Property(e => e.RolledBackBy).HasMaxLength(200);
         builder.Property(e => e.RollbackReason).HasMaxLength(1000);
+        builder.Property(e => e.RollbackStartedBy).HasMaxLength(200);
         builder.HasIndex(e => new { e.RunId, e.NodeId, e.Attempt }).IsUnique();
         builder.HasIndex(e => e.ApprovalId);
     }

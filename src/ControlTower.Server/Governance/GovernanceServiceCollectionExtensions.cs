@@ -10,6 +10,7 @@ internal static class GovernanceServiceCollectionExtensions
         services.AddSingleton<GateService>();
         services.AddSingleton<ExecutionCredentials>();
         services.AddSingleton<GovernedActions>();
+        services.AddSingleton<GovernedRollbacks>();
         services.AddSingleton<Rules.RuleSetService>();
 
         // The governance node types run through the engine's executor seam.

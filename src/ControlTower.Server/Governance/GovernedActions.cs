@@ -60,21 +60,21 @@ internal sealed record ExecutionView(
     Guid Id, Guid RunId, string NodeId, int Attempt, Guid WorkflowId, string ActionType, string Server, string Tool, JsonNode? Arguments,
     JsonNode? Result, JsonNode? Before, JsonNode? After, JsonNode? Diff, string? CompensationTool, JsonNode? CompensationArguments,
     DateTimeOffset? ReversibleUntil, Guid? ApprovalId, string AuthorizedBy, string Status, DateTimeOffset CreatedAt,
-    DateTimeOffset? RolledBackAt, string? RolledBackBy, string? RollbackReason, JsonNode? RollbackResult);
+    DateTimeOffset? RolledBackAt, string? RolledBackBy, string? RollbackReason, JsonNode? RollbackResult,
+    DateTimeOffset? RollbackStartedAt, string? RollbackStartedBy, DateTimeOffset? RollbackLeaseUntil, JsonNode? LastRollbackError);
 
 internal sealed record RollbackBody(string? Reason);
 
 /// <summary>
 /// Judges governed actions (kill switch, then rules, then gate: a deny or require_approval rule wins over an
-/// authorized gate), executes them recording before-state, after-state and diff, and rolls them back once
-/// inside their window through the declared compensating call. Every step is audited with actor and reason.
+/// authorized gate) and executes them recording before-state, after-state and diff (rollback: <see cref="GovernedRollbacks"/>).
+/// Every step is audited with actor and reason.
 /// </summary>
 internal sealed class GovernedActions(
     IDbContextFactory<ControlTowerDbContext> contexts,
     GateService gates,
     RuleSetService rules,
     McpToolInvoker invoker,
-    ExecutionCredentials credentials,
     Credentials.SecretRegistry secrets,
     AuditLog audit,
     TimeProvider time)
@@ -221,70 +221,6 @@ internal sealed class GovernedActions(
         return [.. rows.Select(ToView)];
     }
 
-    /// <summary>
-    /// Runs the compensation once, inside the window. The claim (<c>executed</c> → <c>rolling_back</c> while the window
-    /// is open) is a conditional update, so two racing rollbacks run it once; after the window, or a second time, 409.
-    /// A compensation that fails puts the execution back to <c>executed</c> (it may be tried again) and is audited.
-    /// </summary>
-    public async Task<ExecutionView> RollbackAsync(Guid id, string actor, string? reason, CancellationToken cancellationToken)
-    {
-        if (string.IsNullOrWhiteSpace(reason))
-        {
-            throw new ControlTowerException(ErrorKind.Validation, GovernanceErrorCodes.ReasonRequired, "A reason is required: it goes into the audit log.");
-        }
-
-        var now = time.GetUtcNow().UtcDateTime;
-        ExecutionEntity execution;
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
-        {
-            var claimed = await db.Set<ExecutionEntity>()
-                .Where(e => e.Id == id && e.Status == Executed && e.CompensationTool != null && e.ReversibleUntil > now)
-                .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, RollingBack), cancellationToken) == 1;
-            execution = await db.Set<ExecutionEntity>().SingleOrDefaultAsync(e => e.Id == id, cancellationToken) ?? throw NotFound(id);
-            if (!claimed)
-            {
-                var refusal = Refusal(execution, now);
-                await audit.CommitAsync(db, new AuditEvent(actor, "governance.rollback_refused", $"execution:{id}", reason, new JsonObject { ["code"] = refusal.Code }), cancellationToken);
-                throw refusal;
-            }
-        }
-
-        JsonObject outcome;
-        try
-        {
-            var arguments = JsonNode.Parse(execution.CompensationArguments ?? "{}")!.AsObject();
-            var connection = await credentials.ForCompensationAsync(execution, actor, cancellationToken);
-            var result = await invoker.CallAsync(execution.ServerId, execution.CompensationTool!, arguments, connection with { IdempotencyKey = $"rollback:{id}" }, cancellationToken);
-            outcome = result.IsError
-                ? throw new ControlTowerException(ErrorKind.Unavailable, GovernanceErrorCodes.RollbackFailed, $"The compensation {execution.ServerId}/{execution.CompensationTool} reported an error: {result.ErrorMessage}")
-                : result.Output;
-        }
-        catch (ControlTowerException failure)
-        {
-            await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
-            await db.Set<ExecutionEntity>().Where(e => e.Id == id).ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, Executed), CancellationToken.None);
-            await audit.CommitAsync(db, new AuditEvent(actor, "governance.rollback_failed", $"execution:{id}", reason, new JsonObject { ["code"] = failure.Code, ["message"] = failure.Message }), CancellationToken.None);
-            throw failure.Code == GovernanceErrorCodes.RollbackFailed ? failure
-                : new ControlTowerException(ErrorKind.Unavailable, GovernanceErrorCodes.RollbackFailed, $"The compensation call failed: {failure.Message}", failure);
-        }
-
-        await using (var db = await contexts.CreateDbContextAsync(CancellationToken.None))
-        {
-            var row = await db.Set<ExecutionEntity>().SingleAsync(e => e.Id == id, CancellationToken.None);
-            (row.Status, row.RolledBackAt, row.RolledBackBy, row.RollbackReason, row.RollbackResult) = (RolledBack, time.GetUtcNow().UtcDateTime, actor, reason.Trim(), secrets.Redactor.Redact(outcome)!.ToJsonString());
-            await audit.CommitAsync(db, new AuditEvent(actor, "governance.action_rolled_back", $"execution:{id}", reason.Trim(),
-                new JsonObject { ["tool"] = $"{row.ServerId}/{row.CompensationTool}", ["runId"] = row.RunId.ToString(), ["nodeId"] = row.NodeId }), CancellationToken.None);
-            return ToView(row);
-        }
-    }
-
-    private static ControlTowerException Refusal(ExecutionEntity execution, DateTime now) => execution switch
-    {
-        { CompensationTool: null } => new(ErrorKind.Conflict, GovernanceErrorCodes.NotReversible, $"Execution {execution.Id} declared no compensating call."),
-        { Status: RolledBack or RollingBack } => new(ErrorKind.Conflict, GovernanceErrorCodes.AlreadyRolledBack, $"Execution {execution.Id} is already {execution.Status}."),
-        _ => new(ErrorKind.Conflict, GovernanceErrorCodes.RollbackWindowClosed, $"Execution {execution.Id} was reversible until {execution.ReversibleUntil:O}; it is {now:O}."),
-    };
-
     private async Task<JsonNode?> ReadAsync(string server, string tool, JsonObject? template, JsonObject activation, McpCallContext connection, CancellationToken cancellationToken)
     {
         var arguments = Nodes.NodeExpressions.Render("readState.arguments", template ?? [], activation) as JsonObject ?? [];
@@ -319,12 +255,13 @@ internal sealed class GovernedActions(
 
     private static string Ids(IEnumerable<Core.Rules.Rule> rules) => string.Join(", ", rules.Select(r => r.Id));
 
-    private static ControlTowerException NotFound(Guid id) => new(ErrorKind.NotFound, GovernanceErrorCodes.ExecutionNotFound, $"No governed execution {id}.");
+    public static ControlTowerException NotFound(Guid id) => new(ErrorKind.NotFound, GovernanceErrorCodes.ExecutionNotFound, $"No governed execution {id}.");
 
     public static ExecutionView ToView(ExecutionEntity e) => new(
         e.Id, e.RunId, e.NodeId, e.Attempt, e.WorkflowId, e.ActionType, e.ServerId, e.Tool, Parse(e.Arguments), Parse(e.Result), Parse(e.BeforeState), Parse(e.AfterState),
         Parse(e.Diff), e.CompensationTool, Parse(e.CompensationArguments), Utc(e.ReversibleUntil), e.ApprovalId, e.AuthorizedBy, e.Status, Utc(e.CreatedAt)!.Value,
-        Utc(e.RolledBackAt), e.RolledBackBy, e.RollbackReason, Parse(e.RollbackResult));
+        Utc(e.RolledBackAt), e.RolledBackBy, e.RollbackReason, Parse(e.RollbackResult),
+        Utc(e.RollbackStartedAt), e.RollbackStartedBy, Utc(e.RollbackLeaseUntil), Parse(e.LastRollbackError));
 
     private static JsonNode? Parse(string? json) => json is null ? null : JsonNode.Parse(json);
 

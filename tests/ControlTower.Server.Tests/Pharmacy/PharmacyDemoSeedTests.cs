@@ -35,7 +35,7 @@ public sealed class PharmacyDemoSeedTests : IDisposable
         });
         var workflow = (await admin.GetFromJsonAsync<JsonArray>("/api/workflows"))!.Single(w => w!["name"]!.GetValue<string>() == PharmacyDemo.RefillWorkflowName)!;
         var graph = (await admin.GetFromJsonAsync<JsonObject>($"/api/workflows/{workflow["id"]}"))!.ToJsonString();
-        var pending = (await admin.GetFromJsonAsync<JsonObject>("/api/approvals?status=pending&limit=100"))!["items"]!.AsArray();
+        var pending = await PendingApprovalsAsync(admin, expected: 5);
 
         Assert.Equal("pharmacy", server["id"]!.GetValue<string>());
         Assert.Equal(["pharmacy-mcp", "--data", InventoryFile], server["args"]!.AsArray().Select(a => a!.GetValue<string>()).TakeLast(3));
@@ -48,6 +48,22 @@ public sealed class PharmacyDemoSeedTests : IDisposable
         var delivery = pending.Single(a => a!["title"]!.GetValue<string>().StartsWith("Book delivery DEL-2001", StringComparison.Ordinal))!;
         Assert.False(delivery["evidence"]!["verdict"]!["gate"]!["authorized"]!.GetValue<bool>());
         await AssertAuditIntactAsync(admin);
+    }
+
+    /// <summary>The seeded runs open their approvals as the engine reaches them: polls until <paramref name="expected"/> are pending.</summary>
+    private static async Task<JsonArray> PendingApprovalsAsync(HttpClient admin, int expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var pending = (await admin.GetFromJsonAsync<JsonObject>("/api/approvals?status=pending&limit=100"))!["items"]!.AsArray();
+            if (pending.Count >= expected || DateTime.UtcNow > deadline)
+            {
+                return pending;
+            }
+
+            await Task.Delay(100);
+        }
     }
 
     [Fact]

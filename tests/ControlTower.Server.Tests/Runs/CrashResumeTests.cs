@@ -28,7 +28,7 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
         var wall = Stopwatch.StartNew();
         var seed = Environment.TickCount;
         var random = new Random(seed);
-        await using var endpoint = await IdempotentReceiver.StartAsync(maxDelay: TimeSpan.FromMilliseconds(50));
+        await using var endpoint = await CountingEndpoint.StartAsync(maxDelay: TimeSpan.FromMilliseconds(50));
         var dataDirectory = Directory.CreateTempSubdirectory("controltower-crash-").FullName;
         var servers = new List<ControlTowerServerProcess>();
         try
@@ -195,7 +195,7 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
         }
     }
 
-    private void Report(int seed, int kills, List<ControlTowerServerProcess> servers, StartCounters starts, IdempotentReceiver endpoint, StoredRun stored, TimeSpan wall)
+    private void Report(int seed, int kills, List<ControlTowerServerProcess> servers, StartCounters starts, CountingEndpoint endpoint, StoredRun stored, TimeSpan wall)
     {
         var deliveries = endpoint.Deliveries;
         var lines = servers.SelectMany(s => s.Lines).ToList();
@@ -254,7 +254,7 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
     /// but the receiver acts once per key, so there is exactly one effect per run and side-effecting node,
     /// and the run's recorded result is that effect.
     /// </summary>
-    private static void AssertOneEffectPerKey(IdempotentReceiver endpoint, StoredRun stored)
+    private static void AssertOneEffectPerKey(CountingEndpoint endpoint, StoredRun stored)
     {
         var effects = endpoint.Effects;
         var recordedKeys = stored.Executions.Where(e => SideEffectNodes.Contains(e.NodeId)).Select(e => e.IdempotencyKey).Order(StringComparer.Ordinal);

@@ -10,7 +10,7 @@ public sealed class RunLeaseTests
     [Fact]
     public async Task Worker_WhenItsOwnLeaseRunsOutMidAttempt_DoesNotRunTheAttemptAgain()
     {
-        await using var endpoint = await IdempotentReceiver.StartAsync(maxDelay: TimeSpan.FromSeconds(3), minDelay: TimeSpan.FromSeconds(3));
+        await using var endpoint = await CountingEndpoint.StartAsync(maxDelay: TimeSpan.FromSeconds(3), minDelay: TimeSpan.FromSeconds(3));
         var clock = new ManualTimeProvider();
         using var factory = new ControlTowerFactory(new Dictionary<string, string?>
         {

@@ -1,0 +1,42 @@
+using System.Text.Json.Nodes;
+using ControlTower.Server.Platform.Persistence;
+using ControlTower.Server.Runs;
+using ControlTower.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using static ControlTower.Server.Tests.Runs.RunApi;
+
+namespace ControlTower.Server.Tests.Runs;
+
+/// <summary>Two transitions of one run racing on PostgreSQL (SQLite's write transactions are serial, so it cannot happen there).</summary>
+public sealed class RunTransitionRaceTests
+{
+    [Fact]
+    public async Task Apply_WhenARacingTransitionTookItsEventNumbersFirstOnPostgres_AppliesItAgainWithTheNextNumbers()
+    {
+        await using var postgres = await PostgresDatabase.CreateAsync();
+        using var factory = new ControlTowerFactory(postgres: postgres);
+        var firstWrite = CommandStop.Before(sql => sql.Contains("INSERT INTO run_events", StringComparison.Ordinal), armed: false);
+        factory.WithServices(s => s.ConfigureDbContext<ControlTowerDbContext>(o => o.AddInterceptors(firstWrite)));
+        using var admin = factory.CreateAdminClient();
+        var workflow = await CreateWorkflowAsync(admin, Graph(
+            [Node("start", "trigger.manual"), Node("wait", "delay", new() { ["seconds"] = 3600 })],
+            [Edge("start", "wait")]));
+        var runId = await StartAsync(admin, workflow);
+        await WaitForStatusAsync(admin, runId, "waiting");
+        var transitions = factory.Services.GetRequiredService<RunTransitions>();
+
+        firstWrite.Arm();
+        var slow = Task.Run(() => transitions.ApplyAsync(runId, _ => null, null, CancellationToken.None, [Note("slow")]));
+        await firstWrite.Reached.WaitAsync(TimeSpan.FromSeconds(60)); // it has read the run and numbered its event
+        await transitions.ApplyAsync(runId, _ => null, null, CancellationToken.None, [Note("fast")]);
+        firstWrite.Resume();
+        await slow.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var events = await EventsAsync(admin, runId);
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e["seq"]!.GetValue<long>()));
+        var notes = events.Select(e => e["data"]?["note"]?.GetValue<string>()).OfType<string>().ToList();
+        Assert.Equal(["fast", "slow"], notes);
+    }
+
+    private static JsonObject Note(string text) => new() { ["kind"] = "progress", ["note"] = text };
+}
