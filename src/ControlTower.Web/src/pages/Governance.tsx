@@ -13,6 +13,8 @@ interface Execution {
   arguments: unknown; result: unknown; before: unknown; after: unknown; diff: JsonChange[] | null; compensationTool: string | null;
   compensationArguments: unknown; reversibleUntil: string | null; approvalId: string | null; authorizedBy: string; status: string;
   createdAt: string; rolledBackAt: string | null; rolledBackBy: string | null; rollbackReason: string | null; rollbackResult: unknown;
+  rollbackStartedAt: string | null; rollbackStartedBy: string | null; rollbackLeaseUntil: string | null;
+  lastRollbackError: { code: string; message: string; by: string | null; startedAt: string | null; at: string } | null;
 }
 interface Check { ok: boolean | null; message: string }
 interface DryRun {
@@ -508,6 +510,8 @@ function ExecutionDetail({ e, canRollback, onChanged }: { e: Execution; canRollb
           ? <><span className="mono small">{e.server}/{e.compensationTool}</span>{e.reversibleUntil && <> · until {new Date(e.reversibleUntil).toLocaleString()} · <Reversibility e={e} /></>}</>
           : <span className="muted">none declared: this action cannot be rolled back here</span>}</dd>
         {e.rolledBackAt && <><dt>Rolled back</dt><dd>by <strong>{e.rolledBackBy}</strong> {when(e.rolledBackAt)}: “{e.rollbackReason}”</dd></>}
+        {e.status === "rolling_back" && e.rollbackStartedAt && <><dt>Rolling back</dt><dd>started by <strong>{e.rollbackStartedBy}</strong> {when(e.rollbackStartedAt)}; if it stopped, it may be retried after {e.rollbackLeaseUntil ? new Date(e.rollbackLeaseUntil).toLocaleTimeString() : "its lease"}</dd></>}
+        {e.lastRollbackError && e.status !== "rolled_back" && <><dt>Last rollback</dt><dd data-testid="last-rollback-error"><span className="field-error">failed</span> <code className="code-chip">{e.lastRollbackError.code}</code> {e.lastRollbackError.message} <span className="muted">· {e.lastRollbackError.by} {when(e.lastRollbackError.at)}</span></dd></>}
       </dl>
 
       <div>
