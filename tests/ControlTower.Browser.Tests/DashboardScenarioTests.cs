@@ -50,7 +50,8 @@ public sealed class DashboardScenarioTests(BrowserFixture fixture, ITestOutputHe
         await page.GetByTestId("run-button").ClickAsync();
         await page.GetByTestId("run-input").FillAsync("{\"name\": \"Ada\"}");
         await page.GetByTestId("run-confirm").ClickAsync();
-        await page.WaitForURLAsync("**/runs/*", new() { Timeout = 60_000 });
+        // A client-side navigation (history.pushState): polled, not awaited as a document load.
+        await Expect(page).ToHaveURLAsync(DashboardUrls.Run(), new() { Timeout = 60_000 });
 
         // Live from the event stream: the delay waits on its timer while the run is open, then everything completes.
         await Expect(page.Locator("[data-testid='node-delay_1'][data-status='waiting']")).ToBeVisibleAsync(new() { Timeout = 15_000 });

@@ -70,7 +70,8 @@ public sealed class McpScenarioTests(BrowserFixture fixture, ITestOutputHelper o
         await Expect(page.GetByTestId("version-label")).ToHaveTextAsync("v2");
         await page.GetByTestId("run-button").ClickAsync();
         await page.GetByTestId("run-confirm").ClickAsync();
-        await page.WaitForURLAsync("**/runs/*", new() { Timeout = 60_000 });
+        // A client-side navigation (history.pushState): polled, not awaited as a document load.
+        await Expect(page).ToHaveURLAsync(DashboardUrls.Run(), new() { Timeout = 60_000 });
         await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
         await page.GetByTestId("node-get_sum_1").ClickAsync();
         await Expect(page.GetByTestId("node-details")).ToContainTextAsync("The sum of 2 and 3 is 5.");
