@@ -150,7 +150,7 @@ internal static class BuiltInNodeTypes
                 "maxTokens": { "type": "integer", "minimum": 1, "maximum": 32768 },
                 "responseFormat": { "type": "string", "enum": ["text", "json"], "default": "text" },
                 "credentialId": { "type": "string" } } }
-            """);
+            """) with { IsDeterministic = false };
         yield return Node("respond", NodeCategory.Flow, "Respond", "Sets the run's output (and the webhook reply).", Success, sideEffects: false, RetryPolicy.None, ShortTimeout, """
             { "type": "object", "additionalProperties": false, "properties": {
                 "status": { "type": "integer", "minimum": 100, "maximum": 599, "default": 200 },

@@ -48,6 +48,16 @@ public sealed record NodeTypeDescriptor(
     /// <summary>Set for types whose outcomes come from config (<c>switch</c>).</summary>
     public DynamicOutputs? DynamicOutputs { get; init; }
 
+    /// <summary>
+    /// False for types whose output may differ between two executions with the same input and no side effect (a language
+    /// model's answer): a replay feeds them their recorded result, as it does side-effecting ones, so the difference
+    /// report shows what the workflow's own logic changed rather than the model's mood.
+    /// </summary>
+    public bool IsDeterministic { get; init; } = true;
+
+    /// <summary>Whether a replay feeds a node of this type its recorded result instead of executing it.</summary>
+    public bool ReplaysFromRecording => HasSideEffects || !IsDeterministic;
+
     /// <summary>What the runner does after a crash between intent and result.</summary>
     public UnknownOutcomePolicy DefaultUnknownOutcome { get; init; } = UnknownOutcomePolicy.Retry;
 
@@ -93,6 +103,7 @@ public sealed record NodeTypeDescriptor(
             ["errorHandle"] = ErrorOutcome,
             ["configSchema"] = ConfigSchema.DeepClone(),
             ["hasSideEffects"] = HasSideEffects,
+            ["deterministic"] = IsDeterministic,
             ["defaultRetry"] = new JsonObject
             {
                 ["maxAttempts"] = DefaultRetry.MaxAttempts,

@@ -67,9 +67,9 @@ internal sealed partial class RunTaskProcessor(
         var plan = definition.Plan.Node(task.NodeId);
         var key = $"{run.Id}:{task.NodeId}:{task.Attempt}";
         var replaying = run.Trigger == ReplayRecordings.Trigger;
-        if (replaying && plan.Descriptor.HasSideEffects)
+        if (replaying && plan.Descriptor.ReplaysFromRecording)
         {
-            // A replay feeds side-effecting nodes what the original recorded instead of acting again.
+            // A replay feeds side-effecting and non-deterministic nodes what the original recorded instead of acting again.
             var recorded = await replays.RecordedResultAsync(run.Id, task.NodeId, task.Attempt, stopping);
             await CommitResultAsync(task, run, plan, key, time.GetUtcNow(), recorded, stopping);
             return;

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ControlTower.Server.Credentials;
@@ -94,6 +95,23 @@ public sealed class LlmRunTests : IAsyncLifetime
         Assert.Equal("/scripted/v1/chat/completions", request["path"]!.GetValue<string>());
         Assert.Equal($"Bearer {_serverKey}", Header(request, "Authorization"));
         Assert.False(Body(request).ContainsKey("response_format"));
+    }
+
+    [Fact]
+    public async Task Replay_WhenTheRunAskedTheModel_FeedsTheRecordedAnswerWithoutAskingAgain()
+    {
+        _provider.Script.Enqueue(Completion("Refill approved.", promptTokens: 9, completionTokens: 3));
+        using var admin = _factory.CreateAdminClient();
+        var original = await RunAsync(admin, LlmGraph(Ask()));
+
+        var replay = await admin.PostAsJsonAsync($"/api/runs/{original["id"]}/replay", new { });
+        var report = (await replay.Content.ReadFromJsonAsync<JsonObject>())!;
+
+        Assert.Equal("completed", original.Status());
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        Assert.Equal("completed", report["status"]!.GetValue<string>());
+        Assert.Equal(0, report["differences"]!.GetValue<int>());
+        Assert.Single(_provider.Requests);
     }
 
     [Fact]
