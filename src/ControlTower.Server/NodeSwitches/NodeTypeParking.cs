@@ -20,6 +20,7 @@ internal sealed partial class NodeTypeParking(
     RunTransitions transitions,
     NodeTypeSwitches switches,
     IOptions<EngineOptions> options,
+    EngineMetrics metrics,
     TimeProvider time,
     ILogger<NodeTypeParking> logger)
 {
@@ -28,7 +29,8 @@ internal sealed partial class NodeTypeParking(
     /// <summary>Parks a claimed execute task when its node type is switched off; false (nothing done) when it may run.</summary>
     public async Task<bool> ParkIfDisabledAsync(RunTaskEntity task, string nodeType, CancellationToken cancellationToken)
     {
-        if (await switches.IsEnabledAsync(nodeType, cancellationToken))
+        // The cached answer lets enabled types through; "off" is confirmed against the database (it may have just changed).
+        if (await switches.IsEnabledAsync(nodeType, cancellationToken) || await switches.IsEnabledNowAsync(nodeType, cancellationToken))
         {
             return false;
         }
@@ -66,6 +68,7 @@ internal sealed partial class NodeTypeParking(
         if (parked)
         {
             Log.Parked(logger, task.RunId, task.NodeId, task.Attempt, nodeType);
+            metrics.RecordSwitchParking(nodeType, "parked");
         }
 
         return true;
@@ -112,6 +115,7 @@ internal sealed partial class NodeTypeParking(
         if (resumed)
         {
             Log.Resumed(logger, task.RunId, task.NodeId, task.Attempt, nodeType);
+            metrics.RecordSwitchParking(nodeType, "resumed");
         }
     }
 

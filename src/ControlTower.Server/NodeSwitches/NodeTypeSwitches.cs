@@ -40,6 +40,19 @@ internal sealed partial class NodeTypeSwitches(
         return !snapshot.Rows.TryGetValue(nodeType, out var row) || row.Enabled;
     }
 
+    /// <summary>The switch as stored right now; drops the snapshot when it is out of date.</summary>
+    public async Task<bool> IsEnabledNowAsync(string nodeType, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var enabled = await IsEnabledInAsync(db, nodeType, cancellationToken);
+        if (enabled)
+        {
+            _snapshot = null;
+        }
+
+        return enabled;
+    }
+
     /// <summary>
     /// The switch as the given unit of work sees it. On PostgreSQL the row is read <c>FOR SHARE</c>: a concurrent
     /// change waits for this transaction, and its wake-up then sees what this one parked.
@@ -52,13 +65,13 @@ internal sealed partial class NodeTypeSwitches(
         return rows.Count == 0 || rows[0];
     }
 
-    /// <summary>Refuses a run asked for through a switched-off trigger type (503 <c>node.type_disabled</c>).</summary>
+    /// <summary>Refuses a run asked for through a switched-off trigger type (409 <c>node.type_disabled</c>: the state of the system refuses it, not a fault, so no 5xx and no error log).</summary>
     public async Task EnsureTriggerEnabledAsync(string triggerType, CancellationToken cancellationToken)
     {
         if (!await IsEnabledAsync(triggerType, cancellationToken))
         {
             var reason = (await CurrentAsync(cancellationToken)).Rows[triggerType].Reason;
-            throw new ControlTowerException(ErrorKind.Unavailable, NodeSwitchErrorCodes.TypeDisabled,
+            throw new ControlTowerException(ErrorKind.Conflict, NodeSwitchErrorCodes.TypeDisabled,
                 $"The trigger type '{triggerType}' is switched off ({reason}): no new runs start from it until it is switched back on.");
         }
     }

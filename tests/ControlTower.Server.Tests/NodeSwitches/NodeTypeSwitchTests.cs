@@ -169,7 +169,7 @@ public sealed class NodeTypeSwitchTests
         await SetAsync(admin, "trigger.manual", enabled: true);
         var runId = await StartAsync(admin, workflow, new JsonObject { ["n"] = 21 });
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         Assert.Equal("node.type_disabled", await CodeAsync(refused));
         Assert.Contains("no manual runs during the migration", (await refused.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Empty(runsWhileOff!["items"]!.AsArray());
