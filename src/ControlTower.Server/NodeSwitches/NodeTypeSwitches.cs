@@ -68,11 +68,11 @@ internal sealed partial class NodeTypeSwitches(
     /// <summary>Refuses a run asked for through a switched-off trigger type (409 <c>node.type_disabled</c>: the state of the system refuses it, not a fault, so no 5xx and no error log).</summary>
     public async Task EnsureTriggerEnabledAsync(string triggerType, CancellationToken cancellationToken)
     {
-        if (!await IsEnabledAsync(triggerType, cancellationToken))
+        var snapshot = await CurrentAsync(cancellationToken);
+        if (snapshot.Rows.TryGetValue(triggerType, out var row) && !row.Enabled)
         {
-            var reason = (await CurrentAsync(cancellationToken)).Rows[triggerType].Reason;
             throw new ControlTowerException(ErrorKind.Conflict, NodeSwitchErrorCodes.TypeDisabled,
-                $"The trigger type '{triggerType}' is switched off ({reason}): no new runs start from it until it is switched back on.");
+                $"The trigger type '{triggerType}' is switched off ({row.Reason}): no new runs start from it until it is switched back on.");
         }
     }
 

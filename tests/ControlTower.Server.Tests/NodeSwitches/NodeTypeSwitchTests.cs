@@ -175,4 +175,26 @@ public sealed class NodeTypeSwitchTests
         Assert.Empty(runsWhileOff!["items"]!.AsArray());
         Assert.Equal("completed", (await WaitForStatusAsync(admin, runId, "completed", "failed")).Status());
     }
+
+    [Fact]
+    public async Task Webhook_WhenItsTriggerTypeIsOff_IsRefusedAndTheSameDeliveryIsAcceptedOnceBackOn()
+    {
+        using var factory = new ControlTowerFactory(FastPolling);
+        using var admin = factory.CreateAdminClient();
+        var workflow = await CreateWorkflowAsync(admin, Graph(
+            [Node("hook", "trigger.webhook", new() { ["respondMode"] = "immediately" }), Node("t", "transform", new() { ["expression"] = "input.body.n" })],
+            [Edge("hook", "t")]));
+        using var anonymous = factory.CreateClient(apiKey: null);
+        await SetAsync(admin, "trigger.webhook", enabled: false, "partner floods us");
+
+        var refused = await anonymous.PostAsJsonAsync($"/hooks/{workflow}/hook", new { n = 5 });
+        await SetAsync(admin, "trigger.webhook", enabled: true);
+        var accepted = await anonymous.PostAsJsonAsync($"/hooks/{workflow}/hook", new { n = 5 });
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("node.type_disabled", await CodeAsync(refused));
+        Assert.True(accepted.IsSuccessStatusCode, await accepted.Content.ReadAsStringAsync());
+        var runs = (await admin.GetFromJsonAsync<JsonObject>($"/api/runs?workflowId={workflow}"))!["items"]!.AsArray();
+        Assert.Single(runs);
+    }
 }
