@@ -15,6 +15,7 @@ namespace ControlTower.Core.Scheduling;
 [JsonDerivedType(typeof(NodeCompleted), "node_completed")]
 [JsonDerivedType(typeof(NodeFailed), "node_failed")]
 [JsonDerivedType(typeof(NodeWaiting), "node_waiting")]
+[JsonDerivedType(typeof(NodeResumed), "node_resumed")]
 [JsonDerivedType(typeof(RetryDue), "retry_due")]
 [JsonDerivedType(typeof(NodeRetryRequested), "node_retry_requested")]
 [JsonDerivedType(typeof(CancelRequested), "cancel_requested")]
@@ -39,6 +40,13 @@ public sealed record NodeFailed(string NodeId, int Attempt, string ErrorCode, st
 
 /// <summary>The executor parked the node (reason <c>approval</c>, <c>timer</c>, <c>outcome_unknown</c>, <c>subworkflow</c>, ...); a later completion or failure of the same attempt resumes it.</summary>
 public sealed record NodeWaiting(string NodeId, int Attempt, string Reason, DateTimeOffset Now) : RunEvent(Now);
+
+/// <summary>
+/// A node parked before its attempt <see cref="Attempt"/> ran (its node type was switched off) may run it now:
+/// it is running again with the same attempt, so no try is spent and the idempotency key stays the same. No command
+/// is issued: the runner kept the attempt's activation when it parked it and hands it to the executor again.
+/// </summary>
+public sealed record NodeResumed(string NodeId, int Attempt, DateTimeOffset Now) : RunEvent(Now);
 
 /// <summary>The retry scheduled by <see cref="ScheduleRetry"/> for attempt <see cref="Attempt"/> fell due.</summary>
 public sealed record RetryDue(string NodeId, int Attempt, DateTimeOffset Now) : RunEvent(Now);

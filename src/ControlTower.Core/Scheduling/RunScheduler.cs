@@ -61,6 +61,7 @@ public static class RunScheduler
             NodeCompleted e => transition.Complete(e),
             NodeFailed e => transition.Fail(e),
             NodeWaiting e => transition.Wait(e),
+            NodeResumed e => transition.Resume(e),
             RetryDue e => transition.RetryDue(e),
             NodeRetryRequested e => transition.RetryRequested(e),
             CancelRequested e => transition.Cancel(e),

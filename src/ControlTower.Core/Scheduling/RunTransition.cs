@@ -134,6 +134,23 @@ internal sealed class RunTransition
         return null;
     }
 
+    public string? Resume(NodeResumed e)
+    {
+        var i = IndexOf(e.NodeId);
+        if (CheckActive(i, e.Attempt) is { } ignored)
+        {
+            return ignored;
+        }
+
+        if (_nodes[i].Status != NodeStatus.Waiting)
+        {
+            return "event.node_not_waiting";
+        }
+
+        _nodes[i] = _nodes[i] with { Status = NodeStatus.Running, WaitReason = null };
+        return null;
+    }
+
     public string? RetryDue(RetryDue e)
     {
         var i = IndexOf(e.NodeId);

@@ -10,6 +10,7 @@ using ControlTower.Server.Platform.Observability;
 using ControlTower.Server.Platform.Persistence;
 using ControlTower.Server.Mcp;
 using ControlTower.Server.Nodes;
+using ControlTower.Server.NodeSwitches;
 using ControlTower.Server.Rules;
 using ControlTower.Server.Runs;
 using ControlTower.Server.Triggers;
@@ -111,6 +112,8 @@ internal static class ControlTowerApp
         services.AddSingleton<RunStarter>();
         services.AddSingleton<RunTaskClaimer>();
         services.AddSingleton<RunTaskProcessor>();
+        services.AddSingleton<NodeTypeSwitches>();
+        services.AddSingleton<NodeTypeParking>();
         services.AddSingleton<RunService>();
         services.AddHostedService<PostgresRunNotifications>();
         services.AddSingleton<ReplayRecordings>();
@@ -167,6 +170,7 @@ internal static class ControlTowerApp
         app.MapApprovalEndpoints();
         app.MapGovernanceEndpoints();
         app.MapRuleSetEndpoints();
+        app.MapNodeSwitchEndpoints();
 
         // Last: the dashboard's fallback answers only what no endpoint above claimed.
         app.MapDashboard();

@@ -9,6 +9,7 @@ internal sealed class EngineMetrics
     private readonly Histogram<double> _nodeDuration;
     private readonly Counter<long> _nodeResults;
     private readonly Counter<long> _tasks;
+    private readonly Counter<long> _parking;
 
     public EngineMetrics(IMeterFactory meterFactory)
     {
@@ -16,6 +17,7 @@ internal sealed class EngineMetrics
         _nodeDuration = meter.CreateHistogram<double>("controltower.node.duration", "ms", "How long node attempts take, by node type.");
         _nodeResults = meter.CreateCounter<long>("controltower.node.results", description: "Node attempt results, by node type and result.");
         _tasks = meter.CreateCounter<long>("controltower.engine.tasks", description: "Durable tasks processed, by kind.");
+        _parking = meter.CreateCounter<long>("controltower.node.switch_parking", description: "Node attempts parked or resumed by a node-type kill switch, by node type.");
     }
 
     public void RecordNode(string nodeType, NodeResult result, TimeSpan duration)
@@ -30,6 +32,10 @@ internal sealed class EngineMetrics
             _ => "child",
         }));
     }
+
+    /// <summary><paramref name="action"/>: <c>parked</c> or <c>resumed</c>.</summary>
+    public void RecordSwitchParking(string nodeType, string action) =>
+        _parking.Add(1, new KeyValuePair<string, object?>("node_type", nodeType), new KeyValuePair<string, object?>("action", action));
 
     public void RecordTask(string kind) => _tasks.Add(1, new KeyValuePair<string, object?>("kind", kind));
 }

@@ -29,5 +29,15 @@ internal sealed class EngineOptions
     [ConfigurationKeyName("ENGINE_WORKER")]
     public bool WorkerEnabled { get; set; } = true;
 
+    /// <summary>
+    /// How often an attempt parked behind a switched-off node type rechecks its switch. Switching the type
+    /// back on wakes it at once; the recheck is the safety net for a wake-up that raced with the parking.
+    /// </summary>
+    [ConfigurationKeyName("ENGINE_PARKED_RECHECK_SECONDS")]
+    [Range(1, 86_400)]
+    public double ParkedRecheckSeconds { get; set; } = 60;
+
+    public TimeSpan ParkedRecheck => TimeSpan.FromSeconds(ParkedRecheckSeconds);
+
     public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
 }

@@ -97,8 +97,11 @@ internal sealed class RunTaskEntity
 
     public DateTime? LeaseExpiresAt { get; set; }
 
-    /// <summary>The node's activation (execute) or the output to complete with (timer).</summary>
+    /// <summary>The node's activation (execute, parked) or the output to complete with (timer).</summary>
     public string? Payload { get; set; }
+
+    /// <summary>Set on parked tasks: the switched-off node type they wait for.</summary>
+    public string? NodeType { get; set; }
 
     public DateTime CreatedAt { get; set; }
 }
@@ -172,6 +175,8 @@ internal sealed class RunEntityConfigurations :
         builder.Property(t => t.NodeId).HasMaxLength(100);
         builder.Property(t => t.Kind).HasMaxLength(20);
         builder.Property(t => t.LeaseOwner).HasMaxLength(64);
+        builder.Property(t => t.NodeType).HasMaxLength(100);
+        builder.HasIndex(t => new { t.Kind, t.NodeType });
         builder.HasIndex(t => t.DueAt);
         builder.HasIndex(t => t.RunId);
     }

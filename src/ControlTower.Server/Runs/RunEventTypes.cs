@@ -26,6 +26,12 @@ internal static class RunTaskKinds
 
     /// <summary>An approval falls due (expire, escalate) or closed (resolve its node); payload <c>{ approvalId, action }</c>.</summary>
     public const string Approval = "approval";
+
+    /// <summary>
+    /// An attempt parked because its node type is switched off; payload: its activation. Due when the type is
+    /// switched back on (the switch wakes it in the same transaction), and meanwhile every recheck interval.
+    /// </summary>
+    public const string Parked = "parked";
 }
 
 internal static class RunErrorCodes

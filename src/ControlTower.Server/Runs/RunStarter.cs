@@ -30,6 +30,7 @@ internal sealed class RunStarter(
     RunTransitions transitions,
     AuditLog audit,
     Credentials.SecretRegistry secrets,
+    NodeSwitches.NodeTypeSwitches switches,
     TimeProvider time)
 {
     public async Task<StartedRun> StartAsync(StartRunRequest request, CancellationToken cancellationToken)
@@ -40,6 +41,11 @@ internal sealed class RunStarter(
         if (await FindByKeyAsync(request, cancellationToken) is { } existing)
         {
             return new StartedRun(existing, false);
+        }
+
+        if ((request.TriggerNodeId is { } triggerId ? definition.Plan.Node(triggerId) : definition.Plan.Nodes.FirstOrDefault(n => n.IsTrigger)) is { } trigger)
+        {
+            await switches.EnsureTriggerEnabledAsync(trigger.Type, cancellationToken);
         }
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);

@@ -26,6 +26,7 @@ internal sealed partial class RunTaskProcessor(
     EngineMetrics metrics,
     Credentials.SecretRegistry secrets,
     Governance.ApprovalService approvals,
+    NodeSwitches.NodeTypeParking parking,
     TimeProvider time,
     ILogger<RunTaskProcessor> logger)
 {
@@ -36,6 +37,7 @@ internal sealed partial class RunTaskProcessor(
         RunTaskKinds.Timer => ConsumeAsync(task, now => new NodeCompleted(task.NodeId, task.Attempt, GraphEdge.DefaultSourceHandle, RunTransitionWriter.ToElement(Parse(task.Payload)), now), stopping),
         RunTaskKinds.Child => ChildFinishedAsync(task, stopping),
         RunTaskKinds.Approval => approvals.ProcessTaskAsync(task, stopping),
+        RunTaskKinds.Parked => parking.ProcessAsync(task, stopping),
         _ => throw new InvalidOperationException($"Unknown task kind '{task.Kind}'."),
     };
 
@@ -72,6 +74,12 @@ internal sealed partial class RunTaskProcessor(
             // A replay feeds side-effecting and non-deterministic nodes what the original recorded instead of acting again.
             var recorded = await replays.RecordedResultAsync(run.Id, task.NodeId, task.Attempt, stopping);
             await CommitResultAsync(task, run, plan, key, time.GetUtcNow(), recorded, stopping);
+            return;
+        }
+
+        // Checked when the attempt is claimed: one already past here when its type is switched off runs to its end.
+        if (await parking.ParkIfDisabledAsync(task, plan.Type, stopping))
+        {
             return;
         }
 

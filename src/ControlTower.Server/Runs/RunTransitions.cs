@@ -63,7 +63,7 @@ internal sealed partial class RunTransitions(
                 await NotifyOtherProcessesAsync(db, runId, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             }
-            catch (DbUpdateConcurrencyException) when (attempt < MaxAttempts)
+            catch (DbUpdateException conflict) when (attempt < MaxAttempts && (conflict is DbUpdateConcurrencyException || IsEventNumberRace(conflict)))
             {
                 Log.TransitionRetried(logger, runId, attempt);
                 continue;
@@ -141,6 +141,13 @@ internal sealed partial class RunTransitions(
             await db.Database.ExecuteSqlAsync($"SELECT pg_notify({PostgresRunNotifications.Channel}, {runId.ToString()})", cancellationToken);
         }
     }
+
+    /// <summary>
+    /// On PostgreSQL a concurrent transition of the same run (two processes, two branches) can collide on the next
+    /// event number before the run row's version check: the same race, retried the same way.
+    /// </summary>
+    private static bool IsEventNumberRace(DbUpdateException conflict) =>
+        conflict.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation, ConstraintName: "pk_run_events" };
 
     public static ControlTowerException NotFound(Guid runId) =>
         new(ErrorKind.NotFound, RunErrorCodes.NotFound, $"No run {runId}.");

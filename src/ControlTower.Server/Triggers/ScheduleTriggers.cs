@@ -172,6 +172,10 @@ internal sealed partial class ScheduleTriggers(
         {
             return false; // switched off since the sync: the next sync drops the row
         }
+        catch (ControlTowerException refused) when (refused.Code is NodeSwitches.NodeSwitchErrorCodes.TypeDisabled)
+        {
+            return false; // the schedule trigger type is off: the occurrence stays due and fires (once) when it is back on
+        }
 
         var fired = new DateTimeOffset(row.NextFireAt, TimeSpan.Zero);
         var next = CronSchedule.Parse(row.Cron, row.TimeZone).NextOccurrence(fired > now ? fired : now).UtcDateTime;

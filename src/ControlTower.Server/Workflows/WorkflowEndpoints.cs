@@ -10,10 +10,10 @@ internal static class WorkflowEndpoints
     public static IEndpointRouteBuilder MapWorkflowEndpoints(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/api").WithTags("Workflows");
-        api.MapGet("/node-types", async (WorkflowGraphValidation validation, Mcp.McpCatalogLoader loader, Mcp.McpCatalog catalog, CancellationToken ct) =>
+        api.MapGet("/node-types", async (WorkflowGraphValidation validation, Mcp.McpCatalogLoader loader, Mcp.McpCatalog catalog, NodeSwitches.NodeTypeSwitches switches, CancellationToken ct) =>
             {
                 await loader.EnsureLoadedAsync(ct);
-                return TypedResults.Ok(Mcp.McpNodeTypeSchema.WithTools(validation.Catalog.ToJson(), catalog.AllTools()));
+                return TypedResults.Ok(await switches.AnnotateAsync(Mcp.McpNodeTypeSchema.WithTools(validation.Catalog.ToJson(), catalog.AllTools()), ct));
             })
             .RequireAuthorization(Policies.Anyone);
         api.MapPost("/expressions/validate", (ValidateExpressionRequest request) =>

@@ -387,6 +387,25 @@ public sealed class RunSchedulerTests
     }
 
     [Fact]
+    public void Apply_WhenAParkedNodeIsResumed_RunsTheSameAttemptWithoutSpendingATry()
+    {
+        var run = new RunHarness(new GraphBuilder().Trigger().Transform("a").Transform("b").Edge("start", "a").Edge("start", "b").Plan());
+        run.Start();
+        run.Apply(new NodeWaiting("a", 1, "node_type_disabled", run.Now));
+        run.Complete("b");
+        Assert.Equal((RunStatus.Waiting, NodeStatus.Waiting, "node_type_disabled"), (run.State.Status, run.Status("a"), run.State.Node("a").WaitReason));
+
+        var resumed = run.Apply(new NodeResumed("a", 1, run.Now));
+
+        Assert.Empty(resumed.Commands);
+        Assert.Equal((RunStatus.Running, NodeStatus.Running, null, 1, 1), (run.State.Status, run.Status("a"), run.State.Node("a").WaitReason, run.State.Node("a").Attempt, run.State.Node("a").Tries));
+        Assert.Equal("event.node_not_waiting", run.Apply(new NodeResumed("a", 1, run.Now)).Ignored);
+        Assert.Equal("event.stale_attempt", run.Apply(new NodeResumed("a", 2, run.Now)).Ignored);
+        run.Complete("a");
+        Assert.Equal(RunStatus.Completed, run.State.Status);
+    }
+
+    [Fact]
     public void Apply_WhenOutcomeIsNotDeclared_FailsTheNodeWithOutcomeUndeclared()
     {
         var run = new RunHarness(new GraphBuilder().Trigger().Node("c", "condition", """{"expression":"true"}""").Edge("start", "c").Plan());

@@ -8,10 +8,10 @@ import { Badge, duration, ErrorBox, Json, Loading, useToast, when } from "../ui"
 
 const finished = ["completed", "failed", "cancelled"];
 
-interface NodeLive { status: string; attempt: number; outcome?: string; error?: { code: string; message: string } }
+interface NodeLive { status: string; attempt: number; outcome?: string; error?: { code: string; message: string }; waitReason?: string }
 
 function liveFrom(run: Run): Record<string, NodeLive> {
-  return Object.fromEntries((run.nodes ?? []).map((n) => [n.nodeId, { status: n.status, attempt: n.attempt, outcome: n.outcome ?? undefined, error: n.error as NodeLive["error"] }]));
+  return Object.fromEntries((run.nodes ?? []).map((n) => [n.nodeId, { status: n.status, attempt: n.attempt, outcome: n.outcome ?? undefined, error: n.error as NodeLive["error"], waitReason: n.waitReason ?? undefined }]));
 }
 
 export default function RunViewPage({ id }: { id: string }) {
@@ -51,7 +51,7 @@ export default function RunViewPage({ id }: { id: string }) {
       const data = evt.data ?? {};
       if (data.kind === "node" && typeof data.node_id === "string") {
         const nodeId = data.node_id;
-        setLive((l) => ({ ...l, [nodeId]: { status: String(data.status), attempt: Number(data.attempt ?? 1), outcome: data.outcome as string | undefined, error: data.error as NodeLive["error"] } }));
+        setLive((l) => ({ ...l, [nodeId]: { status: String(data.status), attempt: Number(data.attempt ?? 1), outcome: data.outcome as string | undefined, error: data.error as NodeLive["error"], waitReason: data.wait_reason as string | undefined } }));
         void loadAttempts();
       }
       if (data.kind === "run" && typeof data.status === "string") setRun((r) => (r ? { ...r, status: data.status === "started" ? "running" : (data.status as string) } : r));
@@ -151,7 +151,11 @@ function NodeDetails({ nodeId, attempts, live, onClose }: { nodeId: string; atte
         <h3 className="mono">{nodeId}</h3>
         <button className="btn ghost sm" onClick={onClose}>Close</button>
       </div>
-      {live && <p><Badge status={live.status} /> {live.outcome && <span className="muted small">outcome <code>{live.outcome}</code></span>}</p>}
+      {live && <p><Badge status={live.status} /> {live.outcome && <span className="muted small">outcome <code>{live.outcome}</code></span>}
+        {live.status === "waiting" && live.waitReason && <span className="muted small" data-testid="wait-reason">waiting for <code>{live.waitReason}</code></span>}</p>}
+      {live?.status === "waiting" && live.waitReason === "node_type_disabled" && (
+        <p className="small" data-testid="node-type-disabled-note">Its node type is switched off (Governance → <Link to="/governance?tab=node-types">Node types</Link>). It has not run; it resumes by itself when the type is switched back on.</p>
+      )}
       {live?.error && <div className="error-box"><strong>{live.error.message}</strong><code className="code-chip">{live.error.code}</code></div>}
       {attempts.length === 0 && <p className="muted small">This node has not run.</p>}
       {attempts.map((a) => (

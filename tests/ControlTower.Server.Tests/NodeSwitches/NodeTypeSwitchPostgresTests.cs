@@ -1,0 +1,48 @@
+using System.Text.Json.Nodes;
+using ControlTower.Server.Tests.Infrastructure;
+using static ControlTower.Server.Tests.NodeSwitches.NodeTypeSwitchApi;
+using static ControlTower.Server.Tests.Runs.RunApi;
+
+namespace ControlTower.Server.Tests.NodeSwitches;
+
+/// <summary>Two server processes on one PostgreSQL agree on a node type's switch: one switches, the other parks and resumes.</summary>
+public sealed class NodeTypeSwitchPostgresTests
+{
+    [Fact]
+    public async Task Switch_WhenFlippedOnOneInstance_TheOtherParksAndResumesTheNodeOnce()
+    {
+        await using var postgres = await PostgresDatabase.CreateAsync();
+        var settings = new Dictionary<string, string?> { ["ENGINE_POLL_MILLISECONDS"] = "50" };
+        using var first = new ControlTowerFactory(settings, postgres);
+        using var firstClient = first.CreateAdminClient();
+        using var second = new ControlTowerFactory(settings, postgres);
+        using var secondClient = second.CreateAdminClient();
+        var workflow = await CreateWorkflowAsync(firstClient, NodeTypeSwitchTests.TwoBranches());
+        var warmUp = await StartAsync(secondClient, workflow, new JsonObject { ["n"] = 1 });
+        Assert.Equal("completed", (await WaitForStatusAsync(secondClient, warmUp, "completed", "failed")).Status());
+
+        await SetAsync(firstClient, "transform", enabled: false, "stop the mapping on every instance");
+        await Task.Delay(ControlTower.Server.NodeSwitches.NodeTypeSwitches.CacheFor + TimeSpan.FromMilliseconds(200));
+        var runs = new List<Guid>();
+        for (var i = 0; i < 5; i++)
+        {
+            runs.Add(await StartAsync(i % 2 == 0 ? secondClient : firstClient, workflow, new JsonObject { ["n"] = 21 }));
+        }
+
+        foreach (var runId in runs)
+        {
+            var parked = await WaitForNodeAsync(secondClient, runId, "t", "waiting");
+            Assert.Equal("node_type_disabled", parked.NodeOf("t")["waitReason"]!.GetValue<string>());
+        }
+
+        await SetAsync(secondClient, "transform", enabled: true);
+        foreach (var runId in runs)
+        {
+            var done = await WaitForStatusAsync(firstClient, runId, "completed", "failed");
+            Assert.Equal("completed", done.Status());
+            Assert.Equal(42, done.NodeOf("t")["output"]!.GetValue<int>());
+            var attempt = Assert.Single(await AttemptsAsync(firstClient, runId), a => a["nodeId"]!.GetValue<string>() == "t");
+            Assert.Equal(1, attempt["attempt"]!.GetValue<int>());
+        }
+    }
+}
