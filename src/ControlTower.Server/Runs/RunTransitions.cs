@@ -68,13 +68,6 @@ internal sealed partial class RunTransitions(
                 Log.TransitionRetried(logger, runId, attempt);
                 continue;
             }
-            catch (DbUpdateException failure) when (attempt < MaxAttempts && IsEventNumberTaken(failure))
-            {
-                // The same conflict found earlier: on PostgreSQL a racing transition that committed first took the event
-                // numbers this one read, and the events are inserted before the run's version check is reached.
-                Log.TransitionRetried(logger, runId, attempt);
-                continue;
-            }
 
             AfterCommit(runId, cancelled);
             if (result.Ignored is { } ignored)
@@ -129,9 +122,6 @@ internal sealed partial class RunTransitions(
                     cancellationToken);
         }
     }
-
-    private static bool IsEventNumberTaken(DbUpdateException failure) =>
-        failure.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation, ConstraintName: "pk_run_events" };
 
     /// <summary>On PostgreSQL, tells the other processes (delivered when the transaction commits).</summary>
     public static async Task NotifyOtherProcessesAsync(ControlTowerDbContext db, Guid runId, CancellationToken cancellationToken)
