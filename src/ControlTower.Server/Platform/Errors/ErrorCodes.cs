@@ -9,7 +9,7 @@ namespace ControlTower.Server.Platform.Errors;
 /// </summary>
 internal static class ErrorCodes
 {
-    /// <summary>The request body is not valid JSON, or does not fit the endpoint's shape.</summary>
+    /// <summary>The request body is not valid JSON, or not of the shape the endpoint reads.</summary>
     [ErrorCode(ErrorKind.Validation)]
     public const string MalformedJson = "request.malformed_json";
 
@@ -33,11 +33,11 @@ internal static class ErrorCodes
     [ErrorCode(ErrorKind.Validation, Status = StatusCodes.Status405MethodNotAllowed)]
     public const string MethodNotAllowed = "request.method_not_allowed";
 
-    /// <summary>No session or API key came with a request that needs one.</summary>
+    /// <summary>The request needs an API key and came without one.</summary>
     [ErrorCode(ErrorKind.Unauthorized)]
     public const string AuthenticationRequired = "auth.required";
 
-    /// <summary>The user name, password or API key is wrong (never says which).</summary>
+    /// <summary>The API key is not valid, is revoked, or its user is disabled.</summary>
     [ErrorCode(ErrorKind.Unauthorized)]
     public const string InvalidCredentials = "auth.invalid_credentials";
 
@@ -45,7 +45,7 @@ internal static class ErrorCodes
     [ErrorCode(ErrorKind.Forbidden)]
     public const string Forbidden = "auth.forbidden";
 
-    /// <summary>Too many failed sign-ins from this client; <c>Retry-After</c> says when to try again. Retryable.</summary>
+    /// <summary>Too many failed authentications from this client; <c>Retry-After</c> says when to try again. Retryable.</summary>
     [ErrorCode(ErrorKind.RateLimited)]
     public const string TooManyAuthenticationFailures = "auth.too_many_failures";
 
