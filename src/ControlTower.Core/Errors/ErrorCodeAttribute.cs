@@ -16,10 +16,10 @@ public enum ErrorSurface
     /// <summary>The error result of an MCP tool (the demo pharmacy server), read by the workflow that called it.</summary>
     ToolResult = 8,
 
-    /// <summary>A field of an answer that is itself a success (an audit verification's problem, a governed execution's last rollback error).</summary>
+    /// <summary>A field of an answer that is itself a success (an audit verification's problem, an audit entry's data, a governed execution's last rollback error).</summary>
     Report = 16,
 
-    /// <summary>Printed by a command-line command (with a non-zero exit code), not an HTTP answer.</summary>
+    /// <summary>Printed by a command-line command or by the server refusing to start (a non-zero exit code), not an HTTP answer.</summary>
     Cli = 32,
 }
 

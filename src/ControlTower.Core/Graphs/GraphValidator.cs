@@ -73,7 +73,7 @@ public static class GraphProblemCodes
 public static class GraphErrorCodes
 {
     /// <summary>The graph document's JSON shape is wrong; <c>pointer</c> names the bad spot.</summary>
-    [ErrorCode(ErrorKind.Validation)]
+    [ErrorCode(ErrorSurface.ProblemList)]
     public const string JsonInvalid = "graph.json_invalid";
 
     /// <summary>The graph fails validation where a valid one is required; <c>problems</c> lists every problem.</summary>

@@ -2,19 +2,19 @@ using ControlTower.Core.Errors;
 
 namespace ControlTower.Core.Triggers;
 
-/// <summary>Stable codes of <see cref="TriggerException"/>.</summary>
+/// <summary>Stable codes of <see cref="TriggerException"/>: cron codes are graph problems of a schedule trigger, webhook codes answer a delivery with 401.</summary>
 public static class TriggerErrorCodes
 {
     /// <summary>The cron expression does not parse (field count, value, range, step or name).</summary>
-    [ErrorCode(ErrorKind.Validation)]
+    [ErrorCode(ErrorSurface.ProblemList)]
     public const string CronInvalid = "cron.invalid";
 
     /// <summary>The cron expression parses but names no real date (e.g. 30 February).</summary>
-    [ErrorCode(ErrorKind.Validation)]
+    [ErrorCode(ErrorSurface.ProblemList)]
     public const string CronNeverFires = "cron.never_fires";
 
     /// <summary>The time zone id is not known to the system's time zone database.</summary>
-    [ErrorCode(ErrorKind.Validation)]
+    [ErrorCode(ErrorSurface.ProblemList)]
     public const string TimeZoneUnknown = "cron.time_zone_unknown";
 
     /// <summary>The signature header is missing, malformed or does not match the body.</summary>

@@ -88,9 +88,9 @@ internal static partial class ErrorCatalog
               no HTTP status of its own. A node's failure says whether it is retried.
             - **problem list**: one entry of a `problems` list (graph or rule set validation), with a JSON pointer.
             - **tool result**: the error result of a tool of the demo pharmacy MCP server.
-            - **report**: a field of an answer that is itself a success (audit verification, a governed
-              execution's last rollback error).
-            - **CLI**: printed by a command-line command, which exits non-zero.
+            - **report**: a field of an answer that is itself a success (audit verification, an audit entry's
+              data, a governed execution's last rollback error).
+            - **CLI**: printed by a command-line command, or by the server refusing to start; it exits non-zero.
 
             Retryable is filled in where the code's description says: *yes (node)* means a node failing with it
             is retried under its retry policy; it is left empty where the concept does not apply or depends on
