@@ -2,6 +2,7 @@ using ControlTower.Core.Errors;
 
 namespace ControlTower.Server.Workflows;
 
+/// <summary>Stable error codes of workflows, their versions, import and start.</summary>
 internal static class WorkflowErrorCodes
 {
     /// <summary>No workflow with this id.</summary>
