@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using ControlTower.Core.Errors;
 
 namespace ControlTower.Core.Audit;
 
@@ -18,8 +19,24 @@ public sealed record AuditContent(
 /// <summary>An entry as stored: its content, the hash of the entry before it, and its own hash.</summary>
 public sealed record ChainedAuditEntry(AuditContent Content, string PreviousHash, string Hash);
 
-/// <summary>The first place a chain stops verifying, and why.</summary>
+/// <summary>The first place a chain stops verifying, and why (<see cref="Problem"/> is one of <see cref="AuditChainProblemCodes"/>).</summary>
 public sealed record AuditChainBreak(long Sequence, string Problem, string Detail);
+
+/// <summary>The stable codes of <see cref="AuditChainBreak.Problem"/>.</summary>
+public static class AuditChainProblemCodes
+{
+    /// <summary>An entry's sequence is not the one after its predecessor: an entry was deleted or moved.</summary>
+    [ErrorCode(ErrorSurface.Report)]
+    public const string SequenceGap = "audit.sequence_gap";
+
+    /// <summary>An entry does not point at the hash of the entry before it.</summary>
+    [ErrorCode(ErrorSurface.Report)]
+    public const string LinkBroken = "audit.link_broken";
+
+    /// <summary>An entry's content no longer matches its hash: it was edited.</summary>
+    [ErrorCode(ErrorSurface.Report)]
+    public const string HashMismatch = "audit.hash_mismatch";
+}
 
 public sealed record AuditVerification(bool Intact, long EntriesChecked, string HeadHash, AuditChainBreak? FirstBreak);
 
@@ -32,10 +49,6 @@ public static class AuditChain
 {
     /// <summary>The previous hash of the first entry.</summary>
     public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
-
-    public const string SequenceGap = "audit.sequence_gap";
-    public const string LinkBroken = "audit.link_broken";
-    public const string HashMismatch = "audit.hash_mismatch";
 
     /// <summary>Timestamps are hashed at millisecond precision, which every database stores exactly.</summary>
     public static DateTimeOffset Normalize(DateTimeOffset timestamp)
@@ -100,17 +113,17 @@ public static class AuditChain
         var sequence = entry.Content.Sequence;
         if (sequence != expectedSequence)
         {
-            return new AuditChainBreak(sequence, SequenceGap, $"expected entry {expectedSequence}, found {sequence}: an entry was deleted or moved");
+            return new AuditChainBreak(sequence, AuditChainProblemCodes.SequenceGap, $"expected entry {expectedSequence}, found {sequence}: an entry was deleted or moved");
         }
 
         if (!string.Equals(entry.PreviousHash, previousHash, StringComparison.Ordinal))
         {
-            return new AuditChainBreak(sequence, LinkBroken, "the entry does not point at the hash of the entry before it");
+            return new AuditChainBreak(sequence, AuditChainProblemCodes.LinkBroken, "the entry does not point at the hash of the entry before it");
         }
 
         var recomputed = ComputeHash(entry.PreviousHash, entry.Content);
         return string.Equals(recomputed, entry.Hash, StringComparison.Ordinal)
             ? null
-            : new AuditChainBreak(sequence, HashMismatch, "the entry's content no longer matches its hash: it was edited");
+            : new AuditChainBreak(sequence, AuditChainProblemCodes.HashMismatch, "the entry's content no longer matches its hash: it was edited");
     }
 }

@@ -34,11 +34,14 @@ public sealed class CredentialException : ControlTowerException
 public static class CredentialErrorCodes
 {
     /// <summary>Plaintext credential data (or its type) fails the type's shape; <c>Details["field"]</c> names where.</summary>
+    [ErrorCode(ErrorKind.Validation)]
     public const string DataInvalid = "credential.data_invalid";
 
     /// <summary>An authentic token whose envelope names another user, credential id or type than the row it sits in.</summary>
+    [ErrorCode(ErrorKind.Forbidden)]
     public const string BindingMismatch = "credential.binding_mismatch";
 
     /// <summary>An authentic token whose plaintext is not a version-1 envelope with valid data.</summary>
+    [ErrorCode(ErrorKind.Internal)]
     public const string EnvelopeInvalid = "credential.envelope_invalid";
 }

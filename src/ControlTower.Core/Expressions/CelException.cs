@@ -36,14 +36,31 @@ public sealed class CelException : ControlTowerException
     internal CelDiagnostic ToDiagnostic() => new(Code, Message, Line, Column, Position);
 }
 
-/// <summary>Stable codes of <see cref="CelException"/>.</summary>
+/// <summary>Stable codes of <see cref="CelException"/>: 400 where an expression is checked or evaluated on request, a node's error in a run.</summary>
 public static class CelErrorCodes
 {
+    /// <summary>The expression or template does not parse.</summary>
+    [ErrorCode(ErrorKind.Validation, ErrorSurface.RunError)]
     public const string ParseError = "cel.parse_error";
+
+    /// <summary>The expression parses but fails the type check (unknown name, function or overload).</summary>
+    [ErrorCode(ErrorKind.Validation, ErrorSurface.RunError)]
     public const string CheckError = "cel.check_error";
+
+    /// <summary>Evaluation failed (division by zero, missing key, overflow, a function's own error).</summary>
+    [ErrorCode(ErrorKind.Validation, ErrorSurface.RunError)]
     public const string EvalError = "cel.eval_error";
+
+    /// <summary>Evaluation used more than its cost budget.</summary>
+    [ErrorCode(ErrorKind.Validation, ErrorSurface.RunError)]
     public const string CostExceeded = "cel.cost_exceeded";
+
+    /// <summary>A size limit was passed (source length, nesting depth, string or list size).</summary>
+    [ErrorCode(ErrorKind.Validation, ErrorSurface.RunError)]
     public const string LimitExceeded = "cel.limit_exceeded";
+
+    /// <summary>A value had the wrong type at run time (e.g. a condition that is not a bool).</summary>
+    [ErrorCode(ErrorKind.Validation, ErrorSurface.RunError)]
     public const string TypeError = "cel.type_error";
 }
 

@@ -6,7 +6,7 @@ namespace ControlTower.Core.Graphs;
 public sealed class GraphFormatException : ControlTowerException
 {
     public GraphFormatException(string jsonPointer, string message, Exception? innerException = null)
-        : base(ErrorKind.Validation, "graph.json_invalid", message, innerException)
+        : base(ErrorKind.Validation, GraphErrorCodes.JsonInvalid, message, innerException)
     {
         JsonPointer = jsonPointer;
         Details = new Dictionary<string, object?> { ["pointer"] = jsonPointer };
@@ -19,7 +19,7 @@ public sealed class GraphFormatException : ControlTowerException
 public sealed class GraphInvalidException : ControlTowerException
 {
     public GraphInvalidException(IReadOnlyList<GraphProblem> problems)
-        : base(ErrorKind.Validation, "graph.invalid", $"The workflow graph has {problems.Count} problem(s); first: {problems[0].Code} at '{problems[0].JsonPointer}': {problems[0].Message}")
+        : base(ErrorKind.Validation, GraphErrorCodes.Invalid, $"The workflow graph has {problems.Count} problem(s); first: {problems[0].Code} at '{problems[0].JsonPointer}': {problems[0].Message}")
     {
         Problems = problems;
         Details = new Dictionary<string, object?> { ["problems"] = problems };

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using ControlTower.Core.Errors;
 
 namespace ControlTower.Core.Graphs;
 
@@ -11,24 +12,73 @@ public sealed record GraphProblem(string Code, string JsonPointer, string Messag
 /// <summary>The stable codes of <see cref="GraphProblem"/>.</summary>
 public static class GraphProblemCodes
 {
+    /// <summary>The graph document has no <c>version</c>.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
     public const string VersionMissing = "graph.version_missing";
+
+    /// <summary>The graph's <c>version</c> is not one this build reads.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
     public const string VersionUnsupported = "graph.version_unsupported";
+
+    /// <summary>A node's <c>type</c> is not a known node type.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
     public const string NodeTypeUnknown = "graph.node_type_unknown";
+
+    /// <summary>Two nodes share an id.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
     public const string NodeIdDuplicate = "graph.node_id_duplicate";
 
     /// <summary>A node id that is not <c>^[A-Za-z_][A-Za-z0-9_-]{0,63}$</c> (ids appear in idempotency keys <c>runId:nodeId:attempt</c> and in CEL).</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
     public const string NodeIdInvalid = "graph.node_id_invalid";
+
+    /// <summary>An edge names a node that does not exist.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
     public const string EdgeDangling = "graph.edge_dangling";
+
+    /// <summary>An edge leaves by an outcome handle its source node does not declare.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
     public const string HandleUnknown = "graph.handle_unknown";
+
+    /// <summary>A node's config does not match its type's config schema.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
     public const string ConfigInvalid = "graph.config_invalid";
+
+    /// <summary>An expression or template in a node's config does not parse or check.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
     public const string ExpressionInvalid = "graph.expression_invalid";
+
+    /// <summary>A node no trigger can reach.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
     public const string NodeUnreachable = "graph.node_unreachable";
+
+    /// <summary>The graph has no trigger node.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
     public const string TriggerMissing = "graph.trigger_missing";
+
+    /// <summary>A cycle with no edge that bounds it by a <c>loop</c>.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
     public const string CycleUnbounded = "graph.cycle_unbounded";
 
     /// <summary>A <c>loop</c> on an edge that does not close a cycle, or with <c>maxIterations</c> below 1.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
     public const string LoopInvalid = "graph.loop_invalid";
+
+    /// <summary>More nodes, edges or config bytes than the graph limits allow.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
     public const string TooLarge = "graph.too_large";
+}
+
+/// <summary>The stable codes of <see cref="GraphFormatException"/> and <see cref="GraphInvalidException"/>.</summary>
+public static class GraphErrorCodes
+{
+    /// <summary>The graph document's JSON shape is wrong; <c>pointer</c> names the bad spot.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
+    public const string JsonInvalid = "graph.json_invalid";
+
+    /// <summary>The graph fails validation where a valid one is required; <c>problems</c> lists every problem.</summary>
+    [ErrorCode(ErrorKind.Validation)]
+    public const string Invalid = "graph.invalid";
 }
 
 /// <summary>Size limits of a graph. Config bytes are the UTF-8 length of the compact JSON of a node's config.</summary>

@@ -42,7 +42,7 @@ public static partial class RuleSetJson
         var problems = new List<RuleProblem>();
         if (json is not JsonObject root)
         {
-            problems.Add(new RuleProblem("rules.not_an_object", "", "A rule set is a JSON object."));
+            problems.Add(new RuleProblem(RuleProblemCodes.NotAnObject, "", "A rule set is a JSON object."));
             return (null, problems);
         }
 
@@ -50,20 +50,20 @@ public static partial class RuleSetJson
         var schema = root["inputSchema"] as JsonObject;
         if (root["inputSchema"] is { } s && s is not JsonObject)
         {
-            problems.Add(new RuleProblem("rules.input_schema_invalid", "/inputSchema", "inputSchema must be a JSON Schema object."));
+            problems.Add(new RuleProblem(RuleProblemCodes.InputSchemaInvalid, "/inputSchema", "inputSchema must be a JSON Schema object."));
         }
 
         var declared = (schema?["properties"] as JsonObject)?.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
         var rules = new List<Rule>();
         if (root["rules"] is not JsonArray items)
         {
-            problems.Add(new RuleProblem("rules.rules_missing", "/rules", "rules must be an array."));
+            problems.Add(new RuleProblem(RuleProblemCodes.RulesMissing, "/rules", "rules must be an array."));
             return (null, problems);
         }
 
         if (items.Count > MaxRules)
         {
-            problems.Add(new RuleProblem("rules.too_many", "/rules", $"A rule set holds at most {MaxRules} rules."));
+            problems.Add(new RuleProblem(RuleProblemCodes.TooMany, "/rules", $"A rule set holds at most {MaxRules} rules."));
         }
 
         var ids = new HashSet<string>(StringComparer.Ordinal);
@@ -73,7 +73,7 @@ public static partial class RuleSetJson
             {
                 if (!ids.Add(rule.Id))
                 {
-                    problems.Add(new RuleProblem("rules.rule_id_duplicate", $"/rules/{i}/id", $"Rule id '{rule.Id}' is used twice."));
+                    problems.Add(new RuleProblem(RuleProblemCodes.RuleIdDuplicate, $"/rules/{i}/id", $"Rule id '{rule.Id}' is used twice."));
                 }
 
                 rules.Add(rule);
@@ -135,7 +135,7 @@ public static partial class RuleSetJson
             case "unique":
                 return HitPolicy.Unique;
             default:
-                problems.Add(new RuleProblem("rules.hit_policy_invalid", "/hitPolicy", "hitPolicy must be first, collect or unique."));
+                problems.Add(new RuleProblem(RuleProblemCodes.HitPolicyInvalid, "/hitPolicy", "hitPolicy must be first, collect or unique."));
                 return HitPolicy.First;
         }
     }
@@ -144,7 +144,7 @@ public static partial class RuleSetJson
     {
         if (node is not JsonObject item)
         {
-            problems.Add(new RuleProblem("rules.rule_invalid", at, "A rule is an object."));
+            problems.Add(new RuleProblem(RuleProblemCodes.RuleInvalid, at, "A rule is an object."));
             return null;
         }
 
@@ -152,13 +152,13 @@ public static partial class RuleSetJson
         var id = Text(item["id"]);
         if (id is null || !IdPattern().IsMatch(id))
         {
-            problems.Add(new RuleProblem("rules.rule_id_invalid", at + "/id", "id must match ^[A-Za-z0-9_.-]{1,100}$."));
+            problems.Add(new RuleProblem(RuleProblemCodes.RuleIdInvalid, at + "/id", "id must match ^[A-Za-z0-9_.-]{1,100}$."));
         }
 
         var condition = Text(item["condition"]);
         if (string.IsNullOrWhiteSpace(condition))
         {
-            problems.Add(new RuleProblem("rules.condition_missing", at + "/condition", "condition (CEL) is required."));
+            problems.Add(new RuleProblem(RuleProblemCodes.ConditionMissing, at + "/condition", "condition (CEL) is required."));
         }
         else
         {
@@ -168,13 +168,13 @@ public static partial class RuleSetJson
         var priority = 0;
         if (item["priority"] is { } p && !(p is JsonValue pv && pv.GetValueKind() == JsonValueKind.Number && pv.TryGetValue(out priority)))
         {
-            problems.Add(new RuleProblem("rules.priority_invalid", at + "/priority", "priority must be an integer."));
+            problems.Add(new RuleProblem(RuleProblemCodes.PriorityInvalid, at + "/priority", "priority must be an integer."));
         }
 
         var enabled = true;
         if (item["enabled"] is { } e && !(e is JsonValue ev && ev.TryGetValue(out enabled)))
         {
-            problems.Add(new RuleProblem("rules.enabled_invalid", at + "/enabled", "enabled must be a boolean."));
+            problems.Add(new RuleProblem(RuleProblemCodes.EnabledInvalid, at + "/enabled", "enabled must be a boolean."));
         }
 
         var action = ReadAction(item["action"], at + "/action", problems);
@@ -187,7 +187,7 @@ public static partial class RuleSetJson
     {
         if (node is not JsonObject action)
         {
-            problems.Add(new RuleProblem("rules.action_invalid", at, "action must be an object with a type."));
+            problems.Add(new RuleProblem(RuleProblemCodes.ActionInvalid, at, "action must be an object with a type."));
             return null;
         }
 
@@ -205,7 +205,7 @@ public static partial class RuleSetJson
             case "route" when Text(action["outcome"]) is { } outcome && OutcomePattern().IsMatch(outcome):
                 return new RuleAction(RuleActionType.Route, Outcome: outcome, Reason: reason);
             default:
-                problems.Add(new RuleProblem("rules.action_invalid", at,
+                problems.Add(new RuleProblem(RuleProblemCodes.ActionInvalid, at,
                     "action.type must be set_outputs (with an outputs object), add_tag (with tag), require_approval, deny or route (with an outcome name)."));
                 return null;
         }
@@ -220,7 +220,7 @@ public static partial class RuleSetJson
         }
         catch (CelException ex)
         {
-            problems.Add(new RuleProblem("rules.condition_invalid", at, ex.Message));
+            problems.Add(new RuleProblem(RuleProblemCodes.ConditionInvalid, at, ex.Message));
             return;
         }
 
@@ -231,7 +231,7 @@ public static partial class RuleSetJson
 
         foreach (var name in FreeNames(program.Ast).Where(n => !declared.Contains(n) && !BuiltInNames.Contains(n)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
-            problems.Add(new RuleProblem("rules.condition_undeclared", at,
+            problems.Add(new RuleProblem(RuleProblemCodes.ConditionUndeclared, at,
                 string.Create(CultureInfo.InvariantCulture, $"'{name}' is not a property of the declared inputSchema.")));
         }
     }

@@ -29,9 +29,7 @@ public sealed record CancelRun(string Reason) : RunCommand;
 
 /// <summary>
 /// The result of one <see cref="RunScheduler.Apply"/>. <see cref="Ignored"/> is null when the
-/// event was applied; otherwise a code saying why it changed nothing (<c>event.stale_attempt</c>,
-/// <c>event.node_not_running</c>, <c>event.node_unknown</c>, <c>event.retry_stale</c>,
-/// <c>event.node_not_waiting</c>, <c>run.not_started</c>, <c>run.already_started</c>, <c>run.finished</c>, <c>run.not_retryable</c>);
+/// event was applied; otherwise one of <see cref="SchedulerIgnoredReasons"/> saying why it changed nothing;
 /// then <see cref="State"/> is the input state and <see cref="Commands"/> is empty.
 /// </summary>
 public sealed record SchedulerResult(RunState State, IReadOnlyList<RunCommand> Commands, string? Ignored = null);

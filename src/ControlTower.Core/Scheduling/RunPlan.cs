@@ -53,7 +53,7 @@ public sealed class RunPlan
     public bool TryGetIndex(string nodeId, out int index) => _indexById.TryGetValue(nodeId, out index);
 
     public PlanNode Node(string nodeId) =>
-        TryGetIndex(nodeId, out var index) ? Nodes[index] : throw new SchedulerException("run.node_unknown", $"The plan has no node '{nodeId}'.");
+        TryGetIndex(nodeId, out var index) ? Nodes[index] : throw new SchedulerException(SchedulerErrorCodes.NodeUnknown, $"The plan has no node '{nodeId}'.");
 
     /// <summary>
     /// Validates <paramref name="graph"/> (without size limits or config/expression hooks: the

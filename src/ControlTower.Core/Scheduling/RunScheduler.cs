@@ -46,12 +46,12 @@ public static class RunScheduler
         EnsureStateFitsPlan(plan, state);
         if (state.IsFinished && evt is not RunRetryRequested)
         {
-            return new SchedulerResult(state, [], "run.finished");
+            return new SchedulerResult(state, [], SchedulerIgnoredReasons.RunFinished);
         }
 
         if (state.Status == RunStatus.Pending && evt is not (RunStarted or CancelRequested))
         {
-            return new SchedulerResult(state, [], "run.not_started");
+            return new SchedulerResult(state, [], SchedulerIgnoredReasons.RunNotStarted);
         }
 
         var transition = new RunTransition(plan, state, evt.Now);
@@ -66,7 +66,7 @@ public static class RunScheduler
             NodeRetryRequested e => transition.RetryRequested(e),
             CancelRequested e => transition.Cancel(e),
             RunRetryRequested => transition.RetryRun(),
-            _ => throw new SchedulerException("run.event_unknown", $"The scheduler does not know event {evt.GetType().Name}."),
+            _ => throw new SchedulerException(SchedulerErrorCodes.EventUnknown, $"The scheduler does not know event {evt.GetType().Name}."),
         };
         if (ignored is not null)
         {
@@ -87,7 +87,7 @@ public static class RunScheduler
 
         if (!fits)
         {
-            throw new SchedulerException("run.state_plan_mismatch", $"The state of run '{state.RunId}' does not belong to this plan (a run must keep the workflow version it started on).");
+            throw new SchedulerException(SchedulerErrorCodes.StatePlanMismatch, $"The state of run '{state.RunId}' does not belong to this plan (a run must keep the workflow version it started on).");
         }
     }
 }

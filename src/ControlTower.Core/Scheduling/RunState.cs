@@ -152,7 +152,7 @@ public sealed record RunState
     }
 
     public NodeRunState Node(string nodeId) =>
-        Nodes.FirstOrDefault(n => n.NodeId == nodeId) ?? throw new SchedulerException("run.node_unknown", $"The run has no node '{nodeId}'.");
+        Nodes.FirstOrDefault(n => n.NodeId == nodeId) ?? throw new SchedulerException(SchedulerErrorCodes.NodeUnknown, $"The run has no node '{nodeId}'.");
 
     /// <summary>
     /// The nodes whose state differs from <paramref name="previous"/> (one <c>update</c> event each).

@@ -42,7 +42,7 @@ public static class RunStateJson
         }
         catch (JsonException ex)
         {
-            throw new SchedulerException("run.state_invalid", $"The run state is not valid JSON: {ex.Message}");
+            throw new SchedulerException(SchedulerErrorCodes.StateInvalid, $"The run state is not valid JSON: {ex.Message}");
         }
 
         using (document)
@@ -122,7 +122,7 @@ public static class RunStateJson
     {
         if (root.ValueKind != JsonValueKind.Object || OptionalString(root, "schema") != Schema)
         {
-            throw new SchedulerException("run.state_invalid", $"The run state is not a {Schema} document.");
+            throw new SchedulerException(SchedulerErrorCodes.StateInvalid, $"The run state is not a {Schema} document.");
         }
 
         var nodes = ImmutableArray.CreateBuilder<NodeRunState>();
@@ -199,13 +199,13 @@ public static class RunStateJson
         where T : struct, Enum =>
         EnumNames<T>.ByName.TryGetValue(name, out var value)
             ? value
-            : throw new SchedulerException("run.state_invalid", $"'{name}' is not a {typeof(T).Name}.");
+            : throw new SchedulerException(SchedulerErrorCodes.StateInvalid, $"'{name}' is not a {typeof(T).Name}.");
 
     private static JsonElement Required(JsonElement obj, string name) =>
-        obj.TryGetProperty(name, out var value) ? value : throw new SchedulerException("run.state_invalid", $"The run state lacks '{name}'.");
+        obj.TryGetProperty(name, out var value) ? value : throw new SchedulerException(SchedulerErrorCodes.StateInvalid, $"The run state lacks '{name}'.");
 
     private static string RequiredString(JsonElement obj, string name) =>
-        Required(obj, name).GetString() ?? throw new SchedulerException("run.state_invalid", $"'{name}' must be a string.");
+        Required(obj, name).GetString() ?? throw new SchedulerException(SchedulerErrorCodes.StateInvalid, $"'{name}' must be a string.");
 
     private static string? OptionalString(JsonElement obj, string name) =>
         obj.TryGetProperty(name, out var value) ? value.GetString() : null;

@@ -53,13 +53,13 @@ internal sealed class RunTransition
     {
         if (_status != RunStatus.Pending)
         {
-            return "run.already_started";
+            return SchedulerIgnoredReasons.RunAlreadyStarted;
         }
 
         var triggerIndex = e.TriggerNodeId is null ? FirstTrigger() : IndexOf(e.TriggerNodeId);
         if (triggerIndex < 0 || !_plan.Nodes[triggerIndex].IsTrigger)
         {
-            throw new SchedulerException("run.trigger_unknown", e.TriggerNodeId is null ? "The plan has no trigger." : $"'{e.TriggerNodeId}' is not a trigger of this workflow.");
+            throw new SchedulerException(SchedulerErrorCodes.TriggerUnknown, e.TriggerNodeId is null ? "The plan has no trigger." : $"'{e.TriggerNodeId}' is not a trigger of this workflow.");
         }
 
         _status = RunStatus.Running;
@@ -92,7 +92,7 @@ internal sealed class RunTransition
 
         if (!_plan.Nodes[i].Outcomes.Contains(e.Outcome))
         {
-            FailNode(i, "node.outcome_undeclared", $"Node '{e.NodeId}' reported outcome '{e.Outcome}', which it does not declare (it has: {string.Join(", ", _plan.Nodes[i].Outcomes)}).", retryable: false);
+            FailNode(i, SchedulerErrorCodes.OutcomeUndeclared, $"Node '{e.NodeId}' reported outcome '{e.Outcome}', which it does not declare (it has: {string.Join(", ", _plan.Nodes[i].Outcomes)}).", retryable: false);
             return null;
         }
 
@@ -156,13 +156,13 @@ internal sealed class RunTransition
         var i = IndexOf(e.NodeId);
         if (i < 0)
         {
-            return "event.node_unknown";
+            return SchedulerIgnoredReasons.NodeUnknown;
         }
 
         var node = _nodes[i];
         if (node.Status != NodeStatus.BackingOff || e.Attempt != node.Attempt + 1)
         {
-            return "event.retry_stale";
+            return SchedulerIgnoredReasons.RetryStale;
         }
 
         _nodes[i] = node with { Status = NodeStatus.Ready, RetryDueAt = null };
@@ -174,12 +174,12 @@ internal sealed class RunTransition
         var i = IndexOf(e.NodeId);
         if (i < 0)
         {
-            return "event.node_unknown";
+            return SchedulerIgnoredReasons.NodeUnknown;
         }
 
         if (_nodes[i].Status != NodeStatus.Waiting)
         {
-            return "event.node_not_waiting";
+            return SchedulerIgnoredReasons.NodeNotWaiting;
         }
 
         Commands.Add(new CancelNode(_nodes[i].NodeId, _nodes[i].Attempt, "retry_requested"));
@@ -192,7 +192,7 @@ internal sealed class RunTransition
         var i = _status == RunStatus.Failed && _error?.NodeId is { } failed ? IndexOf(failed) : -1;
         if (i < 0 || _nodes[i].Status != NodeStatus.Failed)
         {
-            return "run.not_retryable";
+            return SchedulerIgnoredReasons.RunNotRetryable;
         }
 
         _status = RunStatus.Running;
@@ -278,16 +278,16 @@ internal sealed class RunTransition
     {
         if (i < 0)
         {
-            return "event.node_unknown";
+            return SchedulerIgnoredReasons.NodeUnknown;
         }
 
         var node = _nodes[i];
         if (node.Status is not (NodeStatus.Running or NodeStatus.Waiting))
         {
-            return "event.node_not_running";
+            return SchedulerIgnoredReasons.NodeNotRunning;
         }
 
-        return attempt == node.Attempt ? null : "event.stale_attempt";
+        return attempt == node.Attempt ? null : SchedulerIgnoredReasons.StaleAttempt;
     }
 
     private void FailNode(int i, string code, string message, bool retryable)
@@ -336,7 +336,7 @@ internal sealed class RunTransition
             if (_loops[edge.LoopOrdinal] >= edge.MaxIterations)
             {
                 var message = string.Create(CultureInfo.InvariantCulture, $"The loop from '{_nodes[i].NodeId}' back to '{_plan.Nodes[edge.Target].Id}' reached its bound of {edge.MaxIterations} iterations.");
-                FailRun(_nodes[i].NodeId, "run.loop_bound_exceeded", message);
+                FailRun(_nodes[i].NodeId, SchedulerErrorCodes.LoopBoundExceeded, message);
                 return;
             }
 
@@ -431,7 +431,7 @@ internal sealed class RunTransition
             if (_steps >= _plan.StepBudget)
             {
                 var message = string.Create(CultureInfo.InvariantCulture, $"The run used its budget of {_plan.StepBudget} steps before node '{_nodes[i].NodeId}' could run.");
-                FailRun(_nodes[i].NodeId, "run.step_budget_exceeded", message);
+                FailRun(_nodes[i].NodeId, SchedulerErrorCodes.StepBudgetExceeded, message);
                 return;
             }
 

@@ -390,7 +390,7 @@ internal sealed partial class CredentialVault(
             && url.Scheme != Uri.UriSchemeHttps
             && !url.IsLoopback)
         {
-            throw new CredentialException(ErrorKind.Validation, CredentialErrorCodes.DataInvalid, "data.token_url: must be an https URL in production")
+            throw new CredentialException(ErrorKind.Validation, Core.Crypto.CredentialErrorCodes.DataInvalid, "data.token_url: must be an https URL in production")
             {
                 Details = new Dictionary<string, object?> { ["field"] = "data.token_url" },
             };

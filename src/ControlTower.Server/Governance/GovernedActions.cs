@@ -226,7 +226,7 @@ internal sealed class GovernedActions(
         var arguments = Nodes.NodeExpressions.Render("readState.arguments", template ?? [], activation) as JsonObject ?? [];
         var result = await invoker.CallAsync(server, tool, arguments, connection, cancellationToken);
         return result.IsError
-            ? throw new Nodes.NodeFailureException("governance.read_state_failed", $"Reading state with {server}/{tool} failed: {result.ErrorMessage}")
+            ? throw new Nodes.NodeFailureException(GovernanceErrorCodes.ReadStateFailed, $"Reading state with {server}/{tool} failed: {result.ErrorMessage}")
             : State(result.Output);
     }
 

@@ -5,19 +5,65 @@ namespace ControlTower.Server.Mcp;
 /// <summary>The stable error codes of the MCP federation layer.</summary>
 internal static class McpErrorCodes
 {
+    /// <summary>No MCP server with this id.</summary>
+    [ErrorCode(ErrorKind.NotFound)]
     public const string ServerNotFound = "mcp.server_not_found";
+
+    /// <summary>An MCP server with this id exists already.</summary>
+    [ErrorCode(ErrorKind.Conflict)]
     public const string ServerExists = "mcp.server_exists";
+
+    /// <summary>The MCP server is disabled; no calls go to it.</summary>
+    [ErrorCode(ErrorKind.Unavailable, ErrorSurface.RunError)]
     public const string ServerDisabled = "mcp.server_disabled";
+
+    /// <summary>The MCP server definition is invalid (transport, command, URL or limits).</summary>
+    [ErrorCode(ErrorKind.Validation)]
     public const string DefinitionInvalid = "mcp.definition_invalid";
+
+    /// <summary>The server has no such tool, or no tool catalog yet.</summary>
+    [ErrorCode(ErrorKind.NotFound, ErrorSurface.RunError)]
     public const string ToolNotFound = "mcp.tool_not_found";
+
+    /// <summary>The arguments do not match the tool's input schema.</summary>
+    [ErrorCode(ErrorKind.Validation, ErrorSurface.RunError)]
     public const string ArgumentsInvalid = "mcp.arguments_invalid";
+
+    /// <summary>Environment variables or headers for an MCP call need a credential key.</summary>
+    [ErrorCode(ErrorKind.Validation)]
     public const string CredentialKeyRequired = "mcp.credential_key_required";
+
+    /// <summary>The credential's type gives this MCP server nothing to use.</summary>
+    [ErrorCode(ErrorKind.Validation)]
     public const string CredentialTypeUnsupported = "mcp.credential_type_unsupported";
+
+    /// <summary>The tool call did not finish in time. Retryable in a node.</summary>
+    [ErrorCode(ErrorKind.Timeout, ErrorSurface.RunError)]
     public const string Timeout = "mcp.timeout";
+
+    /// <summary>The connection to the server broke or could not be made. Retryable in a node.</summary>
+    [ErrorCode(ErrorKind.Unavailable, ErrorSurface.RunError)]
     public const string TransportFailed = "mcp.transport_failed";
+
+    /// <summary>The server answered outside the MCP protocol.</summary>
+    [ErrorCode(ErrorKind.Unavailable, ErrorSurface.RunError)]
     public const string ProtocolError = "mcp.protocol_error";
+
+    /// <summary>Too many recent failures: calls to the server are paused. Retryable in a node.</summary>
+    [ErrorCode(ErrorKind.Unavailable, ErrorSurface.RunError)]
     public const string CircuitOpen = "mcp.circuit_open";
+
+    /// <summary>Too many calls to the server are in flight. Retryable in a node.</summary>
+    [ErrorCode(ErrorKind.RateLimited, ErrorSurface.RunError)]
     public const string Overloaded = "mcp.overloaded";
+
+    /// <summary>Only an admin may manage a stdio MCP server: it runs a command on the Control Tower host.</summary>
+    [ErrorCode(ErrorKind.Forbidden)]
+    public const string StdioAdminOnly = "mcp.stdio_admin_only";
+
+    /// <summary>Only admins and operators may manage MCP servers.</summary>
+    [ErrorCode(ErrorKind.Forbidden)]
+    public const string ManageForbidden = "mcp.manage_forbidden";
 }
 
 /// <summary>

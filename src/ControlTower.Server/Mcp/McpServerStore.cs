@@ -24,9 +24,6 @@ internal sealed partial class McpServerStore(
     TimeProvider time,
     ILogger<McpServerStore> logger)
 {
-    public const string StdioAdminOnly = "mcp.stdio_admin_only";
-    public const string ManageForbidden = "mcp.manage_forbidden";
-
     /// <summary>Fills the registry from the table (at start). Rows that no longer validate are skipped and logged.</summary>
     public async Task<int> LoadAsync(CancellationToken cancellationToken)
     {
@@ -202,12 +199,12 @@ internal sealed partial class McpServerStore(
 
         if (transport is McpTransportKind.Stdio)
         {
-            throw new ControlTowerException(ErrorKind.Forbidden, StdioAdminOnly, "Only an admin may manage a stdio MCP server: it runs a command on the Control Tower host.");
+            throw new ControlTowerException(ErrorKind.Forbidden, McpErrorCodes.StdioAdminOnly, "Only an admin may manage a stdio MCP server: it runs a command on the Control Tower host.");
         }
 
         if (caller.Role != Roles.Operator)
         {
-            throw new ControlTowerException(ErrorKind.Forbidden, ManageForbidden, "Only admins and operators may manage MCP servers.");
+            throw new ControlTowerException(ErrorKind.Forbidden, McpErrorCodes.ManageForbidden, "Only admins and operators may manage MCP servers.");
         }
     }
 

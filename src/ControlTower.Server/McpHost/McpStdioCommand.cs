@@ -16,7 +16,6 @@ namespace ControlTower.Server.McpHost;
 internal static class McpStdioCommand
 {
     public const string ApiKeyVariable = "CONTROLTOWER_API_KEY";
-    public const string ApiKeyInvalid = "mcp.api_key_invalid";
     public const string StdioProtocolVersion = "2025-11-25";
 
     public static Command Create()
@@ -50,7 +49,7 @@ internal static class McpStdioCommand
                 {
                     await caller;
                 }
-                catch (ControlTowerException invalid) when (invalid.Code == ApiKeyInvalid)
+                catch (ControlTowerException invalid) when (invalid.Code == McpHostErrorCodes.ApiKeyInvalid)
                 {
                     await Console.Error.WriteLineAsync($"controltower mcp: {invalid.Message} ({invalid.Code})");
                     return 2;
@@ -70,7 +69,7 @@ internal static class McpStdioCommand
     {
         await app.StartAsync(cancellationToken);
         var verified = await app.Services.GetRequiredService<ApiKeyVerifier>().VerifyAsync(key, cancellationToken)
-            ?? throw new ControlTowerException(ErrorKind.Unauthorized, ApiKeyInvalid, $"{ApiKeyVariable} is not a valid API key.");
+            ?? throw new ControlTowerException(ErrorKind.Unauthorized, McpHostErrorCodes.ApiKeyInvalid, $"{ApiKeyVariable} is not a valid API key.");
         return new McpCaller(verified.User.Id, verified.User.Role, $"user:{verified.User.Name}");
     }
 }

@@ -27,7 +27,7 @@ internal static class RuleSetEndpoints
             TypedResults.Ok(await rules.UpdateAsync(id, body, user.Actor(), ct)));
         write.MapPost("/{id}/test", async (string id, TestRuleSetBody body, ClaimsPrincipal user, RuleSetService rules, CancellationToken ct) =>
         {
-            var input = body.Input ?? throw new ControlTowerException(ErrorKind.Validation, "rules.input_required", "input (an object) is required.");
+            var input = body.Input ?? throw new ControlTowerException(ErrorKind.Validation, RuleSetErrorCodes.InputRequired, "input (an object) is required.");
             var run = await rules.EvaluateAsync(id, body.Version, input, user.Actor(), "rule set test", ct);
             return TypedResults.Ok(run.ToJson());
         });

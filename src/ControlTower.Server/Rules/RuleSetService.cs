@@ -38,15 +38,11 @@ internal sealed record RuleRun(string RuleSetId, int Version, RuleEvaluation Eva
 /// </summary>
 internal sealed partial class RuleSetService(IDbContextFactory<ControlTowerDbContext> contexts, AuditLog audit, CelCompileCache cache, TimeProvider time)
 {
-    public const string NotFoundCode = "rules.not_found";
-    public const string ExistsCode = "rules.exists";
-    public const string IdInvalidCode = "rules.id_invalid";
-
     public async Task<RuleSetView> CreateAsync(CreateRuleSetBody body, string actor, CancellationToken cancellationToken)
     {
         if (body.Id is null || !IdPattern().IsMatch(body.Id))
         {
-            throw new ControlTowerException(ErrorKind.Validation, IdInvalidCode, "id must match ^[a-z0-9][a-z0-9_.-]{0,99}$.");
+            throw new ControlTowerException(ErrorKind.Validation, RuleSetErrorCodes.IdInvalid, "id must match ^[a-z0-9][a-z0-9_.-]{0,99}$.");
         }
 
         var ruleSet = Validate(body.Definition);
@@ -54,7 +50,7 @@ internal sealed partial class RuleSetService(IDbContextFactory<ControlTowerDbCon
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         if (await db.Set<RuleSetEntity>().AnyAsync(r => r.Id == body.Id, cancellationToken))
         {
-            throw new ControlTowerException(ErrorKind.Conflict, ExistsCode, $"Rule set '{body.Id}' exists; PUT a new version instead.");
+            throw new ControlTowerException(ErrorKind.Conflict, RuleSetErrorCodes.Exists, $"Rule set '{body.Id}' exists; PUT a new version instead.");
         }
 
         var entity = new RuleSetEntity { Id = body.Id, Description = body.Description, LatestVersion = 1, CreatedBy = actor, CreatedAt = now, UpdatedAt = now };
@@ -82,7 +78,7 @@ internal sealed partial class RuleSetService(IDbContextFactory<ControlTowerDbCon
         catch (DbUpdateException ex)
         {
             // A concurrent save took this version number (the version row's key or the set's concurrency token).
-            throw new ControlTowerException(ErrorKind.Conflict, "rules.concurrent_update", $"Rule set '{id}' changed while saving; load it again.", ex);
+            throw new ControlTowerException(ErrorKind.Conflict, RuleSetErrorCodes.ConcurrentUpdate, $"Rule set '{id}' changed while saving; load it again.", ex);
         }
 
         return ToView(entity, version);
@@ -108,7 +104,7 @@ internal sealed partial class RuleSetService(IDbContextFactory<ControlTowerDbCon
         var entity = await db.Set<RuleSetEntity>().AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, cancellationToken) ?? throw NotFound(id);
         var wanted = version ?? entity.LatestVersion;
         var row = await db.Set<RuleSetVersionEntity>().AsNoTracking().SingleOrDefaultAsync(v => v.RuleSetId == id && v.Version == wanted, cancellationToken)
-            ?? throw new ControlTowerException(ErrorKind.NotFound, NotFoundCode, $"Rule set '{id}' has no version {wanted}.");
+            ?? throw new ControlTowerException(ErrorKind.NotFound, RuleSetErrorCodes.NotFound, $"Rule set '{id}' has no version {wanted}.");
         return ToView(entity, row);
     }
 
@@ -168,7 +164,7 @@ internal sealed partial class RuleSetService(IDbContextFactory<ControlTowerDbCon
     private static RuleSetView ToView(RuleSetEntity set, RuleSetVersionEntity version) => new(
         set.Id, set.Description, set.LatestVersion, version.Version, JsonNode.Parse(version.Definition)!.AsObject(), version.Author, version.Message, Utc(set.CreatedAt), Utc(set.UpdatedAt));
 
-    private static ControlTowerException NotFound(string id) => new(ErrorKind.NotFound, NotFoundCode, $"No rule set '{id}'.");
+    private static ControlTowerException NotFound(string id) => new(ErrorKind.NotFound, RuleSetErrorCodes.NotFound, $"No rule set '{id}'.");
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 

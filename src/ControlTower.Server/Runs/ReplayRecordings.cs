@@ -17,7 +17,6 @@ namespace ControlTower.Server.Runs;
 internal sealed class ReplayRecordings(IDbContextFactory<ControlTowerDbContext> contexts)
 {
     public const string Trigger = "replay";
-    public const string NoRecording = "replay.no_recording";
 
     private const int CacheCapacity = 4096;
     private readonly ConcurrentDictionary<Guid, Guid> _sources = new();
@@ -39,7 +38,7 @@ internal sealed class ReplayRecordings(IDbContextFactory<ControlTowerDbContext> 
         return row.Status switch
         {
             "succeeded" => new NodeResult.Completed(row.Outcome ?? "success", Parse(row.Output)),
-            "failed" => new NodeResult.Failed(row.ErrorCode ?? "node.failed", row.ErrorMessage ?? "", Retryable: !isLast),
+            "failed" => new NodeResult.Failed(row.ErrorCode ?? RunErrorCodes.NodeFailed, row.ErrorMessage ?? "", Retryable: !isLast),
             // The attempt's row never got its result (a subworkflow or a wait resolved later): the original's final node state has it.
             _ when isLast => await FinalResultAsync(db, source, nodeId, cancellationToken) ?? Missing(source, nodeId, ordinal + 1),
             _ => Missing(source, nodeId, ordinal + 1),
@@ -77,7 +76,7 @@ internal sealed class ReplayRecordings(IDbContextFactory<ControlTowerDbContext> 
     }
 
     private static NodeResult.Failed Missing(Guid source, string nodeId, int ordinal) =>
-        new(NoRecording, $"The original run {source} recorded no attempt #{ordinal} of node '{nodeId}'; a replay never repeats a side effect.", false);
+        new(ReplayErrorCodes.NoRecording, $"The original run {source} recorded no attempt #{ordinal} of node '{nodeId}'; a replay never repeats a side effect.", false);
 
     private static JsonNode? Parse(string? json) => json is null ? null : JsonNode.Parse(json);
 }

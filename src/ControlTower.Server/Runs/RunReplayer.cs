@@ -45,9 +45,6 @@ internal sealed class RunReplayer(
     AuditLog audit,
     TimeProvider time)
 {
-    public const string NotFinished = "replay.source_not_finished";
-    public const string NotAReplay = "replay.not_a_replay";
-
     /// <summary>Starts the replay and waits up to <paramref name="wait"/> for it; the report says whether it finished.</summary>
     public async Task<ReplayReport> ReplayAsync(string actor, Guid actorId, Guid sourceRunId, int? version, TimeSpan wait, CancellationToken cancellationToken)
     {
@@ -63,7 +60,7 @@ internal sealed class RunReplayer(
             ?? throw RunTransitions.NotFound(sourceRunId);
         if (!IsFinished(source.Status))
         {
-            throw new ControlTowerException(ErrorKind.Conflict, NotFinished, $"Run {sourceRunId} is {source.Status}: only a finished run can be replayed.");
+            throw new ControlTowerException(ErrorKind.Conflict, ReplayErrorCodes.SourceNotFinished, $"Run {sourceRunId} is {source.Status}: only a finished run can be replayed.");
         }
 
         var definition = await definitions.GetAsync(source.WorkflowId, version ?? source.WorkflowVersion, cancellationToken);
@@ -85,7 +82,7 @@ internal sealed class RunReplayer(
             ?? throw RunTransitions.NotFound(replayRunId);
         if (replay.Trigger != ReplayRecordings.Trigger)
         {
-            throw new ControlTowerException(ErrorKind.NotFound, NotAReplay, $"Run {replayRunId} is not a replay.");
+            throw new ControlTowerException(ErrorKind.NotFound, ReplayErrorCodes.NotAReplay, $"Run {replayRunId} is not a replay.");
         }
 
         var sourceId = await recordings.SourceAsync(db, replayRunId, cancellationToken);

@@ -87,7 +87,7 @@ internal sealed class RunService(
         {
             "retry" => (now, _) => new NodeRetryRequested(nodeId, now),
             "skip" => (now, state) => new NodeCompleted(nodeId, state.Node(nodeId).Attempt, "success", null, now),
-            "fail" => (now, state) => new NodeFailed(nodeId, state.Node(nodeId).Attempt, "node.failed_by_person", body.Reason ?? "a person chose to fail it", false, now),
+            "fail" => (now, state) => new NodeFailed(nodeId, state.Node(nodeId).Attempt, RunErrorCodes.FailedByPerson, body.Reason ?? "a person chose to fail it", false, now),
             _ => throw new ControlTowerException(ErrorKind.Validation, RunErrorCodes.ResolutionInvalid, "action must be retry, skip or fail."),
         };
         return ActOnStateAsync(actor, runId, $"run.node_{body.Action}", body.Reason ?? $"a person chose {body.Action} for node {nodeId}", nodeId, decide, cancellationToken);

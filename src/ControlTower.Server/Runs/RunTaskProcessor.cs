@@ -169,7 +169,7 @@ internal sealed partial class RunTaskProcessor(
     {
         if (!executors.TryGet(plan.Type, out var executor))
         {
-            return new NodeResult.Failed("node.type_unsupported", $"No executor runs node type '{plan.Type}' in this build.", false);
+            return new NodeResult.Failed(NodeErrorCodes.TypeUnsupported, $"No executor runs node type '{plan.Type}' in this build.", false);
         }
 
         using var attempt = inFlight.Register(run.Id, task.NodeId, task.Attempt, stopping);

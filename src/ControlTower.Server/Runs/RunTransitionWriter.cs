@@ -132,13 +132,13 @@ internal static class RunTransitionWriter
                 });
                 break;
             case CancelRun cancelRun:
-                (run.ErrorCode, run.ErrorMessage) = ("run.cancelled", cancelRun.Reason);
+                (run.ErrorCode, run.ErrorMessage) = (RunErrorCodes.Cancelled, cancelRun.Reason);
                 await db.Set<RunTaskEntity>().Where(t => t.RunId == run.Id).ExecuteDeleteAsync(cancellationToken);
                 Finish(db, run, now, RunEventTypes.Error, new JsonObject
                 {
                     ["kind"] = "run",
                     ["status"] = "cancelled",
-                    ["code"] = "run.cancelled",
+                    ["code"] = RunErrorCodes.Cancelled,
                     ["message"] = cancelRun.Reason,
                 });
                 break;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ControlTower.Core.Errors;
 using Microsoft.Extensions.Configuration;
 
 namespace ControlTower.Server.Triggers;
@@ -36,13 +37,34 @@ internal sealed class TriggerOptions
     public TimeSpan ReplayWait => TimeSpan.FromSeconds(ReplayWaitSeconds);
 }
 
+/// <summary>Stable codes of webhook deliveries (cron and signature codes are Core's <see cref="Core.Triggers.TriggerErrorCodes"/>).</summary>
 internal static class TriggerErrorCodes
 {
+    /// <summary>No webhook trigger at this URL.</summary>
+    [ErrorCode(ErrorKind.NotFound)]
     public const string WebhookNotFound = "webhook.not_found";
+
+    /// <summary>The webhook takes another HTTP method.</summary>
+    [ErrorCode(ErrorKind.Validation)]
     public const string MethodNotAllowed = "webhook.method_not_allowed";
+
+    /// <summary>The webhook body is larger than <c>WEBHOOK_MAX_BODY_BYTES</c>.</summary>
+    [ErrorCode(ErrorKind.PayloadTooLarge)]
     public const string BodyTooLarge = "webhook.body_too_large";
+
+    /// <summary>The body is declared JSON but does not parse.</summary>
+    [ErrorCode(ErrorKind.Validation)]
     public const string BodyInvalid = "webhook.body_invalid";
+
+    /// <summary>The delivery id header is present but malformed.</summary>
+    [ErrorCode(ErrorKind.Validation)]
     public const string DeliveryIdInvalid = "webhook.delivery_id_invalid";
+
+    /// <summary>The webhook's signing secret cannot be used (not a credential id, a type that cannot sign, or undecryptable); 400 for the first two, 503 when the vault fails.</summary>
+    [ErrorCode(ErrorKind.Unavailable)]
     public const string SecretUnavailable = "webhook.secret_unavailable";
+
+    /// <summary>In <c>respond_node</c> mode the run failed before a respond node answered; the 502 body carries the run's error.</summary>
+    [ErrorCode(ErrorSurface.RunError)]
     public const string RunFailed = "webhook.run_failed";
 }

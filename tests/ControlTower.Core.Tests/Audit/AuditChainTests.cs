@@ -29,7 +29,7 @@ public sealed class AuditChainTests
 
         var result = AuditChain.Verify(entries);
 
-        Assert.Equal(new AuditChainBreak(3, AuditChain.HashMismatch, result.FirstBreak!.Detail), result.FirstBreak);
+        Assert.Equal(new AuditChainBreak(3, AuditChainProblemCodes.HashMismatch, result.FirstBreak!.Detail), result.FirstBreak);
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class AuditChainTests
 
         var result = AuditChain.Verify(entries);
 
-        Assert.Equal(AuditChain.SequenceGap, result.FirstBreak!.Problem);
+        Assert.Equal(AuditChainProblemCodes.SequenceGap, result.FirstBreak!.Problem);
         Assert.Equal(3, result.FirstBreak.Sequence);
     }
 
@@ -53,7 +53,7 @@ public sealed class AuditChainTests
 
         var result = AuditChain.Verify(entries);
 
-        Assert.Equal(AuditChain.LinkBroken, result.FirstBreak!.Problem);
+        Assert.Equal(AuditChainProblemCodes.LinkBroken, result.FirstBreak!.Problem);
         Assert.Equal(3, result.FirstBreak.Sequence);
     }
 

@@ -19,13 +19,13 @@ public sealed class CredentialBindingTests
             "UPDATE credentials SET encrypted_data = (SELECT encrypted_data FROM credentials WHERE name = 'alice-github') WHERE name = 'bob-github'");
 
         var failure = await Assert.ThrowsAsync<Core.Crypto.CredentialException>(() => factory.Vault().ResolveForUseAsync(bobId, bobs, CredentialApi.Purpose(), default));
-        Assert.Equal(CredentialErrorCodes.BindingMismatch, failure.Code);
+        Assert.Equal(ControlTower.Core.Crypto.CredentialErrorCodes.BindingMismatch, failure.Code);
         Assert.Equal("user_id", failure.Details["field"]);
         Assert.NotNull(await factory.Vault().ResolveForUseAsync(aliceId, alices, CredentialApi.Purpose(), default));
 
         using var admin = factory.CreateAdminClient();
         var audited = Assert.Single(await CredentialApi.AuditAsync(admin, CredentialVault.UseFailedAction));
-        Assert.Equal(CredentialErrorCodes.BindingMismatch, audited.GetProperty("data").GetProperty("code").GetString());
+        Assert.Equal(ControlTower.Core.Crypto.CredentialErrorCodes.BindingMismatch, audited.GetProperty("data").GetProperty("code").GetString());
         var used = await CredentialApi.AuditAsync(admin, CredentialVault.UsedAction);
         Assert.DoesNotContain(used, e => e.GetProperty("target").GetString() == $"credential:{bobs}");
     }

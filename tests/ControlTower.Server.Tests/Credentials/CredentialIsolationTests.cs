@@ -153,7 +153,7 @@ public sealed class CredentialIsolationTests : IDisposable
         var body = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal(CredentialErrorCodes.DataInvalid, await CredentialApi.ProblemCodeAsync(response));
+        Assert.Equal(ControlTower.Core.Crypto.CredentialErrorCodes.DataInvalid, await CredentialApi.ProblemCodeAsync(response));
         Assert.Contains("data.username", body, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, body, StringComparison.Ordinal);
     }

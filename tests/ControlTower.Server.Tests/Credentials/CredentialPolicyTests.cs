@@ -27,7 +27,7 @@ public sealed class CredentialPolicyTests
         else
         {
             var refused = Assert.IsType<CredentialException>(failure);
-            Assert.Equal(CredentialErrorCodes.DataInvalid, refused.Code);
+            Assert.Equal(ControlTower.Core.Crypto.CredentialErrorCodes.DataInvalid, refused.Code);
             Assert.Equal("data.token_url", refused.Details["field"]);
         }
     }

@@ -58,7 +58,7 @@ public sealed class McpServerApiTests : IDisposable
         using var operatorDisables = await operatorClient.PostAsync("/api/mcp/servers/everything/disable", null);
 
         Assert.Equal(HttpStatusCode.Forbidden, byOperator.StatusCode);
-        Assert.Equal(McpServerStore.StdioAdminOnly, await McpApi.CodeAsync(byOperator));
+        Assert.Equal(McpErrorCodes.StdioAdminOnly, await McpApi.CodeAsync(byOperator));
         Assert.Equal(HttpStatusCode.Forbidden, byViewer.StatusCode);
         Assert.Equal(["TOKEN"], byAdmin["envNames"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.DoesNotContain(EnvSecret, byAdmin.ToJsonString(), StringComparison.Ordinal);

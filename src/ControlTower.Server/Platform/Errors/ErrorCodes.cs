@@ -3,63 +3,91 @@ using ControlTower.Core.Errors;
 namespace ControlTower.Server.Platform.Errors;
 
 /// <summary>
-/// The catalog of stable error codes the platform itself raises. Clients match on the code, never on
-/// the message. Feature areas add theirs here so there is one list to read; Core's own codes
-/// (<c>cel.*</c>, <c>graph.*</c>, <c>crypto.*</c>) keep their prefixes and the same ProblemDetails shape.
+/// The stable error codes the platform itself raises (request, auth, identity, audit, platform). Clients match
+/// on the code, never on the message. Each feature keeps its own <c>*ErrorCodes</c> class; the one list of
+/// every code is docs/error-codes.md, generated from all of them and kept true by ErrorCatalogTests.
 /// </summary>
 internal static class ErrorCodes
 {
+    /// <summary>The request body is not valid JSON, or not of the shape the endpoint reads.</summary>
+    [ErrorCode(ErrorKind.Validation)]
     public const string MalformedJson = "request.malformed_json";
+
+    /// <summary>The request is invalid in a way no more specific code names (a bare 400).</summary>
+    [ErrorCode(ErrorKind.Validation)]
     public const string InvalidRequest = "request.invalid";
+
+    /// <summary>The request body is larger than <c>MAX_REQUEST_BODY_BYTES</c>.</summary>
+    [ErrorCode(ErrorKind.PayloadTooLarge)]
     public const string BodyTooLarge = "request.body_too_large";
+
+    /// <summary>The body is not sent as <c>application/json</c>.</summary>
+    [ErrorCode(ErrorKind.Validation, Status = StatusCodes.Status415UnsupportedMediaType)]
     public const string UnsupportedMediaType = "request.unsupported_media_type";
+
+    /// <summary>No endpoint at this path.</summary>
+    [ErrorCode(ErrorKind.NotFound)]
     public const string RouteNotFound = "request.route_not_found";
+
+    /// <summary>The path exists but not with this HTTP method.</summary>
+    [ErrorCode(ErrorKind.Validation, Status = StatusCodes.Status405MethodNotAllowed)]
     public const string MethodNotAllowed = "request.method_not_allowed";
 
+    /// <summary>The request needs an API key and came without one.</summary>
+    [ErrorCode(ErrorKind.Unauthorized)]
     public const string AuthenticationRequired = "auth.required";
+
+    /// <summary>The API key is not valid, is revoked, or its user is disabled.</summary>
+    [ErrorCode(ErrorKind.Unauthorized)]
     public const string InvalidCredentials = "auth.invalid_credentials";
+
+    /// <summary>The caller is known but their role does not allow this.</summary>
+    [ErrorCode(ErrorKind.Forbidden)]
     public const string Forbidden = "auth.forbidden";
+
+    /// <summary>Too many failed authentications from this client; <c>Retry-After</c> says when to try again. Retryable.</summary>
+    [ErrorCode(ErrorKind.RateLimited)]
     public const string TooManyAuthenticationFailures = "auth.too_many_failures";
+
+    /// <summary>The caller sent more requests than the rate limit allows; <c>Retry-After</c> says when to try again. Retryable.</summary>
+    [ErrorCode(ErrorKind.RateLimited)]
     public const string RateLimited = "request.rate_limited";
 
+    /// <summary>No such user.</summary>
+    [ErrorCode(ErrorKind.NotFound)]
     public const string UserNotFound = "identity.user_not_found";
+
+    /// <summary>A user with this name exists already.</summary>
+    [ErrorCode(ErrorKind.Conflict)]
     public const string UserExists = "identity.user_exists";
+
+    /// <summary>The role is not one of the known roles.</summary>
+    [ErrorCode(ErrorKind.Validation)]
     public const string RoleInvalid = "identity.role_invalid";
+
+    /// <summary>No such API key for this caller.</summary>
+    [ErrorCode(ErrorKind.NotFound)]
     public const string ApiKeyNotFound = "identity.api_key_not_found";
+
+    /// <summary>The API key is revoked already.</summary>
+    [ErrorCode(ErrorKind.Conflict)]
     public const string ApiKeyRevoked = "identity.api_key_already_revoked";
 
+    /// <summary>An audit query parameter is out of range or malformed.</summary>
+    [ErrorCode(ErrorKind.Validation)]
     public const string AuditQueryInvalid = "audit.query_invalid";
 
+    /// <summary>The database schema is behind this build and <c>MIGRATE_ON_START</c> is off. Retryable after migrating.</summary>
+    [ErrorCode(ErrorKind.Unavailable)]
     public const string MigrationsPending = "platform.migrations_pending";
-    public const string ConfigurationInvalid = "platform.configuration_invalid";
-    public const string DatabaseUnavailable = "platform.database_unavailable";
-    public const string Internal = "platform.internal_error";
 
-    /// <summary>Every code above with its kind, for the docs and for the catalog test.</summary>
-    public static readonly IReadOnlyDictionary<string, ErrorKind> All = new Dictionary<string, ErrorKind>
-    {
-        [MalformedJson] = ErrorKind.Validation,
-        [InvalidRequest] = ErrorKind.Validation,
-        [BodyTooLarge] = ErrorKind.PayloadTooLarge,
-        [UnsupportedMediaType] = ErrorKind.Validation,
-        [RouteNotFound] = ErrorKind.NotFound,
-        [MethodNotAllowed] = ErrorKind.Validation,
-        [AuthenticationRequired] = ErrorKind.Unauthorized,
-        [InvalidCredentials] = ErrorKind.Unauthorized,
-        [Forbidden] = ErrorKind.Forbidden,
-        [TooManyAuthenticationFailures] = ErrorKind.RateLimited,
-        [RateLimited] = ErrorKind.RateLimited,
-        [UserNotFound] = ErrorKind.NotFound,
-        [UserExists] = ErrorKind.Conflict,
-        [RoleInvalid] = ErrorKind.Validation,
-        [ApiKeyNotFound] = ErrorKind.NotFound,
-        [ApiKeyRevoked] = ErrorKind.Conflict,
-        [AuditQueryInvalid] = ErrorKind.Validation,
-        [MigrationsPending] = ErrorKind.Unavailable,
-        [ConfigurationInvalid] = ErrorKind.Validation,
-        [DatabaseUnavailable] = ErrorKind.Unavailable,
-        [Internal] = ErrorKind.Internal,
-    };
+    /// <summary>The database cannot be reached. Retryable.</summary>
+    [ErrorCode(ErrorKind.Unavailable)]
+    public const string DatabaseUnavailable = "platform.database_unavailable";
+
+    /// <summary>An unexpected failure; the log has the details under the request's trace id.</summary>
+    [ErrorCode(ErrorKind.Internal)]
+    public const string Internal = "platform.internal_error";
 
     public static int StatusFor(ErrorKind kind) => kind switch
     {
