@@ -33,8 +33,8 @@ internal static class McpErrorCodes
     [ErrorCode(ErrorKind.Validation)]
     public const string CredentialKeyRequired = "mcp.credential_key_required";
 
-    /// <summary>The credential's type gives this MCP server nothing to use.</summary>
-    [ErrorCode(ErrorKind.Validation)]
+    /// <summary>An mcp.tool or governed.action names a credential whose type gives the server's transport nothing (a bearer token for a stdio server, env vars for an HTTP one). Not retryable.</summary>
+    [ErrorCode(ErrorSurface.RunError)]
     public const string CredentialTypeUnsupported = "mcp.credential_type_unsupported";
 
     /// <summary>The tool call did not finish in time. Retryable in a node.</summary>
