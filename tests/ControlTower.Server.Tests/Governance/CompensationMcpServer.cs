@@ -2,13 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using ControlTower.Server.Mcp;
 using ControlTower.Server.Tests.Mcp;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
@@ -29,20 +22,15 @@ internal enum UndoBehaviour
 /// </summary>
 internal sealed class CompensationMcpServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentQueue<UndoBehaviour> _script = new();
     private readonly TaskCompletionSource _hanging = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _undoCalls;
     private int _undone;
 
-    private CompensationMcpServer(WebApplication app, int port)
-    {
-        _app = app;
-        Endpoint = new Uri($"http://127.0.0.1:{port}/mcp");
-    }
+    private LoopbackMcpHttpHost _host = null!;
 
-    public Uri Endpoint { get; }
+    public Uri Endpoint => _host.Endpoint;
 
     /// <summary>Calls of <c>undo</c>, whatever they did.</summary>
     public int UndoCalls => Volatile.Read(ref _undoCalls);
@@ -57,14 +45,8 @@ internal sealed class CompensationMcpServer : IAsyncDisposable
 
     public static async Task<CompensationMcpServer> StartAsync()
     {
-        var port = McpTestServers.FreePort();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var server = new CompensationMcpServer(app, port);
-        app.MapPost("/mcp", server.HandleAsync);
-        await app.StartAsync();
+        var server = new CompensationMcpServer();
+        server._host = await LoopbackMcpHttpHost.StartAsync(_ => server.Options());
         return server;
     }
 
@@ -78,10 +60,8 @@ internal sealed class CompensationMcpServer : IAsyncDisposable
         }
     }
 
-    private async Task HandleAsync(HttpContext context)
-    {
-        var message = await JsonSerializer.DeserializeAsync(context.Request.Body, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(JsonRpcMessage)), context.RequestAborted) as JsonRpcMessage;
-        var options = new McpServerOptions
+    private McpServerOptions Options() =>
+        new()
         {
             ServerInfo = new Implementation { Name = "compensation", Version = "1.0.0" },
             Capabilities = new ServerCapabilities { Tools = new ToolsCapability() },
@@ -91,20 +71,6 @@ internal sealed class CompensationMcpServer : IAsyncDisposable
                 CallToolHandler = (request, cancellationToken) => CallAsync(request.Params!, cancellationToken),
             },
         };
-        await using var transport = new StreamableHttpServerTransport(NullLoggerFactory.Instance) { Stateless = true };
-        await using var mcp = McpServer.Create(transport, options, NullLoggerFactory.Instance);
-        var running = mcp.RunAsync(context.RequestAborted);
-        context.Response.Headers.ContentType = "text/event-stream";
-        context.Features.GetRequiredFeature<IHttpResponseBodyFeature>().DisableBuffering();
-        if (!await transport.HandlePostRequestAsync(message!, context.Response.Body, context.RequestAborted))
-        {
-            context.Response.Headers.ContentType = (string?)null;
-            context.Response.StatusCode = StatusCodes.Status202Accepted;
-        }
-
-        await transport.DisposeAsync();
-        await running;
-    }
 
     private async ValueTask<CallToolResult> CallAsync(CallToolRequestParams call, CancellationToken cancellationToken)
     {
@@ -145,8 +111,7 @@ internal sealed class CompensationMcpServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
         _stopping.Dispose();
     }
 }
