@@ -135,7 +135,9 @@ function RunCanvas({ detail, types, live, onSelect }: { detail: WorkflowDetail; 
     return { ...e, animated: !!taken && live[e.target]?.status === "running", style: { ...e.style, ...(taken ? { stroke: "var(--ok)", strokeWidth: 2 } : {}) } };
   });
   return (
-    <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} onNodesChange={onNodesChange} fitView fitViewOptions={{ maxZoom: 1.1, padding: 0.3 }}
+    <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} onNodesChange={onNodesChange}
+      // A whole refill or order workflow is wider than the canvas beside the inspector: fit it all, below xyflow's default 0.5 zoom floor.
+      minZoom={0.2} fitView fitViewOptions={{ maxZoom: 1.1, minZoom: 0.2, padding: 0.1 }}
       nodesDraggable={false} nodesConnectable={false} onNodeClick={(_, n) => onSelect(n.id)} proOptions={{ hideAttribution: true }}
       colorMode={document.documentElement.dataset.theme === "dark" ? "dark" : "light"}>
       <Background gap={20} />
