@@ -35,10 +35,24 @@ public sealed class DemoScenarioTests(BrowserFixture fixture, ITestOutputHelper 
             // The compensation's answer is the MCP result: restock's count is in its structuredContent.
             Assert.Equal(500, restored.GetProperty("rollbackResult").GetProperty("structuredContent").GetProperty("on_hand").GetInt32());
 
+            // The inventory server the dispense and its undo went through, federated like any other.
+            await page.GotoAsync(Url(server, "mcp-servers"));
+            var pharmacy = page.GetByTestId("server-pharmacy");
+            await Expect(pharmacy.GetByTestId("tool-count")).ToHaveTextAsync("4 tools");
+            await pharmacy.GetByTestId("tool-get_stock").ClickAsync();
+            await Expect(pharmacy.GetByTestId("tool-schema")).ToContainTextAsync("drug");
+            await Artifacts.ScreenshotAsync(page, "demo-6-mcp-pharmacy", output);
+
             await page.GotoAsync(Url(server, "audit"));
             await page.GetByTestId("verify").ClickAsync();
             await Expect(page.GetByTestId("verification")).ToContainTextAsync("Chain intact");
-            await Artifacts.ScreenshotAsync(page, "demo-6-audit-intact", output);
+            await page.GetByLabel("Action").FillAsync("governance.action_rolled_back");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+            var rolledBack = page.GetByTestId("audit-table").Locator("tbody tr");
+            await Expect(rolledBack).ToHaveCountAsync(1);
+            await Expect(rolledBack).ToContainTextAsync($"execution:{executionId}");
+            await Expect(rolledBack).ToContainTextAsync("patient picked up at another branch");
+            await Artifacts.ScreenshotAsync(page, "demo-7-audit-intact", output);
 
             await SecondCheckEvidenceAsync(page, server);
         }
@@ -139,7 +153,7 @@ public sealed class DemoScenarioTests(BrowserFixture fixture, ITestOutputHelper 
         await Expect(card.GetByTestId("evidence-gate")).ToContainTextAsync("pharmacy.dispense");
         await Expect(card.GetByTestId("evidence-why")).ToBeVisibleAsync();
         await card.ScrollIntoViewIfNeededAsync();
-        await Artifacts.ScreenshotAsync(page, "demo-7-second-check-evidence", output);
+        await Artifacts.ScreenshotAsync(page, "demo-8-second-check-evidence", output);
 
         // The raw JSON stays available, folded away.
         var raw = card.GetByTestId("evidence-raw");

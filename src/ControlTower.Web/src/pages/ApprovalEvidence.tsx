@@ -33,6 +33,8 @@ export function governedWhy(value: unknown): string | undefined {
 /** snake_case and camelCase keys as words: "days_since_last_fill" → "days since last fill". */
 const label = (key: string) => key.replace(/_/g, " ").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
 
+const heading = (key: string) => label(key).replace(/^./, (c) => c.toUpperCase());
+
 function Scalar({ value }: { value: unknown }): ReactNode {
   if (value === null || value === undefined) return <span className="muted">—</span>;
   if (typeof value === "boolean") return <span className={value ? "ev-yes" : "ev-no"}>{value ? "yes" : "no"}</span>;
@@ -63,12 +65,19 @@ function PlainEvidence({ value }: { value: unknown }) {
       {Object.keys(loose).length > 0 && <div className="ev-group"><Facts value={loose} /></div>}
       {groups.map(([k, v]) => (
         <div key={k} className="ev-group" data-testid={`evidence-${k}`}>
-          <h4 className="gov-h4">{label(k)}</h4>
+          <h4 className="gov-h4">{heading(k)}</h4>
           <Facts value={v} />
         </div>
       ))}
     </div>
   );
+}
+
+/** "gate <scope> is authorized: <reason>" → the reason: the scope and the state are shown above it. */
+function gateReason(why: string, scopeKey: string | null | undefined): string {
+  const prefix = `gate ${scopeKey} is `;
+  const colon = why.indexOf(": ", prefix.length);
+  return scopeKey && why.startsWith(prefix) && colon >= 0 ? why.slice(colon + 2) : why;
 }
 
 function GateFacts({ gate, killSwitch }: { gate: GovernedEvidenceShape["verdict"]["gate"]; killSwitch?: boolean }) {
@@ -88,7 +97,7 @@ function GateFacts({ gate, killSwitch }: { gate: GovernedEvidenceShape["verdict"
           {scope.map(([k, v]) => <span key={k} className={v === "*" ? "gov-chip any" : "gov-chip"}>{label(k)} <strong>{v === "*" ? "any" : v}</strong></span>)}
         </span>
       )}
-      {gate?.why && <p className="small muted">{gate.why}</p>}
+      {gate?.why && <p className="small muted">{gateReason(gate.why, gate.scopeKey)}</p>}
     </div>
   );
 }
