@@ -68,6 +68,7 @@ public sealed class DemoScenarioTests(BrowserFixture fixture, ITestOutputHelper 
         await page.GotoAsync(Url(server, "approvals"));
         var card = page.Locator("article", new() { HasText = "Verify RX-1001" });
         await Expect(card).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Expect(card.GetByTestId("approval-workflow")).ToHaveTextAsync("Prescription refill");
         await Expect(card.GetByTestId("evidence-request")).ToContainTextAsync(Drug);
         await Expect(card.GetByTestId("evidence-request")).ToContainTextAsync("Maria Lopez");
         await Expect(card.GetByTestId("evidence-checks")).ToContainTextAsync("interactions");

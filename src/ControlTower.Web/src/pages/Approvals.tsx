@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { api, ApiError } from "../api";
+import { api, ApiError, type WorkflowSummary } from "../api";
 import { Link } from "../router";
 import { ApprovalEvidence, governedWhy } from "./ApprovalEvidence";
 import { Badge, Empty, ErrorBox, Loading, PageHeader, useAsync, useToast, when } from "../ui";
@@ -23,6 +23,9 @@ export function ApprovalsPage() {
   const list = useAsync(() => tab === "pending"
     ? api.get<unknown>("/api/approvals?status=pending").then(items)
     : api.get<unknown>("/api/approvals").then((b) => items(b).filter((a) => (a.status ?? "pending") !== "pending")), [tab]);
+  // Approvals carry the workflow's id only; its name comes from the list (a page still works without it).
+  const workflows = useAsync(() => api.get<WorkflowSummary[]>("/api/workflows").catch(() => [] as WorkflowSummary[]), []);
+  const names = new Map((workflows.data ?? []).map((w) => [w.id, w.name]));
   const unavailable = list.error instanceof ApiError && list.error.status === 404;
   // Runs open approvals on their own (a second check after a verification): the pending inbox follows them.
   const { reload } = list;
@@ -51,13 +54,13 @@ export function ApprovalsPage() {
         </Empty>
       )}
       <div className="stack">
-        {list.data?.map((a) => <ApprovalCard key={a.id} approval={a} onDecided={list.reload} />)}
+        {list.data?.map((a) => <ApprovalCard key={a.id} approval={a} workflowName={a.workflowName ?? (a.workflowId ? names.get(a.workflowId) : undefined)} onDecided={list.reload} />)}
       </div>
     </>
   );
 }
 
-function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: () => void }) {
+function ApprovalCard({ approval, workflowName, onDecided }: { approval: Approval; workflowName?: string; onDecided: () => void }) {
   const [comment, setComment] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -84,7 +87,7 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: 
         <Badge status={approval.status ?? "pending"} />
       </div>
       <p className="muted small">
-        {approval.workflowName && <>{approval.workflowName} · </>}
+        {workflowName && <><Link to={`/workflows/${approval.workflowId}`} data-testid="approval-workflow">{workflowName}</Link> · </>}
         {approval.runId && <>run <Link to={`/runs/${approval.runId}`} className="mono">{approval.runId.slice(0, 8)}</Link> · </>}
         {approval.nodeId && <>node <code>{approval.nodeId}</code> · </>}
         requested {when(approval.createdAt)}{approval.expiresAt && <> · expires {new Date(approval.expiresAt).toLocaleString()}</>}
