@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using ControlTower.Browser.Tests.Infrastructure;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
@@ -104,12 +105,18 @@ public sealed class DemoScenarioTests(BrowserFixture fixture, ITestOutputHelper 
         var executions = JsonNode.Parse(await api.GetStringAsync($"/api/executions?runId={runId}"))!.AsArray();
         var executionId = Assert.Single(executions)!["id"]!.GetValue<string>();
 
+        // From the run's dispense node to its execution; then the same execution from the Governance tab.
+        await page.GetByTestId("node-dispense").ClickAsync();
+        await page.GetByTestId("node-details").GetByTestId("open-execution").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex($"/governance\\?tab=executions&execution={executionId}$"));
+        var detail = page.GetByTestId("execution-detail");
+        await Expect(detail).ToContainTextAsync("pharmacy/dispense");
+
         await page.GotoAsync(Url(server, "governance"));
         await page.GetByTestId("tab-executions").ClickAsync();
         var row = page.Locator($"[data-execution='{executionId}']");
         await Expect(row).ToContainTextAsync("pharmacy/dispense");
         await row.ClickAsync();
-        var detail = page.GetByTestId("execution-detail");
         var diff = detail.GetByTestId("execution-diff");
         await Expect(diff).ToContainTextAsync("/on_hand");
         await Expect(diff).ToContainTextAsync("500");
@@ -161,6 +168,12 @@ public sealed class DemoScenarioTests(BrowserFixture fixture, ITestOutputHelper 
         await Expect(raw.Locator("pre")).Not.ToBeVisibleAsync();
         await raw.Locator("summary").ClickAsync();
         await Expect(raw.Locator("pre")).ToContainTextAsync("\"ruleSetId\": \"pharmacy-dispense\"");
+
+        // The shared browser keeps the theme: back to light afterwards.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Switch to dark theme" }).ClickAsync();
+        await card.ScrollIntoViewIfNeededAsync();
+        await Artifacts.ScreenshotAsync(page, "demo-9-second-check-evidence-dark", output);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Switch to light theme" }).ClickAsync();
     }
 
     private static string Url(ServerProcess server, string path) => new Uri(server.BaseAddress, path).ToString();
