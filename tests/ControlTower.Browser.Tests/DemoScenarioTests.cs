@@ -107,6 +107,8 @@ public sealed class DemoScenarioTests(BrowserFixture fixture, ITestOutputHelper 
 
         // From the run's dispense node to its execution; then the same execution from the Governance tab.
         await page.GetByTestId("node-dispense").ClickAsync();
+        await Expect(page.GetByTestId("node-details").GetByTestId("open-execution")).ToBeVisibleAsync();
+        await Artifacts.ScreenshotAsync(page, "demo-2b-dispense-node", output);
         await page.GetByTestId("node-details").GetByTestId("open-execution").ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex($"/governance\\?tab=executions&execution={executionId}$"));
         var detail = page.GetByTestId("execution-detail");

@@ -167,9 +167,9 @@ function NodeDetails({ nodeId, attempts, live, onClose }: { nodeId: string; atte
             <span className="row"><Badge status={a.status} /><span className="mono small">{duration(a.durationMs)}</span></span>
           </div>
           {a.errorCode && <div className="error-box" style={{ margin: 0 }}><span>{a.errorMessage}</span><code className="code-chip">{a.errorCode}</code></div>}
+          <ExecutionLink attempt={a} />
           <div><strong className="small">Input</strong><Json value={a.input} /></div>
           <div><strong className="small">Output</strong><Json value={a.output} /></div>
-          <ExecutionLink attempt={a} />
           <span className="muted small mono">key {a.idempotencyKey}</span>
         </div>
       ))}
@@ -181,7 +181,7 @@ function NodeDetails({ nodeId, attempts, live, onClose }: { nodeId: string; atte
 function ExecutionLink({ attempt }: { attempt: NodeAttempt }) {
   const output = attempt.output as { executionId?: unknown } | null;
   if (attempt.nodeType !== "governed.action" || typeof output?.executionId !== "string") return null;
-  return <Link to={`/governance?tab=executions&execution=${output.executionId}`} className="btn sm" data-testid="open-execution">Open the execution: what changed, undo</Link>;
+  return <Link to={`/governance?tab=executions&execution=${output.executionId}`} className="btn sm" style={{ alignSelf: "flex-start" }} data-testid="open-execution">Open the execution: what changed, undo</Link>;
 }
 
 /** Node attempts on one time axis: where the run spent its time, and the retries. */
