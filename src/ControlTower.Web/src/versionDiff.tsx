@@ -99,7 +99,7 @@ export function VersionDiffCanvas({ from, to, changes, types }: { from: Graph; t
             nodes={nodes} edges={edges} nodeTypes={diffNodeTypes}
             nodesDraggable={false} nodesConnectable={false} elementsSelectable={false} edgesFocusable={false} nodesFocusable={false}
             zoomOnScroll={false} preventScrolling={false}
-            fitView fitViewOptions={{ maxZoom: 1, padding: 0.15 }}
+            minZoom={0.2} fitView fitViewOptions={{ maxZoom: 1, minZoom: 0.2, padding: 0.15 }}
             colorMode={document.documentElement.dataset.theme === "dark" ? "dark" : "light"}
             proOptions={{ hideAttribution: true }}
           >

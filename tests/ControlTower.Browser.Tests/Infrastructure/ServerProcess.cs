@@ -13,16 +13,18 @@ internal sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly StringBuilder output = new();
-    private readonly string dataDirectory;
 
     private ServerProcess(Process process, Uri baseAddress, string dataDirectory)
     {
         this.process = process;
         BaseAddress = baseAddress;
-        this.dataDirectory = dataDirectory;
+        DataDirectory = dataDirectory;
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The server's DATA_DIR: the SQLite file and, in demo mode, the pharmacy's inventory file.</summary>
+    public string DataDirectory { get; }
 
     public string Output
     {
@@ -133,7 +135,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         process.Dispose();
         try
         {
-            Directory.Delete(dataDirectory, recursive: true);
+            Directory.Delete(DataDirectory, recursive: true);
         }
         catch (IOException)
         {

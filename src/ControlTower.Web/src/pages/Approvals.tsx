@@ -1,7 +1,8 @@
-import { useState } from "react";
-import { api, ApiError } from "../api";
+import { useEffect, useState } from "react";
+import { api, ApiError, type WorkflowSummary } from "../api";
 import { Link } from "../router";
-import { Badge, Empty, ErrorBox, Json, Loading, PageHeader, useAsync, useToast, when } from "../ui";
+import { ApprovalEvidence, governedWhy } from "./ApprovalEvidence";
+import { Badge, Empty, ErrorBox, Loading, PageHeader, useAsync, useToast, when } from "../ui";
 
 // Approvals come from the governance API; its items are read defensively (fields may be absent).
 interface Approval {
@@ -22,7 +23,17 @@ export function ApprovalsPage() {
   const list = useAsync(() => tab === "pending"
     ? api.get<unknown>("/api/approvals?status=pending").then(items)
     : api.get<unknown>("/api/approvals").then((b) => items(b).filter((a) => (a.status ?? "pending") !== "pending")), [tab]);
+  // Approvals carry the workflow's id only; its name comes from the list (a page still works without it).
+  const workflows = useAsync(() => api.get<WorkflowSummary[]>("/api/workflows").catch(() => [] as WorkflowSummary[]), []);
+  const names = new Map((workflows.data ?? []).map((w) => [w.id, w.name]));
   const unavailable = list.error instanceof ApiError && list.error.status === 404;
+  // Runs open approvals on their own (a second check after a verification): the pending inbox follows them.
+  const { reload } = list;
+  useEffect(() => {
+    if (tab !== "pending" || unavailable) return;
+    const timer = window.setInterval(() => document.visibilityState === "visible" && reload(), 5000);
+    return () => window.clearInterval(timer);
+  }, [tab, unavailable, reload]);
   return (
     <>
       <PageHeader title="Approvals" subtitle="Human gates waiting for a decision. Approve or reject with a comment; every decision is audited." actions={<button className="btn" onClick={list.reload}>Refresh</button>} />
@@ -43,13 +54,13 @@ export function ApprovalsPage() {
         </Empty>
       )}
       <div className="stack">
-        {list.data?.map((a) => <ApprovalCard key={a.id} approval={a} onDecided={list.reload} />)}
+        {list.data?.map((a) => <ApprovalCard key={a.id} approval={a} workflowName={a.workflowName ?? (a.workflowId ? names.get(a.workflowId) : undefined)} onDecided={list.reload} />)}
       </div>
     </>
   );
 }
 
-function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: () => void }) {
+function ApprovalCard({ approval, workflowName, onDecided }: { approval: Approval; workflowName?: string; onDecided: () => void }) {
   const [comment, setComment] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -76,13 +87,13 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: 
         <Badge status={approval.status ?? "pending"} />
       </div>
       <p className="muted small">
-        {approval.workflowName && <>{approval.workflowName} · </>}
+        {workflowName && <><Link to={`/workflows/${approval.workflowId}`} data-testid="approval-workflow">{workflowName}</Link> · </>}
         {approval.runId && <>run <Link to={`/runs/${approval.runId}`} className="mono">{approval.runId.slice(0, 8)}</Link> · </>}
         {approval.nodeId && <>node <code>{approval.nodeId}</code> · </>}
         requested {when(approval.createdAt)}{approval.expiresAt && <> · expires {new Date(approval.expiresAt).toLocaleString()}</>}
       </p>
-      {approval.instructions && <p>{approval.instructions}</p>}
-      {approval.evidence !== undefined && approval.evidence !== null && <div><strong className="small">Evidence</strong><Json value={approval.evidence} /></div>}
+      {approval.instructions && approval.instructions !== governedWhy(approval.evidence) && <p>{approval.instructions}</p>}
+      {approval.evidence !== undefined && approval.evidence !== null && <ApprovalEvidence value={approval.evidence} />}
       {approval.decisions && approval.decisions.length > 0 && (
         <ul className="small" style={{ margin: 0, paddingLeft: 18 }}>
           {approval.decisions.map((d, i) => <li key={i}><strong>{d.decidedBy ?? d.actor}</strong> {d.decision}{d.comment ? `: “${d.comment}”` : ""} <span className="muted">{when(d.decidedAt ?? d.createdAt)}</span></li>)}

@@ -80,8 +80,8 @@ export function AuditPage() {
                       <td className="small muted">{new Date(e.timestamp).toLocaleString()}</td>
                       <td>{e.actor}</td>
                       <td><code>{e.action}</code></td>
-                      <td className="mono small">{e.target}</td>
-                      <td className="small">{e.reason}</td>
+                      <td className="mono small audit-target">{e.target}</td>
+                      <td className="small audit-reason">{e.reason}</td>
                     </tr>
                     {open === e.sequence && (
                       <tr><td colSpan={6}><Json value={{ data: e.data, previousHash: e.previousHash, hash: e.hash }} /></td></tr>

@@ -256,7 +256,7 @@ function Editor({ initial, types, tools, toolProblems, canWrite }: {
           isValidConnection={isValidConnection}
           onSelectionChange={({ nodes: sel }) => setSelected(sel[0]?.id ?? null)}
           deleteKeyCode={["Delete", "Backspace"]}
-          fitView fitViewOptions={{ maxZoom: 1.1, padding: 0.3 }}
+          minZoom={0.2} fitView fitViewOptions={{ maxZoom: 1.1, minZoom: 0.2, padding: 0.3 }}
           colorMode={document.documentElement.dataset.theme === "dark" ? "dark" : "light"}
           proOptions={{ hideAttribution: true }}
         >

@@ -135,7 +135,9 @@ function RunCanvas({ detail, types, live, onSelect }: { detail: WorkflowDetail; 
     return { ...e, animated: !!taken && live[e.target]?.status === "running", style: { ...e.style, ...(taken ? { stroke: "var(--ok)", strokeWidth: 2 } : {}) } };
   });
   return (
-    <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} onNodesChange={onNodesChange} fitView fitViewOptions={{ maxZoom: 1.1, padding: 0.3 }}
+    <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} onNodesChange={onNodesChange}
+      // A whole refill or order workflow is wider than the canvas beside the inspector: fit it all, below xyflow's default 0.5 zoom floor.
+      minZoom={0.2} fitView fitViewOptions={{ maxZoom: 1.1, minZoom: 0.2, padding: 0.1 }}
       nodesDraggable={false} nodesConnectable={false} onNodeClick={(_, n) => onSelect(n.id)} proOptions={{ hideAttribution: true }}
       colorMode={document.documentElement.dataset.theme === "dark" ? "dark" : "light"}>
       <Background gap={20} />
@@ -165,6 +167,7 @@ function NodeDetails({ nodeId, attempts, live, onClose }: { nodeId: string; atte
             <span className="row"><Badge status={a.status} /><span className="mono small">{duration(a.durationMs)}</span></span>
           </div>
           {a.errorCode && <div className="error-box" style={{ margin: 0 }}><span>{a.errorMessage}</span><code className="code-chip">{a.errorCode}</code></div>}
+          <ExecutionLink attempt={a} />
           <div><strong className="small">Input</strong><Json value={a.input} /></div>
           <div><strong className="small">Output</strong><Json value={a.output} /></div>
           <span className="muted small mono">key {a.idempotencyKey}</span>
@@ -172,6 +175,13 @@ function NodeDetails({ nodeId, attempts, live, onClose }: { nodeId: string; atte
       ))}
     </div>
   );
+}
+
+/** A governed action that ran recorded an execution: its diff and rollback are one click away. */
+function ExecutionLink({ attempt }: { attempt: NodeAttempt }) {
+  const output = attempt.output as { executionId?: unknown } | null;
+  if (attempt.nodeType !== "governed.action" || typeof output?.executionId !== "string") return null;
+  return <Link to={`/governance?tab=executions&execution=${output.executionId}`} className="btn sm" style={{ alignSelf: "flex-start" }} data-testid="open-execution">Open the execution: what changed, undo</Link>;
 }
 
 /** Node attempts on one time axis: where the run spent its time, and the retries. */
