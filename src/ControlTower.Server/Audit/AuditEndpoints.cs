@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using ControlTower.Core.Audit;
+using ControlTower.Core.Errors;
+using ControlTower.Server.Platform.Errors;
 using ControlTower.Server.Identity;
 
 namespace ControlTower.Server.Audit;
@@ -13,8 +15,8 @@ internal static class AuditEndpoints
     {
         var audit = routes.MapGroup("/api/audit").WithTags("Audit").RequireAuthorization(Policies.Readers);
 
-        audit.MapGet("/", async (string? actor, string? action, string? target, DateTimeOffset? from, DateTimeOffset? to, long? after, int? limit, AuditQueries queries, CancellationToken ct) =>
-            TypedResults.Ok(await queries.QueryAsync(new AuditFilter(actor, action, target, from, to, after, limit ?? 100), ct)));
+        audit.MapGet("/", async (string? actor, string? action, string? target, DateTimeOffset? from, DateTimeOffset? to, long? after, long? before, string? order, int? limit, AuditQueries queries, CancellationToken ct) =>
+            TypedResults.Ok(await queries.QueryAsync(new AuditFilter(actor, action, target, from, to, after, limit ?? 100) { NewestFirst = NewestFirst(order), Before = before }, ct)));
 
         audit.MapGet("/verify", async (AuditQueries queries, CancellationToken ct) =>
             TypedResults.Ok(VerificationResponse.From(await queries.VerifyAsync(ct))));
@@ -34,6 +36,13 @@ internal static class AuditEndpoints
 
         return routes;
     }
+
+    private static bool NewestFirst(string? order) => order switch
+    {
+        null or "asc" => false,
+        "desc" => true,
+        _ => throw new ControlTowerException(ErrorKind.Validation, ErrorCodes.AuditQueryInvalid, "order must be asc (oldest first, the default) or desc (newest first)."),
+    };
 }
 
 internal sealed record VerificationResponse(bool Intact, long EntriesChecked, string HeadHash, AuditChainBreak? FirstBreak)

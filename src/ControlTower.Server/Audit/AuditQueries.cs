@@ -6,9 +6,16 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ControlTower.Server.Audit;
 
-internal sealed record AuditFilter(string? Actor, string? Action, string? Target, DateTimeOffset? From, DateTimeOffset? To, long? After, int Limit);
+/// <summary><see cref="NewestFirst"/> pages backwards from <see cref="Before"/>; otherwise forwards from <see cref="After"/>.</summary>
+internal sealed record AuditFilter(string? Actor, string? Action, string? Target, DateTimeOffset? From, DateTimeOffset? To, long? After, int Limit)
+{
+    public bool NewestFirst { get; init; }
 
-internal sealed record AuditPage(IReadOnlyList<AuditEntryResponse> Items, long? NextAfter);
+    public long? Before { get; init; }
+}
+
+/// <summary>A page and the cursor of the next one in the same order (<c>after</c> oldest first, <c>before</c> newest first).</summary>
+internal sealed record AuditPage(IReadOnlyList<AuditEntryResponse> Items, long? NextAfter, long? NextBefore = null);
 
 /// <summary>Reading the audit log: filtered pages, chain verification and the JSONL stream.</summary>
 internal sealed class AuditQueries(IDbContextFactory<ControlTowerDbContext> contexts)
@@ -23,8 +30,15 @@ internal sealed class AuditQueries(IDbContextFactory<ControlTowerDbContext> cont
             throw new ControlTowerException(ErrorKind.Validation, ErrorCodes.AuditQueryInvalid, $"limit must be between 1 and {MaxPageSize}.");
         }
 
+        if (filter.NewestFirst ? filter.After is not null : filter.Before is not null)
+        {
+            throw new ControlTowerException(ErrorKind.Validation, ErrorCodes.AuditQueryInvalid,
+                "Page oldest first with after, or newest first (order=desc) with before.");
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var query = db.AuditEntries.AsNoTracking().Where(e => e.Sequence > (filter.After ?? 0));
+        query = filter.Before is { } before ? query.Where(e => e.Sequence < before) : query;
         query = filter.Actor is null ? query : query.Where(e => e.Actor == filter.Actor);
         query = filter.Action is null ? query : query.Where(e => e.Action == filter.Action);
         query = filter.Target is null ? query : query.Where(e => e.Target == filter.Target);
@@ -40,9 +54,11 @@ internal sealed class AuditQueries(IDbContextFactory<ControlTowerDbContext> cont
             query = query.Where(e => e.Timestamp < toUtc);
         }
 
-        var rows = await query.OrderBy(e => e.Sequence).Take(filter.Limit + 1).ToListAsync(cancellationToken);
+        var ordered = filter.NewestFirst ? query.OrderByDescending(e => e.Sequence) : query.OrderBy(e => e.Sequence);
+        var rows = await ordered.Take(filter.Limit + 1).ToListAsync(cancellationToken);
         var items = rows.Take(filter.Limit).Select(AuditMapping.ToResponse).ToList();
-        return new AuditPage(items, rows.Count > filter.Limit ? items[^1].Sequence : null);
+        var next = rows.Count > filter.Limit ? items[^1].Sequence : (long?)null;
+        return filter.NewestFirst ? new AuditPage(items, null, next) : new AuditPage(items, next);
     }
 
     public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken) =>

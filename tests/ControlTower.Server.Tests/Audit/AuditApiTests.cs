@@ -48,6 +48,38 @@ public sealed class AuditApiTests
     }
 
     [Fact]
+    public async Task Query_WhenNewestFirst_PagesBackwardsWithNextBefore()
+    {
+        using var factory = new ControlTowerFactory();
+        using var admin = factory.CreateAdminClient();
+        for (var i = 0; i < 4; i++)
+        {
+            (await admin.PostAsJsonAsync("/api/users", new { name = $"newest{i}", role = "viewer" })).EnsureSuccessStatusCode();
+        }
+
+        var first = await admin.GetFromJsonAsync<PageDto>("/api/audit?order=desc&limit=3");
+        var second = await admin.GetFromJsonAsync<PageDto>($"/api/audit?order=desc&limit=3&before={first!.NextBefore}");
+
+        Assert.Equal([5L, 4, 3], first.Items.Select(e => e.Sequence));
+        Assert.Null(first.NextAfter);
+        Assert.Equal([2L, 1], second!.Items.Select(e => e.Sequence));
+        Assert.Null(second.NextBefore);
+    }
+
+    [Theory]
+    [InlineData("/api/audit?order=sideways")]
+    [InlineData("/api/audit?order=desc&after=1")]
+    [InlineData("/api/audit?before=3")]
+    public async Task Query_WhenOrderAndCursorDisagree_Is400WithCode(string url)
+    {
+        using var factory = new ControlTowerFactory();
+        var response = await factory.CreateAdminClient().GetAsync(url);
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("audit.query_invalid", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Query_WhenLimitOutOfRange_Is400WithCode()
     {
         using var factory = new ControlTowerFactory();
@@ -103,4 +135,4 @@ public sealed class AuditApiTests
 
 internal sealed record EntryDto(long Sequence, string Actor, string Action, string Target, string Reason);
 
-internal sealed record PageDto(List<EntryDto> Items, long? NextAfter);
+internal sealed record PageDto(List<EntryDto> Items, long? NextAfter, long? NextBefore);

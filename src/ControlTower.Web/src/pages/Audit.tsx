@@ -3,20 +3,21 @@ import { api, apiKey } from "../api";
 import { Badge, Empty, ErrorBox, Json, Loading, PageHeader, useAsync } from "../ui";
 
 interface AuditEntry { sequence: number; timestamp: string; actor: string; action: string; target: string; reason: string; data: Record<string, unknown> | null; previousHash: string; hash: string }
-interface AuditPage { items: AuditEntry[]; nextAfter: number | null }
+interface AuditPage { items: AuditEntry[]; nextAfter: number | null; nextBefore: number | null }
 interface Verification { intact: boolean; entriesChecked: number; headHash: string; firstBreak: { sequence: number; problem: string; detail: string } | null }
 
 export function AuditPage() {
   const [filters, setFilters] = useState({ actor: "", action: "", target: "", from: "", to: "" });
   const [applied, setApplied] = useState(filters);
   const [cursor, setCursor] = useState<number[]>([]);
-  const after = cursor[cursor.length - 1];
+  // Newest first: what just happened is what people come to check.
+  const before = cursor[cursor.length - 1];
   const page = useAsync(() => {
-    const q = new URLSearchParams({ limit: "100" });
+    const q = new URLSearchParams({ limit: "100", order: "desc" });
     for (const [k, v] of Object.entries(applied)) if (v) q.set(k, k === "from" || k === "to" ? new Date(v).toISOString() : v);
-    if (after !== undefined) q.set("after", String(after));
+    if (before !== undefined) q.set("before", String(before));
     return api.get<AuditPage>(`/api/audit?${q}`);
-  }, [applied, after]);
+  }, [applied, before]);
   const [verification, setVerification] = useState<Verification | null>(null);
   const [verifying, setVerifying] = useState(false);
   const [verifyError, setVerifyError] = useState<unknown>(null);
@@ -91,9 +92,9 @@ export function AuditPage() {
               </tbody>
             </table>
           </div>
-          {(cursor.length > 0 || page.data.nextAfter != null) && <div className="row" style={{ justifyContent: "center", marginTop: 16 }}>
-            <button className="btn" disabled={cursor.length === 0} onClick={() => setCursor((c) => c.slice(0, -1))}>← Previous</button>
-            <button className="btn" disabled={page.data.nextAfter == null} onClick={() => setCursor((c) => [...c, page.data!.nextAfter!])}>Next →</button>
+          {(cursor.length > 0 || page.data.nextBefore != null) && <div className="row" style={{ justifyContent: "center", marginTop: 16 }}>
+            <button className="btn" disabled={cursor.length === 0} onClick={() => setCursor((c) => c.slice(0, -1))}>← Newer</button>
+            <button className="btn" disabled={page.data.nextBefore == null} onClick={() => setCursor((c) => [...c, page.data!.nextBefore!])}>Older →</button>
           </div>}
         </>
       )}
