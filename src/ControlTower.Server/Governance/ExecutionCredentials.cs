@@ -47,7 +47,8 @@ internal sealed class ExecutionCredentials(IDbContextFactory<ControlTowerDbConte
 
         var purpose = new CredentialUsePurpose(execution.RunId.ToString(), execution.NodeId,
             $"rollback of governed execution {execution.Id} ({execution.ServerId}/{execution.CompensationTool}) requested by {actor}");
-        return await Nodes.NodeCredentials.WithMcpCredentialAsync(McpCallContext.None, vault, servers.Get(execution.ServerId), run.StartedBy, resolved, purpose, cancellationToken);
+        var credential = await Nodes.NodeCredentials.DescribeForServerAsync(vault, servers.Get(execution.ServerId), run.StartedBy, resolved, cancellationToken);
+        return await Nodes.NodeCredentials.WithMcpCredentialAsync(McpCallContext.None, vault, run.StartedBy, credential, purpose, cancellationToken);
     }
 
     private static string? ConfiguredCredential(string? graph, string nodeId)

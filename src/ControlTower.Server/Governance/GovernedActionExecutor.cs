@@ -76,13 +76,7 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
         }
 
         // Checked before anything is proposed: an approval for a call that cannot carry its credential would be wasted.
-        var credential = await vault.DescribeForUseAsync(context.ActingUserId, credentialId, cancellationToken);
-        if (servers.Get(server) is { } definition)
-        {
-            NodeCredentials.EnsureFitsTransport(credential, definition);
-        }
-
-        return credential;
+        return await NodeCredentials.DescribeForServerAsync(vault, servers.Get(server), context.ActingUserId, credentialId, cancellationToken);
     }
 
     private async Task<NodeResult> ExecuteAsync(
@@ -93,7 +87,7 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
         {
             var connection = credential is null
                 ? McpCallContext.None
-                : await NodeCredentials.WithMcpCredentialAsync(McpCallContext.None, vault, servers.Get(proposal.Server), context.ActingUserId, credential.Id,
+                : await NodeCredentials.WithMcpCredentialAsync(McpCallContext.None, vault, context.ActingUserId, credential,
                     NodeCredentials.Purpose(context, $"governed.action {proposal.ActionType} calls {proposal.Server}/{proposal.Tool}, authorized by {authorizedBy}"), cancellationToken);
             execution = await actions.ExecuteAsync(context, proposal, hooks, approvalId, authorizedBy, connection, cancellationToken);
         }

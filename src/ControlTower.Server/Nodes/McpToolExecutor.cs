@@ -52,10 +52,15 @@ internal sealed class McpToolExecutor(McpToolInvoker invoker, McpServerRegistry 
     private async Task<McpCallContext> CallContextAsync(NodeExecutionContext context, string server, string tool, CancellationToken cancellationToken)
     {
         var call = new McpCallContext { IdempotencyKey = context.IdempotencyKey, Progress = new ProgressForwarder(context.Progress) };
-        return await NodeCredentials.ForMcpServerAsync(context, vault, registry, server, cancellationToken).ConfigureAwait(false) is { } credentialId
-            ? await NodeCredentials.WithMcpCredentialAsync(call, NodeCredentials.Require(vault, context.NodeType), registry.Get(server), context.ActingUserId, credentialId,
-                NodeCredentials.Purpose(context, $"mcp.tool calls {server}/{tool}"), cancellationToken).ConfigureAwait(false)
-            : call;
+        if (await NodeCredentials.ForMcpServerAsync(context, vault, registry, server, cancellationToken).ConfigureAwait(false) is not { } credentialId)
+        {
+            return call;
+        }
+
+        var credentials = NodeCredentials.Require(vault, context.NodeType);
+        var credential = await NodeCredentials.DescribeForServerAsync(credentials, registry.Get(server), context.ActingUserId, credentialId, cancellationToken).ConfigureAwait(false);
+        return await NodeCredentials.WithMcpCredentialAsync(call, credentials, context.ActingUserId, credential,
+            NodeCredentials.Purpose(context, $"mcp.tool calls {server}/{tool}"), cancellationToken).ConfigureAwait(false);
     }
 
     private static bool IsRetryable(string code) =>

@@ -56,24 +56,35 @@ internal static class NodeCredentials
     }
 
     /// <summary>
-    /// <paramref name="call"/> carrying the decrypted credential the way the connection pool expects it: env vars (stdio)
-    /// and headers (HTTP) on a connection of its own, keyed by (server, credential). A credential whose type gives the
-    /// server's transport nothing (a bearer token for a stdio server, env vars for an HTTP one) is refused with
-    /// <c>mcp.credential_type_unsupported</c> before it is decrypted, rather than silently sent without it.
+    /// The credential's metadata (no decrypt), refused with <c>mcp.credential_type_unsupported</c> when its type gives the
+    /// server's transport nothing (a bearer token for a stdio server, env vars for an HTTP one) rather than silently
+    /// sending the call without it. An unregistered server is left to the call to report.
     /// </summary>
-    public static async Task<McpCallContext> WithMcpCredentialAsync(
-        McpCallContext call, CredentialVault vault, McpServerDefinition? server, Guid actingUserId, Guid credentialId, CredentialUsePurpose purpose,
-        CancellationToken cancellationToken)
+    public static async Task<CredentialResponse> DescribeForServerAsync(
+        CredentialVault vault, McpServerDefinition? server, Guid actingUserId, Guid credentialId, CancellationToken cancellationToken)
     {
+        var credential = await vault.DescribeForUseAsync(actingUserId, credentialId, cancellationToken).ConfigureAwait(false);
         if (server is not null)
         {
-            EnsureFitsTransport(await vault.DescribeForUseAsync(actingUserId, credentialId, cancellationToken).ConfigureAwait(false), server);
+            EnsureFitsTransport(credential, server);
         }
 
-        var secrets = await vault.ResolveConnectionSecretsAsync(actingUserId, credentialId, purpose, cancellationToken).ConfigureAwait(false);
+        return credential;
+    }
+
+    /// <summary>
+    /// <paramref name="call"/> carrying the decrypted <paramref name="credential"/> (from <see cref="DescribeForServerAsync"/>)
+    /// the way the connection pool expects it: env vars (stdio) and headers (HTTP) on a connection of its own, keyed by
+    /// (server, credential).
+    /// </summary>
+    public static async Task<McpCallContext> WithMcpCredentialAsync(
+        McpCallContext call, CredentialVault vault, Guid actingUserId, CredentialResponse credential, CredentialUsePurpose purpose,
+        CancellationToken cancellationToken)
+    {
+        var secrets = await vault.ResolveConnectionSecretsAsync(actingUserId, credential.Id, purpose, cancellationToken).ConfigureAwait(false);
         return call with
         {
-            CredentialKey = credentialId.ToString("D"),
+            CredentialKey = credential.Id.ToString("D"),
             Environment = secrets.EnvironmentVariables,
             Headers = secrets.Headers,
         };
