@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError } from "./api";
 
 /** Loads data for a page; `reload` refetches. Errors stay as values so pages can show them. */
@@ -125,6 +125,27 @@ export function duration(ms: number | null | undefined): string {
 }
 
 /** A small toast line for confirmations. */
+/**
+ * A dialog form's submission: no page load, the last error cleared, the submit button disabled while it runs. A failure
+ * is shown and the form may be sent again; on success the dialog goes away, so it stays busy (never sent twice).
+ */
+export function useSubmit(action: () => Promise<void>): { busy: boolean; error: unknown; submit: (e: FormEvent) => Promise<void> } {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return { busy, error, submit };
+}
+
 export function useToast(): [ReactNode, (msg: string) => void] {
   const [msg, setMsg] = useState<string | null>(null);
   useEffect(() => {

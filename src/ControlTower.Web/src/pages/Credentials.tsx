@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { api, type Credential, type Me } from "../api";
-import { Badge, Empty, ErrorBox, Loading, Modal, PageHeader, useAsync, useToast, when } from "../ui";
+import { Badge, Empty, ErrorBox, Loading, Modal, PageHeader, useAsync, useToast, when, useSubmit } from "../ui";
 
 // Secrets are typed into password fields, sent once, and cleared from state right after: never shown again.
 
@@ -119,23 +119,13 @@ function SecretDialog({ credential, onClose, onDone }: { credential?: Credential
   const [type, setType] = useState(credential?.credentialType ?? "bearer_token");
   const [mcpServerId, setMcpServerId] = useState(credential?.mcpServerId ?? "");
   const [values, setValues] = useState<Record<string, string>>({});
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const data = toData(type, values);
-      if (credential) await api.put(`/api/credentials/${credential.id}`, { data, name: name.trim() || null, mcpServerId: mcpServerId.trim() || null });
-      else await api.post("/api/credentials", { name: name.trim(), credentialType: type, data, mcpServerId: mcpServerId.trim() || null });
-      setValues({});
-      onDone();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useSubmit(async () => {
+    const data = toData(type, values);
+    if (credential) await api.put(`/api/credentials/${credential.id}`, { data, name: name.trim() || null, mcpServerId: mcpServerId.trim() || null });
+    else await api.post("/api/credentials", { name: name.trim(), credentialType: type, data, mcpServerId: mcpServerId.trim() || null });
+    setValues({});
+    onDone();
+  });
   return (
     <Modal title={credential ? `Replace the secret of ${credential.name}` : "New credential"} onClose={onClose}>
       <form onSubmit={submit} autoComplete="off">

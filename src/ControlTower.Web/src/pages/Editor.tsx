@@ -8,7 +8,7 @@ import { api, getOptional, type GraphChange, type GraphProblem, type Me, type Mc
 import { nodeTypes, outputsOf, toFlow, toFlowEdge, toGraph, type CtNode } from "../flow";
 import { Link, navigate } from "../router";
 import { SchemaForm } from "../schemaForm";
-import { Badge, DiffValues, ErrorBox, Loading, Modal, useToast, when } from "../ui";
+import { Badge, DiffValues, ErrorBox, Loading, Modal, useToast, when, useSubmit } from "../ui";
 import { VersionDiffCanvas } from "../versionDiff";
 interface PaletteEntry { key: string; type: string; label: string; hint: string; config: Record<string, unknown> }
 
@@ -383,18 +383,8 @@ function SaveDialog({ workflowId, graph, baseVersion, problems, onClose, onSaved
   workflowId: string; graph: Graph; baseVersion: number; problems: number; onClose: () => void; onSaved: (d: WorkflowDetail) => void;
 }) {
   const [message, setMessage] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      onSaved(await api.post<WorkflowDetail>(`/api/workflows/${workflowId}/versions`, { graph, message: message.trim() || null, baseVersion }));
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useSubmit(async () =>
+    onSaved(await api.post<WorkflowDetail>(`/api/workflows/${workflowId}/versions`, { graph, message: message.trim() || null, baseVersion })));
   return (
     <Modal title="Save a new version" onClose={onClose}>
       <form onSubmit={submit}>

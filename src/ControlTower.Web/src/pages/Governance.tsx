@@ -1,7 +1,7 @@
 import { Fragment, useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { api, ApiError, getOptional, type Me, type WorkflowSummary } from "../api";
 import { Link, navigate, useLocation } from "../router";
-import { Badge, DiffValues, Empty, ErrorBox, Json, Loading, Modal, PageHeader, useAsync, useToast, when } from "../ui";
+import { Badge, DiffValues, Empty, ErrorBox, Json, Loading, Modal, PageHeader, useAsync, useToast, when, useSubmit } from "../ui";
 
 // Mirrors of the Server's GateView, GateHistoryView, KillSwitchView and ExecutionView (Governance/GateService.cs, GovernedActions.cs).
 interface Gate { scopeKey: string; workflowId: string | null; nodeType: string | null; actionType: string | null; authorized: boolean; reason: string; updatedBy: string; updatedAt: string }
@@ -410,23 +410,12 @@ function HistoryTable({ rows, names }: { rows: GateChange[]; names: Map<string, 
 
 function AddGateDialog({ workflows, onClose, onDone }: { workflows: WorkflowSummary[]; onClose: () => void; onDone: (g: Gate) => void }) {
   const [form, setForm] = useState({ workflowId: "", nodeType: "governed.action", actionType: "", authorized: "true", reason: "" });
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const set = (k: keyof typeof form, v: string) => setForm((f) => ({ ...f, [k]: v }));
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(await api.put<Gate>("/api/gates", {
-        workflowId: form.workflowId || null, nodeType: form.nodeType.trim() || null, actionType: form.actionType.trim() || null,
-        authorized: form.authorized === "true", reason: form.reason.trim(),
-      }));
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useSubmit(async () =>
+    onDone(await api.put<Gate>("/api/gates", {
+      workflowId: form.workflowId || null, nodeType: form.nodeType.trim() || null, actionType: form.actionType.trim() || null,
+      authorized: form.authorized === "true", reason: form.reason.trim(),
+    })));
   return (
     <Modal title="Add a gate" onClose={onClose}>
       <form onSubmit={submit} data-testid="gate-form">

@@ -1,6 +1,6 @@
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { api, ApiError, getOptional, type JsonSchema, type McpCatalogProblem, type McpTool } from "../api";
-import { Badge, Empty, ErrorBox, Json, Loading, Modal, PageHeader, useAsync, useToast, when } from "../ui";
+import { Badge, Empty, ErrorBox, Json, Loading, Modal, PageHeader, useAsync, useToast, when, useSubmit } from "../ui";
 
 interface McpServer {
   id: string; name: string; transport: string; command?: string | null; args?: string[]; url?: string | null;
@@ -169,24 +169,14 @@ function splitArgs(text: string): string[] {
 
 function RegisterServer({ onClose, onDone }: { onClose: () => void; onDone: () => void }) {
   const [form, setForm] = useState({ id: "", name: "", transport: "stdio", command: "", args: "", url: "" });
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const set = (k: keyof typeof form, v: string) => setForm((f) => ({ ...f, [k]: v }));
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const body = form.transport === "stdio"
-        ? { id: form.id.trim() || slug(form.name), name: form.name, transport: "stdio", command: form.command, args: splitArgs(form.args) }
-        : { id: form.id.trim() || slug(form.name), name: form.name, transport: form.transport, url: form.url };
-      await api.post("/api/mcp/servers", body);
-      onDone();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useSubmit(async () => {
+    const body = form.transport === "stdio"
+      ? { id: form.id.trim() || slug(form.name), name: form.name, transport: "stdio", command: form.command, args: splitArgs(form.args) }
+      : { id: form.id.trim() || slug(form.name), name: form.name, transport: form.transport, url: form.url };
+    await api.post("/api/mcp/servers", body);
+    onDone();
+  });
   return (
     <Modal title="Register an MCP server" onClose={onClose}>
       <form onSubmit={submit}>

@@ -1,7 +1,7 @@
-import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { api, type Run, type RunPage, type WorkflowDetail, type WorkflowSummary } from "../api";
 import { Link, navigate } from "../router";
-import { Badge, Empty, ErrorBox, Loading, Modal, PageHeader, useAsync, useToast, when } from "../ui";
+import { Badge, Empty, ErrorBox, Loading, Modal, PageHeader, useAsync, useToast, when, useSubmit } from "../ui";
 
 const pageSize = 50;
 
@@ -146,21 +146,11 @@ function useLastRuns(ids: string[]): Record<string, Run | null | undefined> {
 function CreateWorkflow({ onClose }: { onClose: () => void }) {
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const graph = { version: "1.0", nodes: [{ id: "start", type: "trigger.manual", config: {}, position: { x: 80, y: 160 } }], edges: [], config: {} };
-      const created = await api.post<WorkflowDetail>("/api/workflows", { name: name.trim(), description: description.trim() || null, graph, message: "Created" });
-      navigate(`/workflows/${created.workflow.id}`);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useSubmit(async () => {
+    const graph = { version: "1.0", nodes: [{ id: "start", type: "trigger.manual", config: {}, position: { x: 80, y: 160 } }], edges: [], config: {} };
+    const created = await api.post<WorkflowDetail>("/api/workflows", { name: name.trim(), description: description.trim() || null, graph, message: "Created" });
+    navigate(`/workflows/${created.workflow.id}`);
+  });
   return (
     <Modal title="New workflow" onClose={onClose}>
       <form onSubmit={submit}>
