@@ -240,6 +240,28 @@ internal sealed partial class CredentialVault(
         return CredentialResponse.From(row, user.Id, []);
     }
 
+    /// <summary>
+    /// Which of <paramref name="credentialIds"/> <paramref name="userId"/> may use (own, or shared with them or their role):
+    /// what saving a workflow version checks for its author. Metadata only: no decrypt, no audit entry.
+    /// </summary>
+    public async Task<IReadOnlySet<Guid>> UsableByAsync(Guid userId, IReadOnlyCollection<Guid> credentialIds, CancellationToken cancellationToken)
+    {
+        if (credentialIds.Count == 0)
+        {
+            return new HashSet<Guid>();
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId && !u.Disabled, cancellationToken);
+        if (user is null)
+        {
+            return new HashSet<Guid>();
+        }
+
+        var usable = await VisibleTo(db, user.Id, user.Role).Where(c => credentialIds.Contains(c.Id)).Select(c => c.Id).ToListAsync(cancellationToken);
+        return usable.ToHashSet();
+    }
+
     private async Task<CredentialData> TryResolveAsync(Guid actingUserId, Guid credentialId, CredentialUsePurpose purpose, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);

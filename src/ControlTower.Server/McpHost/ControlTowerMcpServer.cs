@@ -38,7 +38,8 @@ internal sealed class ControlTowerMcpServer(
     RunService runs,
     RunEventNotifier notifier,
     WaitingRuns waiting,
-    ApprovalService approvals)
+    ApprovalService approvals,
+    Workflows.WorkflowSharing sharing)
 {
     public const string ReservedPrefix = "controltower.";
     public const string ResolveToolName = ReservedPrefix + "resolve_waiting_node";
@@ -143,6 +144,8 @@ internal sealed class ControlTowerMcpServer(
         RunView finished;
         try
         {
+            // The caller is the run's principal, so they must be allowed to run the workflow (owner, editor, runner, admin).
+            await sharing.EnsureCanRunAsync(tool.WorkflowId, new Workflows.WorkflowCaller(caller.UserId, caller.Role, caller.Actor), cancellationToken);
             var started = await starter.StartAsync(
                 new StartRunRequest(tool.WorkflowId, arguments, "mcp", caller.UserId, caller.Actor, TriggerNodeId: tool.TriggerNodeId),
                 cancellationToken);

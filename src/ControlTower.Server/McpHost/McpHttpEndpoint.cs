@@ -3,6 +3,7 @@ using ControlTower.Server.Identity;
 using ControlTower.Server.Mcp;
 using ControlTower.Server.Platform.Configuration;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
@@ -14,8 +15,9 @@ namespace ControlTower.Server.McpHost;
 /// Streamable HTTP at <c>/mcp</c>, stateless: every POST gets its own transport and server, so any instance
 /// can answer any request and no session is kept (server-to-client requests such as sampling are therefore
 /// not available). The caller is the API key in <c>Authorization: Bearer</c>; without a valid one the answer
-/// is 401 with <c>WWW-Authenticate: Bearer resource_metadata=".../.well-known/oauth-protected-resource/mcp"</c>
-/// (RFC 9728). Control Tower issues API keys itself, so that metadata names no authorization server.
+/// is a 401 ProblemDetails (<c>auth.required</c>) with
+/// <c>WWW-Authenticate: Bearer resource_metadata=".../.well-known/oauth-protected-resource/mcp"</c> (RFC 9728).
+/// In demo mode every request is the demo admin, as everywhere else in the API. Control Tower issues API keys itself, so that metadata names no authorization server.
 /// A request from a browser Origin that is neither loopback nor in CORS_ORIGINS is refused with 403 first.
 /// </summary>
 internal static class McpHttpEndpoint
@@ -42,7 +44,8 @@ internal static class McpHttpEndpoint
         return routes;
     }
 
-    private static async Task HandlePostAsync(HttpContext context, ControlTowerMcpServer controlTower, IOptions<SecurityOptions> security, ILoggerFactory loggers)
+    private static async Task HandlePostAsync(
+        HttpContext context, ControlTowerMcpServer controlTower, IOptions<SecurityOptions> security, IProblemDetailsService problems, ILoggerFactory loggers)
     {
         var cancellationToken = context.RequestAborted;
         if (!IsAllowedOrigin(context.Request.Headers.Origin.ToString(), security.Value))
@@ -54,9 +57,17 @@ internal static class McpHttpEndpoint
 
         if (context.User.Identity?.IsAuthenticated != true)
         {
+            // Outside demo mode (where every request is the demo admin) the endpoint needs a key, like the rest of the API.
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             context.Response.Headers.WWWAuthenticate = $"Bearer resource_metadata=\"{BaseUrl(context)}{MetadataPath}\"";
-            await context.Response.WriteAsJsonAsync(JsonRpcErrorBody(-32001, "Unauthorized: send an API key as 'Authorization: Bearer <key>'."), cancellationToken);
+            var problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status401Unauthorized,
+                Title = "Authentication required",
+                Detail = "The MCP endpoint needs an API key: send it as 'Authorization: Bearer <key>'.",
+            };
+            problem.Extensions["code"] = Platform.Errors.ErrorCodes.AuthenticationRequired;
+            await problems.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
             return;
         }
 

@@ -85,6 +85,8 @@ internal static class ControlTowerApp
         services.AddSingleton<WorkflowGraphValidation>();
         services.AddSingleton<WorkflowDefinitions>();
         services.AddSingleton<WorkflowService>();
+        services.AddSingleton<WorkflowSharing>();
+        services.AddSingleton<WorkflowCredentialCheck>();
         AddEngine(services, AddValidatedOptions<EngineOptions>(services, configuration));
         services.AddTriggers(configuration);
         services.AddGovernance();

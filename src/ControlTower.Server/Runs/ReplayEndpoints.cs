@@ -27,9 +27,13 @@ internal static class ReplayEndpoints
         ReplayRunBody? body,
         ClaimsPrincipal user,
         RunReplayer replayer,
+        RunService runs,
+        Workflows.WorkflowSharing sharing,
         IOptions<TriggerOptions> options,
         CancellationToken ct)
     {
+        // A replay runs as the caller, so it needs the same right as a start.
+        await sharing.EnsureCanRunAsync((await runs.GetAsync(id, ct)).WorkflowId, Workflows.WorkflowCaller.Of(user), ct);
         var report = await replayer.ReplayAsync(user.Actor(), user.UserId(), id, body?.Version, options.Value.ReplayWait, ct);
         return report.Finished ? TypedResults.Ok(report) : TypedResults.Accepted($"/api/runs/{report.RunId}/replay", report);
     }

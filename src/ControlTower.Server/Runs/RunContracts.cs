@@ -32,6 +32,7 @@ internal sealed record RunView(
     string Status,
     string Trigger,
     Guid StartedBy,
+    string PrincipalSource,
     JsonNode? Input,
     JsonNode? Output,
     JsonObject? Error,

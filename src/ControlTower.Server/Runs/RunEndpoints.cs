@@ -39,8 +39,10 @@ internal static class RunEndpoints
         HttpRequest request,
         ClaimsPrincipal user,
         RunStarter starter,
+        Workflows.WorkflowSharing sharing,
         CancellationToken ct)
     {
+        await sharing.EnsureCanRunAsync(workflowId, Workflows.WorkflowCaller.Of(user), ct);
         var key = request.Headers["Idempotency-Key"].ToString();
         var started = await starter.StartAsync(
             new StartRunRequest(workflowId, body?.Input, "manual", user.UserId(), user.Actor(), key.Length > 0 ? key : null),

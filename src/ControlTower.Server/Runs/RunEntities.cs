@@ -41,7 +41,11 @@ internal sealed class RunEntity
     /// <summary>How it was started: manual, webhook, schedule, subworkflow, mcp, replay.</summary>
     public required string Trigger { get; set; }
 
+    /// <summary>The run's principal: the user it acts as, whose credentials (own or shared with them) its nodes may use.</summary>
     public Guid StartedBy { get; set; }
+
+    /// <summary>Why <see cref="StartedBy"/> is the principal: <see cref="RunPrincipals"/>.</summary>
+    public string PrincipalSource { get; set; } = RunPrincipals.Caller;
 
     public required string TraceId { get; set; }
 
@@ -151,6 +155,7 @@ internal sealed class RunEntityConfigurations :
         builder.Property(r => r.Status).HasMaxLength(20);
         builder.Property(r => r.IdempotencyKey).HasMaxLength(200);
         builder.Property(r => r.Trigger).HasMaxLength(20);
+        builder.Property(r => r.PrincipalSource).HasMaxLength(20);
         builder.Property(r => r.TraceId).HasMaxLength(32);
         builder.Property(r => r.ErrorCode).HasMaxLength(100);
         builder.Property(r => r.ErrorNodeId).HasMaxLength(100);

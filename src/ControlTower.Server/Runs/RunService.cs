@@ -142,6 +142,7 @@ internal sealed class RunService(
         run.Status,
         run.Trigger,
         run.StartedBy,
+        run.PrincipalSource,
         Parse(run.Input),
         Parse(run.Output),
         run.ErrorCode is null ? null : new JsonObject { ["node_id"] = run.ErrorNodeId, ["code"] = run.ErrorCode, ["message"] = run.ErrorMessage },

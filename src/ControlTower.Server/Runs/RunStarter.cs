@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ControlTower.Server.Runs;
 
-/// <summary>How a run is asked for.</summary>
+/// <summary>How a run is asked for. <see cref="StartedBy"/> is the principal the run acts as (<see cref="RunPrincipals"/>).</summary>
 internal sealed record StartRunRequest(
     Guid WorkflowId,
     JsonNode? Input,
@@ -18,7 +18,8 @@ internal sealed record StartRunRequest(
     string Actor,
     string? IdempotencyKey = null,
     string? TriggerNodeId = null,
-    int? WorkflowVersion = null);
+    int? WorkflowVersion = null,
+    string PrincipalSource = RunPrincipals.Caller);
 
 /// <summary>The run, and whether this call created it (false: the idempotency key named an existing run).</summary>
 internal sealed record StartedRun(RunEntity Run, bool Created);
@@ -55,7 +56,13 @@ internal sealed class RunStarter(
         try
         {
             await audit.CommitAsync(db, new AuditEvent(request.Actor, "run.started", $"run:{run.Id}", $"started by {request.Trigger}",
-                new JsonObject { ["workflowId"] = definition.WorkflowId.ToString(), ["version"] = definition.Version }), cancellationToken);
+                new JsonObject
+                {
+                    ["workflowId"] = definition.WorkflowId.ToString(),
+                    ["version"] = definition.Version,
+                    ["principal"] = request.StartedBy.ToString(),
+                    ["principalSource"] = request.PrincipalSource,
+                }), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         catch (DbUpdateException) when (request.IdempotencyKey is not null)
@@ -95,6 +102,7 @@ internal sealed class RunStarter(
             IdempotencyKey = request.IdempotencyKey,
             Trigger = request.Trigger,
             StartedBy = request.StartedBy,
+            PrincipalSource = request.PrincipalSource,
             TraceId = parent?.TraceId ?? Activity.Current?.TraceId.ToString() ?? ActivityTraceId.CreateRandom().ToString(),
             ParentRunId = parent?.RunId,
             ParentNodeId = parent?.NodeId,

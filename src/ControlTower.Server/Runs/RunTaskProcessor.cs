@@ -235,7 +235,7 @@ internal sealed partial class RunTaskProcessor(
         var definition = child.Version is { } version
             ? await definitions.GetAsync(child.WorkflowId, version, cancellationToken)
             : await definitions.GetLatestRunnableAsync(child.WorkflowId, cancellationToken);
-        var request = new StartRunRequest(child.WorkflowId, child.Input, "subworkflow", parent.StartedBy, $"run:{parent.Id}");
+        var request = new StartRunRequest(child.WorkflowId, child.Input, "subworkflow", parent.StartedBy, $"run:{parent.Id}", PrincipalSource: RunPrincipals.ParentRun);
         await starter.AddRunAsync(scope.Db, definition, request, (parent.Id, task.NodeId, task.Attempt, parent.TraceId), cancellationToken);
     }
 

@@ -46,7 +46,7 @@ internal sealed partial class ScheduleTriggers(
     public static string IdempotencyKey(string triggerNodeId, DateTime fireTimeUtc) =>
         $"schedule:{triggerNodeId}:{fireTimeUtc.ToString("O", CultureInfo.InvariantCulture)}";
 
-    private sealed record WorkflowRow(Guid Id, bool Enabled, int LatestVersion, Guid OwnerId);
+    private sealed record WorkflowRow(Guid Id, bool Enabled, int LatestVersion);
 
     private sealed record Wanted(string NodeId, string Cron, string TimeZone, CronSchedule Schedule);
 
@@ -54,7 +54,7 @@ internal sealed partial class ScheduleTriggers(
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var workflows = await db.Set<WorkflowEntity>().AsNoTracking()
-            .Select(w => new WorkflowRow(w.Id, w.Enabled, w.LatestVersion, w.OwnerId)).ToListAsync(cancellationToken);
+            .Select(w => new WorkflowRow(w.Id, w.Enabled, w.LatestVersion)).ToListAsync(cancellationToken);
         var states = (await db.Set<ScheduleStateEntity>().ToListAsync(cancellationToken)).ToLookup(s => s.WorkflowId);
         var enabled = workflows.Where(w => w.Enabled).ToDictionary(w => w.Id);
         var now = time.GetUtcNow();
@@ -140,24 +140,35 @@ internal sealed partial class ScheduleTriggers(
         var now = time.GetUtcNow();
         var nowUtc = now.UtcDateTime;
         List<ScheduleStateEntity> due;
-        Dictionary<Guid, Guid> owners;
+        List<VersionAuthor> authors;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
             due = await db.Set<ScheduleStateEntity>().AsNoTracking().Where(s => s.NextFireAt <= nowUtc).OrderBy(s => s.NextFireAt).ToListAsync(cancellationToken);
             var ids = due.Select(s => s.WorkflowId).Distinct().ToList();
-            owners = await db.Set<WorkflowEntity>().Where(w => ids.Contains(w.Id)).ToDictionaryAsync(w => w.Id, w => w.OwnerId, cancellationToken);
+            authors = await db.Set<WorkflowVersionEntity>().AsNoTracking().Where(v => ids.Contains(v.WorkflowId))
+                .Join(db.Set<WorkflowEntity>(), v => v.WorkflowId, w => w.Id, (v, w) => new { v, w.LatestVersion, w.Enabled })
+                .Where(x => x.Enabled && x.v.Version == x.LatestVersion)
+                .Select(x => new VersionAuthor(x.v.WorkflowId, x.v.Version, x.v.AuthorId))
+                .ToListAsync(cancellationToken);
         }
 
         var started = 0;
-        foreach (var row in due.Where(r => owners.ContainsKey(r.WorkflowId)))
+        foreach (var row in due)
         {
-            started += await FireAsync(row, owners[row.WorkflowId], now, cancellationToken) ? 1 : 0;
+            // A schedule has no caller: its run acts as the author of the version the row was synced from, pinned to
+            // that version; a row behind a newer version (or of a disabled workflow) waits for the next sync.
+            if (authors.FirstOrDefault(a => a.WorkflowId == row.WorkflowId && a.Version == row.WorkflowVersion) is { } author)
+            {
+                started += await FireAsync(row, author.AuthorId, now, cancellationToken) ? 1 : 0;
+            }
         }
 
         return started;
     }
 
-    private async Task<bool> FireAsync(ScheduleStateEntity row, Guid ownerId, DateTimeOffset now, CancellationToken cancellationToken)
+    private sealed record VersionAuthor(Guid WorkflowId, int Version, Guid AuthorId);
+
+    private async Task<bool> FireAsync(ScheduleStateEntity row, Guid authorId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var definition = await definitions.GetAsync(row.WorkflowId, row.WorkflowVersion, cancellationToken);
         var input = definition.Plan.Node(row.TriggerNodeId).Config["input"]?.DeepClone();
@@ -166,7 +177,8 @@ internal sealed partial class ScheduleTriggers(
         try
         {
             run = await starter.StartAsync(
-                new StartRunRequest(row.WorkflowId, input, TriggerName, ownerId, $"schedule:{row.TriggerNodeId}", key, row.TriggerNodeId), cancellationToken);
+                new StartRunRequest(row.WorkflowId, input, TriggerName, authorId, $"schedule:{row.TriggerNodeId}", key, row.TriggerNodeId,
+                    row.WorkflowVersion, RunPrincipals.VersionAuthor), cancellationToken);
         }
         catch (ControlTowerException refused) when (refused.Code is WorkflowErrorCodes.Disabled or WorkflowErrorCodes.NotFound)
         {

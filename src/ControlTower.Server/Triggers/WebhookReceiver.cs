@@ -15,8 +15,11 @@ using Microsoft.Extensions.Options;
 
 namespace ControlTower.Server.Triggers;
 
-/// <summary>The <c>trigger.webhook</c> node a URL names, in the workflow's latest (enabled) version.</summary>
-internal sealed record WebhookTarget(WorkflowDefinition Definition, Guid OwnerId, string TriggerNodeId, JsonObject Config)
+/// <summary>
+/// The <c>trigger.webhook</c> node a URL names, in the workflow's latest (enabled) version, and the run principal:
+/// the author of that version (a delivery has no caller), never the workflow's owner.
+/// </summary>
+internal sealed record WebhookTarget(WorkflowDefinition Definition, Guid PrincipalId, string TriggerNodeId, JsonObject Config)
 {
     public string Method => Config["method"]?.GetValue<string>() ?? "POST";
 
@@ -41,7 +44,7 @@ internal sealed record WebhookReply(int Status, IReadOnlyDictionary<string, stri
 
 /// <summary>
 /// Webhook triggers. A delivery is checked (signature over timestamp and body with the secret of the
-/// credential the trigger names, resolved as the workflow's owner; timestamp within the replay
+/// credential the trigger names, resolved as the version's author; timestamp within the replay
 /// window), then starts a run whose idempotency key is the delivery id (header <c>X-Delivery-Id</c>,
 /// else a hash of timestamp, signature and body of a signed delivery), so a redelivery returns the run
 /// the first delivery started. The run input is <c>{ method, headers, query, body }</c>.
@@ -77,7 +80,9 @@ internal sealed partial class WebhookReceiver(
 
         var definition = await definitions.GetAsync(workflowId, workflow.LatestVersion, cancellationToken);
         var node = definition.Plan.Nodes.FirstOrDefault(n => n.Id == triggerNodeId && n.Type == NodeType) ?? throw NotFound();
-        return new WebhookTarget(definition, workflow.OwnerId, node.Id, node.Config);
+        var author = await db.Set<WorkflowVersionEntity>().AsNoTracking()
+            .Where(v => v.WorkflowId == workflowId && v.Version == definition.Version).Select(v => v.AuthorId).SingleAsync(cancellationToken);
+        return new WebhookTarget(definition, author, node.Id, node.Config);
     }
 
     public async Task<WebhookAccepted> AcceptAsync(WebhookTarget target, WebhookDelivery delivery, CancellationToken cancellationToken)
@@ -103,7 +108,8 @@ internal sealed partial class WebhookReceiver(
             ["body"] = ParseBody(delivery),
         };
         var started = await starter.StartAsync(
-            new StartRunRequest(target.Definition.WorkflowId, input, TriggerName, target.OwnerId, $"webhook:{target.TriggerNodeId}", key, target.TriggerNodeId),
+            new StartRunRequest(target.Definition.WorkflowId, input, TriggerName, target.PrincipalId, $"webhook:{target.TriggerNodeId}", key, target.TriggerNodeId,
+                target.Definition.Version, RunPrincipals.VersionAuthor),
             cancellationToken);
         Log.Delivered(logger, target.Definition.WorkflowId, target.TriggerNodeId, started.Run.Id, !started.Created);
         return new WebhookAccepted(started.Run, !started.Created);
@@ -194,14 +200,14 @@ internal sealed partial class WebhookReceiver(
         }
     }
 
-    /// <summary>The signing secret: the key of an <c>api_key</c> or the token of a <c>bearer_token</c> credential, used as the workflow's owner.</summary>
+    /// <summary>The signing secret: the key of an <c>api_key</c> or the token of a <c>bearer_token</c> credential, used as the version's author.</summary>
     private async Task<string> SecretAsync(WebhookTarget target, string credentialId, CancellationToken cancellationToken)
     {
         try
         {
             var purpose = new CredentialUsePurpose(null, target.TriggerNodeId, $"webhook signature check for workflow {target.Definition.WorkflowId}");
             var data = Guid.TryParse(credentialId, out var id)
-                ? await vault.ResolveForUseAsync(target.OwnerId, id, purpose, cancellationToken)
+                ? await vault.ResolveForUseAsync(target.PrincipalId, id, purpose, cancellationToken)
                 : throw new ControlTowerException(ErrorKind.Validation, TriggerErrorCodes.SecretUnavailable, "secretCredentialId is not a credential id.");
             return data switch
             {

@@ -31,13 +31,15 @@ internal static class WorkflowEndpoints
             TypedResults.Ok(await workflows.GetAsync(id, version, ct)));
         read.MapGet("/{id:guid}/diff", async (Guid id, int from, int to, WorkflowService workflows, CancellationToken ct) =>
             TypedResults.Ok(await workflows.DiffAsync(id, from, to, ct)));
+        read.MapGet("/{id:guid}/shares", async (Guid id, ClaimsPrincipal user, WorkflowSharing sharing, CancellationToken ct) =>
+            TypedResults.Ok(await sharing.GetAsync(id, WorkflowCaller.Of(user), ct)));
         read.MapGet("/{id:guid}/export", async (Guid id, int? version, WorkflowService workflows, CancellationToken ct) =>
             TypedResults.Ok(await workflows.ExportAsync(id, version, ct)));
 
         var write = api.MapGroup("/workflows").RequireAuthorization(Policies.Operators);
-        write.MapPost("/validate", (ValidateGraphRequest request, WorkflowGraphValidation validation) =>
+        write.MapPost("/validate", async (ValidateGraphRequest request, ClaimsPrincipal user, WorkflowService workflows, CancellationToken ct) =>
         {
-            var (_, problems) = validation.Validate(request.Graph);
+            var problems = await workflows.ProblemsAsync(request.Graph, user.UserId(), ct);
             return TypedResults.Ok(new ValidationResponse(problems.Count == 0, problems));
         });
         write.MapPost("/", async Task<Created<WorkflowDetail>> (CreateWorkflowRequest request, ClaimsPrincipal user, WorkflowService workflows, CancellationToken ct) =>
@@ -52,13 +54,15 @@ internal static class WorkflowEndpoints
         });
         write.MapPost("/{id:guid}/versions", async Task<Created<WorkflowDetail>> (Guid id, SaveVersionRequest request, ClaimsPrincipal user, WorkflowService workflows, CancellationToken ct) =>
         {
-            var saved = await workflows.SaveVersionAsync(user.Actor(), id, request, ct);
+            var saved = await workflows.SaveVersionAsync(WorkflowCaller.Of(user), id, request, ct);
             return TypedResults.Created($"/api/workflows/{id}/versions/{saved.Version.Version}", saved);
         });
         write.MapPost("/{id:guid}/enable", async (Guid id, SetEnabledRequest? request, ClaimsPrincipal user, WorkflowService workflows, CancellationToken ct) =>
-            TypedResults.Ok(await workflows.SetEnabledAsync(user.Actor(), id, true, request?.Reason, ct)));
+            TypedResults.Ok(await workflows.SetEnabledAsync(WorkflowCaller.Of(user), id, true, request?.Reason, ct)));
         write.MapPost("/{id:guid}/disable", async (Guid id, SetEnabledRequest? request, ClaimsPrincipal user, WorkflowService workflows, CancellationToken ct) =>
-            TypedResults.Ok(await workflows.SetEnabledAsync(user.Actor(), id, false, request?.Reason, ct)));
+            TypedResults.Ok(await workflows.SetEnabledAsync(WorkflowCaller.Of(user), id, false, request?.Reason, ct)));
+        write.MapPut("/{id:guid}/shares", async (Guid id, PutWorkflowSharesRequest request, ClaimsPrincipal user, WorkflowSharing sharing, CancellationToken ct) =>
+            TypedResults.Ok(await sharing.PutAsync(id, WorkflowCaller.Of(user), request, ct)));
         return routes;
     }
 }

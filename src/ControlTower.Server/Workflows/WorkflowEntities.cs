@@ -36,6 +36,9 @@ internal sealed class WorkflowVersionEntity
 
     public required string Author { get; set; }
 
+    /// <summary>The user who saved it: runs of this version without a caller (webhook, schedule) act as them.</summary>
+    public Guid AuthorId { get; set; }
+
     public string? Message { get; set; }
 
     public DateTime CreatedAt { get; set; }

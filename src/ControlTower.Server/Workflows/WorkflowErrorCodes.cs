@@ -28,4 +28,19 @@ internal static class WorkflowErrorCodes
     /// <summary>The import document's format is not the export format this build reads.</summary>
     [ErrorCode(ErrorKind.Validation)]
     public const string ImportInvalid = "workflow.import_invalid";
+
+    /// <summary>The caller may read the workflow but not do this: saving, switching and sharing need its owner, an editor or an admin; starting needs a runner too.</summary>
+    [ErrorCode(ErrorKind.Forbidden)]
+    public const string Forbidden = "workflow.forbidden";
+
+    /// <summary>A share names no grantee or two, an unknown user or role, an access other than editor or runner, or the owner.</summary>
+    [ErrorCode(ErrorKind.Validation)]
+    public const string ShareInvalid = "workflow.share_invalid";
+
+    /// <summary>
+    /// A graph problem: a node names a credential the version's author may not use (neither theirs nor shared with them
+    /// or their role), so the version is refused; its pointer names the node's config field.
+    /// </summary>
+    [ErrorCode(ErrorKind.Validation)]
+    public const string CredentialNotUsable = "workflow.credential_not_usable";
 }

@@ -72,15 +72,12 @@ internal sealed class WorkflowGraphValidation(IOptions<WorkflowOptions> options)
     public WorkflowGraph ValidateOrThrow(JsonNode? document)
     {
         var (graph, problems) = Validate(document);
-        if (problems.Count > 0 || graph is null)
-        {
-            throw new ControlTowerException(ErrorKind.Validation, WorkflowErrorCodes.GraphInvalid,
-                $"The graph has {problems.Count} problem(s); see 'problems'.")
-            {
-                Details = new Dictionary<string, object?> { ["problems"] = problems },
-            };
-        }
-
-        return graph;
+        return problems.Count > 0 || graph is null ? throw Invalid(problems) : graph;
     }
+
+    public static ControlTowerException Invalid(IReadOnlyList<GraphProblem> problems) =>
+        new(ErrorKind.Validation, WorkflowErrorCodes.GraphInvalid, $"The graph has {problems.Count} problem(s); see 'problems'.")
+        {
+            Details = new Dictionary<string, object?> { ["problems"] = problems },
+        };
 }

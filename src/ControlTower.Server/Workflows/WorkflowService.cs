@@ -7,17 +7,22 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ControlTower.Server.Workflows;
 
-/// <summary>Workflows and their immutable versions: every save is a new version with an author and a message.</summary>
+/// <summary>
+/// Workflows and their immutable versions: every save is a new version with an author and a message. The creator owns
+/// a workflow; saving and switching it need its owner, an editor or an admin (<see cref="WorkflowSharing"/>); every
+/// credential a version names must be usable by its author (<see cref="WorkflowCredentialCheck"/>).
+/// </summary>
 internal sealed class WorkflowService(
     IDbContextFactory<ControlTowerDbContext> contexts,
     WorkflowGraphValidation validation,
+    WorkflowCredentialCheck credentials,
     AuditLog audit,
     TimeProvider time)
 {
     public async Task<WorkflowDetail> CreateAsync(string actor, Guid ownerId, CreateWorkflowRequest request, CancellationToken cancellationToken)
     {
         ValidateName(request.Name);
-        var graph = validation.ValidateOrThrow(request.Graph);
+        var graph = await ValidateForAsync(request.Graph, ownerId, cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
         var workflow = new WorkflowEntity
         {
@@ -29,7 +34,7 @@ internal sealed class WorkflowService(
             CreatedAt = now,
             UpdatedAt = now,
         };
-        var version = NewVersion(workflow.Id, 1, graph, actor, request.Message ?? "created", now);
+        var version = NewVersion(workflow.Id, 1, graph, actor, ownerId, request.Message ?? "created", now);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         db.Add(workflow);
         db.Add(version);
@@ -38,11 +43,12 @@ internal sealed class WorkflowService(
         return Detail(workflow, version);
     }
 
-    public async Task<WorkflowDetail> SaveVersionAsync(string actor, Guid workflowId, SaveVersionRequest request, CancellationToken cancellationToken)
+    public async Task<WorkflowDetail> SaveVersionAsync(WorkflowCaller caller, Guid workflowId, SaveVersionRequest request, CancellationToken cancellationToken)
     {
-        var graph = validation.ValidateOrThrow(request.Graph);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var workflow = await FindAsync(db, workflowId, cancellationToken);
+        await WorkflowSharing.EnsureCanEditAsync(db, workflow, caller, "save versions of", cancellationToken);
+        var graph = await ValidateForAsync(request.Graph, caller.UserId, cancellationToken);
         if (request.BaseVersion is { } baseVersion && baseVersion != workflow.LatestVersion)
         {
             throw new ControlTowerException(ErrorKind.Conflict, WorkflowErrorCodes.VersionConflict,
@@ -59,9 +65,9 @@ internal sealed class WorkflowService(
         var now = time.GetUtcNow().UtcDateTime;
         workflow.LatestVersion++;
         workflow.UpdatedAt = now;
-        var version = NewVersion(workflow.Id, workflow.LatestVersion, graph, actor, request.Message, now);
+        var version = NewVersion(workflow.Id, workflow.LatestVersion, graph, caller.Actor, caller.UserId, request.Message, now);
         db.Add(version);
-        await audit.CommitAsync(db, new AuditEvent(actor, "workflow.version_saved", Target(workflow.Id), request.Message ?? "a new version was saved",
+        await audit.CommitAsync(db, new AuditEvent(caller.Actor, "workflow.version_saved", Target(workflow.Id), request.Message ?? "a new version was saved",
             new JsonObject { ["version"] = version.Version, ["nodes"] = graph.Nodes.Count }), cancellationToken);
         return Detail(workflow, version);
     }
@@ -119,13 +125,14 @@ internal sealed class WorkflowService(
         return CreateAsync(actor, ownerId, new CreateWorkflowRequest(document.Name, document.Graph, document.Description, "imported"), cancellationToken);
     }
 
-    public async Task<WorkflowSummary> SetEnabledAsync(string actor, Guid workflowId, bool enabled, string? reason, CancellationToken cancellationToken)
+    public async Task<WorkflowSummary> SetEnabledAsync(WorkflowCaller caller, Guid workflowId, bool enabled, string? reason, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var workflow = await FindAsync(db, workflowId, cancellationToken);
+        await WorkflowSharing.EnsureCanEditAsync(db, workflow, caller, enabled ? "enable" : "disable", cancellationToken);
         workflow.Enabled = enabled;
         workflow.UpdatedAt = time.GetUtcNow().UtcDateTime;
-        await audit.CommitAsync(db, new AuditEvent(actor, enabled ? "workflow.enabled" : "workflow.disabled", Target(workflowId),
+        await audit.CommitAsync(db, new AuditEvent(caller.Actor, enabled ? "workflow.enabled" : "workflow.disabled", Target(workflowId),
             reason ?? (enabled ? "the workflow was switched on" : "the kill switch was pulled")), cancellationToken);
         return WorkflowSummary.From(workflow);
     }
@@ -138,12 +145,30 @@ internal sealed class WorkflowService(
     private static async Task<WorkflowEntity> FindAsync(ControlTowerDbContext db, Guid workflowId, CancellationToken cancellationToken) =>
         await db.Set<WorkflowEntity>().SingleOrDefaultAsync(w => w.Id == workflowId, cancellationToken) ?? throw NotFound(workflowId);
 
-    private static WorkflowVersionEntity NewVersion(Guid workflowId, int number, WorkflowGraph graph, string author, string? message, DateTime now) => new()
+    /// <summary>
+    /// The graph's problems as the save would see them for <paramref name="authorId"/>: the graph rules, then (for a graph
+    /// that parses) the credentials its nodes name that the author may not use.
+    /// </summary>
+    public async Task<IReadOnlyList<GraphProblem>> ProblemsAsync(JsonNode? document, Guid authorId, CancellationToken cancellationToken)
+    {
+        var (graph, problems) = validation.Validate(document);
+        return graph is null ? problems : [.. problems, .. await credentials.ProblemsAsync(graph, authorId, cancellationToken)];
+    }
+
+    private async Task<WorkflowGraph> ValidateForAsync(JsonNode? document, Guid authorId, CancellationToken cancellationToken)
+    {
+        var graph = validation.ValidateOrThrow(document);
+        var problems = await credentials.ProblemsAsync(graph, authorId, cancellationToken);
+        return problems.Count == 0 ? graph : throw WorkflowGraphValidation.Invalid(problems);
+    }
+
+    private static WorkflowVersionEntity NewVersion(Guid workflowId, int number, WorkflowGraph graph, string author, Guid authorId, string? message, DateTime now) => new()
     {
         WorkflowId = workflowId,
         Version = number,
         Graph = graph.ToJson().ToJsonString(),
         Author = author,
+        AuthorId = authorId,
         Message = message,
         CreatedAt = now,
     };

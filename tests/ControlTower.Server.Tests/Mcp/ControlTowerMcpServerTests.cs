@@ -228,7 +228,7 @@ public sealed class ControlTowerMcpServerTests : IDisposable
     }
 
     [Fact]
-    public async Task Post_WhenNoApiKey_Is401WithResourceMetadataChallenge()
+    public async Task Post_WhenNoApiKey_Is401ProblemWithResourceMetadataChallenge()
     {
         using var anonymous = _factory.CreateClient(apiKey: null);
         using var wrongKey = _factory.CreateClient("ct_not-a-real-key-0123456789");
@@ -243,6 +243,27 @@ public sealed class ControlTowerMcpServerTests : IDisposable
         Assert.Equal("Bearer", challenge.Scheme);
         Assert.Equal($"resource_metadata=\"http://localhost{McpHttpEndpoint.MetadataPath}\"", challenge.Parameter);
         Assert.Equal("http://localhost/mcp", metadata!["resource"]!.GetValue<string>());
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("auth.required", (await response.Content.ReadFromJsonAsync<JsonObject>())!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Post_WhenDemoModeWithoutKey_ActsAsTheDemoAdmin()
+    {
+        using var demo = new ControlTowerFactory(new Dictionary<string, string?> { ["ENVIRONMENT"] = "demo" });
+        using var anonymous = demo.CreateClient(apiKey: null);
+        using var request = new HttpRequestMessage(HttpMethod.Post, McpHttpEndpoint.Path)
+        {
+            Content = JsonContent.Create(new { jsonrpc = "2.0", id = 1, method = "tools/list" }),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+
+        using var response = await anonymous.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // Deciding approvals is offered to admins and approvers only: the anonymous caller is the demo admin.
+        Assert.Contains($"\"name\":\"{ControlTowerMcpServer.DecideToolName}\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Theory]
