@@ -136,14 +136,15 @@ public sealed class GovernedActionCredentialTests : IDisposable
     }
 
     [Fact]
-    public async Task Execute_WhenCredentialBelongsToAnotherUser_FailsNotFoundBeforeProposing()
+    public async Task Execute_WhenCallerMayNotUseTheAuthorsCredential_FailsNotFoundBeforeProposing()
     {
         await using var recorder = await RecorderAsync();
         using var admin = _factory.CreateAdminClient();
         var (alice, _, _) = await _factory.CreateUserClientAsync("alice", "operator");
-        var (bob, _, _) = await _factory.CreateUserClientAsync("bob", "operator");
+        var (bob, _, bobId) = await _factory.CreateUserClientAsync("bob", "operator");
         var credential = await CredentialApi.CreateAsync(alice, "recorder token", "bearer_token", new { token = $"alice-only-{Guid.NewGuid():N}" });
-        var workflow = await CreateWorkflowAsync(bob, ActionGraph("recorder", "whoami", credential, withHooks: true));
+        var workflow = await CreateWorkflowAsync(alice, ActionGraph("recorder", "whoami", credential, withHooks: true));
+        await ShareWorkflowAsync(alice, workflow, bobId);
 
         var run = await WaitForStatusAsync(bob, await StartAsync(bob, workflow), "completed", "failed");
 

@@ -58,9 +58,10 @@ public sealed class McpCredentialRunTests : IDisposable
     {
         await McpApi.RegisterAsync(_factory.CreateAdminClient(), McpApi.StdioEverything());
         var (alice, _, _) = await _factory.CreateUserClientAsync("alice", "operator");
-        var (bob, _, _) = await _factory.CreateUserClientAsync("bob", "operator");
+        var (bob, _, bobId) = await _factory.CreateUserClientAsync("bob", "operator");
         var credential = await CredentialApi.CreateAsync(alice, "everything env", "env_vars", new { variables = new Dictionary<string, string> { ["ALICE_VAR"] = EnvSecret } });
-        var workflow = await CreateWorkflowAsync(bob, CallGraph("everything", "get-env", credential.ToString()));
+        var workflow = await CreateWorkflowAsync(alice, CallGraph("everything", "get-env", credential.ToString()));
+        await ShareWorkflowAsync(alice, workflow, bobId);
 
         var run = await WaitForStatusAsync(bob, await StartAsync(bob, workflow), "completed", "failed");
 

@@ -109,13 +109,16 @@ public sealed class HttpCredentialRunTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Run_WhenCredentialBelongsToAnotherUser_FailsNotFoundWithoutSendingOrDecrypting()
+    public async Task Run_WhenCallerMayNotUseTheAuthorsCredential_FailsNotFoundWithoutSendingOrDecrypting()
     {
         var (alice, _, _) = await _factory.CreateUserClientAsync("alice", "operator");
-        var (bob, _, _) = await _factory.CreateUserClientAsync("bob", "operator");
+        var (bob, _, bobId) = await _factory.CreateUserClientAsync("bob", "operator");
         var credential = await CredentialApi.CreateAsync(alice, "receiver", "bearer_token", new { token = Secret("alice-only") });
+        // Alice may save it; bob may run it, and a run he starts acts as him.
+        var workflow = await CreateWorkflowAsync(alice, CallGraph(credential));
+        await ShareWorkflowAsync(alice, workflow, bobId);
 
-        var run = await RunAsync(bob, credential);
+        var run = await WaitForStatusAsync(bob, await StartAsync(bob, workflow), "completed", "failed");
 
         Assert.Equal("failed", run.Status());
         Assert.Equal(CredentialErrorCodes.NotFound, run["error"]!["code"]!.GetValue<string>());

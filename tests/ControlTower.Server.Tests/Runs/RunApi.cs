@@ -32,6 +32,13 @@ internal static class RunApi
         return JsonNode.Parse(body)!["workflow"]!["id"]!.GetValue<Guid>();
     }
 
+    /// <summary>Shares the workflow with one user (replacing its shares) as <paramref name="access"/>: editor or runner.</summary>
+    public static async Task ShareWorkflowAsync(HttpClient owner, Guid workflowId, Guid userId, string access = "runner")
+    {
+        var response = await owner.PutAsJsonAsync($"/api/workflows/{workflowId}/shares", new { shares = new[] { new { userId, access } } });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     public static async Task<Guid> StartAsync(HttpClient client, Guid workflowId, JsonNode? input = null, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/workflows/{workflowId}/runs") { Content = JsonContent.Create(new { input }) };
