@@ -9,6 +9,42 @@ export function apiKey(): string | null {
 export function setApiKey(key: string | null): void {
   if (key) sessionStorage.setItem(keyStorage, key);
   else sessionStorage.removeItem(keyStorage);
+  clearCache();
+}
+
+// The one data cache, for what many components read and rarely changes (the credential list, approvals).
+// It belongs to the signed-in identity: signing in or out empties it, and so does a request made under another
+// identity than the one that filled it, so the next person on the same tab never sees the last one's data.
+// A successful change (POST, PUT, DELETE) drops the entries of the resource it changed (`/api/<resource>...`).
+const cache = { owner: null as string | null, entries: new Map<string, Promise<unknown>>() };
+
+function resourceOf(path: string): string {
+  return path.split("?")[0].split("/").slice(0, 3).join("/");
+}
+
+/** Empties the cache, or only the entries under `prefix`. */
+export function clearCache(prefix?: string): void {
+  if (prefix === undefined) {
+    cache.entries.clear();
+    cache.owner = null;
+    return;
+  }
+  for (const key of [...cache.entries.keys()]) if (key.startsWith(prefix)) cache.entries.delete(key);
+}
+
+/** `load()` once per path for the signed-in identity; a failed load is forgotten so the next call tries again. */
+export function cached<T>(path: string, load: () => Promise<T> = () => api.get<T>(path)): Promise<T> {
+  const owner = apiKey() ?? "";
+  if (cache.owner !== owner) {
+    cache.entries.clear();
+    cache.owner = owner;
+  }
+  const hit = cache.entries.get(path) as Promise<T> | undefined;
+  if (hit) return hit;
+  const loading = load();
+  cache.entries.set(path, loading);
+  loading.catch(() => { if (cache.entries.get(path) === loading) cache.entries.delete(path); });
+  return loading;
 }
 
 /** A failed call: the ProblemDetails `detail` and `code` when the server sent them. */
@@ -56,6 +92,7 @@ export async function request<T>(method: string, path: string, body?: unknown, e
   }
   const res = await fetch(path, init);
   if (!res.ok) throw await failure(res);
+  if (method !== "GET") clearCache(resourceOf(path));
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   return (text ? JSON.parse(text) : undefined) as T;

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { api, type Credential, type JsonSchema } from "./api";
+import { api, cached, type Credential, type JsonSchema } from "./api";
 
 // A config form generated from a node type's JSON schema; CEL fields (x-cel) are checked as you type.
 
@@ -80,9 +80,6 @@ function Field({ name, schema, required, value, onChange }: { name: string; sche
   return <label className="field" htmlFor={id}>{label}<JsonInput id={id} value={value} onChange={onChange} /></label>;
 }
 
-// One request per page load: every credential field of every node offers the same list.
-let credentialList: Promise<Credential[]> | null = null;
-
 /**
  * Picks one of the credentials the signed-in person may use (own or shared). An id that is not in the
  * list (someone else's, or deleted) stays selected and is named as unknown rather than silently dropped.
@@ -92,8 +89,8 @@ function CredentialSelect({ id, value, onChange }: { id: string; value: string; 
   const [failed, setFailed] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
-    credentialList ??= api.get<Credential[]>("/api/credentials");
-    credentialList.then((l) => live && setList(l), (e: Error) => { credentialList = null; if (live) setFailed(e.message); });
+    // Every credential field of every node offers the same list: one request, from the identity's cache.
+    cached<Credential[]>("/api/credentials").then((l) => live && setList(l), (e: Error) => { if (live) setFailed(e.message); });
     return () => { live = false; };
   }, []);
   const known = list?.some((c) => c.id === value) ?? true;

@@ -1,5 +1,5 @@
 import { Fragment, useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
-import { api, ApiError, getOptional, type Me, type WorkflowSummary } from "../api";
+import { api, ApiError, cached, getOptional, type Me, type WorkflowSummary } from "../api";
 import { Link, navigate, useLocation } from "../router";
 import { Badge, DiffValues, Empty, ErrorBox, Json, Loading, Modal, PageHeader, useAsync, useToast, when, useSubmit } from "../ui";
 
@@ -507,11 +507,10 @@ function ExecutionStatus({ status }: { status: string }) {
 }
 
 interface ApprovalSummary { status: string; decisions: { decidedBy: string; decision: string; comment: string | null }[] }
-// Several rows may show the same approval: one request each, for the page's lifetime.
-const approvalCache = new Map<string, Promise<ApprovalSummary | null>>();
+// Several rows may show the same approval: one request each, from the identity's cache.
 function loadApproval(id: string): Promise<ApprovalSummary | null> {
-  if (!approvalCache.has(id)) approvalCache.set(id, getOptional<ApprovalSummary>(`/api/approvals/${id}`).catch(() => null));
-  return approvalCache.get(id)!;
+  const path = `/api/approvals/${id}`;
+  return cached(path, () => getOptional<ApprovalSummary>(path)).catch(() => null);
 }
 
 /** Who let an action run: the people who approved it, or the gate that authorized it. */
