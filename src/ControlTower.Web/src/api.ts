@@ -178,6 +178,9 @@ export interface WorkflowSummary {
   ownerId: string; createdAt: string; updatedAt: string;
 }
 export interface VersionInfo { version: number; author: string; message: string | null; createdAt: string }
+export type WorkflowAccess = "owner" | "admin" | "editor" | "runner" | "none";
+export interface WorkflowShare { id: string; userId: string | null; role: string | null; access: "editor" | "runner"; createdAt: string; createdBy: string }
+export interface WorkflowShares { workflowId: string; ownerId: string; callerAccess: WorkflowAccess; shares: WorkflowShare[] }
 export interface GraphNode {
   id: string; type: string; name?: string; config: Record<string, unknown>;
   position?: { x: number; y: number }; retry?: unknown; timeoutMs?: number; onUnknownOutcome?: string;

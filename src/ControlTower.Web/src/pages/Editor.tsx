@@ -4,7 +4,7 @@ import {
   type Connection, type Edge, type IsValidConnection,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { api, getOptional, type GraphChange, type GraphProblem, type Me, type McpCatalogProblem, type McpTool, type NodeType, type Run, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type JsonSchema } from "../api";
+import { api, getOptional, type GraphChange, type GraphProblem, type Me, type McpCatalogProblem, type McpTool, type NodeType, type Run, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type JsonSchema, type WorkflowShares } from "../api";
 import { nodeTypes, outputsOf, toFlow, toFlowEdge, toGraph, type CtNode } from "../flow";
 import { Link, navigate } from "../router";
 import { SchemaForm } from "../schemaForm";
@@ -15,7 +15,7 @@ interface PaletteEntry { key: string; type: string; label: string; hint: string;
 const dragMime = "application/x-controltower-node";
 
 export default function EditorPage({ id, me }: { id: string; me: Me }) {
-  const [state, setState] = useState<{ detail: WorkflowDetail; types: NodeType[]; tools: McpTool[] | null; toolProblems: McpCatalogProblem[] } | null>(null);
+  const [state, setState] = useState<{ detail: WorkflowDetail; types: NodeType[]; tools: McpTool[] | null; toolProblems: McpCatalogProblem[]; shares: WorkflowShares | null } | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     setState(null);
@@ -23,19 +23,26 @@ export default function EditorPage({ id, me }: { id: string; me: Me }) {
       api.get<WorkflowDetail>(`/api/workflows/${id}`),
       api.get<NodeType[]>("/api/node-types"),
       getOptional<{ tools: McpTool[]; problems?: McpCatalogProblem[] }>("/api/mcp/tools").catch(() => null),
-    ]).then(([detail, types, tools]) => setState({ detail, types, tools: tools?.tools ?? null, toolProblems: tools?.problems ?? [] }), setError);
+      getOptional<WorkflowShares>(`/api/workflows/${id}/shares`),
+    ]).then(([detail, types, tools, shares]) => setState({ detail, types, tools: tools?.tools ?? null, toolProblems: tools?.problems ?? [], shares }), setError);
   }, [id]);
   if (error) return <div className="main"><ErrorBox error={error} /><Link to="/workflows">← Back to workflows</Link></div>;
   if (!state) return <Loading label="Opening the editor…" />;
+  // The role is the ceiling (viewers and approvers only read); the workflow's owner and shares decide within it.
+  const access = state.shares?.callerAccess ?? "owner";
+  const operates = me.role === "admin" || me.role === "operator" || me.role === "service";
+  const canWrite = operates && (access === "owner" || access === "admin" || access === "editor");
+  const canRun = operates && access !== "none";
   return (
     <ReactFlowProvider>
-      <Editor key={`${id}:${state.detail.version.version}`} initial={state.detail} types={state.types} tools={state.tools} toolProblems={state.toolProblems} canWrite={me.role !== "viewer"} />
+      <Editor key={`${id}:${state.detail.version.version}`} initial={state.detail} types={state.types} tools={state.tools} toolProblems={state.toolProblems}
+        canWrite={canWrite} canRun={canRun} canShare={canWrite && state.shares !== null} />
     </ReactFlowProvider>
   );
 }
 
-function Editor({ initial, types, tools, toolProblems, canWrite }: {
-  initial: WorkflowDetail; types: NodeType[]; tools: McpTool[] | null; toolProblems: McpCatalogProblem[]; canWrite: boolean;
+function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShare }: {
+  initial: WorkflowDetail; types: NodeType[]; tools: McpTool[] | null; toolProblems: McpCatalogProblem[]; canWrite: boolean; canRun: boolean; canShare: boolean;
 }) {
   const typeMap = useMemo(() => new Map(types.map((t) => [t.type, t])), [types]);
   const start = useMemo(() => toFlow(initial.graph, typeMap), [initial, typeMap]);
@@ -47,7 +54,7 @@ function Editor({ initial, types, tools, toolProblems, canWrite }: {
   const [savedJson, setSavedJson] = useState(() => JSON.stringify(toGraph(initial.graph, start.nodes, start.edges)));
   const [problems, setProblems] = useState<GraphProblem[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
-  const [dialog, setDialog] = useState<"save" | "history" | "run" | null>(null);
+  const [dialog, setDialog] = useState<"save" | "history" | "run" | "share" | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [toast, say] = useToast();
   const flow = useReactFlow();
@@ -224,7 +231,8 @@ function Editor({ initial, types, tools, toolProblems, canWrite }: {
         <button className="btn sm" onClick={() => importRef.current?.click()} disabled={!canWrite}>Import</button>
         <button className="btn sm" onClick={exportJson}>Export</button>
         <button className="btn sm" onClick={() => setDialog("history")}>History</button>
-        <button className="btn sm" onClick={() => setDialog("run")} disabled={!canWrite} data-testid="run-button">▶ Run</button>
+        {canShare && <button className="btn sm" onClick={() => setDialog("share")} data-testid="share-button">Share</button>}
+        <button className="btn sm" onClick={() => setDialog("run")} disabled={!canRun} data-testid="run-button">▶ Run</button>
         <button className="btn primary sm" onClick={() => setDialog("save")} disabled={!canWrite || !dirty} data-testid="save-button" title="Save (Ctrl+S)">Save version</button>
       </div>
 
@@ -291,6 +299,7 @@ function Editor({ initial, types, tools, toolProblems, canWrite }: {
       {dialog === "save" && <SaveDialog workflowId={workflow.id} graph={graph} baseVersion={workflow.latestVersion} problems={problems.length} onClose={() => setDialog(null)} onSaved={(d) => { afterSave(d); setDialog(null); }} />}
       {dialog === "history" && <HistoryDialog workflowId={workflow.id} latest={workflow.latestVersion} types={typeMap} onClose={() => setDialog(null)} />}
       {dialog === "run" && <RunDialog workflow={workflow} dirty={dirty} onClose={() => setDialog(null)} />}
+      {dialog === "share" && <ShareDialog workflowId={workflow.id} onClose={() => setDialog(null)} />}
       {toast}
     </div>
   );
@@ -396,6 +405,75 @@ function SaveDialog({ workflowId, graph, baseVersion, problems, onClose, onSaved
           <button type="submit" className="btn primary" disabled={busy} data-testid="save-confirm">Save as v{baseVersion + 1}</button>
         </div>
       </form>
+    </Modal>
+  );
+}
+
+/** Who else may edit or run the workflow: users (by id) or roles, as editor or runner. Each change replaces the set. */
+function ShareDialog({ workflowId, onClose }: { workflowId: string; onClose: () => void }) {
+  const [shares, setShares] = useState<WorkflowShares | null>(null);
+  const [kind, setKind] = useState<"role" | "user">("role");
+  const [grantee, setGrantee] = useState("operator");
+  const [access, setAccess] = useState<"editor" | "runner">("runner");
+  const [loadError, setLoadError] = useState<unknown>(null);
+  useEffect(() => { api.get<WorkflowShares>(`/api/workflows/${workflowId}/shares`).then(setShares, setLoadError); }, [workflowId]);
+  const put = async (next: { userId?: string; role?: string; access: string }[]) =>
+    setShares(await api.put<WorkflowShares>(`/api/workflows/${workflowId}/shares`, { shares: next }));
+  const current = (shares?.shares ?? []).map((s) => (s.userId ? { userId: s.userId, access: s.access } : { role: s.role!, access: s.access }));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  // The dialog stays open for several changes, so each one settles busy and error itself.
+  const change = async (next: { userId?: string; role?: string; access: string }[]) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await put(next);
+      return true;
+    } catch (e) {
+      setError(e);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (await change([...current, kind === "role" ? { role: grantee, access } : { userId: grantee.trim(), access }]) && kind === "user") setGrantee("");
+  };
+  const remove = (index: number) => { void change(current.filter((_, i) => i !== index)); };
+  return (
+    <Modal title="Share this workflow" onClose={onClose}>
+      {loadError != null && <ErrorBox error={loadError} />}
+      {error != null && <ErrorBox error={error} />}
+      {!shares ? <Loading label="Loading shares…" /> : (
+        <>
+          <p className="muted small">Owner <span className="mono">{shares.ownerId.slice(0, 8)}</span>. Editors save versions, switch it and share it; runners start runs.</p>
+          <ul className="gov-checks" data-testid="share-list">
+            {shares.shares.length === 0 && <li className="muted small">Not shared with anyone.</li>}
+            {shares.shares.map((s, i) => (
+              <li key={s.id} className="row">
+                <span>{s.role ? <>everyone with role <strong>{s.role}</strong></> : <span className="mono">{s.userId}</span>}</span>
+                <Badge status={s.access === "editor" ? "running" : "completed"}>{s.access}</Badge>
+                <button className="btn ghost sm" onClick={() => remove(i)} disabled={busy} aria-label={`Remove share ${i + 1}`}>Remove</button>
+              </li>
+            ))}
+          </ul>
+          <form onSubmit={submit} className="row">
+            <select aria-label="Share with" value={kind} onChange={(e) => { const k = e.target.value as "role" | "user"; setKind(k); setGrantee(k === "role" ? "operator" : ""); }}>
+              <option value="role">a role</option>
+              <option value="user">a user (id)</option>
+            </select>
+            {kind === "role"
+              ? <select aria-label="Role" value={grantee} onChange={(e) => setGrantee(e.target.value)}>{["admin", "approver", "operator", "viewer", "service"].map((r) => <option key={r}>{r}</option>)}</select>
+              : <input aria-label="User id" value={grantee} onChange={(e) => setGrantee(e.target.value)} placeholder="user id" required />}
+            <select aria-label="Access" value={access} onChange={(e) => setAccess(e.target.value as "editor" | "runner")}>
+              <option value="runner">runner</option>
+              <option value="editor">editor</option>
+            </select>
+            <button type="submit" className="btn primary sm" disabled={busy} data-testid="share-add">Add</button>
+          </form>
+        </>
+      )}
     </Modal>
   );
 }
