@@ -59,6 +59,10 @@ public static class CelErrorCodes
     [ErrorCode(ErrorKind.Validation, ErrorSurface.RunError)]
     public const string LimitExceeded = "cel.limit_exceeded";
 
+    /// <summary>A value the expression or template builds would be larger than its output budget (bytes or elements); the details give the position.</summary>
+    [ErrorCode(ErrorKind.Validation, ErrorSurface.RunError)]
+    public const string OutputTooLarge = "cel.output_too_large";
+
     /// <summary>A value had the wrong type at run time (e.g. a condition that is not a bool).</summary>
     [ErrorCode(ErrorKind.Validation, ErrorSurface.RunError)]
     public const string TypeError = "cel.type_error";

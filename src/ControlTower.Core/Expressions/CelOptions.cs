@@ -20,6 +20,16 @@ public sealed record CelOptions
     /// <summary>Longest string (characters) or bytes value an evaluation may create.</summary>
     public int MaxStringLength { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// Largest value an evaluation may build, as approximate JSON bytes, counting shared parts as often as they
+    /// would be written (<c>[s, s]</c> is twice <c>s</c>). Checked where lists and maps are built and where
+    /// templates are rendered; passing it is <c>cel.output_too_large</c>.
+    /// </summary>
+    public long MaxOutputBytes { get; init; } = 1_000_000;
+
+    /// <summary>Most list items and map entries, at every depth, of one value an evaluation may build.</summary>
+    public long MaxOutputElements { get; init; } = 100_000;
+
     /// <summary>Time limit of one regular-expression match.</summary>
     public TimeSpan RegexTimeout { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -62,9 +62,18 @@ public sealed class CelProgram
     internal object EvaluateRaw(CelActivation activation, out long cost)
     {
         var interpreter = new CelInterpreter(Options, activation);
-        var result = interpreter.Evaluate(Ast);
-        cost = interpreter.Cost;
-        return result;
+        try
+        {
+            var result = interpreter.Evaluate(Ast);
+            cost = interpreter.Cost;
+            return result;
+        }
+        catch (CelException limit) when (limit.Line == 0 && limit.Position >= 0)
+        {
+            // The interpreter knows the failing node's offset, not the source; give the line and column too.
+            var (line, column) = CelParser.LineColumn(Source, limit.Position);
+            throw new CelException(limit.Code, $"{limit.Message} at {line}:{column}", limit.Position, line, column, limit.Details["expression"] as string);
+        }
     }
 
     internal CelException ToException(CelError error)

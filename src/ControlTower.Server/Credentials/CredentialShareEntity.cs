@@ -39,6 +39,8 @@ internal sealed class CredentialShareEntityConfiguration : IEntityTypeConfigurat
         builder.HasIndex(s => s.CredentialId).HasDatabaseName("ix_credential_shares_credential");
         builder.HasIndex(s => s.GranteeUserId).HasDatabaseName("ix_credential_shares_user");
         builder.HasIndex(s => s.GranteeRole).HasDatabaseName("ix_credential_shares_role");
+        builder.HasIndex(s => new { s.CredentialId, s.GranteeUserId }).IsUnique().HasDatabaseName("ux_credential_shares_user");
+        builder.HasIndex(s => new { s.CredentialId, s.GranteeRole }).IsUnique().HasDatabaseName("ux_credential_shares_role");
         builder.HasOne<CredentialEntity>().WithMany().HasForeignKey(s => s.CredentialId).OnDelete(DeleteBehavior.Cascade).HasConstraintName("fk_credential_shares_credentials");
         builder.HasOne<UserEntity>().WithMany().HasForeignKey(s => s.GranteeUserId).OnDelete(DeleteBehavior.Cascade).HasConstraintName("fk_credential_shares_users");
     }

@@ -56,6 +56,7 @@ internal static class ControlTowerApp
         var database = AddValidatedOptions<DatabaseOptions>(services, configuration);
         var security = AddValidatedOptions<SecurityOptions>(services, configuration);
         AddValidatedOptions<AuditOptions>(services, configuration);
+        AddValidatedOptions<InputOptions>(services, configuration);
         var telemetry = AddValidatedOptions<TelemetryOptions>(services, configuration);
         services.AddSingleton<IValidateOptions<SecurityOptions>, ProductionSafety>();
 
@@ -96,6 +97,7 @@ internal static class ControlTowerApp
         services.AddCors(cors => cors.AddDefaultPolicy(policy =>
             policy.WithOrigins([.. security.CorsOriginList]).AllowAnyHeader().AllowAnyMethod()));
         services.Configure<JsonOptions>(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower)));
+        services.Configure<JsonOptions>(json => RequestJson.Configure(json.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
             kestrel.Limits.MaxRequestBodySize = platform.MaxRequestBodyBytes);
@@ -155,6 +157,7 @@ internal static class ControlTowerApp
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseMiddleware<JsonBodyGuardMiddleware>();
     }
 
     private static void MapEndpoints(WebApplication app)

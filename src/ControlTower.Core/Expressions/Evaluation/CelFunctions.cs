@@ -229,7 +229,8 @@ internal static partial class CelFunctions
                     }
 
                     interp.CheckCollectionSize(call, x.Count + y.Count);
-                    return new CelList([.. x.Items, .. y.Items]);
+                    var joined = new CelList([.. x.Items, .. y.Items]) { Size = CelSize.Of(x).Plus(CelSize.Of(y)) };
+                    return interp.CheckOutput(call, joined);
                 case (CelTimestamp t, CelDuration d): return CelTime.Timestamp(call, t.Nanos + d.Nanos);
                 case (CelDuration d, CelTimestamp t): return CelTime.Timestamp(call, t.Nanos + d.Nanos);
                 case (CelDuration x, CelDuration y): return new CelDuration(checked(x.Nanos + y.Nanos));

@@ -165,7 +165,7 @@ internal sealed partial class CelInterpreter
             CheckCollectionSize(comp, items.Count);
             return null;
         });
-        return error ?? new CelList(items);
+        return error ?? CheckOutput(comp, new CelList(items));
     }
 
     private object EvalTransformMap(ComprehensionExpr comp, object range, CelScope? scope)
@@ -195,7 +195,7 @@ internal sealed partial class CelInterpreter
             return error;
         }
 
-        return CelMap.TryCreate(entries, out var map) ? map : new CelError("transformMapEntry produced a repeated key", comp);
+        return CelMap.TryCreate(entries, out var map) ? CheckOutput(comp, map) : new CelError("transformMapEntry produced a repeated key", comp);
     }
 
     private object EvalOptMap(ComprehensionExpr comp, object range, CelScope? scope)

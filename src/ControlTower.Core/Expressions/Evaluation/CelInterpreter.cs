@@ -101,6 +101,24 @@ internal sealed partial class CelInterpreter
         }
     }
 
+    /// <summary>Refuses a built list or map whose output would pass the byte or element budget; returns it otherwise.</summary>
+    internal object CheckOutput(CelExpr expr, object value)
+    {
+        if (value is CelError)
+        {
+            return value;
+        }
+
+        var size = CelSize.Of(value);
+        if (size.Bytes > _options.MaxOutputBytes || size.Elements > _options.MaxOutputElements)
+        {
+            throw Limit(expr, CelErrorCodes.OutputTooLarge,
+                $"the value built here would be about {size.Bytes} bytes with {size.Elements} elements; the limits are {_options.MaxOutputBytes} bytes and {_options.MaxOutputElements} elements");
+        }
+
+        return value;
+    }
+
     internal void CheckStringSize(CelExpr expr, int size)
     {
         if (size > _options.MaxStringLength)
@@ -287,7 +305,7 @@ internal sealed partial class CelInterpreter
         }
 
         CheckCollectionSize(list, items.Count);
-        return new CelList(items);
+        return CheckOutput(list, new CelList(items));
     }
 
     private object EvalMap(MapExpr map, CelScope? scope)
@@ -331,7 +349,7 @@ internal sealed partial class CelInterpreter
         }
 
         CheckCollectionSize(map, entries.Count);
-        return CelMap.TryCreate(entries, out var result) ? result : new CelError("Failed with repeated key", map);
+        return CelMap.TryCreate(entries, out var result) ? CheckOutput(map, result) : new CelError("Failed with repeated key", map);
     }
 
     private object EvalStruct(StructExpr st, CelScope? scope)

@@ -40,6 +40,13 @@ public static class CelTemplate
 
             var value = Evaluate(template, part, activation);
             sb.Append(value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value?.ToJsonString() ?? "null");
+            if (sb.Length > Cache.Options.MaxOutputBytes)
+            {
+                var (line, column) = CelParser.LineColumn(template, part.Offset);
+                throw new CelException(CelErrorCodes.OutputTooLarge,
+                    $"the rendered template passes {Cache.Options.MaxOutputBytes} characters at template expression {{{{{part.Source}}}}} ({line}:{column})",
+                    part.Offset, line, column, part.Source);
+            }
         }
 
         return JsonValue.Create(sb.ToString());

@@ -55,6 +55,9 @@ internal sealed class CelList
     public IReadOnlyList<object> Items { get; }
 
     public int Count => Items.Count;
+
+    /// <summary>Output size, measured once on demand (<see cref="CelSize"/>).</summary>
+    internal CelSize? Size { get; set; }
 }
 
 /// <summary>
@@ -85,6 +88,9 @@ internal sealed class CelMap
     public IReadOnlyList<KeyValuePair<object, object>> Entries => _entries ??= Materialize();
 
     public int Count => _entries?.Count ?? _json!.Count;
+
+    /// <summary>Output size, measured once on demand (<see cref="CelSize"/>).</summary>
+    internal CelSize? Size { get; set; }
 
     public static CelMap FromJson(JsonObject json) => new(json);
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ControlTower.Core.Errors;
 using ControlTower.Server.Platform.Observability;
+using ControlTower.Server.Platform.Persistence;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -41,18 +42,24 @@ internal sealed partial class ControlTowerExceptionHandler(
     {
         ControlTowerException known => Problem(ErrorCodes.StatusFor(known.Kind), known.Code, known.Message, known.Details),
         BadHttpRequestException { InnerException: JsonException json } =>
-            Problem(StatusCodes.Status400BadRequest, ErrorCodes.MalformedJson, DescribeJson(json)),
+            Problem(StatusCodes.Status400BadRequest, ErrorCodes.MalformedJson, DescribeJson(json), JsonPosition(json)),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
             Problem(StatusCodes.Status413PayloadTooLarge, ErrorCodes.BodyTooLarge, "The request body is larger than the configured limit."),
         BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
             Problem(StatusCodes.Status415UnsupportedMediaType, ErrorCodes.UnsupportedMediaType, "Send the body as application/json."),
         BadHttpRequestException bad => Problem(bad.StatusCode, ErrorCodes.ForStatus(bad.StatusCode), bad.Message),
+        _ when UniqueViolations.ConflictCode(exception) is { } conflict =>
+            Problem(StatusCodes.Status409Conflict, conflict, "A concurrent request created or changed the same resource first; reload and try again."),
         _ => Problem(StatusCodes.Status500InternalServerError, ErrorCodes.Internal, "An unexpected error occurred; the trace id identifies it in the logs."),
     };
 
     // JsonException messages name the path and the expected type, never the offending value.
     private static string DescribeJson(JsonException json) =>
         json.Path is null ? "The request body is not valid JSON." : $"The request body is not valid here: {json.Message}";
+
+    private static Dictionary<string, object?>? JsonPosition(JsonException json) => json.LineNumber is { } line
+        ? new Dictionary<string, object?> { ["line"] = line + 1, ["column"] = (json.BytePositionInLine ?? 0) + 1, ["path"] = json.Path }
+        : null;
 
     private static ProblemDetails Problem(int status, string code, string detail, IReadOnlyDictionary<string, object?>? details = null)
     {

@@ -13,6 +13,18 @@ internal static class ErrorCodes
     [ErrorCode(ErrorKind.Validation)]
     public const string MalformedJson = "request.malformed_json";
 
+    /// <summary>A text value of the request body holds a character the platform never stores (NUL, <c>\u0000</c>).</summary>
+    [ErrorCode(ErrorKind.Validation)]
+    public const string InvalidCharacter = "request.invalid_character";
+
+    /// <summary>A name or free-text field is longer than <c>MAX_NAME_LENGTH</c> / <c>MAX_TEXT_LENGTH</c>; <c>field</c> names it.</summary>
+    [ErrorCode(ErrorKind.Validation)]
+    public const string TextTooLong = "request.text_too_long";
+
+    /// <summary>A concurrent request created or changed the same resource first (a unique key no more specific code names). Retry after reloading.</summary>
+    [ErrorCode(ErrorKind.Conflict)]
+    public const string Conflict = "request.conflict";
+
     /// <summary>The request is invalid in a way no more specific code names (a bare 400).</summary>
     [ErrorCode(ErrorKind.Validation)]
     public const string InvalidRequest = "request.invalid";

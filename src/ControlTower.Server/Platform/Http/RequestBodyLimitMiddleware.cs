@@ -7,8 +7,9 @@ using Microsoft.Extensions.Options;
 namespace ControlTower.Server.Platform.Http;
 
 /// <summary>
-/// Refuses bodies over <c>MAX_REQUEST_BODY_BYTES</c> up front when the length is declared, and caps
-/// streamed bodies through the server's own limit (Kestrel then fails the read with 413).
+/// Refuses bodies over <c>MAX_REQUEST_BODY_BYTES</c> up front when the length is declared. A streamed (chunked)
+/// body is counted as it is read instead, so passing the limit is a 413 <c>request.body_too_large</c> wherever
+/// it is read, rather than the server's own read failure that model binding reports as a 400.
 /// </summary>
 internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<PlatformOptions> platform)
 {
@@ -21,7 +22,18 @@ internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<
                 $"The request body is {context.Request.ContentLength} bytes; the limit is {limit}.");
         }
 
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        {
+            // The counting stream enforces the same limit with our own error; the server's check would only race it.
+            if (feature is { IsReadOnly: false })
+            {
+                feature.MaxRequestBodySize = null;
+            }
+
+            context.Request.Body = new LimitedRequestStream(context.Request.Body, limit);
+        }
+        else if (feature is { IsReadOnly: false })
         {
             feature.MaxRequestBodySize = limit;
         }
