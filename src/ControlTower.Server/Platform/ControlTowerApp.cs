@@ -84,6 +84,7 @@ internal static class ControlTowerApp
         AddValidatedOptions<WorkflowOptions>(services, configuration);
         services.AddSingleton<WorkflowGraphValidation>();
         services.AddSingleton<WorkflowDefinitions>();
+        services.AddSingleton<SubworkflowReferences>();
         services.AddSingleton<WorkflowService>();
         AddEngine(services, AddValidatedOptions<EngineOptions>(services, configuration));
         services.AddTriggers(configuration);
@@ -115,6 +116,7 @@ internal static class ControlTowerApp
         services.AddSingleton<NodeTypeSwitches>();
         services.AddSingleton<NodeTypeParking>();
         services.AddSingleton<RunService>();
+        services.AddSingleton<ICancelledAttemptHook, ChildRunCancellation>();
         services.AddHostedService<PostgresRunNotifications>();
         services.AddSingleton<ReplayRecordings>();
         services.AddSingleton<RunReplayer>();

@@ -11,6 +11,7 @@ namespace ControlTower.Server.Workflows;
 internal sealed class WorkflowService(
     IDbContextFactory<ControlTowerDbContext> contexts,
     WorkflowGraphValidation validation,
+    SubworkflowReferences subworkflows,
     AuditLog audit,
     TimeProvider time)
 {
@@ -18,6 +19,7 @@ internal sealed class WorkflowService(
     {
         ValidateName(request.Name);
         var graph = validation.ValidateOrThrow(request.Graph);
+        await subworkflows.ValidateOrThrowAsync(null, graph, cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
         var workflow = new WorkflowEntity
         {
@@ -41,6 +43,7 @@ internal sealed class WorkflowService(
     public async Task<WorkflowDetail> SaveVersionAsync(string actor, Guid workflowId, SaveVersionRequest request, CancellationToken cancellationToken)
     {
         var graph = validation.ValidateOrThrow(request.Graph);
+        await subworkflows.ValidateOrThrowAsync(workflowId, graph, cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var workflow = await FindAsync(db, workflowId, cancellationToken);
         if (request.BaseVersion is { } baseVersion && baseVersion != workflow.LatestVersion)
