@@ -8,6 +8,7 @@ internal enum AuthenticatedBy
     ApiKey,
     AdminKey,
     DemoBypass,
+    Oidc,
 }
 
 /// <summary>Reading the authenticated identity off a request's principal.</summary>

@@ -76,8 +76,7 @@ internal static class ControlTowerApp
         services.AddSingleton<ApiKeyVerifier>();
         services.AddSingleton<IdentityService>();
         services.AddSingleton<FailedAuthenticationThrottle>();
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddControlTowerAuthentication(configuration);
         services.AddRolePolicies();
         services.AddRequestRateLimiting(security);
         services.AddCredentials(configuration);
