@@ -86,6 +86,7 @@ internal static class ControlTowerApp
         services.AddSingleton<SubworkflowReferences>();
         services.AddSingleton<WorkflowService>();
         AddEngine(services, AddValidatedOptions<EngineOptions>(services, configuration));
+        services.AddLoadShedding(configuration);
         services.AddTriggers(configuration);
         services.AddGovernance();
 
@@ -154,6 +155,7 @@ internal static class ControlTowerApp
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseMiddleware<LoadSheddingMiddleware>();
     }
 
     private static void MapEndpoints(WebApplication app)
