@@ -67,6 +67,10 @@ public static class GraphProblemCodes
     /// <summary>More nodes, edges or config bytes than the graph limits allow.</summary>
     [ErrorCode(ErrorSurface.ProblemList)]
     public const string TooLarge = "graph.too_large";
+
+    /// <summary>The graph's <c>config.stepBudget</c> is above the configured maximum (<c>WORKFLOW_MAX_STEP_BUDGET</c>).</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
+    public const string StepBudgetTooLarge = "graph.step_budget_too_large";
 }
 
 /// <summary>The stable codes of <see cref="GraphFormatException"/> and <see cref="GraphInvalidException"/>.</summary>
@@ -82,12 +86,12 @@ public static class GraphErrorCodes
 }
 
 /// <summary>Size limits of a graph. Config bytes are the UTF-8 length of the compact JSON of a node's config.</summary>
-public sealed record GraphLimits(int MaxNodes = 500, int MaxEdges = 2000, int MaxNodeConfigBytes = 64 * 1024, int MaxTotalConfigBytes = 1024 * 1024)
+public sealed record GraphLimits(int MaxNodes = 500, int MaxEdges = 2000, int MaxNodeConfigBytes = 64 * 1024, int MaxTotalConfigBytes = 1024 * 1024, int MaxStepBudget = 100_000)
 {
     public static GraphLimits Default { get; } = new();
 
     /// <summary>No size limits (for compiling an already-accepted graph).</summary>
-    public static GraphLimits Unbounded { get; } = new(int.MaxValue, int.MaxValue, int.MaxValue, int.MaxValue);
+    public static GraphLimits Unbounded { get; } = new(int.MaxValue, int.MaxValue, int.MaxValue, int.MaxValue, int.MaxValue);
 }
 
 /// <summary>
@@ -125,7 +129,7 @@ public static partial class GraphValidator
             return problems;
         }
 
-        CheckGraphConfig(graph.Config, problems);
+        CheckGraphConfig(graph.Config, limits, problems);
         var index = CheckNodeIds(graph, problems);
         var types = CheckNodes(graph, catalog, hooks, problems);
         var edges = CheckEdges(graph, index, types, problems);
@@ -194,7 +198,7 @@ public static partial class GraphValidator
 
     private static int ConfigBytes(JsonObject config) => Encoding.UTF8.GetByteCount(config.ToJsonString());
 
-    private static void CheckGraphConfig(JsonObject config, List<GraphProblem> problems)
+    private static void CheckGraphConfig(JsonObject config, GraphLimits limits, List<GraphProblem> problems)
     {
         foreach (var key in new[] { "stepBudget", "maxParallelNodes" })
         {
@@ -202,6 +206,11 @@ public static partial class GraphValidator
             {
                 problems.Add(new(GraphProblemCodes.ConfigInvalid, $"/config/{key}", $"'{key}' must be an integer of at least 1."));
             }
+        }
+
+        if (config["stepBudget"] is JsonValue budget && budget.TryGetValue<int>(out var steps) && steps > limits.MaxStepBudget)
+        {
+            problems.Add(new(GraphProblemCodes.StepBudgetTooLarge, "/config/stepBudget", $"'stepBudget' is {steps}; the most a workflow may ask for is {limits.MaxStepBudget}."));
         }
     }
 

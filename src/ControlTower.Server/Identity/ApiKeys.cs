@@ -37,6 +37,15 @@ internal static class ApiKeys
         return key[KeyPrefix.Length + PrefixLength] == '_' && prefix.All(Alphabet.Contains) ? prefix : null;
     }
 
+    /// <summary>
+    /// What the failed-authentication throttle groups a presented key by: a well-formed key's prefix (public,
+    /// it names the key), else a hash of the value's first 8 characters, so no key material is held.
+    /// </summary>
+    public static string ThrottlePrefix(string presentedKey) =>
+        PrefixOf(presentedKey) is { } prefix
+            ? prefix
+            : "h:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(presentedKey[..Math.Min(8, presentedKey.Length)])))[..16];
+
     public static bool Matches(string presentedKey, string storedHash) =>
         CryptographicOperations.FixedTimeEquals(
             Encoding.ASCII.GetBytes(Hash(presentedKey)),

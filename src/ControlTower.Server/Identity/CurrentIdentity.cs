@@ -8,6 +8,7 @@ internal enum AuthenticatedBy
     ApiKey,
     AdminKey,
     DemoBypass,
+    Oidc,
 }
 
 /// <summary>Reading the authenticated identity off a request's principal.</summary>
@@ -46,7 +47,7 @@ internal static class CurrentIdentity
     /// <summary>How the actor is named in the audit log.</summary>
     public static string Actor(this ClaimsPrincipal principal) => $"user:{principal.UserName()}";
 
-    /// <summary>The key a request is rate limited by: its API key, else its user, else its address.</summary>
+    /// <summary>The key a request is rate limited by: its user (all of the user's keys and tokens together); anonymous requests go by address.</summary>
     public static string? RateLimitKey(this ClaimsPrincipal principal) =>
-        principal.FindFirstValue(ApiKeyIdClaim) ?? principal.FindFirstValue(ClaimTypes.NameIdentifier);
+        principal.FindFirstValue(ClaimTypes.NameIdentifier) is { } userId ? "user:" + userId : null;
 }

@@ -8,9 +8,12 @@ using Microsoft.Extensions.Options;
 namespace ControlTower.Server.Identity;
 
 /// <summary>
-/// Counts failed authentications per client in a fixed window (10 per 5 minutes by default). Once
-/// a client has used its budget, requests that carry credentials get 429 with Retry-After until
-/// the window resets, so keys cannot be guessed at speed.
+/// Counts failed authentications per client address <em>and</em> presented key prefix in a fixed window
+/// (10 per 5 minutes by default). Once that pair has used its budget, requests from the address that present
+/// a key with the same prefix get 429 with Retry-After until the window resets, so one key cannot be guessed
+/// at speed, while a valid key with another prefix (the admin's, a colleague's behind the same NAT) is never
+/// locked out by someone else's failures. Guessing across many prefixes is bounded by the per-address request
+/// rate limit, and a key's secret part (256 bits) is out of reach of guessing anyway.
 /// </summary>
 internal sealed class FailedAuthenticationThrottle : IDisposable
 {
@@ -27,6 +30,9 @@ internal sealed class FailedAuthenticationThrottle : IDisposable
     }
 
     public static string ClientOf(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    /// <summary>The budget a request with <paramref name="presentedKey"/> counts against: its address and the key's prefix.</summary>
+    public static string PartitionOf(HttpContext context, string presentedKey) => $"{ClientOf(context)}|{ApiKeys.ThrottlePrefix(presentedKey)}";
 
     public void RecordFailure(string client)
     {
@@ -53,11 +59,11 @@ internal sealed class FailedAuthenticationThrottleMiddleware(RequestDelegate nex
 {
     public async Task InvokeAsync(HttpContext context, IProblemDetailsService problems)
     {
-        if (ApiKeyAuthenticationHandler.ReadKey(context.Request) is not null
-            && throttle.RetryAfter(FailedAuthenticationThrottle.ClientOf(context)) is { } retryAfter)
+        if (ApiKeyAuthenticationHandler.ReadKey(context.Request) is { } presented
+            && throttle.RetryAfter(FailedAuthenticationThrottle.PartitionOf(context, presented)) is { } retryAfter)
         {
             await RateLimitProblems.WriteAsync(context, problems, retryAfter, ErrorCodes.TooManyAuthenticationFailures,
-                "Too many failed authentications from this client; wait before trying again.");
+                "Too many failed authentications from this client with this key; wait before trying again.");
             return;
         }
 

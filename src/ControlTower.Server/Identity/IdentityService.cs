@@ -8,7 +8,11 @@ using Microsoft.EntityFrameworkCore;
 namespace ControlTower.Server.Identity;
 
 /// <summary>Users and their API keys. Every change is audited in the same transaction.</summary>
-internal sealed partial class IdentityService(IDbContextFactory<ControlTowerDbContext> contexts, AuditLog audit, TimeProvider time)
+internal sealed partial class IdentityService(
+    IDbContextFactory<ControlTowerDbContext> contexts,
+    AuditLog audit,
+    Microsoft.Extensions.Options.IOptions<Platform.Configuration.SecurityOptions> security,
+    TimeProvider time)
 {
     public async Task<UserResponse> CreateUserAsync(string actor, CreateUserRequest request, CancellationToken cancellationToken)
     {
@@ -64,6 +68,13 @@ internal sealed partial class IdentityService(IDbContextFactory<ControlTowerDbCo
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, cancellationToken)
             ?? throw UserNotFound(userId.ToString());
+        var limit = security.Value.MaxApiKeysPerUser;
+        if (await db.ApiKeys.CountAsync(k => k.UserId == user.Id && k.RevokedAt == null, cancellationToken) >= limit)
+        {
+            throw new ControlTowerException(ErrorKind.Conflict, ErrorCodes.ApiKeyLimitReached,
+                $"User '{user.Name}' already holds {limit} active API keys (API_KEYS_MAX_PER_USER); revoke one first.");
+        }
+
         var generated = ApiKeys.Generate();
         var key = new ApiKeyEntity
         {

@@ -5,7 +5,10 @@ using Microsoft.AspNetCore.RateLimiting;
 
 namespace ControlTower.Server.Identity;
 
-/// <summary>ASP.NET Core's rate limiter: a fixed window of requests per minute per API key (or client address).</summary>
+/// <summary>
+/// ASP.NET Core's rate limiter: a fixed window of requests per minute per user, across all of the user's keys
+/// and tokens (so minting more keys buys no more requests); anonymous requests go by client address.
+/// </summary>
 internal static class RequestRateLimiting
 {
     public static IServiceCollection AddRequestRateLimiting(this IServiceCollection services, SecurityOptions security)
@@ -19,7 +22,7 @@ internal static class RequestRateLimiting
                     return RateLimitPartition.GetNoLimiter("health");
                 }
 
-                var key = context.User.RateLimitKey() ?? FailedAuthenticationThrottle.ClientOf(context);
+                var key = context.User.RateLimitKey() ?? "address:" + FailedAuthenticationThrottle.ClientOf(context);
                 return RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = security.RequestsPerMinute,
@@ -32,7 +35,7 @@ internal static class RequestRateLimiting
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var value) ? value : TimeSpan.FromMinutes(1);
                 var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
                 return new ValueTask(RateLimitProblems.WriteAsync(context.HttpContext, problems, retryAfter, ErrorCodes.RateLimited,
-                    "This key has sent too many requests; slow down."));
+                    "This user has sent too many requests (all of its keys together); slow down."));
             };
         });
         return services;

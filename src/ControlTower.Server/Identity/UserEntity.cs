@@ -18,6 +18,9 @@ internal sealed class UserEntity
 
     public bool Disabled { get; set; }
 
+    /// <summary><c>issuer|subject</c> of the OIDC identity this user signs in as; null for local users.</summary>
+    public string? ExternalSubject { get; set; }
+
     public DateTime CreatedAt { get; set; }
 }
 
@@ -52,6 +55,8 @@ internal sealed class UserEntityConfiguration : IEntityTypeConfiguration<UserEnt
         builder.HasIndex(u => u.Name).IsUnique();
         builder.Property(u => u.Email).HasMaxLength(320);
         builder.Property(u => u.Role).HasMaxLength(20);
+        builder.Property(u => u.ExternalSubject).HasMaxLength(520);
+        builder.HasIndex(u => u.ExternalSubject).IsUnique();
     }
 }
 

@@ -64,4 +64,16 @@ internal static class NodeErrorCodes
     /// <summary>The response body is larger than <c>config.maxResponseBytes</c>. Not retryable.</summary>
     [ErrorCode(ErrorSurface.RunError)]
     public const string HttpResponseTooLarge = "http.response_too_large";
+
+    /// <summary>A subworkflow start would nest child runs deeper than <c>ENGINE_MAX_SUBWORKFLOW_DEPTH</c>. Not retryable.</summary>
+    [ErrorCode(ErrorSurface.RunError)]
+    public const string SubworkflowDepthExceeded = "subworkflow.depth_exceeded";
+
+    /// <summary>The subworkflow's child workflow (or the pinned version) does not exist. Not retryable.</summary>
+    [ErrorCode(ErrorSurface.RunError)]
+    public const string SubworkflowNotFound = "subworkflow.child_not_found";
+
+    /// <summary>The subworkflow's child workflow is disabled. Not retryable.</summary>
+    [ErrorCode(ErrorSurface.RunError)]
+    public const string SubworkflowDisabled = "subworkflow.child_disabled";
 }

@@ -36,6 +36,7 @@ internal static class NodesServiceCollectionExtensions
         services.AddSingleton<INodeExecutor, RespondExecutor>();
         services.AddSingleton<INodeExecutor, FailExecutor>();
         services.AddSingleton<INodeExecutor, DelayExecutor>();
+        services.AddSingleton<SubworkflowChildren>();
         services.AddSingleton<INodeExecutor, SubworkflowExecutor>();
         services.AddSingleton<INodeExecutor, HttpRequestExecutor>();
         services.AddSingleton<INodeExecutor, McpToolExecutor>();

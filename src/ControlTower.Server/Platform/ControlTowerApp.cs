@@ -77,18 +77,19 @@ internal static class ControlTowerApp
         services.AddSingleton<ApiKeyVerifier>();
         services.AddSingleton<IdentityService>();
         services.AddSingleton<FailedAuthenticationThrottle>();
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddControlTowerAuthentication(configuration);
         services.AddRolePolicies();
         services.AddRequestRateLimiting(security);
         services.AddCredentials(configuration);
         AddValidatedOptions<WorkflowOptions>(services, configuration);
         services.AddSingleton<WorkflowGraphValidation>();
         services.AddSingleton<WorkflowDefinitions>();
+        services.AddSingleton<SubworkflowReferences>();
         services.AddSingleton<WorkflowService>();
         services.AddSingleton<WorkflowSharing>();
         services.AddSingleton<WorkflowCredentialCheck>();
         AddEngine(services, AddValidatedOptions<EngineOptions>(services, configuration));
+        services.AddLoadShedding(configuration);
         services.AddTriggers(configuration);
         services.AddGovernance();
 
@@ -119,6 +120,7 @@ internal static class ControlTowerApp
         services.AddSingleton<NodeTypeSwitches>();
         services.AddSingleton<NodeTypeParking>();
         services.AddSingleton<RunService>();
+        services.AddSingleton<ICancelledAttemptHook, ChildRunCancellation>();
         services.AddHostedService<PostgresRunNotifications>();
         services.AddSingleton<ReplayRecordings>();
         services.AddSingleton<RunReplayer>();
@@ -157,6 +159,7 @@ internal static class ControlTowerApp
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseMiddleware<LoadSheddingMiddleware>();
         app.UseMiddleware<JsonBodyGuardMiddleware>();
     }
 

@@ -37,6 +37,11 @@ internal sealed class EngineOptions
     [Range(1, 86_400)]
     public double ParkedRecheckSeconds { get; set; } = 60;
 
+    /// <summary>How deep subworkflows may nest (a top-level run's child is 1 deep); the start that would go deeper fails its node.</summary>
+    [ConfigurationKeyName("ENGINE_MAX_SUBWORKFLOW_DEPTH")]
+    [Range(1, 100)]
+    public int MaxSubworkflowDepth { get; set; } = 8;
+
     public TimeSpan ParkedRecheck => TimeSpan.FromSeconds(ParkedRecheckSeconds);
 
     public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);

@@ -13,7 +13,7 @@ internal static class RunEndpoints
 
     public static IEndpointRouteBuilder MapRunEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/api/workflows/{workflowId:guid}/runs", StartAsync).RequireAuthorization(Policies.Operators).WithTags("Runs");
+        routes.MapPost("/api/workflows/{workflowId:guid}/runs", StartAsync).RequireAuthorization(Policies.Operators).WithTags("Runs").ShedsUnderLoad();
 
         var read = routes.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(Policies.Readers);
         read.MapGet("/", async (Guid? workflowId, string? status, DateTimeOffset? before, int? limit, RunService runs, CancellationToken ct) =>

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ControlTower.Core.Errors;
+using ControlTower.Server.Runs;
 using Microsoft.Extensions.Options;
 
 namespace ControlTower.Server.Triggers;
@@ -21,7 +22,8 @@ internal static class WebhookEndpoints
     {
         routes.MapMethods("/hooks/{workflowId:guid}/{triggerNodeId}", ["POST", "PUT", "GET"], ReceiveAsync)
             .AllowAnonymous()
-            .WithTags("Triggers");
+            .WithTags("Triggers")
+            .ShedsUnderLoad();
         return routes;
     }
 

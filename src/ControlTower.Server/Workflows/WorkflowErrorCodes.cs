@@ -43,4 +43,12 @@ internal static class WorkflowErrorCodes
     /// </summary>
     [ErrorCode(ErrorKind.Validation)]
     public const string CredentialNotUsable = "workflow.credential_not_usable";
+
+    /// <summary>A subworkflow node names a workflow (or a pinned version) that does not exist; a problem in <c>problems</c>.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
+    public const string SubworkflowUnknown = "workflow.subworkflow_unknown";
+
+    /// <summary>Saving would make subworkflows start each other in a cycle (A → B → A); a problem in <c>problems</c>.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
+    public const string SubworkflowCycle = "workflow.subworkflow_cycle";
 }

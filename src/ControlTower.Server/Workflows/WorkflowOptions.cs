@@ -22,5 +22,10 @@ internal sealed class WorkflowOptions
     [Range(1024, 256 * 1024 * 1024)]
     public int MaxTotalConfigBytes { get; set; } = GraphLimits.Default.MaxTotalConfigBytes;
 
-    public GraphLimits Limits => new(MaxNodes, MaxEdges, MaxNodeConfigBytes, MaxTotalConfigBytes);
+    /// <summary>The largest <c>config.stepBudget</c> a graph may set; above it the save is refused.</summary>
+    [ConfigurationKeyName("WORKFLOW_MAX_STEP_BUDGET")]
+    [Range(1, 10_000_000)]
+    public int MaxStepBudget { get; set; } = GraphLimits.Default.MaxStepBudget;
+
+    public GraphLimits Limits => new(MaxNodes, MaxEdges, MaxNodeConfigBytes, MaxTotalConfigBytes, MaxStepBudget);
 }

@@ -16,13 +16,14 @@ internal sealed class WorkflowService(
     IDbContextFactory<ControlTowerDbContext> contexts,
     WorkflowGraphValidation validation,
     WorkflowCredentialCheck credentials,
+    SubworkflowReferences subworkflows,
     AuditLog audit,
     TimeProvider time)
 {
     public async Task<WorkflowDetail> CreateAsync(string actor, Guid ownerId, CreateWorkflowRequest request, CancellationToken cancellationToken)
     {
         ValidateName(request.Name);
-        var graph = await ValidateForAsync(request.Graph, ownerId, cancellationToken);
+        var graph = await ValidateForAsync(request.Graph, null, ownerId, cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
         var workflow = new WorkflowEntity
         {
@@ -48,7 +49,7 @@ internal sealed class WorkflowService(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var workflow = await FindAsync(db, workflowId, cancellationToken);
         await WorkflowSharing.EnsureCanEditAsync(db, workflow, caller, "save versions of", cancellationToken);
-        var graph = await ValidateForAsync(request.Graph, caller.UserId, cancellationToken);
+        var graph = await ValidateForAsync(request.Graph, workflowId, caller.UserId, cancellationToken);
         if (request.BaseVersion is { } baseVersion && baseVersion != workflow.LatestVersion)
         {
             throw new ControlTowerException(ErrorKind.Conflict, WorkflowErrorCodes.VersionConflict,
@@ -147,18 +148,25 @@ internal sealed class WorkflowService(
 
     /// <summary>
     /// The graph's problems as the save would see them for <paramref name="authorId"/>: the graph rules, then (for a graph
-    /// that parses) the credentials its nodes name that the author may not use.
+    /// that parses) the credentials its nodes name that the author may not use and the subworkflows it starts.
     /// </summary>
     public async Task<IReadOnlyList<GraphProblem>> ProblemsAsync(JsonNode? document, Guid authorId, CancellationToken cancellationToken)
     {
         var (graph, problems) = validation.Validate(document);
-        return graph is null ? problems : [.. problems, .. await credentials.ProblemsAsync(graph, authorId, cancellationToken)];
+        return graph is null
+            ? problems
+            : [.. problems, .. await credentials.ProblemsAsync(graph, authorId, cancellationToken), .. await subworkflows.ProblemsAsync(null, graph, cancellationToken)];
     }
 
-    private async Task<WorkflowGraph> ValidateForAsync(JsonNode? document, Guid authorId, CancellationToken cancellationToken)
+    /// <summary>The graph rules first; then what needs the database: credentials the author may use and the subworkflows it starts.</summary>
+    private async Task<WorkflowGraph> ValidateForAsync(JsonNode? document, Guid? workflowId, Guid authorId, CancellationToken cancellationToken)
     {
         var graph = validation.ValidateOrThrow(document);
-        var problems = await credentials.ProblemsAsync(graph, authorId, cancellationToken);
+        List<GraphProblem> problems =
+        [
+            .. await credentials.ProblemsAsync(graph, authorId, cancellationToken),
+            .. await subworkflows.ProblemsAsync(workflowId, graph, cancellationToken),
+        ];
         return problems.Count == 0 ? graph : throw WorkflowGraphValidation.Invalid(problems);
     }
 

@@ -5,7 +5,7 @@ using static ControlTower.Server.Tests.Nodes.NodeContexts;
 
 namespace ControlTower.Server.Tests.Nodes;
 
-/// <summary>merge, respond, fail, delay and subworkflow.</summary>
+/// <summary>merge, respond, fail and delay (subworkflow: SubworkflowTests, it needs the database).</summary>
 public sealed class FlowExecutorTests
 {
     [Fact]
@@ -131,41 +131,6 @@ public sealed class FlowExecutorTests
     public async Task Delay_WhenDueTimeUnusable_FailsNotRetryable(string config, string code)
     {
         var failed = As<NodeResult.Failed>(await new DelayExecutor(NodeCel).ExecuteAsync(For("delay", config, Activation(Json("{}"))), CancellationToken.None));
-
-        Assert.Equal((code, false), (failed.Code, failed.Retryable));
-    }
-
-    [Fact]
-    public async Task Subworkflow_StartsTheChildWithTheComputedInputAndVersion()
-    {
-        var child = Guid.NewGuid();
-        var context = For("subworkflow", $$"""{ "workflowId": "{{child}}", "version": 3, "input": "{'order': input.id}" }""", Activation(Json("""{ "id": 9 }""")));
-
-        var start = As<NodeResult.StartChild>(await new SubworkflowExecutor(NodeCel).ExecuteAsync(context, CancellationToken.None));
-
-        Assert.Equal((child, 3), (start.WorkflowId, start.Version));
-        AssertJson("""{ "order": 9 }""", start.Input);
-    }
-
-    [Fact]
-    public async Task Subworkflow_WhenNoInputExpression_PassesTheRunInputAndLatestVersion()
-    {
-        var child = Guid.NewGuid();
-        var context = For("subworkflow", $$"""{ "workflowId": "{{child}}" }""", Activation(Json("""{ "id": 9 }""")));
-
-        var start = As<NodeResult.StartChild>(await new SubworkflowExecutor(NodeCel).ExecuteAsync(context, CancellationToken.None));
-
-        Assert.Null(start.Version);
-        AssertJson("""{ "id": 9 }""", start.Input);
-    }
-
-    [Theory]
-    [InlineData("""{ "workflowId": "orders" }""", NodeErrorCodes.ConfigInvalid)]
-    [InlineData("""{ }""", NodeErrorCodes.ConfigInvalid)]
-    [InlineData("""{ "workflowId": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "input": "input.none.x" }""", CelErrorCodes.EvalError)]
-    public async Task Subworkflow_WhenBroken_FailsNotRetryable(string config, string code)
-    {
-        var failed = As<NodeResult.Failed>(await new SubworkflowExecutor(NodeCel).ExecuteAsync(For("subworkflow", config, Activation(Json("{}"))), CancellationToken.None));
 
         Assert.Equal((code, false), (failed.Code, failed.Retryable));
     }

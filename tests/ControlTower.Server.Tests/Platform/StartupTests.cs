@@ -31,6 +31,7 @@ public sealed class StartupTests
         { "short key", new() { ["DATABASE_URL"] = "Host=127.0.0.1;Port=1;Database=x", ["ADMIN_API_KEY"] = "too-short-key" }, "too short" },
         { "auth bypass", new() { ["DATABASE_URL"] = "Host=127.0.0.1;Port=1;Database=x", ["ADMIN_API_KEY"] = SafeKey, ["AUTH_BYPASS"] = "true" }, "AUTH_BYPASS" },
         { "wildcard cors", new() { ["DATABASE_URL"] = "Host=127.0.0.1;Port=1;Database=x", ["ADMIN_API_KEY"] = SafeKey, ["CORS_ORIGINS"] = "https://ok.example,*" }, "CORS_ORIGINS" },
+        { "oidc over http", new() { ["DATABASE_URL"] = "Host=127.0.0.1;Port=1;Database=x", ["ADMIN_API_KEY"] = SafeKey, ["OIDC_AUTHORITY"] = "http://127.0.0.1:1", ["OIDC_AUDIENCE"] = "api", ["OIDC_ALLOW_HTTP"] = "true" }, "OIDC_ALLOW_HTTP" },
     };
 
     [Theory]

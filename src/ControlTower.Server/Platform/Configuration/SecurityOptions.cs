@@ -17,7 +17,7 @@ internal sealed class SecurityOptions
     [ConfigurationKeyName("CORS_ORIGINS")]
     public string? CorsOrigins { get; set; }
 
-    /// <summary>Failed authentications allowed per client within the window before 429.</summary>
+    /// <summary>Failed authentications allowed per client address and presented key prefix within the window before 429.</summary>
     [ConfigurationKeyName("RATE_LIMIT_AUTH_FAILURES")]
     [Range(1, 100_000)]
     public int AuthFailureLimit { get; set; } = 10;
@@ -26,10 +26,15 @@ internal sealed class SecurityOptions
     [Range(1, 86_400)]
     public int AuthFailureWindowSeconds { get; set; } = 300;
 
-    /// <summary>Requests per minute per API key (or per client address when anonymous).</summary>
+    /// <summary>Requests per minute per user, all of its keys together (per client address when anonymous).</summary>
     [ConfigurationKeyName("RATE_LIMIT_REQUESTS_PER_MINUTE")]
     [Range(1, 1_000_000)]
     public int RequestsPerMinute { get; set; } = 1200;
+
+    /// <summary>Active (unrevoked) API keys a user may hold; issuing one more is refused with 409 <c>api_key.limit_reached</c>.</summary>
+    [ConfigurationKeyName("API_KEYS_MAX_PER_USER")]
+    [Range(1, 10_000)]
+    public int MaxApiKeysPerUser { get; set; } = 10;
 
     public const int MinimumAdminKeyLength = 32;
 

@@ -85,6 +85,10 @@ internal static class ErrorCodes
     [ErrorCode(ErrorKind.Conflict)]
     public const string ApiKeyRevoked = "identity.api_key_already_revoked";
 
+    /// <summary>The user holds the most active API keys allowed (<c>API_KEYS_MAX_PER_USER</c>); revoke one first.</summary>
+    [ErrorCode(ErrorKind.Conflict)]
+    public const string ApiKeyLimitReached = "identity.api_key_limit_reached";
+
     /// <summary>An audit query parameter is out of range or malformed.</summary>
     [ErrorCode(ErrorKind.Validation)]
     public const string AuditQueryInvalid = "audit.query_invalid";
