@@ -203,6 +203,11 @@ public static partial class GraphValidator
                 problems.Add(new(GraphProblemCodes.ConfigInvalid, $"/config/{key}", $"'{key}' must be an integer of at least 1."));
             }
         }
+
+        if (config["durability"] is { } durability && !(durability is JsonValue d && d.GetValueKind() == JsonValueKind.String && d.GetValue<string>() is "checkpoint" or "step"))
+        {
+            problems.Add(new(GraphProblemCodes.ConfigInvalid, "/config/durability", "'durability' must be \"checkpoint\" (commit at durability boundaries, the default) or \"step\" (commit after every node)."));
+        }
     }
 
     private static Dictionary<string, int> CheckNodeIds(WorkflowGraph graph, List<GraphProblem> problems)

@@ -79,6 +79,58 @@ internal sealed partial class RunTransitions(
         }
     }
 
+    /// <summary>
+    /// Commits a coalesced stretch: the steps a worker already applied in memory to the checkpoint it
+    /// loaded (<paramref name="loaded"/>, untracked), each step's events and commands in order (minus the
+    /// node attempts it already ran inline), the final checkpoint once, and whatever the caller adds.
+    /// False, with nothing written, when another writer changed the run since it was loaded: the caller
+    /// then commits its first result alone, which is always valid on the fresh state.
+    /// </summary>
+    public async Task<bool> TryCommitStretchAsync(
+        RunEntity loaded,
+        WorkflowDefinition definition,
+        Stretch stretch,
+        Func<TransitionScope, Task> alsoWrite,
+        CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var version = await db.Set<RunEntity>().Where(r => r.Id == loaded.Id).Select(r => (long?)r.StateVersion).SingleOrDefaultAsync(cancellationToken);
+        if (version != loaded.StateVersion)
+        {
+            return false;
+        }
+
+        var run = loaded;
+        db.Attach(run);
+        var now = time.GetUtcNow().UtcDateTime;
+        var cancelled = new List<CancelledAttempt>();
+        foreach (var step in stretch.Steps)
+        {
+            cancelled.AddRange(await RunTransitionWriter.WriteStepAsync(db, run, definition, step.Before, step.Written, now, null, cancellationToken));
+        }
+
+        var final = stretch.Final;
+        RunTransitionWriter.WriteCheckpoint(run, final, now);
+        await CloseWaitingAttemptsAsync(db, run.Id, stretch.Steps[0].Before, final, now, cancellationToken, stretch.Ran.Select(r => (r.Attempt.NodeId, r.Attempt.Attempt)).ToHashSet());
+        await CloseCancelledAttemptsAsync(db, cancelled, now, cancellationToken);
+        await alsoWrite(new TransitionScope(db, run, definition, final, now));
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException conflict) when (conflict is DbUpdateConcurrencyException || IsEventNumberRace(conflict))
+        {
+            Log.TransitionRetried(logger, run.Id, 1);
+            return false;
+        }
+
+        await NotifyOtherProcessesAsync(db, run.Id, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        AfterCommit(run.Id, cancelled);
+        return true;
+    }
+
     /// <summary>Inside the transaction (a hook may save, so a concurrent change retries with the rest).</summary>
     private async Task CloseCancelledAttemptsAsync(ControlTowerDbContext db, IReadOnlyList<CancelledAttempt> cancelled, DateTime now, CancellationToken cancellationToken)
     {
@@ -104,9 +156,10 @@ internal sealed partial class RunTransitions(
     /// A node that was parked (a timer, an approval, a child run) and is now finished gets its attempt's
     /// record closed with the result, whoever delivered it.
     /// </summary>
-    private static async Task CloseWaitingAttemptsAsync(ControlTowerDbContext db, Guid runId, RunState before, RunState after, DateTime now, CancellationToken cancellationToken)
+    private static async Task CloseWaitingAttemptsAsync(ControlTowerDbContext db, Guid runId, RunState before, RunState after, DateTime now, CancellationToken cancellationToken, IReadOnlySet<(string NodeId, int Attempt)>? ranInline = null)
     {
-        foreach (var node in after.ChangedNodes(before).Where(n => n.Status is NodeStatus.Succeeded or NodeStatus.Failed or NodeStatus.Cancelled))
+        // An attempt run inline in this stretch never had a waiting record: no statement needed for it.
+        foreach (var node in after.ChangedNodes(before).Where(n => (n.Status is NodeStatus.Succeeded or NodeStatus.Failed or NodeStatus.Cancelled) && ranInline?.Contains((n.NodeId, n.Attempt)) != true))
         {
             var status = node.Status switch { NodeStatus.Succeeded => "succeeded", NodeStatus.Failed => "failed", _ => "cancelled" };
             var output = node.Output?.GetRawText();
