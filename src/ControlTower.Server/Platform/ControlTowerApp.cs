@@ -120,6 +120,7 @@ internal static class ControlTowerApp
         services.AddSingleton<RunTaskProcessor>();
         services.AddSingleton<NodeAttemptRunner>();
         services.AddSingleton<RunStretches>();
+        services.AddSingleton<RunCommitQueue>();
         services.AddSingleton<NodeTypeSwitches>();
         services.AddSingleton<NodeTypeParking>();
         services.AddSingleton<RunService>();

@@ -28,6 +28,7 @@ internal sealed class RunStarter(
     IDbContextFactory<ControlTowerDbContext> contexts,
     WorkflowDefinitions definitions,
     RunTransitions transitions,
+    RunCommitQueue commits,
     AuditLog audit,
     Credentials.SecretRegistry secrets,
     NodeSwitches.NodeTypeSwitches switches,
@@ -50,17 +51,21 @@ internal sealed class RunStarter(
             await switches.EnsureTriggerEnabledAsync(trigger.Type, cancellationToken);
         }
 
-        // The run's first side-effect-free nodes run before the transaction opens, and commit with the start.
+        // The run's first side-effect-free nodes run before the transaction opens, and commit with the start
+        // (in the engine's group commit, with other runs' starts and steps).
         var prepared = await PrepareAsync(definition, request, parent: null, cancellationToken);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var (run, cancelled) = (prepared.Run, await WriteAsync(db, definition, prepared, cancellationToken));
-        await RunTransitions.NotifyOtherProcessesAsync(db, run.Id, cancellationToken);
+        var run = prepared.Run;
+        IReadOnlyList<CancelledAttempt> cancelled;
         try
         {
-            await audit.CommitAsync(db, new AuditEvent(request.Actor, "run.started", $"run:{run.Id}", $"started by {request.Trigger}",
-                new JsonObject { ["workflowId"] = definition.WorkflowId.ToString(), ["version"] = definition.Version }), cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            cancelled = await commits.CommitAsync(async (db, ct) =>
+            {
+                var written = await WriteAsync(db, definition, prepared, ct);
+                await RunTransitions.NotifyOtherProcessesAsync(db, run.Id, ct);
+                await audit.CommitAsync(db, new AuditEvent(request.Actor, "run.started", $"run:{run.Id}", $"started by {request.Trigger}",
+                    new JsonObject { ["workflowId"] = definition.WorkflowId.ToString(), ["version"] = definition.Version }), ct);
+                return written;
+            }, cancellationToken);
         }
         catch (DbUpdateException) when (request.IdempotencyKey is not null)
         {

@@ -19,6 +19,7 @@ namespace ControlTower.Server.Runs;
 internal sealed partial class RunTaskProcessor(
     IDbContextFactory<ControlTowerDbContext> contexts,
     RunTransitions transitions,
+    RunCommitQueue commits,
     RunStarter starter,
     Workflows.WorkflowDefinitions definitions,
     NodeAttemptRunner runner,
@@ -142,27 +143,25 @@ internal sealed partial class RunTaskProcessor(
     /// </summary>
     private async Task<IntentOutcome> RecordIntentAsync(RunTaskEntity task, PlanNode plan, string key, CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var existing = await db.Set<NodeExecutionEntity>().SingleOrDefaultAsync(
-            e => e.RunId == task.RunId && e.NodeId == task.NodeId && e.Attempt == task.Attempt, cancellationToken);
-        if (existing is not null)
+        var existing = await commits.CommitAsync(async (db, ct) =>
+        {
+            if (await db.Set<NodeExecutionEntity>().AnyAsync(e => e.RunId == task.RunId && e.NodeId == task.NodeId && e.Attempt == task.Attempt, ct))
+            {
+                return true;
+            }
+
+            var intent = NodeResultRecords.NewExecution(task.RunId, task.NodeId, task.Attempt, plan.Type, key, task.Payload, time.GetUtcNow());
+            intent.Status = "intent";
+            db.Add(intent);
+            await db.SaveChangesAsync(ct);
+            return false;
+        }, cancellationToken);
+        if (existing)
         {
             Log.OutcomeUnknown(logger, task.RunId, task.NodeId, task.Attempt, plan.OnUnknownOutcome.ToString());
             return plan.OnUnknownOutcome == UnknownOutcomePolicy.Ask ? IntentOutcome.AskPerson : IntentOutcome.Proceed;
         }
 
-        db.Add(new NodeExecutionEntity
-        {
-            RunId = task.RunId,
-            NodeId = task.NodeId,
-            Attempt = task.Attempt,
-            NodeType = plan.Type,
-            IdempotencyKey = key,
-            Status = "intent",
-            Input = task.Payload,
-            StartedAt = time.GetUtcNow().UtcDateTime,
-        });
-        await db.SaveChangesAsync(cancellationToken);
         return IntentOutcome.Proceed;
     }
 

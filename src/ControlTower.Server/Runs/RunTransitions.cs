@@ -20,7 +20,7 @@ internal sealed record TransitionScope(ControlTowerDbContext Db, RunEntity Run, 
 /// applied again to the fresh state, which the pure scheduler makes safe.
 /// </summary>
 internal sealed partial class RunTransitions(
-    IDbContextFactory<ControlTowerDbContext> contexts,
+    RunCommitQueue commits,
     WorkflowDefinitions definitions,
     RunEventNotifier notifier,
     RunWorkSignal work,
@@ -40,28 +40,29 @@ internal sealed partial class RunTransitions(
     {
         for (var attempt = 1; ; attempt++)
         {
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var run = await db.Set<RunEntity>().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken) ?? throw NotFound(runId);
-            var definition = await definitions.GetAsync(run.WorkflowId, run.WorkflowVersion, cancellationToken);
-            var now = time.GetUtcNow();
-            var before = RunStateJson.Deserialize(run.State);
-            var evt = makeEvent(now);
-            var result = evt is null ? new SchedulerResult(before, []) : RunScheduler.Apply(definition.Plan, before, evt);
-            var cancelled = await RunTransitionWriter.WriteAsync(db, run, definition, before, result, now.UtcDateTime, extraUpdates, cancellationToken);
-            await CloseWaitingAttemptsAsync(db, runId, before, result.State, now.UtcDateTime, cancellationToken);
+            (SchedulerResult Result, IReadOnlyList<CancelledAttempt> Cancelled, RunEvent? Event) applied;
             try
             {
-                await CloseCancelledAttemptsAsync(db, cancelled, now.UtcDateTime, cancellationToken);
-
-                if (alsoWrite is not null)
+                applied = await commits.CommitAsync(async (db, ct) =>
                 {
-                    await alsoWrite(new TransitionScope(db, run, definition, result.State, now.UtcDateTime));
-                }
+                    var run = await db.Set<RunEntity>().SingleOrDefaultAsync(r => r.Id == runId, ct) ?? throw NotFound(runId);
+                    var definition = await definitions.GetAsync(run.WorkflowId, run.WorkflowVersion, ct);
+                    var now = time.GetUtcNow();
+                    var before = RunStateJson.Deserialize(run.State);
+                    var evt = makeEvent(now);
+                    var result = evt is null ? new SchedulerResult(before, []) : RunScheduler.Apply(definition.Plan, before, evt);
+                    var cancelled = await RunTransitionWriter.WriteAsync(db, run, definition, before, result, now.UtcDateTime, extraUpdates, ct);
+                    await CloseWaitingAttemptsAsync(db, runId, before, result.State, now.UtcDateTime, ct);
+                    await CloseCancelledAttemptsAsync(db, cancelled, now.UtcDateTime, ct);
+                    if (alsoWrite is not null)
+                    {
+                        await alsoWrite(new TransitionScope(db, run, definition, result.State, now.UtcDateTime));
+                    }
 
-                await db.SaveChangesAsync(cancellationToken);
-                await NotifyOtherProcessesAsync(db, runId, cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
+                    await db.SaveChangesAsync(ct);
+                    await NotifyOtherProcessesAsync(db, runId, ct);
+                    return (result, cancelled, evt);
+                }, cancellationToken);
             }
             catch (DbUpdateException conflict) when (attempt < MaxAttempts && (conflict is DbUpdateConcurrencyException || IsEventNumberRace(conflict)))
             {
@@ -69,13 +70,13 @@ internal sealed partial class RunTransitions(
                 continue;
             }
 
-            AfterCommit(runId, cancelled);
-            if (result.Ignored is { } ignored)
+            AfterCommit(runId, applied.Cancelled);
+            if (applied.Result.Ignored is { } ignored)
             {
-                Log.EventIgnored(logger, runId, evt?.GetType().Name ?? "none", ignored);
+                Log.EventIgnored(logger, runId, applied.Event?.GetType().Name ?? "none", ignored);
             }
 
-            return new TransitionResult(result.State, result.Ignored);
+            return new TransitionResult(applied.Result.State, applied.Result.Ignored);
         }
     }
 
@@ -93,43 +94,53 @@ internal sealed partial class RunTransitions(
         Func<TransitionScope, Task> alsoWrite,
         CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var version = await db.Set<RunEntity>().Where(r => r.Id == loaded.Id).Select(r => (long?)r.StateVersion).SingleOrDefaultAsync(cancellationToken);
-        if (version != loaded.StateVersion)
-        {
-            return false;
-        }
-
-        var run = loaded;
-        db.Attach(run);
-        var now = time.GetUtcNow().UtcDateTime;
-        var cancelled = new List<CancelledAttempt>();
-        foreach (var step in stretch.Steps)
-        {
-            cancelled.AddRange(await RunTransitionWriter.WriteStepAsync(db, run, definition, step.Before, step.Written, now, null, cancellationToken));
-        }
-
-        var final = stretch.Final;
-        RunTransitionWriter.WriteCheckpoint(run, final, now);
-        await CloseWaitingAttemptsAsync(db, run.Id, stretch.Steps[0].Before, final, now, cancellationToken, stretch.Ran.Select(r => (r.Attempt.NodeId, r.Attempt.Attempt)).ToHashSet());
-        await CloseCancelledAttemptsAsync(db, cancelled, now, cancellationToken);
-        await alsoWrite(new TransitionScope(db, run, definition, final, now));
+        IReadOnlyList<CancelledAttempt>? cancelled;
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            cancelled = await CommitStretchAsync(loaded, definition, stretch, alsoWrite, cancellationToken);
         }
         catch (DbUpdateException conflict) when (conflict is DbUpdateConcurrencyException || IsEventNumberRace(conflict))
         {
-            Log.TransitionRetried(logger, run.Id, 1);
+            // Rolled back with the unit's savepoint: nothing of the stretch was written.
+            Log.TransitionRetried(logger, loaded.Id, 1);
             return false;
         }
 
-        await NotifyOtherProcessesAsync(db, run.Id, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        AfterCommit(run.Id, cancelled);
+        if (cancelled is null)
+        {
+            return false;
+        }
+
+        AfterCommit(loaded.Id, cancelled);
         return true;
     }
+
+    private Task<IReadOnlyList<CancelledAttempt>?> CommitStretchAsync(RunEntity loaded, WorkflowDefinition definition, Stretch stretch, Func<TransitionScope, Task> alsoWrite, CancellationToken cancellationToken) =>
+        commits.CommitAsync<IReadOnlyList<CancelledAttempt>?>(async (db, ct) =>
+        {
+            var version = await db.Set<RunEntity>().Where(r => r.Id == loaded.Id).Select(r => (long?)r.StateVersion).SingleOrDefaultAsync(ct);
+            if (version != loaded.StateVersion)
+            {
+                return null;
+            }
+
+            var run = loaded;
+            db.Attach(run);
+            var now = time.GetUtcNow().UtcDateTime;
+            var cancelled = new List<CancelledAttempt>();
+            foreach (var step in stretch.Steps)
+            {
+                cancelled.AddRange(await RunTransitionWriter.WriteStepAsync(db, run, definition, step.Before, step.Written, now, null, ct));
+            }
+
+            RunTransitionWriter.WriteCheckpoint(run, stretch.Final, now);
+            await CloseWaitingAttemptsAsync(db, run.Id, stretch.Steps[0].Before, stretch.Final, now, ct, stretch.Ran.Select(r => (r.Attempt.NodeId, r.Attempt.Attempt)).ToHashSet());
+            await CloseCancelledAttemptsAsync(db, cancelled, now, ct);
+            await alsoWrite(new TransitionScope(db, run, definition, stretch.Final, now));
+            await db.SaveChangesAsync(ct);
+            await NotifyOtherProcessesAsync(db, run.Id, ct);
+            return cancelled;
+        }, cancellationToken);
 
     /// <summary>Inside the transaction (a hook may save, so a concurrent change retries with the rest).</summary>
     private async Task CloseCancelledAttemptsAsync(ControlTowerDbContext db, IReadOnlyList<CancelledAttempt> cancelled, DateTime now, CancellationToken cancellationToken)
