@@ -5,7 +5,7 @@ using ControlTower.Bench.Engine;
 namespace ControlTower.Bench;
 
 /// <summary>
-/// <c>engine</c> and <c>dashboard</c> run their scenario runners; <c>mcp</c>, <c>cel</c> and <c>scheduler</c> run those
+/// <c>engine</c>, <c>http</c>, <c>parked</c> and <c>dashboard</c> run their scenario runners; <c>mcp</c>, <c>cel</c> and <c>scheduler</c> run those
 /// BenchmarkDotNet benchmarks; anything else goes to BenchmarkDotNet's switcher over this assembly.
 /// </summary>
 public static class BenchmarkEntry
@@ -17,6 +17,10 @@ public static class BenchmarkEntry
         {
             case "engine":
                 return await EngineScenarios.RunAsync(rest);
+            case "http":
+                return await Http.HttpScenarios.RunAsync(rest);
+            case "parked":
+                return await EngineScenarios.ParkedOnlyAsync(rest);
             case "dashboard":
                 return await DashboardScenarios.RunAsync(rest);
             case "mcp":

@@ -20,6 +20,38 @@ internal static class EngineGraphs
         return Graph(nodes, edges);
     }
 
+    /// <summary>
+    /// The chain of <paramref name="length"/> transforms with two of its steps (the 4th and the 8th) replaced by
+    /// side-effecting <c>http.request</c> calls to <paramref name="endpoint"/>: two durability boundaries.
+    /// </summary>
+    public static JsonObject ChainWithEffects(int length, string endpoint)
+    {
+        var graph = Chain(length);
+        var nodes = graph["nodes"]!.AsArray();
+        foreach (var i in new[] { 4, 8 })
+        {
+            var previous = $"nodes.t{i - 1}.output.v";
+            nodes[i] = Node($"t{i}", "http.request", new()
+            {
+                ["method"] = "POST",
+                ["url"] = $"{endpoint}/effect",
+                ["body"] = $"{{'v': {previous}}}",
+            });
+            var next = nodes[i + 1]!["config"]!.AsObject();
+            next["expression"] = $"{{'v': nodes.t{i - 1}.output.v + 2}}";
+        }
+
+        return graph;
+    }
+
+    /// <summary>The graph asking for a commit after every node (<c>config.durability: "step"</c>).</summary>
+    public static JsonObject StepDurability(JsonObject graph)
+    {
+        var copy = graph.DeepClone().AsObject();
+        copy["config"]!.AsObject()["durability"] = "step";
+        return copy;
+    }
+
     /// <summary>trigger → b1 … b<paramref name="width"/> in parallel → a <c>merge</c> (all) that joins them.</summary>
     public static JsonObject FanOutFanIn(int width)
     {

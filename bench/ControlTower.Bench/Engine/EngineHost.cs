@@ -40,6 +40,7 @@ internal sealed class EngineHost : IAsyncDisposable
             "--urls=http://127.0.0.1:0",
             $"--ENGINE_CONCURRENCY={concurrency}",
             "--AUDIT_EXPORT_INTERVAL_SECONDS=3600",
+            "--HTTP_NODE_ALLOW=127.0.0.1",
             "--Logging:LogLevel:Default=Warning",
         ]);
         await app.StartAsync();
@@ -59,6 +60,35 @@ internal sealed class EngineHost : IAsyncDisposable
         var starter = _app.Services.GetRequiredService<RunStarter>();
         await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (i, ct) =>
             await starter.StartAsync(new StartRunRequest(workflowId, input(i), "manual", BuiltInUsers.AdminId, "bench"), ct));
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="inFlight"/> runs going until <paramref name="count"/> have finished: each slot starts a
+    /// run through <see cref="RunStarter"/> and waits for it to end (woken by the engine's in-process event signal).
+    /// </summary>
+    public async Task RunClosedLoopAsync(Guid workflowId, int count, int inFlight, Func<int, JsonNode?> input)
+    {
+        var starter = _app.Services.GetRequiredService<RunStarter>();
+        var notifier = _app.Services.GetRequiredService<RunEventNotifier>();
+        var contexts = _app.Services.GetRequiredService<IDbContextFactory<ControlTowerDbContext>>();
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = inFlight }, async (i, ct) =>
+        {
+            var started = await starter.StartAsync(new StartRunRequest(workflowId, input(i), "manual", BuiltInUsers.AdminId, "bench"), ct);
+            var runId = started.Run.Id;
+            while (started.Run.FinishedAt is null)
+            {
+                var next = notifier.NextAsync(runId);
+                await using (var db = await contexts.CreateDbContextAsync(ct))
+                {
+                    if (await db.Set<RunEntity>().AsNoTracking().Where(r => r.Id == runId).Select(r => r.FinishedAt).SingleAsync(ct) is not null)
+                    {
+                        return;
+                    }
+                }
+
+                await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(1), ct));
+            }
+        });
     }
 
     /// <summary>Polls (a cheap read beside the WAL writers) until <paramref name="count"/> runs of the workflow have the status.</summary>
@@ -96,13 +126,19 @@ internal sealed class EngineHost : IAsyncDisposable
     {
         var contexts = _app.Services.GetRequiredService<IDbContextFactory<ControlTowerDbContext>>();
         await using var db = await contexts.CreateDbContextAsync();
-        var runs = await db.Set<RunEntity>().AsNoTracking().Where(r => r.WorkflowId == workflowId).Select(r => new { r.Id, r.State }).ToListAsync();
+        var runs = await db.Set<RunEntity>().AsNoTracking().Where(r => r.WorkflowId == workflowId).Select(r => new { r.Id, r.State, r.Status }).ToListAsync();
+        if (runs.FirstOrDefault(r => r.Status != "completed") is { } unfinished)
+        {
+            throw new InvalidOperationException($"Run {unfinished.Id} ended {unfinished.Status}, not completed.");
+        }
+
         var events = (await db.Set<RunEventEntity>().AsNoTracking().Where(e => runs.Select(r => r.Id).Contains(e.RunId)).ToListAsync())
             .ToLookup(e => e.RunId);
-        var steps = (await db.Set<NodeExecutionEntity>().AsNoTracking().Where(e => runs.Select(r => r.Id).Contains(e.RunId))
-            .GroupBy(e => e.RunId).Select(g => new { RunId = g.Key, Count = g.Count() }).ToListAsync())
-            .ToDictionary(s => s.RunId, s => s.Count);
-        return [.. runs.Select(r => new StoredCheckpoints(r.Id, r.State, [.. events[r.Id].OrderBy(e => e.Seq).Select(e => e.Data)], steps.GetValueOrDefault(r.Id)))];
+        var executions = (await db.Set<NodeExecutionEntity>().AsNoTracking().Where(e => runs.Select(r => r.Id).Contains(e.RunId))
+            .Select(e => new { e.RunId, e.Input, e.Output }).ToListAsync())
+            .ToLookup(e => e.RunId);
+        return [.. runs.Select(r => new StoredCheckpoints(r.Id, r.State, [.. events[r.Id].OrderBy(e => e.Seq).Select(e => e.Data)],
+            [.. executions[r.Id].Select(e => (e.Input ?? "") + (e.Output ?? ""))]))];
     }
 
     /// <summary>The durability settings SQLite connections of this database get (the engine sets none of its own beyond WAL).</summary>
@@ -126,5 +162,8 @@ internal sealed class EngineHost : IAsyncDisposable
     }
 }
 
-/// <summary>One run's final checkpoint, its events in order, and how many node steps it took.</summary>
-internal sealed record StoredCheckpoints(Guid RunId, string State, List<string> Events, int Steps);
+/// <summary>One run's final checkpoint, its events in order, and its node-execution records (input and output text).</summary>
+internal sealed record StoredCheckpoints(Guid RunId, string State, List<string> Events, List<string> Executions)
+{
+    public int Steps => Executions.Count;
+}

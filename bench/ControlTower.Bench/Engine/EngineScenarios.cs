@@ -6,27 +6,30 @@ using System.Text.Json.Nodes;
 namespace ControlTower.Bench.Engine;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/ControlTower.Bench -- engine [--runs N] [--parked N] [--concurrency N]</c>:
-/// throughput of the durable engine on SQLite (a 10-node transform chain and a 10-wide fan-out/fan-in),
-/// each next to the raw SQLite cost of writing the same checkpoint bytes one transaction per step, and
-/// the memory and resume time of runs parked on <c>delay</c> timers. Prints markdown tables.
-/// A stopwatch runner rather than BenchmarkDotNet: the figures are throughput over many runs and process RSS.
+/// <c>dotnet run -c Release --project bench/ControlTower.Bench -- engine [--runs N] [--inflight 1,8,64] [--counted N] [--concurrency N]</c>:
+/// the durable engine on SQLite (WAL, synchronous=FULL), run as <c>controltower serve</c> composes it, in one process.
+/// Three workflows — a chain of 10 transforms, a 10-wide fan-out/fan-in, and the chain with two side-effecting
+/// <c>http.request</c> steps to a loopback endpoint — at 1, 8 and 64 runs in flight (closed loop: each slot starts a
+/// run and waits for it to end), in both durability modes (<c>checkpoint</c>, the default, and <c>step</c>). For each:
+/// runs/s, µs per node step, fsyncs per run (counted with strace in a separate, untimed pass), and the raw-SQLite
+/// floor of the same bytes in the same number of transactions per run as the engine's fsyncs, one run at a time.
+/// <c>parked [--parked N]</c>: the memory and resume time of runs parked on <c>delay</c> timers. Prints markdown tables.
 /// </summary>
 internal static class EngineScenarios
 {
-    private const int Width = 10;
+    private const int Length = 10;
     private const int Warmup = 30;
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(20);
 
-    private sealed record Settings(int Runs, int Parked, int Concurrency);
+    private sealed record Settings(int Runs, int[] InFlight, int Counted, int Parked, int Concurrency);
 
-    private sealed record ThroughputRow(string Scenario, int Runs, double StepsPerRun, TimeSpan Elapsed, FloorResult Floor)
+    private sealed record Row(string Scenario, string Durability, int InFlight, int Runs, double StepsPerRun, TimeSpan Elapsed, double? FsyncsPerRun, FloorResult? Floor)
     {
         public double RunsPerSecond => Runs / Elapsed.TotalSeconds;
 
         public double MicrosecondsPerStep => Elapsed.TotalMilliseconds * 1000 / (Runs * StepsPerRun);
 
-        public double Ratio => MicrosecondsPerStep / Floor.MicrosecondsPerStep;
+        public double MicrosecondsPerRun => Elapsed.TotalMilliseconds * 1000 / Runs;
     }
 
     public static async Task<int> RunAsync(string[] args)
@@ -35,15 +38,51 @@ internal static class EngineScenarios
         var folder = Directory.CreateTempSubdirectory("controltower-bench-").FullName;
         try
         {
+            await using var endpoint = await LoopbackEndpoint.StartAsync();
             await using var host = await EngineHost.StartAsync(folder, settings.Concurrency);
             Console.WriteLine($"# Engine benchmark ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
             Console.WriteLine();
-            Console.WriteLine($"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores; SQLite {await host.DurabilityAsync()}; ENGINE_CONCURRENCY={settings.Concurrency}; runs started 8 at a time through RunStarter.");
+            Console.WriteLine($"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores; SQLite {await host.DurabilityAsync()}; ENGINE_CONCURRENCY={settings.Concurrency}; {settings.Runs} runs per point; fsyncs counted over {settings.Counted} runs.");
             Console.WriteLine();
+            var shapes = new (string Name, JsonObject Graph)[]
+            {
+                ("chain of 10 transforms", EngineGraphs.Chain(Length)),
+                ("fan-out/fan-in 10 wide", EngineGraphs.FanOutFanIn(Length)),
+                ("chain of 10 with 2 http.request", EngineGraphs.ChainWithEffects(Length, endpoint.BaseUrl)),
+            };
+            var rows = new List<Row>();
+            foreach (var (name, graph) in shapes)
+            {
+                foreach (var (durability, modeGraph) in new[] { ("checkpoint", graph), ("step", EngineGraphs.StepDurability(graph)) })
+                {
+                    var (fsyncs, floor) = await CountAndFloorAsync(host, folder, $"{name} ({durability})", modeGraph, settings);
+                    foreach (var inFlight in settings.InFlight)
+                    {
+                        var row = await ThroughputAsync(host, $"{name} ({durability}, {inFlight} in flight)", modeGraph, settings.Runs, inFlight);
+                        rows.Add(row with { Scenario = name, Durability = durability, FsyncsPerRun = fsyncs, Floor = floor });
+                        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}, {durability}, {inFlight} in flight: {row.RunsPerSecond:0.0} runs/s"));
+                    }
+                }
+            }
 
-            var chain = await ThroughputAsync(host, folder, "chain of 10 transforms", EngineGraphs.Chain(Width), settings);
-            var fan = await ThroughputAsync(host, folder, "fan-out/fan-in 10 wide", EngineGraphs.FanOutFanIn(Width), settings);
-            PrintThroughput([chain, fan]);
+            Print(rows);
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary><c>parked [--parked N]</c>: only the parked-runs scenario.</summary>
+    public static async Task<int> ParkedOnlyAsync(string[] args)
+    {
+        var settings = Parse(args);
+        var folder = Directory.CreateTempSubdirectory("controltower-bench-").FullName;
+        try
+        {
+            await using var host = await EngineHost.StartAsync(folder, settings.Concurrency);
+            Console.WriteLine($"# Parked runs ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC), SQLite {await host.DurabilityAsync()}");
             await ParkedAsync(host, settings.Parked);
             return 0;
         }
@@ -53,25 +92,62 @@ internal static class EngineScenarios
         }
     }
 
-    private static async Task<ThroughputRow> ThroughputAsync(EngineHost host, string folder, string name, JsonObject graph, Settings settings)
+    private static async Task<Row> ThroughputAsync(EngineHost host, string name, JsonObject graph, int runs, int inFlight)
+    {
+        var workflow = await host.CreateWorkflowAsync(name, graph.DeepClone().AsObject());
+        var clock = Stopwatch.StartNew();
+        await host.RunClosedLoopAsync(workflow, runs, inFlight, Input);
+        clock.Stop();
+        var stored = await host.ReadCheckpointsAsync(workflow);
+        return new Row(name, "", inFlight, runs, stored.Average(r => r.Steps), clock.Elapsed, null, null);
+    }
+
+    /// <summary>After a warm-up, the fsyncs of <c>Counted</c> runs at 8 in flight, and the floor of their bytes in that many transactions per run.</summary>
+    private static async Task<(double? FsyncsPerRun, FloorResult? Floor)> CountAndFloorAsync(EngineHost host, string folder, string name, JsonObject graph, Settings settings)
     {
         var warmup = await host.CreateWorkflowAsync($"{name} (warm-up)", graph.DeepClone().AsObject());
-        await host.StartRunsAsync(warmup, Warmup, 8, Input);
-        await host.WaitForStatusAsync(warmup, "completed", Warmup, Patience);
+        await host.RunClosedLoopAsync(warmup, Warmup, 8, Input);
 
-        var workflow = await host.CreateWorkflowAsync(name, graph);
-        var clock = Stopwatch.StartNew();
-        await host.StartRunsAsync(workflow, settings.Runs, 8, Input);
-        await host.WaitForStatusAsync(workflow, "completed", settings.Runs, Patience);
-        clock.Stop();
+        var counted = await host.CreateWorkflowAsync($"{name} (counted)", graph.DeepClone().AsObject());
+        var fsyncs = await FsyncCounter.CountAsync(() => host.RunClosedLoopAsync(counted, settings.Counted, 8, Input));
+        var perRun = fsyncs / (double?)settings.Counted;
+        var stored = await host.ReadCheckpointsAsync(counted);
+        var transactions = Math.Max(1, (int)Math.Round(perRun ?? stored.Average(r => r.Steps)));
+        var floor = await CheckpointFloor.MeasureAsync(Path.Combine(folder, $"floor-{counted:N}.db"), stored, transactions);
+        return (perRun, floor);
+    }
 
-        var stored = await host.ReadCheckpointsAsync(workflow);
-        var floor = await CheckpointFloor.MeasureAsync(Path.Combine(folder, $"floor-{workflow:N}.db"), stored);
-        return new ThroughputRow(name, settings.Runs, stored.Average(r => r.Steps), clock.Elapsed, floor);
+    private static void Print(IReadOnlyList<Row> rows)
+    {
+        Console.WriteLine("| workflow | durability | in flight | runs | node steps/run | runs/s | µs/step | fsyncs/run | floor: transactions/run | floor µs/run | engine µs/run ÷ floor |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var row in rows)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {row.Scenario} | {row.Durability} | {row.InFlight} | {row.Runs} | {row.StepsPerRun:0.#} | {row.RunsPerSecond:0.0} | {row.MicrosecondsPerStep:0} | {(row.FsyncsPerRun is { } f ? f.ToString("0.0", CultureInfo.InvariantCulture) : "n/a")} | {row.Floor?.TransactionsPerRun} | {row.Floor?.MicrosecondsPerRun:0} | {row.MicrosecondsPerRun / row.Floor?.MicrosecondsPerRun:0.00}x |"));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("Ratios to the checkpoint mode in the same run (runs/s, same workflow and in-flight count):");
+        Console.WriteLine();
+        Console.WriteLine("| workflow | in flight | checkpoint runs/s | step runs/s | checkpoint ÷ step |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        foreach (var pair in rows.GroupBy(r => (r.Scenario, r.InFlight)))
+        {
+            var checkpoint = pair.Single(r => r.Durability == "checkpoint");
+            var step = pair.Single(r => r.Durability == "step");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {pair.Key.Scenario} | {pair.Key.InFlight} | {checkpoint.RunsPerSecond:0.0} | {step.RunsPerSecond:0.0} | {checkpoint.RunsPerSecond / step.RunsPerSecond:0.0}x |"));
+        }
     }
 
     private static async Task ParkedAsync(EngineHost host, int parked)
     {
+        if (parked == 0)
+        {
+            return;
+        }
+
         var workflow = await host.CreateWorkflowAsync("parked on a timer", EngineGraphs.Parked());
         var far = DateTimeOffset.UtcNow.AddDays(1).ToString("O", CultureInfo.InvariantCulture);
         var (rssBefore, heapBefore) = Memory();
@@ -93,17 +169,6 @@ internal static class EngineScenarios
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {parked:N0} | {parking.Elapsed.TotalSeconds:0.0} s | {Mib(rssBefore)} | {Mib(rssParked)} | {(rssParked - rssBefore) / (double)parked:0} B | {Mib(heapBefore)} / {Mib(heapParked)} | {timers:N0} | {resuming.Elapsed.TotalSeconds:0.0} s | {parked / resuming.Elapsed.TotalSeconds:0} | {Mib(rssAfter)} |"));
-    }
-
-    private static void PrintThroughput(IReadOnlyList<ThroughputRow> rows)
-    {
-        Console.WriteLine("| scenario | runs | node steps/run | wall | runs/s | engine µs/step | raw SQLite floor µs/step | ratio to floor | floor bytes/step (state + events) |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var row in rows)
-        {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {row.Scenario} | {row.Runs} | {row.StepsPerRun:0.#} | {row.Elapsed.TotalSeconds:0.00} s | {row.RunsPerSecond:0.0} | {row.MicrosecondsPerStep:0} | {row.Floor.MicrosecondsPerStep:0} | {row.Ratio:0.0}x | {row.Floor.StateBytes / row.Floor.Steps} + {row.Floor.EventBytes / row.Floor.Steps} |"));
-        }
     }
 
     private static JsonNode Input(int n) => new JsonObject { ["n"] = n };
@@ -137,19 +202,23 @@ internal static class EngineScenarios
 
     private static Settings Parse(string[] args)
     {
-        var settings = new Settings(Runs: 300, Parked: 10_000, Concurrency: 16);
+        var settings = new Settings(Runs: 200, InFlight: [1, 8, 64], Counted: 50, Parked: 10_000, Concurrency: 16);
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
-            var value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            var text = args[i + 1];
             settings = args[i] switch
             {
-                "--runs" => settings with { Runs = value },
-                "--parked" => settings with { Parked = value },
-                "--concurrency" => settings with { Concurrency = value },
-                _ => throw new ArgumentException($"Unknown option '{args[i]}'; use --runs, --parked, --concurrency."),
+                "--runs" => settings with { Runs = Number(text) },
+                "--inflight" => settings with { InFlight = [.. text.Split(',').Select(Number)] },
+                "--counted" => settings with { Counted = Number(text) },
+                "--parked" => settings with { Parked = Number(text) },
+                "--concurrency" => settings with { Concurrency = Number(text) },
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'; use --runs, --inflight, --counted, --parked, --concurrency."),
             };
         }
 
         return settings;
     }
+
+    private static int Number(string text) => int.Parse(text, CultureInfo.InvariantCulture);
 }

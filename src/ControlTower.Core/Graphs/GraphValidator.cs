@@ -212,6 +212,11 @@ public static partial class GraphValidator
         {
             problems.Add(new(GraphProblemCodes.StepBudgetTooLarge, "/config/stepBudget", $"'stepBudget' is {steps}; the most a workflow may ask for is {limits.MaxStepBudget}."));
         }
+
+        if (config["durability"] is { } durability && !(durability is JsonValue d && d.GetValueKind() == JsonValueKind.String && d.GetValue<string>() is "checkpoint" or "step"))
+        {
+            problems.Add(new(GraphProblemCodes.ConfigInvalid, "/config/durability", "'durability' must be \"checkpoint\" (commit at durability boundaries, the default) or \"step\" (commit after every node)."));
+        }
     }
 
     private static Dictionary<string, int> CheckNodeIds(WorkflowGraph graph, List<GraphProblem> problems)

@@ -28,10 +28,11 @@ internal static class ControlTowerApp
 
     public static WebApplication Build(string[] args)
     {
-        // The dashboard ships next to the binary (bin or publish folder), whatever the working directory is.
+        // The dashboard and appsettings.json ship next to the binary (bin or publish folder), whatever the working directory is.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
         });
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
@@ -42,6 +43,11 @@ internal static class ControlTowerApp
         builder.Logging.ClearProviders()
             .AddConsole(options => options.FormatterName = RedactingJsonConsoleFormatter.Name)
             .AddConsoleFormatter<RedactingJsonConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
+        if (builder.Configuration["Logging:LogLevel:Microsoft.EntityFrameworkCore"] is null)
+        {
+            // One log line per SQL command costs more than the command: EF Core logs warnings unless configured otherwise.
+            builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        }
 
         AddServices(builder.Services, builder.Configuration);
         var app = builder.Build();
@@ -117,6 +123,9 @@ internal static class ControlTowerApp
         services.AddSingleton<RunStarter>();
         services.AddSingleton<RunTaskClaimer>();
         services.AddSingleton<RunTaskProcessor>();
+        services.AddSingleton<NodeAttemptRunner>();
+        services.AddSingleton<RunStretches>();
+        services.AddSingleton<RunCommitQueue>();
         services.AddSingleton<NodeTypeSwitches>();
         services.AddSingleton<NodeTypeParking>();
         services.AddSingleton<RunService>();

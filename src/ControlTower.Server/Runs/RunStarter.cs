@@ -29,9 +29,12 @@ internal sealed class RunStarter(
     IDbContextFactory<ControlTowerDbContext> contexts,
     WorkflowDefinitions definitions,
     RunTransitions transitions,
+    RunCommitQueue commits,
     AuditLog audit,
     Credentials.SecretRegistry secrets,
     NodeSwitches.NodeTypeSwitches switches,
+    RunStretches stretches,
+    Microsoft.Extensions.Options.IOptions<EngineOptions> engine,
     TimeProvider time)
 {
     public async Task<StartedRun> StartAsync(StartRunRequest request, CancellationToken cancellationToken)
@@ -49,21 +52,27 @@ internal sealed class RunStarter(
             await switches.EnsureTriggerEnabledAsync(trigger.Type, cancellationToken);
         }
 
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var (run, cancelled) = await AddRunAsync(db, definition, request, parent: null, cancellationToken);
-        await RunTransitions.NotifyOtherProcessesAsync(db, run.Id, cancellationToken);
+        // The run's first side-effect-free nodes run before the transaction opens, and commit with the start
+        // (in the engine's group commit, with other runs' starts and steps).
+        var prepared = await PrepareAsync(definition, request, parent: null, cancellationToken);
+        var run = prepared.Run;
+        IReadOnlyList<CancelledAttempt> cancelled;
         try
         {
-            await audit.CommitAsync(db, new AuditEvent(request.Actor, "run.started", $"run:{run.Id}", $"started by {request.Trigger}",
-                new JsonObject
-                {
-                    ["workflowId"] = definition.WorkflowId.ToString(),
-                    ["version"] = definition.Version,
-                    ["principal"] = request.StartedBy.ToString(),
-                    ["principalSource"] = request.PrincipalSource,
-                }), cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            cancelled = await commits.CommitAsync(async (db, ct) =>
+            {
+                var written = await WriteAsync(db, definition, prepared, ct);
+                await RunTransitions.NotifyOtherProcessesAsync(db, run.Id, ct);
+                await audit.CommitAsync(db, new AuditEvent(request.Actor, "run.started", $"run:{run.Id}", $"started by {request.Trigger}",
+                    new JsonObject
+                    {
+                        ["workflowId"] = definition.WorkflowId.ToString(),
+                        ["version"] = definition.Version,
+                        ["principal"] = request.StartedBy.ToString(),
+                        ["principalSource"] = request.PrincipalSource,
+                    }), ct);
+                return written;
+            }, cancellationToken);
         }
         catch (DbUpdateException) when (request.IdempotencyKey is not null)
         {
@@ -79,6 +88,22 @@ internal sealed class RunStarter(
     /// <summary>Adds a new, started run to the unit of work (used for top-level and child runs alike).</summary>
     public async Task<(RunEntity Run, IReadOnlyList<CancelledAttempt> Cancelled)> AddRunAsync(
         ControlTowerDbContext db,
+        WorkflowDefinition definition,
+        StartRunRequest request,
+        (Guid RunId, string NodeId, int Attempt, string TraceId)? parent,
+        CancellationToken cancellationToken)
+    {
+        var prepared = await PrepareAsync(definition, request, parent, cancellationToken);
+        return (prepared.Run, await WriteAsync(db, definition, prepared, cancellationToken));
+    }
+
+    private sealed record PreparedRun(RunEntity Run, Stretch Stretch, JsonObject StartedUpdate, DateTime Now);
+
+    /// <summary>
+    /// The new run and its start applied in memory; a top-level run in checkpoint mode, in a process with a
+    /// worker, also runs its first side-effect-free nodes (a child run starts inside its parent's transaction, so it does not).
+    /// </summary>
+    private async Task<PreparedRun> PrepareAsync(
         WorkflowDefinition definition,
         StartRunRequest request,
         (Guid RunId, string NodeId, int Attempt, string TraceId)? parent,
@@ -110,11 +135,28 @@ internal sealed class RunStarter(
             CreatedAt = now.UtcDateTime,
             UpdatedAt = now.UtcDateTime,
         };
+        var startedUpdate = new JsonObject { ["kind"] = "run", ["status"] = "started", ["workflow_id"] = definition.WorkflowId.ToString(), ["version"] = definition.Version, ["trigger"] = request.Trigger };
+        // An API-only process (no worker) executes no nodes: its runs' first nodes go to the workers as tasks.
+        var stretch = parent is null && engine.Value.WorkerEnabled && request.Trigger != ReplayRecordings.Trigger && RunDurability.Coalesces(definition) && started.Ignored is null
+            ? await stretches.ContinueAsync(run, definition, initial, started, cancellationToken)
+            : new Stretch([new CoalescedStep(initial, started)], []);
+        return new PreparedRun(run, stretch, startedUpdate, now.UtcDateTime);
+    }
+
+    private static async Task<IReadOnlyList<CancelledAttempt>> WriteAsync(ControlTowerDbContext db, WorkflowDefinition definition, PreparedRun prepared, CancellationToken cancellationToken)
+    {
+        var (run, stretch, now) = (prepared.Run, prepared.Stretch, prepared.Now);
         db.Add(run);
-        var cancelled = await RunTransitionWriter.WriteAsync(db, run, definition, initial, started, now.UtcDateTime,
-            [new JsonObject { ["kind"] = "run", ["status"] = "started", ["workflow_id"] = definition.WorkflowId.ToString(), ["version"] = definition.Version, ["trigger"] = request.Trigger }],
-            cancellationToken);
-        return (run, cancelled);
+        var cancelled = new List<CancelledAttempt>();
+        for (var i = 0; i < stretch.Steps.Count; i++)
+        {
+            var step = stretch.Steps[i];
+            cancelled.AddRange(await RunTransitionWriter.WriteStepAsync(db, run, definition, step.Before, step.Written, now, i == 0 ? [prepared.StartedUpdate] : null, cancellationToken));
+        }
+
+        RunTransitionWriter.WriteCheckpoint(run, stretch.Final, now);
+        RunStretches.AddExecutions(db, stretch.Ran, now);
+        return cancelled;
     }
 
     private async Task<RunEntity?> FindByKeyAsync(StartRunRequest request, CancellationToken cancellationToken)

@@ -6,14 +6,5 @@ internal sealed partial class RunTaskProcessor
     {
         [LoggerMessage(1, LogLevel.Warning, "Run {RunId} node {NodeId} attempt {Attempt} found an intent without a result (a crash between acting and recording); policy {Policy}")]
         public static partial void OutcomeUnknown(ILogger logger, Guid runId, string nodeId, int attempt, string policy);
-
-        [LoggerMessage(2, LogLevel.Information, "Run {RunId} node {NodeId} attempt {Attempt} abandoned ({Why})")]
-        public static partial void AttemptAbandoned(ILogger logger, Guid runId, string nodeId, int attempt, string why);
-
-        [LoggerMessage(3, LogLevel.Warning, "A progress update of run {RunId} node {NodeId} could not be stored")]
-        public static partial void ProgressLost(ILogger logger, Exception exception, Guid runId, string nodeId);
-
-        [LoggerMessage(4, LogLevel.Error, "The {NodeType} executor crashed in run {RunId} node {NodeId}")]
-        public static partial void ExecutorCrashed(ILogger logger, Exception exception, Guid runId, string nodeId, string nodeType);
     }
 }

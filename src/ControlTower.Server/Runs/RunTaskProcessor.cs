@@ -6,6 +6,7 @@ using ControlTower.Core.Scheduling;
 using ControlTower.Server.Nodes;
 using ControlTower.Server.Platform.Observability;
 using ControlTower.Server.Platform.Persistence;
+using ControlTower.Server.Workflows;
 using Microsoft.EntityFrameworkCore;
 
 namespace ControlTower.Server.Runs;
@@ -18,15 +19,14 @@ namespace ControlTower.Server.Runs;
 internal sealed partial class RunTaskProcessor(
     IDbContextFactory<ControlTowerDbContext> contexts,
     RunTransitions transitions,
+    RunCommitQueue commits,
     RunStarter starter,
     Workflows.WorkflowDefinitions definitions,
-    InFlightNodes inFlight,
-    NodeExecutorRegistry executors,
+    NodeAttemptRunner runner,
     ReplayRecordings replays,
-    EngineMetrics metrics,
-    Credentials.SecretRegistry secrets,
     Governance.ApprovalService approvals,
     NodeSwitches.NodeTypeParking parking,
+    RunStretches stretches,
     TimeProvider time,
     ILogger<RunTaskProcessor> logger)
 {
@@ -90,40 +90,43 @@ internal sealed partial class RunTaskProcessor(
         }
 
         var started = time.GetUtcNow();
-        var startTimestamp = time.GetTimestamp();
-        using var activity = StartActivity(run, plan, task.Attempt);
-        var result = await RunExecutorAsync(task, run, plan, key, started, stopping);
-        if (result is NodeResult.Failed failed)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, failed.Code);
-        }
-
+        var attempt = new NodeAttempt(run, plan, task.Attempt, Parse(task.Payload)?.AsObject() ?? []);
+        var result = await runner.RunAsync(attempt, started, replaying, stopping);
         if (result is null)
         {
             return;
         }
 
-        if (replaying && result is NodeResult.Waiting { Reason: DelayExecutor.TimerReason } timer)
+        if (!replaying && RunDurability.Coalesces(definition) && result is NodeResult.Completed or NodeResult.Failed
+            && await TryCommitStretchAsync(task, run, state, definition, plan, started, result, stopping))
         {
-            result = NodeResult.Success(timer.Output); // a replay does not wait out its delays
+            return;
         }
 
-        metrics.RecordNode(plan.Type, result, time.GetElapsedTime(startTimestamp));
-        await CommitResultAsync(task, run, plan, key, started, NodeResultRedaction.Redact(result, secrets.Redactor), stopping);
+        await CommitResultAsync(task, run, plan, key, started, result, stopping);
     }
 
-    /// <summary>A span per node attempt, in the run's own trace (the trace id its events carry).</summary>
-    private static Activity? StartActivity(RunEntity run, PlanNode plan, int attempt)
+    /// <summary>
+    /// Run-affine execution: while this worker holds the task's lease, the run's next ready side-effect-free
+    /// nodes run here, in memory, and everything commits once at the next durability boundary (a node with
+    /// side effects or a wait becomes a task, or the run ends). False when another writer changed the run
+    /// meanwhile: nothing was written, and the caller commits this task's result alone.
+    /// </summary>
+    private async Task<bool> TryCommitStretchAsync(RunTaskEntity task, RunEntity run, RunState state, WorkflowDefinition definition, PlanNode plan, DateTimeOffset started, NodeResult result, CancellationToken stopping)
     {
-        var parent = ActivityTraceId.CreateFromString(run.TraceId.AsSpan());
-        var activity = Telemetry.Source.StartActivity(
-            $"node {plan.Type}",
-            ActivityKind.Internal,
-            new ActivityContext(parent, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded));
-        activity?.SetTag("controltower.run.id", run.Id.ToString());
-        activity?.SetTag("controltower.node.id", plan.Id);
-        activity?.SetTag("controltower.node.attempt", attempt);
-        return activity;
+        var first = RunScheduler.Apply(definition.Plan, state, NodeResultRecords.ToEvent(task.NodeId, task.Attempt, result, time.GetUtcNow()));
+        if (first.Ignored is not null)
+        {
+            return false;
+        }
+
+        var stretch = await stretches.ContinueAsync(run, definition, state, first, stopping);
+        return await transitions.TryCommitStretchAsync(run, definition, stretch, async scope =>
+        {
+            await DeleteTaskAsync(scope, task);
+            await RecordResultAsync(scope, task, plan, $"{run.Id}:{task.NodeId}:{task.Attempt}", started, result);
+            RunStretches.AddExecutions(scope.Db, stretch.Ran, scope.Now);
+        }, stopping);
     }
 
     private enum IntentOutcome
@@ -140,74 +143,26 @@ internal sealed partial class RunTaskProcessor(
     /// </summary>
     private async Task<IntentOutcome> RecordIntentAsync(RunTaskEntity task, PlanNode plan, string key, CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var existing = await db.Set<NodeExecutionEntity>().SingleOrDefaultAsync(
-            e => e.RunId == task.RunId && e.NodeId == task.NodeId && e.Attempt == task.Attempt, cancellationToken);
-        if (existing is not null)
+        var existing = await commits.CommitAsync(async (db, ct) =>
+        {
+            if (await db.Set<NodeExecutionEntity>().AnyAsync(e => e.RunId == task.RunId && e.NodeId == task.NodeId && e.Attempt == task.Attempt, ct))
+            {
+                return true;
+            }
+
+            var intent = NodeResultRecords.NewExecution(task.RunId, task.NodeId, task.Attempt, plan.Type, key, task.Payload, time.GetUtcNow());
+            intent.Status = "intent";
+            db.Add(intent);
+            await db.SaveChangesAsync(ct);
+            return false;
+        }, cancellationToken);
+        if (existing)
         {
             Log.OutcomeUnknown(logger, task.RunId, task.NodeId, task.Attempt, plan.OnUnknownOutcome.ToString());
             return plan.OnUnknownOutcome == UnknownOutcomePolicy.Ask ? IntentOutcome.AskPerson : IntentOutcome.Proceed;
         }
 
-        db.Add(new NodeExecutionEntity
-        {
-            RunId = task.RunId,
-            NodeId = task.NodeId,
-            Attempt = task.Attempt,
-            NodeType = plan.Type,
-            IdempotencyKey = key,
-            Status = "intent",
-            Input = task.Payload,
-            StartedAt = time.GetUtcNow().UtcDateTime,
-        });
-        await db.SaveChangesAsync(cancellationToken);
         return IntentOutcome.Proceed;
-    }
-
-    /// <summary>Runs the executor with the node's timeout; null when the attempt was abandoned (cancelled, or the process is stopping).</summary>
-    private async Task<NodeResult?> RunExecutorAsync(RunTaskEntity task, RunEntity run, PlanNode plan, string key, DateTimeOffset started, CancellationToken stopping)
-    {
-        if (!executors.TryGet(plan.Type, out var executor))
-        {
-            return new NodeResult.Failed(NodeErrorCodes.TypeUnsupported, $"No executor runs node type '{plan.Type}' in this build.", false);
-        }
-
-        using var attempt = inFlight.Register(run.Id, task.NodeId, task.Attempt, stopping);
-        using var timeout = new CancellationTokenSource(plan.Timeout ?? Timeout.InfiniteTimeSpan, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(attempt.Token, timeout.Token);
-        var progress = new Progress<NodeProgress>(p => _ = ReportProgressAsync(run.Id, task.NodeId, task.Attempt, p));
-        var context = new NodeExecutionContext(
-            run.Id, run.WorkflowId, run.WorkflowVersion, task.NodeId, plan.Type, task.Attempt, key,
-            (JsonObject)plan.Config.DeepClone(), Parse(task.Payload)?.AsObject() ?? [], run.StartedBy, started, run.TraceId, progress);
-        try
-        {
-            return await executor.ExecuteAsync(context, linked.Token);
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !attempt.IsCancellationRequested)
-        {
-            return new NodeResult.Failed(RunErrorCodes.Timeout, $"Node '{task.NodeId}' did not finish within {plan.Timeout}.", true);
-        }
-        catch (OperationCanceledException) when (attempt.IsCancellationRequested)
-        {
-            // Cancelled by the run (or the process is stopping): the scheduler already moved on, or another process will resume.
-            Log.AttemptAbandoned(logger, run.Id, task.NodeId, task.Attempt, stopping.IsCancellationRequested ? "stopping" : "cancelled");
-            return null;
-        }
-        catch (ControlTowerException failure)
-        {
-            return new NodeResult.Failed(failure.Code, failure.Message, failure.Kind is ErrorKind.Unavailable or ErrorKind.Timeout);
-        }
-#pragma warning disable CA1031 // The executor seam: a bug in one node type becomes that node's recorded failure, not a task retried forever.
-        catch (Exception crash) when (crash is not OperationCanceledException)
-#pragma warning restore CA1031
-        {
-            Log.ExecutorCrashed(logger, crash, run.Id, task.NodeId, plan.Type);
-            return new NodeResult.Failed(RunErrorCodes.ExecutorCrashed, $"The {plan.Type} executor failed unexpectedly ({crash.GetType().Name}); the trace id identifies it in the logs.", false);
-        }
-        finally
-        {
-            inFlight.Unregister(run.Id, task.NodeId, task.Attempt);
-        }
     }
 
     private Task CommitResultAsync(RunTaskEntity task, RunEntity run, PlanNode plan, string key, DateTimeOffset started, NodeResult result, CancellationToken cancellationToken) =>
@@ -239,72 +194,21 @@ internal sealed partial class RunTaskProcessor(
         await starter.AddRunAsync(scope.Db, definition, request, (parent.Id, task.NodeId, task.Attempt, parent.TraceId), cancellationToken);
     }
 
-    private static RunEvent ToEvent(RunTaskEntity task, NodeResult result, DateTimeOffset now) => result switch
-    {
-        NodeResult.Completed completed => new NodeCompleted(task.NodeId, task.Attempt, completed.Outcome, RunTransitionWriter.ToElement(completed.Output), now),
-        NodeResult.Failed failed => new NodeFailed(task.NodeId, task.Attempt, failed.Code, failed.Message, failed.Retryable, now),
-        NodeResult.Waiting waiting => new NodeWaiting(task.NodeId, task.Attempt, waiting.Reason, now),
-        NodeResult.StartChild => new NodeWaiting(task.NodeId, task.Attempt, "subworkflow", now),
-        _ => throw new InvalidOperationException($"Unknown node result {result.GetType().Name}."),
-    };
+    private static RunEvent ToEvent(RunTaskEntity task, NodeResult result, DateTimeOffset now) => NodeResultRecords.ToEvent(task.NodeId, task.Attempt, result, now);
 
     private static async Task RecordResultAsync(TransitionScope scope, RunTaskEntity task, PlanNode plan, string key, DateTimeOffset started, NodeResult result)
     {
-        var row = await scope.Db.Set<NodeExecutionEntity>().SingleOrDefaultAsync(e => e.RunId == task.RunId && e.NodeId == task.NodeId && e.Attempt == task.Attempt);
+        // Only a node with side effects has a row already (its intent); any other inserts without looking first.
+        var row = plan.Descriptor.HasSideEffects
+            ? await scope.Db.Set<NodeExecutionEntity>().SingleOrDefaultAsync(e => e.RunId == task.RunId && e.NodeId == task.NodeId && e.Attempt == task.Attempt)
+            : null;
         if (row is null)
         {
-            row = new NodeExecutionEntity
-            {
-                RunId = task.RunId,
-                NodeId = task.NodeId,
-                Attempt = task.Attempt,
-                NodeType = plan.Type,
-                IdempotencyKey = key,
-                Status = "running",
-                Input = task.Payload,
-                StartedAt = started.UtcDateTime,
-            };
+            row = NodeResultRecords.NewExecution(task.RunId, task.NodeId, task.Attempt, plan.Type, key, task.Payload, started);
             scope.Db.Add(row);
         }
 
-        row.FinishedAt = scope.Now;
-        switch (result)
-        {
-            case NodeResult.Completed completed:
-                (row.Status, row.Outcome, row.Output) = ("succeeded", completed.Outcome, completed.Output?.ToJsonString());
-                break;
-            case NodeResult.Failed failed:
-                (row.Status, row.Outcome, row.ErrorCode, row.ErrorMessage) = ("failed", NodeTypeDescriptor.ErrorOutcome, failed.Code, failed.Message);
-                break;
-            case NodeResult.Waiting waiting:
-                (row.Status, row.Output, row.FinishedAt) = ("waiting", waiting.Output?.ToJsonString(), null);
-                break;
-            default:
-                (row.Status, row.FinishedAt) = ("waiting", null);
-                break;
-        }
-    }
-
-    private async Task ReportProgressAsync(Guid runId, string nodeId, int attempt, NodeProgress progress)
-    {
-        var update = new JsonObject
-        {
-            ["kind"] = "progress",
-            ["node_id"] = nodeId,
-            ["attempt"] = attempt,
-            ["progress"] = progress.Progress,
-            ["total"] = progress.Total,
-            ["message"] = progress.Message is { } message ? secrets.Redact(message) : null,
-        };
-        try
-        {
-            await transitions.ApplyAsync(runId, _ => null, null, CancellationToken.None, [update]);
-        }
-        catch (DbUpdateException failure)
-        {
-            // Progress is informational: losing one update must not fail the node, but it is not silent.
-            Log.ProgressLost(logger, failure, runId, nodeId);
-        }
+        NodeResultRecords.Finish(row, result, scope.Now);
     }
 
     private async Task<(RunEntity Run, RunState State)> LoadAsync(Guid runId, CancellationToken cancellationToken)

@@ -28,6 +28,25 @@ internal static class RunTransitionWriter
         IEnumerable<JsonObject>? extraUpdates,
         CancellationToken cancellationToken)
     {
+        var cancelled = await WriteStepAsync(db, run, definition, before, result, now, extraUpdates, cancellationToken);
+        WriteCheckpoint(run, result.State, now);
+        return cancelled;
+    }
+
+    /// <summary>
+    /// One scheduler step's events and commands, without the checkpoint: a coalesced stretch writes
+    /// each of its steps with this, in order, and the final state once (<see cref="WriteCheckpoint"/>).
+    /// </summary>
+    public static async Task<IReadOnlyList<CancelledAttempt>> WriteStepAsync(
+        ControlTowerDbContext db,
+        RunEntity run,
+        WorkflowDefinition definition,
+        RunState before,
+        SchedulerResult result,
+        DateTime now,
+        IEnumerable<JsonObject>? extraUpdates,
+        CancellationToken cancellationToken)
+    {
         var cancelled = new List<CancelledAttempt>();
         var after = result.State;
         foreach (var extra in extraUpdates ?? [])
@@ -53,6 +72,12 @@ internal static class RunTransitionWriter
             }
         }
 
+        return cancelled;
+    }
+
+    /// <summary>The run row's checkpoint: state, status, and the version bump that detects a concurrent writer.</summary>
+    public static void WriteCheckpoint(RunEntity run, RunState after, DateTime now)
+    {
         run.State = RunStateJson.Serialize(after);
         run.Status = StatusName(after.Status);
         if (!after.IsFinished)
@@ -63,7 +88,6 @@ internal static class RunTransitionWriter
 
         run.StateVersion++;
         run.UpdatedAt = now;
-        return cancelled;
     }
 
     public static string StatusName(RunStatus status) => status.ToString().ToLowerInvariant();

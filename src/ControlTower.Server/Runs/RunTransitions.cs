@@ -20,7 +20,7 @@ internal sealed record TransitionScope(ControlTowerDbContext Db, RunEntity Run, 
 /// applied again to the fresh state, which the pure scheduler makes safe.
 /// </summary>
 internal sealed partial class RunTransitions(
-    IDbContextFactory<ControlTowerDbContext> contexts,
+    RunCommitQueue commits,
     WorkflowDefinitions definitions,
     RunEventNotifier notifier,
     RunWorkSignal work,
@@ -40,28 +40,29 @@ internal sealed partial class RunTransitions(
     {
         for (var attempt = 1; ; attempt++)
         {
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var run = await db.Set<RunEntity>().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken) ?? throw NotFound(runId);
-            var definition = await definitions.GetAsync(run.WorkflowId, run.WorkflowVersion, cancellationToken);
-            var now = time.GetUtcNow();
-            var before = RunStateJson.Deserialize(run.State);
-            var evt = makeEvent(now);
-            var result = evt is null ? new SchedulerResult(before, []) : RunScheduler.Apply(definition.Plan, before, evt);
-            var cancelled = await RunTransitionWriter.WriteAsync(db, run, definition, before, result, now.UtcDateTime, extraUpdates, cancellationToken);
-            await CloseWaitingAttemptsAsync(db, runId, before, result.State, now.UtcDateTime, cancellationToken);
+            (SchedulerResult Result, IReadOnlyList<CancelledAttempt> Cancelled, RunEvent? Event) applied;
             try
             {
-                await CloseCancelledAttemptsAsync(db, cancelled, now.UtcDateTime, cancellationToken);
-
-                if (alsoWrite is not null)
+                applied = await commits.CommitAsync(async (db, ct) =>
                 {
-                    await alsoWrite(new TransitionScope(db, run, definition, result.State, now.UtcDateTime));
-                }
+                    var run = await db.Set<RunEntity>().SingleOrDefaultAsync(r => r.Id == runId, ct) ?? throw NotFound(runId);
+                    var definition = await definitions.GetAsync(run.WorkflowId, run.WorkflowVersion, ct);
+                    var now = time.GetUtcNow();
+                    var before = RunStateJson.Deserialize(run.State);
+                    var evt = makeEvent(now);
+                    var result = evt is null ? new SchedulerResult(before, []) : RunScheduler.Apply(definition.Plan, before, evt);
+                    var cancelled = await RunTransitionWriter.WriteAsync(db, run, definition, before, result, now.UtcDateTime, extraUpdates, ct);
+                    await CloseWaitingAttemptsAsync(db, runId, before, result.State, now.UtcDateTime, ct);
+                    await CloseCancelledAttemptsAsync(db, cancelled, now.UtcDateTime, ct);
+                    if (alsoWrite is not null)
+                    {
+                        await alsoWrite(new TransitionScope(db, run, definition, result.State, now.UtcDateTime));
+                    }
 
-                await db.SaveChangesAsync(cancellationToken);
-                await NotifyOtherProcessesAsync(db, runId, cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
+                    await db.SaveChangesAsync(ct);
+                    await NotifyOtherProcessesAsync(db, runId, ct);
+                    return (result, cancelled, evt);
+                }, cancellationToken);
             }
             catch (DbUpdateException conflict) when (attempt < MaxAttempts && (conflict is DbUpdateConcurrencyException || IsEventNumberRace(conflict)))
             {
@@ -69,15 +70,77 @@ internal sealed partial class RunTransitions(
                 continue;
             }
 
-            AfterCommit(runId, cancelled);
-            if (result.Ignored is { } ignored)
+            AfterCommit(runId, applied.Cancelled);
+            if (applied.Result.Ignored is { } ignored)
             {
-                Log.EventIgnored(logger, runId, evt?.GetType().Name ?? "none", ignored);
+                Log.EventIgnored(logger, runId, applied.Event?.GetType().Name ?? "none", ignored);
             }
 
-            return new TransitionResult(result.State, result.Ignored);
+            return new TransitionResult(applied.Result.State, applied.Result.Ignored);
         }
     }
+
+    /// <summary>
+    /// Commits a coalesced stretch: the steps a worker already applied in memory to the checkpoint it
+    /// loaded (<paramref name="loaded"/>, untracked), each step's events and commands in order (minus the
+    /// node attempts it already ran inline), the final checkpoint once, and whatever the caller adds.
+    /// False, with nothing written, when another writer changed the run since it was loaded: the caller
+    /// then commits its first result alone, which is always valid on the fresh state.
+    /// </summary>
+    public async Task<bool> TryCommitStretchAsync(
+        RunEntity loaded,
+        WorkflowDefinition definition,
+        Stretch stretch,
+        Func<TransitionScope, Task> alsoWrite,
+        CancellationToken cancellationToken)
+    {
+        IReadOnlyList<CancelledAttempt>? cancelled;
+        try
+        {
+            cancelled = await CommitStretchAsync(loaded, definition, stretch, alsoWrite, cancellationToken);
+        }
+        catch (DbUpdateException conflict) when (conflict is DbUpdateConcurrencyException || IsEventNumberRace(conflict))
+        {
+            // Rolled back with the unit's savepoint: nothing of the stretch was written.
+            Log.TransitionRetried(logger, loaded.Id, 1);
+            return false;
+        }
+
+        if (cancelled is null)
+        {
+            return false;
+        }
+
+        AfterCommit(loaded.Id, cancelled);
+        return true;
+    }
+
+    private Task<IReadOnlyList<CancelledAttempt>?> CommitStretchAsync(RunEntity loaded, WorkflowDefinition definition, Stretch stretch, Func<TransitionScope, Task> alsoWrite, CancellationToken cancellationToken) =>
+        commits.CommitAsync<IReadOnlyList<CancelledAttempt>?>(async (db, ct) =>
+        {
+            var version = await db.Set<RunEntity>().Where(r => r.Id == loaded.Id).Select(r => (long?)r.StateVersion).SingleOrDefaultAsync(ct);
+            if (version != loaded.StateVersion)
+            {
+                return null;
+            }
+
+            var run = loaded;
+            db.Attach(run);
+            var now = time.GetUtcNow().UtcDateTime;
+            var cancelled = new List<CancelledAttempt>();
+            foreach (var step in stretch.Steps)
+            {
+                cancelled.AddRange(await RunTransitionWriter.WriteStepAsync(db, run, definition, step.Before, step.Written, now, null, ct));
+            }
+
+            RunTransitionWriter.WriteCheckpoint(run, stretch.Final, now);
+            await CloseWaitingAttemptsAsync(db, run.Id, stretch.Steps[0].Before, stretch.Final, now, ct, stretch.Ran.Select(r => (r.Attempt.NodeId, r.Attempt.Attempt)).ToHashSet());
+            await CloseCancelledAttemptsAsync(db, cancelled, now, ct);
+            await alsoWrite(new TransitionScope(db, run, definition, stretch.Final, now));
+            await db.SaveChangesAsync(ct);
+            await NotifyOtherProcessesAsync(db, run.Id, ct);
+            return cancelled;
+        }, cancellationToken);
 
     /// <summary>Inside the transaction (a hook may save, so a concurrent change retries with the rest).</summary>
     private async Task CloseCancelledAttemptsAsync(ControlTowerDbContext db, IReadOnlyList<CancelledAttempt> cancelled, DateTime now, CancellationToken cancellationToken)
@@ -104,9 +167,10 @@ internal sealed partial class RunTransitions(
     /// A node that was parked (a timer, an approval, a child run) and is now finished gets its attempt's
     /// record closed with the result, whoever delivered it.
     /// </summary>
-    private static async Task CloseWaitingAttemptsAsync(ControlTowerDbContext db, Guid runId, RunState before, RunState after, DateTime now, CancellationToken cancellationToken)
+    private static async Task CloseWaitingAttemptsAsync(ControlTowerDbContext db, Guid runId, RunState before, RunState after, DateTime now, CancellationToken cancellationToken, IReadOnlySet<(string NodeId, int Attempt)>? ranInline = null)
     {
-        foreach (var node in after.ChangedNodes(before).Where(n => n.Status is NodeStatus.Succeeded or NodeStatus.Failed or NodeStatus.Cancelled))
+        // An attempt run inline in this stretch never had a waiting record: no statement needed for it.
+        foreach (var node in after.ChangedNodes(before).Where(n => (n.Status is NodeStatus.Succeeded or NodeStatus.Failed or NodeStatus.Cancelled) && ranInline?.Contains((n.NodeId, n.Attempt)) != true))
         {
             var status = node.Status switch { NodeStatus.Succeeded => "succeeded", NodeStatus.Failed => "failed", _ => "cancelled" };
             var output = node.Output?.GetRawText();

@@ -1,0 +1,139 @@
+using System.Threading.Channels;
+using ControlTower.Server.Platform.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlTower.Server.Runs;
+
+/// <summary>
+/// Group commit: one writer loop takes the engine's pending units of work (run starts, transitions,
+/// coalesced stretches) of concurrent runs and commits them in one transaction — one fsync for many
+/// runs. Each unit runs in its own savepoint, so one that fails (a concurrent change, a taken
+/// idempotency key) is rolled back alone and its caller sees the exception, exactly as with its own
+/// transaction. There is no artificial wait: units that arrive while a batch commits form the next
+/// batch (at most <see cref="MaxBatch"/> units). A commit asked for from inside a unit (it cannot wait
+/// for the writer, which is running it) becomes part of that unit.
+/// </summary>
+internal sealed partial class RunCommitQueue(IDbContextFactory<ControlTowerDbContext> contexts, EngineMetrics metrics, ILogger<RunCommitQueue> logger)
+{
+    public const int MaxBatch = 64;
+
+    private static readonly AsyncLocal<ControlTowerDbContext?> CurrentUnit = new();
+    private readonly Channel<Unit> _pending = Channel.CreateUnbounded<Unit>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _startLock = new();
+    private Task? _writer;
+
+    /// <summary>Runs <paramref name="work"/> (which saves its changes) inside the next group transaction; returns its result once that committed.</summary>
+    public async Task<T> CommitAsync<T>(Func<ControlTowerDbContext, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        if (CurrentUnit.Value is { } outer)
+        {
+            return await work(outer, cancellationToken);
+        }
+
+        EnsureWriter();
+        var unit = new Unit(async (db, ct) => await work(db, ct), cancellationToken);
+        await _pending.Writer.WriteAsync(unit, cancellationToken);
+        return (T)(await unit.Done.Task)!;
+    }
+
+    private void EnsureWriter()
+    {
+        if (_writer is not null)
+        {
+            return;
+        }
+
+        lock (_startLock)
+        {
+            _writer ??= Task.Run(WriteLoopAsync, CancellationToken.None);
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Unit>(MaxBatch);
+        while (await _pending.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var unit))
+            {
+                if (!unit.Cancellation.IsCancellationRequested || !unit.Done.TrySetCanceled(unit.Cancellation))
+                {
+                    batch.Add(unit);
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                await CommitBatchAsync(batch);
+            }
+        }
+    }
+
+    private async Task CommitBatchAsync(List<Unit> batch)
+    {
+        var results = new object?[batch.Count];
+        var failures = new Exception?[batch.Count];
+        try
+        {
+            await using var db = await contexts.CreateDbContextAsync();
+            CurrentUnit.Value = db;
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var savepoint = $"unit{i}";
+                await transaction.CreateSavepointAsync(savepoint);
+                try
+                {
+                    results[i] = await batch[i].Work(db, batch[i].Cancellation);
+                    await transaction.ReleaseSavepointAsync(savepoint);
+                }
+#pragma warning disable CA1031 // Not swallowed: the unit's own caller receives it, as it would from its own transaction.
+                catch (Exception failure)
+#pragma warning restore CA1031
+                {
+                    failures[i] = failure;
+                    await transaction.RollbackToSavepointAsync(savepoint);
+                }
+                finally
+                {
+                    db.ChangeTracker.Clear();
+                }
+            }
+
+            await transaction.CommitAsync();
+            metrics.RecordGroupCommit(batch.Count);
+        }
+#pragma warning disable CA1031 // The whole transaction failed (the database is unavailable): every unit's caller gets the failure.
+        catch (Exception failure)
+#pragma warning restore CA1031
+        {
+            Log.GroupCommitFailed(logger, failure, batch.Count);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                failures[i] ??= failure;
+            }
+        }
+        finally
+        {
+            CurrentUnit.Value = null;
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (failures[i] is { } failure)
+            {
+                batch[i].Done.TrySetException(failure);
+            }
+            else
+            {
+                batch[i].Done.TrySetResult(results[i]);
+            }
+        }
+    }
+
+    private sealed record Unit(Func<ControlTowerDbContext, CancellationToken, Task<object?>> Work, CancellationToken Cancellation)
+    {
+        public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
