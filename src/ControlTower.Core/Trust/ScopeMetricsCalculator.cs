@@ -1,0 +1,146 @@
+namespace ControlTower.Core.Trust;
+
+/// <summary>
+/// Computes a scope's <see cref="ScopeMetrics"/> from its trust events: pure, so the same events, stage entry and
+/// time give the same numbers (and the dashboard's time series is the same function over prefixes of the events).
+/// </summary>
+public static class ScopeMetricsCalculator
+{
+    /// <summary>Everything recorded about one proposal, gathered from its events.</summary>
+    private sealed class ProposalFacts
+    {
+        public DateTimeOffset FirstAt { get; set; } = DateTimeOffset.MaxValue;
+        public double? PredictedSuccess { get; set; }
+        public bool? Anomalous { get; set; }
+        public string? Decision { get; set; }
+        public DateTimeOffset DecidedAt { get; set; }
+        public string? Execution { get; set; }
+        public string? Mode { get; set; }
+        public string? Outcome { get; set; }
+        public DateTimeOffset ResultAt { get; set; }
+        public bool Overridden { get; set; }
+
+        public string? FinalResult => Outcome ?? Execution;
+
+        public bool Automatic => Execution is not null && Mode is not null && Mode != TrustModes.Person;
+    }
+
+    public static ScopeMetrics Compute(IEnumerable<TrustEventRecord> events, DateTimeOffset stageSince, DateTimeOffset now, MetricsWindow window)
+    {
+        var inWindow = events.Where(e => e.At >= now - window.MaxAge && e.At <= now)
+            .OrderBy(e => e.At).ThenBy(e => e.ProposalId, StringComparer.Ordinal)
+            .TakeLast(window.MaxEvents).ToList();
+        var all = Gather(inWindow);
+        var atStage = Gather(inWindow.Where(e => e.At >= stageSince));
+
+        var decided = all.Values.Where(p => p.Decision is TrustEventKinds.Approved or TrustEventKinds.Rejected or TrustEventKinds.Edited).ToList();
+        var finished = all.Values.Where(p => p.FinalResult is not null).ToList();
+        var automatic = all.Values.Where(p => p.Automatic).ToList();
+        var calibration = finished.Where(p => p.PredictedSuccess is not null)
+            .Select(p => (Predicted: p.PredictedSuccess!.Value, Actual: p.FinalResult == TrustEventKinds.Succeeded ? 1.0 : 0.0)).ToList();
+        var latencies = inWindow.Where(e => e.Kind == TrustEventKinds.Decision && e.LatencySeconds is >= 0 && e.Result != TrustEventKinds.Expired)
+            .Select(e => e.LatencySeconds!.Value).ToList();
+        var median = Median(latencies);
+
+        return new ScopeMetrics(
+            inWindow.Count,
+            all.Values.Count(p => p.FirstAt != DateTimeOffset.MaxValue),
+            RateEstimate.Of(decided.Count(p => p.Decision == TrustEventKinds.Approved), decided.Count, window.Z),
+            RateEstimate.Of(finished.Count(p => p.FinalResult == TrustEventKinds.Succeeded), finished.Count, window.Z),
+            RateEstimate.Of(automatic.Count(p => p.Overridden), automatic.Count, window.Z),
+            calibration.Count == 0 ? null : calibration.Average(c => (c.Predicted - c.Actual) * (c.Predicted - c.Actual)),
+            calibration.Count == 0 ? null : Ece(calibration, window.CalibrationBins),
+            calibration.Count,
+            median,
+            automatic.Count,
+            median * automatic.Count,
+            Evidence(atStage, inWindow.Where(e => e.At >= stageSince), window.Z));
+    }
+
+    private static StageEvidence Evidence(Dictionary<string, ProposalFacts> atStage, IEnumerable<TrustEventRecord> events, double z)
+    {
+        var sample = atStage.Values.Count(p => p.Decision is TrustEventKinds.Approved or TrustEventKinds.Rejected or TrustEventKinds.Edited || p.Execution is not null);
+        var streak = 0;
+        foreach (var result in atStage.Values.Where(p => p.FinalResult is not null).OrderByDescending(p => p.ResultAt).Select(p => p.FinalResult))
+        {
+            if (result != TrustEventKinds.Failed)
+            {
+                break;
+            }
+
+            streak++;
+        }
+
+        var automatic = atStage.Values.Where(p => p.Automatic).ToList();
+        var scored = atStage.Values.Where(p => p.Anomalous is not null).ToList();
+        return new StageEvidence(
+            sample,
+            streak,
+            events.Count(e => e.Kind == TrustEventKinds.Rollback),
+            RateEstimate.Of(automatic.Count(p => p.Overridden), automatic.Count, z),
+            RateEstimate.Of(scored.Count(p => p.Anomalous == true), scored.Count, z));
+    }
+
+    private static Dictionary<string, ProposalFacts> Gather(IEnumerable<TrustEventRecord> events)
+    {
+        var facts = new Dictionary<string, ProposalFacts>(StringComparer.Ordinal);
+        foreach (var e in events)
+        {
+            if (!facts.TryGetValue(e.ProposalId, out var p))
+            {
+                facts[e.ProposalId] = p = new ProposalFacts();
+            }
+
+            switch (e.Kind)
+            {
+                case TrustEventKinds.Proposal:
+                    (p.FirstAt, p.PredictedSuccess, p.Anomalous) = (e.At, e.PredictedSuccess, e.Anomalous);
+                    break;
+                case TrustEventKinds.Decision:
+                    (p.Decision, p.DecidedAt) = (e.Result, e.At);
+                    break;
+                case TrustEventKinds.Execution:
+                    (p.Execution, p.Mode, p.ResultAt) = (e.Result, e.Mode, e.At);
+                    break;
+                case TrustEventKinds.Outcome:
+                    (p.Outcome, p.ResultAt) = (e.Result, e.At);
+                    break;
+                case TrustEventKinds.Override:
+                    p.Overridden = true;
+                    break;
+            }
+        }
+
+        return facts;
+    }
+
+    /// <summary>Expected calibration error: equal-width bins, each weighted by its share of the pairs.</summary>
+    private static double Ece(List<(double Predicted, double Actual)> pairs, int bins)
+    {
+        var total = 0.0;
+        foreach (var bin in pairs.GroupBy(p => Math.Min(bins - 1, (int)Math.Floor(Math.Clamp(p.Predicted, 0, 1) * bins))))
+        {
+            total += (double)bin.Count() / pairs.Count * Math.Abs(bin.Average(p => p.Predicted) - bin.Average(p => p.Actual));
+        }
+
+        return total;
+    }
+
+    private static double? Median(List<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        values.Sort();
+        var mid = values.Count / 2;
+        return values.Count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+    }
+}
+
+/// <summary>The modes an action can run in: a person approved it, or the named stage let it run without waiting.</summary>
+public static class TrustModes
+{
+    public const string Person = "person";
+}
