@@ -10,6 +10,9 @@ public static class ScopeMetricsCalculator
     private sealed class ProposalFacts
     {
         public DateTimeOffset FirstAt { get; set; } = DateTimeOffset.MaxValue;
+
+        /// <summary>When any event of this proposal was first seen: the stage it belongs to is the one it was proposed in.</summary>
+        public DateTimeOffset FirstSeen { get; set; } = DateTimeOffset.MaxValue;
         public double? PredictedSuccess { get; set; }
         public bool? Anomalous { get; set; }
         public string? Decision { get; set; }
@@ -31,7 +34,6 @@ public static class ScopeMetricsCalculator
             .OrderBy(e => e.At).ThenBy(e => e.ProposalId, StringComparer.Ordinal)
             .TakeLast(window.MaxEvents).ToList();
         var all = Gather(inWindow);
-        var atStage = Gather(inWindow.Where(e => e.At >= stageSince));
 
         var decided = all.Values.Where(p => p.Decision is TrustEventKinds.Approved or TrustEventKinds.Rejected or TrustEventKinds.Edited).ToList();
         var finished = all.Values.Where(p => p.FinalResult is not null).ToList();
@@ -54,14 +56,19 @@ public static class ScopeMetricsCalculator
             median,
             automatic.Count,
             median * automatic.Count,
-            Evidence(atStage, inWindow.Where(e => e.At >= stageSince), window.Z));
+            Evidence(all, inWindow.Where(e => e.At >= stageSince), stageSince, window.Z));
     }
 
-    private static StageEvidence Evidence(Dictionary<string, ProposalFacts> atStage, IEnumerable<TrustEventRecord> events, double z)
+    /// <summary>
+    /// The evidence at the current stage: proposals made since it began (decided or run), the failures in a row and the
+    /// rollbacks since it began, and the override and anomaly rates of the proposals made at it.
+    /// </summary>
+    private static StageEvidence Evidence(Dictionary<string, ProposalFacts> all, IEnumerable<TrustEventRecord> eventsAtStage, DateTimeOffset stageSince, double z)
     {
-        var sample = atStage.Values.Count(p => p.Decision is TrustEventKinds.Approved or TrustEventKinds.Rejected or TrustEventKinds.Edited || p.Execution is not null);
+        var proposedAtStage = all.Values.Where(p => p.FirstSeen >= stageSince).ToList();
+        var sample = proposedAtStage.Count(p => p.Decision is TrustEventKinds.Approved or TrustEventKinds.Rejected or TrustEventKinds.Edited || p.Execution is not null);
         var streak = 0;
-        foreach (var result in atStage.Values.Where(p => p.FinalResult is not null).OrderByDescending(p => p.ResultAt).Select(p => p.FinalResult))
+        foreach (var result in all.Values.Where(p => p.FinalResult is not null && p.ResultAt >= stageSince).OrderByDescending(p => p.ResultAt).Select(p => p.FinalResult))
         {
             if (result != TrustEventKinds.Failed)
             {
@@ -71,12 +78,12 @@ public static class ScopeMetricsCalculator
             streak++;
         }
 
-        var automatic = atStage.Values.Where(p => p.Automatic).ToList();
-        var scored = atStage.Values.Where(p => p.Anomalous is not null).ToList();
+        var automatic = proposedAtStage.Where(p => p.Automatic).ToList();
+        var scored = proposedAtStage.Where(p => p.Anomalous is not null).ToList();
         return new StageEvidence(
             sample,
             streak,
-            events.Count(e => e.Kind == TrustEventKinds.Rollback),
+            eventsAtStage.Count(e => e.Kind == TrustEventKinds.Rollback),
             RateEstimate.Of(automatic.Count(p => p.Overridden), automatic.Count, z),
             RateEstimate.Of(scored.Count(p => p.Anomalous == true), scored.Count, z));
     }
@@ -88,7 +95,7 @@ public static class ScopeMetricsCalculator
         {
             if (!facts.TryGetValue(e.ProposalId, out var p))
             {
-                facts[e.ProposalId] = p = new ProposalFacts();
+                facts[e.ProposalId] = p = new ProposalFacts { FirstSeen = e.At };
             }
 
             switch (e.Kind)

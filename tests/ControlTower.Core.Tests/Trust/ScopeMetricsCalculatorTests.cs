@@ -62,7 +62,7 @@ public sealed class ScopeMetricsCalculatorTests
 
         Assert.Equal((2, 600.0), (m.AutoExecutions, m.SecondsSaved));
         Assert.Equal((1, 2), (m.OverrideRate.Hits, m.OverrideRate.Trials));
-        Assert.Equal((3, 1), (m.AtStage.Sample, m.AtStage.Rollbacks)); // h1 was proposed before the stage but decided at it
+        Assert.Equal((2, 1), (m.AtStage.Sample, m.AtStage.Rollbacks)); // h1 was proposed before the stage began, so it is not its evidence
     }
 
     [Fact]
