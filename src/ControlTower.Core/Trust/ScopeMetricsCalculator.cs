@@ -35,7 +35,8 @@ public static class ScopeMetricsCalculator
             .TakeLast(window.MaxEvents).ToList();
         var all = Gather(inWindow);
 
-        var decided = all.Values.Where(p => p.Decision is TrustEventKinds.Approved or TrustEventKinds.Rejected or TrustEventKinds.Edited).ToList();
+        // Reliability: a person's explicit decision, or, for what ran without waiting, whether a person let it stand (no override).
+        var decided = all.Values.Where(p => p.Decision is TrustEventKinds.Approved or TrustEventKinds.Rejected or TrustEventKinds.Edited || p.Automatic).ToList();
         var finished = all.Values.Where(p => p.FinalResult is not null).ToList();
         var automatic = all.Values.Where(p => p.Automatic).ToList();
         var calibration = finished.Where(p => p.PredictedSuccess is not null)
@@ -47,7 +48,7 @@ public static class ScopeMetricsCalculator
         return new ScopeMetrics(
             inWindow.Count,
             all.Values.Count(p => p.FirstAt != DateTimeOffset.MaxValue),
-            RateEstimate.Of(decided.Count(p => p.Decision == TrustEventKinds.Approved), decided.Count, window.Z),
+            RateEstimate.Of(decided.Count(p => p.Decision == TrustEventKinds.Approved || (p.Automatic && !p.Overridden)), decided.Count, window.Z),
             RateEstimate.Of(finished.Count(p => p.FinalResult == TrustEventKinds.Succeeded), finished.Count, window.Z),
             RateEstimate.Of(automatic.Count(p => p.Overridden), automatic.Count, window.Z),
             calibration.Count == 0 ? null : calibration.Average(c => (c.Predicted - c.Actual) * (c.Predicted - c.Actual)),

@@ -107,7 +107,7 @@ public static class StagePolicy
 
         if (stage > TrustStage.Observe)
         {
-            var hold = Checks(metrics, policy.For(stage), policy.HysteresisBand);
+            var hold = Checks(metrics, policy.For(stage), policy.HysteresisBand, passWithoutEvidence: true);
             if (hold.FirstOrDefault(c => !c.Passed) is { } failed)
             {
                 return Move(current, stage.Down(), now, StageRules.BelowHoldThreshold,
@@ -162,7 +162,7 @@ public static class StagePolicy
 
         var next = stage + 1;
         var checks = new List<ThresholdCheck> { new("sample_at_stage", metrics.AtStage.Sample, ">=", policy.MinSampleAtStage, metrics.AtStage.Sample >= policy.MinSampleAtStage) };
-        checks.AddRange(Checks(metrics, policy.For(next), 0));
+        checks.AddRange(Checks(metrics, policy.For(next), 0, passWithoutEvidence: false));
         checks.AddRange(Clean(metrics.AtStage, policy));
         if (checks.FirstOrDefault(c => !c.Passed) is { } missing)
         {
@@ -181,26 +181,29 @@ public static class StagePolicy
         return Move(current, next, now, StageRules.Promoted, [$"every lower bound cleared {next.Name()}'s thresholds for {streak} evaluations"], checks);
     }
 
-    /// <summary>The lower bounds (and ECE) against a stage's threshold, each lowered (ECE raised) by <paramref name="band"/>.</summary>
-    private static List<ThresholdCheck> Checks(ScopeMetrics metrics, StageThreshold threshold, double band)
+    /// <summary>
+    /// The lower bounds (and ECE) against a stage's threshold, each lowered (ECE raised) by <paramref name="band"/>. A metric
+    /// with no sample passes when holding (no evidence is no reason to demote) and fails when promoting (nor to promote).
+    /// </summary>
+    private static List<ThresholdCheck> Checks(ScopeMetrics metrics, StageThreshold threshold, double band, bool passWithoutEvidence)
     {
         var checks = new List<ThresholdCheck>();
         if (threshold.Reliability > 0)
         {
             var bar = threshold.Reliability - band;
-            checks.Add(new ThresholdCheck("reliability_lower", metrics.Reliability.Lower, ">=", bar, metrics.Reliability.Lower >= bar));
+            checks.Add(new ThresholdCheck("reliability_lower", metrics.Reliability.Lower, ">=", bar, metrics.Reliability.Lower is { } v ? v >= bar : passWithoutEvidence));
         }
 
         if (threshold.Alignment > 0)
         {
             var bar = threshold.Alignment - band;
-            checks.Add(new ThresholdCheck("alignment_lower", metrics.Alignment.Lower, ">=", bar, metrics.Alignment.Lower >= bar));
+            checks.Add(new ThresholdCheck("alignment_lower", metrics.Alignment.Lower, ">=", bar, metrics.Alignment.Lower is { } v ? v >= bar : passWithoutEvidence));
         }
 
         if (threshold.MaxEce is { } maxEce)
         {
             var bar = maxEce + band;
-            checks.Add(new ThresholdCheck("ece", metrics.Ece, "<=", bar, metrics.Ece <= bar));
+            checks.Add(new ThresholdCheck("ece", metrics.Ece, "<=", bar, metrics.Ece is { } v ? v <= bar : passWithoutEvidence));
         }
 
         return checks;
