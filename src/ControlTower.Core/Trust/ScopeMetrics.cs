@@ -11,12 +11,8 @@ public sealed record RateEstimate(int Hits, int Trials, double? Rate, double? Lo
         }
 
         // Wilson rather than the normal approximation: honest at small samples and at rates near 0 or 1.
-        var p = (double)hits / trials;
-        var z2 = z * z;
-        var denominator = 1 + z2 / trials;
-        var centre = (p + z2 / (2 * trials)) / denominator;
-        var half = z * Math.Sqrt(p * (1 - p) / trials + z2 / (4.0 * trials * trials)) / denominator;
-        return new RateEstimate(hits, trials, p, Math.Max(0, centre - half), Math.Min(1, centre + half));
+        var interval = Learning.TrustMetrics.Wilson(hits, trials, z);
+        return new RateEstimate(hits, trials, interval.Rate, interval.Lower, interval.Upper);
     }
 }
 

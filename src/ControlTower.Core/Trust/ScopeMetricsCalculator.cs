@@ -39,8 +39,9 @@ public static class ScopeMetricsCalculator
         var decided = all.Values.Where(p => p.Decision is TrustEventKinds.Approved or TrustEventKinds.Rejected or TrustEventKinds.Edited || p.Automatic).ToList();
         var finished = all.Values.Where(p => p.FinalResult is not null).ToList();
         var automatic = all.Values.Where(p => p.Automatic).ToList();
-        var calibration = finished.Where(p => p.PredictedSuccess is not null)
-            .Select(p => (Predicted: p.PredictedSuccess!.Value, Actual: p.FinalResult == TrustEventKinds.Succeeded ? 1.0 : 0.0)).ToList();
+        var calibrated = finished.Where(p => p.PredictedSuccess is not null).ToList();
+        var predicted = calibrated.Select(p => Math.Clamp(p.PredictedSuccess!.Value, 0, 1)).ToList();
+        var happened = calibrated.Select(p => p.FinalResult == TrustEventKinds.Succeeded).ToList();
         var latencies = inWindow.Where(e => e.Kind == TrustEventKinds.Decision && e.LatencySeconds is >= 0 && e.Result != TrustEventKinds.Expired)
             .Select(e => e.LatencySeconds!.Value).ToList();
         var median = Median(latencies);
@@ -51,9 +52,9 @@ public static class ScopeMetricsCalculator
             RateEstimate.Of(decided.Count(p => p.Decision == TrustEventKinds.Approved || (p.Automatic && !p.Overridden)), decided.Count, window.Z),
             RateEstimate.Of(finished.Count(p => p.FinalResult == TrustEventKinds.Succeeded), finished.Count, window.Z),
             RateEstimate.Of(automatic.Count(p => p.Overridden), automatic.Count, window.Z),
-            calibration.Count == 0 ? null : calibration.Average(c => (c.Predicted - c.Actual) * (c.Predicted - c.Actual)),
-            calibration.Count == 0 ? null : Ece(calibration, window.CalibrationBins),
-            calibration.Count,
+            predicted.Count == 0 ? null : Learning.TrustMetrics.Brier(predicted, happened),
+            predicted.Count == 0 ? null : Learning.TrustMetrics.Ece(predicted, happened, window.CalibrationBins),
+            predicted.Count,
             median,
             automatic.Count,
             median * automatic.Count,
@@ -120,18 +121,6 @@ public static class ScopeMetricsCalculator
         }
 
         return facts;
-    }
-
-    /// <summary>Expected calibration error: equal-width bins, each weighted by its share of the pairs.</summary>
-    private static double Ece(List<(double Predicted, double Actual)> pairs, int bins)
-    {
-        var total = 0.0;
-        foreach (var bin in pairs.GroupBy(p => Math.Min(bins - 1, (int)Math.Floor(Math.Clamp(p.Predicted, 0, 1) * bins))))
-        {
-            total += (double)bin.Count() / pairs.Count * Math.Abs(bin.Average(p => p.Predicted) - bin.Average(p => p.Actual));
-        }
-
-        return total;
     }
 
     private static double? Median(List<double> values)

@@ -74,7 +74,8 @@ public static class StageRules
 /// The stage policy: (metrics, current state, limits, policy, now) → next state with reasons. Pure.
 /// Order: kill switch (→ observe), pin (→ the pinned stage, capped), gate cap, then fast demotions — a failure streak
 /// (→ propose), a rollback, an anomaly or override rate whose lower bound is above its limit (one stage down) —, then the
-/// hold check (one stage down when a lower bound falls below the stage's threshold less the hysteresis band), then promotion
+/// hold check (one stage down when, over at least the minimum sample, a lower bound falls below the stage's threshold less
+/// the hysteresis band), then promotion
 /// (one stage up when the sample at this stage is large enough and every lower bound clears the next stage's threshold,
 /// for <see cref="TrustPolicy.SustainEvaluations"/> evaluations in a row and, if set, for <see cref="TrustPolicy.SustainFor"/>).
 /// </summary>
@@ -107,7 +108,7 @@ public static class StagePolicy
 
         if (stage > TrustStage.Observe)
         {
-            var hold = Checks(metrics, policy.For(stage), policy.HysteresisBand, passWithoutEvidence: true);
+            var hold = Checks(metrics, policy.For(stage), policy.HysteresisBand, holdingWithSample: policy.MinSampleAtStage);
             if (hold.FirstOrDefault(c => !c.Passed) is { } failed)
             {
                 return Move(current, stage.Down(), now, StageRules.BelowHoldThreshold,
@@ -162,7 +163,7 @@ public static class StagePolicy
 
         var next = stage + 1;
         var checks = new List<ThresholdCheck> { new("sample_at_stage", metrics.AtStage.Sample, ">=", policy.MinSampleAtStage, metrics.AtStage.Sample >= policy.MinSampleAtStage) };
-        checks.AddRange(Checks(metrics, policy.For(next), 0, passWithoutEvidence: false));
+        checks.AddRange(Checks(metrics, policy.For(next), 0, holdingWithSample: null));
         checks.AddRange(Clean(metrics.AtStage, policy));
         if (checks.FirstOrDefault(c => !c.Passed) is { } missing)
         {
@@ -182,28 +183,32 @@ public static class StagePolicy
     }
 
     /// <summary>
-    /// The lower bounds (and ECE) against a stage's threshold, each lowered (ECE raised) by <paramref name="band"/>. A metric
-    /// with no sample passes when holding (no evidence is no reason to demote) and fails when promoting (nor to promote).
+    /// The lower bounds (and ECE) against a stage's threshold, each lowered (ECE raised) by <paramref name="band"/>. When
+    /// holding (<paramref name="holdingWithSample"/> set), a metric with fewer trials than that passes: a wide interval from a
+    /// handful of cases is no evidence against the stage (the fast demotions still apply); when promoting it fails.
     /// </summary>
-    private static List<ThresholdCheck> Checks(ScopeMetrics metrics, StageThreshold threshold, double band, bool passWithoutEvidence)
+    private static List<ThresholdCheck> Checks(ScopeMetrics metrics, StageThreshold threshold, double band, int? holdingWithSample)
     {
         var checks = new List<ThresholdCheck>();
+        bool Thin(int trials) => holdingWithSample is { } min && trials < min;
         if (threshold.Reliability > 0)
         {
             var bar = threshold.Reliability - band;
-            checks.Add(new ThresholdCheck("reliability_lower", metrics.Reliability.Lower, ">=", bar, metrics.Reliability.Lower is { } v ? v >= bar : passWithoutEvidence));
+            var r = metrics.Reliability;
+            checks.Add(new ThresholdCheck("reliability_lower", r.Lower, ">=", bar, Thin(r.Trials) || r.Lower >= bar));
         }
 
         if (threshold.Alignment > 0)
         {
             var bar = threshold.Alignment - band;
-            checks.Add(new ThresholdCheck("alignment_lower", metrics.Alignment.Lower, ">=", bar, metrics.Alignment.Lower is { } v ? v >= bar : passWithoutEvidence));
+            var a = metrics.Alignment;
+            checks.Add(new ThresholdCheck("alignment_lower", a.Lower, ">=", bar, Thin(a.Trials) || a.Lower >= bar));
         }
 
         if (threshold.MaxEce is { } maxEce)
         {
             var bar = maxEce + band;
-            checks.Add(new ThresholdCheck("ece", metrics.Ece, "<=", bar, metrics.Ece is { } v ? v <= bar : passWithoutEvidence));
+            checks.Add(new ThresholdCheck("ece", metrics.Ece, "<=", bar, Thin(metrics.CalibrationSample) || metrics.Ece <= bar));
         }
 
         return checks;

@@ -202,9 +202,11 @@ internal sealed partial class TrustService(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var row = await db.Set<TrustScopeEntity>().SingleOrDefaultAsync(s => s.ScopeKey == scope.Key, cancellationToken);
+        var window = await WindowAsync(db, scope.Key, now, cancellationToken);
         if (row is null)
         {
-            row = NewScope(scope, now, policy.Version);
+            // A scope is born observing from its first event, so that event is evidence at its first stage.
+            row = NewScope(scope, window.Count > 0 ? Utc(window[0].At) : now, policy.Version);
             db.Add(row);
         }
 
@@ -214,7 +216,6 @@ internal sealed partial class TrustService(
             events.Add(mutate(row));
         }
 
-        var window = await WindowAsync(db, scope.Key, now, cancellationToken);
         var state = State(row);
         var metrics = ScopeMetricsCalculator.Compute(window.Select(Record), state.Since, now, Options.Window);
         var decision = StagePolicy.Evaluate(metrics, state, new StageLimits(Cap(gate), killSwitch.Engaged), policy, now);
