@@ -22,6 +22,7 @@ internal sealed partial class ApprovalService(
     AuditLog audit,
     RunTransitions transitions,
     RunWorkSignal work,
+    Trust.TrustService trust,
     TimeProvider time,
     ILogger<ApprovalService> logger)
 {
@@ -344,9 +345,11 @@ internal sealed partial class ApprovalService(
             new(user.Actor(), "approval.decided", $"approval:{id}", body.Comment is { Length: > 0 } c ? c : $"{vote} without comment",
                 new JsonObject { ["decision"] = vote, ["runId"] = approval.RunId, ["nodeId"] = approval.NodeId, ["idempotencyKey"] = key }),
         };
+        Core.Trust.TrustScope? trustScope = null;
         if (Outcome(approval, decisions) is { } outcome)
         {
             Close(db, approval, outcome, decision, decisions, now);
+            trustScope = TrustDecision(db, approval, outcome, user.Actor(), now);
             events.Add(new AuditEvent(user.Actor(), "approval.resolved", $"approval:{id}",
                 $"{decisions.Count(d => d.Decision == vote)} {vote} vote(s) reached the required count",
                 new JsonObject { ["outcome"] = outcome, ["runId"] = approval.RunId, ["nodeId"] = approval.NodeId }));
@@ -355,6 +358,11 @@ internal sealed partial class ApprovalService(
         await audit.CommitAsync(db, events, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         Log.Decided(logger, id, user.UserName(), vote, approval.Status);
+        if (trustScope is not null)
+        {
+            await trust.EvaluateAsync(trustScope, cancellationToken);
+        }
+
         if (approval.Status != Pending)
         {
             work.Notify();
@@ -393,17 +401,23 @@ internal sealed partial class ApprovalService(
             .Where(a => a.Id == approvalId && a.Status == Pending && a.ExpiresAt <= now)
             .ExecuteUpdateAsync(s => s.SetProperty(a => a.Version, a => a.Version + 1), cancellationToken) == 1;
         await db.Set<RunTaskEntity>().Where(t => t.Id == task.Id).ExecuteDeleteAsync(cancellationToken);
+        Core.Trust.TrustScope? expiredScope = null;
         if (expired)
         {
             var approval = await db.Set<ApprovalEntity>().SingleAsync(a => a.Id == approvalId, cancellationToken);
             var decisions = await db.Set<ApprovalDecisionEntity>().AsNoTracking().Where(d => d.ApprovalId == approvalId).ToListAsync(cancellationToken);
             Close(db, approval, Expired, null, decisions, now);
+            expiredScope = TrustDecision(db, approval, Expired, "system:approvals", now);
             await audit.CommitAsync(db, new AuditEvent("system:approvals", "approval.expired", $"approval:{approvalId}",
                 $"no decision before {approval.ExpiresAt:O}", new JsonObject { ["runId"] = approval.RunId, ["nodeId"] = approval.NodeId }), cancellationToken);
             work.Notify();
         }
 
         await transaction.CommitAsync(cancellationToken);
+        if (expiredScope is not null)
+        {
+            await trust.EvaluateAsync(expiredScope, cancellationToken);
+        }
     }
 
     private async Task EscalateAsync(RunTaskEntity task, Guid approvalId, CancellationToken cancellationToken)
@@ -480,6 +494,25 @@ internal sealed partial class ApprovalService(
             ["decisions"] = new JsonArray([.. decisions.OrderBy(d => d.DecidedAt).Select(d => (JsonNode)DecisionJson(d))]),
         }.ToJsonString();
         AddTask(db, approval, ResolveAction, now, now);
+    }
+
+    /// <summary>
+    /// When the approval was asked under a trust scope (its evidence's <c>trust</c>), the decision event for it, added to this
+    /// transaction: the outcome, who, and how long the person took. Returns the scope to re-evaluate after the commit.
+    /// </summary>
+    private Core.Trust.TrustScope? TrustDecision(ControlTowerDbContext db, ApprovalEntity approval, string outcome, string actor, DateTime now)
+    {
+        if (approval.Evidence is null || JsonNode.Parse(approval.Evidence)?["trust"] is not JsonObject evidence
+            || evidence["scopeKey"]?.GetValue<string>() is not { } key || evidence["proposalId"]?.GetValue<string>() is not { } proposalId)
+        {
+            return null;
+        }
+
+        var scope = Trust.TrustService.ParseKey(key);
+        var result = outcome switch { Approved => Core.Trust.TrustEventKinds.Approved, Rejected => Core.Trust.TrustEventKinds.Rejected, _ => Core.Trust.TrustEventKinds.Expired };
+        db.Add(trust.Event(scope, Core.Trust.TrustEventKinds.Decision, proposalId, result, actor, "approval",
+            latencySeconds: (now - approval.CreatedAt).TotalSeconds, runId: approval.RunId, nodeId: approval.NodeId));
+        return scope;
     }
 
     private static JsonObject DecisionJson(ApprovalDecisionEntity d) => new()

@@ -31,9 +31,19 @@ internal static class GovernanceEndpoints
         read.MapGet("/executions/{id:guid}", async (Guid id, GovernedActions actions, CancellationToken ct) => TypedResults.Ok(await actions.GetAsync(id, ct)));
 
         var admin = routes.MapGroup("/api").WithTags("Governance").RequireAuthorization(Policies.AdminOnly);
-        admin.MapPut("/gates", async (GateBody body, ClaimsPrincipal user, GateService gates, CancellationToken ct) => TypedResults.Ok(await gates.SetAsync(body, user.Actor(), ct)));
-        admin.MapPut("/governance/kill-switch", async (KillSwitchBody body, ClaimsPrincipal user, GateService gates, CancellationToken ct) =>
-            TypedResults.Ok(await gates.SetKillSwitchAsync(body, user.Actor(), ct)));
+        // A gate caps the trust stages under it and the kill switch forces them to observe: the scopes follow at once.
+        admin.MapPut("/gates", async (GateBody body, ClaimsPrincipal user, GateService gates, Trust.TrustService trust, CancellationToken ct) =>
+        {
+            var gate = await gates.SetAsync(body, user.Actor(), ct);
+            await trust.EvaluateAllAsync(ct);
+            return TypedResults.Ok(gate);
+        });
+        admin.MapPut("/governance/kill-switch", async (KillSwitchBody body, ClaimsPrincipal user, GateService gates, Trust.TrustService trust, CancellationToken ct) =>
+        {
+            var killSwitch = await gates.SetKillSwitchAsync(body, user.Actor(), ct);
+            await trust.EvaluateAllAsync(ct);
+            return TypedResults.Ok(killSwitch);
+        });
 
         var act = routes.MapGroup("/api").WithTags("Governance").RequireAuthorization(Policies.Operators);
         act.MapPost("/executions/{id:guid}/rollback", async (Guid id, RollbackBody body, ClaimsPrincipal user, GovernedRollbacks rollbacks, CancellationToken ct) =>

@@ -214,6 +214,16 @@ internal sealed class ExecutionEntity
 
     /// <summary>The last failed or interrupted rollback attempt: <c>{ code, message, by, startedAt, at }</c>; cleared by a successful one.</summary>
     public string? LastRollbackError { get; set; }
+
+    /// <summary>The trust scope the action ran under (null: the action declares no scope).</summary>
+    public string? TrustScopeKey { get; set; }
+
+    public string? TrustProposalId { get; set; }
+
+    /// <summary>What let it run: <c>person</c> (an approval) or the stage that ran it without waiting.</summary>
+    public string? TrustMode { get; set; }
+
+    public string? TrustWhy { get; set; }
 }
 
 internal sealed class GovernanceEntityConfigurations :
@@ -308,6 +318,10 @@ internal sealed class GovernanceEntityConfigurations :
         builder.Property(e => e.RolledBackBy).HasMaxLength(200);
         builder.Property(e => e.RollbackReason).HasMaxLength(1000);
         builder.Property(e => e.RollbackStartedBy).HasMaxLength(200);
+        builder.Property(e => e.TrustScopeKey).HasMaxLength(1100);
+        builder.Property(e => e.TrustProposalId).HasMaxLength(200);
+        builder.Property(e => e.TrustMode).HasMaxLength(30);
+        builder.Property(e => e.TrustWhy).HasMaxLength(1000);
         builder.HasIndex(e => new { e.RunId, e.NodeId, e.Attempt }).IsUnique();
         builder.HasIndex(e => e.ApprovalId);
     }

@@ -3,6 +3,7 @@ using ControlTower.Core.Errors;
 using ControlTower.Server.Credentials;
 using ControlTower.Server.Mcp;
 using ControlTower.Server.Nodes;
+using ControlTower.Server.Trust;
 
 namespace ControlTower.Server.Governance;
 
@@ -21,7 +22,7 @@ namespace ControlTower.Server.Governance;
 /// decrypted once per execution (audited <c>credential.used</c>) to reach the server as env vars (stdio) or headers (HTTP) for
 /// the read-state calls and the action itself. A credential the user may not use fails the node with <c>credential.not_found</c>.
 /// </remarks>
-internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalService approvals, McpServerRegistry servers, CredentialVault vault) : INodeExecutor
+internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalService approvals, McpServerRegistry servers, CredentialVault vault, TrustService trust) : INodeExecutor
 {
     public IReadOnlyCollection<string> NodeTypes { get; } = ["governed.action"];
 
@@ -46,25 +47,71 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
         if (await approvals.LatestForNodeAsync(context.RunId, context.NodeId, cancellationToken) is { Status: ApprovalService.Approved } approved
             && !await actions.ApprovalUsedAsync(approved.Id, cancellationToken))
         {
-            return await ExecuteAsync(context, proposal, hooks, credential, approved.Id, $"approval:{approved.Id}", cancellationToken);
+            var approvedTrust = TrustOfApproval(approved);
+            return await ExecuteAsync(context, proposal, hooks, credential, approved.Id, $"approval:{approved.Id}", approvedTrust, cancellationToken);
         }
 
-        var verdict = await actions.JudgeAsync(proposal, $"run:{context.RunId}", "governance.action_proposed", $"node '{context.NodeId}' proposes {proposal.Server}/{proposal.Tool}", cancellationToken);
-        switch (verdict.Decision)
+        var actor = $"run:{context.RunId}";
+        var reason = $"node '{context.NodeId}' proposes {proposal.Server}/{proposal.Tool}";
+        var verdict = await actions.VerdictAsync(proposal, actor, cancellationToken);
+        var scope = TrustService.ScopeFrom(proposal.Scope, proposal.ActionType);
+        TrustResolution? resolution = null;
+        if (scope is not null && verdict.Decision is ActionVerdict.Execute or ActionVerdict.ApprovalRequired)
+        {
+            resolution = await trust.ResolveAsync(scope, $"governed:{context.RunId}:{context.NodeId}:{context.Attempt}", Features(context, proposal), hooks.CompensationTool is not null,
+                TrustService.Cap(verdict.Gate), verdict.Rules?.Evaluation is { RequiresApproval: true }, cancellationToken);
+        }
+
+        var proposalEvent = resolution is null ? null : trust.ProposalEvent(resolution, actor, "governed.action", context.RunId, context.NodeId);
+        await actions.RecordVerdictAsync(proposal, verdict, proposalEvent, actor, "governance.action_proposed", reason, cancellationToken, resolution?.ToJson());
+        if (scope is not null && verdict.Decision is ActionVerdict.Blocked)
+        {
+            // The kill switch forces the scope to observe; evaluating now records that change at once.
+            await trust.EvaluateAsync(scope, cancellationToken);
+        }
+
+        var decision = resolution is null ? verdict.Decision : resolution.Mode.RunsWithoutWaiting ? ActionVerdict.Execute : ActionVerdict.ApprovalRequired;
+        var trusted = resolution is null ? null : new TrustedExecution(resolution.Scope, resolution.ProposalId, resolution.Mode.Mode, resolution.Mode.Why);
+        switch (decision)
         {
             case ActionVerdict.Execute:
-                return await ExecuteAsync(context, proposal, hooks, credential, null, $"gate:{verdict.Gate.ScopeKey}", cancellationToken);
+                return await ExecuteAsync(context, proposal, hooks, credential, null, resolution is null ? $"gate:{verdict.Gate.ScopeKey}" : $"trust:{resolution.Mode.Mode}", trusted, cancellationToken);
             case ActionVerdict.ApprovalRequired:
-                var approval = await approvals.OpenAsync(ApprovalFor(context, proposal, verdict, credential), cancellationToken);
+                var approval = await approvals.OpenAsync(ApprovalFor(context, proposal, verdict, credential, resolution), cancellationToken);
+                if (scope is not null)
+                {
+                    await trust.EvaluateAsync(scope, cancellationToken);
+                }
+
+                var personal = trusted is null ? null : trusted with { Mode = Core.Trust.TrustModes.Person };
                 return approval.Status switch
                 {
-                    ApprovalService.Pending => new NodeResult.Waiting(ApprovalExecutor.WaitReason, null, new JsonObject { ["approvalId"] = approval.Id.ToString() }),
-                    ApprovalService.Approved => await ExecuteAsync(context, proposal, hooks, credential, approval.Id, $"approval:{approval.Id}", cancellationToken),
+                    ApprovalService.Pending => new NodeResult.Waiting(ApprovalExecutor.WaitReason, null,
+                        new JsonObject { ["approvalId"] = approval.Id.ToString(), ["trust"] = resolution?.Evidence() }),
+                    ApprovalService.Approved => await ExecuteAsync(context, proposal, hooks, credential, approval.Id, $"approval:{approval.Id}", personal, cancellationToken),
                     _ => Rejected(approval.Status, new JsonObject { ["approval"] = approval.Output is null ? null : JsonNode.Parse(approval.Output) }),
                 };
             default:
                 return Rejected(verdict.Decision, new JsonObject { ["verdict"] = verdict.ToJson() });
         }
+    }
+
+    /// <summary>The features a proposal is scored on: <c>config.features</c> rendered over the run (default: the arguments).</summary>
+    private static JsonObject Features(NodeExecutionContext context, ActionProposal proposal) =>
+        context.Config.OptionalObject("features") is { } template
+            ? NodeExpressions.Render("features", template, context.Activation) as JsonObject ?? []
+            : (JsonObject)proposal.Arguments.DeepClone();
+
+    /// <summary>The trust scope and proposal an approval was asked for (from its evidence), so the execution it allows is counted there.</summary>
+    private static TrustedExecution? TrustOfApproval(ApprovalEntity approval)
+    {
+        if (approval.Evidence is null || JsonNode.Parse(approval.Evidence)?["trust"] is not JsonObject evidence
+            || evidence["scopeKey"]?.GetValue<string>() is not { } key || evidence["proposalId"]?.GetValue<string>() is not { } proposalId)
+        {
+            return null;
+        }
+
+        return new TrustedExecution(TrustService.ParseKey(key), proposalId, Core.Trust.TrustModes.Person, $"approved by a person (approval {approval.Id}); {evidence["why"]}");
     }
 
     /// <summary>The credential the action will use (metadata only: no decrypt until it executes), or null when it needs none.</summary>
@@ -80,7 +127,8 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
     }
 
     private async Task<NodeResult> ExecuteAsync(
-        NodeExecutionContext context, ActionProposal proposal, ActionHooks hooks, CredentialResponse? credential, Guid? approvalId, string authorizedBy, CancellationToken cancellationToken)
+        NodeExecutionContext context, ActionProposal proposal, ActionHooks hooks, CredentialResponse? credential, Guid? approvalId, string authorizedBy, TrustedExecution? trusted,
+        CancellationToken cancellationToken)
     {
         ExecutionView execution;
         try
@@ -89,7 +137,13 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
                 ? McpCallContext.None
                 : await NodeCredentials.WithMcpCredentialAsync(McpCallContext.None, vault, context.ActingUserId, credential,
                     NodeCredentials.Purpose(context, $"governed.action {proposal.ActionType} calls {proposal.Server}/{proposal.Tool}, authorized by {authorizedBy}"), cancellationToken);
-            execution = await actions.ExecuteAsync(context, proposal, hooks, approvalId, authorizedBy, connection, cancellationToken);
+            execution = await actions.ExecuteAsync(context, proposal, hooks, approvalId, authorizedBy, connection, cancellationToken, trusted);
+        }
+        catch (NodeFailureException) when (trusted is not null)
+        {
+            // The failed execution's trust event is committed; a failure streak demotes the scope now, not at its next proposal.
+            await trust.EvaluateAsync(trusted.Scope, CancellationToken.None);
+            throw;
         }
         catch (ControlTowerException ex) when (ex is not NodeFailureException)
         {
@@ -107,7 +161,13 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
             ["reversibleUntil"] = execution.ReversibleUntil?.ToString("O"),
             ["authorizedBy"] = authorizedBy,
             ["credentialId"] = credential?.Id.ToString(),
+            ["trust"] = trusted is null ? null : new JsonObject { ["scopeKey"] = trusted.Scope.Key, ["proposalId"] = trusted.ProposalId, ["mode"] = trusted.Mode, ["why"] = trusted.Why },
         };
+        if (trusted is not null)
+        {
+            await trust.EvaluateAsync(trusted.Scope, cancellationToken);
+        }
+
         return NodeResult.Success(JsonNode.Parse(output.ToJsonString()));
     }
 
@@ -138,7 +198,7 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
             compensation?.OptionalInt("windowSeconds") ?? 86_400);
     }
 
-    private static ApprovalRequest ApprovalFor(NodeExecutionContext context, ActionProposal proposal, ActionVerdict verdict, CredentialResponse? credential)
+    private static ApprovalRequest ApprovalFor(NodeExecutionContext context, ActionProposal proposal, ActionVerdict verdict, CredentialResponse? credential, TrustResolution? resolution)
     {
         var config = context.Config.OptionalObject("approval") ?? [];
         var title = config.OptionalString("title") is { } template
@@ -150,8 +210,10 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
             ["verdict"] = verdict.ToJson(),
             ["input"] = proposal.Input?.DeepClone(),
             ["credential"] = CredentialEvidence(credential),
+            ["trust"] = resolution?.Evidence(),
         };
-        return ApprovalExecutor.Request(context, config, title, verdict.Why, evidence);
+        var why = resolution is null ? verdict.Why : $"{verdict.Why}; trust: {resolution.Mode.Why}";
+        return ApprovalExecutor.Request(context, config, title, why, evidence);
     }
 
     /// <summary>What the approver is told about the credential the action will run with: which one and whose, never its secret.</summary>

@@ -61,9 +61,13 @@ internal sealed record ExecutionView(
     JsonNode? Result, JsonNode? Before, JsonNode? After, JsonNode? Diff, string? CompensationTool, JsonNode? CompensationArguments,
     DateTimeOffset? ReversibleUntil, Guid? ApprovalId, string AuthorizedBy, string Status, DateTimeOffset CreatedAt,
     DateTimeOffset? RolledBackAt, string? RolledBackBy, string? RollbackReason, JsonNode? RollbackResult,
-    DateTimeOffset? RollbackStartedAt, string? RollbackStartedBy, DateTimeOffset? RollbackLeaseUntil, JsonNode? LastRollbackError);
+    DateTimeOffset? RollbackStartedAt, string? RollbackStartedBy, DateTimeOffset? RollbackLeaseUntil, JsonNode? LastRollbackError,
+    string? TrustScopeKey = null, string? TrustProposalId = null, string? TrustMode = null, string? TrustWhy = null);
 
 internal sealed record RollbackBody(string? Reason);
+
+/// <summary>A governed action that runs under a trust scope: which proposal, the mode that let it run (<c>person</c> or a stage) and why.</summary>
+internal sealed record TrustedExecution(Core.Trust.TrustScope Scope, string ProposalId, string Mode, string Why);
 
 /// <summary>
 /// Judges governed actions (kill switch, then rules, then gate: a deny or require_approval rule wins over an
@@ -77,6 +81,7 @@ internal sealed class GovernedActions(
     McpToolInvoker invoker,
     Credentials.SecretRegistry secrets,
     AuditLog audit,
+    Trust.TrustService trust,
     TimeProvider time)
 {
     public const string Executed = "executed";
@@ -87,14 +92,30 @@ internal sealed class GovernedActions(
     public async Task<ActionVerdict> JudgeAsync(ActionProposal proposal, string actor, string auditAction, string reason, CancellationToken cancellationToken)
     {
         var verdict = await VerdictAsync(proposal, actor, cancellationToken);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var data = verdict.ToJson();
-        data["proposal"] = proposal.ToJson();
-        await audit.CommitAsync(db, new AuditEvent(actor, auditAction, $"action:{proposal.ActionType}", $"{reason}: {verdict.Decision} ({verdict.Why})", data), cancellationToken);
+        await RecordVerdictAsync(proposal, verdict, null, actor, auditAction, reason, cancellationToken);
         return verdict;
     }
 
-    private async Task<ActionVerdict> VerdictAsync(ActionProposal proposal, string actor, CancellationToken cancellationToken)
+    /// <summary>
+    /// Audits a verdict as <paramref name="auditAction"/>; with a trust resolution, its mode goes into the entry and its
+    /// proposal event (features, predictions, model versions) commits in the same transaction.
+    /// </summary>
+    public async Task RecordVerdictAsync(ActionProposal proposal, ActionVerdict verdict, Trust.TrustEventEntity? proposalEvent, string actor, string auditAction, string reason, CancellationToken cancellationToken, JsonObject? trust = null)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var data = verdict.ToJson();
+        data["proposal"] = proposal.ToJson();
+        data["trust"] = trust;
+        if (proposalEvent is not null)
+        {
+            db.Add(proposalEvent);
+        }
+
+        var why = trust?["why"] is { } mode ? $"{verdict.Decision} ({verdict.Why}); trust: {mode}" : $"{verdict.Decision} ({verdict.Why})";
+        await audit.CommitAsync(db, new AuditEvent(actor, auditAction, $"action:{proposal.ActionType}", $"{reason}: {why}", data), cancellationToken);
+    }
+
+    public async Task<ActionVerdict> VerdictAsync(ActionProposal proposal, string actor, CancellationToken cancellationToken)
     {
         var killSwitch = await gates.KillSwitchAsync(cancellationToken);
         var gate = await gates.ResolveAsync(proposal.WorkflowId, "governed.action", proposal.ActionType, cancellationToken);
@@ -136,14 +157,21 @@ internal sealed class GovernedActions(
     /// <paramref name="connection"/> (its credential's env vars or headers, <see cref="McpCallContext.None"/> when none).
     /// </summary>
     public async Task<ExecutionView> ExecuteAsync(
-        Nodes.NodeExecutionContext context, ActionProposal proposal, ActionHooks hooks, Guid? approvalId, string authorizedBy, McpCallContext connection, CancellationToken cancellationToken)
+        Nodes.NodeExecutionContext context, ActionProposal proposal, ActionHooks hooks, Guid? approvalId, string authorizedBy, McpCallContext connection, CancellationToken cancellationToken,
+        TrustedExecution? trusted = null)
     {
         var call = connection with { IdempotencyKey = context.IdempotencyKey };
+        var started = time.GetTimestamp();
         var before = hooks.ReadTool is { } readTool ? await ReadAsync(proposal.Server, readTool, hooks.ReadArguments, context.Activation, connection, cancellationToken) : null;
         var result = await invoker.CallAsync(proposal.Server, proposal.Tool, proposal.Arguments, call, cancellationToken);
         if (result.IsError)
         {
             await using var failed = await contexts.CreateDbContextAsync(cancellationToken);
+            if (trusted is not null)
+            {
+                failed.Add(TrustExecutionEvent(trusted, context, null, Core.Trust.TrustEventKinds.Failed, time.GetElapsedTime(started)));
+            }
+
             await audit.CommitAsync(failed, new AuditEvent($"run:{context.RunId}", "governance.action_failed", $"action:{proposal.ActionType}",
                 secrets.Redact(result.ErrorMessage ?? "the tool reported an error"), new JsonObject { ["proposal"] = proposal.ToJson(), ["nodeId"] = context.NodeId }), cancellationToken);
             throw new Nodes.NodeFailureException(Nodes.NodeErrorCodes.McpToolError, result.ErrorMessage ?? $"Tool '{proposal.Server}/{proposal.Tool}' reported an error.");
@@ -185,9 +213,18 @@ internal sealed class GovernedActions(
             AuthorizedBy = authorizedBy,
             Status = Executed,
             CreatedAt = now,
+            TrustScopeKey = trusted?.Scope.Key,
+            TrustProposalId = trusted?.ProposalId,
+            TrustMode = trusted?.Mode,
+            TrustWhy = trusted?.Why is { Length: > 1000 } longWhy ? longWhy[..1000] : trusted?.Why,
         };
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         db.Add(execution);
+        if (trusted is not null)
+        {
+            db.Add(TrustExecutionEvent(trusted, context, execution.Id, Core.Trust.TrustEventKinds.Succeeded, time.GetElapsedTime(started)));
+        }
+
         await audit.CommitAsync(db, new AuditEvent($"run:{context.RunId}", "governance.action_executed", $"execution:{execution.Id}",
             $"{proposal.Server}/{proposal.Tool} ran, authorized by {authorizedBy}",
             new JsonObject
@@ -198,6 +235,7 @@ internal sealed class GovernedActions(
                 ["changes"] = diff?.Count,
                 ["reversibleUntil"] = execution.ReversibleUntil?.ToString("O"),
                 ["credentialId"] = connection.CredentialKey,
+                ["trust"] = trusted is null ? null : new JsonObject { ["scopeKey"] = trusted.Scope.Key, ["proposalId"] = trusted.ProposalId, ["mode"] = trusted.Mode, ["why"] = trusted.Why },
             }), cancellationToken);
         return ToView(execution);
     }
@@ -220,6 +258,10 @@ internal sealed class GovernedActions(
         var rows = await executions.OrderByDescending(e => e.CreatedAt).Take(Math.Clamp(limit, 1, 200)).ToListAsync(cancellationToken);
         return [.. rows.Select(ToView)];
     }
+
+    private Trust.TrustEventEntity TrustExecutionEvent(TrustedExecution trusted, Nodes.NodeExecutionContext context, Guid? executionId, string result, TimeSpan duration) =>
+        trust.Event(trusted.Scope, Core.Trust.TrustEventKinds.Execution, trusted.ProposalId, result, $"run:{context.RunId}", "governed.action",
+            durationMs: duration.TotalMilliseconds, mode: trusted.Mode, runId: context.RunId, nodeId: context.NodeId, executionId: executionId);
 
     private async Task<JsonNode?> ReadAsync(string server, string tool, JsonObject? template, JsonObject activation, McpCallContext connection, CancellationToken cancellationToken)
     {
@@ -261,7 +303,8 @@ internal sealed class GovernedActions(
         e.Id, e.RunId, e.NodeId, e.Attempt, e.WorkflowId, e.ActionType, e.ServerId, e.Tool, Parse(e.Arguments), Parse(e.Result), Parse(e.BeforeState), Parse(e.AfterState),
         Parse(e.Diff), e.CompensationTool, Parse(e.CompensationArguments), Utc(e.ReversibleUntil), e.ApprovalId, e.AuthorizedBy, e.Status, Utc(e.CreatedAt)!.Value,
         Utc(e.RolledBackAt), e.RolledBackBy, e.RollbackReason, Parse(e.RollbackResult),
-        Utc(e.RollbackStartedAt), e.RollbackStartedBy, Utc(e.RollbackLeaseUntil), Parse(e.LastRollbackError));
+        Utc(e.RollbackStartedAt), e.RollbackStartedBy, Utc(e.RollbackLeaseUntil), Parse(e.LastRollbackError),
+        e.TrustScopeKey, e.TrustProposalId, e.TrustMode, e.TrustWhy);
 
     private static JsonNode? Parse(string? json) => json is null ? null : JsonNode.Parse(json);
 

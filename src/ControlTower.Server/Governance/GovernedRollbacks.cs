@@ -27,6 +27,7 @@ internal sealed class GovernedRollbacks(
     ExecutionCredentials credentials,
     SecretRegistry secrets,
     AuditLog audit,
+    Trust.TrustService trust,
     TimeProvider time)
 {
     /// <summary>Beyond the compensating call's own timeout, the time a live attempt may need for its database writes.</summary>
@@ -211,9 +212,25 @@ internal sealed class GovernedRollbacks(
             throw new ControlTowerException(ErrorKind.Conflict, GovernanceErrorCodes.RollbackInProgress, Message);
         }
 
+        var scope = execution.TrustScopeKey is { } key && execution.TrustProposalId is { } proposalId ? Trust.TrustService.ParseKey(key) : null;
+        if (scope is not null)
+        {
+            // A rollback is a trust event; undoing what a stage ran without waiting is also a person overriding it (a veto).
+            db.Add(trust.Event(scope, Core.Trust.TrustEventKinds.Rollback, execution.TrustProposalId!, null, actor, "rollback", runId: execution.RunId, nodeId: execution.NodeId, executionId: id));
+            if (execution.TrustMode is { } mode && mode != Core.Trust.TrustModes.Person)
+            {
+                db.Add(trust.Event(scope, Core.Trust.TrustEventKinds.Override, execution.TrustProposalId!, null, actor, "rollback", mode: mode, runId: execution.RunId, nodeId: execution.NodeId, executionId: id));
+            }
+        }
+
         await audit.CommitAsync(db, new AuditEvent(actor, "governance.action_rolled_back", $"execution:{id}", reason,
             new JsonObject { ["tool"] = $"{execution.ServerId}/{execution.CompensationTool}", ["runId"] = execution.RunId.ToString(), ["nodeId"] = execution.NodeId }), CancellationToken.None);
         await transaction.CommitAsync(CancellationToken.None);
+        if (scope is not null)
+        {
+            await trust.EvaluateAsync(scope, CancellationToken.None);
+        }
+
         return GovernedActions.ToView(await db.Set<ExecutionEntity>().AsNoTracking().SingleAsync(e => e.Id == id, CancellationToken.None));
     }
 

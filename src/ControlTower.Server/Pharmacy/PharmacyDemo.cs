@@ -22,6 +22,9 @@ internal static class PharmacyDemo
     public const string DispenseRuleSetId = "pharmacy-dispense";
     public const int RollbackWindowSeconds = 1800;
 
+    /// <summary>The trust scope of the demo's dispenses: one store's refill queue, dispensed by its pharmacists.</summary>
+    public static readonly Core.Trust.TrustScope DispenseScope = new("acme-pharmacy", "store-001", "refill", DispenseActionType, "pharmacist");
+
     /// <summary>Sample requests started on first start, so the inbox and the runs page have something to show.</summary>
     public static readonly IReadOnlyList<JsonObject> SampleRequests =
     [
@@ -129,6 +132,21 @@ internal static class PharmacyDemo
                     ["quantity"] = "{{ nodes.normalize.output.quantity }}",
                 },
                 ["ruleSetId"] = DispenseRuleSetId,
+                ["scope"] = new JsonObject
+                {
+                    ["tenant"] = DispenseScope.Tenant,
+                    ["site"] = DispenseScope.Site,
+                    ["queue"] = DispenseScope.Queue,
+                    ["role"] = DispenseScope.Role,
+                },
+                ["features"] = new JsonObject
+                {
+                    ["quantity"] = "{{ nodes.normalize.output.quantity }}",
+                    ["controlled"] = "{{ nodes.normalize.output.controlled }}",
+                    ["refills_left"] = "{{ nodes.normalize.output.refills_left }}",
+                    ["days_since_last_fill"] = "{{ nodes.normalize.output.days_since_last_fill }}",
+                    ["drug"] = "{{ nodes.normalize.output.drug }}",
+                },
                 ["readState"] = new JsonObject
                 {
                     ["tool"] = "get_stock",

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ControlTower.Core.Trust;
 using ControlTower.Server.Governance;
 using ControlTower.Server.Identity;
 using ControlTower.Server.Mcp;
@@ -31,6 +32,7 @@ internal sealed class PharmacyDemoSeeder(
     McpServerStore servers,
     RuleSetService ruleSets,
     GateService gates,
+    Trust.TrustService trust,
     IOptions<PlatformOptions> platform,
     TimeProvider time)
 {
@@ -81,6 +83,11 @@ internal sealed class PharmacyDemoSeeder(
             "Dispensing runs without another approval once the pharmacist has verified the refill (rules still ask for second checks)."), Actor, cancellationToken);
         await gates.SetAsync(new GateBody(null, "governed.action", PharmacyDemo.RestockActionType, Authorized: false,
             "Restocking outside a rollback changes counted stock: a pharmacist approves each one."), Actor, cancellationToken);
+
+        // The dispense scope starts pinned at guarded_auto: the pharmacist has verified every refill that reaches it, and the
+        // demo shows the veto (a rollback inside the window). Unpinning it lets it earn its stage from the events instead.
+        await trust.PinAsync(PharmacyDemo.DispenseScope.Key, new Trust.PinBody(TrustStage.GuardedAuto.Name(), null,
+            "demo: the pharmacist verifies each refill before the dispense; a second pharmacist may veto (roll back) within 30 minutes"), Actor, cancellationToken);
     }
 
     /// <summary>Creates the workflow (owned by the admin) and starts one run per sample, as <paramref name="submitterName"/>.</summary>

@@ -14,6 +14,7 @@ using ControlTower.Server.NodeSwitches;
 using ControlTower.Server.Rules;
 using ControlTower.Server.Runs;
 using ControlTower.Server.Triggers;
+using ControlTower.Server.Trust;
 using ControlTower.Server.Workflows;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Json;
@@ -98,6 +99,7 @@ internal static class ControlTowerApp
         services.AddLoadShedding(configuration);
         services.AddTriggers(configuration);
         services.AddGovernance();
+        services.AddTrust();
 
         services.AddControlTowerProblemDetails();
         services.AddPlatformHealthChecks();
@@ -186,6 +188,7 @@ internal static class ControlTowerApp
         McpHost.McpHttpEndpoint.MapControlTowerMcp(app);
         app.MapApprovalEndpoints();
         app.MapGovernanceEndpoints();
+        app.MapTrustEndpoints();
         app.MapRuleSetEndpoints();
         app.MapNodeSwitchEndpoints();
 

@@ -62,7 +62,8 @@ public sealed class PharmacyDemoTests : IDisposable
             var executionId = run["output"]!["body"]!["executionId"]!.GetValue<Guid>();
             var execution = (await admin.GetFromJsonAsync<JsonObject>($"/api/executions/{executionId}"))!;
             Assert.Equal("executed", execution["status"]!.GetValue<string>());
-            Assert.StartsWith("gate:", execution["authorizedBy"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Equal("trust:guarded_auto", execution["authorizedBy"]!.GetValue<string>());
+            Assert.Equal(("acme-pharmacy|store-001|refill|pharmacy.dispense|pharmacist", "guarded_auto"), (execution["trustScopeKey"]!.GetValue<string>(), execution["trustMode"]!.GetValue<string>()));
             var change = Assert.Single(execution["diff"]!.AsArray())!;
             Assert.Equal(("/on_hand", 500, 470), (change["path"]!.GetValue<string>(), change["before"]!.GetValue<int>(), change["after"]!.GetValue<int>()));
             Assert.Equal(TimeSpan.FromMinutes(30), execution["reversibleUntil"]!.GetValue<DateTimeOffset>() - execution["createdAt"]!.GetValue<DateTimeOffset>());
