@@ -88,6 +88,7 @@ internal static class ControlTowerApp
         AddEngine(services, AddValidatedOptions<EngineOptions>(services, configuration));
         services.AddTriggers(configuration);
         services.AddGovernance();
+        Planning.PlanningServiceCollectionExtensions.AddPlanning(services);
 
         services.AddControlTowerProblemDetails();
         services.AddPlatformHealthChecks();
@@ -166,6 +167,7 @@ internal static class ControlTowerApp
         app.MapWebhookEndpoints();
         app.MapCredentialEndpoints();
         app.MapMcpEndpoints();
+        Planning.PlannerEndpoints.MapPlannerEndpoints(app);
         McpHost.McpHttpEndpoint.MapControlTowerMcp(app);
         app.MapApprovalEndpoints();
         app.MapGovernanceEndpoints();

@@ -37,8 +37,8 @@ internal static class WorkflowEndpoints
         var write = api.MapGroup("/workflows").RequireAuthorization(Policies.Operators);
         write.MapPost("/validate", (ValidateGraphRequest request, WorkflowGraphValidation validation) =>
         {
-            var (_, problems) = validation.Validate(request.Graph);
-            return TypedResults.Ok(new ValidationResponse(problems.Count == 0, problems));
+            var (_, problems, warnings) = validation.ValidateWithTools(request.Graph);
+            return TypedResults.Ok(new ValidationResponse(problems.Count == 0, problems) { Warnings = warnings });
         });
         write.MapPost("/", async Task<Created<WorkflowDetail>> (CreateWorkflowRequest request, ClaimsPrincipal user, WorkflowService workflows, CancellationToken ct) =>
         {

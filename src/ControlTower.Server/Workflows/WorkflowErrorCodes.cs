@@ -28,4 +28,16 @@ internal static class WorkflowErrorCodes
     /// <summary>The import document's format is not the export format this build reads.</summary>
     [ErrorCode(ErrorKind.Validation)]
     public const string ImportInvalid = "workflow.import_invalid";
+
+    /// <summary>An <c>mcp.tool</c> or <c>governed.action</c> names a server no one registered. Blocks a save.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
+    public const string McpServerUnknown = "workflow.mcp_server_unknown";
+
+    /// <summary>The node names a tool its server's catalog does not have; the message lists the closest matches. Blocks a save.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
+    public const string McpToolUnknown = "workflow.mcp_tool_unknown";
+
+    /// <summary>A warning: the server's catalog is not loaded yet, so the tool could not be checked. Does not block a save.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
+    public const string McpCatalogNotLoaded = "workflow.mcp_catalog_not_loaded";
 }

@@ -4,6 +4,7 @@ using ControlTower.Core.Expressions;
 using ControlTower.Core.Graphs;
 using ControlTower.Core.Schemas;
 using ControlTower.Core.Triggers;
+using ControlTower.Server.Mcp;
 using Microsoft.Extensions.Options;
 
 namespace ControlTower.Server.Workflows;
@@ -11,8 +12,9 @@ namespace ControlTower.Server.Workflows;
 /// <summary>
 /// Validates graphs the way saving does: the graph rules, node configs against their schemas
 /// (JSON Schema subset) and every CEL expression and template. Returns every problem at once.
+/// Saves and drafts also check MCP tool references against the registered servers' catalogs (<see cref="ToolReferences"/>).
 /// </summary>
-internal sealed class WorkflowGraphValidation(IOptions<WorkflowOptions> options)
+internal sealed class WorkflowGraphValidation(IOptions<WorkflowOptions> options, McpServerRegistry? registry = null, McpCatalog? catalog = null)
 {
     private static readonly GraphValidationHooks Hooks = new(
         ValidateConfig: (schema, value) => JsonSchemaValidator.Validate(schema, value).Select(v => (v.Pointer, v.Message)),
@@ -69,9 +71,33 @@ internal sealed class WorkflowGraphValidation(IOptions<WorkflowOptions> options)
         }
     }
 
-    public WorkflowGraph ValidateOrThrow(JsonNode? document)
+    /// <summary>
+    /// <see cref="Validate"/> plus the tool references against <paramref name="tools"/> (default: the registered servers and
+    /// the catalogs loaded so far): unknown servers and tools are problems, unloaded catalogs warnings.
+    /// </summary>
+    public (WorkflowGraph? Graph, IReadOnlyList<GraphProblem> Problems, IReadOnlyList<GraphProblem> Warnings) ValidateWithTools(JsonNode? document, ToolCatalogView? tools = null)
     {
         var (graph, problems) = Validate(document);
+        if (graph is null)
+        {
+            return (null, problems, []);
+        }
+
+        var (errors, warnings) = ToolReferences.Check(graph, tools ?? RegisteredTools());
+        return (graph, [.. problems, .. errors], warnings);
+    }
+
+    /// <summary>The registered servers with the tools of those whose catalog is loaded.</summary>
+    public ToolCatalogView RegisteredTools()
+    {
+        var servers = registry?.List() ?? [];
+        var loaded = servers.Select(s => catalog?.Get(s.Id)).OfType<McpCatalogSnapshot>().ToArray();
+        return ToolCatalogView.Of(loaded.SelectMany(s => s.Tools.Select(t => (s.ServerId, t.Name))), servers.Select(s => s.Id));
+    }
+
+    public WorkflowGraph ValidateOrThrow(JsonNode? document)
+    {
+        var (graph, problems, _) = ValidateWithTools(document);
         if (problems.Count > 0 || graph is null)
         {
             throw new ControlTowerException(ErrorKind.Validation, WorkflowErrorCodes.GraphInvalid,
