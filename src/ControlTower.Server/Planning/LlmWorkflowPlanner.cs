@@ -13,7 +13,7 @@ namespace ControlTower.Server.Planning;
 /// <summary>
 /// The LLM planner: one chat with the model through the shared <see cref="LlmChatClients"/> client, with structured output
 /// (a JSON schema of the draft), the node-type catalog and only the MCP tools relevant to the request
-/// (<see cref="ToolRetrieval"/>) in the system message, and the request as data in the user message. Every answer goes
+/// (<see cref="ToolRanker"/>) in the system message, and the request as data in the user message. Every answer goes
 /// through the <see cref="DraftChecker"/>; its problems are fed back for up to <c>PLANNER_REPAIR_ROUNDS</c> rounds. A graph
 /// that never passes is not returned: the draft has no graph and lists the last round's problems.
 /// <para>Safety: the model sees no secret (no key, no credential, and no <c>credentialId</c> of the graph it refines);
@@ -50,7 +50,7 @@ internal sealed class LlmWorkflowPlanner(LlmChatClients clients, IOptions<Planne
             Temperature = 0,
             ResponseFormat = ChatResponseFormat.ForJsonSchema(DraftSchema, "workflow_draft", "A workflow graph with an explanation per node and the assumptions made."),
         };
-        var tools = ToolRetrieval.Relevant(request.Prompt, request.Catalog, settings.PromptTools);
+        var tools = RelevantTools(request, settings.PromptTools);
         var messages = new List<ChatMessage>
         {
             new(ChatRole.System, SystemMessage(tools)),
@@ -81,6 +81,25 @@ internal sealed class LlmWorkflowPlanner(LlmChatClients clients, IOptions<Planne
             PlannerName, model);
     }
 
+    /// <summary>
+    /// The whole catalog when it is small, else the tools <see cref="ToolRanker"/> (BM25 over names, titles, parameter
+    /// names and descriptions) ranks highest for the request, plus those the refined graph already uses.
+    /// </summary>
+    private static IReadOnlyList<PlannerTool> RelevantTools(PlanRequest request, int limit)
+    {
+        if (request.Catalog.Count <= limit)
+        {
+            return request.Catalog;
+        }
+
+        var used = (request.BaseGraph?["nodes"] as JsonArray ?? []).OfType<JsonObject>()
+            .Select(n => n["config"] as JsonObject)
+            .Select(c => (Server: Text(c?["server"]), Tool: Text(c?["tool"])))
+            .ToHashSet();
+        var ranked = new ToolRanker(request.Catalog).Rank(request.Prompt, take: limit).Select(m => m.Tool);
+        return [.. request.Catalog.Where(t => used.Contains((t.Server, t.Tool))).Concat(ranked).Distinct().Take(limit)];
+    }
+
     /// <summary>The answer as a draft when its graph passes the checker, else the problems to feed back.</summary>
     private static (PlanDraft? Draft, IReadOnlyList<PlanProblem> Problems) Read(string text, JsonObject? baseGraph, DraftChecker checker, string model)
     {
@@ -107,6 +126,7 @@ internal sealed class LlmWorkflowPlanner(LlmChatClients clients, IOptions<Planne
             return (null, [.. problems.Select(DraftChecker.ToPlanProblem)]);
         }
 
+        GraphLayout.Arrange(graph);
         var nodeIds = graph["nodes"]!.AsArray().Select(n => n?["id"]?.ToString()).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var explanation = (answer["explanation"] as JsonArray ?? [])
             .Select(e => (Id: Text(e?["nodeId"]), Text: Text(e?["text"])))

@@ -94,39 +94,15 @@ internal static class PlannerCommand
     /// <summary>The tools of a <c>GET /api/mcp/tools</c> document (<c>{ "tools": [...] }</c>).</summary>
     public static IReadOnlyList<PlannerTool> ReadCatalog(FileInfo file)
     {
-        JsonNode? document;
         try
         {
-            document = JsonNode.Parse(File.ReadAllText(file.FullName));
+            return PlannerCatalogJson.Parse(JsonNode.Parse(File.ReadAllText(file.FullName)));
         }
-        catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
-            throw Invalid($"{file.Name} cannot be read as JSON: {ex.Message}");
+            throw Invalid($"{file.Name} is not a tool catalog of the shape of GET /api/mcp/tools: {ex.Message}");
         }
-
-        if ((document as JsonObject)?["tools"] is not JsonArray tools)
-        {
-            throw Invalid($"{file.Name} has no 'tools' array (the shape of GET /api/mcp/tools).");
-        }
-
-        return [.. tools.Select((tool, i) => Tool(tool as JsonObject, i, file.Name))];
     }
-
-    private static PlannerTool Tool(JsonObject? tool, int index, string fileName)
-    {
-        var server = Text(tool?["server"]);
-        var name = Text(tool?["tool"]);
-        if (server is null || name is null)
-        {
-            throw Invalid($"{fileName}: tools[{index}] needs 'server' and 'tool' strings.");
-        }
-
-        return new PlannerTool(server, name, Text(tool!["title"]), Text(tool["description"]),
-            tool["inputSchema"]?.DeepClone() as JsonObject, tool["outputSchema"]?.DeepClone() as JsonObject);
-    }
-
-    private static string? Text(JsonNode? node) =>
-        node is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0 ? text : null;
 
     private static ControlTowerException Invalid(string message) => new(ErrorKind.Validation, PlannerErrorCodes.CatalogInvalid, message);
 }

@@ -2,13 +2,12 @@ using ControlTower.Core.Errors;
 
 namespace ControlTower.Server.Planning;
 
-/// <summary>Stable codes of the planner: refusals of the request (400) and the problems a draft lists.</summary>
+/// <summary>
+/// Stable codes of the planner's server side: refusals of the request (400) and the problems a draft lists. The offline
+/// planner's own codes, <c>planner.prompt_empty</c> (also a 400 here) among them, are <see cref="ControlTower.Core.Planning.PlanProblemCodes"/>.
+/// </summary>
 internal static class PlannerErrorCodes
 {
-    /// <summary>The request has no words to plan from.</summary>
-    [ErrorCode(ErrorKind.Validation)]
-    public const string PromptEmpty = "planner.prompt_empty";
-
     /// <summary>The request is longer than <c>PLANNER_MAX_PROMPT_CHARS</c>.</summary>
     [ErrorCode(ErrorKind.Validation)]
     public const string PromptTooLong = "planner.prompt_too_long";
@@ -32,8 +31,4 @@ internal static class PlannerErrorCodes
     /// <summary>The LLM provider failed (its <c>llm.*</c> code is in the message); the draft comes from the offline planner instead.</summary>
     [ErrorCode(ErrorSurface.ProblemList)]
     public const string LlmUnavailable = "planner.llm_unavailable";
-
-    /// <summary>The planner's graph failed the final validation (it is never returned): the draft has no graph.</summary>
-    [ErrorCode(ErrorSurface.ProblemList)]
-    public const string DraftInvalid = "planner.draft_invalid";
 }

@@ -45,7 +45,7 @@ internal sealed class PlannerService(
         var text = prompt?.Trim() ?? "";
         if (text.Length == 0)
         {
-            throw new ControlTowerException(ErrorKind.Validation, PlannerErrorCodes.PromptEmpty, "Describe the workflow in 'prompt': the request is empty.");
+            throw new ControlTowerException(ErrorKind.Validation, PlanProblemCodes.PromptEmpty, "Describe the workflow in 'prompt': the request is empty.");
         }
 
         var max = options.Value.MaxPromptChars;
@@ -112,7 +112,7 @@ internal sealed class PlannerService(
         {
             Graph = null,
             Explanation = [],
-            Problems = [new PlanProblem(PlannerErrorCodes.DraftInvalid, $"The {draft.Planner} planner's graph failed validation ({problems.Count} problem(s)); it is not shown.", null),
+            Problems = [new PlanProblem(PlanProblemCodes.DraftInvalid, $"The {draft.Planner} planner's graph failed validation ({problems.Count} problem(s)); it is not shown.", null),
                 .. draft.Problems, .. problems.Select(DraftChecker.ToPlanProblem)],
         };
     }

@@ -1,9 +1,6 @@
 using System.Text.Json.Nodes;
 using ControlTower.Core.Errors;
-using ControlTower.Core.Expressions;
 using ControlTower.Core.Graphs;
-using ControlTower.Core.Schemas;
-using ControlTower.Core.Triggers;
 using ControlTower.Server.Mcp;
 using Microsoft.Extensions.Options;
 
@@ -16,13 +13,6 @@ namespace ControlTower.Server.Workflows;
 /// </summary>
 internal sealed class WorkflowGraphValidation(IOptions<WorkflowOptions> options, McpServerRegistry? registry = null, McpCatalog? catalog = null)
 {
-    private static readonly GraphValidationHooks Hooks = new(
-        ValidateConfig: (schema, value) => JsonSchemaValidator.Validate(schema, value).Select(v => (v.Pointer, v.Message)),
-        CheckExpression: (source, isTemplate) =>
-            (isTemplate ? CelTemplate.Check(source) : Cel.Check(source)).FirstOrDefault() is { } first
-                ? $"{first.Message} (line {first.Line}, column {first.Column})"
-                : null);
-
     public NodeTypeCatalog Catalog { get; } = NodeTypeCatalog.BuiltIn;
 
     /// <summary>Parses and validates; a graph that does not even parse is one problem at its pointer.</summary>
@@ -38,37 +28,7 @@ internal sealed class WorkflowGraphValidation(IOptions<WorkflowOptions> options,
             return (null, [new GraphProblem(format.Code, format.JsonPointer, format.Message)]);
         }
 
-        return (graph, [.. GraphValidator.Validate(graph, Catalog, options.Value.Limits, Hooks), .. ScheduleProblems(graph)]);
-    }
-
-    /// <summary>Cron expressions and time zones of schedule triggers: the schema checks their shape, the parser their meaning.</summary>
-    private static IEnumerable<GraphProblem> ScheduleProblems(WorkflowGraph graph)
-    {
-        for (var i = 0; i < graph.Nodes.Count; i++)
-        {
-            var config = graph.Nodes[i].Config;
-            if (graph.Nodes[i].Type != "trigger.schedule" || config["cron"] is not JsonValue cron || !cron.TryGetValue<string>(out var expression))
-            {
-                continue;
-            }
-
-            var zone = config["timeZone"] is JsonValue z && z.TryGetValue<string>(out var id) ? id : "UTC";
-            GraphProblem? problem = null;
-            try
-            {
-                CronSchedule.Parse(expression, zone);
-            }
-            catch (TriggerException invalid)
-            {
-                var field = invalid.Code == TriggerErrorCodes.TimeZoneUnknown ? "timeZone" : "cron";
-                problem = new GraphProblem(invalid.Code, $"/nodes/{i}/config/{field}", invalid.Message);
-            }
-
-            if (problem is not null)
-            {
-                yield return problem;
-            }
-        }
+        return (graph, [.. GraphValidator.Validate(graph, Catalog, options.Value.Limits, StandardGraphValidation.Hooks), .. StandardGraphValidation.ScheduleProblems(graph)]);
     }
 
     /// <summary>

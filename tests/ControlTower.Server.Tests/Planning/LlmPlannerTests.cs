@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using ControlTower.Core.Planning;
 using ControlTower.Server.Mcp;
 using ControlTower.Server.Planning;
 using ControlTower.Server.Tests.Credentials;
@@ -165,5 +166,46 @@ public sealed class LlmPlannerTests : IAsyncLifetime
         Assert.Contains("workflow.mcp_tool_unknown", repair, StringComparison.Ordinal);
         Assert.Contains("closest: read_graph", repair, StringComparison.Ordinal);
         Assert.Contains("\"read_graph\"", Content(_provider.Requests.First(), 0), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Draft_WhenTheProviderFails_TheOfflinePlannerDraftsAndAProblemSaysWhy()
+    {
+        _provider.Script.Enqueue(Error(503, "overloaded"));
+        using var admin = _factory.CreateAdminClient();
+
+        var draft = await DraftAsync(admin, new { prompt = "Wait 2 hours, then reply with the input." });
+
+        Assert.Equal("offline", draft["planner"]!.GetValue<string>());
+        Assert.Contains(draft["graph"]!["nodes"]!.AsArray(), n => n!["type"]!.GetValue<string>() == "delay");
+        var problem = draft["problems"]![0]!;
+        Assert.Equal(PlannerErrorCodes.LlmUnavailable, problem["code"]!.GetValue<string>());
+        Assert.Contains("llm.unavailable", problem["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain(_serverKey, draft.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plan_WhenTheCatalogHas500Tools_ThePromptCarriesOnlyTheRelevantOnes()
+    {
+        var catalog = Enumerable.Range(0, 498)
+            .Select(i => new PlannerTool($"crm{i % 7}", $"update_record_{i}", null, $"Updates field {i} of a customer record in the CRM.",
+                new JsonObject { ["type"] = "object", ["properties"] = new JsonObject { [$"field{i}"] = new JsonObject { ["type"] = "string" } } }, null))
+            .Append(new PlannerTool("pharmacy", "check_stock", null, "On-hand quantity of a drug.",
+                new JsonObject { ["type"] = "object", ["properties"] = new JsonObject { ["drug"] = new JsonObject { ["type"] = "string" } } }, null))
+            .Append(new PlannerTool("pharmacy", "dispense", null, "Dispenses a prescription and lowers the stock.", null, null))
+            .ToList();
+        var graph = Graph(
+            [Node("start", "trigger.manual"), Node("stock", "mcp.tool", new() { ["server"] = "pharmacy", ["tool"] = "check_stock", ["arguments"] = new JsonObject { ["drug"] = "{{ input.drug }}" } })],
+            [Edge("start", "stock")]);
+        _provider.Script.Enqueue(Completion(Answer(graph)));
+
+        var draft = await _factory.Services.GetRequiredService<PlannerService>()
+            .PlanAsync(new PlanRequest("Check the stock of the drug with the pharmacy", catalog, null), [], CancellationToken.None);
+
+        Assert.NotNull(draft.Graph);
+        var system = Content(Assert.Single(_provider.Requests), 0);
+        var listed = JsonNode.Parse(system[(system.LastIndexOf("MCP tools:", StringComparison.Ordinal) + "MCP tools:".Length)..])!.AsArray();
+        Assert.InRange(listed.Count, 1, 25);
+        Assert.Equal("check_stock", listed[0]!["tool"]!.GetValue<string>());
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ControlTower.Core.Planning;
 using ControlTower.Server.Planning;
 using ControlTower.Server.Tests.Infrastructure;
 using ControlTower.Server.Tests.Nodes;
@@ -79,7 +80,7 @@ public sealed class PlanCommandTests : IDisposable
     [Fact]
     public async Task Plan_WhenCatalogFileIsNotTheToolsShape_Exits2WithTheCode()
     {
-        var catalog = Write("tools.json", new JsonArray("memory/read_graph"));
+        var catalog = Write("tools.json", new JsonObject { ["servers"] = new JsonArray("memory") });
 
         var result = await PlanAsync(["Read the memory graph", "--catalog", catalog]);
 
@@ -94,6 +95,30 @@ public sealed class PlanCommandTests : IDisposable
         var result = await PlanAsync(["   ", "--catalog", Write("tools.json", MemoryCatalog())]);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains(PlannerErrorCodes.PromptEmpty, result.StandardError, StringComparison.Ordinal);
+        Assert.Contains(PlanProblemCodes.PromptEmpty, result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plan_WhenNoLlmIsConfigured_PrintsTheOfflineDraftWithItsAssumptions()
+    {
+        var catalog = Write("tools.json", MemoryCatalog());
+
+        var result = await PlanAsync(["Search the memory for the patient, then reply with the result.", "--catalog", catalog]);
+
+        Assert.True(result.ExitCode == 0, result.StandardError + result.StandardOutput);
+        var graph = JsonNode.Parse(result.StandardOutput)!;
+        Assert.Contains(graph["nodes"]!.AsArray(), n => n!["config"]!["tool"]?.GetValue<string>() == "search_nodes");
+        Assert.Contains("planner: offline", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("assumption: 'query' comes from the run input", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plan_WhenNoToolDoesTheAction_Exits1WithTheProblemAndPrintsNoGraph()
+    {
+        var result = await PlanAsync(["Send an SMS to the patient.", "--catalog", Write("tools.json", MemoryCatalog())]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(PlanProblemCodes.ToolUnknown, result.StandardError, StringComparison.Ordinal);
+        Assert.Equal("", result.StandardOutput.Trim());
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ControlTower.Server.Mcp;
+using ControlTower.Core.Planning;
 using ControlTower.Server.Planning;
 using ControlTower.Server.Tests.Infrastructure;
 using ControlTower.Server.Tests.Mcp;
@@ -37,9 +38,9 @@ public sealed class PlannerApiTests : IDisposable
         [Node("start", "trigger.manual"), Node("call", "mcp.tool", new() { ["server"] = server, ["tool"] = tool })], [Edge("start", "call")]);
 
     [Theory]
-    [InlineData("", PlannerErrorCodes.PromptEmpty)]
-    [InlineData("   \n ", PlannerErrorCodes.PromptEmpty)]
-    [InlineData(null, PlannerErrorCodes.PromptEmpty)]
+    [InlineData("", PlanProblemCodes.PromptEmpty)]
+    [InlineData("   \n ", PlanProblemCodes.PromptEmpty)]
+    [InlineData(null, PlanProblemCodes.PromptEmpty)]
     public async Task Draft_WhenPromptIsEmpty_Is400WithItsCode(string? prompt, string code)
     {
         using var admin = _factory.CreateAdminClient();
@@ -133,5 +134,64 @@ public sealed class PlannerApiTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, validateStatus);
         Assert.True(validation["valid"]!.GetValue<bool>());
         Assert.Equal(WorkflowErrorCodes.McpCatalogNotLoaded, Assert.Single(validation["warnings"]!.AsArray())!["code"]!.GetValue<string>());
+    }
+
+    private static async Task<JsonObject> DraftAsync(HttpClient client, object body)
+    {
+        var (status, draft) = await PostAsync(client, "/api/planner/drafts", body);
+        Assert.True(status == HttpStatusCode.OK, draft.ToJsonString());
+        return draft;
+    }
+
+    private static string[] Ids(JsonObject draft) => [.. draft["graph"]!["nodes"]!.AsArray().Select(n => n!["id"]!.GetValue<string>())];
+
+    [Fact]
+    public async Task Draft_WhenNoLlmIsConfigured_TheOfflinePlannerDraftsALaidOutGraphThatValidatesAndSaves()
+    {
+        RegisterMemory();
+        using var admin = _factory.CreateAdminClient();
+
+        var draft = await DraftAsync(admin, new { prompt = "Search the memory for the patient, then reply with the result." });
+
+        Assert.Equal("offline", draft["planner"]!.GetValue<string>());
+        Assert.Null(draft["model"]);
+        Assert.Empty(draft["problems"]!.AsArray());
+        var nodes = draft["graph"]!["nodes"]!.AsArray();
+        var search = nodes.Single(n => n!["type"]!.GetValue<string>() == "mcp.tool")!["config"]!;
+        Assert.Equal(("memory", "search_nodes"), (search["server"]!.GetValue<string>(), search["tool"]!.GetValue<string>()));
+        Assert.Equal(nodes.Count, nodes.Select(n => n!["position"]!["x"]!.GetValue<double>()).Distinct().Count());
+        Assert.Equal(Ids(draft), draft["explanation"]!.AsArray().Select(e => e!["nodeId"]!.GetValue<string>()));
+        Assert.Contains(draft["assumptions"]!.AsArray(), a => a!.GetValue<string>().Contains("input.query", StringComparison.Ordinal));
+        await CreateWorkflowAsync(admin, draft["graph"]!.AsObject(), "from words");
+    }
+
+    [Fact]
+    public async Task Draft_WhenWorkflowIdIsGiven_RefinesThatVersionAndSaysWhichOne()
+    {
+        RegisterMemory();
+        using var admin = _factory.CreateAdminClient();
+        var first = await DraftAsync(admin, new { prompt = "Search the memory for the patient, then reply with the result." });
+        var workflowId = await CreateWorkflowAsync(admin, first["graph"]!.AsObject(), "to refine");
+
+        var refined = await DraftAsync(admin, new { prompt = "add a 2-hour wait before the reply", workflowId, baseVersion = 1 });
+
+        Assert.Equal((workflowId, 1), (refined["workflowId"]!.GetValue<Guid>(), refined["baseVersion"]!.GetValue<int>()));
+        Assert.Superset(Ids(first).ToHashSet(), Ids(refined).ToHashSet());
+        var delay = refined["graph"]!["nodes"]!.AsArray().Single(n => n!["type"]!.GetValue<string>() == "delay")!;
+        Assert.Equal(7200, delay["config"]!["seconds"]!.GetValue<int>());
+        var replyId = refined["graph"]!["nodes"]!.AsArray().Single(n => n!["type"]!.GetValue<string>() == "respond")!["id"]!.GetValue<string>();
+        Assert.Contains(refined["graph"]!["edges"]!.AsArray(), e => e!["source"]!.GetValue<string>() == delay["id"]!.GetValue<string>() && e["target"]!.GetValue<string>() == replyId);
+    }
+
+    [Fact]
+    public async Task Draft_WhenNoServerOffersTheAction_AnswersAProblemInsteadOfAGuessedTool()
+    {
+        RegisterMemory();
+        using var admin = _factory.CreateAdminClient();
+
+        var draft = await DraftAsync(admin, new { prompt = "When a webhook arrives, send an SMS to the patient." });
+
+        Assert.Null(draft["graph"]);
+        Assert.Contains(draft["problems"]!.AsArray(), p => p!["code"]!.GetValue<string>() == PlanProblemCodes.ToolUnknown);
     }
 }
