@@ -1,4 +1,5 @@
 using ControlTower.Core.Errors;
+using ControlTower.Core.Graphs;
 using ControlTower.Core.Planning;
 using ControlTower.Server.Identity;
 using ControlTower.Server.Mcp;
@@ -32,7 +33,8 @@ internal static class PlannerEndpoints
             var (tools, unread) = await PlannerService.RegisteredCatalogAsync(loader, registry, catalog, ct);
             var draft = await planner.PlanAsync(new PlanRequest(prompt, tools, refined?.Graph), unread, ct);
             return TypedResults.Ok(new DraftResponse(draft.Graph, draft.Explanation, draft.Assumptions, draft.Problems, draft.Planner, draft.Model,
-                refined?.Workflow.Id, refined?.Version.Version));
+                refined?.Workflow.Id, refined?.Version.Version,
+                refined is not null && draft.Graph is not null ? GraphDiff.Compute(WorkflowGraph.FromJson(refined.Graph), WorkflowGraph.FromJson(draft.Graph)) : null));
         });
         return routes;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ControlTower.Core.Errors;
+using ControlTower.Core.Graphs;
 using ControlTower.Core.Planning;
 using ControlTower.Server.Llm;
 using ControlTower.Server.Mcp;
@@ -13,7 +14,7 @@ internal sealed record DraftRequest(string? Prompt, Guid? WorkflowId, int? BaseV
 
 /// <summary>
 /// The answer of <c>POST /api/planner/drafts</c>: <see cref="PlanDraft"/>'s fields, and for a refinement the workflow and
-/// version it refines (the dashboard diffs the draft against that version and saves on top of it).
+/// version it refines with the <see cref="Changes"/> from that version to the draft (what the dashboard's version diff draws).
 /// </summary>
 internal sealed record DraftResponse(
     JsonObject? Graph,
@@ -23,7 +24,8 @@ internal sealed record DraftResponse(
     string Planner,
     string? Model,
     Guid? WorkflowId,
-    int? BaseVersion);
+    int? BaseVersion,
+    IReadOnlyList<GraphChange>? Changes);
 
 /// <summary>
 /// Picks the planner (<see cref="PlannerOptions.Mode"/>; the LLM one only when <c>LLM_BASE_URL</c> is set), gives it the

@@ -181,6 +181,7 @@ public sealed class PlannerApiTests : IDisposable
         Assert.Equal(7200, delay["config"]!["seconds"]!.GetValue<int>());
         var replyId = refined["graph"]!["nodes"]!.AsArray().Single(n => n!["type"]!.GetValue<string>() == "respond")!["id"]!.GetValue<string>();
         Assert.Contains(refined["graph"]!["edges"]!.AsArray(), e => e!["source"]!.GetValue<string>() == delay["id"]!.GetValue<string>() && e["target"]!.GetValue<string>() == replyId);
+        Assert.Contains(refined["changes"]!.AsArray(), c => c!["kind"]!.GetValue<string>() == "node_added" && c["subject"]!.GetValue<string>() == delay["id"]!.GetValue<string>());
     }
 
     [Fact]
