@@ -1,8 +1,9 @@
-import { useState } from "react";
+import { useState, type FormEvent } from "react";
 import { Background, Controls, ReactFlow, ReactFlowProvider, type Edge } from "@xyflow/react";
+import "@xyflow/react/dist/style.css";
 import { api, type NodeType, type PlanDraft } from "./api";
 import { nodeTypes, toFlow, type CtNode } from "./flow";
-import { ErrorBox, useSubmit } from "./ui";
+import { ErrorBox } from "./ui";
 
 // "Describe it": a workflow (or a change to one) in plain language, drafted by the server's planner.
 
@@ -11,12 +12,23 @@ export function DescribeBox({ workflowId, baseVersion, placeholder, onDraft }: {
   workflowId?: string; baseVersion?: number; placeholder: string; onDraft: (draft: PlanDraft, prompt: string) => void;
 }) {
   const [prompt, setPrompt] = useState("");
-  const { busy, error, submit } = useSubmit(async () => {
-    const draft = await api.post<PlanDraft>("/api/planner/drafts", { prompt, workflowId, baseVersion });
-    onDraft(draft, prompt.trim());
-  });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  // Not useSubmit: the box stays on the page after a draft, ready for the next request.
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      onDraft(await api.post<PlanDraft>("/api/planner/drafts", { prompt, workflowId, baseVersion }), prompt.trim());
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
-    <form className="describe" onSubmit={async (e) => { await submit(e); }} data-testid="describe-box">
+    <form className="describe" onSubmit={submit} data-testid="describe-box">
       <label className="field">
         Describe it <span className="hint">in plain language; the planner drafts the graph, nothing is saved until you save it</span>
         <textarea value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={3} placeholder={placeholder} data-testid="describe-input" />
