@@ -232,8 +232,9 @@ internal static class WorkflowGraphJson
             return null;
         }
 
+        // Parsed from the JSON text so that trees built in memory (a JsonValue over an int) read like parsed ones.
         return value is JsonValue v && v.GetValueKind() == JsonValueKind.Number
-            ? v.GetValue<double>()
+            ? double.Parse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture)
             : throw new GraphFormatException($"{pointer}/{name}", $"'{name}' must be a number.");
     }
 

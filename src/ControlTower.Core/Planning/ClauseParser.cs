@@ -14,7 +14,10 @@ namespace ControlTower.Core.Planning;
 /// </summary>
 internal static partial class ClauseParser
 {
-    private const string Verbs = "check|get|look|fetch|read|list|dispense|restock|reorder|replenish|ask|request|require|requires|need|needs|wait|pause|sleep|hold|delay|reply|respond|answer|return|send|post|call|write|save|store|create|delete|remove|add|record|log|search|find|move|rename|compress|gzip|summari[sz]e|classify|translate|compute|calculate|notify|email|echo|fail|stop|abort|run|start|sum|make|open|edit|append|update|fill|give|approve|count|extract|format|put|link|relate|note|set|toggle|print|show|apply|evaluate|download|upload|query|research|collect|gather|retry|poll|keep|have|let|compare|tell|draft|compose|generate|analy[sz]e|book|mark|verify|lookup|inspect|fire|trigger|render|build|convert|map|normali[sz]e|merge|combine|publish|archive|tag|remember|forget|observe|flag|escalate|get|provide|simulate|use|connect|take|copy|prepare|turn|enable|disable|list|obtain|retrieve|zip|review|attach|pick|read|see|perform";
+    private const string Verbs = "check|get|look|fetch|read|list|dispense|restock|reorder|replenish|ask|request|require|requires|need|needs|wait|pause|sleep|hold|delay|reply|respond|answer|return|send|post|call|write|save|store|create|delete|remove|add|record|log|search|find|move|rename|compress|gzip|summari[sz]e|classify|translate|compute|calculate|notify|email|echo|fail|stop|abort|run|start|sum|make|open|edit|append|update|fill|give|approve|count|extract|format|put|link|relate|note|set|toggle|print|show|apply|evaluate|download|upload|query|research|collect|gather|retry|poll|keep|have|let|compare|tell|draft|compose|generate|analy[sz]e|book|mark|verify|lookup|inspect|fire|trigger|render|build|convert|map|normali[sz]e|merge|combine|publish|archive|tag|remember|forget|observe|flag|escalate|get|provide|simulate|use|connect|take|copy|prepare|turn|enable|disable|list|obtain|retrieve|zip|review|attach|pick|read|see|perform|fax|sms|tweet|alert|ping";
+
+    // A verb word used as a noun ("the name and email from the request") does not start a clause.
+    private const string NotNoun = @"(?!\s+(?:from|of|and|or|address|addresses|to\s+the\s+(?:list|file))\b)(?!\s*[,.;]|$)";
 
     [GeneratedRegex("\"([^\"]+)\"|\u201C([^\u201D]+)\u201D|(?<![\\p{L}\\p{N}])'([^']+)'(?![\\p{L}\\p{N}])")]
     private static partial Regex QuotePattern();
@@ -40,7 +43,7 @@ internal static partial class ClauseParser
     [GeneratedRegex(@"(?<=[.;!?])\s+|(?<=[.;!?])$")]
     private static partial Regex SentenceBreak();
 
-    [GeneratedRegex(@"\s*,?\s*\b(?:and\s+)?(?<then>then|finally|afterwards|after\s+that|next|lastly)\b\s*,?\s*|\s*,?\s*\b(?<else>otherwise|else|if\s+not)\b\s*,?\s*|\s*,\s*(?:and\s+|but\s+)?(?=(?:if|when|unless|in\s+case|only\s+if)\b)|\s+(?:and|but)\s+(?=(?:if|unless)\b)|\s*,\s*(?:and\s+)?(?<and>also\s+)?(?=(?:" + Verbs + @")\b)|\s+and\s+(?:also\s+)?(?=(?:" + Verbs + @")\b)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\s*,?\s*\b(?:and\s+)?(?<then>then|finally|afterwards|after\s+that|next|lastly)\b\s*,?\s*|\s*,?\s*\b(?<else>otherwise|else|if\s+not)\b\s*,?\s*|\s*,\s*(?:and\s+|but\s+)?(?=(?:if|when|unless|in\s+case|only\s+if)\b)|\s+(?:and|but)\s+(?=(?:if|unless)\b)|\s*,\s*(?:and\s+)?(?<and>also\s+)?(?=(?:" + Verbs + @")\b" + NotNoun + @")|\s+and\s+(?:also\s+)?(?=(?:" + Verbs + @")\b" + NotNoun + @")", RegexOptions.IgnoreCase)]
     private static partial Regex ClauseBreak();
 
     [GeneratedRegex(@"^(?:(?:and\s+)?then\s+)?(?:wait|pause|sleep|hold(?:\s+on)?|delay(?:\s+it)?)(?:\s+for)?\s+(?<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|ten|twelve|fifteen|twenty|thirty|half\s+an?)\s*-?\s*(?<unit>second|sec|minute|min|hour|hr|day|week)s?\b(?<rest>.*)$", RegexOptions.IgnoreCase)]

@@ -18,7 +18,9 @@ internal sealed partial class PlanGraphBuilder
         ["count"] = ["link", "links", "count", "item", "items"],
         ["duration"] = ["second", "seconds", "duration"],
         ["steps"] = ["step", "steps"],
-        ["rx"] = ["rx", "prescription", "script"],
+        ["rx"] = ["rx", "prescription", "script", "for"],
+        ["head"] = ["first", "head", "top"],
+        ["tail"] = ["last", "tail"],
         ["drug"] = ["drug", "medication", "medicine", "of"],
         ["reason"] = ["reason", "because", "note", "noting", "saying"],
         ["path"] = ["path", "file", "folder", "directory", "in", "at", "to", "from", "into", "under"],
@@ -84,12 +86,36 @@ internal sealed partial class PlanGraphBuilder
 
             var value = found[v].Match.Value;
             var pathLike = value.StartsWith('«') && LooksLikePath(QuoteIn(value)!);
-            var target = order.FirstOrDefault(n => !arguments.ContainsKey(n) && Fits(properties[n], value) && (!value.StartsWith('«') || IsPathParameter(n) == pathLike))
+            var target = order.FirstOrDefault(n => !arguments.ContainsKey(n) && Fits(properties[n], value) && value.StartsWith('«') && SameShape(properties[n], QuoteIn(value)!))
+                ?? order.FirstOrDefault(n => !arguments.ContainsKey(n) && Fits(properties[n], value) && (!value.StartsWith('«') || IsPathParameter(n) == pathLike))
                 ?? order.FirstOrDefault(n => !arguments.ContainsKey(n) && Fits(properties[n], value));
-            if (target is not null)
+            if (target is null)
+            {
+                continue;
+            }
+
+            found[v].Used = true;
+            if (SchemaType(properties[target]) == "array")
+            {
+                // A list parameter takes every value left: "open the nodes 'Alice' and 'Bob'".
+                var list = new JsonArray();
+                for (var w = v; w < found.Length; w++)
+                {
+                    if (!found[w].Used || w == v)
+                    {
+                        if (found[w].Match.Value.StartsWith('«'))
+                        {
+                            list.Add(JsonValue.Create(QuoteIn(found[w].Match.Value)));
+                            found[w].Used = true;
+                        }
+                    }
+                }
+
+                arguments[target] = list;
+            }
+            else
             {
                 arguments[target] = Literal(properties[target], value);
-                found[v].Used = true;
             }
         }
 
@@ -119,6 +145,27 @@ internal sealed partial class PlanGraphBuilder
 
     private static bool LooksLikePath(string value) => value.Contains('/', StringComparison.Ordinal) || Regex.IsMatch(value, @"^[\w.-]+\.[a-z0-9]{1,5}$", RegexOptions.IgnoreCase);
 
+    /// <summary>Whether a value looks like the example in the parameter's description ("e.g. 'RX-1001'" fits 'RX-1002').</summary>
+    private static bool SameShape(JsonNode? schema, string value) =>
+        schema?["description"] is JsonValue d && d.TryGetValue<string>(out var description)
+        && Regex.Match(description, @"e\.g\.,?\s*'([^']+)'") is { Success: true } example
+        && Shape(example.Groups[1].Value) == Shape(value);
+
+    private static string Shape(string text)
+    {
+        var shape = new System.Text.StringBuilder();
+        foreach (var c in text)
+        {
+            var k = char.IsUpper(c) ? 'A' : char.IsLower(c) ? 'a' : char.IsDigit(c) ? '9' : c;
+            if (shape.Length == 0 || shape[^1] != k || !char.IsLetterOrDigit(k))
+            {
+                shape.Append(k);
+            }
+        }
+
+        return shape.ToString();
+    }
+
     private static string SchemaType(JsonNode? schema) => schema?["type"] is JsonValue t && t.TryGetValue<string>(out var type) ? type : "string";
 
     private bool Fits(JsonNode? schema, string value)
@@ -126,7 +173,7 @@ internal sealed partial class PlanGraphBuilder
         var type = SchemaType(schema);
         if (value.StartsWith('«'))
         {
-            return type is "string" or "array";
+            return type == "string" || (type == "array" && SchemaType(schema?["items"]) == "string");
         }
 
         return type is "integer" or "number" && (type == "number" || !value.Contains('.', StringComparison.Ordinal));
@@ -191,6 +238,13 @@ internal sealed partial class PlanGraphBuilder
             };
             var subject = Subject(text[..m.Index] + " " + text[(m.Index + m.Length)..]);
             var expression = $"{subject.Path} {op} {m.Groups["n"].Value}";
+            return (expression, $"{expression}{subject.Note}");
+        }
+
+        if (Regex.Match(lower, @"\b(?:none|nothing|no\s+(?:units?|tablets|capsules|stock))\s+(?:is\s+|are\s+)?(?:left|remaining|on\s+hand|in\s+stock)|\b(?:out\s+of\s+stock|sold\s+out)\b") is { Success: true } none)
+        {
+            var subject = Subject(text[..none.Index] + " left");
+            var expression = $"{subject.Path} <= 0";
             return (expression, $"{expression}{subject.Note}");
         }
 

@@ -32,6 +32,9 @@ internal sealed partial class PlanGraphBuilder
     [GeneratedRegex(@"(?<![\w«-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w»])|`(?<tick>[^`]+)`")]
     private static partial Regex Identifier();
 
+    [GeneratedRegex(@"\b(?:governed|under\s+governance|through\s+the\s+trust\s+system|with\s+the\s+trust\s+system|under\s+the\s+trust\s+system|as\s+a\s+governed\s+action)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex GovernedWords();
+
     [GeneratedRegex(@"\b(?:post|send|submit|push|notify|create)\b", RegexOptions.IgnoreCase)]
     private static partial Regex PostCue();
 
@@ -99,11 +102,13 @@ internal sealed partial class PlanGraphBuilder
                 $"Evaluates the rule set '{ruleSetId}' (\"{Words(text)}\").", null);
         }
 
-        var ranked = ranker.Rank(query, server);
-        if (ranked.Count > 0 && ranked[0].NameMatched && ranked[0].Coverage >= MinCoverage)
+        // "20 units", "10 lines": the word after a number says how much, not which tool.
+        var rankQuery = Regex.Replace(GovernedWords().Replace(query, " "), @"(?<![\w«])\d+(?:\.\d+)?\s+\w+", " ");
+        var used = _built.Where(b => b.Tool is not null).Select(b => b.Tool!.Server).ToHashSet(StringComparer.Ordinal);
+        var ranked = Refit(ranker.Rank(rankQuery, server, preferredServers: used), text);
+        if (ranked.FirstOrDefault(m => m.NameMatched && m.Coverage >= MinCoverage && m.Score >= ranked[0].Score / 2) is { } best)
         {
-            var best = ranked[0];
-            var runnerUp = ranked.Count > 1 ? $"; next best {ranked[1].Tool.Name}" : "";
+            var runnerUp = ranked.FirstOrDefault(m => m != best) is { } next ? $"; next best {next.Tool.Name}" : "";
             return ToolNode(best.Tool, step, $"best catalog match for \"{Words(text)}\" (coverage {best.Coverage:0.00}{runnerUp})");
         }
 
@@ -112,12 +117,63 @@ internal sealed partial class PlanGraphBuilder
             return Transform(step);
         }
 
+        // "send the result to the memory server": a server named with no tool for the verb gets its tool that stores things.
+        if (server is not null && new[] { "create", "write", "add", "save" }.Select(v => ranker.Rank(v, server).FirstOrDefault(m => m.NameMatched)).FirstOrDefault(m => m is not null) is { } store && Regex.IsMatch(text, @"^(?:send|save|store|put|push|record|log|keep|copy)\b", RegexOptions.IgnoreCase))
+        {
+            _assumptions.Add($"\"{Words(text)}\" stores into the server '{server}' with {store.Tool.Name}.");
+            return ToolNode(store.Tool, step, $"the server '{server}' is named and {store.Tool.Tool} is how it stores things");
+        }
+
         var closest = (ranked.Count > 0 ? ranked : ranker.Rank(query)).Take(3).Select(m => m.Tool.Name).ToList();
         _problems.Add(new PlanProblem(PlanProblemCodes.ToolUnknown,
             closest.Count > 0
                 ? $"No tool in the catalog does \"{Words(text)}\"{(server is null ? "" : $" on the server '{server}'")}; closest: {string.Join(", ", closest)}."
                 : $"No tool in the catalog does \"{Words(text)}\", and nothing comes close.", null));
         return null;
+    }
+
+    /// <summary>
+    /// Breaks near-ties by how well the clause's values fit a tool's parameters: a path in quotes favours tools that take a
+    /// path ("read '/data/a.txt'" is a file, not the knowledge graph).
+    /// </summary>
+    private List<ToolMatch> Refit(IReadOnlyList<ToolMatch> ranked, string text)
+    {
+        var quotes = Regex.Matches(text, "«q(\\d+)»").Select(m => values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]).ToList();
+        if (ranked.Count < 2 || quotes.Count == 0)
+        {
+            return [.. ranked];
+        }
+
+        var kinds = PlanText.Terms(FileKindWords(text)).ToHashSet(StringComparer.Ordinal);
+        double Fit(ToolMatch m)
+        {
+            var properties = m.Tool.InputSchema?["properties"] as JsonObject;
+            var names = properties?.Select(p => p.Key).ToList() ?? [];
+            var paths = quotes.Count(LooksLikePath);
+            var fit = names.Count == 0 ? -0.5 : paths > 0 && names.Any(IsPathParameter) ? 0.5 : paths > 0 ? -0.5 : 0;
+            var required = (m.Tool.InputSchema?["required"] as JsonArray)?.Select(r => (string?)r).ToList() ?? [];
+            var wantsList = required.Any(r => r is not null && SchemaType(properties?[r]) == "array");
+            var kind = PlanText.Terms(m.Tool.Tool + " " + m.Tool.Title).Intersect(kinds).Any() ? 0.3 : 0;
+            return (quotes.Count == 1 && wantsList ? fit - 0.4 : fit) + kind;
+        }
+
+        var top = ranked[0].Score;
+        return [.. ranked.Select((m, i) => (Match: m, Key: m.Score >= top * 0.75 ? m.Score + Fit(m) : m.Score, Order: i))
+            .OrderByDescending(x => x.Key).ThenBy(x => x.Order).Select(x => x.Match)];
+    }
+
+    /// <summary>A file name's extension says what kind of file it is: "notes.txt" is text, "logo.png" media.</summary>
+    private string FileKindWords(string text)
+    {
+        var kinds = Regex.Matches(text, "«q(\\d+)»").Select(m => values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)])
+            .Select(q => Regex.Match(q, @"\.([A-Za-z0-9]{1,5})$").Groups[1].Value.ToLowerInvariant())
+            .Select(ext => ext switch
+            {
+                "txt" or "log" or "json" or "csv" or "md" or "xml" or "yaml" or "yml" or "conf" or "ini" or "html" or "cs" or "js" or "py" => " text",
+                "png" or "jpg" or "jpeg" or "gif" or "webp" or "mp3" or "wav" or "ogg" => " media image",
+                _ => "",
+            });
+        return string.Concat(kinds.Distinct(StringComparer.Ordinal));
     }
 
     /// <summary>A tool named outright ("run search_nodes", "`get-sum`"): taken if the catalog has it, a problem with the closest names if not.</summary>

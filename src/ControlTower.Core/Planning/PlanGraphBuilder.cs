@@ -24,6 +24,7 @@ internal sealed partial class PlanGraphBuilder(PlanRequest request, PromptValues
     private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
     private readonly JsonObject _inputProperties = [];
     private readonly List<Port> _ended = [];
+    private readonly List<Built> _gates = [];
     private Built? _lastGate;
 
     internal readonly record struct Port(string Id, string Handle);
@@ -80,6 +81,11 @@ internal sealed partial class PlanGraphBuilder(PlanRequest request, PromptValues
                 _built.Add(built);
             }
 
+            if (type is "approval" or "governed.action")
+            {
+                _gates.Add(built);
+            }
+
             _lastGate = built;
         }
     }
@@ -130,6 +136,11 @@ internal sealed partial class PlanGraphBuilder(PlanRequest request, PromptValues
         var built = new Built(id, node.Type, node.Tool, step.Text, node.Config, ReferenceTerms(node));
         _built.Add(built);
         _lastGate = built;
+        if (node.Type == "governed.action")
+        {
+            _gates.Add(built);
+        }
+
         return [new Port(id, "success")];
     }
 
@@ -167,6 +178,7 @@ internal sealed partial class PlanGraphBuilder(PlanRequest request, PromptValues
         var id = AddNode("approval", "approval", (string)config["title"]!, config, $"Waits for {approvals} from {(step.Role is null ? "an approver" : "a " + step.Role)} (\"{Words(step.Text)}\"); the run goes on when approved.");
         Connect(frontier, id);
         _lastGate = new Built(id, "approval", null, step.Text, config, new HashSet<string>(StringComparer.Ordinal) { "approval" });
+        _gates.Add(_lastGate);
         return [new Port(id, "approved")];
     }
 
@@ -202,7 +214,8 @@ internal sealed partial class PlanGraphBuilder(PlanRequest request, PromptValues
 
     private List<Port> Branch(BranchStep step, List<Port> frontier)
     {
-        if (step.Condition.Outcome is { } outcome && _lastGate is { } gate && Handles(gate.Type).Contains(outcome))
+        var gate = step.Condition.Outcome is "approved" or "rejected" or "expired" ? _gates.LastOrDefault(g => Handles(g.Type).Contains(step.Condition.Outcome)) : _lastGate;
+        if (step.Condition.Outcome is { } outcome && gate is not null && Handles(gate.Type).Contains(outcome))
         {
             var handle = step.Condition.Negated ? Complement(gate.Type, outcome) : outcome;
             var rest = frontier.Where(p => !(p.Id == gate.Id && p.Handle == handle)).ToList();

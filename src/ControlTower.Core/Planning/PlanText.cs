@@ -17,7 +17,8 @@ internal static class PlanText
         "are", "be", "this", "that", "these", "those", "their", "them", "then", "please", "using", "use", "via", "as",
         "our", "my", "we", "i", "me", "you", "your", "some", "all", "any", "each", "new", "current", "server", "tool",
         "also", "too", "up", "out", "there", "so", "just", "right", "away", "if", "else", "otherwise", "do", "does",
-        "what", "which", "who", "how", "about", "over", "per", "give", "result", "results", "one", "q",
+        "what", "which", "who", "how", "about", "over", "per", "give", "result", "results", "one", "q", "u", "again", "them",
+        "her", "him", "his", "whole", "given", "request", "requested", "body", "payload", "response", "data", "input", "output",
     ], StringComparer.Ordinal);
 
     // Canonical word per synonym: catalogs say get/list/create/delete, people say check/show/make/remove.
@@ -38,7 +39,7 @@ internal static class PlanText
         ["fact"] = "observation", ["observe"] = "observation", ["remember"] = "create",
         ["person"] = "entity", ["people"] = "entity", ["node"] = "node",
         ["link"] = "relation", ["relationship"] = "relation", ["connect"] = "relation", ["connection"] = "relation",
-        ["total"] = "sum", ["plus"] = "sum", ["addition"] = "sum",
+        ["plus"] = "sum", ["addition"] = "sum",
         ["repeat"] = "echo", ["compress"] = "gzip", ["zip"] = "gzip", ["picture"] = "image", ["logo"] = "image",
         ["environment"] = "env", ["variable"] = "env", ["knowledge"] = "graph", ["metadata"] = "info", ["detail"] = "info",
         ["size"] = "size", ["research"] = "research", ["investigate"] = "research", ["tree"] = "tree", ["modify"] = "edit",
@@ -81,7 +82,8 @@ internal static class PlanText
         var terms = new List<string>();
         foreach (var word in Words(text))
         {
-            if (StopWords.Contains(word) || word.All(char.IsDigit))
+            // Digits and the placeholders of quoted values and URLs («q0», «u1») say nothing about which tool to use.
+            if (StopWords.Contains(word) || word.All(char.IsDigit) || (word.Length > 1 && word[0] is 'q' or 'u' && word[1..].All(char.IsDigit)))
             {
                 continue;
             }

@@ -42,12 +42,14 @@ public sealed class ToolRanker
     }
 
     /// <summary>Tools ranked best first for <paramref name="phrase"/>, optionally only those of <paramref name="server"/>; tools matching nothing are left out.</summary>
-    public IReadOnlyList<ToolMatch> Rank(string phrase, string? server = null, int take = 5)
+    public IReadOnlyList<ToolMatch> Rank(string phrase, string? server = null, int take = 5, IReadOnlySet<string>? preferredServers = null)
     {
         ArgumentNullException.ThrowIfNull(phrase);
         var query = PlanText.Terms(phrase).Distinct(StringComparer.Ordinal).ToList();
         var known = query.Where(_idf.ContainsKey).ToList();
-        var totalIdf = known.Sum(t => _idf[t]);
+        // Words no tool knows still count against coverage (at half the average idf): "email the stock report" is not get_stock.
+        var unknownWeight = _idf.Count == 0 ? 1 : _idf.Values.Average() / 2;
+        var totalIdf = known.Sum(t => _idf[t]) + ((query.Count - known.Count) * unknownWeight);
         var ranked = new List<(ToolMatch Match, int Order)>();
         for (var i = 0; i < _documents.Count; i++)
         {
@@ -72,6 +74,17 @@ public sealed class ToolRanker
                 nameMatched |= doc.NameTerms.Contains(term);
             }
 
+            if (doc.Deprecated)
+            {
+                score /= 2;
+            }
+
+            // The servers the plan already uses win near-ties: "list it again" after list_stock is the stock again.
+            if (preferredServers?.Contains(doc.Tool.Server) == true)
+            {
+                score *= 1.15;
+            }
+
             if (score > 0)
             {
                 ranked.Add((new ToolMatch(doc.Tool, score, totalIdf == 0 ? 0 : matchedIdf / totalIdf, nameMatched), i));
@@ -86,6 +99,11 @@ public sealed class ToolRanker
 
     private sealed record Document(PlannerTool Tool, Dictionary<string, double> Weights, HashSet<string> NameTerms, double Length)
     {
+        /// <summary>A tool its own server calls deprecated ranks below its replacement.</summary>
+        public bool Deprecated { get; } = (Tool.Title ?? "").Contains("deprecated", StringComparison.OrdinalIgnoreCase)
+            || (Tool.Description ?? "").StartsWith("deprecated", StringComparison.OrdinalIgnoreCase)
+            || (Tool.Description ?? "").Contains("DEPRECATED", StringComparison.Ordinal);
+
         public static Document Of(PlannerTool tool)
         {
             var weights = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -111,9 +129,10 @@ public sealed class ToolRanker
             Add(tool.Title, 2, isName: true);
             if (tool.InputSchema?["properties"] is JsonObject properties)
             {
-                foreach (var (name, _) in properties)
+                foreach (var (name, schema) in properties)
                 {
                     Add(name, 1.5, isName: false);
+                    Add(FirstSentence(schema?["description"] is JsonValue d && d.TryGetValue<string>(out var text) ? text : null), 0.5, isName: false);
                 }
             }
 
