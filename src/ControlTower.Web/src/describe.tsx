@@ -1,8 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { Background, Controls, ReactFlow, ReactFlowProvider, type Edge } from "@xyflow/react";
-import "@xyflow/react/dist/style.css";
-import { api, type NodeType, type PlanDraft } from "./api";
-import { nodeTypes, toFlow, type CtNode } from "./flow";
+import { api, type PlanDraft } from "./api";
 import { ErrorBox } from "./ui";
 
 // "Describe it": a workflow (or a change to one) in plain language, drafted by the server's planner.
@@ -67,31 +64,6 @@ export function DraftNotes({ draft }: { draft: PlanDraft }) {
           </ul>
         </>
       )}
-    </div>
-  );
-}
-
-/** The drafted graph, read-only, laid out as the planner placed it and marked as a draft. */
-export function DraftCanvas({ draft, types }: { draft: PlanDraft; types: Map<string, NodeType> }) {
-  if (!draft.graph) return null;
-  const flow = toFlow(draft.graph, types);
-  const nodes = flow.nodes.map((n) => ({ ...n, draggable: false, selectable: false, data: { ...n.data, problems: [] } }));
-  return (
-    <div className="diff-canvas draft-canvas" data-testid="draft-canvas">
-      <span className="draft-mark" aria-label="Draft">DRAFT</span>
-      <ReactFlowProvider>
-        <ReactFlow<CtNode, Edge>
-          nodes={nodes} edges={flow.edges} nodeTypes={nodeTypes}
-          nodesDraggable={false} nodesConnectable={false} elementsSelectable={false}
-          zoomOnScroll={false} preventScrolling={false}
-          minZoom={0.2} fitView fitViewOptions={{ maxZoom: 1, minZoom: 0.2, padding: 0.15 }}
-          colorMode={document.documentElement.dataset.theme === "dark" ? "dark" : "light"}
-          proOptions={{ hideAttribution: true }}
-        >
-          <Background gap={20} />
-          <Controls showInteractive={false} />
-        </ReactFlow>
-      </ReactFlowProvider>
     </div>
   );
 }

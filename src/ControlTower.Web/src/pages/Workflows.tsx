@@ -1,10 +1,12 @@
-import { useEffect, useMemo, useRef, useState } from "react";
-import { api, type NodeType, type PlanDraft, type Run, type RunPage, type WorkflowDetail, type WorkflowSummary } from "../api";
-import { DescribeBox, DraftCanvas, DraftNotes } from "../describe";
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
+import { api, type PlanDraft, type Run, type RunPage, type WorkflowDetail, type WorkflowSummary } from "../api";
+import { DescribeBox } from "../describe";
 import { Link, navigate } from "../router";
 import { Badge, Empty, ErrorBox, Loading, Modal, PageHeader, useAsync, useToast, when, useSubmit } from "../ui";
 
 const pageSize = 50;
+// The draft's canvas needs xyflow: loaded when there is a draft, so the list itself stays light.
+const DraftDialog = lazy(() => import("./WorkflowDraft"));
 
 export function WorkflowsPage() {
   const list = useAsync(() => api.get<WorkflowSummary[]>("/api/workflows"), []);
@@ -117,7 +119,7 @@ export function WorkflowsPage() {
         </>
       )}
       {creating && <CreateWorkflow onClose={() => setCreating(false)} />}
-      {draft && <DraftDialog draft={draft.draft} prompt={draft.prompt} onClose={() => setDraft(null)} />}
+      {draft && <Suspense fallback={<Loading />}><DraftDialog draft={draft.draft} prompt={draft.prompt} onClose={() => setDraft(null)} /></Suspense>}
       {toast}
     </>
   );
@@ -167,39 +169,6 @@ function CreateWorkflow({ onClose }: { onClose: () => void }) {
           <button type="submit" className="btn primary" disabled={busy || !name.trim()}>Create and open editor</button>
         </div>
       </form>
-    </Modal>
-  );
-}
-
-/** A new workflow drafted from words: the draft on a canvas with its notes, saved as a workflow only when asked. */
-function DraftDialog({ draft, prompt, onClose }: { draft: PlanDraft; prompt: string; onClose: () => void }) {
-  const types = useAsync(() => api.get<NodeType[]>("/api/node-types"), []);
-  const [name, setName] = useState(() => prompt.split(/[.,;]/)[0].slice(0, 80));
-  const { busy, error, submit } = useSubmit(async () => {
-    const created = await api.post<WorkflowDetail>("/api/workflows", { name: name.trim(), description: prompt.slice(0, 500), graph: draft.graph, message: `Drafted by the ${draft.planner} planner` });
-    navigate(`/workflows/${created.workflow.id}`);
-  });
-  return (
-    <Modal title={draft.graph ? "Draft workflow (not saved)" : "No draft"} onClose={onClose} wide>
-      {draft.graph ? (
-        <form onSubmit={submit}>
-          <div className="draft-layout">
-            {types.data ? <DraftCanvas draft={draft} types={new Map(types.data.map((t) => [t.type, t]))} /> : <Loading />}
-            <DraftNotes draft={draft} />
-          </div>
-          {error != null && <ErrorBox error={error} />}
-          <label className="field">Name<input value={name} onChange={(e) => setName(e.target.value)} required data-testid="draft-name" /></label>
-          <div className="row" style={{ justifyContent: "flex-end" }}>
-            <button type="button" className="btn" onClick={onClose} data-testid="draft-discard">Discard</button>
-            <button type="submit" className="btn primary" disabled={busy || !name.trim()} data-testid="draft-save">Save as workflow</button>
-          </div>
-        </form>
-      ) : (
-        <>
-          <p>The planner could not draft a valid workflow from this request:</p>
-          <DraftNotes draft={draft} />
-        </>
-      )}
     </Modal>
   );
 }
