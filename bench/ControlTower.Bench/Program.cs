@@ -5,7 +5,7 @@ using ControlTower.Bench.Engine;
 namespace ControlTower.Bench;
 
 /// <summary>
-/// <c>engine</c>, <c>http</c>, <c>parked</c> and <c>dashboard</c> run their scenario runners; <c>mcp</c>, <c>cel</c> and <c>scheduler</c> run those
+/// <c>engine</c>, <c>http</c>, <c>parked</c> and <c>dashboard</c> run their scenario runners; <c>planner-llm</c> the LLM planner over the planner corpus; <c>mcp</c>, <c>cel</c> and <c>scheduler</c> run those
 /// BenchmarkDotNet benchmarks; anything else goes to BenchmarkDotNet's switcher over this assembly.
 /// </summary>
 public static class BenchmarkEntry
@@ -23,6 +23,8 @@ public static class BenchmarkEntry
                 return await EngineScenarios.ParkedOnlyAsync(rest);
             case "dashboard":
                 return await DashboardScenarios.RunAsync(rest);
+            case "planner-llm":
+                return await Planning.LlmPlannerBench.RunAsync(rest);
             case "mcp":
                 return Switch(["--filter", "*Mcp*", .. rest]);
             case "cel":

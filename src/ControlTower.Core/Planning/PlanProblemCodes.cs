@@ -5,8 +5,8 @@ namespace ControlTower.Core.Planning;
 /// <summary>The stable codes of <see cref="PlanProblem"/>.</summary>
 public static class PlanProblemCodes
 {
-    /// <summary>The request is empty: there is nothing to plan.</summary>
-    [ErrorCode(ErrorSurface.ProblemList)]
+    /// <summary>The request is empty: there is nothing to plan (a 400 from <c>POST /api/planner/drafts</c>).</summary>
+    [ErrorCode(ErrorKind.Validation, ErrorSurface.ProblemList)]
     public const string PromptEmpty = "planner.prompt_empty";
 
     /// <summary>An action names a tool (or asks for something) that no server of the catalog offers; the message lists the closest matches.</summary>

@@ -4,7 +4,7 @@ namespace ControlTower.Server.Llm;
 /// Builds the chat client when the server starts, so <c>LLM_API_KEY</c> is in the secret registry (masked in logs,
 /// outputs and errors) from the first moment rather than from the first llm node.
 /// </summary>
-internal sealed class LlmStartup(ILlmChatClient client) : IHostedService
+internal sealed class LlmStartup(LlmChatClients client) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {

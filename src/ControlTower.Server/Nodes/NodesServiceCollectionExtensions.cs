@@ -60,9 +60,10 @@ internal static class NodesServiceCollectionExtensions
             .ValidateOnStart();
         services.AddMetrics();
         services.AddSingleton<LlmMetrics>();
+        services.AddSingleton<LlmChatClients>();
         services.AddSingleton<ILlmChatClient, OpenAiChatClient>();
         services.AddHostedService<LlmStartup>();
-        services.AddHttpClient(OpenAiChatClient.ClientName)
+        services.AddHttpClient(LlmChatClients.ClientName)
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan) // LLM_TIMEOUT_SECONDS and the node's token decide.
             .RemoveAllLoggers(); // Request logging is off: headers carry the key.
         services.AddSingleton<INodeExecutor, LlmExecutor>();

@@ -100,6 +100,7 @@ internal static class ControlTowerApp
         services.AddTriggers(configuration);
         services.AddGovernance();
         services.AddTrust();
+        Planning.PlanningServiceCollectionExtensions.AddPlanning(services);
 
         services.AddControlTowerProblemDetails();
         services.AddPlatformHealthChecks();
@@ -185,6 +186,7 @@ internal static class ControlTowerApp
         app.MapWebhookEndpoints();
         app.MapCredentialEndpoints();
         app.MapMcpEndpoints();
+        Planning.PlannerEndpoints.MapPlannerEndpoints(app);
         McpHost.McpHttpEndpoint.MapControlTowerMcp(app);
         app.MapApprovalEndpoints();
         app.MapGovernanceEndpoints();

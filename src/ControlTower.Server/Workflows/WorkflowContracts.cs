@@ -34,7 +34,11 @@ internal sealed record WorkflowVersionInfo(int Version, string Author, string? M
 
 internal sealed record WorkflowDetail(WorkflowSummary Workflow, WorkflowVersionInfo Version, JsonObject Graph);
 
-internal sealed record ValidationResponse(bool Valid, IReadOnlyList<GraphProblem> Problems);
+internal sealed record ValidationResponse(bool Valid, IReadOnlyList<GraphProblem> Problems)
+{
+    /// <summary>What does not block a save (an MCP server whose catalog is not loaded yet).</summary>
+    public IReadOnlyList<GraphProblem> Warnings { get; init; } = [];
+}
 
 internal sealed record DiffResponse(int From, int To, IReadOnlyList<GraphChange> Changes);
 

@@ -39,8 +39,8 @@ internal static class WorkflowEndpoints
         var write = api.MapGroup("/workflows").RequireAuthorization(Policies.Operators);
         write.MapPost("/validate", async (ValidateGraphRequest request, ClaimsPrincipal user, WorkflowService workflows, CancellationToken ct) =>
         {
-            var problems = await workflows.ProblemsAsync(request.Graph, user.UserId(), ct);
-            return TypedResults.Ok(new ValidationResponse(problems.Count == 0, problems));
+            var (problems, warnings) = await workflows.ProblemsAsync(request.Graph, user.UserId(), ct);
+            return TypedResults.Ok(new ValidationResponse(problems.Count == 0, problems) { Warnings = warnings });
         });
         write.MapPost("/", async Task<Created<WorkflowDetail>> (CreateWorkflowRequest request, ClaimsPrincipal user, WorkflowService workflows, CancellationToken ct) =>
         {

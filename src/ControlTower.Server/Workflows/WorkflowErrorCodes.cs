@@ -51,4 +51,16 @@ internal static class WorkflowErrorCodes
     /// <summary>Saving would make subworkflows start each other in a cycle (A → B → A); a problem in <c>problems</c>.</summary>
     [ErrorCode(ErrorSurface.ProblemList)]
     public const string SubworkflowCycle = "workflow.subworkflow_cycle";
+
+    /// <summary>An <c>mcp.tool</c> or <c>governed.action</c> names a server no one registered. Blocks a save.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
+    public const string McpServerUnknown = "workflow.mcp_server_unknown";
+
+    /// <summary>The node names a tool its server's catalog does not have; the message lists the closest matches. Blocks a save.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
+    public const string McpToolUnknown = "workflow.mcp_tool_unknown";
+
+    /// <summary>A warning: the server's catalog is not loaded yet, so the tool could not be checked. Does not block a save.</summary>
+    [ErrorCode(ErrorSurface.ProblemList)]
+    public const string McpCatalogNotLoaded = "workflow.mcp_catalog_not_loaded";
 }

@@ -1,9 +1,7 @@
 using System.Text.Json.Nodes;
 using ControlTower.Core.Errors;
-using ControlTower.Core.Expressions;
 using ControlTower.Core.Graphs;
-using ControlTower.Core.Schemas;
-using ControlTower.Core.Triggers;
+using ControlTower.Server.Mcp;
 using Microsoft.Extensions.Options;
 
 namespace ControlTower.Server.Workflows;
@@ -11,16 +9,10 @@ namespace ControlTower.Server.Workflows;
 /// <summary>
 /// Validates graphs the way saving does: the graph rules, node configs against their schemas
 /// (JSON Schema subset) and every CEL expression and template. Returns every problem at once.
+/// Saves and drafts also check MCP tool references against the registered servers' catalogs (<see cref="ToolReferences"/>).
 /// </summary>
-internal sealed class WorkflowGraphValidation(IOptions<WorkflowOptions> options)
+internal sealed class WorkflowGraphValidation(IOptions<WorkflowOptions> options, McpServerRegistry? registry = null, McpCatalog? catalog = null)
 {
-    private static readonly GraphValidationHooks Hooks = new(
-        ValidateConfig: (schema, value) => JsonSchemaValidator.Validate(schema, value).Select(v => (v.Pointer, v.Message)),
-        CheckExpression: (source, isTemplate) =>
-            (isTemplate ? CelTemplate.Check(source) : Cel.Check(source)).FirstOrDefault() is { } first
-                ? $"{first.Message} (line {first.Line}, column {first.Column})"
-                : null);
-
     public NodeTypeCatalog Catalog { get; } = NodeTypeCatalog.BuiltIn;
 
     /// <summary>Parses and validates; a graph that does not even parse is one problem at its pointer.</summary>
@@ -36,42 +28,36 @@ internal sealed class WorkflowGraphValidation(IOptions<WorkflowOptions> options)
             return (null, [new GraphProblem(format.Code, format.JsonPointer, format.Message)]);
         }
 
-        return (graph, [.. GraphValidator.Validate(graph, Catalog, options.Value.Limits, Hooks), .. ScheduleProblems(graph)]);
+        return (graph, [.. GraphValidator.Validate(graph, Catalog, options.Value.Limits, StandardGraphValidation.Hooks), .. StandardGraphValidation.ScheduleProblems(graph)]);
     }
 
-    /// <summary>Cron expressions and time zones of schedule triggers: the schema checks their shape, the parser their meaning.</summary>
-    private static IEnumerable<GraphProblem> ScheduleProblems(WorkflowGraph graph)
+    /// <summary>
+    /// <see cref="Validate"/> plus the tool references against <paramref name="tools"/> (default: the registered servers and
+    /// the catalogs loaded so far): unknown servers and tools are problems, unloaded catalogs warnings.
+    /// </summary>
+    public (WorkflowGraph? Graph, IReadOnlyList<GraphProblem> Problems, IReadOnlyList<GraphProblem> Warnings) ValidateWithTools(JsonNode? document, ToolCatalogView? tools = null)
     {
-        for (var i = 0; i < graph.Nodes.Count; i++)
+        var (graph, problems) = Validate(document);
+        if (graph is null)
         {
-            var config = graph.Nodes[i].Config;
-            if (graph.Nodes[i].Type != "trigger.schedule" || config["cron"] is not JsonValue cron || !cron.TryGetValue<string>(out var expression))
-            {
-                continue;
-            }
-
-            var zone = config["timeZone"] is JsonValue z && z.TryGetValue<string>(out var id) ? id : "UTC";
-            GraphProblem? problem = null;
-            try
-            {
-                CronSchedule.Parse(expression, zone);
-            }
-            catch (TriggerException invalid)
-            {
-                var field = invalid.Code == TriggerErrorCodes.TimeZoneUnknown ? "timeZone" : "cron";
-                problem = new GraphProblem(invalid.Code, $"/nodes/{i}/config/{field}", invalid.Message);
-            }
-
-            if (problem is not null)
-            {
-                yield return problem;
-            }
+            return (null, problems, []);
         }
+
+        var (errors, warnings) = ToolReferences.Check(graph, tools ?? RegisteredTools());
+        return (graph, [.. problems, .. errors], warnings);
+    }
+
+    /// <summary>The registered servers with the tools of those whose catalog is loaded.</summary>
+    public ToolCatalogView RegisteredTools()
+    {
+        var servers = registry?.List() ?? [];
+        var loaded = servers.Select(s => catalog?.Get(s.Id)).OfType<McpCatalogSnapshot>().ToArray();
+        return ToolCatalogView.Of(loaded.SelectMany(s => s.Tools.Select(t => (s.ServerId, t.Name))), servers.Select(s => s.Id));
     }
 
     public WorkflowGraph ValidateOrThrow(JsonNode? document)
     {
-        var (graph, problems) = Validate(document);
+        var (graph, problems, _) = ValidateWithTools(document);
         return problems.Count > 0 || graph is null ? throw Invalid(problems) : graph;
     }
 

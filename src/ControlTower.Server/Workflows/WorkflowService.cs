@@ -148,14 +148,15 @@ internal sealed class WorkflowService(
 
     /// <summary>
     /// The graph's problems as the save would see them for <paramref name="authorId"/>: the graph rules, then (for a graph
-    /// that parses) the credentials its nodes name that the author may not use and the subworkflows it starts.
+    /// that parses) the MCP tools, the credentials its nodes name that the author may not use and the subworkflows it starts.
     /// </summary>
-    public async Task<IReadOnlyList<GraphProblem>> ProblemsAsync(JsonNode? document, Guid authorId, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<GraphProblem> Problems, IReadOnlyList<GraphProblem> Warnings)> ProblemsAsync(
+        JsonNode? document, Guid authorId, CancellationToken cancellationToken)
     {
-        var (graph, problems) = validation.Validate(document);
+        var (graph, problems, warnings) = validation.ValidateWithTools(document);
         return graph is null
-            ? problems
-            : [.. problems, .. await credentials.ProblemsAsync(graph, authorId, cancellationToken), .. await subworkflows.ProblemsAsync(null, graph, cancellationToken)];
+            ? (problems, warnings)
+            : ([.. problems, .. await credentials.ProblemsAsync(graph, authorId, cancellationToken), .. await subworkflows.ProblemsAsync(null, graph, cancellationToken)], warnings);
     }
 
     /// <summary>The graph rules first; then what needs the database: credentials the author may use and the subworkflows it starts.</summary>

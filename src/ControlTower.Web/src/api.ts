@@ -234,3 +234,16 @@ export interface McpTool {
 
 /** A server whose catalog could not be fetched (down, slow to start, or needing a credential to connect). */
 export interface McpCatalogProblem { serverId: string; code: string; message: string }
+
+/** A planner draft (POST /api/planner/drafts): a valid graph or null, with why each node is there and what was assumed. */
+export interface PlanDraft {
+  graph: Graph | null;
+  explanation: { nodeId: string; text: string }[];
+  assumptions: string[];
+  problems: { code: string; message: string; pointer: string | null }[];
+  planner: "llm" | "offline";
+  model: string | null;
+  workflowId: string | null;
+  baseVersion: number | null;
+  changes: GraphChange[] | null;
+}

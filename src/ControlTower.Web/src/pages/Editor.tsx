@@ -4,12 +4,13 @@ import {
   type Connection, type Edge, type IsValidConnection,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { api, getOptional, type GraphChange, type GraphProblem, type Me, type McpCatalogProblem, type McpTool, type NodeType, type Run, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type JsonSchema, type WorkflowShares } from "../api";
+import { api, getOptional, type PlanDraft, type GraphChange, type GraphProblem, type Me, type McpCatalogProblem, type McpTool, type NodeType, type Run, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type JsonSchema, type WorkflowShares } from "../api";
 import { nodeTypes, outputsOf, toFlow, toFlowEdge, toGraph, type CtNode } from "../flow";
 import { Link, navigate } from "../router";
 import { SchemaForm } from "../schemaForm";
 import { Badge, DiffValues, ErrorBox, Loading, Modal, useToast, when, useSubmit } from "../ui";
 import { VersionDiffCanvas } from "../versionDiff";
+import { DescribeBox, DraftNotes } from "../describe";
 interface PaletteEntry { key: string; type: string; label: string; hint: string; config: Record<string, unknown> }
 
 const dragMime = "application/x-controltower-node";
@@ -54,7 +55,9 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
   const [savedJson, setSavedJson] = useState(() => JSON.stringify(toGraph(initial.graph, start.nodes, start.edges)));
   const [problems, setProblems] = useState<GraphProblem[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
-  const [dialog, setDialog] = useState<"save" | "history" | "run" | "share" | null>(null);
+  const [dialog, setDialog] = useState<"save" | "history" | "run" | "describe" | "share" | null>(null);
+  const [savedGraph, setSavedGraph] = useState<Graph>(initial.graph);
+  const [drafted, setDrafted] = useState<string | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [toast, say] = useToast();
   const flow = useReactFlow();
@@ -161,6 +164,8 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
     setWorkflow(detail.workflow);
     setVersion(detail.version);
     setBaseGraph(detail.graph);
+    setSavedGraph(detail.graph);
+    setDrafted(null);
     setSavedJson(JSON.stringify(toGraph(detail.graph, nodes, edges)));
     say(`Saved as version ${detail.version.version}`);
   };
@@ -197,6 +202,19 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
     }
   };
 
+  // An accepted refinement replaces the canvas; it stays a draft (unsaved) until saved as a version.
+  const acceptDraft = (draft: PlanDraft, prompt: string) => {
+    if (!draft.graph) return;
+    const next = toFlow(draft.graph, typeMap);
+    setBaseGraph(draft.graph);
+    setNodes(next.nodes);
+    setEdges(next.edges);
+    setSelected(null);
+    setDrafted(prompt);
+    setDialog(null);
+    say("The drafted change is on the canvas: review it, then save a new version.");
+  };
+
   const toggleEnabled = async () => {
     setActionError(null);
     try {
@@ -224,12 +242,14 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
         <h1>{workflow.name}</h1>
         <span className="mono muted small" data-testid="version-label">v{version.version}</span>
         {dirty ? <Badge status="waiting">unsaved changes</Badge> : <Badge status="completed">saved</Badge>}
+        {drafted && dirty && <span data-testid="draft-badge" title={drafted}><Badge status="waiting">draft</Badge></span>}
         <button className="switch" role="switch" aria-checked={workflow.enabled} aria-label={workflow.enabled ? "Disable workflow" : "Enable workflow"} onClick={toggleEnabled} disabled={!canWrite} title={workflow.enabled ? "Enabled" : "Disabled"} />
         {problems.length > 0 && <span data-testid="problem-count"><Badge status="failed">{problems.length} problem{problems.length === 1 ? "" : "s"}</Badge></span>}
         <div style={{ flex: 1 }} />
         <input ref={importRef} type="file" accept=".json,application/json" hidden onChange={(e) => { if (e.target.files?.[0]) void importJson(e.target.files[0]); e.target.value = ""; }} />
         <button className="btn sm" onClick={() => importRef.current?.click()} disabled={!canWrite}>Import</button>
         <button className="btn sm" onClick={exportJson}>Export</button>
+        <button className="btn sm" onClick={() => setDialog("describe")} disabled={!canWrite} data-testid="describe-change">Describe a change</button>
         <button className="btn sm" onClick={() => setDialog("history")}>History</button>
         {canShare && <button className="btn sm" onClick={() => setDialog("share")} data-testid="share-button">Share</button>}
         <button className="btn sm" onClick={() => setDialog("run")} disabled={!canRun} data-testid="run-button">▶ Run</button>
@@ -298,6 +318,7 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
 
       {dialog === "save" && <SaveDialog workflowId={workflow.id} graph={graph} baseVersion={workflow.latestVersion} problems={problems.length} onClose={() => setDialog(null)} onSaved={(d) => { afterSave(d); setDialog(null); }} />}
       {dialog === "history" && <HistoryDialog workflowId={workflow.id} latest={workflow.latestVersion} types={typeMap} onClose={() => setDialog(null)} />}
+      {dialog === "describe" && <RefineDialog workflowId={workflow.id} version={version.version} saved={savedGraph} dirty={dirty} types={typeMap} onClose={() => setDialog(null)} onAccept={acceptDraft} />}
       {dialog === "run" && <RunDialog workflow={workflow} dirty={dirty} onClose={() => setDialog(null)} />}
       {dialog === "share" && <ShareDialog workflowId={workflow.id} onClose={() => setDialog(null)} />}
       {toast}
@@ -570,6 +591,33 @@ function RunDialog({ workflow, dirty, onClose }: { workflow: WorkflowSummary; di
           <button type="submit" className="btn primary" disabled={busy} data-testid="run-confirm">Start run</button>
         </div>
       </form>
+    </Modal>
+  );
+}
+
+/**
+ * A change in words to the saved version: the planner's draft shown as the version history's visual diff against that
+ * version, to accept (onto the canvas, as an unsaved draft) or discard.
+ */
+function RefineDialog({ workflowId, version, saved, dirty, types, onClose, onAccept }: {
+  workflowId: string; version: number; saved: Graph; dirty: boolean; types: Map<string, NodeType>; onClose: () => void; onAccept: (d: PlanDraft, prompt: string) => void;
+}) {
+  const [proposal, setProposal] = useState<{ draft: PlanDraft; prompt: string } | null>(null);
+  const draft = proposal?.draft;
+  return (
+    <Modal title={draft?.graph ? `Proposed change to v${version} (draft)` : "Describe a change"} onClose={onClose} wide>
+      {dirty && <div className="notice">The change is drafted from the saved version v{version}; accepting it replaces the unsaved edits on the canvas.</div>}
+      <DescribeBox workflowId={workflowId} baseVersion={version} placeholder="e.g. add a 2-hour wait before the reply" onDraft={(d, prompt) => setProposal({ draft: d, prompt })} />
+      {draft && (
+        <div data-testid="refine-proposal">
+          {draft.graph && <VersionDiffCanvas from={saved} to={draft.graph} changes={draft.changes ?? []} types={types} />}
+          <DraftNotes draft={draft} />
+          <div className="row" style={{ justifyContent: "flex-end" }}>
+            <button className="btn" onClick={onClose} data-testid="refine-discard">Discard</button>
+            <button className="btn primary" disabled={!draft.graph} onClick={() => onAccept(draft, proposal.prompt)} data-testid="refine-accept">Accept onto the canvas</button>
+          </div>
+        </div>
+      )}
     </Modal>
   );
 }

@@ -1,15 +1,19 @@
-import { useEffect, useMemo, useRef, useState } from "react";
-import { api, type Run, type RunPage, type WorkflowDetail, type WorkflowSummary } from "../api";
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
+import { api, type PlanDraft, type Run, type RunPage, type WorkflowDetail, type WorkflowSummary } from "../api";
+import { DescribeBox } from "../describe";
 import { Link, navigate } from "../router";
 import { Badge, Empty, ErrorBox, Loading, Modal, PageHeader, useAsync, useToast, when, useSubmit } from "../ui";
 
 const pageSize = 50;
+// The draft's canvas needs xyflow: loaded when there is a draft, so the list itself stays light.
+const DraftDialog = lazy(() => import("./WorkflowDraft"));
 
 export function WorkflowsPage() {
   const list = useAsync(() => api.get<WorkflowSummary[]>("/api/workflows"), []);
   const [search, setSearch] = useState("");
   const [shown, setShown] = useState(pageSize);
   const [creating, setCreating] = useState(false);
+  const [draft, setDraft] = useState<{ draft: PlanDraft; prompt: string } | null>(null);
   const [toast, say] = useToast();
   const [actionError, setActionError] = useState<unknown>(null);
   const fileRef = useRef<HTMLInputElement>(null);
@@ -58,6 +62,8 @@ export function WorkflowsPage() {
         }
       />
       {actionError != null && <ErrorBox error={actionError} />}
+      <DescribeBox placeholder="When a refill request arrives by webhook, check the stock with the pharmacy server; if fewer than 20 are left ask a pharmacist to approve, then dispense and reply with the new stock."
+        onDraft={(d, prompt) => setDraft({ draft: d, prompt })} />
       {list.loading && !list.data && <Loading label="Loading workflows…" />}
       {list.error != null && <ErrorBox error={list.error} onRetry={list.reload} />}
       {list.data && list.data.length === 0 && (
@@ -113,6 +119,7 @@ export function WorkflowsPage() {
         </>
       )}
       {creating && <CreateWorkflow onClose={() => setCreating(false)} />}
+      {draft && <Suspense fallback={<Loading />}><DraftDialog draft={draft.draft} prompt={draft.prompt} onClose={() => setDraft(null)} /></Suspense>}
       {toast}
     </>
   );

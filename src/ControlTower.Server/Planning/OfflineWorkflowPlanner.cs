@@ -1,0 +1,24 @@
+using ControlTower.Core.Planning;
+using ControlTower.Server.Workflows;
+using Microsoft.Extensions.Options;
+
+namespace ControlTower.Server.Planning;
+
+/// <summary>
+/// Core's <see cref="OfflinePlanner"/> behind the seam: deterministic, no I/O, no model; the embedded default. It checks
+/// its own draft against the graph rules with the server's limits; <see cref="PlannerService"/> adds the tool check.
+/// </summary>
+internal sealed class OfflineWorkflowPlanner(IOptions<WorkflowOptions> options) : IWorkflowPlanner
+{
+    public const string PlannerName = OfflinePlanner.PlannerName;
+
+    private readonly OfflinePlanner _planner = new(options.Value.Limits);
+
+    public string Name => PlannerName;
+
+    public Task<PlanDraft> PlanAsync(PlanRequest request, DraftChecker checker, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(_planner.Plan(request));
+    }
+}
