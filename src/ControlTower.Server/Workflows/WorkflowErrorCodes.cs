@@ -43,4 +43,8 @@ internal static class WorkflowErrorCodes
     /// </summary>
     [ErrorCode(ErrorKind.Validation)]
     public const string CredentialNotUsable = "workflow.credential_not_usable";
+
+    /// <summary>Someone changed the workflow's shares while this change was being saved; load them and try again.</summary>
+    [ErrorCode(ErrorKind.Conflict)]
+    public const string SharesConflict = "workflow.shares_conflict";
 }
