@@ -63,4 +63,8 @@ internal static class WorkflowErrorCodes
     /// <summary>A warning: the server's catalog is not loaded yet, so the tool could not be checked. Does not block a save.</summary>
     [ErrorCode(ErrorSurface.ProblemList)]
     public const string McpCatalogNotLoaded = "workflow.mcp_catalog_not_loaded";
+
+    /// <summary>Someone changed the workflow's shares while this change was being saved; load them and try again.</summary>
+    [ErrorCode(ErrorKind.Conflict)]
+    public const string SharesConflict = "workflow.shares_conflict";
 }

@@ -140,9 +140,19 @@ internal sealed class WorkflowSharing(IDbContextFactory<ControlTowerDbContext> c
         db.RemoveRange(removed);
         db.AddRange(added);
         workflow.UpdatedAt = now;
-        await audit.CommitAsync(db, new AuditEvent(caller.Actor, "workflow.shares_changed", WorkflowService.Target(workflowId),
-            request.Reason ?? "the workflow's shares were changed",
-            new JsonObject { ["added"] = Describe(added), ["removed"] = Describe(removed) }), cancellationToken);
+        try
+        {
+            await audit.CommitAsync(db, new AuditEvent(caller.Actor, "workflow.shares_changed", WorkflowService.Target(workflowId),
+                request.Reason ?? "the workflow's shares were changed",
+                new JsonObject { ["added"] = Describe(added), ["removed"] = Describe(removed) }), cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // A concurrent change removed a share this one removes too: nothing was saved.
+            throw new ControlTowerException(ErrorKind.Conflict, WorkflowErrorCodes.SharesConflict,
+                "The workflow's shares changed while this change was being saved; load them and try again.");
+        }
+
         return await ResponseAsync(db, workflow, caller, cancellationToken);
     }
 

@@ -144,6 +144,28 @@ public sealed class WorkflowOwnershipTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PutShares_WhenChangedInParallel_EachAnswersOkOrConflictAndTheLastSetStands()
+    {
+        var (alice, _, _) = await _factory.CreateUserClientAsync("alice", "operator");
+        var workflow = await CreateWorkflowAsync(alice, SimpleGraph());
+        var roles = new[] { "viewer", "service", "approver", "operator" };
+        (await alice.PutAsJsonAsync($"/api/workflows/{workflow}/shares", new { shares = roles.Select(r => new { role = r, access = "runner" }) })).EnsureSuccessStatusCode();
+
+        var responses = await Task.WhenAll(roles.Select(keep =>
+            alice.PutAsJsonAsync($"/api/workflows/{workflow}/shares", new { shares = new[] { new { role = keep, access = "editor" } } })));
+
+        Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Conflict, $"{(int)r.StatusCode}"));
+        foreach (var conflict in responses.Where(r => r.StatusCode == HttpStatusCode.Conflict))
+        {
+            Assert.Equal(WorkflowErrorCodes.SharesConflict, await CodeAsync(conflict));
+        }
+
+        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.OK);
+        var final = await alice.GetFromJsonAsync<JsonObject>($"/api/workflows/{workflow}/shares");
+        Assert.All(final!["shares"]!.AsArray(), s => Assert.Equal("editor", s!["access"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task AdminAndOwner_MayDoEverything_OwnerSharesAreEmptyByDefault()
     {
         var (alice, _, aliceId) = await _factory.CreateUserClientAsync("alice", "operator");
