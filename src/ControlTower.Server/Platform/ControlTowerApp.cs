@@ -15,7 +15,6 @@ using ControlTower.Server.Rules;
 using ControlTower.Server.Runs;
 using ControlTower.Server.Triggers;
 using ControlTower.Server.Workflows;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
