@@ -16,7 +16,6 @@ using ControlTower.Server.Runs;
 using ControlTower.Server.Triggers;
 using ControlTower.Server.Trust;
 using ControlTower.Server.Workflows;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 

@@ -2,6 +2,8 @@ using ControlTower.Core.Errors;
 using ControlTower.Core.Graphs;
 using ControlTower.Server.Mcp;
 using ControlTower.Server.Nodes;
+using ControlTower.Server.Platform.Configuration;
+using ControlTower.Server.Platform.Persistence;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -15,6 +17,7 @@ public sealed class NodeExecutorRegistryTests
         return new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
             .AddLogging()
+            .AddPersistence(DatabaseConnection.Resolve(new DatabaseOptions(), new PlatformOptions { DataDirectory = Path.GetTempPath() }))
             .AddMcpFederation()
             .AddNodeExecutors()
             .BuildServiceProvider();
