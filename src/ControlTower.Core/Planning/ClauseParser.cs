@@ -25,16 +25,22 @@ internal static partial class ClauseParser
     [GeneratedRegex("https?://[^\\s\"'<>]+[^\\s\"'<>.,;:!?)]")]
     private static partial Regex UrlPattern();
 
-    [GeneratedRegex(@"\b(?:(?:when(?:ever)?|once|if)\s+(?:it\s+is\s+|it's\s+|i'm\s+|we\s+are\s+)?)?(?:(?:called|invoked|used)\s+as|(?:expose[ds]?|publish(?:e[ds])?)\s+(?:it\s+|this\s+|the\s+workflow\s+)?as|as)\s+an?\s+(?:mcp\s+)?tool(?:\s+(?:named|called)\s+(«q\d+»|[a-z][a-z0-9_.-]*))?(?:\s+by\s+(?:an?\s+)?(?:agent|assistant|client|llm))?", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(?:(?:when(?:ever)?|once|if)\s+(?:[\w']+\s+){0,3}?)?(?:(?:called|invoked|used)\s+as|(?:calls?|invokes?|uses?)\s+(?:this|it|the)(?:\s+workflow)?\s+as|(?:expose[ds]?|publish(?:e[ds])?)\s+(?:it\s+|this\s+|the\s+workflow\s+)?as|as)\s+an?\s+(?:mcp\s+)?tool(?:\s+(?:named|called)\s+(«q\d+»|[a-z][a-z0-9_.-]*))?(?:\s+by\s+(?:an?\s+)?(?:agent|assistant|client|llm))?", RegexOptions.IgnoreCase)]
     private static partial Regex McpTriggerPattern();
 
-    [GeneratedRegex(@"^(?:(?:when(?:ever)?|once|each\s+time|every\s+time|as\s+soon\s+as|on\s+(?:each|every|an?))\s+([^,;.]*?(?:webhook|arriv\w*|comes?\s+in|received|is\s+posted|gets\s+posted|posted|submitted|is\s+sent|hits|http\s+call|post\s+request|request\s+(?:is\s+)?made)[^,;.]*?)|(?:receive|accept|take)\s+an?\s+(?:webhook|request|http\s+post)[^,;.]*?|on\s+(?:a\s+)?webhook)(?:\s*,\s*|\s*(?=[.;])|\s+then\s+|\s+(?=(?:" + Verbs + @")\b)|$)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(?:(?:when(?:ever)?|once|each\s+time|every\s+time|as\s+soon\s+as|on\s+(?:each|every|an?))\s+([^,;.]*?(?:webhook|arriv\w*|comes?\s+in|received|is\s+posted|gets\s+posted|posted|submitted|is\s+sent|hits|http\s+call|post\s+request|request\s+(?:is\s+)?made)[^,;.]*?)|(?:receive|accept|take|get|grab)\s+(?:an?|the)\s+(?:incoming\s+|new\s+)?(?:webhook|request|http\s+post)[^,;.]*?|on\s+(?:a\s+)?webhook)(?:\s*,\s*|\s*(?=[.;])|\s+then\s+|\s+(?=(?:" + Verbs + @")\b)|$)", RegexOptions.IgnoreCase)]
     private static partial Regex WebhookTriggerPattern();
+
+    [GeneratedRegex(@"\s*,?\s*\b(?:(?:that|which)\s+)?(?:(?:is|are|gets?)\s+)?(?:sent|received|posted|arriving|coming\s+in|delivered)?\s*\b(?:by|via|through|over|from)\s+(?:an?\s+|the\s+)?webhook\b", RegexOptions.IgnoreCase)]
+    private static partial Regex WebhookAnywherePattern();
+
+    [GeneratedRegex(@"\bat\s+(?<time>\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2}|noon|midnight)\b\s*,?", RegexOptions.IgnoreCase)]
+    private static partial Regex AnyTimePattern();
 
     [GeneratedRegex(@"\s*\b(?:when\s+(?:i|we|someone|a\s+user)\s+(?:start|run|click|press|trigger)\s+it(?:\s+(?:manually|by\s+hand))?|on\s+demand|manually|by\s+hand)\b\s*,?", RegexOptions.IgnoreCase)]
     private static partial Regex ManualTriggerPattern();
 
-    [GeneratedRegex(@"(?:\b(?:every|each)\s+(?<unit>weekday|work\s*day|business\s+day|day|morning|evening|night|hour|minute|week|month|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday|(?<n>\d+|two|three|four|five|six|ten|twelve|fifteen|twenty|thirty)\s+(?<nunit>minutes|hours|days))|\b(?<unit>daily|nightly|hourly|weekly|monthly)|\bon\s+(?<unit>weekdays|weekends|mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays))(?:\s+at\s+(?<time>\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|noon|midnight))?(?:\s+(?:in\s+|\()?(?<tz>[A-Z][a-z]+/[A-Za-z_]+)\)?)?\s*,?", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?:\b(?:every|each)\s+(?<unit>weekday|work\s*day|business\s+day|day|morning|evening|night|hour|minute|week|month|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday|(?<n>\d+|two|three|four|five|six|ten|twelve|fifteen|twenty|thirty)\s+(?<nunit>minutes|hours|days))|\bonce\s+(?:a|an|per|every)\s+(?<unit>day|week|month|hour)|\b(?<unit>daily|nightly|hourly|weekly|monthly)|\bon\s+(?<unit>weekdays|weekends|mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays))(?:\s+at\s+(?<time>\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|noon|midnight))?(?:\s*(?:in\s+|\()?(?<tz>[A-Z][a-z]+/[A-Za-z_]+)\)?)?\s*,?", RegexOptions.IgnoreCase)]
     private static partial Regex SchedulePattern();
 
     [GeneratedRegex(@"^\s*at\s+(?<time>\d{1,2}(?::\d{2})?\s*(?:am|pm)?|noon|midnight)\s*,?\s*", RegexOptions.IgnoreCase)]
@@ -43,13 +49,13 @@ internal static partial class ClauseParser
     [GeneratedRegex(@"(?<=[.;!?])\s+|(?<=[.;!?])$")]
     private static partial Regex SentenceBreak();
 
-    [GeneratedRegex(@"\s*,?\s*\b(?:and\s+)?(?<then>then|finally|afterwards|after\s+that|next|lastly)\b\s*,?\s*|\s*,?\s*\b(?<else>otherwise|else|if\s+not)\b\s*,?\s*|\s*,\s*(?:and\s+|but\s+)?(?=(?:if|when|unless|in\s+case|only\s+if)\b)|\s+(?:and|but)\s+(?=(?:if|unless)\b)|\s*,\s*(?:and\s+)?(?<and>also\s+)?(?=(?:" + Verbs + @")\b" + NotNoun + @")|\s+and\s+(?:also\s+)?(?=(?:" + Verbs + @")\b" + NotNoun + @")", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\s+and\s+then\s+|\s*,?\s*\b(?:and\s+)?(?<then>then|finally|afterwards|after\s+that|next|lastly)\b\s*,?\s*|\s+and\s*,\s*(?=(?:if|unless|when)\b)|\s*,?\s*\b(?<else>otherwise|else|if\s+not)\b\s*,?\s*|\s*,\s*(?:and\s+|but\s+)?(?=(?:if|when|unless|in\s+case|only\s+if)\b)|\s+(?:and|but)\s+(?=(?:if|unless)\b)|\s*,\s*(?:and\s+)?(?<and>also\s+)?(?=(?:" + Verbs + @")\b" + NotNoun + @")|\s+and\s+(?:also\s+)?(?=(?:" + Verbs + @")\b" + NotNoun + @")", RegexOptions.IgnoreCase)]
     private static partial Regex ClauseBreak();
 
     [GeneratedRegex(@"^(?:(?:and\s+)?then\s+)?(?:wait|pause|sleep|hold(?:\s+on)?|delay(?:\s+it)?)(?:\s+for)?\s+(?<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|ten|twelve|fifteen|twenty|thirty|half\s+an?)\s*-?\s*(?<unit>second|sec|minute|min|hour|hr|day|week)s?\b(?<rest>.*)$", RegexOptions.IgnoreCase)]
     private static partial Regex WaitPattern();
 
-    [GeneratedRegex(@"^after\s+(?<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|ten|twelve|twenty|thirty|half\s+an?)\s*-?\s*(?<unit>second|minute|hour|day|week)s?\s*,?\s*(?<rest>.+)$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^after\s+(?<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|ten|twelve|twenty|thirty|half\s+an?)\s*-?\s*(?<unit>second|minute|hour|day|week)s?\b\s*,?\s*(?<rest>.*)$", RegexOptions.IgnoreCase)]
     private static partial Regex AfterPattern();
 
     [GeneratedRegex(@"\b(?:approv\w*|sign[- ]?off|signs?\s+off|sign\s+it\s+off)\b", RegexOptions.IgnoreCase)]
@@ -152,12 +158,31 @@ internal static partial class ClauseParser
 
             var rest = text.Remove(schedule.Index, schedule.Length);
             rest = LeadingTimePattern().Replace(rest, "");
+            if (!schedule.Groups["time"].Success && AnyTimePattern().Match(head) is { Success: true } at && (at.Index + at.Length <= schedule.Index || at.Index >= schedule.Index + schedule.Length))
+            {
+                var (hour, minute) = Time(at.Groups["time"].Value);
+                var fields = cron.Split(' ');
+                if (fields[0] is not ("*" or "0") || fields[1].Contains('*', StringComparison.Ordinal) || fields.Length != 5)
+                {
+                    return (new PlanTrigger("trigger.schedule", config, schedule.Value.Trim(), [assumption]), Tidy(rest));
+                }
+
+                var timed = $"{minute} {hour} {fields[2]} {fields[3]} {fields[4]}";
+                config["cron"] = timed;
+                assumption = $"'{schedule.Value.Trim(' ', ',')}' {at.Value.Trim(' ', ',')} is the cron '{timed}' ({(string?)config["timeZone"] ?? "UTC"}).";
+                rest = rest.Replace(at.Value, " ", StringComparison.Ordinal);
+            }
             return (new PlanTrigger("trigger.schedule", config, schedule.Value.Trim(), [assumption]), Tidy(rest));
         }
 
         if (WebhookTriggerPattern().Match(text) is { Success: true } webhook)
         {
             return (new PlanTrigger("trigger.webhook", [], webhook.Value.Trim(' ', ','), []), Tidy(text[webhook.Length..]));
+        }
+
+        if (WebhookAnywherePattern().Match(text) is { Success: true } via)
+        {
+            return (new PlanTrigger("trigger.webhook", [], via.Value.Trim(' ', ','), []), Tidy(text.Remove(via.Index, via.Length)));
         }
 
         if (ManualTriggerPattern().Match(text) is { Success: true } manual)
@@ -302,7 +327,7 @@ internal static partial class ClauseParser
 
     private static void Add(List<Clause> clauses, string text, ClauseLink link, int sentence)
     {
-        var t = Filler().Replace(text.Trim(' ', ',', ':'), "").Trim(' ', ',');
+        var t = Regex.Replace(Filler().Replace(text.Trim(' ', ',', ':'), "").Trim(' ', ','), @"\s+(?:and|but|or)$", "", RegexOptions.IgnoreCase);
         if (t.Length == 0)
         {
             if (link == ClauseLink.Otherwise)
@@ -524,6 +549,11 @@ internal static partial class ClauseParser
         if (ApprovalCountPattern().Match(lower) is { Success: true } m)
         {
             count = m.Groups["n"].Success ? PlanText.Count(m.Groups["n"].Value) ?? 2 : 2;
+        }
+        else if (Regex.IsMatch(lower, @"\bboth\b"))
+        {
+            // "a pharmacist and a manager to both approve"
+            count = 2;
         }
 
         int? expires = ExpiryPattern().Match(lower) is { Success: true } e

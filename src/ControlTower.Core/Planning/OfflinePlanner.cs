@@ -64,9 +64,12 @@ public sealed class OfflinePlanner
             : Finish(graph, refiner.Explanations, refiner.Assumptions);
     }
 
-    private PlanDraft Finish(JsonObject graph, IReadOnlyList<PlanExplanation> explanations, IReadOnlyList<string> assumptions)
+    private PlanDraft Finish(JsonObject built, IReadOnlyList<PlanExplanation> explanations, IReadOnlyList<string> assumptions)
     {
-        GraphLayout.Arrange(graph);
+        GraphLayout.Arrange(built);
+
+        // Re-read from its text: the caller gets a tree like any parsed document (numbers as JSON numbers, not CLR ints).
+        var graph = JsonNode.Parse(built.ToJsonString())!.AsObject();
         var problems = StandardGraphValidation.Validate(graph, _limits);
         if (problems.Count > 0)
         {

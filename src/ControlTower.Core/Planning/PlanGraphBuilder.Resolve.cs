@@ -62,9 +62,10 @@ internal sealed partial class PlanGraphBuilder
 
         if (server is null)
         {
-            if (Regex.IsMatch(text, @"\bfile\s*system\b", RegexOptions.IgnoreCase) && servers.Contains("filesystem"))
+            if (Regex.Match(text, @"\b(?:(?:on|in|to|from|with)\s+)?(?:the\s+)?file\s*system\b", RegexOptions.IgnoreCase) is { Success: true } fs && servers.Contains("filesystem"))
             {
                 server = "filesystem";
+                query = query.Replace(fs.Value, " ", StringComparison.Ordinal);
             }
             else if (servers.FirstOrDefault(s => Regex.IsMatch(text, $@"\b(?:the\s+|in\s+|on\s+|to\s+|from\s+|with\s+)(?:the\s+)?{Regex.Escape(s)}\b(?!\s*«)", RegexOptions.IgnoreCase)) is { } named)
             {
@@ -105,8 +106,15 @@ internal sealed partial class PlanGraphBuilder
         // "20 units", "10 lines": the word after a number says how much, not which tool.
         var rankQuery = Regex.Replace(GovernedWords().Replace(query, " "), @"(?<![\w«])\d+(?:\.\d+)?\s+\w+", " ");
         var used = _built.Where(b => b.Tool is not null).Select(b => b.Tool!.Server).ToHashSet(StringComparer.Ordinal);
-        var ranked = Refit(ranker.Rank(rankQuery, server, preferredServers: used), text);
-        if (ranked.FirstOrDefault(m => m.NameMatched && m.Coverage >= MinCoverage && m.Score >= ranked[0].Score / 2) is { } best)
+        var ranked = Refit(ranker.Rank(rankQuery, server, preferredServers: used), text).Where(m => TakesTheValues(m.Tool, text)).ToList();
+        if (!ranked.Any(Acceptable) && PlanText.Terms(rankQuery).FirstOrDefault() == "get")
+        {
+            // A lookup where nothing is "got" is a search: "look up 'Alice' in memory".
+            ranked = [.. Refit(ranker.Rank(rankQuery + " search", server, preferredServers: used), text).Where(m => TakesTheValues(m.Tool, text))];
+        }
+
+        bool Acceptable(ToolMatch m) => m.NameMatched && m.Coverage >= MinCoverage && m.Score >= ranked[0].Score / 2;
+        if (ranked.FirstOrDefault(Acceptable) is { } best)
         {
             var runnerUp = ranked.FirstOrDefault(m => m != best) is { } next ? $"; next best {next.Tool.Name}" : "";
             return ToolNode(best.Tool, step, $"best catalog match for \"{Words(text)}\" (coverage {best.Coverage:0.00}{runnerUp})");
@@ -154,12 +162,20 @@ internal sealed partial class PlanGraphBuilder
             var required = (m.Tool.InputSchema?["required"] as JsonArray)?.Select(r => (string?)r).ToList() ?? [];
             var wantsList = required.Any(r => r is not null && SchemaType(properties?[r]) == "array");
             var kind = PlanText.Terms(m.Tool.Tool + " " + m.Tool.Title).Intersect(kinds).Any() ? 0.3 : 0;
-            return (quotes.Count == 1 && wantsList ? fit - 0.4 : fit) + kind;
+            var many = quotes.Count >= 2 && paths >= 2 && wantsList ? 0.5 : 0;
+            return (quotes.Count == 1 && wantsList ? fit - 0.4 : fit) + kind + many;
         }
 
         var top = ranked[0].Score;
         return [.. ranked.Select((m, i) => (Match: m, Key: m.Score >= top * 0.75 ? m.Score + Fit(m) : m.Score, Order: i))
             .OrderByDescending(x => x.Key).ThenBy(x => x.Order).Select(x => x.Match)];
+    }
+
+    /// <summary>A quoted path ("/tmp/a.txt") must have somewhere to go: a tool without a path parameter cannot be meant.</summary>
+    private bool TakesTheValues(PlannerTool tool, string text)
+    {
+        var paths = Regex.Matches(text, "«q(\\d+)»").Select(m => values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]).Count(q => q.Contains('/', StringComparison.Ordinal));
+        return paths == 0 || ((tool.InputSchema?["properties"] as JsonObject)?.Any(p => IsPathParameter(p.Key)) ?? false);
     }
 
     /// <summary>A file name's extension says what kind of file it is: "notes.txt" is text, "logo.png" media.</summary>

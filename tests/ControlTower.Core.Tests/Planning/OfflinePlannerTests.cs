@@ -108,7 +108,7 @@ public sealed class OfflinePlannerTests
         Assert.Equal(PlanProblemCodes.NothingToDo, Assert.Single(PlannerData.Plan("When a webhook arrives.").Problems).Code);
 
     [Fact]
-    public void Plan_WhenArgumentsAreQuotedOrCounted_FillsThemAndTakesTheRestFromTheInput()
+    public void Plan_WhenArgumentsAreQuotedOrCounted_FillsThemReusesEarlierOnesAndTakesTheRestFromTheInput()
     {
         var graph = PlannerData.Plan("Dispense 30 tablets of 'Lisinopril 10 mg' for prescription 'RX-1002', then restock it with reason 'return'.").Graph!;
 
@@ -119,7 +119,8 @@ public sealed class OfflinePlannerTests
         var restock = Node(graph, "restock")["config"]!["arguments"]!;
         Assert.Equal("Lisinopril 10 mg", (string?)restock["drug"]);
         Assert.Equal("return", (string?)restock["reason"]);
-        Assert.Equal("{{ input.quantity }}", (string?)restock["quantity"]);
+        Assert.Equal(30, (int)restock["quantity"]!);
+        Assert.Equal("{{ input.rx }}", (string?)Node(PlannerData.Plan("Restock 'X' with reason 'r', then dispense it.").Graph!, "dispense")["config"]!["arguments"]!["rx"]);
     }
 
     [Fact]
