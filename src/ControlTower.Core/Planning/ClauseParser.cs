@@ -124,7 +124,7 @@ internal static partial class ClauseParser
             quotes.Add(value);
             return $"«q{quotes.Count - 1}»";
         });
-        text = Regex.Replace(text, @"\s+", " ").Trim();
+        text = Rx.Replace(text, @"\s+", " ").Trim();
         return (text, new PromptValues(quotes, urls));
     }
 
@@ -136,7 +136,7 @@ internal static partial class ClauseParser
             var rest = Tidy(text.Remove(mcp.Index, mcp.Length));
             var toolName = name is not null ? PlanText.Slug(name, 64).Replace("n_", "", StringComparison.Ordinal) : null;
             var assumptions = new List<string>();
-            if (toolName is null || !Regex.IsMatch(toolName, "^[a-z][a-z0-9_.-]{0,63}$"))
+            if (toolName is null || !Rx.IsMatch(toolName, "^[a-z][a-z0-9_.-]{0,63}$"))
             {
                 toolName = ToolNameFrom(rest);
                 assumptions.Add($"The workflow is published as the MCP tool '{toolName}' (named after its first step).");
@@ -195,7 +195,7 @@ internal static partial class ClauseParser
 
     private static string ToolNameFrom(string rest)
     {
-        var words = PlanText.Words(Regex.Replace(rest, "«[qu]\\d+»", " ")).Where(w => !w.All(char.IsDigit)).Take(3).ToList();
+        var words = PlanText.Words(Rx.Replace(rest, "«[qu]\\d+»", " ")).Where(w => !w.All(char.IsDigit)).Take(3).ToList();
         var name = string.Join('_', words);
         return name.Length == 0 || !char.IsLetter(name[0]) ? "planned_workflow" : name[..Math.Min(name.Length, 64)];
     }
@@ -327,7 +327,7 @@ internal static partial class ClauseParser
 
     private static void Add(List<Clause> clauses, string text, ClauseLink link, int sentence)
     {
-        var t = Regex.Replace(Filler().Replace(text.Trim(' ', ',', ':'), "").Trim(' ', ','), @"\s+(?:and|but|or)$", "", RegexOptions.IgnoreCase);
+        var t = Rx.Replace(Filler().Replace(text.Trim(' ', ',', ':'), "").Trim(' ', ','), @"\s+(?:and|but|or)$", "", RegexOptions.IgnoreCase);
         if (t.Length == 0)
         {
             if (link == ClauseLink.Otherwise)
@@ -430,7 +430,7 @@ internal static partial class ClauseParser
     /// <summary>"fewer than 20 are left ask a pharmacist to approve" → the condition and the action, split before the first verb.</summary>
     internal static (string Condition, string? Action) SplitCondition(string body)
     {
-        var matches = Regex.Matches(body, @"\S+");
+        var matches = Rx.Matches(body, @"\S+");
         for (var k = 1; k < matches.Count; k++)
         {
             var word = matches[k].Value;
@@ -456,19 +456,19 @@ internal static partial class ClauseParser
     {
         var t = text.ToLowerInvariant();
         string? outcome = null;
-        if (Regex.IsMatch(t, @"\b(?:reject\w*|declin\w*|den(?:y|ies|ied)|refus\w*|says\s+no|turns?\s+(?:it\s+)?down|not\s+approv\w*|disapprov\w*)\b"))
+        if (Rx.IsMatch(t, @"\b(?:reject\w*|declin\w*|den(?:y|ies|ied)|refus\w*|says\s+no|turns?\s+(?:it\s+)?down|not\s+approv\w*|disapprov\w*)\b"))
         {
             outcome = "rejected";
         }
-        else if (Regex.IsMatch(t, @"\b(?:approv\w*|accept\w*|signs?\s+off|says\s+yes|agrees?|okays?)\b") && !Regex.IsMatch(t, @"\b(?:than|below|above|over|under|more|fewer|less)\b"))
+        else if (Rx.IsMatch(t, @"\b(?:approv\w*|accept\w*|signs?\s+off|says\s+yes|agrees?|okays?)\b") && !Rx.IsMatch(t, @"\b(?:than|below|above|over|under|more|fewer|less)\b"))
         {
             outcome = "approved";
         }
-        else if (Regex.IsMatch(t, @"\b(?:expir\w*|times?\s+out|timed\s+out|no\s+(?:one|body)\s+(?:answers|decides)|nobody\s+(?:answers|decides)|no\s+decision)\b"))
+        else if (Rx.IsMatch(t, @"\b(?:expir\w*|times?\s+out|timed\s+out|no\s+(?:one|body)\s+(?:answers|decides)|nobody\s+(?:answers|decides)|no\s+decision)\b"))
         {
             outcome = "expired";
         }
-        else if (Regex.IsMatch(t, @"\b(?:fail\w*|errors?|goes\s+wrong|breaks|does\s*n[o']t\s+work|throws)\b") && !Regex.IsMatch(t, @"\b(?:contains?|mentions?|includes?)\b"))
+        else if (Rx.IsMatch(t, @"\b(?:fail\w*|errors?|goes\s+wrong|breaks|does\s*n[o']t\s+work|throws)\b") && !Rx.IsMatch(t, @"\b(?:contains?|mentions?|includes?)\b"))
         {
             outcome = "error";
         }
@@ -494,7 +494,7 @@ internal static partial class ClauseParser
         if (WaitPattern().Match(t) is { Success: true } wait)
         {
             steps.Add(new WaitStep(t, Seconds(wait.Groups["n"].Value, wait.Groups["unit"].Value)));
-            var rest = Regex.Replace(wait.Groups["rest"].Value, @"^\s*(?:,|and|before|then)?\s*(?:before\s+|then\s+)?", "", RegexOptions.IgnoreCase).Trim();
+            var rest = Rx.Replace(wait.Groups["rest"].Value, @"^\s*(?:,|and|before|then)?\s*(?:before\s+|then\s+)?", "", RegexOptions.IgnoreCase).Trim();
             if (rest.Length > 0 && VerbStart.IsMatch(rest))
             {
                 AddStep(steps, rest);
@@ -510,7 +510,7 @@ internal static partial class ClauseParser
     {
         if (LoopPattern().Match(t) is { Success: true } loop && loop.Groups["body"].Value.Trim().Length > 0)
         {
-            var bodyText = Regex.Replace(loop.Groups["body"].Value, @"^(?:keep\s+|repeat\s+|retry\s+|try\s+to\s+)?", "", RegexOptions.IgnoreCase).Trim();
+            var bodyText = Rx.Replace(loop.Groups["body"].Value, @"^(?:keep\s+|repeat\s+|retry\s+|try\s+to\s+)?", "", RegexOptions.IgnoreCase).Trim();
             int? waitSeconds = null;
             if (LoopWaitPattern().Match(t) is { Success: true } between)
             {
@@ -533,7 +533,7 @@ internal static partial class ClauseParser
             return new FailStep(t, fail.Groups["what"].Value.Trim());
         }
 
-        if (ApprovalPattern().IsMatch(t) && !Regex.IsMatch(t, @"\b(?:request_|approval_)\w+", RegexOptions.IgnoreCase))
+        if (ApprovalPattern().IsMatch(t) && !Rx.IsMatch(t, @"\b(?:request_|approval_)\w+", RegexOptions.IgnoreCase))
         {
             return Approval(t);
         }
@@ -544,13 +544,14 @@ internal static partial class ClauseParser
     private static ApprovalStep Approval(string t)
     {
         var lower = t.ToLowerInvariant();
-        var role = Roles.FirstOrDefault(r => Regex.IsMatch(lower, $@"\b{r}s?\b"));
+        var words = PlanText.Words(lower);
+        var role = Roles.FirstOrDefault(r => words.Contains(r) || words.Contains(r + "s"));
         var count = 1;
         if (ApprovalCountPattern().Match(lower) is { Success: true } m)
         {
             count = m.Groups["n"].Success ? PlanText.Count(m.Groups["n"].Value) ?? 2 : 2;
         }
-        else if (Regex.IsMatch(lower, @"\bboth\b"))
+        else if (Rx.IsMatch(lower, @"\bboth\b"))
         {
             // "a pharmacist and a manager to both approve"
             count = 2;
@@ -580,17 +581,17 @@ internal static partial class ClauseParser
     /// <summary>Puts quoted values and URLs back into a text for people to read.</summary>
     internal static string Restore(string text, PromptValues values)
     {
-        var restored = Regex.Replace(text, "«q(\\d+)»", m => $"'{values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]}'");
-        return Regex.Replace(restored, "«u(\\d+)»", m => values.Urls[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]);
+        var restored = Rx.Replace(text, "«q(\\d+)»", m => $"'{values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]}'");
+        return Rx.Replace(restored, "«u(\\d+)»", m => values.Urls[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]);
     }
 
     private static string Unquote(string token, PromptValues values)
     {
-        var m = Regex.Match(token, "^«q(\\d+)»$");
+        var m = Rx.Match(token, "^«q(\\d+)»$");
         return m.Success ? values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)] : token;
     }
 
-    private static string Tidy(string text) => Regex.Replace(Regex.Replace(text, @"\s+", " "), @"^[\s,;:]+|[\s,]+$", "").Trim();
+    private static string Tidy(string text) => Rx.Replace(Rx.Replace(text, @"\s+", " "), @"^[\s,;:]+|[\s,]+$", "").Trim();
 
     internal static bool StartsWithVerb(string text) => VerbStart.IsMatch(text);
 }

@@ -62,15 +62,15 @@ internal sealed partial class PlanGraphBuilder
 
         if (server is null)
         {
-            if (Regex.Match(text, @"\b(?:(?:on|in|to|from|with)\s+)?(?:the\s+)?file\s*system\b", RegexOptions.IgnoreCase) is { Success: true } fs && servers.Contains("filesystem"))
+            if (Rx.Match(text, @"\b(?:(?:on|in|to|from|with)\s+)?(?:the\s+)?file\s*system\b", RegexOptions.IgnoreCase) is { Success: true } fs && servers.Contains("filesystem"))
             {
                 server = "filesystem";
                 query = query.Replace(fs.Value, " ", StringComparison.Ordinal);
             }
-            else if (servers.FirstOrDefault(s => Regex.IsMatch(text, $@"\b(?:the\s+|in\s+|on\s+|to\s+|from\s+|with\s+)(?:the\s+)?{Regex.Escape(s)}\b(?!\s*«)", RegexOptions.IgnoreCase)) is { } named)
+            else if (NamedServer(text, servers) is { } named)
             {
                 server = named;
-                query = Regex.Replace(query, $@"\b{Regex.Escape(named)}\b", " ", RegexOptions.IgnoreCase);
+                query = string.Join(' ', PlanText.Words(query).Where(w => !w.Equals(named, StringComparison.OrdinalIgnoreCase)));
             }
         }
 
@@ -79,7 +79,7 @@ internal sealed partial class PlanGraphBuilder
             return explicitTool.Tool is null ? null : ToolNode(explicitTool.Tool, step, explicitTool.Why);
         }
 
-        if (Regex.Match(text, "«u(\\d+)»") is { Success: true } url)
+        if (Rx.Match(text, "«u(\\d+)»") is { Success: true } url)
         {
             return Http(step, values.Urls[int.Parse(url.Groups[1].Value, CultureInfo.InvariantCulture)]);
         }
@@ -104,7 +104,7 @@ internal sealed partial class PlanGraphBuilder
         }
 
         // "20 units", "10 lines": the word after a number says how much, not which tool.
-        var rankQuery = Regex.Replace(GovernedWords().Replace(query, " "), @"(?<![\w«])\d+(?:\.\d+)?\s+\w+", " ");
+        var rankQuery = Rx.Replace(GovernedWords().Replace(query, " "), @"(?<![\w«])\d+(?:\.\d+)?\s+\w+", " ");
         var used = _built.Where(b => b.Tool is not null).Select(b => b.Tool!.Server).ToHashSet(StringComparer.Ordinal);
         var ranked = Refit(ranker.Rank(rankQuery, server, preferredServers: used), text).Where(m => TakesTheValues(m.Tool, text)).ToList();
         if (!ranked.Any(Acceptable) && PlanText.Terms(rankQuery).FirstOrDefault() == "get")
@@ -126,7 +126,7 @@ internal sealed partial class PlanGraphBuilder
         }
 
         // "send the result to the memory server": a server named with no tool for the verb gets its tool that stores things.
-        if (server is not null && new[] { "create", "write", "add", "save" }.Select(v => ranker.Rank(v, server).FirstOrDefault(m => m.NameMatched)).FirstOrDefault(m => m is not null) is { } store && Regex.IsMatch(text, @"^(?:send|save|store|put|push|record|log|keep|copy)\b", RegexOptions.IgnoreCase))
+        if (server is not null && new[] { "create", "write", "add", "save" }.Select(v => ranker.Rank(v, server).FirstOrDefault(m => m.NameMatched)).FirstOrDefault(m => m is not null) is { } store && Rx.IsMatch(text, @"^(?:send|save|store|put|push|record|log|keep|copy)\b", RegexOptions.IgnoreCase))
         {
             _assumptions.Add($"\"{Words(text)}\" stores into the server '{server}' with {store.Tool.Name}.");
             return ToolNode(store.Tool, step, $"the server '{server}' is named and {store.Tool.Tool} is how it stores things");
@@ -146,7 +146,7 @@ internal sealed partial class PlanGraphBuilder
     /// </summary>
     private List<ToolMatch> Refit(IReadOnlyList<ToolMatch> ranked, string text)
     {
-        var quotes = Regex.Matches(text, "«q(\\d+)»").Select(m => values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]).ToList();
+        var quotes = Rx.Matches(text, "«q(\\d+)»").Select(m => values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]).ToList();
         if (ranked.Count < 2 || quotes.Count == 0)
         {
             return [.. ranked];
@@ -171,18 +171,35 @@ internal sealed partial class PlanGraphBuilder
             .OrderByDescending(x => x.Key).ThenBy(x => x.Order).Select(x => x.Match)];
     }
 
+    /// <summary>A server named as "in memory", "on the pharmacy", "with the everything …" (not followed by a quoted value).</summary>
+    private static string? NamedServer(string text, IReadOnlyList<string> servers)
+    {
+        var words = Rx.Matches(text, @"«?[\w-]+»?").Select(m => m.Value.ToLowerInvariant()).ToList();
+        for (var i = 1; i < words.Count; i++)
+        {
+            var previous = words[i - 1] == "the" && i > 1 ? words[i - 2] : words[i - 1];
+            if (previous is "the" or "in" or "on" or "to" or "from" or "with" && (i + 1 >= words.Count || !words[i + 1].StartsWith('«'))
+                && servers.FirstOrDefault(s => s.Equals(words[i], StringComparison.OrdinalIgnoreCase)) is { } server)
+            {
+                return server;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>A quoted path ("/tmp/a.txt") must have somewhere to go: a tool without a path parameter cannot be meant.</summary>
     private bool TakesTheValues(PlannerTool tool, string text)
     {
-        var paths = Regex.Matches(text, "«q(\\d+)»").Select(m => values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]).Count(q => q.Contains('/', StringComparison.Ordinal));
+        var paths = Rx.Matches(text, "«q(\\d+)»").Select(m => values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]).Count(q => q.Contains('/', StringComparison.Ordinal));
         return paths == 0 || ((tool.InputSchema?["properties"] as JsonObject)?.Any(p => IsPathParameter(p.Key)) ?? false);
     }
 
     /// <summary>A file name's extension says what kind of file it is: "notes.txt" is text, "logo.png" media.</summary>
     private string FileKindWords(string text)
     {
-        var kinds = Regex.Matches(text, "«q(\\d+)»").Select(m => values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)])
-            .Select(q => Regex.Match(q, @"\.([A-Za-z0-9]{1,5})$").Groups[1].Value.ToLowerInvariant())
+        var kinds = Rx.Matches(text, "«q(\\d+)»").Select(m => values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)])
+            .Select(q => Rx.Match(q, @"\.([A-Za-z0-9]{1,5})$").Groups[1].Value.ToLowerInvariant())
             .Select(ext => ext switch
             {
                 "txt" or "log" or "json" or "csv" or "md" or "xml" or "yaml" or "yml" or "conf" or "ini" or "html" or "cs" or "js" or "py" => " text",
@@ -196,9 +213,10 @@ internal sealed partial class PlanGraphBuilder
     private (PlannerTool? Tool, string Why)? ExplicitTool(string text, string? server)
     {
         var candidates = request.Catalog.Where(t => server is null || t.Server == server).ToList();
+        var tokens = Rx.Matches(text, @"[A-Za-z0-9][\w-]*").Select(m => m.Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var tool in candidates)
         {
-            if (Regex.IsMatch(text, $@"(?<![\w-]){Regex.Escape(tool.Tool)}(?![\w-])", RegexOptions.IgnoreCase) && (tool.Tool.Contains('_', StringComparison.Ordinal) || tool.Tool.Contains('-', StringComparison.Ordinal)))
+            if ((tool.Tool.Contains('_', StringComparison.Ordinal) || tool.Tool.Contains('-', StringComparison.Ordinal)) && tokens.Contains(tool.Tool))
             {
                 return (tool, $"named in the request as '{tool.Tool}'");
             }
@@ -247,7 +265,7 @@ internal sealed partial class PlanGraphBuilder
 
     private Resolved Http(ActionStep step, string url)
     {
-        var method = Regex.Match(step.Text, @"\b(GET|POST|PUT|PATCH|DELETE)\b") is { Success: true } m ? m.Value
+        var method = Rx.Match(step.Text, @"\b(GET|POST|PUT|PATCH|DELETE)\b") is { Success: true } m ? m.Value
             : PostCue().IsMatch(step.Text) ? "POST" : "GET";
         var config = new JsonObject { ["method"] = method, ["url"] = url };
         if (method is "POST" or "PUT" or "PATCH")
@@ -261,17 +279,17 @@ internal sealed partial class PlanGraphBuilder
     private Resolved Llm(ActionStep step)
     {
         var source = ReferenceIn(step.Text) is { } referenced ? "{{ " + Reference(referenced, null) + " }}" : _built.LastOrDefault() is { } last ? "{{ " + Reference(last, null) + " }}" : "{{ input }}";
-        var instruction = Capitalize(Regex.Replace(Words(step.Text), @"\s*\b(?:with|using|via|by)\s+(?:the\s+|an?\s+)?(?:llm|ai|language\s+model|model|gpt)\b", "", RegexOptions.IgnoreCase));
+        var instruction = Capitalize(Rx.Replace(Words(step.Text), @"\s*\b(?:with|using|via|by)\s+(?:the\s+|an?\s+)?(?:llm|ai|language\s+model|model|gpt)\b", "", RegexOptions.IgnoreCase));
         var config = new JsonObject { ["model"] = DefaultModel, ["prompt"] = $"{instruction.Replace("{{", "\\{{", StringComparison.Ordinal)}:\n\n{source}" };
         _assumptions.Add($"The LLM step uses the model '{DefaultModel}'; change it to one your endpoint serves.");
-        var hint = Regex.Match(step.Text, @"^\w+").Value.ToLowerInvariant();
+        var hint = Rx.Match(step.Text, @"^\w+").Value.ToLowerInvariant();
         return new Resolved(hint.Length > 2 ? hint : "llm", "llm", instruction, config, $"Asks the language model to {Words(step.Text)}.", null);
     }
 
     private Resolved Transform(ActionStep step)
     {
         var source = ReferenceIn(step.Text) is { } referenced ? Reference(referenced, null) : _built.LastOrDefault() is { } last ? Reference(last, null) : "input";
-        var fields = PlanText.Words(Regex.Replace(step.Text, "«[qu]\\d+»", " "))
+        var fields = PlanText.Words(Rx.Replace(step.Text, "«[qu]\\d+»", " "))
             .Skip(1)
             .Where(w => w.Length > 2 && !w.All(char.IsDigit) && PlanText.Terms(w).Count > 0 && w is not ("from" or "into" or "the" or "and" or "request" or "result" or "output" or "input" or "response" or "data" or "object" or "json"))
             .Distinct(StringComparer.Ordinal)
@@ -283,7 +301,7 @@ internal sealed partial class PlanGraphBuilder
             _assumptions.Add($"'{Words(step.Text)}' reads the fields {string.Join(", ", fields)} of {source}.");
         }
 
-        var hint = Regex.Match(step.Text, @"^\w+").Value.ToLowerInvariant();
+        var hint = Rx.Match(step.Text, @"^\w+").Value.ToLowerInvariant();
         return new Resolved(hint.Length > 2 ? hint : "transform", "transform", Capitalize(Words(step.Text)), new JsonObject { ["expression"] = expression }, $"Computes {Words(step.Text)} with a CEL expression.", null);
     }
 
@@ -318,7 +336,7 @@ internal sealed partial class PlanGraphBuilder
             return null;
         }
 
-        var terms = PlanText.Terms(Regex.Replace(text, "«[qu]\\d+»", " "));
+        var terms = PlanText.Terms(Rx.Replace(text, "«[qu]\\d+»", " "));
         for (var i = _built.Count - 1; i >= 0; i--)
         {
             if (terms.Skip(1).Any(_built[i].Terms.Contains))
@@ -327,7 +345,7 @@ internal sealed partial class PlanGraphBuilder
             }
         }
 
-        return Regex.IsMatch(text, @"\b(?:it|that|this|them|the\s+(?:result|results|output|answer|response|outcome|value|data))\b", RegexOptions.IgnoreCase) ? _built[^1] : null;
+        return Rx.IsMatch(text, @"\b(?:it|that|this|them|the\s+(?:result|results|output|answer|response|outcome|value|data))\b", RegexOptions.IgnoreCase) ? _built[^1] : null;
     }
 
     /// <summary>CEL for the output of an earlier node, optionally one field of it.</summary>
@@ -358,7 +376,7 @@ internal sealed partial class PlanGraphBuilder
         }
 
         var words = Words(what);
-        if (words.Length > 0 && !Regex.IsMatch(words, @"^(?:the\s+)?(?:result|results|output|answer|response|it)$", RegexOptions.IgnoreCase))
+        if (words.Length > 0 && !Rx.IsMatch(words, @"^(?:the\s+)?(?:result|results|output|answer|response|it)$", RegexOptions.IgnoreCase))
         {
             return (CelString(words), $"'{words}'");
         }

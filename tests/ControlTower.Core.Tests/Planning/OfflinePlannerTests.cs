@@ -104,6 +104,18 @@ public sealed class OfflinePlannerTests
         Assert.Equal(PlanProblemCodes.PromptEmpty, Assert.Single(PlannerData.Plan(prompt).Problems).Code);
 
     [Fact]
+    public void Plan_WhenThePromptIsTooLong_RefusesWithItsCode() =>
+        Assert.Equal(PlanProblemCodes.PromptTooLong, Assert.Single(new OfflinePlanner(maxPromptLength: 20).Plan(new PlanRequest("Check the stock and reply with it.", PlannerData.Catalog, null)).Problems).Code);
+
+    [Fact]
+    public void Plan_WhenARefinementIsApplied_ExplainsEveryNodeOfTheResult()
+    {
+        var draft = PlannerData.Plan("Add a 2-hour wait before dispensing.", PlannerData.Plan(IssueExample).Graph);
+
+        Assert.Equal(Ids(draft.Graph!).Order(), draft.Explanation.Select(e => e.NodeId).Order());
+    }
+
+    [Fact]
     public void Plan_WhenNothingFollowsTheTrigger_SaysThereIsNothingToDo() =>
         Assert.Equal(PlanProblemCodes.NothingToDo, Assert.Single(PlannerData.Plan("When a webhook arrives.").Problems).Code);
 
