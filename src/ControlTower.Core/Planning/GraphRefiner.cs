@@ -344,7 +344,7 @@ internal sealed partial class GraphRefiner(PlanRequest request, ToolRanker ranke
 
     private static List<JsonObject> NodeList(JsonObject graph) => [.. Nodes(graph).OfType<JsonObject>()];
 
-    private static JsonArray Nodes(JsonObject graph) => graph["nodes"] as JsonArray ?? throw new InvalidOperationException("graph.nodes");
+    private static JsonArray Nodes(JsonObject graph) => graph["nodes"] as JsonArray ?? throw new InvalidOperationException("The base graph has no nodes array; OfflinePlanner checks it before refining.");
 
     private static JsonArray Edges(JsonObject graph)
     {

@@ -209,6 +209,32 @@ internal sealed partial class PlanGraphBuilder
         return string.Concat(kinds.Distinct(StringComparer.Ordinal));
     }
 
+    [GeneratedRegex(@"^(?:write|save|store|dump|post|send|put|upload|export|copy|push|publish)\s+(?:the\s+|a\s+|an\s+|our\s+)?(?<noun>[a-z][a-z ]*?)\s+(?:to|into|in|on|onto|at)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex SinkClause();
+
+    /// <summary>
+    /// "post the stock list to …", "dump the knowledge graph to …": a clause that sends something no earlier step made,
+    /// which a reading tool of the catalog provides, gets that tool as a step of its own first.
+    /// </summary>
+    private ActionStep? Producer(ActionStep step)
+    {
+        if (SinkClause().Match(step.Text) is not { Success: true } sink)
+        {
+            return null;
+        }
+
+        var noun = sink.Groups["noun"].Value;
+        // "the list", "the listing": words every catalog uses say nothing new, so they mean the previous step's output.
+        if (PlanText.Terms(noun).Except(GenericTerms).Any() is false || ReferenceIn("get " + noun) is not null || Rx.IsMatch(noun, @"^(?:it|them|that|this|those|these)$", RegexOptions.IgnoreCase))
+        {
+            return null;
+        }
+
+        var best = ranker.Rank(noun).FirstOrDefault();
+        var reads = best is not null && PlanText.Terms(best.Tool.Tool).FirstOrDefault() is "get" or "list" or "read" or "search";
+        return best is { NameMatched: true, Coverage: >= 0.75 } && reads ? new ActionStep($"get the {noun}", false) : null;
+    }
+
     /// <summary>A tool named outright ("run search_nodes", "`get-sum`"): taken if the catalog has it, a problem with the closest names if not.</summary>
     private (PlannerTool? Tool, string Why)? ExplicitTool(string text, string? server)
     {

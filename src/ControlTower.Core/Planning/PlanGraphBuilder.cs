@@ -126,6 +126,11 @@ internal sealed partial class PlanGraphBuilder(PlanRequest request, PromptValues
 
     private List<Port> Action(ActionStep step, List<Port> frontier)
     {
+        if (Producer(step) is { } producer)
+        {
+            frontier = Action(producer, frontier);
+        }
+
         if (Resolve(step) is not { } node)
         {
             return frontier;
