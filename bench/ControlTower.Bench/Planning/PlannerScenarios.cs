@@ -9,7 +9,9 @@ namespace ControlTower.Bench.Planning;
 /// <c>planner</c>: runs each planner over the hand-written corpus (tests/ControlTower.Core.Tests/Planning/Data) against
 /// the captured catalogs of the pharmacy, everything, filesystem and memory servers, and prints its scores (valid-graph
 /// rate, node F1, edge F1, exact plan, argument accuracy, refusals) per corpus split and the time per draft (p50, p99,
-/// max over <c>--rounds</c> passes after a warm-up pass; a refinement's base draft is made outside the timing).
+/// max over <c>--rounds</c> passes after a warm-up pass; a refinement's base draft is made outside the timing). Two
+/// timings: every sample, and per request the fastest of its rounds ("best"), which filters out the preemption of a
+/// shared, oversubscribed machine — the planner is deterministic and CPU-bound, so the fastest round is its cost.
 /// More planners (the LLM one) are rows of <see cref="Planners"/>.
 /// </summary>
 public static class PlannerScenarios
@@ -27,7 +29,7 @@ public static class PlannerScenarios
         var corpus = PlanCorpus.Parse(File.ReadAllText(Path.Combine(data, "corpus.jsonl")));
         Console.WriteLine($"planner corpus: {corpus.Count} requests ({string.Join(", ", corpus.GroupBy(c => c.Split).Select(g => $"{g.Key} {g.Count()}"))}), catalog: {catalog.Count} tools on {catalog.Select(t => t.Server).Distinct().Count()} servers");
         Console.WriteLine();
-        Console.WriteLine($"{"planner",-10} {"split",-8} {"cases",5} {"valid",7} {"nodeF1",7} {"edgeF1",7} {"exact",7} {"args",7} {"refuse",7} {"p50 ms",8} {"p99 ms",8} {"max ms",8}");
+        Console.WriteLine($"{"planner",-10} {"split",-8} {"cases",5} {"valid",7} {"nodeF1",7} {"edgeF1",7} {"exact",7} {"args",7} {"refuse",7} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"best p50",9} {"best p99",9}");
         foreach (var planner in Planners())
         {
             var results = PlanCorpus.Run(corpus, catalog, planner.Plan);
@@ -35,10 +37,12 @@ public static class PlannerScenarios
             foreach (var split in new[] { "all" }.Concat(corpus.Select(c => c.Split).Distinct()))
             {
                 var rows = results.Where(r => split == "all" || r.Case.Split == split).ToList();
-                var t = timings.Where(x => split == "all" || x.Split == split).Select(x => x.Milliseconds).Order().ToList();
+                var samples = timings.Where(x => split == "all" || x.Split == split).ToList();
+                var t = samples.Select(x => x.Milliseconds).Order().ToList();
+                var best = samples.GroupBy(x => x.Request).Select(g => g.Min(x => x.Milliseconds)).Order().ToList();
                 var total = PlanScoring.Total([.. rows.Select(r => r.Score)]);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{planner.Name,-10} {split,-8} {rows.Count,5} {total.ValidRate,7:P1} {total.NodeF1,7:0.000} {total.EdgeF1,7:0.000} {total.ExactRate,7:P1} {total.ArgumentAccuracy,7:P1} {total.RefusalAccuracy,7:P1} {Percentile(t, 0.50),8:0.000} {Percentile(t, 0.99),8:0.000} {t.LastOrDefault(),8:0.000}"));
+                    $"{planner.Name,-10} {split,-8} {rows.Count,5} {total.ValidRate,7:P1} {total.NodeF1,7:0.000} {total.EdgeF1,7:0.000} {total.ExactRate,7:P1} {total.ArgumentAccuracy,7:P1} {total.RefusalAccuracy,7:P1} {Percentile(t, 0.50),8:0.000} {Percentile(t, 0.99),8:0.000} {t.LastOrDefault(),8:0.000} {Percentile(best, 0.50),9:0.000} {Percentile(best, 0.99),9:0.000}"));
             }
         }
 
@@ -52,7 +56,7 @@ public static class PlannerScenarios
         return 0;
     }
 
-    private static List<(string Split, double Milliseconds)> Time(IReadOnlyList<PlanCorpusCase> corpus, IReadOnlyList<PlannerTool> catalog, Func<PlanRequest, PlanDraft> plan, int rounds)
+    private static List<(string Split, int Request, double Milliseconds)> Time(IReadOnlyList<PlanCorpusCase> corpus, IReadOnlyList<PlannerTool> catalog, Func<PlanRequest, PlanDraft> plan, int rounds)
     {
         var byId = corpus.ToDictionary(c => c.Id, StringComparer.Ordinal);
         var requests = corpus.Select(c => (c.Split, Request: PlanCorpus.Request(c, byId, catalog, plan))).ToList();
@@ -61,14 +65,14 @@ public static class PlannerScenarios
             plan(request);
         }
 
-        var timings = new List<(string, double)>();
+        var timings = new List<(string, int, double)>();
         for (var round = 0; round < rounds; round++)
         {
-            foreach (var (split, request) in requests)
+            for (var i = 0; i < requests.Count; i++)
             {
                 var started = Stopwatch.GetTimestamp();
-                plan(request);
-                timings.Add((split, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+                plan(requests[i].Request);
+                timings.Add((requests[i].Split, i, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
             }
         }
 
