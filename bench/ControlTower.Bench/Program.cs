@@ -1,11 +1,12 @@
 using BenchmarkDotNet.Running;
 using ControlTower.Bench.Dashboard;
 using ControlTower.Bench.Engine;
+using ControlTower.Bench.Planning;
 
 namespace ControlTower.Bench;
 
 /// <summary>
-/// <c>engine</c>, <c>http</c>, <c>parked</c> and <c>dashboard</c> run their scenario runners; <c>planner-llm</c> the LLM planner over the planner corpus; <c>mcp</c>, <c>cel</c> and <c>scheduler</c> run those
+/// <c>engine</c>, <c>http</c>, <c>parked</c>, <c>dashboard</c> and <c>planner</c> run their scenario runners; <c>planner-llm</c> the LLM planner alone; <c>mcp</c>, <c>cel</c> and <c>scheduler</c> run those
 /// BenchmarkDotNet benchmarks; anything else goes to BenchmarkDotNet's switcher over this assembly.
 /// </summary>
 public static class BenchmarkEntry
@@ -25,6 +26,8 @@ public static class BenchmarkEntry
                 return await DashboardScenarios.RunAsync(rest);
             case "planner-llm":
                 return await Planning.LlmPlannerBench.RunAsync(rest);
+            case "planner":
+                return PlannerScenarios.Run(rest);
             case "mcp":
                 return Switch(["--filter", "*Mcp*", .. rest]);
             case "cel":
