@@ -1,11 +1,13 @@
 using BenchmarkDotNet.Running;
 using ControlTower.Bench.Dashboard;
 using ControlTower.Bench.Engine;
+using ControlTower.Bench.Planning;
 
 namespace ControlTower.Bench;
 
 /// <summary>
-/// <c>engine</c> and <c>dashboard</c> run their scenario runners; <c>planner-llm</c> the LLM planner over the planner corpus; <c>mcp</c>, <c>cel</c> and <c>scheduler</c> run those
+/// <c>engine</c>, <c>dashboard</c> and <c>planner</c> run their scenario runners (<c>planner-llm</c>: the LLM planner's path over the
+/// planner corpus, against a loopback fake); <c>mcp</c>, <c>cel</c> and <c>scheduler</c> run those
 /// BenchmarkDotNet benchmarks; anything else goes to BenchmarkDotNet's switcher over this assembly.
 /// </summary>
 public static class BenchmarkEntry
@@ -19,8 +21,10 @@ public static class BenchmarkEntry
                 return await EngineScenarios.RunAsync(rest);
             case "dashboard":
                 return await DashboardScenarios.RunAsync(rest);
+            case "planner":
+                return PlannerScenarios.Run(rest);
             case "planner-llm":
-                return await Planning.LlmPlannerBench.RunAsync(rest);
+                return await LlmPlannerBench.RunAsync(rest);
             case "mcp":
                 return Switch(["--filter", "*Mcp*", .. rest]);
             case "cel":

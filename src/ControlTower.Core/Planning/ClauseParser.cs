@@ -25,16 +25,22 @@ internal static partial class ClauseParser
     [GeneratedRegex("https?://[^\\s\"'<>]+[^\\s\"'<>.,;:!?)]")]
     private static partial Regex UrlPattern();
 
-    [GeneratedRegex(@"\b(?:(?:when(?:ever)?|once|if)\s+(?:it\s+is\s+|it's\s+|i'm\s+|we\s+are\s+)?)?(?:(?:called|invoked|used)\s+as|(?:expose[ds]?|publish(?:e[ds])?)\s+(?:it\s+|this\s+|the\s+workflow\s+)?as|as)\s+an?\s+(?:mcp\s+)?tool(?:\s+(?:named|called)\s+(«q\d+»|[a-z][a-z0-9_.-]*))?(?:\s+by\s+(?:an?\s+)?(?:agent|assistant|client|llm))?", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(?:(?:when(?:ever)?|once|if)\s+(?:[\w']+\s+){0,3}?)?(?:(?:called|invoked|used)\s+as|(?:calls?|invokes?|uses?)\s+(?:this|it|the)(?:\s+workflow)?\s+as|(?:expose[ds]?|publish(?:e[ds])?)\s+(?:it\s+|this\s+|the\s+workflow\s+)?as|as)\s+an?\s+(?:mcp\s+)?tool(?:\s+(?:named|called)\s+(«q\d+»|[a-z][a-z0-9_.-]*))?(?:\s+by\s+(?:an?\s+)?(?:agent|assistant|client|llm))?", RegexOptions.IgnoreCase)]
     private static partial Regex McpTriggerPattern();
 
-    [GeneratedRegex(@"^(?:(?:when(?:ever)?|once|each\s+time|every\s+time|as\s+soon\s+as|on\s+(?:each|every|an?))\s+([^,;.]*?(?:webhook|arriv\w*|comes?\s+in|received|is\s+posted|gets\s+posted|posted|submitted|is\s+sent|hits|http\s+call|post\s+request|request\s+(?:is\s+)?made)[^,;.]*?)|(?:receive|accept|take)\s+an?\s+(?:webhook|request|http\s+post)[^,;.]*?|on\s+(?:a\s+)?webhook)(?:\s*,\s*|\s*(?=[.;])|\s+then\s+|\s+(?=(?:" + Verbs + @")\b)|$)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(?:(?:when(?:ever)?|once|each\s+time|every\s+time|as\s+soon\s+as|on\s+(?:each|every|an?))\s+([^,;.]*?(?:webhook|arriv\w*|comes?\s+in|received|is\s+posted|gets\s+posted|posted|submitted|is\s+sent|hits|http\s+call|post\s+request|request\s+(?:is\s+)?made)[^,;.]*?)|(?:receive|accept|take|get|grab)\s+(?:an?|the)\s+(?:incoming\s+|new\s+)?(?:webhook|request|http\s+post)[^,;.]*?|on\s+(?:a\s+)?webhook)(?:\s*,\s*|\s*(?=[.;])|\s+then\s+|\s+(?=(?:" + Verbs + @")\b)|$)", RegexOptions.IgnoreCase)]
     private static partial Regex WebhookTriggerPattern();
+
+    [GeneratedRegex(@"\s*,?\s*\b(?:(?:that|which)\s+)?(?:(?:is|are|gets?)\s+)?(?:sent|received|posted|arriving|coming\s+in|delivered)?\s*\b(?:by|via|through|over|from)\s+(?:an?\s+|the\s+)?webhook\b", RegexOptions.IgnoreCase)]
+    private static partial Regex WebhookAnywherePattern();
+
+    [GeneratedRegex(@"\bat\s+(?<time>\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2}|noon|midnight)\b\s*,?", RegexOptions.IgnoreCase)]
+    private static partial Regex AnyTimePattern();
 
     [GeneratedRegex(@"\s*\b(?:when\s+(?:i|we|someone|a\s+user)\s+(?:start|run|click|press|trigger)\s+it(?:\s+(?:manually|by\s+hand))?|on\s+demand|manually|by\s+hand)\b\s*,?", RegexOptions.IgnoreCase)]
     private static partial Regex ManualTriggerPattern();
 
-    [GeneratedRegex(@"(?:\b(?:every|each)\s+(?<unit>weekday|work\s*day|business\s+day|day|morning|evening|night|hour|minute|week|month|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday|(?<n>\d+|two|three|four|five|six|ten|twelve|fifteen|twenty|thirty)\s+(?<nunit>minutes|hours|days))|\b(?<unit>daily|nightly|hourly|weekly|monthly)|\bon\s+(?<unit>weekdays|weekends|mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays))(?:\s+at\s+(?<time>\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|noon|midnight))?(?:\s+(?:in\s+|\()?(?<tz>[A-Z][a-z]+/[A-Za-z_]+)\)?)?\s*,?", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?:\b(?:every|each)\s+(?<unit>weekday|work\s*day|business\s+day|day|morning|evening|night|hour|minute|week|month|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday|(?<n>\d+|two|three|four|five|six|ten|twelve|fifteen|twenty|thirty)\s+(?<nunit>minutes|hours|days))|\bonce\s+(?:a|an|per|every)\s+(?<unit>day|week|month|hour)|\b(?<unit>daily|nightly|hourly|weekly|monthly)|\bon\s+(?<unit>weekdays|weekends|mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays))(?:\s+at\s+(?<time>\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|noon|midnight))?(?:\s*(?:in\s+|\()?(?<tz>[A-Z][a-z]+/[A-Za-z_]+)\)?)?\s*,?", RegexOptions.IgnoreCase)]
     private static partial Regex SchedulePattern();
 
     [GeneratedRegex(@"^\s*at\s+(?<time>\d{1,2}(?::\d{2})?\s*(?:am|pm)?|noon|midnight)\s*,?\s*", RegexOptions.IgnoreCase)]
@@ -43,13 +49,13 @@ internal static partial class ClauseParser
     [GeneratedRegex(@"(?<=[.;!?])\s+|(?<=[.;!?])$")]
     private static partial Regex SentenceBreak();
 
-    [GeneratedRegex(@"\s*,?\s*\b(?:and\s+)?(?<then>then|finally|afterwards|after\s+that|next|lastly)\b\s*,?\s*|\s*,?\s*\b(?<else>otherwise|else|if\s+not)\b\s*,?\s*|\s*,\s*(?:and\s+|but\s+)?(?=(?:if|when|unless|in\s+case|only\s+if)\b)|\s+(?:and|but)\s+(?=(?:if|unless)\b)|\s*,\s*(?:and\s+)?(?<and>also\s+)?(?=(?:" + Verbs + @")\b" + NotNoun + @")|\s+and\s+(?:also\s+)?(?=(?:" + Verbs + @")\b" + NotNoun + @")", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\s+and\s+then\s+|\s*,?\s*\b(?:and\s+)?(?<then>then|finally|afterwards|after\s+that|next|lastly)\b\s*,?\s*|\s+and\s*,\s*(?=(?:if|unless|when)\b)|\s*,?\s*\b(?<else>otherwise|else|if\s+not)\b\s*,?\s*|\s*,\s*(?:and\s+|but\s+)?(?=(?:if|when|unless|in\s+case|only\s+if)\b)|\s+(?:and|but)\s+(?=(?:if|unless)\b)|\s*,\s*(?:and\s+)?(?<and>also\s+)?(?=(?:" + Verbs + @")\b" + NotNoun + @")|\s+and\s+(?:also\s+)?(?=(?:" + Verbs + @")\b" + NotNoun + @")", RegexOptions.IgnoreCase)]
     private static partial Regex ClauseBreak();
 
     [GeneratedRegex(@"^(?:(?:and\s+)?then\s+)?(?:wait|pause|sleep|hold(?:\s+on)?|delay(?:\s+it)?)(?:\s+for)?\s+(?<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|ten|twelve|fifteen|twenty|thirty|half\s+an?)\s*-?\s*(?<unit>second|sec|minute|min|hour|hr|day|week)s?\b(?<rest>.*)$", RegexOptions.IgnoreCase)]
     private static partial Regex WaitPattern();
 
-    [GeneratedRegex(@"^after\s+(?<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|ten|twelve|twenty|thirty|half\s+an?)\s*-?\s*(?<unit>second|minute|hour|day|week)s?\s*,?\s*(?<rest>.+)$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^after\s+(?<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|ten|twelve|twenty|thirty|half\s+an?)\s*-?\s*(?<unit>second|minute|hour|day|week)s?\b\s*,?\s*(?<rest>.*)$", RegexOptions.IgnoreCase)]
     private static partial Regex AfterPattern();
 
     [GeneratedRegex(@"\b(?:approv\w*|sign[- ]?off|signs?\s+off|sign\s+it\s+off)\b", RegexOptions.IgnoreCase)]
@@ -118,7 +124,7 @@ internal static partial class ClauseParser
             quotes.Add(value);
             return $"«q{quotes.Count - 1}»";
         });
-        text = Regex.Replace(text, @"\s+", " ").Trim();
+        text = Rx.Replace(text, @"\s+", " ").Trim();
         return (text, new PromptValues(quotes, urls));
     }
 
@@ -130,7 +136,7 @@ internal static partial class ClauseParser
             var rest = Tidy(text.Remove(mcp.Index, mcp.Length));
             var toolName = name is not null ? PlanText.Slug(name, 64).Replace("n_", "", StringComparison.Ordinal) : null;
             var assumptions = new List<string>();
-            if (toolName is null || !Regex.IsMatch(toolName, "^[a-z][a-z0-9_.-]{0,63}$"))
+            if (toolName is null || !Rx.IsMatch(toolName, "^[a-z][a-z0-9_.-]{0,63}$"))
             {
                 toolName = ToolNameFrom(rest);
                 assumptions.Add($"The workflow is published as the MCP tool '{toolName}' (named after its first step).");
@@ -152,12 +158,31 @@ internal static partial class ClauseParser
 
             var rest = text.Remove(schedule.Index, schedule.Length);
             rest = LeadingTimePattern().Replace(rest, "");
+            if (!schedule.Groups["time"].Success && AnyTimePattern().Match(head) is { Success: true } at && (at.Index + at.Length <= schedule.Index || at.Index >= schedule.Index + schedule.Length))
+            {
+                var (hour, minute) = Time(at.Groups["time"].Value);
+                var fields = cron.Split(' ');
+                if (fields[0] is not ("*" or "0") || fields[1].Contains('*', StringComparison.Ordinal) || fields.Length != 5)
+                {
+                    return (new PlanTrigger("trigger.schedule", config, schedule.Value.Trim(), [assumption]), Tidy(rest));
+                }
+
+                var timed = $"{minute} {hour} {fields[2]} {fields[3]} {fields[4]}";
+                config["cron"] = timed;
+                assumption = $"'{schedule.Value.Trim(' ', ',')}' {at.Value.Trim(' ', ',')} is the cron '{timed}' ({(string?)config["timeZone"] ?? "UTC"}).";
+                rest = rest.Replace(at.Value, " ", StringComparison.Ordinal);
+            }
             return (new PlanTrigger("trigger.schedule", config, schedule.Value.Trim(), [assumption]), Tidy(rest));
         }
 
         if (WebhookTriggerPattern().Match(text) is { Success: true } webhook)
         {
             return (new PlanTrigger("trigger.webhook", [], webhook.Value.Trim(' ', ','), []), Tidy(text[webhook.Length..]));
+        }
+
+        if (WebhookAnywherePattern().Match(text) is { Success: true } via)
+        {
+            return (new PlanTrigger("trigger.webhook", [], via.Value.Trim(' ', ','), []), Tidy(text.Remove(via.Index, via.Length)));
         }
 
         if (ManualTriggerPattern().Match(text) is { Success: true } manual)
@@ -170,7 +195,7 @@ internal static partial class ClauseParser
 
     private static string ToolNameFrom(string rest)
     {
-        var words = PlanText.Words(Regex.Replace(rest, "«[qu]\\d+»", " ")).Where(w => !w.All(char.IsDigit)).Take(3).ToList();
+        var words = PlanText.Words(Rx.Replace(rest, "«[qu]\\d+»", " ")).Where(w => !w.All(char.IsDigit)).Take(3).ToList();
         var name = string.Join('_', words);
         return name.Length == 0 || !char.IsLetter(name[0]) ? "planned_workflow" : name[..Math.Min(name.Length, 64)];
     }
@@ -302,7 +327,7 @@ internal static partial class ClauseParser
 
     private static void Add(List<Clause> clauses, string text, ClauseLink link, int sentence)
     {
-        var t = Filler().Replace(text.Trim(' ', ',', ':'), "").Trim(' ', ',');
+        var t = Rx.Replace(Filler().Replace(text.Trim(' ', ',', ':'), "").Trim(' ', ','), @"\s+(?:and|but|or)$", "", RegexOptions.IgnoreCase);
         if (t.Length == 0)
         {
             if (link == ClauseLink.Otherwise)
@@ -405,7 +430,7 @@ internal static partial class ClauseParser
     /// <summary>"fewer than 20 are left ask a pharmacist to approve" → the condition and the action, split before the first verb.</summary>
     internal static (string Condition, string? Action) SplitCondition(string body)
     {
-        var matches = Regex.Matches(body, @"\S+");
+        var matches = Rx.Matches(body, @"\S+");
         for (var k = 1; k < matches.Count; k++)
         {
             var word = matches[k].Value;
@@ -431,19 +456,19 @@ internal static partial class ClauseParser
     {
         var t = text.ToLowerInvariant();
         string? outcome = null;
-        if (Regex.IsMatch(t, @"\b(?:reject\w*|declin\w*|den(?:y|ies|ied)|refus\w*|says\s+no|turns?\s+(?:it\s+)?down|not\s+approv\w*|disapprov\w*)\b"))
+        if (Rx.IsMatch(t, @"\b(?:reject\w*|declin\w*|den(?:y|ies|ied)|refus\w*|says\s+no|turns?\s+(?:it\s+)?down|not\s+approv\w*|disapprov\w*)\b"))
         {
             outcome = "rejected";
         }
-        else if (Regex.IsMatch(t, @"\b(?:approv\w*|accept\w*|signs?\s+off|says\s+yes|agrees?|okays?)\b") && !Regex.IsMatch(t, @"\b(?:than|below|above|over|under|more|fewer|less)\b"))
+        else if (Rx.IsMatch(t, @"\b(?:approv\w*|accept\w*|signs?\s+off|says\s+yes|agrees?|okays?)\b") && !Rx.IsMatch(t, @"\b(?:than|below|above|over|under|more|fewer|less)\b"))
         {
             outcome = "approved";
         }
-        else if (Regex.IsMatch(t, @"\b(?:expir\w*|times?\s+out|timed\s+out|no\s+(?:one|body)\s+(?:answers|decides)|nobody\s+(?:answers|decides)|no\s+decision)\b"))
+        else if (Rx.IsMatch(t, @"\b(?:expir\w*|times?\s+out|timed\s+out|no\s+(?:one|body)\s+(?:answers|decides)|nobody\s+(?:answers|decides)|no\s+decision)\b"))
         {
             outcome = "expired";
         }
-        else if (Regex.IsMatch(t, @"\b(?:fail\w*|errors?|goes\s+wrong|breaks|does\s*n[o']t\s+work|throws)\b") && !Regex.IsMatch(t, @"\b(?:contains?|mentions?|includes?)\b"))
+        else if (Rx.IsMatch(t, @"\b(?:fail\w*|errors?|goes\s+wrong|breaks|does\s*n[o']t\s+work|throws)\b") && !Rx.IsMatch(t, @"\b(?:contains?|mentions?|includes?)\b"))
         {
             outcome = "error";
         }
@@ -469,7 +494,7 @@ internal static partial class ClauseParser
         if (WaitPattern().Match(t) is { Success: true } wait)
         {
             steps.Add(new WaitStep(t, Seconds(wait.Groups["n"].Value, wait.Groups["unit"].Value)));
-            var rest = Regex.Replace(wait.Groups["rest"].Value, @"^\s*(?:,|and|before|then)?\s*(?:before\s+|then\s+)?", "", RegexOptions.IgnoreCase).Trim();
+            var rest = Rx.Replace(wait.Groups["rest"].Value, @"^\s*(?:,|and|before|then)?\s*(?:before\s+|then\s+)?", "", RegexOptions.IgnoreCase).Trim();
             if (rest.Length > 0 && VerbStart.IsMatch(rest))
             {
                 AddStep(steps, rest);
@@ -485,7 +510,7 @@ internal static partial class ClauseParser
     {
         if (LoopPattern().Match(t) is { Success: true } loop && loop.Groups["body"].Value.Trim().Length > 0)
         {
-            var bodyText = Regex.Replace(loop.Groups["body"].Value, @"^(?:keep\s+|repeat\s+|retry\s+|try\s+to\s+)?", "", RegexOptions.IgnoreCase).Trim();
+            var bodyText = Rx.Replace(loop.Groups["body"].Value, @"^(?:keep\s+|repeat\s+|retry\s+|try\s+to\s+)?", "", RegexOptions.IgnoreCase).Trim();
             int? waitSeconds = null;
             if (LoopWaitPattern().Match(t) is { Success: true } between)
             {
@@ -508,7 +533,7 @@ internal static partial class ClauseParser
             return new FailStep(t, fail.Groups["what"].Value.Trim());
         }
 
-        if (ApprovalPattern().IsMatch(t) && !Regex.IsMatch(t, @"\b(?:request_|approval_)\w+", RegexOptions.IgnoreCase))
+        if (ApprovalPattern().IsMatch(t) && !Rx.IsMatch(t, @"\b(?:request_|approval_)\w+", RegexOptions.IgnoreCase))
         {
             return Approval(t);
         }
@@ -519,11 +544,17 @@ internal static partial class ClauseParser
     private static ApprovalStep Approval(string t)
     {
         var lower = t.ToLowerInvariant();
-        var role = Roles.FirstOrDefault(r => Regex.IsMatch(lower, $@"\b{r}s?\b"));
+        var words = PlanText.Words(lower);
+        var role = Roles.FirstOrDefault(r => words.Contains(r) || words.Contains(r + "s"));
         var count = 1;
         if (ApprovalCountPattern().Match(lower) is { Success: true } m)
         {
             count = m.Groups["n"].Success ? PlanText.Count(m.Groups["n"].Value) ?? 2 : 2;
+        }
+        else if (Rx.IsMatch(lower, @"\bboth\b"))
+        {
+            // "a pharmacist and a manager to both approve"
+            count = 2;
         }
 
         int? expires = ExpiryPattern().Match(lower) is { Success: true } e
@@ -550,17 +581,17 @@ internal static partial class ClauseParser
     /// <summary>Puts quoted values and URLs back into a text for people to read.</summary>
     internal static string Restore(string text, PromptValues values)
     {
-        var restored = Regex.Replace(text, "«q(\\d+)»", m => $"'{values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]}'");
-        return Regex.Replace(restored, "«u(\\d+)»", m => values.Urls[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]);
+        var restored = Rx.Replace(text, "«q(\\d+)»", m => $"'{values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]}'");
+        return Rx.Replace(restored, "«u(\\d+)»", m => values.Urls[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]);
     }
 
     private static string Unquote(string token, PromptValues values)
     {
-        var m = Regex.Match(token, "^«q(\\d+)»$");
+        var m = Rx.Match(token, "^«q(\\d+)»$");
         return m.Success ? values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)] : token;
     }
 
-    private static string Tidy(string text) => Regex.Replace(Regex.Replace(text, @"\s+", " "), @"^[\s,;:]+|[\s,]+$", "").Trim();
+    private static string Tidy(string text) => Rx.Replace(Rx.Replace(text, @"\s+", " "), @"^[\s,;:]+|[\s,]+$", "").Trim();
 
     internal static bool StartsWithVerb(string text) => VerbStart.IsMatch(text);
 }

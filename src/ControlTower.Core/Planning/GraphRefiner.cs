@@ -131,7 +131,7 @@ internal sealed partial class GraphRefiner(PlanRequest request, ToolRanker ranke
             return new WaitStep(what, ClauseParser.Seconds(amount, wait.Groups["unit"].Value));
         }
 
-        var parsed = ClauseParser.Parse(Regex.Replace(what, @"^(?:an?\s+)(?=\w*\s*approv)", "", RegexOptions.IgnoreCase).Replace("«", "«", StringComparison.Ordinal));
+        var parsed = ClauseParser.Parse(Rx.Replace(what, @"^(?:an?\s+)(?=\w*\s*approv)", "", RegexOptions.IgnoreCase).Replace("«", "«", StringComparison.Ordinal));
         return parsed.Steps.Count > 0 ? parsed.Steps[0] : new ActionStep(what, false);
     }
 
@@ -197,10 +197,10 @@ internal sealed partial class GraphRefiner(PlanRequest request, ToolRanker ranke
         var lower = phrase.ToLowerInvariant();
         var byType = lower switch
         {
-            _ when Regex.IsMatch(lower, @"\b(?:approv\w*|sign[- ]?off|gate)\b") => "approval",
-            _ when Regex.IsMatch(lower, @"\b(?:wait|delay|pause|timer)\b") => "delay",
-            _ when Regex.IsMatch(lower, @"\b(?:reply|response|answer)\b") => "respond",
-            _ when Regex.IsMatch(lower, @"\b(?:condition|check\s+on|if)\b") => "condition",
+            _ when Rx.IsMatch(lower, @"\b(?:approv\w*|sign[- ]?off|gate)\b") => "approval",
+            _ when Rx.IsMatch(lower, @"\b(?:wait|delay|pause|timer)\b") => "delay",
+            _ when Rx.IsMatch(lower, @"\b(?:reply|response|answer)\b") => "respond",
+            _ when Rx.IsMatch(lower, @"\b(?:condition|check\s+on|if)\b") => "condition",
             _ => null,
         };
         var nodes = NodeList(graph);
@@ -344,7 +344,7 @@ internal sealed partial class GraphRefiner(PlanRequest request, ToolRanker ranke
 
     private static List<JsonObject> NodeList(JsonObject graph) => [.. Nodes(graph).OfType<JsonObject>()];
 
-    private static JsonArray Nodes(JsonObject graph) => graph["nodes"] as JsonArray ?? throw new InvalidOperationException("graph.nodes");
+    private static JsonArray Nodes(JsonObject graph) => graph["nodes"] as JsonArray ?? throw new InvalidOperationException("The base graph has no nodes array; OfflinePlanner checks it before refining.");
 
     private static JsonArray Edges(JsonObject graph)
     {

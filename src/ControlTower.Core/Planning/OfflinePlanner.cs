@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using ControlTower.Core.Graphs;
 
@@ -15,19 +16,35 @@ public sealed class OfflinePlanner
 {
     public const string PlannerName = "offline";
 
-    private readonly GraphLimits _limits;
+    /// <summary>The default longest request, in characters; the clause parser's cost grows with it.</summary>
+    public const int DefaultMaxPromptLength = 4000;
 
-    public OfflinePlanner(GraphLimits? limits = null) => _limits = limits ?? GraphLimits.Default;
+    // The ranking index of a catalog is built once per catalog instance (a server passes the same snapshot many times).
+    private static readonly ConditionalWeakTable<IReadOnlyList<PlannerTool>, ToolRanker> Rankers = new();
+
+    private readonly GraphLimits _limits;
+    private readonly int _maxPromptLength;
+
+    public OfflinePlanner(GraphLimits? limits = null, int maxPromptLength = DefaultMaxPromptLength)
+    {
+        _limits = limits ?? GraphLimits.Default;
+        _maxPromptLength = maxPromptLength;
+    }
 
     public PlanDraft Plan(PlanRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (string.IsNullOrWhiteSpace(request.Prompt))
         {
-            return Refused([new PlanProblem(PlanProblemCodes.PromptEmpty, "The request is empty: describe what the workflow should do.", "/prompt")], [], []);
+            return Refused([new PlanProblem(PlanProblemCodes.PromptEmpty, "The request is empty: describe what the workflow should do.", "/prompt")], []);
         }
 
-        var ranker = new ToolRanker(request.Catalog);
+        if (request.Prompt.Length > _maxPromptLength)
+        {
+            return Refused([new PlanProblem(PlanProblemCodes.PromptTooLong, $"The request has {request.Prompt.Length} characters; the limit is {_maxPromptLength}.", "/prompt")], []);
+        }
+
+        var ranker = Rankers.GetValue(request.Catalog, catalog => new ToolRanker(catalog));
         return request.BaseGraph is { } baseGraph ? Refine(request, baseGraph, ranker) : Create(request, ranker);
     }
 
@@ -38,12 +55,12 @@ public sealed class OfflinePlanner
         var graph = builder.Build(parsed);
         if (builder.Problems.Count > 0)
         {
-            return Refused(builder.Problems, builder.Explanations, builder.Assumptions);
+            return Refused(builder.Problems, builder.Assumptions);
         }
 
         if (((JsonArray)graph["nodes"]!).Count < 2)
         {
-            return Refused([new PlanProblem(PlanProblemCodes.NothingToDo, "The request names no step to take after the trigger (e.g. \"check the stock, then reply with it\").", "/prompt")], builder.Explanations, builder.Assumptions);
+            return Refused([new PlanProblem(PlanProblemCodes.NothingToDo, "The request names no step to take after the trigger (e.g. \"check the stock, then reply with it\").", "/prompt")], builder.Assumptions);
         }
 
         return Finish(graph, builder.Explanations, builder.Assumptions);
@@ -54,32 +71,40 @@ public sealed class OfflinePlanner
         var baseProblems = StandardGraphValidation.Validate(baseGraph, GraphLimits.Unbounded).Where(p => p.Code == GraphErrorCodes.JsonInvalid).ToList();
         if (baseProblems.Count > 0 || baseGraph["nodes"] is not JsonArray || baseGraph["edges"] is not JsonArray)
         {
-            return Refused([new PlanProblem(PlanProblemCodes.RefinementUnresolved, "The graph to refine is not a workflow graph document (it needs nodes and edges arrays).", "/baseGraph")], [], []);
+            return Refused([new PlanProblem(PlanProblemCodes.RefinementUnresolved, "The graph to refine is not a workflow graph document (it needs nodes and edges arrays).", "/baseGraph")], []);
         }
 
         var refiner = new GraphRefiner(request, ranker);
         var graph = refiner.Apply((JsonObject)baseGraph.DeepClone());
         return refiner.Problems.Count > 0 || graph is null
-            ? Refused(refiner.Problems, refiner.Explanations, refiner.Assumptions)
-            : Finish(graph, refiner.Explanations, refiner.Assumptions);
+            ? Refused(refiner.Problems, refiner.Assumptions)
+            : Finish(graph, Kept(graph, refiner.Explanations), refiner.Assumptions);
     }
 
-    private PlanDraft Finish(JsonObject graph, IReadOnlyList<PlanExplanation> explanations, IReadOnlyList<string> assumptions)
+    private PlanDraft Finish(JsonObject built, IReadOnlyList<PlanExplanation> explanations, IReadOnlyList<string> assumptions)
     {
-        GraphLayout.Arrange(graph);
+        GraphLayout.Arrange(built);
+
+        // Re-read from its text: the caller gets a tree like any parsed document (numbers as JSON numbers, not CLR ints).
+        var graph = JsonNode.Parse(built.ToJsonString())!.AsObject();
         var problems = StandardGraphValidation.Validate(graph, _limits);
         if (problems.Count > 0)
         {
-            return Refused([.. problems.Select(p => new PlanProblem(PlanProblemCodes.DraftInvalid, $"{p.Code}: {p.Message}", p.JsonPointer))], explanations, assumptions);
+            return Refused([.. problems.Select(p => new PlanProblem(PlanProblemCodes.DraftInvalid, $"{p.Code}: {p.Message}", p.JsonPointer))], assumptions);
         }
 
         return new PlanDraft(graph, [.. explanations], [.. assumptions.Distinct(StringComparer.Ordinal)], [], PlannerName, null);
     }
 
-    // A refused draft has no nodes to explain; the assumptions made on the way still tell what was understood.
-    private static PlanDraft Refused(IReadOnlyList<PlanProblem> problems, IReadOnlyList<PlanExplanation> explanations, IReadOnlyList<string> assumptions)
+    /// <summary>The refinement's own explanations, then one for every node it did not touch.</summary>
+    private static List<PlanExplanation> Kept(JsonObject graph, IReadOnlyList<PlanExplanation> changes)
     {
-        _ = explanations;
-        return new(null, [], [.. assumptions.Distinct(StringComparer.Ordinal)], [.. problems], PlannerName, null);
+        var explained = changes.Select(e => e.NodeId).ToHashSet(StringComparer.Ordinal);
+        return [.. changes, .. ((JsonArray)graph["nodes"]!).Select(n => (string?)n?["id"] ?? "").Where(id => !explained.Contains(id))
+            .Select(id => new PlanExplanation(id, "Kept as it was in the workflow being refined."))];
     }
+
+    // A refused draft has no nodes to explain; the assumptions made on the way still tell what was understood.
+    private static PlanDraft Refused(IReadOnlyList<PlanProblem> problems, IReadOnlyList<string> assumptions) =>
+        new(null, [], [.. assumptions.Distinct(StringComparer.Ordinal)], [.. problems], PlannerName, null);
 }

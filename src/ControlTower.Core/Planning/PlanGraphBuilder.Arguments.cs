@@ -141,14 +141,14 @@ internal sealed partial class PlanGraphBuilder
         return cues;
     }
 
-    private static bool IsPathParameter(string name) => Regex.IsMatch(name, "path|source|destination|directory|dir|file", RegexOptions.IgnoreCase);
+    private static bool IsPathParameter(string name) => Rx.IsMatch(name, "path|source|destination|directory|dir|file", RegexOptions.IgnoreCase);
 
-    private static bool LooksLikePath(string value) => value.Contains('/', StringComparison.Ordinal) || Regex.IsMatch(value, @"^[\w.-]+\.[a-z0-9]{1,5}$", RegexOptions.IgnoreCase);
+    private static bool LooksLikePath(string value) => value.Contains('/', StringComparison.Ordinal) || Rx.IsMatch(value, @"^[\w.-]+\.[a-z0-9]{1,5}$", RegexOptions.IgnoreCase);
 
     /// <summary>Whether a value looks like the example in the parameter's description ("e.g. 'RX-1001'" fits 'RX-1002').</summary>
     private static bool SameShape(JsonNode? schema, string value) =>
         schema?["description"] is JsonValue d && d.TryGetValue<string>(out var description)
-        && Regex.Match(description, @"e\.g\.,?\s*'([^']+)'") is { Success: true } example
+        && Rx.Match(description, @"e\.g\.,?\s*'([^']+)'") is { Success: true } example
         && Shape(example.Groups[1].Value) == Shape(value);
 
     private static string Shape(string text)
@@ -195,7 +195,7 @@ internal sealed partial class PlanGraphBuilder
     private JsonNode FromContext(PlannerTool tool, string name, JsonNode? schema, string text)
     {
         // The content of a write, a message, an observation: what the clause points at ("write the summary to …").
-        if (SchemaType(schema) == "string" && Regex.IsMatch(name, "^(content|text|message|body|data|query|observations?)$", RegexOptions.IgnoreCase)
+        if (SchemaType(schema) == "string" && Rx.IsMatch(name, "^(content|text|message|body|data|query|observations?)$", RegexOptions.IgnoreCase)
             && ReferenceIn(text) is { } referenced)
         {
             _assumptions.Add($"{tool.Name}: '{name}' is the output of '{referenced.Id}'.");
@@ -216,7 +216,7 @@ internal sealed partial class PlanGraphBuilder
             _assumptions.Add($"'{name}' comes from the run input (input.{name}).");
         }
 
-        return "{{ input." + (Regex.IsMatch(name, "^[A-Za-z_][A-Za-z0-9_]*$") ? name : $"['{name}']") + " }}";
+        return "{{ input." + (Rx.IsMatch(name, "^[A-Za-z_][A-Za-z0-9_]*$") ? name : $"['{name}']") + " }}";
     }
 
     [GeneratedRegex(@"(?<op>fewer\s+than|less\s+than|lower\s+than|below|under|more\s+than|greater\s+than|higher\s+than|above|over|exceeds?|at\s+least|at\s+most|no\s+more\s+than|equals?|is\s+equal\s+to|is|are|==|<=|>=|<|>)\s+(?<n>-?\d+(?:\.\d+)?)", RegexOptions.IgnoreCase)]
@@ -241,14 +241,14 @@ internal sealed partial class PlanGraphBuilder
             return (expression, $"{expression}{subject.Note}");
         }
 
-        if (Regex.Match(lower, @"\b(?:none|nothing|no\s+(?:units?|tablets|capsules|stock))\s+(?:is\s+|are\s+)?(?:left|remaining|on\s+hand|in\s+stock)|\b(?:out\s+of\s+stock|sold\s+out)\b") is { Success: true } none)
+        if (Rx.Match(lower, @"\b(?:none|nothing|no\s+(?:units?|tablets|capsules|stock))\s+(?:is\s+|are\s+)?(?:left|remaining|on\s+hand|in\s+stock)|\b(?:out\s+of\s+stock|sold\s+out)\b") is { Success: true } none)
         {
             var subject = Subject(text[..none.Index] + " left");
             var expression = $"{subject.Path} <= 0";
             return (expression, $"{expression}{subject.Note}");
         }
 
-        var quoted = Regex.Match(text, @"(?<op>contains?|includes?|mentions?|equals?|is|has)\s+(?:the\s+(?:word|text)\s+)?(?<q>«q\d+»)", RegexOptions.IgnoreCase);
+        var quoted = Rx.Match(text, @"(?<op>contains?|includes?|mentions?|equals?|is|has)\s+(?:the\s+(?:word|text)\s+)?(?<q>«q\d+»)", RegexOptions.IgnoreCase);
         if (quoted.Success)
         {
             var subject = Subject(text[..quoted.Index]);
@@ -257,7 +257,7 @@ internal sealed partial class PlanGraphBuilder
             return (expression, $"{expression}{subject.Note}");
         }
 
-        if (Regex.Match(lower, @"\b(?:is|are)\s+(?<not>not\s+)?(?:empty|blank)\b|\b(?<not>has|have)\s+(?:any|some)\b|\bnothing\b|\bno\s+(?:results?|matches|items|entries|files)\b") is { Success: true } empty)
+        if (Rx.Match(lower, @"\b(?:is|are)\s+(?<not>not\s+)?(?:empty|blank)\b|\b(?<not>has|have)\s+(?:any|some)\b|\bnothing\b|\bno\s+(?:results?|matches|items|entries|files)\b") is { Success: true } empty)
         {
             var subject = Subject(text[..empty.Index]);
             var notEmpty = empty.Groups["not"].Success;
@@ -265,7 +265,7 @@ internal sealed partial class PlanGraphBuilder
             return (expression, $"{expression}{subject.Note}");
         }
 
-        if (Regex.Match(lower, @"\b(?:is|are)\s+(?<not>not\s+)?(?<flag>[a-z]+)$") is { Success: true } flag && flag.Groups["flag"].Value is not ("left" or "available"))
+        if (Rx.Match(lower, @"\b(?:is|are)\s+(?<not>not\s+)?(?<flag>[a-z]+)$") is { Success: true } flag && flag.Groups["flag"].Value is not ("left" or "available"))
         {
             var subject = Subject(text[..flag.Index]);
             var path = $"{subject.Path}.{flag.Groups["flag"].Value}";
@@ -281,7 +281,7 @@ internal sealed partial class PlanGraphBuilder
     /// <summary>What a comparison is about: an input field named in it, a field of the earlier node it names, or the last node.</summary>
     private (string Path, string Note) Subject(string words)
     {
-        var terms = PlanText.Terms(Regex.Replace(words, "«[qu]\\d+»", " ")).Where(t => t is not ("left" or "remain" or "there" or "than")).ToList();
+        var terms = PlanText.Terms(Rx.Replace(words, "«[qu]\\d+»", " ")).Where(t => t is not ("left" or "remain" or "there" or "than")).ToList();
         var raw = PlanText.Words(words);
         foreach (var term in raw)
         {

@@ -62,14 +62,15 @@ internal sealed partial class PlanGraphBuilder
 
         if (server is null)
         {
-            if (Regex.IsMatch(text, @"\bfile\s*system\b", RegexOptions.IgnoreCase) && servers.Contains("filesystem"))
+            if (Rx.Match(text, @"\b(?:(?:on|in|to|from|with)\s+)?(?:the\s+)?file\s*system\b", RegexOptions.IgnoreCase) is { Success: true } fs && servers.Contains("filesystem"))
             {
                 server = "filesystem";
+                query = query.Replace(fs.Value, " ", StringComparison.Ordinal);
             }
-            else if (servers.FirstOrDefault(s => Regex.IsMatch(text, $@"\b(?:the\s+|in\s+|on\s+|to\s+|from\s+|with\s+)(?:the\s+)?{Regex.Escape(s)}\b(?!\s*«)", RegexOptions.IgnoreCase)) is { } named)
+            else if (NamedServer(text, servers) is { } named)
             {
                 server = named;
-                query = Regex.Replace(query, $@"\b{Regex.Escape(named)}\b", " ", RegexOptions.IgnoreCase);
+                query = string.Join(' ', PlanText.Words(query).Where(w => !w.Equals(named, StringComparison.OrdinalIgnoreCase)));
             }
         }
 
@@ -78,7 +79,7 @@ internal sealed partial class PlanGraphBuilder
             return explicitTool.Tool is null ? null : ToolNode(explicitTool.Tool, step, explicitTool.Why);
         }
 
-        if (Regex.Match(text, "«u(\\d+)»") is { Success: true } url)
+        if (Rx.Match(text, "«u(\\d+)»") is { Success: true } url)
         {
             return Http(step, values.Urls[int.Parse(url.Groups[1].Value, CultureInfo.InvariantCulture)]);
         }
@@ -103,10 +104,17 @@ internal sealed partial class PlanGraphBuilder
         }
 
         // "20 units", "10 lines": the word after a number says how much, not which tool.
-        var rankQuery = Regex.Replace(GovernedWords().Replace(query, " "), @"(?<![\w«])\d+(?:\.\d+)?\s+\w+", " ");
+        var rankQuery = Rx.Replace(GovernedWords().Replace(query, " "), @"(?<![\w«])\d+(?:\.\d+)?\s+\w+", " ");
         var used = _built.Where(b => b.Tool is not null).Select(b => b.Tool!.Server).ToHashSet(StringComparer.Ordinal);
-        var ranked = Refit(ranker.Rank(rankQuery, server, preferredServers: used), text);
-        if (ranked.FirstOrDefault(m => m.NameMatched && m.Coverage >= MinCoverage && m.Score >= ranked[0].Score / 2) is { } best)
+        var ranked = Refit(ranker.Rank(rankQuery, server, preferredServers: used), text).Where(m => TakesTheValues(m.Tool, text)).ToList();
+        if (!ranked.Any(Acceptable) && PlanText.Terms(rankQuery).FirstOrDefault() == "get")
+        {
+            // A lookup where nothing is "got" is a search: "look up 'Alice' in memory".
+            ranked = [.. Refit(ranker.Rank(rankQuery + " search", server, preferredServers: used), text).Where(m => TakesTheValues(m.Tool, text))];
+        }
+
+        bool Acceptable(ToolMatch m) => m.NameMatched && m.Coverage >= MinCoverage && m.Score >= ranked[0].Score / 2;
+        if (ranked.FirstOrDefault(Acceptable) is { } best)
         {
             var runnerUp = ranked.FirstOrDefault(m => m != best) is { } next ? $"; next best {next.Tool.Name}" : "";
             return ToolNode(best.Tool, step, $"best catalog match for \"{Words(text)}\" (coverage {best.Coverage:0.00}{runnerUp})");
@@ -118,7 +126,7 @@ internal sealed partial class PlanGraphBuilder
         }
 
         // "send the result to the memory server": a server named with no tool for the verb gets its tool that stores things.
-        if (server is not null && new[] { "create", "write", "add", "save" }.Select(v => ranker.Rank(v, server).FirstOrDefault(m => m.NameMatched)).FirstOrDefault(m => m is not null) is { } store && Regex.IsMatch(text, @"^(?:send|save|store|put|push|record|log|keep|copy)\b", RegexOptions.IgnoreCase))
+        if (server is not null && new[] { "create", "write", "add", "save" }.Select(v => ranker.Rank(v, server).FirstOrDefault(m => m.NameMatched)).FirstOrDefault(m => m is not null) is { } store && Rx.IsMatch(text, @"^(?:send|save|store|put|push|record|log|keep|copy)\b", RegexOptions.IgnoreCase))
         {
             _assumptions.Add($"\"{Words(text)}\" stores into the server '{server}' with {store.Tool.Name}.");
             return ToolNode(store.Tool, step, $"the server '{server}' is named and {store.Tool.Tool} is how it stores things");
@@ -138,7 +146,7 @@ internal sealed partial class PlanGraphBuilder
     /// </summary>
     private List<ToolMatch> Refit(IReadOnlyList<ToolMatch> ranked, string text)
     {
-        var quotes = Regex.Matches(text, "«q(\\d+)»").Select(m => values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]).ToList();
+        var quotes = Rx.Matches(text, "«q(\\d+)»").Select(m => values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]).ToList();
         if (ranked.Count < 2 || quotes.Count == 0)
         {
             return [.. ranked];
@@ -154,7 +162,8 @@ internal sealed partial class PlanGraphBuilder
             var required = (m.Tool.InputSchema?["required"] as JsonArray)?.Select(r => (string?)r).ToList() ?? [];
             var wantsList = required.Any(r => r is not null && SchemaType(properties?[r]) == "array");
             var kind = PlanText.Terms(m.Tool.Tool + " " + m.Tool.Title).Intersect(kinds).Any() ? 0.3 : 0;
-            return (quotes.Count == 1 && wantsList ? fit - 0.4 : fit) + kind;
+            var many = quotes.Count >= 2 && paths >= 2 && wantsList ? 0.5 : 0;
+            return (quotes.Count == 1 && wantsList ? fit - 0.4 : fit) + kind + many;
         }
 
         var top = ranked[0].Score;
@@ -162,11 +171,35 @@ internal sealed partial class PlanGraphBuilder
             .OrderByDescending(x => x.Key).ThenBy(x => x.Order).Select(x => x.Match)];
     }
 
+    /// <summary>A server named as "in memory", "on the pharmacy", "with the everything …" (not followed by a quoted value).</summary>
+    private static string? NamedServer(string text, IReadOnlyList<string> servers)
+    {
+        var words = Rx.Matches(text, @"«?[\w-]+»?").Select(m => m.Value.ToLowerInvariant()).ToList();
+        for (var i = 1; i < words.Count; i++)
+        {
+            var previous = words[i - 1] == "the" && i > 1 ? words[i - 2] : words[i - 1];
+            if (previous is "the" or "in" or "on" or "to" or "from" or "with" && (i + 1 >= words.Count || !words[i + 1].StartsWith('«'))
+                && servers.FirstOrDefault(s => s.Equals(words[i], StringComparison.OrdinalIgnoreCase)) is { } server)
+            {
+                return server;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A quoted path ("/tmp/a.txt") must have somewhere to go: a tool without a path parameter cannot be meant.</summary>
+    private bool TakesTheValues(PlannerTool tool, string text)
+    {
+        var paths = Rx.Matches(text, "«q(\\d+)»").Select(m => values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)]).Count(q => q.Contains('/', StringComparison.Ordinal));
+        return paths == 0 || ((tool.InputSchema?["properties"] as JsonObject)?.Any(p => IsPathParameter(p.Key)) ?? false);
+    }
+
     /// <summary>A file name's extension says what kind of file it is: "notes.txt" is text, "logo.png" media.</summary>
     private string FileKindWords(string text)
     {
-        var kinds = Regex.Matches(text, "«q(\\d+)»").Select(m => values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)])
-            .Select(q => Regex.Match(q, @"\.([A-Za-z0-9]{1,5})$").Groups[1].Value.ToLowerInvariant())
+        var kinds = Rx.Matches(text, "«q(\\d+)»").Select(m => values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)])
+            .Select(q => Rx.Match(q, @"\.([A-Za-z0-9]{1,5})$").Groups[1].Value.ToLowerInvariant())
             .Select(ext => ext switch
             {
                 "txt" or "log" or "json" or "csv" or "md" or "xml" or "yaml" or "yml" or "conf" or "ini" or "html" or "cs" or "js" or "py" => " text",
@@ -176,13 +209,40 @@ internal sealed partial class PlanGraphBuilder
         return string.Concat(kinds.Distinct(StringComparer.Ordinal));
     }
 
+    [GeneratedRegex(@"^(?:write|save|store|dump|post|send|put|upload|export|copy|push|publish)\s+(?:the\s+|a\s+|an\s+|our\s+)?(?<noun>[a-z][a-z ]*?)\s+(?:to|into|in|on|onto|at)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex SinkClause();
+
+    /// <summary>
+    /// "post the stock list to …", "dump the knowledge graph to …": a clause that sends something no earlier step made,
+    /// which a reading tool of the catalog provides, gets that tool as a step of its own first.
+    /// </summary>
+    private ActionStep? Producer(ActionStep step)
+    {
+        if (SinkClause().Match(step.Text) is not { Success: true } sink)
+        {
+            return null;
+        }
+
+        var noun = sink.Groups["noun"].Value;
+        // "the list", "the listing": words every catalog uses say nothing new, so they mean the previous step's output.
+        if (PlanText.Terms(noun).Except(GenericTerms).Any() is false || ReferenceIn("get " + noun) is not null || Rx.IsMatch(noun, @"^(?:it|them|that|this|those|these)$", RegexOptions.IgnoreCase))
+        {
+            return null;
+        }
+
+        var best = ranker.Rank(noun).FirstOrDefault();
+        var reads = best is not null && PlanText.Terms(best.Tool.Tool).FirstOrDefault() is "get" or "list" or "read" or "search";
+        return best is { NameMatched: true, Coverage: >= 0.75 } && reads ? new ActionStep($"get the {noun}", false) : null;
+    }
+
     /// <summary>A tool named outright ("run search_nodes", "`get-sum`"): taken if the catalog has it, a problem with the closest names if not.</summary>
     private (PlannerTool? Tool, string Why)? ExplicitTool(string text, string? server)
     {
         var candidates = request.Catalog.Where(t => server is null || t.Server == server).ToList();
+        var tokens = Rx.Matches(text, @"[A-Za-z0-9][\w-]*").Select(m => m.Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var tool in candidates)
         {
-            if (Regex.IsMatch(text, $@"(?<![\w-]){Regex.Escape(tool.Tool)}(?![\w-])", RegexOptions.IgnoreCase) && (tool.Tool.Contains('_', StringComparison.Ordinal) || tool.Tool.Contains('-', StringComparison.Ordinal)))
+            if ((tool.Tool.Contains('_', StringComparison.Ordinal) || tool.Tool.Contains('-', StringComparison.Ordinal)) && tokens.Contains(tool.Tool))
             {
                 return (tool, $"named in the request as '{tool.Tool}'");
             }
@@ -231,7 +291,7 @@ internal sealed partial class PlanGraphBuilder
 
     private Resolved Http(ActionStep step, string url)
     {
-        var method = Regex.Match(step.Text, @"\b(GET|POST|PUT|PATCH|DELETE)\b") is { Success: true } m ? m.Value
+        var method = Rx.Match(step.Text, @"\b(GET|POST|PUT|PATCH|DELETE)\b") is { Success: true } m ? m.Value
             : PostCue().IsMatch(step.Text) ? "POST" : "GET";
         var config = new JsonObject { ["method"] = method, ["url"] = url };
         if (method is "POST" or "PUT" or "PATCH")
@@ -245,17 +305,17 @@ internal sealed partial class PlanGraphBuilder
     private Resolved Llm(ActionStep step)
     {
         var source = ReferenceIn(step.Text) is { } referenced ? "{{ " + Reference(referenced, null) + " }}" : _built.LastOrDefault() is { } last ? "{{ " + Reference(last, null) + " }}" : "{{ input }}";
-        var instruction = Capitalize(Regex.Replace(Words(step.Text), @"\s*\b(?:with|using|via|by)\s+(?:the\s+|an?\s+)?(?:llm|ai|language\s+model|model|gpt)\b", "", RegexOptions.IgnoreCase));
+        var instruction = Capitalize(Rx.Replace(Words(step.Text), @"\s*\b(?:with|using|via|by)\s+(?:the\s+|an?\s+)?(?:llm|ai|language\s+model|model|gpt)\b", "", RegexOptions.IgnoreCase));
         var config = new JsonObject { ["model"] = DefaultModel, ["prompt"] = $"{instruction.Replace("{{", "\\{{", StringComparison.Ordinal)}:\n\n{source}" };
         _assumptions.Add($"The LLM step uses the model '{DefaultModel}'; change it to one your endpoint serves.");
-        var hint = Regex.Match(step.Text, @"^\w+").Value.ToLowerInvariant();
+        var hint = Rx.Match(step.Text, @"^\w+").Value.ToLowerInvariant();
         return new Resolved(hint.Length > 2 ? hint : "llm", "llm", instruction, config, $"Asks the language model to {Words(step.Text)}.", null);
     }
 
     private Resolved Transform(ActionStep step)
     {
         var source = ReferenceIn(step.Text) is { } referenced ? Reference(referenced, null) : _built.LastOrDefault() is { } last ? Reference(last, null) : "input";
-        var fields = PlanText.Words(Regex.Replace(step.Text, "«[qu]\\d+»", " "))
+        var fields = PlanText.Words(Rx.Replace(step.Text, "«[qu]\\d+»", " "))
             .Skip(1)
             .Where(w => w.Length > 2 && !w.All(char.IsDigit) && PlanText.Terms(w).Count > 0 && w is not ("from" or "into" or "the" or "and" or "request" or "result" or "output" or "input" or "response" or "data" or "object" or "json"))
             .Distinct(StringComparer.Ordinal)
@@ -267,7 +327,7 @@ internal sealed partial class PlanGraphBuilder
             _assumptions.Add($"'{Words(step.Text)}' reads the fields {string.Join(", ", fields)} of {source}.");
         }
 
-        var hint = Regex.Match(step.Text, @"^\w+").Value.ToLowerInvariant();
+        var hint = Rx.Match(step.Text, @"^\w+").Value.ToLowerInvariant();
         return new Resolved(hint.Length > 2 ? hint : "transform", "transform", Capitalize(Words(step.Text)), new JsonObject { ["expression"] = expression }, $"Computes {Words(step.Text)} with a CEL expression.", null);
     }
 
@@ -302,7 +362,7 @@ internal sealed partial class PlanGraphBuilder
             return null;
         }
 
-        var terms = PlanText.Terms(Regex.Replace(text, "«[qu]\\d+»", " "));
+        var terms = PlanText.Terms(Rx.Replace(text, "«[qu]\\d+»", " "));
         for (var i = _built.Count - 1; i >= 0; i--)
         {
             if (terms.Skip(1).Any(_built[i].Terms.Contains))
@@ -311,7 +371,7 @@ internal sealed partial class PlanGraphBuilder
             }
         }
 
-        return Regex.IsMatch(text, @"\b(?:it|that|this|them|the\s+(?:result|results|output|answer|response|outcome|value|data))\b", RegexOptions.IgnoreCase) ? _built[^1] : null;
+        return Rx.IsMatch(text, @"\b(?:it|that|this|them|the\s+(?:result|results|output|answer|response|outcome|value|data))\b", RegexOptions.IgnoreCase) ? _built[^1] : null;
     }
 
     /// <summary>CEL for the output of an earlier node, optionally one field of it.</summary>
@@ -342,7 +402,7 @@ internal sealed partial class PlanGraphBuilder
         }
 
         var words = Words(what);
-        if (words.Length > 0 && !Regex.IsMatch(words, @"^(?:the\s+)?(?:result|results|output|answer|response|it)$", RegexOptions.IgnoreCase))
+        if (words.Length > 0 && !Rx.IsMatch(words, @"^(?:the\s+)?(?:result|results|output|answer|response|it)$", RegexOptions.IgnoreCase))
         {
             return (CelString(words), $"'{words}'");
         }

@@ -45,7 +45,7 @@ internal sealed partial class PlanGraphBuilder(PlanRequest request, PromptValues
         var triggerId = AddNode("trigger", parsed.Trigger.Type, TriggerName(parsed.Trigger.Type), parsed.Trigger.Config,
             parsed.Trigger.Text is { } t ? $"Starts the run {TriggerPhrase(parsed.Trigger.Type)} (\"{ClauseParser.Restore(t, values)}\")." : $"Starts the run {TriggerPhrase(parsed.Trigger.Type)}.");
         Steps(parsed.Steps, [new Port(triggerId, "success")], inBranch: false);
-        FinishTrigger(triggerId, parsed.Trigger.Type);
+        FinishTrigger(parsed.Trigger.Type);
         return new JsonObject
         {
             ["version"] = "1.0",
@@ -126,6 +126,11 @@ internal sealed partial class PlanGraphBuilder(PlanRequest request, PromptValues
 
     private List<Port> Action(ActionStep step, List<Port> frontier)
     {
+        if (Producer(step) is { } producer)
+        {
+            frontier = Action(producer, frontier);
+        }
+
         if (Resolve(step) is not { } node)
         {
             return frontier;
@@ -206,7 +211,7 @@ internal sealed partial class PlanGraphBuilder(PlanRequest request, PromptValues
     {
         var message = QuoteIn(step.Message) ?? (Words(step.Message) is { Length: > 0 } w ? w : "The workflow failed.");
         var code = PlanText.Slug(message, 40);
-        code = Regex.IsMatch(code, "^[a-z][a-z0-9_]*$") ? "workflow." + code : "workflow.failed";
+        code = Rx.IsMatch(code, "^[a-z][a-z0-9_]*$") ? "workflow." + code : "workflow.failed";
         var id = AddNode("fail", "fail", "Fail", new JsonObject { ["code"] = code, ["message"] = message }, $"Ends the run as failed with '{code}' (\"{Words(step.Text)}\").");
         Connect(frontier, id);
         return [];
@@ -291,7 +296,7 @@ internal sealed partial class PlanGraphBuilder(PlanRequest request, PromptValues
 
     private string UniqueId(string hint)
     {
-        var baseId = Regex.Replace(hint.ToLowerInvariant(), "[^a-z0-9_]", "_").Trim('_');
+        var baseId = Rx.Replace(hint.ToLowerInvariant(), "[^a-z0-9_]", "_").Trim('_');
         if (baseId.Length == 0 || !char.IsLetter(baseId[0]))
         {
             baseId = "n_" + baseId;
@@ -307,7 +312,7 @@ internal sealed partial class PlanGraphBuilder(PlanRequest request, PromptValues
         return id;
     }
 
-    private void FinishTrigger(string triggerId, string type)
+    private void FinishTrigger(string type)
     {
         var trigger = _nodes[0]["config"]!.AsObject();
         if (type == "trigger.webhook" && _nodes.Any(n => (string?)n["type"] == "respond"))
@@ -324,8 +329,6 @@ internal sealed partial class PlanGraphBuilder(PlanRequest request, PromptValues
                 ["required"] = new JsonArray([.. _inputProperties.Select(p => (JsonNode?)p.Key)]),
             };
         }
-
-        _ = triggerId;
     }
 
     private static IReadOnlyList<string> Handles(string type) => type switch
@@ -373,7 +376,7 @@ internal sealed partial class PlanGraphBuilder(PlanRequest request, PromptValues
 
     private string Words(string text) => ClauseParser.Restore(text, values).Trim();
 
-    private string? QuoteIn(string text) => Regex.Match(text, "«q(\\d+)»") is { Success: true } m ? values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)] : null;
+    private string? QuoteIn(string text) => Rx.Match(text, "«q(\\d+)»") is { Success: true } m ? values.Quotes[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)] : null;
 
     private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 

@@ -18,7 +18,7 @@ internal static class PlanText
         "our", "my", "we", "i", "me", "you", "your", "some", "all", "any", "each", "new", "current", "server", "tool",
         "also", "too", "up", "out", "there", "so", "just", "right", "away", "if", "else", "otherwise", "do", "does",
         "what", "which", "who", "how", "about", "over", "per", "give", "result", "results", "one", "q", "u", "again", "them",
-        "her", "him", "his", "whole", "given", "request", "requested", "body", "payload", "response", "data", "input", "output",
+        "her", "him", "his", "whole", "given", "called", "named", "back", "whatever", "whether", "once", "request", "requested", "body", "payload", "response", "data", "input", "output",
     ], StringComparer.Ordinal);
 
     // Canonical word per synonym: catalogs say get/list/create/delete, people say check/show/make/remove.
@@ -26,8 +26,8 @@ internal static class PlanText
     {
         ["check"] = "get", ["fetch"] = "get", ["retrieve"] = "get", ["lookup"] = "get", ["look"] = "get", ["query"] = "get",
         ["see"] = "get", ["obtain"] = "get", ["inspect"] = "get", ["load"] = "get",
-        ["inventory"] = "stock", ["shelf"] = "stock", ["supply"] = "stock", ["level"] = "stock", ["hand"] = "stock",
-        ["replenish"] = "restock", ["reorder"] = "restock", ["resupply"] = "restock", ["return"] = "restock",
+        ["inventory"] = "stock", ["shelf"] = "stock", ["supply"] = "stock", ["hand"] = "stock",
+        ["replenish"] = "restock", ["resupply"] = "restock", ["return"] = "restock",
         ["fill"] = "dispense", ["issue"] = "dispense", ["release"] = "dispense",
         ["show"] = "list", ["enumerate"] = "list", ["everything"] = "list",
         ["save"] = "write", ["store"] = "write", ["persist"] = "write", ["put"] = "write", ["dump"] = "write", ["overwrite"] = "write",

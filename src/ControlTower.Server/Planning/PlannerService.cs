@@ -54,7 +54,7 @@ internal sealed class PlannerService(
         var max = options.Value.MaxPromptChars;
         return text.Length <= max
             ? text
-            : throw new ControlTowerException(ErrorKind.Validation, PlannerErrorCodes.PromptTooLong,
+            : throw new ControlTowerException(ErrorKind.Validation, PlanProblemCodes.PromptTooLong,
                 $"The request has {text.Length} characters; at most {max} are planned (PLANNER_MAX_PROMPT_CHARS).");
     }
 

@@ -104,11 +104,23 @@ public sealed class OfflinePlannerTests
         Assert.Equal(PlanProblemCodes.PromptEmpty, Assert.Single(PlannerData.Plan(prompt).Problems).Code);
 
     [Fact]
+    public void Plan_WhenThePromptIsTooLong_RefusesWithItsCode() =>
+        Assert.Equal(PlanProblemCodes.PromptTooLong, Assert.Single(new OfflinePlanner(maxPromptLength: 20).Plan(new PlanRequest("Check the stock and reply with it.", PlannerData.Catalog, null)).Problems).Code);
+
+    [Fact]
+    public void Plan_WhenARefinementIsApplied_ExplainsEveryNodeOfTheResult()
+    {
+        var draft = PlannerData.Plan("Add a 2-hour wait before dispensing.", PlannerData.Plan(IssueExample).Graph);
+
+        Assert.Equal(Ids(draft.Graph!).Order(), draft.Explanation.Select(e => e.NodeId).Order());
+    }
+
+    [Fact]
     public void Plan_WhenNothingFollowsTheTrigger_SaysThereIsNothingToDo() =>
         Assert.Equal(PlanProblemCodes.NothingToDo, Assert.Single(PlannerData.Plan("When a webhook arrives.").Problems).Code);
 
     [Fact]
-    public void Plan_WhenArgumentsAreQuotedOrCounted_FillsThemAndTakesTheRestFromTheInput()
+    public void Plan_WhenArgumentsAreQuotedOrCounted_FillsThemReusesEarlierOnesAndTakesTheRestFromTheInput()
     {
         var graph = PlannerData.Plan("Dispense 30 tablets of 'Lisinopril 10 mg' for prescription 'RX-1002', then restock it with reason 'return'.").Graph!;
 
@@ -119,7 +131,8 @@ public sealed class OfflinePlannerTests
         var restock = Node(graph, "restock")["config"]!["arguments"]!;
         Assert.Equal("Lisinopril 10 mg", (string?)restock["drug"]);
         Assert.Equal("return", (string?)restock["reason"]);
-        Assert.Equal("{{ input.quantity }}", (string?)restock["quantity"]);
+        Assert.Equal(30, (int)restock["quantity"]!);
+        Assert.Equal("{{ input.rx }}", (string?)Node(PlannerData.Plan("Restock 'X' with reason 'r', then dispense it.").Graph!, "dispense")["config"]!["arguments"]!["rx"]);
     }
 
     [Fact]
