@@ -6,7 +6,8 @@ using ControlTower.Bench.Planning;
 namespace ControlTower.Bench;
 
 /// <summary>
-/// <c>engine</c>, <c>http</c>, <c>parked</c>, <c>dashboard</c> and <c>planner</c> run their scenario runners; <c>planner-llm</c> the LLM planner alone; <c>mcp</c>, <c>cel</c> and <c>scheduler</c> run those
+/// <c>engine</c>, <c>http</c>, <c>parked</c>, <c>dashboard</c> and <c>planner</c> run their scenario runners (<c>planner-llm</c>: the LLM planner's path over the
+/// planner corpus, against a loopback fake); <c>mcp</c>, <c>cel</c> and <c>scheduler</c> run those
 /// BenchmarkDotNet benchmarks; anything else goes to BenchmarkDotNet's switcher over this assembly.
 /// </summary>
 public static class BenchmarkEntry
@@ -24,10 +25,10 @@ public static class BenchmarkEntry
                 return await EngineScenarios.ParkedOnlyAsync(rest);
             case "dashboard":
                 return await DashboardScenarios.RunAsync(rest);
-            case "planner-llm":
-                return await Planning.LlmPlannerBench.RunAsync(rest);
             case "planner":
                 return PlannerScenarios.Run(rest);
+            case "planner-llm":
+                return await LlmPlannerBench.RunAsync(rest);
             case "mcp":
                 return Switch(["--filter", "*Mcp*", .. rest]);
             case "cel":

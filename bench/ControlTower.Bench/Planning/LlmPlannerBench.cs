@@ -18,7 +18,9 @@ namespace ControlTower.Bench.Planning;
 /// from the offline planner (the same request, in the LLM answer shape, positions dropped); every fifth request is first
 /// answered with a broken graph, so the validate-and-repair loop runs too. The scores therefore show that the path keeps
 /// what it is given (and refuses what it cannot repair), not a model's quality; the timing is the path's own cost:
-/// prompt with the node-type catalog and retrieved tools, HTTP, parsing, validation, repair rounds and layout.
+/// prompt with the node-type catalog and retrieved tools, HTTP, parsing, validation, repair rounds and layout. Refusal
+/// accuracy is 0 by construction: a request the offline planner refused has no recorded answer, the fake answers <c>{}</c>
+/// every round, and the draft ends in <c>planner.llm_graph_invalid</c> rather than the expected refusal code.
 /// </summary>
 internal static class LlmPlannerBench
 {

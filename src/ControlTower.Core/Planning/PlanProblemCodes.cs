@@ -9,8 +9,8 @@ public static class PlanProblemCodes
     [ErrorCode(ErrorKind.Validation, ErrorSurface.ProblemList)]
     public const string PromptEmpty = "planner.prompt_empty";
 
-    /// <summary>The request is longer than the planner's limit (4000 characters by default).</summary>
-    [ErrorCode(ErrorSurface.ProblemList)]
+    /// <summary>The request is longer than the planner's limit (4000 characters by default; a 400 from <c>POST /api/planner/drafts</c> over <c>PLANNER_MAX_PROMPT_CHARS</c>).</summary>
+    [ErrorCode(ErrorKind.Validation, ErrorSurface.ProblemList)]
     public const string PromptTooLong = "planner.prompt_too_long";
 
     /// <summary>An action names a tool (or asks for something) that no server of the catalog offers; the message lists the closest matches.</summary>

@@ -8,11 +8,11 @@ namespace ControlTower.Server.Planning;
 /// Core's <see cref="OfflinePlanner"/> behind the seam: deterministic, no I/O, no model; the embedded default. It checks
 /// its own draft against the graph rules with the server's limits; <see cref="PlannerService"/> adds the tool check.
 /// </summary>
-internal sealed class OfflineWorkflowPlanner(IOptions<WorkflowOptions> options) : IWorkflowPlanner
+internal sealed class OfflineWorkflowPlanner(IOptions<WorkflowOptions> options, IOptions<PlannerOptions> planner) : IWorkflowPlanner
 {
     public const string PlannerName = OfflinePlanner.PlannerName;
 
-    private readonly OfflinePlanner _planner = new(options.Value.Limits);
+    private readonly OfflinePlanner _planner = new(options.Value.Limits, planner.Value.MaxPromptChars);
 
     public string Name => PlannerName;
 

@@ -4,14 +4,10 @@ namespace ControlTower.Server.Planning;
 
 /// <summary>
 /// Stable codes of the planner's server side: refusals of the request (400) and the problems a draft lists. The offline
-/// planner's own codes, <c>planner.prompt_empty</c> (also a 400 here) among them, are <see cref="ControlTower.Core.Planning.PlanProblemCodes"/>.
+/// planner's own codes, <c>planner.prompt_empty</c> and <c>planner.prompt_too_long</c> (also 400s here) among them, are <see cref="ControlTower.Core.Planning.PlanProblemCodes"/>.
 /// </summary>
 internal static class PlannerErrorCodes
 {
-    /// <summary>The request is longer than <c>PLANNER_MAX_PROMPT_CHARS</c>.</summary>
-    [ErrorCode(ErrorKind.Validation)]
-    public const string PromptTooLong = "planner.prompt_too_long";
-
     /// <summary><c>baseVersion</c> was given without the <c>workflowId</c> it belongs to.</summary>
     [ErrorCode(ErrorKind.Validation)]
     public const string BaseVersionWithoutWorkflow = "planner.base_version_without_workflow";

@@ -38,6 +38,7 @@ internal sealed class PlannerService(
     LlmChatClients llm,
     IOptions<PlannerOptions> options,
     WorkflowGraphValidation validation,
+    PlannerMetrics metrics,
     TimeProvider time,
     ILogger<PlannerService> logger)
 {
@@ -53,7 +54,7 @@ internal sealed class PlannerService(
         var max = options.Value.MaxPromptChars;
         return text.Length <= max
             ? text
-            : throw new ControlTowerException(ErrorKind.Validation, PlannerErrorCodes.PromptTooLong,
+            : throw new ControlTowerException(ErrorKind.Validation, PlanProblemCodes.PromptTooLong,
                 $"The request has {text.Length} characters; at most {max} are planned (PLANNER_MAX_PROMPT_CHARS).");
     }
 
@@ -67,7 +68,9 @@ internal sealed class PlannerService(
         var checker = new DraftChecker(validation, DraftChecker.ViewOf(request.Catalog, serversWithoutCatalog));
         var draft = await DraftAsync(request, checker, cancellationToken).ConfigureAwait(false);
         draft = Final(draft, checker);
-        logger.Drafted(draft.Planner, draft.Graph?["nodes"] is JsonArray nodes ? nodes.Count : 0, draft.Problems.Count, time.GetElapsedTime(started).TotalMilliseconds);
+        var elapsed = time.GetElapsedTime(started);
+        metrics.Drafted(draft.Planner, draft.Graph is not null, elapsed);
+        logger.Drafted(draft.Planner, draft.Graph?["nodes"] is JsonArray nodes ? nodes.Count : 0, draft.Problems.Count, elapsed.TotalMilliseconds);
         return draft;
     }
 

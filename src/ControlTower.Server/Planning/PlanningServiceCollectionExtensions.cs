@@ -11,6 +11,8 @@ internal static class PlanningServiceCollectionExtensions
             .Configure<IServiceProvider>((options, provider) => provider.GetService<IConfiguration>()?.Bind(options))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddMetrics();
+        services.AddSingleton<PlannerMetrics>();
         services.AddSingleton<IWorkflowPlanner, OfflineWorkflowPlanner>();
         services.AddSingleton<IWorkflowPlanner, LlmWorkflowPlanner>();
         services.AddSingleton<PlannerService>();

@@ -2,9 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ControlTower.Server.Governance;
+using ControlTower.Server.Mcp;
 using ControlTower.Server.Nodes;
 using ControlTower.Server.Platform.Persistence;
 using ControlTower.Server.Tests.Infrastructure;
+using ControlTower.Server.Tests.Mcp;
 using Microsoft.Extensions.DependencyInjection;
 using static ControlTower.Server.Tests.Governance.GovernanceApi;
 using static ControlTower.Server.Tests.Runs.RunApi;
@@ -80,6 +82,8 @@ public sealed class ApprovalCancellationTests
         HeldExecutor<GovernedActionExecutor>? held = null;
         factory.WithServices(services => held = HeldExecutor<GovernedActionExecutor>.Replace(services));
         using var admin = factory.CreateAdminClient();
+        // Saves check tool references: the server must be registered (the held executor never connects to it).
+        factory.Services.GetRequiredService<McpServerRegistry>().Add(McpHarness.Stdio("memory", McpTestServers.Memory));
         var workflow = await CreateWorkflowAsync(admin, Graph(
             [
                 Node("start", "trigger.manual"),

@@ -57,7 +57,7 @@ public sealed class PlannerApiTests : IDisposable
 
         var (status, body) = await PostAsync(admin, "/api/planner/drafts", new { prompt = new string('a', 201) });
 
-        Assert.Equal((HttpStatusCode.BadRequest, PlannerErrorCodes.PromptTooLong), (status, body["code"]!.GetValue<string>()));
+        Assert.Equal((HttpStatusCode.BadRequest, PlanProblemCodes.PromptTooLong), (status, body["code"]!.GetValue<string>()));
         Assert.Contains("PLANNER_MAX_PROMPT_CHARS", body["detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
