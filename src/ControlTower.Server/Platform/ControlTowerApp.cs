@@ -114,6 +114,7 @@ internal static class ControlTowerApp
         services.AddSingleton<RunStarter>();
         services.AddSingleton<RunTaskClaimer>();
         services.AddSingleton<RunTaskProcessor>();
+        services.AddSingleton<NodeOutputLimit>();
         services.AddSingleton<NodeTypeSwitches>();
         services.AddSingleton<NodeTypeParking>();
         services.AddSingleton<RunService>();

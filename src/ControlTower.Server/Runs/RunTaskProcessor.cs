@@ -27,6 +27,7 @@ internal sealed partial class RunTaskProcessor(
     Credentials.SecretRegistry secrets,
     Governance.ApprovalService approvals,
     NodeSwitches.NodeTypeParking parking,
+    NodeOutputLimit outputLimit,
     TimeProvider time,
     ILogger<RunTaskProcessor> logger)
 {
@@ -108,6 +109,7 @@ internal sealed partial class RunTaskProcessor(
             result = NodeResult.Success(timer.Output); // a replay does not wait out its delays
         }
 
+        result = outputLimit.Apply(result);
         metrics.RecordNode(plan.Type, result, time.GetElapsedTime(startTimestamp));
         await CommitResultAsync(task, run, plan, key, started, NodeResultRedaction.Redact(result, secrets.Redactor), stopping);
     }
