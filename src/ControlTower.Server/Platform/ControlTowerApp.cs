@@ -128,6 +128,7 @@ internal static class ControlTowerApp
         services.AddSingleton<NodeAttemptRunner>();
         services.AddSingleton<RunStretches>();
         services.AddSingleton<RunCommitQueue>();
+        services.AddSingleton<NodeOutputLimit>();
         services.AddSingleton<NodeTypeSwitches>();
         services.AddSingleton<NodeTypeParking>();
         services.AddSingleton<RunService>();

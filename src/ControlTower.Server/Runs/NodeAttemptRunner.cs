@@ -18,14 +18,15 @@ internal sealed record NodeAttempt(RunEntity Run, PlanNode Plan, int Attempt, Js
 
 /// <summary>
 /// Runs one node attempt through its executor, whether it came from a claimed task or runs inline in a
-/// coalesced stretch: the node's timeout, cancellation by the run, a span in the run's trace, the metrics,
-/// and the secrets redacted from the result before anyone stores it.
+/// coalesced stretch: the node's timeout, cancellation by the run, a span in the run's trace, the output size limit,
+/// the metrics, and the secrets redacted from the result before anyone stores it.
 /// </summary>
 internal sealed partial class NodeAttemptRunner(
     NodeExecutorRegistry executors,
     InFlightNodes inFlight,
     EngineMetrics metrics,
     Credentials.SecretRegistry secrets,
+    NodeOutputLimit outputLimit,
     RunTransitions transitions,
     TimeProvider time,
     ILogger<NodeAttemptRunner> logger)
@@ -51,6 +52,7 @@ internal sealed partial class NodeAttemptRunner(
             result = NodeResult.Success(timer.Output); // a replay does not wait out its delays
         }
 
+        result = outputLimit.Apply(result);
         metrics.RecordNode(attempt.Plan.Type, result, time.GetElapsedTime(startTimestamp));
         return NodeResultRedaction.Redact(result, secrets.Redactor);
     }

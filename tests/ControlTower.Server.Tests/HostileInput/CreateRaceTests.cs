@@ -94,6 +94,30 @@ public abstract class CreateRaceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartRun_WhenRacedWithTheSameIdempotencyKey_OneRunIsCreatedAndTheRestReturnIt()
+    {
+        using var admin = Factory.CreateAdminClient();
+        var workflow = await CreateWorkflowAsync(admin, Graph([Node("start", "trigger.manual")], []), "raced starts");
+
+        var responses = await RaceAsync(client =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, $"/api/workflows/{workflow}/runs") { Content = JsonContent.Create(new { input = new { } }) };
+            request.Headers.Add("Idempotency-Key", "raced-start");
+            return client.SendAsync(request);
+        });
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+        Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Created, HttpStatusCode.OK }));
+        var ids = new HashSet<Guid>();
+        foreach (var response in responses)
+        {
+            ids.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid());
+        }
+
+        Assert.Single(ids);
+    }
+
+    [Fact]
     public async Task UpdateRuleSet_WhenRaced_EachIs200Or409()
     {
         using var admin = Factory.CreateAdminClient();

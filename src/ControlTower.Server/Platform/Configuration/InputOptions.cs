@@ -3,7 +3,10 @@ using Microsoft.Extensions.Configuration;
 
 namespace ControlTower.Server.Platform.Configuration;
 
-/// <summary>Limits on what a request body may say, checked once at the boundary (see Platform/Http/JsonBodyGuard).</summary>
+/// <summary>
+/// Size limits on what comes in (request bodies, checked once at the boundary by Platform/Http/JsonBodyGuardMiddleware)
+/// and on what a run keeps (node outputs, Runs/NodeOutputLimit).
+/// </summary>
 internal sealed class InputOptions
 {
     /// <summary>Longest name-like top-level field of an API body (<c>name</c>, <c>id</c>, <c>email</c>, ...), in characters.</summary>
@@ -20,4 +23,9 @@ internal sealed class InputOptions
     [ConfigurationKeyName("MAX_JSON_DEPTH")]
     [Range(8, 256)]
     public int MaxJsonDepth { get; set; } = 64;
+
+    /// <summary>Largest node output a run stores, as JSON bytes; a larger one fails the node with <c>node.output_too_large</c>.</summary>
+    [ConfigurationKeyName("NODE_OUTPUT_MAX_BYTES")]
+    [Range(1024, 1L << 30)]
+    public long NodeOutputMaxBytes { get; set; } = 1024 * 1024;
 }

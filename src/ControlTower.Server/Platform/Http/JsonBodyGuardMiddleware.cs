@@ -4,6 +4,7 @@ using ControlTower.Server.Platform.Errors;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace ControlTower.Server.Platform.Http;
 
@@ -23,6 +24,12 @@ internal sealed class JsonBodyGuardMiddleware(RequestDelegate next, IOptions<Pla
             return;
         }
 
+        if (!IsUtf8(request.ContentType))
+        {
+            // RFC 8259: JSON between systems is UTF-8; other charsets fail deep in the reader instead.
+            throw new BadHttpRequestException("Send JSON as UTF-8 (charset=utf-8 or no charset).", StatusCodes.Status415UnsupportedMediaType);
+        }
+
         var body = await ReadAsync(request.Body, platform.Value.MaxRequestBodyBytes, context.RequestAborted);
         // Only bodies an endpoint binds to a typed parameter are API input; webhook payloads are someone else's data.
         var apiBody = context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>() is not null;
@@ -38,6 +45,12 @@ internal sealed class JsonBodyGuardMiddleware(RequestDelegate next, IOptions<Pla
         return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
     }
+
+    private static bool IsUtf8(string? contentType) =>
+        !MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+        || parsed.Charset.Length == 0
+        || parsed.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+        || parsed.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase);
 
     private static bool HasBody(HttpContext context) =>
         context.Request.ContentLength is > 0
