@@ -14,6 +14,7 @@ using ControlTower.Server.NodeSwitches;
 using ControlTower.Server.Rules;
 using ControlTower.Server.Runs;
 using ControlTower.Server.Triggers;
+using ControlTower.Server.Trust.Learning;
 using ControlTower.Server.Workflows;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Json;
@@ -88,6 +89,7 @@ internal static class ControlTowerApp
         AddEngine(services, AddValidatedOptions<EngineOptions>(services, configuration));
         services.AddTriggers(configuration);
         services.AddGovernance();
+        services.AddTrustLearning();
 
         services.AddControlTowerProblemDetails();
         services.AddPlatformHealthChecks();
