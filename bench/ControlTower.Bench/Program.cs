@@ -5,7 +5,7 @@ using ControlTower.Bench.Engine;
 namespace ControlTower.Bench;
 
 /// <summary>
-/// <c>engine</c> and <c>dashboard</c> run their scenario runners; <c>mcp</c>, <c>cel</c> and <c>scheduler</c> run those
+/// <c>engine</c>, <c>dashboard</c> and <c>trust</c> run their scenario runners; <c>mcp</c>, <c>cel</c> and <c>scheduler</c> run those
 /// BenchmarkDotNet benchmarks; anything else goes to BenchmarkDotNet's switcher over this assembly.
 /// </summary>
 public static class BenchmarkEntry
@@ -19,6 +19,8 @@ public static class BenchmarkEntry
                 return await EngineScenarios.RunAsync(rest);
             case "dashboard":
                 return await DashboardScenarios.RunAsync(rest);
+            case "trust":
+                return Trust.TrustScenarios.Run(rest);
             case "mcp":
                 return Switch(["--filter", "*Mcp*", .. rest]);
             case "cel":

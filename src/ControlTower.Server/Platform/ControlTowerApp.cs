@@ -15,6 +15,7 @@ using ControlTower.Server.Rules;
 using ControlTower.Server.Runs;
 using ControlTower.Server.Triggers;
 using ControlTower.Server.Trust;
+using ControlTower.Server.Trust.Learning;
 using ControlTower.Server.Workflows;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Json;
@@ -89,6 +90,7 @@ internal static class ControlTowerApp
         AddEngine(services, AddValidatedOptions<EngineOptions>(services, configuration));
         services.AddTriggers(configuration);
         services.AddGovernance();
+        services.AddTrustLearning();
         services.AddTrust();
 
         services.AddControlTowerProblemDetails();

@@ -1,5 +1,3 @@
-using ControlTower.Server.Trust.Learning;
-
 namespace ControlTower.Server.Trust;
 
 internal static class TrustServiceCollectionExtensions
@@ -8,7 +6,6 @@ internal static class TrustServiceCollectionExtensions
     public static IServiceCollection AddTrust(this IServiceCollection services)
     {
         services.AddOptions<TrustOptions>().Configure<IConfiguration>((options, configuration) => configuration.Bind(options)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddTrustLearning();
         services.AddSingleton<TrustService>();
         return services;
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace ControlTower.Core.Trust.Learning;
@@ -49,7 +50,9 @@ public sealed class AnomalyDetector
     private readonly Document _model;
     private readonly double _averagePath;
     private readonly Dictionary<string, int>[] _categories;
-    private readonly Dictionary<string, int> _pairs;
+    private readonly Dictionary<(int, string, int, string), int> _pairs;
+    private readonly int[] _categoryTotals;
+    private readonly int[] _categorySingletons;
     private readonly int _rarePairCount;
 
     private AnomalyDetector(TrustFeatureConfig config, Document model)
@@ -58,7 +61,9 @@ public sealed class AnomalyDetector
         _model = model;
         _averagePath = AveragePath(Math.Min(model.SampleSize, model.Rows));
         _categories = [.. model.Categories.Select(c => c.ToDictionary(v => v.Value, v => v.Count, StringComparer.Ordinal))];
-        _pairs = model.Pairs.ToDictionary(p => p.Value, p => p.Count, StringComparer.Ordinal);
+        _pairs = model.Pairs.ToDictionary(p => ParsePairKey(p.Value), p => p.Count);
+        _categoryTotals = [.. model.Categories.Select(c => c.Sum(v => v.Count))];
+        _categorySingletons = [.. model.Categories.Select(c => c.Count(v => v.Count == 1))];
         _rarePairCount = Math.Max(2, model.Rows / 500);
     }
 
@@ -195,14 +200,13 @@ public sealed class AnomalyDetector
         }
 
         // Good–Turing: the chance that the next value is a new one is about the share of values seen exactly once.
-        var counts = _model.Categories[feature];
-        var total = counts.Sum(c => c.Count) - (leaveOut ? 1 : 0);
-        var singletons = counts.Count(c => c.Count == 1) - (leaveOut ? 1 : 0);
+        var total = _categoryTotals[feature] - (leaveOut ? 1 : 0);
+        var singletons = _categorySingletons[feature] - (leaveOut ? 1 : 0);
         var unseenChance = (singletons + 1.0) / (total + 1.0);
         return 1 - Math.Pow(unseenChance, 1 / _model.Options.NoveltySharpness);
     }
 
-    private IEnumerable<(string Key, double Term)> PairTerms(FeatureRow row, bool leaveOut)
+    private IEnumerable<((int, string, int, string) Key, double Term)> PairTerms(FeatureRow row, bool leaveOut)
     {
         var pairFeatures = _model.PairFeatures;
         for (var a = 0; a < pairFeatures.Count; a++)
@@ -215,7 +219,7 @@ public sealed class AnomalyDetector
                     continue;
                 }
 
-                var key = PairKey(fa, va, fb, vb);
+                var key = (fa, va, fb, vb);
                 var less = leaveOut ? 1 : 0;
                 var seen = _pairs.GetValueOrDefault(key) - less;
                 double ca = _categories[fa].GetValueOrDefault(va) - less, cb = _categories[fb].GetValueOrDefault(vb) - less;
@@ -264,12 +268,16 @@ public sealed class AnomalyDetector
 
     private static string PairKey(int fa, string va, int fb, string vb) => string.Join(Separator, fa, va, fb, vb);
 
-    private FeatureContribution PairContribution(string key, double term)
+    private static (int, string, int, string) ParsePairKey(string key)
     {
         var parts = key.Split(Separator);
-        var fa = Config.Features[int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture)].Name;
-        var fb = Config.Features[int.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture)].Name;
-        return new FeatureContribution($"{fa} & {fb}", $"{parts[1]} & {parts[3]}", term);
+        return (int.Parse(parts[0], CultureInfo.InvariantCulture), parts[1], int.Parse(parts[2], CultureInfo.InvariantCulture), parts[3]);
+    }
+
+    private FeatureContribution PairContribution((int, string, int, string) key, double term)
+    {
+        var (fa, va, fb, vb) = key;
+        return new FeatureContribution($"{Config.Features[fa].Name} & {Config.Features[fb].Name}", $"{va} & {vb}", term);
     }
 
     /// <summary>The forest's share goes to the features it split on along the paths; the novelty terms speak for themselves.</summary>

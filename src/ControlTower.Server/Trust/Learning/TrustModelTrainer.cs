@@ -94,7 +94,7 @@ internal sealed class TrustModelTrainer(IOptions<TrustLearningOptions> options)
         }
 
         var trees = FastTreeScorer.Train(rows[..split], labels[..split], Settings(split), context.Request.Seed);
-        var held = rows[split..].Select(trees.Score).ToList();
+        var held = rows[split..].Select(trees.ScoreWithContributions).ToList();
         var heldScores = held.Select(h => h.Score).ToList();
         var (calibrator, crossFitted) = ProbabilityCalibrator.Choose(heldScores, heldLabels);
         var metrics = new TrustModelMetrics(
