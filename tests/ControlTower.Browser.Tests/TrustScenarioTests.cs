@@ -44,7 +44,7 @@ public sealed class TrustScenarioTests(BrowserFixture fixture, ITestOutputHelper
             await scope.ClickAsync();
             var detail = page.GetByTestId("trust-scope-detail");
             await Expect(detail.GetByTestId("trust-changes")).ToContainTextAsync("pinned");
-            await Expect(detail.GetByTestId("trust-over-time").Locator(".recharts-line").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await Expect(detail.GetByTestId("trust-over-time").Locator(".recharts-wrapper").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
             await Expect(page.GetByTestId("trust-models")).ToContainTextAsync("cold-start priors");
             await Artifacts.ScreenshotAsync(page, "trust-1-page", output);
         }
