@@ -20,7 +20,9 @@ public sealed class TrustScenarioTests(BrowserFixture fixture, ITestOutputHelper
         await using var server = await ServerProcess.StartAsync();
         using var api = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         await ApproveAsync(api, "Verify RX-1001");
+        await ApproveAsync(api, "Verify RX-1004");
         await ApproveAsync(api, "Verify RX-1003");
+        await WaitForExecutionsAsync(api, 2);
         var page = await fixture.Context.NewPageAsync();
         try
         {
@@ -41,6 +43,7 @@ public sealed class TrustScenarioTests(BrowserFixture fixture, ITestOutputHelper
             await Expect(scope).ToHaveCountAsync(1, new() { Timeout = 30_000 });
             await Expect(scope).ToContainTextAsync("pharmacy.dispense");
             await Expect(scope.GetByTestId("stage-badge")).ToHaveTextAsync("guarded auto");
+            await Expect(scope).ToContainTextAsync("n=2");
             await scope.ClickAsync();
             var detail = page.GetByTestId("trust-scope-detail");
             await Expect(detail.GetByTestId("trust-changes")).ToContainTextAsync("pinned");
@@ -51,6 +54,21 @@ public sealed class TrustScenarioTests(BrowserFixture fixture, ITestOutputHelper
         finally
         {
             await page.CloseAsync();
+        }
+    }
+
+    /// <summary>Waits until the dispense scope's metrics count <paramref name="count"/> executed actions (RX-1001 ran, RX-1004 failed on short stock).</summary>
+    private static async Task WaitForExecutionsAsync(HttpClient api, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await api.GetFromJsonAsync<JsonArray>("/api/trust/scopes"))!.FirstOrDefault()?["metrics"]?["alignment"]?["trials"]?.GetValue<int>() < count)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The dispense scope did not reach {count} executions.");
+            }
+
+            await Task.Delay(200);
         }
     }
 

@@ -19,10 +19,10 @@ export function TrustOverTime({ series, changes, thresholds }: { series: MetricP
           <YAxis domain={[0, 1]} stroke="var(--text-muted)" fontSize={11} />
           <Tooltip labelFormatter={(t) => time(new Date(Number(t)).toISOString())} formatter={(v) => (typeof v === "number" ? v.toFixed(3) : String(v))} />
           <Legend />
-          <Line type="monotone" dataKey="reliabilityLower" name="reliability (lower bound)" stroke="#3b82f6" dot={false} connectNulls isAnimationActive={false} />
-          <Line type="monotone" dataKey="alignmentLower" name="alignment (lower bound)" stroke="#10b981" dot={false} connectNulls isAnimationActive={false} />
-          <Line type="monotone" dataKey="overrideRate" name="override rate" stroke="#f59e0b" dot={false} connectNulls isAnimationActive={false} />
-          <Line type="monotone" dataKey="ece" name="ECE" stroke="#a855f7" dot={false} connectNulls isAnimationActive={false} />
+          <Line type="monotone" dataKey="reliabilityLower" name="reliability (lower bound)" stroke="#3b82f6" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+          <Line type="monotone" dataKey="alignmentLower" name="alignment (lower bound)" stroke="#10b981" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+          <Line type="monotone" dataKey="overrideRate" name="override rate" stroke="#f59e0b" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+          <Line type="monotone" dataKey="ece" name="ECE" stroke="#a855f7" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
           <ReferenceLine y={thresholds.reliability} stroke="#3b82f6" strokeDasharray="6 3" label={{ value: "reliability threshold", fontSize: 10, fill: "#3b82f6", position: "insideTopLeft" }} />
           <ReferenceLine y={thresholds.alignment} stroke="#10b981" strokeDasharray="6 3" label={{ value: "alignment threshold", fontSize: 10, fill: "#10b981", position: "insideBottomLeft" }} />
           {changes.map((c) => (
