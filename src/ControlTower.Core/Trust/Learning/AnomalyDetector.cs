@@ -20,6 +20,9 @@ public sealed record AnomalyOptions
     /// <summary>How hard an unseen category or pair counts: the novelty is 1 - p^(1/sharpness) for a chance p of seeing it by luck.</summary>
     public double NoveltySharpness { get; init; } = 2;
 
+    /// <summary>A pair counts as novel only when seeing it this rarely by chance is less likely than this.</summary>
+    public double PairSignificance { get; init; } = 0.05;
+
     /// <summary>Only categoricals with at most this many distinct values take part in the pair check.</summary>
     public int MaxPairCategories { get; init; } = 50;
 
@@ -229,9 +232,11 @@ public sealed class AnomalyDetector
                 }
 
                 // Were the two independent, the pair would have turned up expected = ca·cb/n times; seeing it this rarely
-                // (never, or a handful of past anomalies) has the Poisson chance P(X ≤ seen).
+                // (never, or a handful of past anomalies) has the Poisson chance P(X ≤ seen). Only a chance below the
+                // significance level counts, so the many rare-by-luck pairs of a small training set stay quiet.
                 var expected = ca * cb / (_model.Rows - less);
-                var term = 1 - Math.Pow(PoissonCdf(seen, expected), 1 / _model.Options.NoveltySharpness);
+                var chance = PoissonCdf(seen, expected) / _model.Options.PairSignificance;
+                var term = chance >= 1 ? 0 : 1 - Math.Pow(chance, 1 / _model.Options.NoveltySharpness);
                 if (term > 0)
                 {
                     yield return (key, term);
