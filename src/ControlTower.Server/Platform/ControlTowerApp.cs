@@ -89,7 +89,7 @@ internal static class ControlTowerApp
         AddEngine(services, AddValidatedOptions<EngineOptions>(services, configuration));
         services.AddTriggers(configuration);
         services.AddGovernance();
-        services.AddTrustLearning();
+        services.AddTrustLearning(configuration);
 
         services.AddControlTowerProblemDetails();
         services.AddPlatformHealthChecks();

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using ControlTower.Core.Trust;
 using ControlTower.Core.Trust.Learning;
 using ControlTower.Server.Trust.Learning;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace ControlTower.Server.Tests.Trust.Learning;
@@ -156,6 +158,24 @@ public sealed class TrustModelTrainerTests
         var error = Assert.Throws<TrustModelException>(() => TrustModel.Load("{\"format\":\"something else\"}"u8.ToArray()));
 
         Assert.Equal(TrustLearningErrorCodes.ModelInvalid, error.Code);
+    }
+
+    [Fact]
+    public void AddTrustLearning_WhenConfigured_BindsTheFlatKeysAndServesOnePredictor()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["TRUST_MODEL_SEED"] = "7",
+            ["TRUST_SUCCESS_PRIOR"] = "0.3",
+        }).Build();
+        using var provider = new ServiceCollection().AddTrustLearning(configuration).BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<TrustLearningOptions>>().Value;
+
+        Assert.Equal(7, options.Seed);
+        Assert.Same(provider.GetRequiredService<TrustPredictor>(), provider.GetRequiredService<ITrustPredictor>());
+        Assert.Equal(0.3, provider.GetRequiredService<ITrustPredictor>().Predict(
+            new TrustProposal(new TrustScope("t", "s", "q", "a", "r"), [], Start, new ScopeHistory(0, null, 0, null))).Success.Probability);
     }
 
     private sealed class PredictionComparer : IEqualityComparer<TrustPredictions>
