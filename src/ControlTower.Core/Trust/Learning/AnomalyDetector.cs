@@ -94,7 +94,7 @@ public sealed class AnomalyDetector
         {
             var kind = config.Features[f].Kind;
             var values = rows.Select(r => r.Numbers[f]).Where(v => !double.IsNaN(v)).ToArray();
-            ranges[f] = kind == FeatureKind.Numeric && config.Features[f].Name != TrendFeature && values.Length > 1 ? NumericRange.Of(values) : null;
+            ranges[f] = kind == FeatureKind.Numeric && HasOpenRange(config.Features[f].Name) && values.Length > 1 ? NumericRange.Of(values) : null;
             var counts = rows.Select(r => r.Categories[f]).Where(c => c is not null).GroupBy(c => c!, StringComparer.Ordinal)
                 .Select(g => new CategoryCount(g.Key, g.Count())).OrderBy(c => c.Value, StringComparer.Ordinal).ToList();
             open[f] = counts.Count > options.MaxTrackedCategories;
@@ -304,6 +304,12 @@ public sealed class AnomalyDetector
             .OrderByDescending(c => Math.Abs(c.Contribution)).ThenBy(c => c.Feature, StringComparer.Ordinal)
             .Take(TopContributions)];
     }
+
+    /// <summary>
+    /// Whether a value outside the training range is news: not for the ever-growing proposal count, and not for the hour
+    /// and weekday, whose whole range is known (a training window of two days has simply not seen Sunday yet).
+    /// </summary>
+    private static bool HasOpenRange(string feature) => feature != TrendFeature && !feature.StartsWith("time.", StringComparison.Ordinal);
 
     /// <summary>c(n): the average path length of an unsuccessful search in a binary search tree of n points.</summary>
     internal static double AveragePath(int n) => n switch
