@@ -11,7 +11,7 @@ namespace ControlTower.Bench.Trust;
 /// and training size, train on the first N events, score the next <see cref="ScoreSize"/>, and print approval and outcome
 /// AUC next to the Bayes-optimal AUC (the true probabilities scored against the same labels), ECE and Brier, anomaly
 /// recall at 1% false positives on the injected anomalies, training time and prediction latency p50/p99.
-/// Options: <c>--sizes 500,2000,10000</c>, <c>--score N</c>, <c>--seed N</c>.
+/// Options: <c>--sizes 500,2000,10000</c>, <c>--shapes stationary,noisy,drifting</c>, <c>--score N</c>, <c>--seed N</c>.
 /// </summary>
 internal static class TrustScenarios
 {
@@ -26,7 +26,8 @@ internal static class TrustScenarios
         Console.WriteLine($"trust models: train on N events, score the next {score}; seed {seed}; {Environment.ProcessorCount} cores");
         Console.WriteLine("| stream | N | approval AUC | Bayes | gap | approval ECE | Brier | outcome AUC | Bayes | gap | outcome ECE | Brier | calibration (a/o) | anomaly recall @1% FPR | train s | p50 µs | p99 µs |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-        foreach (var shape in SyntheticShape.All)
+        var shapes = Option(args, "--shapes")?.Split(',') ?? [.. SyntheticShape.All.Select(s => s.Name)];
+        foreach (var shape in SyntheticShape.All.Where(s => shapes.Contains(s.Name)))
         {
             foreach (var size in sizes)
             {

@@ -32,6 +32,7 @@ internal static class ControlTowerCli
         root.Subcommands.Add(Mcp.McpClientCommand.Create());
         root.Subcommands.Add(HeadlessRunCommand.Create());
         root.Subcommands.Add(Pharmacy.PharmacyMcpCommand.Create());
+        root.Subcommands.Add(Trust.Learning.TrustEvaluateCommand.Create());
 
         try
         {

@@ -90,7 +90,7 @@ internal static class ControlTowerApp
         AddEngine(services, AddValidatedOptions<EngineOptions>(services, configuration));
         services.AddTriggers(configuration);
         services.AddGovernance();
-        services.AddTrustLearning();
+        services.AddTrustLearning(configuration);
         services.AddTrust();
 
         services.AddControlTowerProblemDetails();

@@ -20,6 +20,9 @@ public sealed record AnomalyOptions
     /// <summary>How hard an unseen category or pair counts: the novelty is 1 - p^(1/sharpness) for a chance p of seeing it by luck.</summary>
     public double NoveltySharpness { get; init; } = 2;
 
+    /// <summary>A pair counts as novel only when seeing it this rarely by chance is less likely than this.</summary>
+    public double PairSignificance { get; init; } = 0.05;
+
     /// <summary>Only categoricals with at most this many distinct values take part in the pair check.</summary>
     public int MaxPairCategories { get; init; } = 50;
 
@@ -91,7 +94,7 @@ public sealed class AnomalyDetector
         {
             var kind = config.Features[f].Kind;
             var values = rows.Select(r => r.Numbers[f]).Where(v => !double.IsNaN(v)).ToArray();
-            ranges[f] = kind == FeatureKind.Numeric && config.Features[f].Name != TrendFeature && values.Length > 1 ? NumericRange.Of(values) : null;
+            ranges[f] = kind == FeatureKind.Numeric && HasOpenRange(config.Features[f].Name) && values.Length > 1 ? NumericRange.Of(values) : null;
             var counts = rows.Select(r => r.Categories[f]).Where(c => c is not null).GroupBy(c => c!, StringComparer.Ordinal)
                 .Select(g => new CategoryCount(g.Key, g.Count())).OrderBy(c => c.Value, StringComparer.Ordinal).ToList();
             open[f] = counts.Count > options.MaxTrackedCategories;
@@ -229,9 +232,11 @@ public sealed class AnomalyDetector
                 }
 
                 // Were the two independent, the pair would have turned up expected = ca·cb/n times; seeing it this rarely
-                // (never, or a handful of past anomalies) has the Poisson chance P(X ≤ seen).
+                // (never, or a handful of past anomalies) has the Poisson chance P(X ≤ seen). Only a chance below the
+                // significance level counts, so the many rare-by-luck pairs of a small training set stay quiet.
                 var expected = ca * cb / (_model.Rows - less);
-                var term = 1 - Math.Pow(PoissonCdf(seen, expected), 1 / _model.Options.NoveltySharpness);
+                var chance = PoissonCdf(seen, expected) / _model.Options.PairSignificance;
+                var term = chance >= 1 ? 0 : 1 - Math.Pow(chance, 1 / _model.Options.NoveltySharpness);
                 if (term > 0)
                 {
                     yield return (key, term);
@@ -299,6 +304,12 @@ public sealed class AnomalyDetector
             .OrderByDescending(c => Math.Abs(c.Contribution)).ThenBy(c => c.Feature, StringComparer.Ordinal)
             .Take(TopContributions)];
     }
+
+    /// <summary>
+    /// Whether a value outside the training range is news: not for the ever-growing proposal count, and not for the hour
+    /// and weekday, whose whole range is known (a training window of two days has simply not seen Sunday yet).
+    /// </summary>
+    private static bool HasOpenRange(string feature) => feature != TrendFeature && !feature.StartsWith("time.", StringComparison.Ordinal);
 
     /// <summary>c(n): the average path length of an unsuccessful search in a binary search tree of n points.</summary>
     internal static double AveragePath(int n) => n switch

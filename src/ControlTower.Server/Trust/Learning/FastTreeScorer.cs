@@ -10,11 +10,12 @@ namespace ControlTower.Server.Trust.Learning;
 /// <summary>Settings of the boosted trees.</summary>
 internal sealed record BoostedTreeSettings
 {
-    public int Trees { get; init; } = 200;
+    public int Trees { get; init; } = 150;
 
-    public int Leaves { get; init; } = 12;
+    /// <summary>Few leaves: trust signals are mostly additive with a few interactions, and small trees overfit less.</summary>
+    public int Leaves { get; init; } = 6;
 
-    public int MinimumExamplesPerLeaf { get; init; } = 20;
+    public int MinimumExamplesPerLeaf { get; init; } = 40;
 
     public double LearningRate { get; init; } = 0.05;
 }
