@@ -33,6 +33,7 @@ internal static class ControlTowerCli
         root.Subcommands.Add(HeadlessRunCommand.Create());
         root.Subcommands.Add(Pharmacy.PharmacyMcpCommand.Create());
         root.Subcommands.Add(Planning.PlannerCommand.Create());
+        root.Subcommands.Add(Trust.Learning.TrustEvaluateCommand.Create());
 
         try
         {

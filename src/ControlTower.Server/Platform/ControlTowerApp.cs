@@ -15,6 +15,7 @@ using ControlTower.Server.Rules;
 using ControlTower.Server.Runs;
 using ControlTower.Server.Triggers;
 using ControlTower.Server.Trust;
+using ControlTower.Server.Trust.Learning;
 using ControlTower.Server.Workflows;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -98,6 +99,7 @@ internal static class ControlTowerApp
         services.AddLoadShedding(configuration);
         services.AddTriggers(configuration);
         services.AddGovernance();
+        services.AddTrustLearning(configuration);
         services.AddTrust();
         Planning.PlanningServiceCollectionExtensions.AddPlanning(services);
 

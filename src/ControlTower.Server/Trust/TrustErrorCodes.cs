@@ -28,4 +28,8 @@ internal static class TrustErrorCodes
     /// <summary>A resolve-mode request lacks its scope or has a context that is not an object.</summary>
     [ErrorCode(ErrorKind.Validation)]
     public const string ResolveInvalid = "trust.resolve_invalid";
+
+    /// <summary>Another process holds the trainer lease and is training the trust models.</summary>
+    [ErrorCode(ErrorKind.Conflict)]
+    public const string TrainingInProgress = "trust.training_in_progress";
 }

@@ -72,6 +72,11 @@ internal sealed class TrustOptions : IValidatableObject
     [Range(0, 1)]
     public double AutoSuccess { get; set; } = 0.95;
 
+    /// <summary>How often each process looks at the retrain triggers and picks up models another process trained (0: never).</summary>
+    [ConfigurationKeyName("TRUST_RETRAIN_CHECK_SECONDS")]
+    [Range(0, 86_400)]
+    public double RetrainCheckSeconds { get; set; } = 300;
+
     public MetricsWindow Window => new(WindowEvents, TimeSpan.FromDays(WindowDays));
 
     public ModeThresholds Modes => new(AutoApproval, AutoSuccess);

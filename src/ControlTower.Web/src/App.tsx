@@ -16,12 +16,15 @@ const EditorPage = lazy(() => import("./pages/Editor"));
 const RunViewPage = lazy(() => import("./pages/RunView"));
 // Governance is a large page few people open: kept out of the first bundle too.
 const GovernancePage = lazy(() => import("./pages/Governance").then((m) => ({ default: m.GovernancePage })));
+// Trust carries the charting library (itself split again): on demand too.
+const TrustPage = lazy(() => import("./pages/Trust").then((m) => ({ default: m.TrustPage })));
 
 const nav: { to: string; label: string; icon: Parameters<typeof Icon>[0]["name"] }[] = [
   { to: "/workflows", label: "Workflows", icon: "workflows" },
   { to: "/runs", label: "Runs", icon: "runs" },
   { to: "/approvals", label: "Approvals", icon: "approvals" },
   { to: "/governance", label: "Governance", icon: "governance" },
+  { to: "/trust", label: "Trust", icon: "trust" },
   { to: "/mcp-servers", label: "MCP servers", icon: "mcp" },
   { to: "/credentials", label: "Credentials", icon: "credentials" },
   { to: "/audit", label: "Audit", icon: "audit" },
@@ -34,6 +37,7 @@ function route(path: string, me: Me): { node: ReactNode; full?: boolean } {
   if (path === "/runs") return { node: <RunsPage /> };
   if (path === "/approvals") return { node: <ApprovalsPage /> };
   if (path === "/governance") return { node: <GovernancePage me={me} /> };
+  if (path === "/trust") return { node: <TrustPage /> };
   if (path === "/mcp-servers") return { node: <McpPage /> };
   if (path === "/credentials") return { node: <CredentialsPage me={me} /> };
   if (path === "/audit") return { node: <AuditPage /> };

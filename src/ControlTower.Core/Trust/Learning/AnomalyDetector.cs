@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace ControlTower.Core.Trust.Learning;
@@ -18,6 +19,9 @@ public sealed record AnomalyOptions
 
     /// <summary>How hard an unseen category or pair counts: the novelty is 1 - p^(1/sharpness) for a chance p of seeing it by luck.</summary>
     public double NoveltySharpness { get; init; } = 2;
+
+    /// <summary>A pair counts as novel only when seeing it this rarely by chance is less likely than this.</summary>
+    public double PairSignificance { get; init; } = 0.05;
 
     /// <summary>Only categoricals with at most this many distinct values take part in the pair check.</summary>
     public int MaxPairCategories { get; init; } = 50;
@@ -49,7 +53,9 @@ public sealed class AnomalyDetector
     private readonly Document _model;
     private readonly double _averagePath;
     private readonly Dictionary<string, int>[] _categories;
-    private readonly Dictionary<string, int> _pairs;
+    private readonly Dictionary<(int, string, int, string), int> _pairs;
+    private readonly int[] _categoryTotals;
+    private readonly int[] _categorySingletons;
     private readonly int _rarePairCount;
 
     private AnomalyDetector(TrustFeatureConfig config, Document model)
@@ -58,7 +64,9 @@ public sealed class AnomalyDetector
         _model = model;
         _averagePath = AveragePath(Math.Min(model.SampleSize, model.Rows));
         _categories = [.. model.Categories.Select(c => c.ToDictionary(v => v.Value, v => v.Count, StringComparer.Ordinal))];
-        _pairs = model.Pairs.ToDictionary(p => p.Value, p => p.Count, StringComparer.Ordinal);
+        _pairs = model.Pairs.ToDictionary(p => ParsePairKey(p.Value), p => p.Count);
+        _categoryTotals = [.. model.Categories.Select(c => c.Sum(v => v.Count))];
+        _categorySingletons = [.. model.Categories.Select(c => c.Count(v => v.Count == 1))];
         _rarePairCount = Math.Max(2, model.Rows / 500);
     }
 
@@ -86,7 +94,7 @@ public sealed class AnomalyDetector
         {
             var kind = config.Features[f].Kind;
             var values = rows.Select(r => r.Numbers[f]).Where(v => !double.IsNaN(v)).ToArray();
-            ranges[f] = kind == FeatureKind.Numeric && config.Features[f].Name != TrendFeature && values.Length > 1 ? NumericRange.Of(values) : null;
+            ranges[f] = kind == FeatureKind.Numeric && HasOpenRange(config.Features[f].Name) && values.Length > 1 ? NumericRange.Of(values) : null;
             var counts = rows.Select(r => r.Categories[f]).Where(c => c is not null).GroupBy(c => c!, StringComparer.Ordinal)
                 .Select(g => new CategoryCount(g.Key, g.Count())).OrderBy(c => c.Value, StringComparer.Ordinal).ToList();
             open[f] = counts.Count > options.MaxTrackedCategories;
@@ -195,14 +203,13 @@ public sealed class AnomalyDetector
         }
 
         // Good–Turing: the chance that the next value is a new one is about the share of values seen exactly once.
-        var counts = _model.Categories[feature];
-        var total = counts.Sum(c => c.Count) - (leaveOut ? 1 : 0);
-        var singletons = counts.Count(c => c.Count == 1) - (leaveOut ? 1 : 0);
+        var total = _categoryTotals[feature] - (leaveOut ? 1 : 0);
+        var singletons = _categorySingletons[feature] - (leaveOut ? 1 : 0);
         var unseenChance = (singletons + 1.0) / (total + 1.0);
         return 1 - Math.Pow(unseenChance, 1 / _model.Options.NoveltySharpness);
     }
 
-    private IEnumerable<(string Key, double Term)> PairTerms(FeatureRow row, bool leaveOut)
+    private IEnumerable<((int, string, int, string) Key, double Term)> PairTerms(FeatureRow row, bool leaveOut)
     {
         var pairFeatures = _model.PairFeatures;
         for (var a = 0; a < pairFeatures.Count; a++)
@@ -215,7 +222,7 @@ public sealed class AnomalyDetector
                     continue;
                 }
 
-                var key = PairKey(fa, va, fb, vb);
+                var key = (fa, va, fb, vb);
                 var less = leaveOut ? 1 : 0;
                 var seen = _pairs.GetValueOrDefault(key) - less;
                 double ca = _categories[fa].GetValueOrDefault(va) - less, cb = _categories[fb].GetValueOrDefault(vb) - less;
@@ -225,9 +232,11 @@ public sealed class AnomalyDetector
                 }
 
                 // Were the two independent, the pair would have turned up expected = ca·cb/n times; seeing it this rarely
-                // (never, or a handful of past anomalies) has the Poisson chance P(X ≤ seen).
+                // (never, or a handful of past anomalies) has the Poisson chance P(X ≤ seen). Only a chance below the
+                // significance level counts, so the many rare-by-luck pairs of a small training set stay quiet.
                 var expected = ca * cb / (_model.Rows - less);
-                var term = 1 - Math.Pow(PoissonCdf(seen, expected), 1 / _model.Options.NoveltySharpness);
+                var chance = PoissonCdf(seen, expected) / _model.Options.PairSignificance;
+                var term = chance >= 1 ? 0 : 1 - Math.Pow(chance, 1 / _model.Options.NoveltySharpness);
                 if (term > 0)
                 {
                     yield return (key, term);
@@ -264,12 +273,16 @@ public sealed class AnomalyDetector
 
     private static string PairKey(int fa, string va, int fb, string vb) => string.Join(Separator, fa, va, fb, vb);
 
-    private FeatureContribution PairContribution(string key, double term)
+    private static (int, string, int, string) ParsePairKey(string key)
     {
         var parts = key.Split(Separator);
-        var fa = Config.Features[int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture)].Name;
-        var fb = Config.Features[int.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture)].Name;
-        return new FeatureContribution($"{fa} & {fb}", $"{parts[1]} & {parts[3]}", term);
+        return (int.Parse(parts[0], CultureInfo.InvariantCulture), parts[1], int.Parse(parts[2], CultureInfo.InvariantCulture), parts[3]);
+    }
+
+    private FeatureContribution PairContribution((int, string, int, string) key, double term)
+    {
+        var (fa, va, fb, vb) = key;
+        return new FeatureContribution($"{Config.Features[fa].Name} & {Config.Features[fb].Name}", $"{va} & {vb}", term);
     }
 
     /// <summary>The forest's share goes to the features it split on along the paths; the novelty terms speak for themselves.</summary>
@@ -291,6 +304,12 @@ public sealed class AnomalyDetector
             .OrderByDescending(c => Math.Abs(c.Contribution)).ThenBy(c => c.Feature, StringComparer.Ordinal)
             .Take(TopContributions)];
     }
+
+    /// <summary>
+    /// Whether a value outside the training range is news: not for the ever-growing proposal count, and not for the hour
+    /// and weekday, whose whole range is known (a training window of two days has simply not seen Sunday yet).
+    /// </summary>
+    private static bool HasOpenRange(string feature) => feature != TrendFeature && !feature.StartsWith("time.", StringComparison.Ordinal);
 
     /// <summary>c(n): the average path length of an unsuccessful search in a binary search tree of n points.</summary>
     internal static double AveragePath(int n) => n switch

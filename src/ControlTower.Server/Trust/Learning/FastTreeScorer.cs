@@ -1,5 +1,6 @@
 using System.IO.Compression;
-using Microsoft.Extensions.ObjectPool;
+using ControlTower.Core.Trust.Learning;
+using Microsoft.ML.Calibrators;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.FastTree;
@@ -9,38 +10,46 @@ namespace ControlTower.Server.Trust.Learning;
 /// <summary>Settings of the boosted trees.</summary>
 internal sealed record BoostedTreeSettings
 {
-    public int Trees { get; init; } = 200;
+    public int Trees { get; init; } = 150;
 
-    public int Leaves { get; init; } = 12;
+    /// <summary>Few leaves: trust signals are mostly additive with a few interactions, and small trees overfit less.</summary>
+    public int Leaves { get; init; } = 6;
 
-    public int MinimumExamplesPerLeaf { get; init; } = 20;
+    public int MinimumExamplesPerLeaf { get; init; } = 40;
 
     public double LearningRate { get; init; } = 0.05;
 }
 
 /// <summary>
-/// The one seam to ML.NET: gradient-boosted trees (FastTree, binary) trained single-threaded from an explicit seed, their
-/// raw score and ML.NET's per-slot feature contributions. Everything around it (features, calibration, manifests) is Core.
-/// Thread-safe: prediction engines are pooled, one per concurrent caller.
+/// The one seam to ML.NET: gradient-boosted trees (FastTree, binary) trained single-threaded from an explicit seed; the
+/// model bytes are ML.NET's own. For scoring, the trained ensemble (bias + Σ weight·leaf) is read out of the ML.NET model
+/// into flat arrays and walked directly: thread-safe, allocation-light and a few microseconds, where ML.NET's prediction
+/// engine with its feature-contribution transform took ~100 µs at p50 and milliseconds at p99.
+/// Contributions are counterfactual per split: at each split on the path, the leaf reached minus the leaf reached had
+/// the split gone the other way (the rest of the path followed as the input says), credited to the split's slot.
 /// </summary>
 internal sealed class FastTreeScorer
 {
     /// <summary>A fixed zip timestamp: ML.NET stamps entries with the wall clock, which would make equal models differ in bytes.</summary>
     private static readonly DateTimeOffset ZipTime = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private readonly MLContext _ml;
-    private readonly ITransformer _model;
-    private readonly SchemaDefinition _schema;
-    private readonly ObjectPool<PredictionEngine<TreeInput, TreeOutput>> _engines;
+    private readonly Tree[] _trees;
+    private readonly double _bias;
 
-    private FastTreeScorer(MLContext ml, ITransformer model, int slots, byte[] bytes)
+    private FastTreeScorer(ITransformer model, int slots, byte[] bytes)
     {
-        _ml = ml;
-        _model = model;
-        _schema = Schema(slots);
-        Bytes = bytes;
+        Transformer = model;
         Slots = slots;
-        _engines = new DefaultObjectPool<PredictionEngine<TreeInput, TreeOutput>>(new EnginePolicy(this), Environment.ProcessorCount * 2);
+        Bytes = bytes;
+        var parameters = (model as IPredictionTransformer<object>)?.Model switch
+        {
+            CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator> calibrated => calibrated.SubModel,
+            FastTreeBinaryModelParameters plain => plain,
+            var other => throw new TrustModelException($"The stored trees are a {other?.GetType().Name ?? "null"}, not a FastTree binary model."),
+        };
+        var ensemble = parameters.TrainedTreeEnsemble;
+        _bias = ensemble.Bias;
+        _trees = [.. ensemble.Trees.Select((t, i) => Tree.From(t, ensemble.TreeWeights[i], slots))];
     }
 
     public int Slots { get; }
@@ -48,12 +57,14 @@ internal sealed class FastTreeScorer
     /// <summary>The model as ML.NET saves it, with normalized zip timestamps: equal models give equal bytes.</summary>
     public byte[] Bytes { get; }
 
+    /// <summary>The ML.NET transformer (for cross-checks against ML.NET's own scoring).</summary>
+    internal ITransformer Transformer { get; }
+
     public static FastTreeScorer Train(IReadOnlyList<float[]> rows, IReadOnlyList<bool> labels, BoostedTreeSettings settings, int seed)
     {
         var slots = rows[0].Length;
         var ml = new MLContext(seed);
-        var schema = Schema(slots);
-        var data = ml.Data.LoadFromEnumerable(rows.Select((r, i) => new TreeInput { Features = r, Label = labels[i] }), schema);
+        var data = ml.Data.LoadFromEnumerable(rows.Select((r, i) => new TreeInput { Features = r, Label = labels[i] }), Schema(slots));
         var trainer = ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
         {
             NumberOfTrees = settings.Trees,
@@ -66,34 +77,65 @@ internal sealed class FastTreeScorer
             LabelColumnName = nameof(TreeInput.Label),
         });
         var trees = trainer.Fit(data);
-        var contributions = ml.Transforms.CalculateFeatureContribution(trees, slots, slots, normalize: false).Fit(trees.Transform(data));
-        var chain = new TransformerChain<ITransformer>(trees, contributions);
         using var saved = new MemoryStream();
-        ml.Model.Save(chain, data.Schema, saved);
-        return new FastTreeScorer(ml, chain, slots, Normalize(saved.ToArray()));
+        ml.Model.Save(trees, data.Schema, saved);
+        return new FastTreeScorer(trees, slots, Normalize(saved.ToArray()));
     }
 
     public static FastTreeScorer Load(byte[] bytes, int slots, int seed)
     {
         var ml = new MLContext(seed);
         using var stream = new MemoryStream(bytes, writable: false);
-        var model = ml.Model.Load(stream, out _);
-        return new FastTreeScorer(ml, model, slots, bytes);
-    }
-
-    /// <summary>The raw (uncalibrated) score and each slot's contribution to it.</summary>
-    public (double Score, float[] Contributions) Score(float[] slots)
-    {
-        var engine = _engines.Get();
         try
         {
-            var output = engine.Predict(new TreeInput { Features = slots });
-            return (output.Score, output.FeatureContributions ?? new float[Slots]);
+            return new FastTreeScorer(ml.Model.Load(stream, out _), slots, bytes);
         }
-        finally
+        catch (Exception e) when (e is InvalidDataException or FormatException or InvalidOperationException)
         {
-            _engines.Return(engine);
+            throw new TrustModelException($"The stored trees cannot be read: {e.Message}", e);
         }
+    }
+
+    /// <summary>The raw (uncalibrated) score.</summary>
+    public double Score(ReadOnlySpan<float> slots)
+    {
+        var score = _bias;
+        foreach (var tree in _trees)
+        {
+            score += tree.Weight * tree.Leaf(tree.LeafIndex(slots));
+        }
+
+        return score;
+    }
+
+    /// <summary>The raw score and each slot's contribution to it.</summary>
+    public (double Score, float[] Contributions) ScoreWithContributions(float[] slots)
+    {
+        var contributions = new float[Slots];
+        var score = _bias;
+        Span<int> path = stackalloc int[64];
+        foreach (var tree in _trees)
+        {
+            var depth = 0;
+            var node = tree.Root;
+            while (node >= 0)
+            {
+                path[depth++] = node;
+                node = tree.Next(node, slots);
+            }
+
+            var leaf = tree.Leaf(~node);
+            score += tree.Weight * leaf;
+            for (var d = 0; d < depth; d++)
+            {
+                var split = path[d];
+                var other = slots[tree.Feature[split]] <= tree.Threshold[split] ? tree.Gt[split] : tree.Lte[split];
+                var flipped = other < 0 ? ~other : tree.LeafIndex(slots, other);
+                contributions[tree.Feature[split]] += (float)(tree.Weight * (leaf - tree.Leaf(flipped)));
+            }
+        }
+
+        return (score, contributions);
     }
 
     private static SchemaDefinition Schema(int slots)
@@ -122,12 +164,38 @@ internal sealed class FastTreeScorer
         return output.ToArray();
     }
 
-    private sealed class EnginePolicy(FastTreeScorer owner) : IPooledObjectPolicy<PredictionEngine<TreeInput, TreeOutput>>
+    /// <summary>One regression tree, flat. A child index below zero is ~leaf; FastTree sends a value ≤ threshold to the left.</summary>
+    private sealed record Tree(double Weight, int[] Feature, float[] Threshold, int[] Lte, int[] Gt, double[] Leaves)
     {
-        public PredictionEngine<TreeInput, TreeOutput> Create() =>
-            owner._ml.Model.CreatePredictionEngine<TreeInput, TreeOutput>(owner._model, inputSchemaDefinition: owner._schema);
+        public static Tree From(RegressionTree tree, double weight, int slots)
+        {
+            if (tree.CategoricalSplitFlags.Any(f => f) || tree.NumericalSplitFeatureIndexes.Any(f => f < 0 || f >= slots))
+            {
+                throw new TrustModelException("The stored trees use splits this scorer does not read.");
+            }
 
-        public bool Return(PredictionEngine<TreeInput, TreeOutput> obj) => true;
+            return new Tree(weight, [.. tree.NumericalSplitFeatureIndexes], [.. tree.NumericalSplitThresholds], [.. tree.LeftChild], [.. tree.RightChild], [.. tree.LeafValues]);
+        }
+
+        /// <summary>The first node, or ~0 when the tree is a single leaf.</summary>
+        public int Root => Leaves.Length == 1 ? ~0 : 0;
+
+        public double Leaf(int leaf) => Leaves[leaf];
+
+        public int Next(int node, ReadOnlySpan<float> slots) => slots[Feature[node]] <= Threshold[node] ? Lte[node] : Gt[node];
+
+        /// <summary>The leaf reached from <paramref name="node"/>.</summary>
+        public int LeafIndex(ReadOnlySpan<float> slots) => LeafIndex(slots, Root);
+
+        public int LeafIndex(ReadOnlySpan<float> slots, int node)
+        {
+            while (node >= 0)
+            {
+                node = Next(node, slots);
+            }
+
+            return ~node;
+        }
     }
 }
 
@@ -139,10 +207,3 @@ public sealed class TreeInput
     public bool Label { get; set; }
 }
 
-/// <summary>An ML.NET output row (public for ML.NET's reflection).</summary>
-public sealed class TreeOutput
-{
-    public float Score { get; set; }
-
-    public float[]? FeatureContributions { get; set; }
-}

@@ -25,10 +25,10 @@ internal sealed class TrustLearningOptions
     [Range(10, 10_000_000)]
     public int MinAnomalyExamples { get; set; } = 100;
 
-    /// <summary>The latest share of labelled rows held out to choose and fit the calibrator and measure the model.</summary>
-    [ConfigurationKeyName("TRUST_HELD_OUT_SHARE")]
-    [Range(0.1, 0.5)]
-    public double HeldOutShare { get; set; } = 0.25;
+    /// <summary>Time blocks of the cross-fitting that scores every row out of fold, to calibrate and measure the predictors.</summary>
+    [ConfigurationKeyName("TRUST_CALIBRATION_FOLDS")]
+    [Range(2, 10)]
+    public int CalibrationFolds { get; set; } = 3;
 
     /// <summary>The share of training proposals the anomaly flag marks.</summary>
     [ConfigurationKeyName("TRUST_ANOMALY_CONTAMINATION")]

@@ -34,8 +34,9 @@ internal sealed record TrustTrainingResult(TrustModelSet Models, IReadOnlyList<s
 /// <summary>
 /// Trains the approval and outcome predictors and the anomaly detector from labelled examples (their histories already
 /// computed, e.g. by <see cref="ScopeHistoryBuilder"/>). Pure apart from ML.NET's in-memory work: same examples, same
-/// request → same bytes. Rows are taken in time order; the last <see cref="TrustLearningOptions.HeldOutShare"/> are held
-/// out to choose and fit the calibrator and to measure the model.
+/// request → same bytes. Each predictor is cross-fitted over <see cref="TrustLearningOptions.CalibrationFolds"/>
+/// contiguous time blocks: every row is scored by trees that never saw it; those out-of-fold scores choose and fit the
+/// calibrator (Platt or isotonic) and give the held-out AUC, Brier and ECE. The served trees are then fit on all rows.
 /// </summary>
 internal sealed class TrustModelTrainer(IOptions<TrustLearningOptions> options)
 {
@@ -85,42 +86,51 @@ internal sealed class TrustModelTrainer(IOptions<TrustLearningOptions> options)
         }
 
         var rows = indices.Select(i => Encode(context.Config, context.Rows[i])).ToList();
-        var split = (int)Math.Round(indices.Count * (1 - settings.HeldOutShare));
-        var heldLabels = labels[split..];
-        if (heldLabels.Distinct().Count() < 2)
+        var folds = settings.CalibrationFolds;
+        var outOfFold = new double[rows.Count];
+        var contributions = new List<float[]>();
+        for (var fold = 0; fold < folds; fold++)
         {
-            skipped.Add($"{kind}: the held-out part has only one class");
-            return null;
+            int from = fold * rows.Count / folds, to = (fold + 1) * rows.Count / folds;
+            var trainRows = rows[..from].Concat(rows[to..]).ToList();
+            var trainLabels = labels[..from].Concat(labels[to..]).ToList();
+            if (trainLabels.Distinct().Count() < 2)
+            {
+                skipped.Add($"{kind}: a calibration fold has only one class");
+                return null;
+            }
+
+            var foldTrees = FastTreeScorer.Train(trainRows, trainLabels, Settings(trainRows.Count), context.Request.Seed);
+            for (var i = from; i < to; i++)
+            {
+                var (score, slotContributions) = foldTrees.ScoreWithContributions(rows[i]);
+                outOfFold[i] = score;
+                contributions.Add(slotContributions);
+            }
         }
 
-        var trees = FastTreeScorer.Train(rows[..split], labels[..split], Settings(split), context.Request.Seed);
-        var held = rows[split..].Select(trees.Score).ToList();
-        var heldScores = held.Select(h => h.Score).ToList();
-        var (calibrator, crossFitted) = ProbabilityCalibrator.Choose(heldScores, heldLabels);
+        var trees = FastTreeScorer.Train(rows, labels, Settings(rows.Count), context.Request.Seed);
+        var (calibrator, crossFitted) = ProbabilityCalibrator.Choose(outOfFold, labels);
         var metrics = new TrustModelMetrics(
-            split,
-            heldLabels.Count,
-            Math.Round(TrustMetrics.Auc(heldScores, heldLabels), 6),
-            Math.Round(TrustMetrics.Brier(crossFitted, heldLabels), 6),
-            Math.Round(TrustMetrics.Ece(crossFitted, heldLabels), 6),
+            rows.Count,
+            rows.Count,
+            Math.Round(TrustMetrics.Auc(outOfFold, labels), 6),
+            Math.Round(TrustMetrics.Brier(crossFitted, labels), 6),
+            Math.Round(TrustMetrics.Ece(crossFitted, labels), 6),
             calibrator.Method,
-            TrustMetrics.Reliability(crossFitted, heldLabels),
-            Importance(context.Config, held.Select(h => h.Contributions).ToList()),
+            TrustMetrics.Reliability(crossFitted, labels),
+            Importance(context.Config, contributions),
             null,
             null);
         var manifest = Manifest(kind, [.. indices.Select(i => ordered[i])], context, metrics, Library);
         return new TreeTrustModel(manifest, context.Config, context.Drift, trees, calibrator);
     }
 
-    /// <summary>Smaller data gets fewer, shallower trees with bigger leaves, so 500 rows do not overfit.</summary>
+    /// <summary>Small data gets leaves of at least 2% of the rows, so 500 rows do not overfit.</summary>
     private BoostedTreeSettings Settings(int rows)
     {
         var trees = options.Value.Trees;
-        return trees with
-        {
-            MinimumExamplesPerLeaf = Math.Clamp(rows / 100, 5, trees.MinimumExamplesPerLeaf),
-            Leaves = Math.Clamp(rows / 100, 4, trees.Leaves),
-        };
+        return trees with { MinimumExamplesPerLeaf = Math.Clamp(rows / 50, 5, trees.MinimumExamplesPerLeaf) };
     }
 
     private static float[] Encode(TrustFeatureConfig config, FeatureRow row)

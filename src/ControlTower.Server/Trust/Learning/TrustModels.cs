@@ -158,13 +158,13 @@ internal sealed class TreeTrustModel : TrustModel
     /// <summary>The calibrated probability, and the top features in probability units ("quantity 30 (+0.12)").</summary>
     public TrustPrediction Predict(FeatureRow row, float[] slots)
     {
-        var (score, contributions) = Trees.Score(slots);
+        var (score, contributions) = Trees.ScoreWithContributions(slots);
         var probability = Calibrator.Calibrate(score);
         return new TrustPrediction(probability, Version, false, Explain(row, score, probability, contributions));
     }
 
     /// <summary>The raw score only (for evaluation and calibration).</summary>
-    public double RawScore(float[] slots) => Trees.Score(slots).Score;
+    public double RawScore(float[] slots) => Trees.Score(slots);
 
     internal static TreeTrustModel FromNode(TrustModelManifest manifest, TrustFeatureConfig features, DriftBaseline drift, JsonNode model)
     {

@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { Badge, Json } from "../ui";
+import { TrustEvidence, type TrustEvidenceShape } from "./TrustEvidence";
 
 // An approval's evidence, readable at a glance: a governed action's proposal, rule hits and gate as such,
 // any other evidence as labelled facts. The raw JSON stays one click away.
@@ -17,6 +18,7 @@ interface GovernedEvidenceShape {
   };
   input?: unknown;
   credential?: { name?: string; credentialType?: string; access?: string } | null;
+  trust?: TrustEvidenceShape | null;
 }
 
 const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -140,6 +142,7 @@ function GovernedEvidence({ evidence }: { evidence: GovernedEvidenceShape }) {
             : <p className="small muted">No arguments.</p>}
           {evidence.credential && <p className="small">Runs with credential <strong>{evidence.credential.name}</strong> ({evidence.credential.credentialType}, {evidence.credential.access})</p>}
         </div>
+        {evidence.trust && <TrustEvidence trust={evidence.trust} />}
         <RuleHits rules={verdict.rules} />
         <GateFacts gate={verdict.gate} killSwitch={verdict.killSwitch} />
         {isObject(evidence.input) && (

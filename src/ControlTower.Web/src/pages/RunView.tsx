@@ -5,6 +5,7 @@ import { api, followRunEvents, type NodeAttempt, type NodeType, type Run, type R
 import { nodeTypes, toFlow, type CtNode } from "../flow";
 import { Link } from "../router";
 import { Badge, duration, ErrorBox, Json, Loading, useToast, when } from "../ui";
+import { TrustEvidence, type TrustEvidenceShape } from "./TrustEvidence";
 
 const finished = ["completed", "failed", "cancelled"];
 
@@ -168,6 +169,7 @@ function NodeDetails({ nodeId, attempts, live, onClose }: { nodeId: string; atte
           </div>
           {a.errorCode && <div className="error-box" style={{ margin: 0 }}><span>{a.errorMessage}</span><code className="code-chip">{a.errorCode}</code></div>}
           <ExecutionLink attempt={a} />
+          <TrustOfAttempt attempt={a} />
           <div><strong className="small">Input</strong><Json value={a.input} /></div>
           <div><strong className="small">Output</strong><Json value={a.output} /></div>
           <span className="muted small mono">key {a.idempotencyKey}</span>
@@ -175,6 +177,13 @@ function NodeDetails({ nodeId, attempts, live, onClose }: { nodeId: string; atte
       ))}
     </div>
   );
+}
+
+/** What the trust stage decided for a governed action (the mode and why; predictions unless in shadow). */
+function TrustOfAttempt({ attempt }: { attempt: NodeAttempt }) {
+  const output = attempt.output as { trust?: TrustEvidenceShape | null } | null;
+  if (attempt.nodeType !== "governed.action" || !output?.trust) return null;
+  return <TrustEvidence trust={output.trust} />;
 }
 
 /** A governed action that ran recorded an execution: its diff and rollback are one click away. */
