@@ -121,6 +121,10 @@ internal static class ControlTowerApp
         services.AddSingleton<NodeAttemptRunner>();
         services.AddSingleton<RunStretches>();
         services.AddSingleton<RunCommitQueue>();
+        services.AddSingleton<RunTaskHandlers>();
+        services.AddSingleton<IRunTaskHandler, ApprovalTaskHandler>();
+        services.AddSingleton<IRunTaskHandler, ParkedTaskHandler>();
+        services.AddSingleton<INodeAttemptGate, NodeSwitchGate>();
         services.AddSingleton<NodeTypeSwitches>();
         services.AddSingleton<NodeTypeParking>();
         services.AddSingleton<RunService>();

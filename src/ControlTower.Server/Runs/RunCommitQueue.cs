@@ -5,9 +5,11 @@ using Microsoft.EntityFrameworkCore;
 namespace ControlTower.Server.Runs;
 
 /// <summary>
-/// Group commit: one writer loop takes the engine's pending units of work (run starts, transitions,
-/// coalesced stretches) of concurrent runs and commits them in one transaction — one fsync for many
-/// runs. Each unit runs in its own savepoint, so one that fails (a concurrent change, a taken
+/// Group commit: one writer loop takes the engine's pending units of work (run starts with their audit
+/// entry, coalesced stretches, intents, SQLite claims) of concurrent runs and commits them in one
+/// transaction — one fsync for many runs. A unit writes only through the context it is given (a second
+/// connection would wait for locks the group transaction holds); transitions that run other features'
+/// code (<see cref="RunTransitions.ApplyAsync"/>) therefore keep their own transaction. Each unit runs in its own savepoint, so one that fails (a concurrent change, a taken
 /// idempotency key) is rolled back alone and its caller sees the exception, exactly as with its own
 /// transaction. There is no artificial wait: units that arrive while a batch commits form the next
 /// batch (at most <see cref="MaxBatch"/> units). A commit asked for from inside a unit (it cannot wait
