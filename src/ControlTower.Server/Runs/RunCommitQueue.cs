@@ -15,7 +15,11 @@ namespace ControlTower.Server.Runs;
 /// batch (at most <see cref="MaxBatch"/> units). A commit asked for from inside a unit (it cannot wait
 /// for the writer, which is running it) becomes part of that unit.
 /// </summary>
-internal sealed partial class RunCommitQueue(IDbContextFactory<ControlTowerDbContext> contexts, EngineMetrics metrics, ILogger<RunCommitQueue> logger)
+internal sealed partial class RunCommitQueue(
+    IDbContextFactory<ControlTowerDbContext> contexts,
+    Microsoft.Extensions.Options.IOptions<EngineOptions> options,
+    EngineMetrics metrics,
+    ILogger<RunCommitQueue> logger)
 {
     public const int MaxBatch = 64;
 
@@ -32,10 +36,24 @@ internal sealed partial class RunCommitQueue(IDbContextFactory<ControlTowerDbCon
             return await work(outer, cancellationToken);
         }
 
+        if (!options.Value.GroupCommit)
+        {
+            return await CommitAloneAsync(work, cancellationToken);
+        }
+
         EnsureWriter();
         var unit = new Unit(async (db, ct) => await work(db, ct), cancellationToken);
         await _pending.Writer.WriteAsync(unit, cancellationToken);
         return (T)(await unit.Done.Task)!;
+    }
+
+    private async Task<T> CommitAloneAsync<T>(Func<ControlTowerDbContext, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var result = await work(db, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
     }
 
     private void EnsureWriter()
