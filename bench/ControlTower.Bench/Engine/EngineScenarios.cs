@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 namespace ControlTower.Bench.Engine;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/ControlTower.Bench -- engine [--runs N] [--inflight 1,8,64] [--counted N] [--concurrency N]</c>:
+/// <c>dotnet run -c Release --project bench/ControlTower.Bench -- engine [--runs N] [--inflight 1,8,64] [--counted N] [--only PREFIX] [--concurrency N]</c>:
 /// the durable engine on SQLite (WAL, synchronous=FULL), run as <c>controltower serve</c> composes it, in one process.
 /// Three workflows — a chain of 10 transforms, a 10-wide fan-out/fan-in, and the chain with two side-effecting
 /// <c>http.request</c> steps to a loopback endpoint — at 1, 8 and 64 runs in flight (closed loop: each slot starts a
@@ -21,7 +21,7 @@ internal static class EngineScenarios
     private const int Warmup = 30;
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(20);
 
-    private sealed record Settings(int Runs, int[] InFlight, int Counted, int Parked, int Concurrency);
+    private sealed record Settings(int Runs, int[] InFlight, int Counted, int Parked, int Concurrency, string? Only = null);
 
     private sealed record Row(string Scenario, string Durability, int InFlight, int Runs, double StepsPerRun, TimeSpan Elapsed, double? FsyncsPerRun, FloorResult? Floor)
     {
@@ -51,7 +51,7 @@ internal static class EngineScenarios
                 ("chain of 10 with 2 http.request", EngineGraphs.ChainWithEffects(Length, endpoint.BaseUrl)),
             };
             var rows = new List<Row>();
-            foreach (var (name, graph) in shapes)
+            foreach (var (name, graph) in shapes.Where(s => settings.Only is null || s.Name.StartsWith(settings.Only, StringComparison.Ordinal)))
             {
                 foreach (var (durability, modeGraph) in new[] { ("checkpoint", graph), ("step", EngineGraphs.StepDurability(graph)) })
                 {
@@ -109,7 +109,12 @@ internal static class EngineScenarios
         await host.RunClosedLoopAsync(warmup, Warmup, 8, Input);
 
         var counted = await host.CreateWorkflowAsync($"{name} (counted)", graph.DeepClone().AsObject());
-        var fsyncs = await FsyncCounter.CountAsync(() => host.RunClosedLoopAsync(counted, settings.Counted, 8, Input));
+        var fsyncs = settings.Counted == 0 ? null : await FsyncCounter.CountAsync(() => host.RunClosedLoopAsync(counted, settings.Counted, 8, Input));
+        if (fsyncs is null)
+        {
+            await host.RunClosedLoopAsync(counted, Math.Max(settings.Counted, 10), 8, Input);
+        }
+
         var perRun = fsyncs / (double?)settings.Counted;
         var stored = await host.ReadCheckpointsAsync(counted);
         var transactions = Math.Max(1, (int)Math.Round(perRun ?? stored.Average(r => r.Steps)));
@@ -208,12 +213,13 @@ internal static class EngineScenarios
             var text = args[i + 1];
             settings = args[i] switch
             {
+                "--only" => settings with { Only = text },
                 "--runs" => settings with { Runs = Number(text) },
                 "--inflight" => settings with { InFlight = [.. text.Split(',').Select(Number)] },
                 "--counted" => settings with { Counted = Number(text) },
                 "--parked" => settings with { Parked = Number(text) },
                 "--concurrency" => settings with { Concurrency = Number(text) },
-                _ => throw new ArgumentException($"Unknown option '{args[i]}'; use --runs, --inflight, --counted, --parked, --concurrency."),
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'; use --runs, --inflight, --counted (0: no fsync count), --only (a workflow name prefix), --parked, --concurrency."),
             };
         }
 

@@ -27,7 +27,7 @@ internal static class HttpScenarios
     {
         var (seconds, concurrencies) = Parse(args);
         var data = Directory.CreateTempSubdirectory("controltower-http-bench-").FullName;
-        using var server = await ServerProcess.StartAsync(data);
+        var server = await ServerProcess.StartAsync(data);
         try
         {
             using var admin = new HttpClient { BaseAddress = server.BaseAddress };
@@ -179,7 +179,7 @@ internal static class HttpScenarios
             start.Environment["DATA_DIR"] = data;
             start.Environment["ADMIN_API_KEY"] = key;
             start.Environment["URLS"] = url.ToString().TrimEnd('/');
-            start.Environment["RATE_LIMIT_REQUESTS_PER_MINUTE"] = "100000000";
+            start.Environment["RATE_LIMIT_REQUESTS_PER_MINUTE"] = "1000000";
             start.Environment["AUDIT_EXPORT_INTERVAL_SECONDS"] = "3600";
             var process = Process.Start(start)!;
             process.OutputDataReceived += (_, _) => { };

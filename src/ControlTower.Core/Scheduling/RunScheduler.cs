@@ -54,7 +54,7 @@ public static class RunScheduler
             return new SchedulerResult(state, [], SchedulerIgnoredReasons.RunNotStarted);
         }
 
-        var transition = new RunTransition(plan, state, evt.Now);
+        var transition = new SchedulerStep(plan, state, evt.Now);
         var ignored = evt switch
         {
             RunStarted e => transition.Start(e),

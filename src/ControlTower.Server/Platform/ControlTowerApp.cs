@@ -131,6 +131,10 @@ internal static class ControlTowerApp
         services.AddSingleton<RunStretches>();
         services.AddSingleton<RunCommitQueue>();
         services.AddSingleton<NodeOutputLimit>();
+        services.AddSingleton<RunTaskHandlers>();
+        services.AddSingleton<IRunTaskHandler, ApprovalTaskHandler>();
+        services.AddSingleton<IRunTaskHandler, ParkedTaskHandler>();
+        services.AddSingleton<INodeAttemptGate, NodeSwitchGate>();
         services.AddSingleton<NodeTypeSwitches>();
         services.AddSingleton<NodeTypeParking>();
         services.AddSingleton<RunService>();

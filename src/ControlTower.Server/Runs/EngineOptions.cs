@@ -25,6 +25,13 @@ internal sealed class EngineOptions
     [Range(1, 10_000_000)]
     public int StepBudget { get; set; } = 1000;
 
+    /// <summary>
+    /// Commit concurrent runs' starts, stretches, intents and claims in shared transactions (<see cref="RunCommitQueue"/>).
+    /// Off by default until it has passed the crash test under load; off, each unit commits in its own transaction.
+    /// </summary>
+    [ConfigurationKeyName("ENGINE_GROUP_COMMIT")]
+    public bool GroupCommit { get; set; }
+
     /// <summary>Run the worker in this process (off for API-only processes).</summary>
     [ConfigurationKeyName("ENGINE_WORKER")]
     public bool WorkerEnabled { get; set; } = true;

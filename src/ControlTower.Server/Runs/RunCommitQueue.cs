@@ -5,15 +5,21 @@ using Microsoft.EntityFrameworkCore;
 namespace ControlTower.Server.Runs;
 
 /// <summary>
-/// Group commit: one writer loop takes the engine's pending units of work (run starts, transitions,
-/// coalesced stretches) of concurrent runs and commits them in one transaction — one fsync for many
-/// runs. Each unit runs in its own savepoint, so one that fails (a concurrent change, a taken
+/// Group commit: one writer loop takes the engine's pending units of work (run starts with their audit
+/// entry, coalesced stretches, intents, SQLite claims) of concurrent runs and commits them in one
+/// transaction — one fsync for many runs. A unit writes only through the context it is given (a second
+/// connection would wait for locks the group transaction holds); transitions that run other features'
+/// code (<see cref="RunTransitions.ApplyAsync"/>) therefore keep their own transaction. Each unit runs in its own savepoint, so one that fails (a concurrent change, a taken
 /// idempotency key) is rolled back alone and its caller sees the exception, exactly as with its own
 /// transaction. There is no artificial wait: units that arrive while a batch commits form the next
 /// batch (at most <see cref="MaxBatch"/> units). A commit asked for from inside a unit (it cannot wait
 /// for the writer, which is running it) becomes part of that unit.
 /// </summary>
-internal sealed partial class RunCommitQueue(IDbContextFactory<ControlTowerDbContext> contexts, EngineMetrics metrics, ILogger<RunCommitQueue> logger)
+internal sealed partial class RunCommitQueue(
+    IDbContextFactory<ControlTowerDbContext> contexts,
+    Microsoft.Extensions.Options.IOptions<EngineOptions> options,
+    EngineMetrics metrics,
+    ILogger<RunCommitQueue> logger)
 {
     public const int MaxBatch = 64;
 
@@ -30,10 +36,24 @@ internal sealed partial class RunCommitQueue(IDbContextFactory<ControlTowerDbCon
             return await work(outer, cancellationToken);
         }
 
+        if (!options.Value.GroupCommit)
+        {
+            return await CommitAloneAsync(work, cancellationToken);
+        }
+
         EnsureWriter();
         var unit = new Unit(async (db, ct) => await work(db, ct), cancellationToken);
         await _pending.Writer.WriteAsync(unit, cancellationToken);
         return (T)(await unit.Done.Task)!;
+    }
+
+    private async Task<T> CommitAloneAsync<T>(Func<ControlTowerDbContext, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var result = await work(db, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
     }
 
     private void EnsureWriter()

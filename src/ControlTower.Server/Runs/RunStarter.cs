@@ -81,7 +81,7 @@ internal sealed class RunStarter(
                 $"Run start with idempotency key '{request.IdempotencyKey}' conflicted, but no run holds the key."), false);
         }
 
-        transitions.AfterCommit(run.Id, cancelled);
+        transitions.AfterCommit(run.Id, cancelled, prepared.Stretch.WritesTasks);
         return new StartedRun(run, true);
     }
 

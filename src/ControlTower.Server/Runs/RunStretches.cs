@@ -17,6 +17,9 @@ internal sealed record InlineResult(NodeAttempt Attempt, DateTimeOffset Started,
 internal sealed record Stretch(IReadOnlyList<CoalescedStep> Steps, IReadOnlyList<InlineResult> Ran)
 {
     public RunState Final => Steps[^1].Written.State;
+
+    /// <summary>Whether committing it writes tasks a worker should pick up (a waking signal is wasted otherwise).</summary>
+    public bool WritesTasks => Steps.Any(s => s.Written.Commands.Any(c => c is ExecuteNode or ScheduleRetry));
 }
 
 /// <summary>One step of a stretch: the state before it and the scheduler's result as it is written.</summary>
@@ -27,7 +30,7 @@ internal sealed record CoalescedStep(RunState Before, SchedulerResult Written);
 /// deterministic, side-effect-free nodes run here, in memory, back to back, until none is left; what
 /// remains (a node with side effects, a retry, a wait) is written as tasks when the stretch commits.
 /// </summary>
-internal sealed class RunStretches(NodeAttemptRunner runner, NodeSwitches.NodeTypeSwitches switches, TimeProvider time)
+internal sealed class RunStretches(NodeAttemptRunner runner, INodeAttemptGate gate, TimeProvider time)
 {
     public async Task<Stretch> ContinueAsync(RunEntity run, WorkflowDefinition definition, RunState before, SchedulerResult first, CancellationToken stopping)
     {
@@ -40,7 +43,7 @@ internal sealed class RunStretches(NodeAttemptRunner runner, NodeSwitches.NodeTy
             var plan = definition.Plan.Node(next.NodeId);
             var node = current.Nodes[plan.Index];
             if (!RunDurability.RunsInline(plan) || node.Status != NodeStatus.Running || node.Attempt != next.Attempt
-                || !await switches.IsEnabledAsync(plan.Type, stopping))
+                || !await gate.IsOpenAsync(plan.Type, stopping))
             {
                 continue; // stays a task: it crosses a durability boundary, went stale, or its type is switched off
             }

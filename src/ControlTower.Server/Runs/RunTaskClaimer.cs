@@ -5,10 +5,11 @@ namespace ControlTower.Server.Runs;
 
 /// <summary>
 /// Claims due tasks with a lease. On PostgreSQL, several processes share the work through
-/// <c>FOR UPDATE SKIP LOCKED</c>; on SQLite (one process) the immediate write transaction does the same.
+/// <c>FOR UPDATE SKIP LOCKED</c>; on SQLite (one process, one writer) the claim joins the engine's group
+/// commit, so it never waits on (or makes wait) the writer loop for the write lock.
 /// A task whose lease ran out (its worker died) is due again.
 /// </summary>
-internal sealed class RunTaskClaimer(IDbContextFactory<ControlTowerDbContext> contexts, TimeProvider time)
+internal sealed class RunTaskClaimer(IDbContextFactory<ControlTowerDbContext> contexts, RunCommitQueue commits, TimeProvider time)
 {
     public async Task<IReadOnlyList<RunTaskEntity>> ClaimAsync(string owner, int count, TimeSpan lease, CancellationToken cancellationToken)
     {
@@ -28,21 +29,22 @@ internal sealed class RunTaskClaimer(IDbContextFactory<ControlTowerDbContext> co
                 """).AsNoTracking().ToListAsync(cancellationToken);
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var due = await db.Set<RunTaskEntity>()
-            .Where(t => t.DueAt <= now && (t.LeaseExpiresAt == null || t.LeaseExpiresAt < now))
-            .OrderBy(t => t.DueAt)
-            .Take(count)
-            .ToListAsync(cancellationToken);
-        foreach (var task in due)
+        return await commits.CommitAsync<IReadOnlyList<RunTaskEntity>>(async (unit, ct) =>
         {
-            task.LeaseOwner = owner;
-            task.LeaseExpiresAt = expires;
-        }
+            var due = await unit.Set<RunTaskEntity>()
+                .Where(t => t.DueAt <= now && (t.LeaseExpiresAt == null || t.LeaseExpiresAt < now))
+                .OrderBy(t => t.DueAt)
+                .Take(count)
+                .ToListAsync(ct);
+            foreach (var task in due)
+            {
+                task.LeaseOwner = owner;
+                task.LeaseExpiresAt = expires;
+            }
 
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return due;
+            await unit.SaveChangesAsync(ct);
+            return due;
+        }, cancellationToken);
     }
 
     /// <summary>Keeps a long task's lease alive; false when the lease was lost (another worker took it).</summary>

@@ -24,8 +24,8 @@ internal sealed partial class RunTaskProcessor(
     Workflows.WorkflowDefinitions definitions,
     NodeAttemptRunner runner,
     ReplayRecordings replays,
-    Governance.ApprovalService approvals,
-    NodeSwitches.NodeTypeParking parking,
+    RunTaskHandlers handlers,
+    INodeAttemptGate gate,
     RunStretches stretches,
     TimeProvider time,
     ILogger<RunTaskProcessor> logger)
@@ -36,8 +36,7 @@ internal sealed partial class RunTaskProcessor(
         RunTaskKinds.Retry => ConsumeAsync(task, now => new RetryDue(task.NodeId, task.Attempt, now), stopping),
         RunTaskKinds.Timer => ConsumeAsync(task, now => new NodeCompleted(task.NodeId, task.Attempt, GraphEdge.DefaultSourceHandle, RunTransitionWriter.ToElement(Parse(task.Payload)), now), stopping),
         RunTaskKinds.Child => ChildFinishedAsync(task, stopping),
-        RunTaskKinds.Approval => approvals.ProcessTaskAsync(task, stopping),
-        RunTaskKinds.Parked => parking.ProcessAsync(task, stopping),
+        _ when handlers.TryGet(task.Kind, out var handler) => handler.ProcessAsync(task, stopping),
         _ => throw new InvalidOperationException($"Unknown task kind '{task.Kind}'."),
     };
 
@@ -78,7 +77,7 @@ internal sealed partial class RunTaskProcessor(
         }
 
         // Checked when the attempt is claimed: one already past here when its type is switched off runs to its end.
-        if (await parking.ParkIfDisabledAsync(task, plan.Type, stopping))
+        if (await gate.HoldIfClosedAsync(task, plan.Type, stopping))
         {
             return;
         }

@@ -20,6 +20,7 @@ internal sealed record TransitionScope(ControlTowerDbContext Db, RunEntity Run, 
 /// applied again to the fresh state, which the pure scheduler makes safe.
 /// </summary>
 internal sealed partial class RunTransitions(
+    IDbContextFactory<ControlTowerDbContext> contexts,
     RunCommitQueue commits,
     WorkflowDefinitions definitions,
     RunEventNotifier notifier,
@@ -40,29 +41,29 @@ internal sealed partial class RunTransitions(
     {
         for (var attempt = 1; ; attempt++)
         {
-            (SchedulerResult Result, IReadOnlyList<CancelledAttempt> Cancelled, RunEvent? Event) applied;
+            // Its own transaction, not the group commit: callers' alsoWrite may reach other features' code.
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var run = await db.Set<RunEntity>().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken) ?? throw NotFound(runId);
+            var definition = await definitions.GetAsync(run.WorkflowId, run.WorkflowVersion, cancellationToken);
+            var now = time.GetUtcNow();
+            var before = RunStateJson.Deserialize(run.State);
+            var evt = makeEvent(now);
+            var result = evt is null ? new SchedulerResult(before, []) : RunScheduler.Apply(definition.Plan, before, evt);
+            var cancelled = await RunTransitionWriter.WriteAsync(db, run, definition, before, result, now.UtcDateTime, extraUpdates, cancellationToken);
+            await CloseWaitingAttemptsAsync(db, runId, before, result.State, now.UtcDateTime, cancellationToken);
             try
             {
-                applied = await commits.CommitAsync(async (db, ct) =>
-                {
-                    var run = await db.Set<RunEntity>().SingleOrDefaultAsync(r => r.Id == runId, ct) ?? throw NotFound(runId);
-                    var definition = await definitions.GetAsync(run.WorkflowId, run.WorkflowVersion, ct);
-                    var now = time.GetUtcNow();
-                    var before = RunStateJson.Deserialize(run.State);
-                    var evt = makeEvent(now);
-                    var result = evt is null ? new SchedulerResult(before, []) : RunScheduler.Apply(definition.Plan, before, evt);
-                    var cancelled = await RunTransitionWriter.WriteAsync(db, run, definition, before, result, now.UtcDateTime, extraUpdates, ct);
-                    await CloseWaitingAttemptsAsync(db, runId, before, result.State, now.UtcDateTime, ct);
-                    await CloseCancelledAttemptsAsync(db, cancelled, now.UtcDateTime, ct);
-                    if (alsoWrite is not null)
-                    {
-                        await alsoWrite(new TransitionScope(db, run, definition, result.State, now.UtcDateTime));
-                    }
+                await CloseCancelledAttemptsAsync(db, cancelled, now.UtcDateTime, cancellationToken);
 
-                    await db.SaveChangesAsync(ct);
-                    await NotifyOtherProcessesAsync(db, runId, ct);
-                    return (result, cancelled, evt);
-                }, cancellationToken);
+                if (alsoWrite is not null)
+                {
+                    await alsoWrite(new TransitionScope(db, run, definition, result.State, now.UtcDateTime));
+                }
+
+                await db.SaveChangesAsync(cancellationToken);
+                await NotifyOtherProcessesAsync(db, runId, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
             }
             catch (DbUpdateException conflict) when (attempt < MaxAttempts && (conflict is DbUpdateConcurrencyException || IsEventNumberRace(conflict)))
             {
@@ -70,13 +71,13 @@ internal sealed partial class RunTransitions(
                 continue;
             }
 
-            AfterCommit(runId, applied.Cancelled);
-            if (applied.Result.Ignored is { } ignored)
+            AfterCommit(runId, cancelled);
+            if (result.Ignored is { } ignored)
             {
-                Log.EventIgnored(logger, runId, applied.Event?.GetType().Name ?? "none", ignored);
+                Log.EventIgnored(logger, runId, evt?.GetType().Name ?? "none", ignored);
             }
 
-            return new TransitionResult(applied.Result.State, applied.Result.Ignored);
+            return new TransitionResult(result.State, result.Ignored);
         }
     }
 
@@ -111,7 +112,7 @@ internal sealed partial class RunTransitions(
             return false;
         }
 
-        AfterCommit(loaded.Id, cancelled);
+        AfterCommit(loaded.Id, cancelled, stretch.WritesTasks || (stretch.Final.IsFinished && loaded.ParentRunId is not null));
         return true;
     }
 
@@ -156,11 +157,15 @@ internal sealed partial class RunTransitions(
         }
     }
 
-    public void AfterCommit(Guid runId, IReadOnlyList<CancelledAttempt> cancelled)
+    /// <summary>After a commit: stop cancelled attempts, wake the run's event readers, and wake the workers when it wrote tasks.</summary>
+    public void AfterCommit(Guid runId, IReadOnlyList<CancelledAttempt> cancelled, bool wroteTasks = true)
     {
         inFlight.Cancel(cancelled);
         notifier.Publish(runId);
-        work.Notify();
+        if (wroteTasks)
+        {
+            work.Notify();
+        }
     }
 
     /// <summary>

@@ -147,6 +147,25 @@ public sealed class GraphValidatorTests
         Assert.All(problems, p => Assert.Equal(GraphProblemCodes.ConfigInvalid, p.Code));
     }
 
+    [Theory]
+    [InlineData("\"sometimes\"", 1)]
+    [InlineData("1", 1)]
+    [InlineData("\"step\"", 0)]
+    [InlineData("\"checkpoint\"", 0)]
+    public void Validate_WhenDurabilityIsSet_AcceptsOnlyStepOrCheckpoint(string durability, int problemCount)
+    {
+        var json = $$"""
+            { "version": "1.0", "config": { "durability": {{durability}} },
+              "nodes": [ {{Start}}, { "id": "a", "type": "transform", "config": { "expression": "1" } } ],
+              "edges": [ {{Edge("start", "a")}} ] }
+            """;
+
+        var problems = Validate(json);
+
+        Assert.Equal(problemCount, problems.Count);
+        Assert.All(problems, p => Assert.Equal(("/config/durability", GraphProblemCodes.ConfigInvalid), (p.JsonPointer, p.Code)));
+    }
+
     [Fact]
     public void Validate_WhenExpressionsDoNotParse_ReportsEachExpressionPointer()
     {

@@ -10,7 +10,7 @@ namespace ControlTower.Core.Scheduling;
 /// The working copy of one <see cref="RunScheduler.Apply"/>: mutable arrays over the immutable
 /// state, replaced node by node, frozen again by <see cref="Build"/>. Never escapes Apply.
 /// </summary>
-internal sealed class RunTransition
+internal sealed class SchedulerStep
 {
     private readonly RunPlan _plan;
     private readonly RunState _original;
@@ -27,7 +27,7 @@ internal sealed class RunTransition
     private DateTimeOffset? _startedAt;
     private DateTimeOffset? _finishedAt;
 
-    public RunTransition(RunPlan plan, RunState state, DateTimeOffset now)
+    public SchedulerStep(RunPlan plan, RunState state, DateTimeOffset now)
     {
         _plan = plan;
         _original = state;
