@@ -5,6 +5,8 @@ using ControlTower.Server.Credentials;
 using ControlTower.Server.Llm;
 using ControlTower.Server.Mcp;
 using ControlTower.Server.Nodes;
+using ControlTower.Server.Platform.Configuration;
+using ControlTower.Server.Platform.Persistence;
 using ControlTower.Server.Tests.Nodes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,6 +32,7 @@ public sealed class LlmExecutorTests : IAsyncLifetime
             .AddSingleton<IConfiguration>(configuration)
             .AddSingleton<SecretRegistry>()
             .AddLogging()
+            .AddPersistence(DatabaseConnection.Resolve(new DatabaseOptions(), new PlatformOptions { DataDirectory = Path.GetTempPath() }))
             .AddMcpFederation()
             .AddNodeExecutors()
             .BuildServiceProvider();

@@ -56,7 +56,9 @@ public sealed class ControlTowerMcpServerTests : IDisposable
         Assert.NotEqual(true, result.IsError);
         var output = JsonNode.Parse(Assert.IsType<ModelContextProtocol.Protocol.TextContentBlock>(Assert.Single(result.Content)).Text)!;
         Assert.Equal(42, output["body"]!["doubled"]!.GetValue<int>());
-        // Finished nodes are reported as they happen (the SDK may deliver notifications out of order).
+        // Finished nodes are reported as they happen; the SDK hands notifications to the progress handler on its own
+        // schedule, so those sent just before the result (a run whose nodes commit together) may land after it.
+        await progress.WaitForAnyAsync(TimeSpan.FromSeconds(10));
         Assert.NotEmpty(progress.Values);
         Assert.All(progress.Values, v => Assert.InRange(v.Progress, 1, 3));
         Assert.All(progress.Values, v => Assert.Equal(3, v.Total));
@@ -338,6 +340,10 @@ public sealed class ControlTowerMcpServerTests : IDisposable
     {
         private readonly Lock _gate = new();
         private readonly List<ProgressNotificationValue> _values = [];
+        private readonly TaskCompletionSource _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Waits for the first notification, or the timeout (the assertion that follows tells which).</summary>
+        public Task WaitForAnyAsync(TimeSpan timeout) => Task.WhenAny(_first.Task, Task.Delay(timeout));
 
         public IReadOnlyList<ProgressNotificationValue> Values
         {
@@ -356,6 +362,8 @@ public sealed class ControlTowerMcpServerTests : IDisposable
             {
                 _values.Add(value);
             }
+
+            _first.TrySetResult();
         }
     }
 }
