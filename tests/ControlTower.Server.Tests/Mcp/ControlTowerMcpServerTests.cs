@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ControlTower.Server.McpHost;
 using ControlTower.Server.Tests.Governance;
 using ControlTower.Server.Tests.Infrastructure;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
 using static ControlTower.Server.Tests.Runs.RunApi;
 
 namespace ControlTower.Server.Tests.Mcp;
@@ -46,9 +48,16 @@ public sealed class ControlTowerMcpServerTests : IDisposable
         await CreateWorkflowAsync(_factory.CreateAdminClient(), PublishedGraph(), "doubler");
         await using var client = await ConnectAsync(ControlTowerFactory.AdminKey);
         var progress = new ProgressLog();
+        // The SDK drops a progress notification it dispatches after the call's result (its per-call handler is gone by then),
+        // and a run whose nodes commit together reports them just before its result: listen for the whole session instead.
+        await using var listening = client.RegisterNotificationHandler(NotificationMethods.ProgressNotification, (notification, _) =>
+        {
+            progress.Report(notification.Params.Deserialize<ProgressNotificationParams>(McpJsonUtilities.DefaultOptions)!.Progress);
+            return ValueTask.CompletedTask;
+        });
 
         var tools = await client.ListToolsAsync();
-        var result = await client.CallToolAsync("double_it", new Dictionary<string, object?> { ["amount"] = 21 }, progress);
+        var result = await client.CallToolAsync("double_it", new Dictionary<string, object?> { ["amount"] = 21 }, new Progress<ProgressNotificationValue>());
 
         var tool = Assert.Single(tools, t => t.Name == "double_it");
         Assert.Equal("Doubles an amount.", tool.Description);
@@ -56,8 +65,6 @@ public sealed class ControlTowerMcpServerTests : IDisposable
         Assert.NotEqual(true, result.IsError);
         var output = JsonNode.Parse(Assert.IsType<ModelContextProtocol.Protocol.TextContentBlock>(Assert.Single(result.Content)).Text)!;
         Assert.Equal(42, output["body"]!["doubled"]!.GetValue<int>());
-        // Finished nodes are reported as they happen; the SDK hands notifications to the progress handler on its own
-        // schedule, so those sent just before the result (a run whose nodes commit together) may land after it.
         await progress.WaitForAnyAsync(TimeSpan.FromSeconds(10));
         Assert.NotEmpty(progress.Values);
         Assert.All(progress.Values, v => Assert.InRange(v.Progress, 1, 3));
