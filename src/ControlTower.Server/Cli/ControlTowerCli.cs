@@ -20,7 +20,9 @@ internal static class ControlTowerCli
         var root = new RootCommand("Control Tower: governed workflow automation.") { TreatUnmatchedTokensAsErrors = false };
         var serve = new Command("serve", "Run the server (the default command).") { TreatUnmatchedTokensAsErrors = false };
         serve.SetAction((parse, ct) => ServeAsync([.. parse.UnmatchedTokens], ct));
-        root.SetAction((parse, ct) => ServeAsync([.. parse.UnmatchedTokens], ct));
+        root.SetAction((parse, ct) => UnknownCommand(parse.UnmatchedTokens) is { } word
+            ? RefuseUnknownCommandAsync(root, word)
+            : ServeAsync([.. parse.UnmatchedTokens], ct));
         root.Subcommands.Add(serve);
         root.Subcommands.Add(MigrateCommand());
         root.Subcommands.Add(AuditCommand());
@@ -59,6 +61,20 @@ internal static class ControlTowerCli
             await Console.Error.WriteLineAsync($"controltower: {failure.Message} ({failure.Code})");
             return 2;
         }
+    }
+
+    /// <summary>
+    /// A bare first word is a mistyped command, not a host setting: settings are <c>--key value</c>, <c>/key value</c>
+    /// or <c>key=value</c>, so only a setting's value is ever a bare word, and never the first token.
+    /// </summary>
+    private static string? UnknownCommand(IReadOnlyList<string> unmatched) =>
+        unmatched is [var first, ..] && !first.StartsWith('-') && !first.StartsWith('/') && !first.Contains('=') ? first : null;
+
+    private static async Task<int> RefuseUnknownCommandAsync(RootCommand root, string word)
+    {
+        var commands = root.Subcommands.Where(c => !c.Hidden).Select(c => $"  {c.Name,-12} {c.Description}");
+        await Console.Error.WriteLineAsync($"controltower: '{word}' is not a command. The commands are:\n{string.Join('\n', commands)}");
+        return 1;
     }
 
     private static async Task<int> ServeAsync(string[] args, CancellationToken cancellationToken)

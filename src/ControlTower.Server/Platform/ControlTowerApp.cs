@@ -33,6 +33,7 @@ internal static class ControlTowerApp
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
+            EnvironmentName = HostEnvironmentName(args),
             ContentRootPath = AppContext.BaseDirectory,
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
         });
@@ -55,6 +56,22 @@ internal static class ControlTowerApp
         UsePipeline(app);
         MapEndpoints(app);
         return app;
+    }
+
+    /// <summary>
+    /// The host's environment is named after the run mode (Demo, Development, Production), so the start-up log says
+    /// what the platform is; an environment the host was given explicitly (a test host, <c>DOTNET_ENVIRONMENT</c>) stays.
+    /// </summary>
+    private static string? HostEnvironmentName(string[] args)
+    {
+        var given = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
+        if (!string.IsNullOrEmpty(given["environment"] ?? given["ASPNETCORE_ENVIRONMENT"] ?? given["DOTNET_ENVIRONMENT"]))
+        {
+            return null;
+        }
+
+        var mode = new PlatformOptions { Environment = given["ENVIRONMENT"] ?? "demo" }.Mode;
+        return mode.ToString();
     }
 
     private static void AddServices(IServiceCollection services, IConfiguration configuration)

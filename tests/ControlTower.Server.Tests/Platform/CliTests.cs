@@ -32,4 +32,25 @@ public sealed class CliTests
         Assert.Equal(2, revoke.ExitCode);
         Assert.Contains("identity.api_key_not_found", revoke.StandardError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task UnknownWord_IsRefusedWithTheListOfCommandsInsteadOfStartingTheServer()
+    {
+        var data = Directory.CreateTempSubdirectory("controltower-cli-").FullName;
+        var environment = new Dictionary<string, string?> { ["ENVIRONMENT"] = "development", ["DATA_DIR"] = data };
+
+        var typo = await ControlTowerProcess.RunAsync(["migarte"], environment);
+
+        Assert.Equal(1, typo.ExitCode);
+        Assert.Contains("'migarte' is not a command", typo.StandardError, StringComparison.Ordinal);
+        Assert.Contains("migrate", typo.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("pharmacy-mcp", typo.StandardError, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(data));
+    }
+
+    [Fact]
+    public void TestProcess_KeepsItsTemporaryFilesInAFolderOfItsOwn()
+    {
+        Assert.StartsWith("controltower-tests-", new DirectoryInfo(Path.GetTempPath()).Name, StringComparison.Ordinal);
+    }
 }
