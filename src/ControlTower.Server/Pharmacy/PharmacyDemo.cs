@@ -42,6 +42,11 @@ internal static class PharmacyDemo
         new("Oxycodone 5 mg", 60, "tablets", Controlled: true, ReorderLevel: 20),
         new("Amoxicillin 500 mg", 12, "capsules", Controlled: false, ReorderLevel: 50),
         new("Metformin 500 mg", 1000, "tablets", Controlled: false, ReorderLevel: 200),
+        new("Apixaban 5 mg", 240, "tablets", Controlled: false, ReorderLevel: 60),
+        new("Warfarin 5 mg", 300, "tablets", Controlled: false, ReorderLevel: 60),
+        new("Ibuprofen 400 mg", 600, "tablets", Controlled: false, ReorderLevel: 120),
+        new("Sertraline 50 mg", 600, "tablets", Controlled: false, ReorderLevel: 120),
+        new("Tramadol 50 mg", 200, "tablets", Controlled: true, ReorderLevel: 50),
     ];
 
     /// <summary>

@@ -21,8 +21,11 @@ internal sealed record StockItem(string Drug, int OnHand, string Unit, bool Cont
 /// <summary>A change made under an idempotency key: what was asked and what it answered, so a retry gets the same answer.</summary>
 internal sealed record RecordedOperation(string Tool, JsonObject Arguments, JsonObject Result, DateTimeOffset At);
 
-/// <summary>The inventory file: stock by drug name and the recorded operations by idempotency key.</summary>
-internal sealed record InventoryDocument(IReadOnlyDictionary<string, StockItem> Items, IReadOnlyDictionary<string, RecordedOperation> Operations)
+/// <summary>
+/// The state file: stock by drug name, the recorded operations by idempotency key, and the back office
+/// (<see cref="BackOffice"/>; null in a stock-only file, as written before the back office existed).
+/// </summary>
+internal sealed record InventoryDocument(IReadOnlyDictionary<string, StockItem> Items, IReadOnlyDictionary<string, RecordedOperation> Operations, BackOffice? BackOffice = null)
 {
     public static InventoryDocument Empty { get; } = new(new Dictionary<string, StockItem>(), new Dictionary<string, RecordedOperation>());
 }
@@ -35,7 +38,7 @@ internal sealed record InventoryDocument(IReadOnlyDictionary<string, StockItem> 
 /// half of it. A change made under an idempotency key is recorded with its answer; the same key again returns
 /// that answer without changing stock (the newest <see cref="MaxRecordedOperations"/> keys are kept).
 /// </summary>
-internal sealed class PharmacyInventory(string path, TimeProvider time)
+internal sealed partial class PharmacyInventory(string path, TimeProvider time)
 {
     public const int MaxRecordedOperations = 10_000;
 
@@ -51,7 +54,10 @@ internal sealed class PharmacyInventory(string path, TimeProvider time)
     public string FilePath { get; } = Path.GetFullPath(path);
 
     /// <summary>Writes <paramref name="items"/> as the stock when the file does not exist yet; false when it did.</summary>
-    public async Task<bool> SeedAsync(IEnumerable<StockItem> items, CancellationToken cancellationToken)
+    public Task<bool> SeedAsync(IEnumerable<StockItem> items, CancellationToken cancellationToken) => SeedAsync(items, null, cancellationToken);
+
+    /// <summary>Writes the stock and back office when the file does not exist yet; false when it did.</summary>
+    public async Task<bool> SeedAsync(IEnumerable<StockItem> items, BackOffice? backOffice, CancellationToken cancellationToken)
     {
         await using var held = await LockAsync(cancellationToken);
         if (File.Exists(FilePath))
@@ -59,10 +65,23 @@ internal sealed class PharmacyInventory(string path, TimeProvider time)
             return false;
         }
 
-        var stock = items.ToDictionary(i => i.Drug, StringComparer.Ordinal);
-        await SaveAsync(new InventoryDocument(stock, new Dictionary<string, RecordedOperation>()), cancellationToken);
+        await SaveAsync(Fresh(items, backOffice), cancellationToken);
         return true;
     }
+
+    /// <summary>
+    /// Replaces the whole state (stock, back office, recorded operations) with the seed's first-start state, under the
+    /// lock: a demo reset. Server processes reading the file see the old state or the new one.
+    /// </summary>
+    public async Task ResetAsync(int seed, CancellationToken cancellationToken)
+    {
+        var (stock, backOffice) = PharmacySeed.Create(seed);
+        await using var held = await LockAsync(cancellationToken);
+        await SaveAsync(Fresh(stock, backOffice), cancellationToken);
+    }
+
+    private static InventoryDocument Fresh(IEnumerable<StockItem> items, BackOffice? backOffice) =>
+        new(items.ToDictionary(i => i.Drug, StringComparer.Ordinal), new Dictionary<string, RecordedOperation>(), backOffice);
 
     public async Task<IReadOnlyList<StockItem>> ListAsync(CancellationToken cancellationToken) =>
         [.. (await LoadAsync(cancellationToken)).Items.Values.OrderBy(i => i.Drug, StringComparer.OrdinalIgnoreCase)];
@@ -74,8 +93,9 @@ internal sealed class PharmacyInventory(string path, TimeProvider time)
     public Task<JsonObject> DispenseAsync(string rx, string drug, int quantity, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var arguments = new JsonObject { ["rx"] = rx, ["drug"] = drug, ["quantity"] = quantity };
-        return ChangeAsync("dispense", arguments, idempotencyKey, stock =>
+        return ChangeAsync("dispense", arguments, idempotencyKey, document =>
         {
+            var stock = new Dictionary<string, StockItem>(document.Items, StringComparer.Ordinal);
             var item = Find(stock, drug);
             if (item.OnHand < quantity)
             {
@@ -85,7 +105,8 @@ internal sealed class PharmacyInventory(string path, TimeProvider time)
 
             var after = item with { OnHand = item.OnHand - quantity };
             stock[item.Drug] = after;
-            return new JsonObject { ["rx"] = rx, ["drug"] = item.Drug, ["dispensed"] = quantity, ["on_hand"] = after.OnHand, ["unit"] = item.Unit };
+            var result = new JsonObject { ["rx"] = rx, ["drug"] = item.Drug, ["dispensed"] = quantity, ["on_hand"] = after.OnHand, ["unit"] = item.Unit };
+            return (document with { Items = stock, BackOffice = WithFill(document.BackOffice, new Fill(rx, item.Drug, quantity, document.BackOffice?.Today ?? "")) }, result);
         }, cancellationToken);
     }
 
@@ -93,12 +114,13 @@ internal sealed class PharmacyInventory(string path, TimeProvider time)
     public Task<JsonObject> RestockAsync(string drug, int quantity, string reason, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var arguments = new JsonObject { ["drug"] = drug, ["quantity"] = quantity, ["reason"] = reason };
-        return ChangeAsync("restock", arguments, idempotencyKey, stock =>
+        return ChangeAsync("restock", arguments, idempotencyKey, document =>
         {
+            var stock = new Dictionary<string, StockItem>(document.Items, StringComparer.Ordinal);
             var item = Find(stock, drug);
             var after = item with { OnHand = checked(item.OnHand + quantity) };
             stock[item.Drug] = after;
-            return new JsonObject { ["drug"] = item.Drug, ["restocked"] = quantity, ["on_hand"] = after.OnHand, ["unit"] = item.Unit, ["reason"] = reason };
+            return (document with { Items = stock }, new JsonObject { ["drug"] = item.Drug, ["restocked"] = quantity, ["on_hand"] = after.OnHand, ["unit"] = item.Unit, ["reason"] = reason });
         }, cancellationToken);
     }
 
@@ -106,7 +128,7 @@ internal sealed class PharmacyInventory(string path, TimeProvider time)
     /// One change under the lock. With a key already recorded: the recorded answer (<c>replayed: true</c>) when the
     /// tool and arguments are the same, else <c>pharmacy.idempotency_key_reused</c>. A change that throws saves nothing.
     /// </summary>
-    private async Task<JsonObject> ChangeAsync(string tool, JsonObject arguments, string? idempotencyKey, Func<Dictionary<string, StockItem>, JsonObject> change, CancellationToken cancellationToken)
+    private async Task<JsonObject> ChangeAsync(string tool, JsonObject arguments, string? idempotencyKey, Func<InventoryDocument, (InventoryDocument Next, JsonObject Result)> change, CancellationToken cancellationToken)
     {
         await using var held = await LockAsync(cancellationToken);
         var document = await LoadAsync(cancellationToken);
@@ -121,8 +143,7 @@ internal sealed class PharmacyInventory(string path, TimeProvider time)
             return WithReplayed(recorded.Result, replayed: true);
         }
 
-        var stock = new Dictionary<string, StockItem>(document.Items, StringComparer.Ordinal);
-        var result = change(stock);
+        var (next, result) = change(document);
         var operations = new Dictionary<string, RecordedOperation>(document.Operations, StringComparer.Ordinal);
         if (idempotencyKey is not null)
         {
@@ -137,7 +158,7 @@ internal sealed class PharmacyInventory(string path, TimeProvider time)
             }
         }
 
-        await SaveAsync(new InventoryDocument(stock, operations), cancellationToken);
+        await SaveAsync(next with { Operations = operations }, cancellationToken);
         return WithReplayed(result, replayed: false);
     }
 
@@ -154,7 +175,7 @@ internal sealed class PharmacyInventory(string path, TimeProvider time)
             $"'{drug}' is not stocked here. Stocked: {string.Join(", ", stock.Keys.Order(StringComparer.OrdinalIgnoreCase))}.");
 
     /// <summary>Reads the file as it is (renames make every read see one whole version); no file is an empty inventory.</summary>
-    private async Task<InventoryDocument> LoadAsync(CancellationToken cancellationToken)
+    internal async Task<InventoryDocument> LoadAsync(CancellationToken cancellationToken)
     {
         if (!File.Exists(FilePath))
         {
