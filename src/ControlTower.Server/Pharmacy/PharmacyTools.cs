@@ -40,9 +40,9 @@ internal static class PharmacyTools
 
     private static readonly JsonObject TodayProperty = new()
     {
-        ["type"] = "string",
+        ["type"] = new JsonArray("string", "null"),
         ["pattern"] = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-        ["description"] = "The day to judge on (yyyy-MM-dd); default the back office's business date.",
+        ["description"] = "The day to judge on (yyyy-MM-dd); null or absent: the back office's business date.",
     };
 
     private static readonly JsonObject StockOutput = Out(("drug", "string"), ("on_hand", "integer"), ("unit", "string"), ("controlled", "boolean"), ("reorder_level", "integer"), ("below_reorder_level", "boolean"));
@@ -92,7 +92,7 @@ internal static class PharmacyTools
             {
                 ["rx"] = RxProperty.DeepClone(),
                 ["today"] = TodayProperty.DeepClone(),
-                ["prescriber_request_id"] = Id("An approved renewal request whose refills the claim may use."),
+                ["prescriber_request_id"] = OptionalId("An approved renewal request whose refills the claim may use (null: none)."),
             }, "rx"),
             Out(("claim_id", "string"), ("rx", "string"), ("plan_id", "string"), ("status", "string"), ("paid", "boolean"), ("reject_codes", "array"), ("plan_pays", "number"), ("patient_pays", "number"))),
         new("request_prescriber_approval", "Asks the prescriber to renew a prescription. Answered later: poll get_prescriber_response with the request id. Idempotent under the _meta idempotency key.", ReadOnly: false,
@@ -109,6 +109,9 @@ internal static class PharmacyTools
             Schema(new JsonObject { ["rx"] = RxProperty.DeepClone() }, "rx"),
             Out(("rx", "string"), ("passed", "boolean"), ("checks", "array"), ("controlled_schedule", "string|null"), ("counselling_required", "boolean"))),
     ];
+
+    private static JsonObject OptionalId(string description) =>
+        new() { ["type"] = new JsonArray("string", "null"), ["minLength"] = 1, ["maxLength"] = 64, ["description"] = description };
 
     private static JsonObject Id(string description) => new() { ["type"] = "string", ["minLength"] = 1, ["maxLength"] = 64, ["description"] = description };
 
