@@ -1,8 +1,8 @@
 namespace ControlTower.Server.Pharmacy;
 
 /// <summary>
-/// The back office a seed produces: the same records for the same seed, on any machine. Nine named prescriptions
-/// (RX-1001…RX-1009, the demo's samples and scenarios) are the same for every seed; the seed draws
+/// The back office a seed produces: the same records for the same seed, on any machine. Ten named prescriptions
+/// (RX-1001…RX-1010, the demo's samples and scenarios; RX-1010 fails pre-verification: a penicillin allergy) are the same for every seed; the seed draws
 /// <see cref="GeneratedPrescriptions"/> more (RX-2001…, patients P-2001…), routine refills of non-interacting drugs,
 /// most of them due, for simulations to pick from. The business date is <see cref="Today"/>; the seed never reads a clock.
 /// </summary>
@@ -41,9 +41,10 @@ internal static class PharmacySeed
         new("P-1006", "Omar Haddad", "1971-09-17", "ACME-PPO", [], []),
         new("P-1007", "Lena Novak", "1980-12-03", "STATECARE", [], []),
         new("P-1008", "Henry Walsh", "1945-04-26", "MEDIPLUS", [], []),
+        new("P-1009", "Nadia Rahman", "1993-08-11", "ACME-PPO", ["penicillin"], []),
     ];
 
-    /// <summary>RX-1001…RX-1009; <c>daysAgo</c> of the last fill counts back from <see cref="Today"/> (null: never filled).</summary>
+    /// <summary>RX-1001…RX-1010; <c>daysAgo</c> of the last fill counts back from <see cref="Today"/> (null: never filled).</summary>
     public static IReadOnlyList<Prescription> NamedPrescriptions { get; } =
     [
         Rx("RX-1001", "P-1001", "DR-01", "Atorvastatin 20 mg", 30, 30, refills: 2, daysAgo: 28, "Take 1 tablet by mouth daily"),
@@ -55,6 +56,7 @@ internal static class PharmacySeed
         Rx("RX-1007", "P-1007", "DR-03", "Lisinopril 10 mg", 30, 30, refills: 3, daysAgo: 10, "Take 1 tablet by mouth daily"),
         Rx("RX-1008", "P-1008", "DR-01", "Ibuprofen 400 mg", 60, 20, refills: 2, daysAgo: 25, "Take 1 tablet three times daily with food"),
         Rx("RX-1009", "P-1008", "DR-01", "Warfarin 5 mg", 30, 30, refills: 5, daysAgo: 20, "Take 1 tablet daily or as directed"),
+        Rx("RX-1010", "P-1009", "DR-03", "Amoxicillin 500 mg", 21, 7, refills: 0, daysAgo: null, "Take 1 capsule three times daily"),
     ];
 
     /// <summary>Everything the state file holds on first start for <paramref name="seed"/>.</summary>
