@@ -87,7 +87,7 @@ internal static class PharmacyTools
         new("check_interactions", "Interactions of a drug with the patient's other prescriptions and outside medicines (severity major, moderate or none).", ReadOnly: true,
             Schema(new JsonObject { ["patient_id"] = Id("The patient id, e.g. 'P-1001'."), ["drug"] = DrugProperty.DeepClone() }, "patient_id", "drug"),
             Out(("patient_id", "string"), ("drug", "string"), ("checked_against", "array"), ("interactions", "array"), ("highest_severity", "string"))),
-        new("adjudicate_claim", "Sends the claim for one fill to the patient's plan: paid (plan and patient shares) or rejected with NCPDP reject codes (75 prior authorization required, 79 refill too soon, 76 plan limitations exceeded, MR no refills authorized). Idempotent under the _meta idempotency key.", ReadOnly: false,
+        new("adjudicate_claim", "Submits the claim for one fill to the patient's plan: paid (plan and patient shares) or rejected with NCPDP reject codes (75 prior authorization required, 79 refill too soon, 76 plan limitations exceeded, MR no refills authorized). Idempotent under the _meta idempotency key.", ReadOnly: false,
             Schema(new JsonObject
             {
                 ["rx"] = RxProperty.DeepClone(),
