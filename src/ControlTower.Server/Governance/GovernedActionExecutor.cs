@@ -210,6 +210,7 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
             ["proposal"] = proposal.ToJson(),
             ["verdict"] = verdict.ToJson(),
             ["input"] = proposal.Input?.DeepClone(),
+            ["features"] = proposal.Features?.DeepClone(),
             ["credential"] = CredentialEvidence(credential),
             ["trust"] = resolution?.Evidence(),
         };
