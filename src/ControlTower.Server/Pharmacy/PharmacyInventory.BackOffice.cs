@@ -15,31 +15,31 @@ internal sealed partial class PharmacyInventory
 
     public async Task<JsonObject> PatientAsync(string patientId, CancellationToken cancellationToken)
     {
-        var office = Office(await LoadAsync(cancellationToken));
+        var office = Office((await ViewAsync(cancellationToken)).BackOffice);
         return FindPatient(office, patientId).ToJson(office.Prescriptions.Values);
     }
 
     public async Task<JsonObject> PrescriptionAsync(string rx, CancellationToken cancellationToken)
     {
-        var office = Office(await LoadAsync(cancellationToken));
+        var office = Office((await ViewAsync(cancellationToken)).BackOffice);
         return PrescriptionJson(office, FindPrescription(office, rx));
     }
 
     public async Task<JsonObject> EligibilityAsync(string rx, string? today, CancellationToken cancellationToken)
     {
-        var office = Office(await LoadAsync(cancellationToken));
+        var office = Office((await ViewAsync(cancellationToken)).BackOffice);
         return PharmacyChecks.Eligibility(FindPrescription(office, rx), Day(office, today));
     }
 
     public async Task<JsonObject> InteractionsAsync(string patientId, string drug, CancellationToken cancellationToken)
     {
-        var office = Office(await LoadAsync(cancellationToken));
+        var office = Office((await ViewAsync(cancellationToken)).BackOffice);
         return PharmacyChecks.Interactions(FindPatient(office, patientId), drug, office.Prescriptions.Values);
     }
 
     public async Task<JsonObject> PreverifyAsync(string rx, CancellationToken cancellationToken)
     {
-        var office = Office(await LoadAsync(cancellationToken));
+        var office = Office((await ViewAsync(cancellationToken)).BackOffice);
         var prescription = FindPrescription(office, rx);
         return PharmacyChecks.Preverify(prescription, FindPatient(office, prescription.PatientId));
     }
@@ -50,7 +50,7 @@ internal sealed partial class PharmacyInventory
         var arguments = new JsonObject { ["rx"] = rx, ["today"] = today, ["prescriber_request_id"] = requestId };
         return ChangeAsync("adjudicate_claim", arguments, idempotencyKey, document =>
         {
-            var office = Office(document);
+            var office = Office(document.BackOffice);
             var prescription = FindPrescription(office, rx);
             var patient = FindPatient(office, prescription.PatientId);
             var plan = office.Plans[patient.PlanId];
@@ -73,7 +73,7 @@ internal sealed partial class PharmacyInventory
         var arguments = new JsonObject { ["rx"] = rx, ["reason"] = reason };
         return ChangeAsync("request_prescriber_approval", arguments, idempotencyKey, document =>
         {
-            var office = Office(document);
+            var office = Office(document.BackOffice);
             var prescription = FindPrescription(office, rx);
             var request = new PrescriberRequest($"PR-{office.Requests.Count + 1:D5}", prescription.Rx, prescription.PrescriberId, reason, office.Today, 0, "pending", 0, null);
             var requests = new Dictionary<string, PrescriberRequest>(office.Requests, StringComparer.Ordinal) { [request.Id] = request };
@@ -87,7 +87,7 @@ internal sealed partial class PharmacyInventory
         var arguments = new JsonObject { ["request_id"] = requestId };
         return ChangeAsync("get_prescriber_response", arguments, idempotencyKey, document =>
         {
-            var office = Office(document);
+            var office = Office(document.BackOffice);
             var request = FindRequest(office, requestId);
             var polled = PharmacyChecks.Poll(request, office.Prescribers[request.PrescriberId], PharmacyChecks.Date(office.Today));
             var requests = new Dictionary<string, PrescriberRequest>(office.Requests, StringComparer.Ordinal) { [polled.Id] = polled };
@@ -137,8 +137,8 @@ internal sealed partial class PharmacyInventory
         ["answered_on"] = request.AnsweredOn,
     };
 
-    private BackOffice Office(InventoryDocument document) =>
-        document.BackOffice ?? throw new ControlTowerException(ErrorKind.NotFound, PharmacyErrorCodes.BackOfficeMissing,
+    private BackOffice Office(BackOffice? office) =>
+        office ?? throw new ControlTowerException(ErrorKind.NotFound, PharmacyErrorCodes.BackOfficeMissing,
             $"The state file {FilePath} holds stock only (no patients or prescriptions); start the server with --seed on a new file.");
 
     private static Patient FindPatient(BackOffice office, string patientId) =>

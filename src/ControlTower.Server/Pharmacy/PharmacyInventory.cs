@@ -30,6 +30,12 @@ internal sealed record InventoryDocument(IReadOnlyDictionary<string, StockItem> 
     public static InventoryDocument Empty { get; } = new(new Dictionary<string, StockItem>(), new Dictionary<string, RecordedOperation>());
 }
 
+/// <summary>The state file as the reading tools see it: stock and back office, without the recorded operations.</summary>
+internal sealed record InventoryView(IReadOnlyDictionary<string, StockItem> Items, BackOffice? BackOffice = null)
+{
+    public static InventoryView Empty { get; } = new(new Dictionary<string, StockItem>());
+}
+
 /// <summary>
 /// The demo pharmacy's stock, kept in one JSON file so that several processes (every connection the federation
 /// opens starts its own server process) share it. Changes take an exclusive lock on <c>&lt;file&gt;.lock</c>
@@ -84,10 +90,10 @@ internal sealed partial class PharmacyInventory(string path, TimeProvider time)
         new(items.ToDictionary(i => i.Drug, StringComparer.Ordinal), new Dictionary<string, RecordedOperation>(), backOffice);
 
     public async Task<IReadOnlyList<StockItem>> ListAsync(CancellationToken cancellationToken) =>
-        [.. (await LoadAsync(cancellationToken)).Items.Values.OrderBy(i => i.Drug, StringComparer.OrdinalIgnoreCase)];
+        [.. (await ViewAsync(cancellationToken)).Items.Values.OrderBy(i => i.Drug, StringComparer.OrdinalIgnoreCase)];
 
     public async Task<StockItem> GetAsync(string drug, CancellationToken cancellationToken) =>
-        Find((await LoadAsync(cancellationToken)).Items, drug);
+        Find((await ViewAsync(cancellationToken)).Items, drug);
 
     /// <summary>Takes <paramref name="quantity"/> off the shelf for prescription <paramref name="rx"/>; short stock changes nothing.</summary>
     public Task<JsonObject> DispenseAsync(string rx, string drug, int quantity, string? idempotencyKey, CancellationToken cancellationToken)
@@ -174,19 +180,30 @@ internal sealed partial class PharmacyInventory(string path, TimeProvider time)
         ?? throw new ControlTowerException(ErrorKind.NotFound, PharmacyErrorCodes.UnknownDrug,
             $"'{drug}' is not stocked here. Stocked: {string.Join(", ", stock.Keys.Order(StringComparer.OrdinalIgnoreCase))}.");
 
-    /// <summary>Reads the file as it is (renames make every read see one whole version); no file is an empty inventory.</summary>
-    internal async Task<InventoryDocument> LoadAsync(CancellationToken cancellationToken)
+    /// <summary>The whole file, recorded operations included: what a change reads under the lock.</summary>
+    internal Task<InventoryDocument> LoadAsync(CancellationToken cancellationToken) =>
+        ReadAsync(InventoryDocument.Empty, d => d is { Items: not null, Operations: not null }, cancellationToken);
+
+    /// <summary>
+    /// What the reading tools need: stock and back office. The recorded operations (most of a busy file) are skipped by
+    /// the reader instead of being built, which keeps a read's cost near the size of what it answers from.
+    /// </summary>
+    private Task<InventoryView> ViewAsync(CancellationToken cancellationToken) =>
+        ReadAsync(InventoryView.Empty, v => v is { Items: not null }, cancellationToken);
+
+    /// <summary>Reads the file as it is (renames make every read see one whole version); no file is <paramref name="empty"/>.</summary>
+    private async Task<T> ReadAsync<T>(T empty, Func<T?, bool> valid, CancellationToken cancellationToken)
     {
         if (!File.Exists(FilePath))
         {
-            return InventoryDocument.Empty;
+            return empty;
         }
 
         try
         {
             await using var stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            var document = await JsonSerializer.DeserializeAsync<InventoryDocument>(stream, Json, cancellationToken);
-            return document is { Items: not null, Operations: not null } ? document : throw Corrupt(null);
+            var document = await JsonSerializer.DeserializeAsync<T>(stream, Json, cancellationToken);
+            return valid(document) ? document! : throw Corrupt(null);
         }
         catch (JsonException ex)
         {
