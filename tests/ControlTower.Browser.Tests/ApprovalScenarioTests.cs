@@ -28,6 +28,7 @@ public sealed class ApprovalScenarioTests(BrowserFixture fixture, ITestOutputHel
         await page.GotoAsync($"/runs/{runId}");
         await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("completed", new() { Timeout = 60_000 });
         await Expect(page.Locator("[data-testid='node-dispensed'][data-status='succeeded']")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("run-phase")).ToHaveTextAsync("completed");
         await Artifacts.ScreenshotAsync(page, "refill-dispensed", output);
         await page.CloseAsync();
 

@@ -39,7 +39,7 @@ public sealed class DemoScenarioTests(BrowserFixture fixture, ITestOutputHelper 
             // The inventory server the dispense and its undo went through, federated like any other.
             await page.GotoAsync(Url(server, "mcp-servers"));
             var pharmacy = page.GetByTestId("server-pharmacy");
-            await Expect(pharmacy.GetByTestId("tool-count")).ToHaveTextAsync("4 tools");
+            await Expect(pharmacy.GetByTestId("tool-count")).ToHaveTextAsync("12 tools");
             await pharmacy.GetByTestId("tool-get_stock").ClickAsync();
             await Expect(pharmacy.GetByTestId("tool-schema")).ToContainTextAsync("drug");
             await Artifacts.ScreenshotAsync(page, "demo-6-mcp-pharmacy", output);
@@ -70,9 +70,9 @@ public sealed class DemoScenarioTests(BrowserFixture fixture, ITestOutputHelper 
         var card = page.Locator("article", new() { HasText = "Verify RX-1001" });
         await Expect(card).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await Expect(card.GetByTestId("approval-workflow")).ToHaveTextAsync("Prescription refill");
-        await Expect(card.GetByTestId("evidence-request")).ToContainTextAsync(Drug);
-        await Expect(card.GetByTestId("evidence-request")).ToContainTextAsync("Maria Lopez");
-        await Expect(card.GetByTestId("evidence-checks")).ToContainTextAsync("interactions");
+        await Expect(card).ToContainTextAsync("Maria Lopez");
+        await Expect(card.GetByTestId("evidence-arguments")).ToContainTextAsync(Drug);
+        await Expect(card.GetByTestId("evidence-features")).ToContainTextAsync("interaction severity");
         await Expect(card.GetByTestId("evidence-raw").Locator("pre")).Not.ToBeVisibleAsync();
         await card.ScrollIntoViewIfNeededAsync();
         await Artifacts.ScreenshotAsync(page, "demo-1-inbox-rx1001", output);
@@ -95,6 +95,7 @@ public sealed class DemoScenarioTests(BrowserFixture fixture, ITestOutputHelper 
         await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("completed", new() { Timeout = 60_000 });
         await Expect(page.Locator("[data-testid='node-dispense'][data-status='succeeded']")).ToBeVisibleAsync();
         await Expect(page.Locator("[data-testid='node-dispensed'][data-status='succeeded']")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("run-phase")).ToHaveTextAsync("completed");
         Assert.EndsWith(runId, page.Url, StringComparison.Ordinal);
         await Artifacts.ScreenshotAsync(page, "demo-2-run-dispensed", output);
     }
@@ -138,17 +139,11 @@ public sealed class DemoScenarioTests(BrowserFixture fixture, ITestOutputHelper 
         return executionId;
     }
 
-    /// <summary>RX-1003 is controlled: once verified, a rule asks for a second check whose evidence is the governed proposal.</summary>
+    /// <summary>RX-1003 is controlled: the verification names the rule that would ask for it at any trust stage, with the governed proposal as evidence.</summary>
     private async Task SecondCheckEvidenceAsync(IPage page, ServerProcess server)
     {
         await page.GotoAsync(Url(server, "approvals"));
-        var verify = page.Locator("article", new() { HasText = "Verify RX-1003" });
-        await verify.GetByLabel("Comment").FillAsync("Prescription and identity checked");
-        await verify.GetByTestId("approve").ClickAsync();
-        await Expect(page.Locator("article", new() { HasText = "Verify RX-1003" })).ToHaveCountAsync(0, new() { Timeout = 30_000 });
-
-        // The run opens the second check on its own; the pending inbox picks it up without a reload.
-        var card = page.Locator("article", new() { HasText = "Second check RX-1003" });
+        var card = page.Locator("article", new() { HasText = "Verify RX-1003" });
         await Expect(card).ToBeVisibleAsync(new() { Timeout = 30_000 });
         var proposal = card.GetByTestId("evidence-proposal");
         await Expect(proposal).ToContainTextAsync("pharmacy/dispense");

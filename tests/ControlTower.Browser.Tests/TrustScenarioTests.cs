@@ -8,8 +8,9 @@ using static Microsoft.Playwright.Assertions;
 namespace ControlTower.Browser.Tests;
 
 /// <summary>
-/// The Trust page on the shipped demo (its dispense scope pinned at guarded_auto): the scope with its stage, its trust over
-/// time with the stage change marked, and an approval card that shows the trust decision with the predictions' explanation.
+/// The Trust page on the shipped demo: two dispenses verified by the pharmacist at observe, the scope then pinned at
+/// guarded_auto; the scope with its stage, its trust over time with the stage change marked, and the approval card of a
+/// controlled-substance scenario (a rule still asks a person) that shows the trust decision with the predictions' explanation.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class TrustScenarioTests(BrowserFixture fixture, ITestOutputHelper output)
@@ -19,16 +20,19 @@ public sealed class TrustScenarioTests(BrowserFixture fixture, ITestOutputHelper
     {
         await using var server = await ServerProcess.StartAsync();
         using var api = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        await ApproveAsync(api, "Verify RX-1001");
-        await ApproveAsync(api, "Verify RX-1004");
-        await ApproveAsync(api, "Verify RX-1003");
+        await DecideAsync(api, "Verify RX-1001", "approve");
+        await DecideAsync(api, "Verify RX-1004", "approve");
+        await DecideAsync(api, "Verify RX-1003", "reject");
         await WaitForExecutionsAsync(api, 2);
+        var key = Uri.EscapeDataString("acme-pharmacy|store-001|refill|pharmacy.dispense|pharmacist");
+        (await api.PutAsJsonAsync($"/api/trust/scopes/{key}/pin", new { stage = "guarded_auto", reason = "demo: the pharmacists trust the routine refills" })).EnsureSuccessStatusCode();
+        (await api.PostAsync("/api/demo/scenarios/controlled_substance/start", null)).EnsureSuccessStatusCode();
         var page = await fixture.Context.NewPageAsync();
         try
         {
-            // RX-1003 is controlled: a rule asks for a second check, and its card shows what the trust stage said.
+            // RX-1003 is controlled: at guarded_auto a rule still asks a person, and the card shows what the trust stage said.
             await page.GotoAsync(new Uri(server.BaseAddress, "approvals").ToString());
-            var card = page.Locator("article", new() { HasText = "Second check RX-1003" });
+            var card = page.Locator("article", new() { HasText = "Verify RX-1003" });
             await Expect(card).ToBeVisibleAsync(new() { Timeout = 60_000 });
             var trust = card.GetByTestId("evidence-trust");
             await Expect(trust.GetByTestId("stage-badge")).ToHaveTextAsync("guarded auto");
@@ -72,8 +76,8 @@ public sealed class TrustScenarioTests(BrowserFixture fixture, ITestOutputHelper
         }
     }
 
-    /// <summary>Approves the pending approval titled <paramref name="title"/> (the demo's admin; the refill bot started the run).</summary>
-    private static async Task ApproveAsync(HttpClient api, string title)
+    /// <summary>Decides the pending approval titled <paramref name="title"/> (the demo's admin; the refill bot started the run).</summary>
+    private static async Task DecideAsync(HttpClient api, string title, string decision)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
@@ -81,7 +85,7 @@ public sealed class TrustScenarioTests(BrowserFixture fixture, ITestOutputHelper
             var page = (await api.GetFromJsonAsync<JsonObject>("/api/approvals?status=pending&limit=100"))!;
             if (page["items"]!.AsArray().FirstOrDefault(a => a!["title"]!.GetValue<string>().StartsWith(title, StringComparison.Ordinal)) is JsonObject approval)
             {
-                (await api.PostAsJsonAsync($"/api/approvals/{approval["id"]!.GetValue<Guid>()}/decisions", new { decision = "approve", comment = "checked" })).EnsureSuccessStatusCode();
+                (await api.PostAsJsonAsync($"/api/approvals/{approval["id"]!.GetValue<Guid>()}/decisions", new { decision, comment = "checked" })).EnsureSuccessStatusCode();
                 return;
             }
 

@@ -131,6 +131,7 @@ public static partial class GraphValidator
 
         CheckGraphConfig(graph.Config, limits, problems);
         var index = CheckNodeIds(graph, problems);
+        CheckPhases(graph.Config, index, problems);
         var types = CheckNodes(graph, catalog, hooks, problems);
         var edges = CheckEdges(graph, index, types, problems);
         CheckTriggers(graph, types, problems);
@@ -144,6 +145,9 @@ public static partial class GraphValidator
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_-]{0,63}$")]
     private static partial Regex NodeIdPattern();
+
+    [GeneratedRegex("^[a-z][a-z0-9_]{0,39}$")]
+    private static partial Regex PhasePattern();
 
     private static void CheckVersion(WorkflowGraph graph, List<GraphProblem> problems)
     {
@@ -216,6 +220,35 @@ public static partial class GraphValidator
         if (config["durability"] is { } durability && !(durability is JsonValue d && d.GetValueKind() == JsonValueKind.String && d.GetValue<string>() is "checkpoint" or "step"))
         {
             problems.Add(new(GraphProblemCodes.ConfigInvalid, "/config/durability", "'durability' must be \"checkpoint\" (commit at durability boundaries, the default) or \"step\" (commit after every node)."));
+        }
+    }
+
+    /// <summary><c>config.phases</c>: node id → the phase (a short snake_case word) a run is in once that node has succeeded.</summary>
+    private static void CheckPhases(JsonObject config, Dictionary<string, int> index, List<GraphProblem> problems)
+    {
+        if (config["phases"] is not { } phases)
+        {
+            return;
+        }
+
+        if (phases is not JsonObject map)
+        {
+            problems.Add(new(GraphProblemCodes.ConfigInvalid, "/config/phases", "'phases' must be an object mapping node ids to phase names."));
+            return;
+        }
+
+        foreach (var (nodeId, phase) in map)
+        {
+            var pointer = $"/config/phases/{EscapePointerToken(nodeId)}";
+            if (!index.ContainsKey(nodeId))
+            {
+                problems.Add(new(GraphProblemCodes.ConfigInvalid, pointer, $"'phases' names node '{nodeId}', which the graph does not have."));
+            }
+
+            if (!(phase is JsonValue v && v.GetValueKind() == JsonValueKind.String && PhasePattern().IsMatch(v.GetValue<string>())))
+            {
+                problems.Add(new(GraphProblemCodes.ConfigInvalid, pointer, "A phase must be a snake_case word of at most 40 characters, e.g. \"access_granted\"."));
+            }
         }
     }
 

@@ -50,6 +50,28 @@ public sealed class RunPlan
     /// <summary>How many nodes of one run may be running at once; 0 = unlimited.</summary>
     public int MaxParallelNodes { get; }
 
+    /// <summary>
+    /// The run's phase (graph <c>config.phases</c>): the phase of the node that succeeded last among those that declare
+    /// one; null before any has. A workflow names the milestones of the case it carries (e.g. ordered → access_granted →
+    /// dispensed), so a list of runs says where each case is without reading its nodes.
+    /// </summary>
+    public string? PhaseOf(RunState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        string? phase = null;
+        long latest = -1;
+        for (var i = 0; i < Nodes.Length && i < state.Nodes.Length; i++)
+        {
+            var node = state.Nodes[i];
+            if (Nodes[i].Phase is { } declared && node.Status == NodeStatus.Succeeded && node.CompletedSeq > latest)
+            {
+                (phase, latest) = (declared, node.CompletedSeq);
+            }
+        }
+
+        return phase;
+    }
+
     public bool TryGetIndex(string nodeId, out int index) => _indexById.TryGetValue(nodeId, out index);
 
     public PlanNode Node(string nodeId) =>
@@ -102,7 +124,8 @@ public sealed class RunPlan
         }
 
         var reverse = GraphAlgorithms.Adjacency(count, edges.Select(e => (e.Target, e.Source)));
-        var nodes = graph.Nodes.Select((n, i) => BuildNode(n, i, catalog, edges, reverse)).ToImmutableArray();
+        var phases = graph.Config["phases"] as JsonObject;
+        var nodes = graph.Nodes.Select((n, i) => BuildNode(n, i, catalog, edges, reverse) with { Phase = phases?[n.Id]?.GetValue<string>() }).ToImmutableArray();
         return new RunPlan(
             nodes,
             [.. edges],
@@ -168,6 +191,9 @@ public sealed record PlanNode
     public required bool IsTrigger { get; init; }
 
     public required bool IsRespond { get; init; }
+
+    /// <summary>The phase the run enters when this node succeeds (graph <c>config.phases</c>); null when it names none.</summary>
+    public string? Phase { get; init; }
 
     /// <summary>A <c>merge</c> in mode <c>any</c>: fires on the first taken incoming edge.</summary>
     public required bool MergeAny { get; init; }

@@ -58,7 +58,7 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
         TrustResolution? resolution = null;
         if (scope is not null && verdict.Decision is ActionVerdict.Execute or ActionVerdict.ApprovalRequired)
         {
-            resolution = await trust.ResolveAsync(scope, $"governed:{context.RunId}:{context.NodeId}:{context.Attempt}", Features(context, proposal), hooks.CompensationTool is not null,
+            resolution = await trust.ResolveAsync(scope, $"governed:{context.RunId}:{context.NodeId}:{context.Attempt}", Features(proposal), hooks.CompensationTool is not null,
                 TrustService.Cap(verdict.Gate), verdict.Rules?.Evaluation is { RequiresApproval: true }, cancellationToken);
         }
 
@@ -97,10 +97,8 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
     }
 
     /// <summary>The features a proposal is scored on: <c>config.features</c> rendered over the run (default: the arguments).</summary>
-    private static JsonObject Features(NodeExecutionContext context, ActionProposal proposal) =>
-        context.Config.OptionalObject("features") is { } template
-            ? NodeExpressions.Render("features", template, context.Activation) as JsonObject ?? []
-            : (JsonObject)proposal.Arguments.DeepClone();
+    private static JsonObject Features(ActionProposal proposal) =>
+        (JsonObject)(proposal.Features ?? proposal.Arguments).DeepClone();
 
     /// <summary>The trust scope and proposal an approval was asked for (from its evidence), so the execution it allows is counted there.</summary>
     private static TrustedExecution? TrustOfApproval(ApprovalEntity approval)
@@ -183,7 +181,10 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
         var arguments = NodeExpressions.Render("arguments", config.OptionalObject("arguments") ?? [], context.Activation) as JsonObject ?? [];
         var scope = NodeExpressions.Render("scope", config.OptionalObject("scope") ?? [], context.Activation) as JsonObject ?? [];
         return new ActionProposal(context.WorkflowId, config.RequiredString("actionType"), config.RequiredString("server"), config.RequiredString("tool"),
-            arguments, scope, config.OptionalString("ruleSetId"), config.OptionalInt("ruleSetVersion"), context.Activation["input"]?.DeepClone());
+            arguments, scope, config.OptionalString("ruleSetId"), config.OptionalInt("ruleSetVersion"), context.Activation["input"]?.DeepClone())
+        {
+            Features = config.OptionalObject("features") is { } template ? NodeExpressions.Render("features", template, context.Activation) as JsonObject ?? [] : null,
+        };
     }
 
     private static ActionHooks Hooks(JsonObject config)
@@ -209,6 +210,7 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
             ["proposal"] = proposal.ToJson(),
             ["verdict"] = verdict.ToJson(),
             ["input"] = proposal.Input?.DeepClone(),
+            ["features"] = proposal.Features?.DeepClone(),
             ["credential"] = CredentialEvidence(credential),
             ["trust"] = resolution?.Evidence(),
         };

@@ -13,6 +13,9 @@ namespace ControlTower.Server.Governance;
 /// <summary>A proposed tool call under governance, with the scope it is judged in.</summary>
 internal sealed record ActionProposal(Guid? WorkflowId, string ActionType, string Server, string Tool, JsonObject Arguments, JsonObject Scope, string? RuleSetId, int? RuleSetVersion, JsonNode? Input)
 {
+    /// <summary>The node's rendered <c>features</c> (the case's facts the trust models score), when it declares them; rules see them too.</summary>
+    public JsonObject? Features { get; init; }
+
     public JsonObject ToJson() => new()
     {
         ["workflowId"] = WorkflowId?.ToString(),
@@ -23,11 +26,12 @@ internal sealed record ActionProposal(Guid? WorkflowId, string ActionType, strin
         ["scope"] = Scope.DeepClone(),
     };
 
-    /// <summary>What the rule set sees: <c>actionType, server, tool, arguments, scope, workflowId, input</c>.</summary>
+    /// <summary>What the rule set sees: <c>actionType, server, tool, arguments, scope, workflowId, input</c> and <c>features</c> (an empty object when the node declares none).</summary>
     public JsonObject RuleInput()
     {
         var json = ToJson();
         json["input"] = Input?.DeepClone();
+        json["features"] = Features?.DeepClone() ?? new JsonObject();
         return json;
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using ControlTower.Core.Trust;
 using ControlTower.Server.Governance;
 using ControlTower.Server.Identity;
 using ControlTower.Server.Mcp;
@@ -14,16 +13,16 @@ using Microsoft.Extensions.Options;
 namespace ControlTower.Server.Pharmacy;
 
 /// <summary>
-/// Seeds the pharmacy demo once, on the first start in demo mode: the inventory file
-/// (<c>DATA_DIR/pharmacy/inventory.json</c>), the inventory MCP server (stdio id <c>pharmacy</c>, started from this
-/// very binary), the dispense rule set, the refill workflow, its gates (dispense authorized, restock revoked) and
-/// four sample refill requests (RX-1001 and RX-1004 wait for the pharmacist, RX-1002 for the prescriber, RX-1003 is
-/// a controlled substance filled early), and the stock delivery workflow with one delivery waiting for a pharmacist
-/// (its restock gate is revoked). The refill workflow is the marker: later starts find it and leave everything as
-/// people left it. The steps before it each skip what exists, so a start that failed half-way seeds the rest.
-/// One thing is kept current on every demo start: while the <c>pharmacy</c> server still runs <c>pharmacy-mcp</c>,
-/// its command points at the binary that is running now (a rebuilt or moved install would otherwise start a stale
-/// or missing one).
+/// Seeds the pharmacy demo once, on the first start in demo mode: the state file
+/// (<c>DATA_DIR/pharmacy/inventory.json</c>: stock and back office of <see cref="PharmacySeed.DefaultSeed"/>), the
+/// pharmacy MCP server (stdio id <c>pharmacy</c>, started from this very binary), the dispense rule set, the gates
+/// (dispense authorized, so its trust stage decides; restock revoked), the refill workflow with four sample refills
+/// (RX-1001 and RX-1004 wait for the pharmacist's verification, RX-1002 for the prescriber's renewal and then the
+/// pharmacist, RX-1003 is a controlled substance), and the stock delivery workflow with one delivery waiting for a
+/// pharmacist. The refill workflow is the marker: later starts find it and leave everything as people left it. The
+/// steps before it each skip what exists, so a start that failed half-way seeds the rest. One thing is kept current on
+/// every demo start: while the <c>pharmacy</c> server still runs <c>pharmacy-mcp</c>, its command points at the binary
+/// that is running now (a rebuilt or moved install would otherwise start a stale or missing one).
 /// </summary>
 internal sealed class PharmacyDemoSeeder(
     IDbContextFactory<ControlTowerDbContext> contexts,
@@ -32,7 +31,6 @@ internal sealed class PharmacyDemoSeeder(
     McpServerStore servers,
     RuleSetService ruleSets,
     GateService gates,
-    Trust.TrustService trust,
     IOptions<PlatformOptions> platform,
     TimeProvider time)
 {
@@ -63,7 +61,7 @@ internal sealed class PharmacyDemoSeeder(
         // The refill bot submits requests (as the pharmacy system would), so the people in the demo may decide them:
         // nobody approves a run they started themselves. The refill workflow goes last: it marks the seed as done.
         await SeedWorkflowAsync(PharmacyDemo.RefillWorkflowName, PharmacyDemo.RefillGraph(),
-            "Refill request → prescriber approval (when no refills remain) → pre-verification → pharmacist decision → governed dispense from the pharmacy inventory (rollback: restock).",
+            "Refill ordered → pending access (eligibility, prescriber renewal, interactions, claim, pre-verification) → access granted → governed dispense, verified by the pharmacist unless the trust stage allows it alone (rollback: restock) → completed, or failed with a reason.",
             RefillBot, PharmacyDemo.SampleRequests, "rx", cancellationToken);
     }
 
@@ -71,7 +69,8 @@ internal sealed class PharmacyDemoSeeder(
     private async Task SeedGovernanceAsync(CancellationToken cancellationToken)
     {
         var inventory = InventoryFile(platform.Value);
-        await new PharmacyInventory(inventory, time).SeedAsync(PharmacyDemo.Stock, cancellationToken);
+        var (stock, backOffice) = PharmacySeed.Create(PharmacySeed.DefaultSeed);
+        await new PharmacyInventory(inventory, time).SeedAsync(stock, backOffice, cancellationToken);
         await RegisterServerAsync(inventory, cancellationToken);
         if (!(await ruleSets.ListAsync(cancellationToken)).Any(r => r.Id == PharmacyDemo.DispenseRuleSetId))
         {
@@ -80,14 +79,9 @@ internal sealed class PharmacyDemoSeeder(
         }
 
         await gates.SetAsync(new GateBody(null, "governed.action", PharmacyDemo.DispenseActionType, Authorized: true,
-            "Dispensing runs without another approval once the pharmacist has verified the refill (rules still ask for second checks)."), Actor, cancellationToken);
+            "Dispensing may earn autonomy: the dispense scope's trust stage decides whether the pharmacist verifies each refill (rules still send controlled substances, interactions and large quantities to a person)."), Actor, cancellationToken);
         await gates.SetAsync(new GateBody(null, "governed.action", PharmacyDemo.RestockActionType, Authorized: false,
             "Restocking outside a rollback changes counted stock: a pharmacist approves each one."), Actor, cancellationToken);
-
-        // The dispense scope starts pinned at guarded_auto: the pharmacist has verified every refill that reaches it, and the
-        // demo shows the veto (a rollback inside the window). Unpinning it lets it earn its stage from the events instead.
-        await trust.PinAsync(PharmacyDemo.DispenseScope.Key, new Trust.PinBody(TrustStage.GuardedAuto.Name(), null,
-            "demo: the pharmacist verifies each refill before the dispense; a second pharmacist may veto (roll back) within 30 minutes"), Actor, cancellationToken);
     }
 
     /// <summary>Creates the workflow (owned by the admin) and starts one run per sample, as <paramref name="submitterName"/>.</summary>

@@ -32,4 +32,20 @@ internal static class PharmacyErrorCodes
     /// <summary>The tool arguments do not match the tool's input schema.</summary>
     [ErrorCode(ErrorSurface.ToolResult)]
     public const string ArgumentsInvalid = "pharmacy.arguments_invalid";
+
+    /// <summary>No patient with this id in the back office.</summary>
+    [ErrorCode(ErrorSurface.ToolResult)]
+    public const string UnknownPatient = "pharmacy.unknown_patient";
+
+    /// <summary>No prescription with this number in the back office.</summary>
+    [ErrorCode(ErrorSurface.ToolResult)]
+    public const string UnknownPrescription = "pharmacy.unknown_prescription";
+
+    /// <summary>No prescriber renewal request with this id.</summary>
+    [ErrorCode(ErrorSurface.ToolResult)]
+    public const string UnknownRequest = "pharmacy.unknown_request";
+
+    /// <summary>The state file holds stock only (written before the back office existed): no patients or prescriptions to ask about.</summary>
+    [ErrorCode(ErrorSurface.ToolResult)]
+    public const string BackOfficeMissing = "pharmacy.back_office_missing";
 }

@@ -21,10 +21,19 @@ internal sealed record StockItem(string Drug, int OnHand, string Unit, bool Cont
 /// <summary>A change made under an idempotency key: what was asked and what it answered, so a retry gets the same answer.</summary>
 internal sealed record RecordedOperation(string Tool, JsonObject Arguments, JsonObject Result, DateTimeOffset At);
 
-/// <summary>The inventory file: stock by drug name and the recorded operations by idempotency key.</summary>
-internal sealed record InventoryDocument(IReadOnlyDictionary<string, StockItem> Items, IReadOnlyDictionary<string, RecordedOperation> Operations)
+/// <summary>
+/// The state file: stock by drug name, the recorded operations by idempotency key, and the back office
+/// (<see cref="BackOffice"/>; null in a stock-only file, as written before the back office existed).
+/// </summary>
+internal sealed record InventoryDocument(IReadOnlyDictionary<string, StockItem> Items, IReadOnlyDictionary<string, RecordedOperation> Operations, BackOffice? BackOffice = null)
 {
     public static InventoryDocument Empty { get; } = new(new Dictionary<string, StockItem>(), new Dictionary<string, RecordedOperation>());
+}
+
+/// <summary>The state file as the reading tools see it: stock and back office, without the recorded operations.</summary>
+internal sealed record InventoryView(IReadOnlyDictionary<string, StockItem> Items, BackOffice? BackOffice = null)
+{
+    public static InventoryView Empty { get; } = new(new Dictionary<string, StockItem>());
 }
 
 /// <summary>
@@ -35,7 +44,7 @@ internal sealed record InventoryDocument(IReadOnlyDictionary<string, StockItem> 
 /// half of it. A change made under an idempotency key is recorded with its answer; the same key again returns
 /// that answer without changing stock (the newest <see cref="MaxRecordedOperations"/> keys are kept).
 /// </summary>
-internal sealed class PharmacyInventory(string path, TimeProvider time)
+internal sealed partial class PharmacyInventory(string path, TimeProvider time)
 {
     public const int MaxRecordedOperations = 10_000;
 
@@ -51,7 +60,10 @@ internal sealed class PharmacyInventory(string path, TimeProvider time)
     public string FilePath { get; } = Path.GetFullPath(path);
 
     /// <summary>Writes <paramref name="items"/> as the stock when the file does not exist yet; false when it did.</summary>
-    public async Task<bool> SeedAsync(IEnumerable<StockItem> items, CancellationToken cancellationToken)
+    public Task<bool> SeedAsync(IEnumerable<StockItem> items, CancellationToken cancellationToken) => SeedAsync(items, null, cancellationToken);
+
+    /// <summary>Writes the stock and back office when the file does not exist yet; false when it did.</summary>
+    public async Task<bool> SeedAsync(IEnumerable<StockItem> items, BackOffice? backOffice, CancellationToken cancellationToken)
     {
         await using var held = await LockAsync(cancellationToken);
         if (File.Exists(FilePath))
@@ -59,23 +71,37 @@ internal sealed class PharmacyInventory(string path, TimeProvider time)
             return false;
         }
 
-        var stock = items.ToDictionary(i => i.Drug, StringComparer.Ordinal);
-        await SaveAsync(new InventoryDocument(stock, new Dictionary<string, RecordedOperation>()), cancellationToken);
+        await SaveAsync(Fresh(items, backOffice), cancellationToken);
         return true;
     }
 
+    /// <summary>
+    /// Replaces the whole state (stock, back office, recorded operations) with the seed's first-start state, under the
+    /// lock: a demo reset. Server processes reading the file see the old state or the new one.
+    /// </summary>
+    public async Task ResetAsync(int seed, CancellationToken cancellationToken)
+    {
+        var (stock, backOffice) = PharmacySeed.Create(seed);
+        await using var held = await LockAsync(cancellationToken);
+        await SaveAsync(Fresh(stock, backOffice), cancellationToken);
+    }
+
+    private static InventoryDocument Fresh(IEnumerable<StockItem> items, BackOffice? backOffice) =>
+        new(items.ToDictionary(i => i.Drug, StringComparer.Ordinal), new Dictionary<string, RecordedOperation>(), backOffice);
+
     public async Task<IReadOnlyList<StockItem>> ListAsync(CancellationToken cancellationToken) =>
-        [.. (await LoadAsync(cancellationToken)).Items.Values.OrderBy(i => i.Drug, StringComparer.OrdinalIgnoreCase)];
+        [.. (await ViewAsync(cancellationToken)).Items.Values.OrderBy(i => i.Drug, StringComparer.OrdinalIgnoreCase)];
 
     public async Task<StockItem> GetAsync(string drug, CancellationToken cancellationToken) =>
-        Find((await LoadAsync(cancellationToken)).Items, drug);
+        Find((await ViewAsync(cancellationToken)).Items, drug);
 
     /// <summary>Takes <paramref name="quantity"/> off the shelf for prescription <paramref name="rx"/>; short stock changes nothing.</summary>
     public Task<JsonObject> DispenseAsync(string rx, string drug, int quantity, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var arguments = new JsonObject { ["rx"] = rx, ["drug"] = drug, ["quantity"] = quantity };
-        return ChangeAsync("dispense", arguments, idempotencyKey, stock =>
+        return ChangeAsync("dispense", arguments, idempotencyKey, document =>
         {
+            var stock = new Dictionary<string, StockItem>(document.Items, StringComparer.Ordinal);
             var item = Find(stock, drug);
             if (item.OnHand < quantity)
             {
@@ -85,7 +111,8 @@ internal sealed class PharmacyInventory(string path, TimeProvider time)
 
             var after = item with { OnHand = item.OnHand - quantity };
             stock[item.Drug] = after;
-            return new JsonObject { ["rx"] = rx, ["drug"] = item.Drug, ["dispensed"] = quantity, ["on_hand"] = after.OnHand, ["unit"] = item.Unit };
+            var result = new JsonObject { ["rx"] = rx, ["drug"] = item.Drug, ["dispensed"] = quantity, ["on_hand"] = after.OnHand, ["unit"] = item.Unit };
+            return (document with { Items = stock, BackOffice = WithFill(document.BackOffice, new Fill(rx, item.Drug, quantity, document.BackOffice?.Today ?? "")) }, result);
         }, cancellationToken);
     }
 
@@ -93,12 +120,13 @@ internal sealed class PharmacyInventory(string path, TimeProvider time)
     public Task<JsonObject> RestockAsync(string drug, int quantity, string reason, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var arguments = new JsonObject { ["drug"] = drug, ["quantity"] = quantity, ["reason"] = reason };
-        return ChangeAsync("restock", arguments, idempotencyKey, stock =>
+        return ChangeAsync("restock", arguments, idempotencyKey, document =>
         {
+            var stock = new Dictionary<string, StockItem>(document.Items, StringComparer.Ordinal);
             var item = Find(stock, drug);
             var after = item with { OnHand = checked(item.OnHand + quantity) };
             stock[item.Drug] = after;
-            return new JsonObject { ["drug"] = item.Drug, ["restocked"] = quantity, ["on_hand"] = after.OnHand, ["unit"] = item.Unit, ["reason"] = reason };
+            return (document with { Items = stock }, new JsonObject { ["drug"] = item.Drug, ["restocked"] = quantity, ["on_hand"] = after.OnHand, ["unit"] = item.Unit, ["reason"] = reason });
         }, cancellationToken);
     }
 
@@ -106,7 +134,7 @@ internal sealed class PharmacyInventory(string path, TimeProvider time)
     /// One change under the lock. With a key already recorded: the recorded answer (<c>replayed: true</c>) when the
     /// tool and arguments are the same, else <c>pharmacy.idempotency_key_reused</c>. A change that throws saves nothing.
     /// </summary>
-    private async Task<JsonObject> ChangeAsync(string tool, JsonObject arguments, string? idempotencyKey, Func<Dictionary<string, StockItem>, JsonObject> change, CancellationToken cancellationToken)
+    private async Task<JsonObject> ChangeAsync(string tool, JsonObject arguments, string? idempotencyKey, Func<InventoryDocument, (InventoryDocument Next, JsonObject Result)> change, CancellationToken cancellationToken)
     {
         await using var held = await LockAsync(cancellationToken);
         var document = await LoadAsync(cancellationToken);
@@ -121,8 +149,7 @@ internal sealed class PharmacyInventory(string path, TimeProvider time)
             return WithReplayed(recorded.Result, replayed: true);
         }
 
-        var stock = new Dictionary<string, StockItem>(document.Items, StringComparer.Ordinal);
-        var result = change(stock);
+        var (next, result) = change(document);
         var operations = new Dictionary<string, RecordedOperation>(document.Operations, StringComparer.Ordinal);
         if (idempotencyKey is not null)
         {
@@ -137,7 +164,7 @@ internal sealed class PharmacyInventory(string path, TimeProvider time)
             }
         }
 
-        await SaveAsync(new InventoryDocument(stock, operations), cancellationToken);
+        await SaveAsync(next with { Operations = operations }, cancellationToken);
         return WithReplayed(result, replayed: false);
     }
 
@@ -153,19 +180,30 @@ internal sealed class PharmacyInventory(string path, TimeProvider time)
         ?? throw new ControlTowerException(ErrorKind.NotFound, PharmacyErrorCodes.UnknownDrug,
             $"'{drug}' is not stocked here. Stocked: {string.Join(", ", stock.Keys.Order(StringComparer.OrdinalIgnoreCase))}.");
 
-    /// <summary>Reads the file as it is (renames make every read see one whole version); no file is an empty inventory.</summary>
-    private async Task<InventoryDocument> LoadAsync(CancellationToken cancellationToken)
+    /// <summary>The whole file, recorded operations included: what a change reads under the lock.</summary>
+    internal Task<InventoryDocument> LoadAsync(CancellationToken cancellationToken) =>
+        ReadAsync(InventoryDocument.Empty, d => d is { Items: not null, Operations: not null }, cancellationToken);
+
+    /// <summary>
+    /// What the reading tools need: stock and back office. The recorded operations (most of a busy file) are skipped by
+    /// the reader instead of being built, which keeps a read's cost near the size of what it answers from.
+    /// </summary>
+    private Task<InventoryView> ViewAsync(CancellationToken cancellationToken) =>
+        ReadAsync(InventoryView.Empty, v => v is { Items: not null }, cancellationToken);
+
+    /// <summary>Reads the file as it is (renames make every read see one whole version); no file is <paramref name="empty"/>.</summary>
+    private async Task<T> ReadAsync<T>(T empty, Func<T?, bool> valid, CancellationToken cancellationToken)
     {
         if (!File.Exists(FilePath))
         {
-            return InventoryDocument.Empty;
+            return empty;
         }
 
         try
         {
             await using var stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            var document = await JsonSerializer.DeserializeAsync<InventoryDocument>(stream, Json, cancellationToken);
-            return document is { Items: not null, Operations: not null } ? document : throw Corrupt(null);
+            var document = await JsonSerializer.DeserializeAsync<T>(stream, Json, cancellationToken);
+            return valid(document) ? document! : throw Corrupt(null);
         }
         catch (JsonException ex)
         {

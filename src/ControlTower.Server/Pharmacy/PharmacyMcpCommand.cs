@@ -8,9 +8,10 @@ using ModelContextProtocol.Server;
 namespace ControlTower.Server.Pharmacy;
 
 /// <summary>
-/// <c>controltower pharmacy-mcp --data &lt;file&gt;</c> (hidden): the demo pharmacy's inventory MCP server over
-/// stdio (<see cref="PharmacyMcpServer"/>). It starts no web host and opens no database: the JSON inventory file is
-/// its whole state. Logs go to stderr, keeping stdout for the protocol. The demo registers it as the stdio server
+/// <c>controltower pharmacy-mcp --data &lt;file&gt; [--seed &lt;n&gt;]</c> (hidden): the demo pharmacy's MCP server over
+/// stdio (<see cref="PharmacyMcpServer"/>). It starts no web host and opens no database: the JSON state file is
+/// its whole state. With <c>--seed</c>, a missing file is first created with the stock and the back office that
+/// seed produces (<see cref="PharmacySeed"/>); an existing file is never overwritten. Logs go to stderr, keeping stdout for the protocol. The demo registers it as the stdio server
 /// <see cref="ServerId"/>, launched with <see cref="Launch"/>.
 /// </summary>
 internal static class PharmacyMcpCommand
@@ -20,14 +21,22 @@ internal static class PharmacyMcpCommand
 
     public static Command Create()
     {
-        var data = new Option<FileInfo>("--data") { Required = true, Description = "The inventory JSON file (created by the demo seed; shared by every server process)." };
-        var command = new Command(Name, "Serve the demo pharmacy's inventory as an MCP server over stdio.") { Hidden = true, Options = { data } };
+        var data = new Option<FileInfo>("--data") { Required = true, Description = "The state JSON file (created by the demo seed or --seed; shared by every server process)." };
+        var seed = new Option<int?>("--seed") { Description = "Create a missing state file with the stock and back office of this seed (same seed, same data)." };
+        var command = new Command(Name, "Serve the demo pharmacy's stock and back office as an MCP server over stdio.") { Hidden = true, Options = { data, seed } };
         command.SetAction(async (parse, ct) =>
         {
             using var loggers = LoggerFactory.Create(logging => logging
                 .SetMinimumLevel(LogLevel.Warning)
                 .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
-            var options = new PharmacyMcpServer(new PharmacyInventory(parse.GetValue(data)!.FullName, TimeProvider.System)).Options();
+            var inventory = new PharmacyInventory(parse.GetValue(data)!.FullName, TimeProvider.System);
+            if (parse.GetValue(seed) is { } n)
+            {
+                var (stock, backOffice) = PharmacySeed.Create(n);
+                await inventory.SeedAsync(stock, backOffice, ct);
+            }
+
+            var options = new PharmacyMcpServer(inventory).Options();
             await using var transport = new StdioServerTransport(options, loggers);
             await using var server = McpServer.Create(transport, options, loggers);
             await server.RunAsync(ct);

@@ -10,64 +10,27 @@ using ModelContextProtocol.Server;
 namespace ControlTower.Server.Pharmacy;
 
 /// <summary>
-/// The demo pharmacy's inventory as an MCP server (tools <c>list_stock</c>, <c>get_stock</c>, <c>dispense</c>,
-/// <c>restock</c>). Arguments are checked against the same JSON Schemas the tools advertise. <c>dispense</c> and
-/// <c>restock</c> honour the idempotency key Control Tower sends in <c>_meta</c>
-/// (<see cref="McpToolInvoker.IdempotencyMetaKey"/>): a retried call answers what the first one did without
-/// moving stock again. A refused change (unknown drug, short stock, a reused key) is a tool error
+/// The demo pharmacy as an MCP server: the stock (<c>list_stock</c>, <c>get_stock</c>, <c>dispense</c>, <c>restock</c>)
+/// and the back office (patients, prescriptions, refill eligibility, interactions, claims, prescriber renewals,
+/// pre-verification; <see cref="PharmacyTools"/>). Arguments are checked against the same JSON Schemas the tools
+/// advertise. The changing tools honour the idempotency key Control Tower sends in <c>_meta</c>
+/// (<see cref="McpToolInvoker.IdempotencyMetaKey"/>): a retried call answers what the first one did without changing
+/// anything again. A refusal (unknown drug or prescription, short stock, a reused key) is a tool error
 /// (<c>isError</c>) whose text starts with its stable code.
 /// </summary>
 internal sealed class PharmacyMcpServer(PharmacyInventory inventory)
 {
     public const string ServerName = "controltower-pharmacy";
 
-    private static readonly JsonObject DrugProperty = new()
-    {
-        ["type"] = "string",
-        ["minLength"] = 1,
-        ["maxLength"] = 200,
-        ["description"] = "The drug as stocked, e.g. 'Atorvastatin 20 mg' (case-insensitive).",
-    };
-
-    private static readonly JsonObject QuantityProperty = new()
-    {
-        ["type"] = "integer",
-        ["minimum"] = 1,
-        ["maximum"] = 100000,
-        ["description"] = "Units (tablets, capsules) to move.",
-    };
-
-    private static readonly IReadOnlyList<ToolSpec> Tools =
-    [
-        new("list_stock", "Every stocked drug with its on-hand quantity and reorder level.", ReadOnly: true,
-            Schema(new JsonObject())),
-        new("get_stock", "One drug's on-hand quantity, unit, controlled flag and reorder level.", ReadOnly: true,
-            Schema(new JsonObject { ["drug"] = DrugProperty.DeepClone() }, "drug")),
-        new("dispense", "Takes a prescription's quantity off the shelf. Fails (isError) without changing stock when fewer units are on hand. Idempotent under the _meta idempotency key.", ReadOnly: false,
-            Schema(new JsonObject
-            {
-                ["rx"] = new JsonObject { ["type"] = "string", ["minLength"] = 1, ["maxLength"] = 64, ["description"] = "The prescription number, e.g. 'RX-1001'." },
-                ["drug"] = DrugProperty.DeepClone(),
-                ["quantity"] = QuantityProperty.DeepClone(),
-            }, "rx", "drug", "quantity")),
-        new("restock", "Puts units back on the shelf: a delivery, or the undo of a dispense. Idempotent under the _meta idempotency key.", ReadOnly: false,
-            Schema(new JsonObject
-            {
-                ["drug"] = DrugProperty.DeepClone(),
-                ["quantity"] = QuantityProperty.DeepClone(),
-                ["reason"] = new JsonObject { ["type"] = "string", ["minLength"] = 1, ["maxLength"] = 500, ["description"] = "Why the stock comes back (kept with the change)." },
-            }, "drug", "quantity", "reason")),
-    ];
-
     public McpServerOptions Options() => new()
     {
         ServerInfo = new Implementation { Name = ServerName, Title = "Pharmacy inventory", Version = typeof(PharmacyMcpServer).Assembly.GetName().Version?.ToString() ?? "1.0.0" },
-        ServerInstructions = "The pharmacy's stock: read it with list_stock/get_stock, change it with dispense and restock (pass an idempotency key in _meta to make retries safe).",
+        ServerInstructions = "The pharmacy's stock and back office: look a prescription up (get_prescription, get_patient), check it (check_refill_eligibility, check_interactions, preverify), claim it (adjudicate_claim), ask the prescriber (request_prescriber_approval, then poll get_prescriber_response), and move stock with dispense and restock (pass an idempotency key in _meta to make retries safe).",
         ProtocolVersion = McpHost.McpStdioCommand.StdioProtocolVersion,
         Capabilities = new ServerCapabilities { Tools = new ToolsCapability() },
         Handlers = new McpServerHandlers
         {
-            ListToolsHandler = (_, _) => ValueTask.FromResult(new ListToolsResult { Tools = [.. Tools.Select(t => t.ToTool())] }),
+            ListToolsHandler = (_, _) => ValueTask.FromResult(new ListToolsResult { Tools = [.. PharmacyTools.All.Select(t => t.ToTool())] }),
             CallToolHandler = (request, ct) => new ValueTask<CallToolResult>(CallAsync(request.Params, ct)),
         },
     };
@@ -76,7 +39,7 @@ internal sealed class PharmacyMcpServer(PharmacyInventory inventory)
     public async Task<CallToolResult> CallAsync(CallToolRequestParams? request, CancellationToken cancellationToken)
     {
         var name = request?.Name ?? "";
-        var spec = Tools.FirstOrDefault(t => t.Name == name) ?? throw new McpProtocolException($"Unknown tool: '{name}'.", McpErrorCode.InvalidParams);
+        var spec = PharmacyTools.All.FirstOrDefault(t => t.Name == name) ?? throw new McpProtocolException($"Unknown tool: '{name}'.", McpErrorCode.InvalidParams);
         var arguments = new JsonObject();
         foreach (var (argument, value) in request?.Arguments ?? new Dictionary<string, JsonElement>())
         {
@@ -92,19 +55,31 @@ internal sealed class PharmacyMcpServer(PharmacyInventory inventory)
         var key = IdempotencyKey(request?.Meta);
         try
         {
-            return Success(name switch
-            {
-                "list_stock" => new JsonObject { ["items"] = new JsonArray([.. (await inventory.ListAsync(cancellationToken)).Select(i => (JsonNode)i.ToJson())]) },
-                "get_stock" => (await inventory.GetAsync(Text(arguments, "drug"), cancellationToken)).ToJson(),
-                "dispense" => await inventory.DispenseAsync(Text(arguments, "rx"), Text(arguments, "drug"), arguments["quantity"]!.GetValue<int>(), key, cancellationToken),
-                _ => await inventory.RestockAsync(Text(arguments, "drug"), arguments["quantity"]!.GetValue<int>(), Text(arguments, "reason"), key, cancellationToken),
-            });
+            return Success(await DispatchAsync(name, arguments, key, cancellationToken));
         }
         catch (ControlTowerException refused) when (refused.Code.StartsWith("pharmacy.", StringComparison.Ordinal))
         {
             return Error(refused.Code, refused.Message);
         }
     }
+
+    private async Task<JsonObject> DispatchAsync(string name, JsonObject arguments, string? key, CancellationToken cancellationToken) => name switch
+    {
+        "list_stock" => new JsonObject { ["items"] = new JsonArray([.. (await inventory.ListAsync(cancellationToken)).Select(i => (JsonNode)i.ToJson())]) },
+        "get_stock" => (await inventory.GetAsync(Text(arguments, "drug"), cancellationToken)).ToJson(),
+        "dispense" => await inventory.DispenseAsync(Text(arguments, "rx"), Text(arguments, "drug"), arguments["quantity"]!.GetValue<int>(), key, cancellationToken),
+        "restock" => await inventory.RestockAsync(Text(arguments, "drug"), arguments["quantity"]!.GetValue<int>(), Text(arguments, "reason"), key, cancellationToken),
+        "get_patient" => await inventory.PatientAsync(Text(arguments, "patient_id"), cancellationToken),
+        "get_prescription" => await inventory.PrescriptionAsync(Text(arguments, "rx"), cancellationToken),
+        "check_refill_eligibility" => await inventory.EligibilityAsync(Text(arguments, "rx"), OptionalText(arguments, "today"), cancellationToken),
+        "check_interactions" => await inventory.InteractionsAsync(Text(arguments, "patient_id"), Text(arguments, "drug"), cancellationToken),
+        "adjudicate_claim" => await inventory.AdjudicateAsync(Text(arguments, "rx"), OptionalText(arguments, "today"), OptionalText(arguments, "prescriber_request_id"), key, cancellationToken),
+        "request_prescriber_approval" => await inventory.RequestPrescriberAsync(Text(arguments, "rx"), Text(arguments, "reason"), key, cancellationToken),
+        "get_prescriber_response" => await inventory.PrescriberResponseAsync(Text(arguments, "request_id"), key, cancellationToken),
+        _ => await inventory.PreverifyAsync(Text(arguments, "rx"), cancellationToken),
+    };
+
+    private static string? OptionalText(JsonObject arguments, string name) => arguments[name] is null ? null : Text(arguments, name);
 
     private static string? IdempotencyKey(JsonObject? meta) =>
         meta?[McpToolInvoker.IdempotencyMetaKey] is JsonValue value && value.TryGetValue<string>(out var key) && !string.IsNullOrWhiteSpace(key) ? key : null;
@@ -123,26 +98,4 @@ internal sealed class PharmacyMcpServer(PharmacyInventory inventory)
         Content = [new TextContentBlock { Text = $"{code}: {message}" }],
         StructuredContent = JsonSerializer.SerializeToElement(new JsonObject { ["code"] = code, ["message"] = message }),
     };
-
-    private static JsonObject Schema(JsonObject properties, params string[] required)
-    {
-        var schema = new JsonObject { ["type"] = "object", ["properties"] = properties, ["additionalProperties"] = false };
-        if (required.Length > 0)
-        {
-            schema["required"] = new JsonArray([.. required.Select(r => (JsonNode)r)]);
-        }
-
-        return schema;
-    }
-
-    private sealed record ToolSpec(string Name, string Description, bool ReadOnly, JsonObject Schema)
-    {
-        public Tool ToTool() => new()
-        {
-            Name = Name,
-            Description = Description,
-            InputSchema = JsonSerializer.SerializeToElement(Schema),
-            Annotations = new ToolAnnotations { ReadOnlyHint = ReadOnly, DestructiveHint = false, IdempotentHint = ReadOnly, OpenWorldHint = false },
-        };
-    }
 }

@@ -91,6 +91,7 @@ internal static class ControlTowerApp
         services.AddHostedService<PlatformInitializer>();
         services.AddSingleton<DemoSeeder>();
         services.AddSingleton<Pharmacy.PharmacyDemoSeeder>();
+        Demo.Scenarios.ScenarioEndpoints.AddDemoScenarios(services);
 
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditQueries>();
@@ -216,6 +217,7 @@ internal static class ControlTowerApp
         app.MapTrustEndpoints();
         app.MapRuleSetEndpoints();
         app.MapNodeSwitchEndpoints();
+        Demo.Scenarios.ScenarioEndpoints.MapDemoScenarioEndpoints(app);
 
         // Last: the dashboard's fallback answers only what no endpoint above claimed.
         app.MapDashboard();

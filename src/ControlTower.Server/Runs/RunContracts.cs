@@ -30,6 +30,7 @@ internal sealed record RunView(
     Guid WorkflowId,
     int WorkflowVersion,
     string Status,
+    string? Phase,
     string Trigger,
     Guid StartedBy,
     string PrincipalSource,

@@ -18,6 +18,9 @@ internal sealed class RunEntity
 
     public required string Status { get; set; }
 
+    /// <summary>Where the case the run carries is, by the workflow's own milestones (graph <c>config.phases</c>); null when it names none.</summary>
+    public string? Phase { get; set; }
+
     public required string State { get; set; }
 
     public long StateVersion { get; set; }
@@ -153,6 +156,7 @@ internal sealed class RunEntityConfigurations :
         builder.HasKey(r => r.Id);
         builder.Property(r => r.StateVersion).IsConcurrencyToken();
         builder.Property(r => r.Status).HasMaxLength(20);
+        builder.Property(r => r.Phase).HasMaxLength(40);
         builder.Property(r => r.IdempotencyKey).HasMaxLength(200);
         builder.Property(r => r.Trigger).HasMaxLength(20);
         builder.Property(r => r.PrincipalSource).HasMaxLength(20);

@@ -26,7 +26,7 @@ internal sealed class RunService(
         return ToView(run, RunStateJson.Deserialize(run.State), types);
     }
 
-    public async Task<RunPage> ListAsync(Guid? workflowId, string? status, DateTimeOffset? before, int limit, CancellationToken cancellationToken)
+    public async Task<RunPage> ListAsync(Guid? workflowId, string? status, string? phase, DateTimeOffset? before, int limit, CancellationToken cancellationToken)
     {
         if (limit is < 1 or > MaxPageSize)
         {
@@ -37,6 +37,7 @@ internal sealed class RunService(
         var query = db.Set<RunEntity>().AsNoTracking();
         query = workflowId is { } id ? query.Where(r => r.WorkflowId == id) : query;
         query = status is null ? query : query.Where(r => r.Status == status);
+        query = phase is null ? query : query.Where(r => r.Phase == phase);
         if (before is { } cursor)
         {
             var cursorUtc = cursor.UtcDateTime;
@@ -140,6 +141,7 @@ internal sealed class RunService(
         run.WorkflowId,
         run.WorkflowVersion,
         run.Status,
+        run.Phase,
         run.Trigger,
         run.StartedBy,
         run.PrincipalSource,

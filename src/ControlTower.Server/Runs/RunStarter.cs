@@ -154,7 +154,7 @@ internal sealed class RunStarter(
             cancelled.AddRange(await RunTransitionWriter.WriteStepAsync(db, run, definition, step.Before, step.Written, now, i == 0 ? [prepared.StartedUpdate] : null, cancellationToken));
         }
 
-        RunTransitionWriter.WriteCheckpoint(run, stretch.Final, now);
+        RunTransitionWriter.WriteCheckpoint(run, definition.Plan, stretch.Final, now);
         RunStretches.AddExecutions(db, stretch.Ran, now);
         return cancelled;
     }

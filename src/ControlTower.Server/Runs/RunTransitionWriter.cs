@@ -29,7 +29,7 @@ internal static class RunTransitionWriter
         CancellationToken cancellationToken)
     {
         var cancelled = await WriteStepAsync(db, run, definition, before, result, now, extraUpdates, cancellationToken);
-        WriteCheckpoint(run, result.State, now);
+        WriteCheckpoint(run, definition.Plan, result.State, now);
         return cancelled;
     }
 
@@ -75,11 +75,12 @@ internal static class RunTransitionWriter
         return cancelled;
     }
 
-    /// <summary>The run row's checkpoint: state, status, and the version bump that detects a concurrent writer.</summary>
-    public static void WriteCheckpoint(RunEntity run, RunState after, DateTime now)
+    /// <summary>The run row's checkpoint: state, status, phase, and the version bump that detects a concurrent writer.</summary>
+    public static void WriteCheckpoint(RunEntity run, RunPlan plan, RunState after, DateTime now)
     {
         run.State = RunStateJson.Serialize(after);
         run.Status = StatusName(after.Status);
+        run.Phase = plan.PhaseOf(after);
         if (!after.IsFinished)
         {
             // A run retried from its failed node is running again: it has not finished, and its old error is history.

@@ -134,7 +134,7 @@ internal sealed partial class RunTransitions(
                 cancelled.AddRange(await RunTransitionWriter.WriteStepAsync(db, run, definition, step.Before, step.Written, now, null, ct));
             }
 
-            RunTransitionWriter.WriteCheckpoint(run, stretch.Final, now);
+            RunTransitionWriter.WriteCheckpoint(run, definition.Plan, stretch.Final, now);
             await CloseWaitingAttemptsAsync(db, run.Id, stretch.Steps[0].Before, stretch.Final, now, ct, stretch.Ran.Select(r => (r.Attempt.NodeId, r.Attempt.Attempt)).ToHashSet());
             await CloseCancelledAttemptsAsync(db, cancelled, now, ct);
             await alsoWrite(new TransitionScope(db, run, definition, stretch.Final, now));

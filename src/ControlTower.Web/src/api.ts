@@ -209,7 +209,7 @@ export interface RunNode {
   startedAt: string | null; finishedAt: string | null;
 }
 export interface Run {
-  id: string; workflowId: string; workflowVersion: number; status: string; trigger: string; startedBy: string;
+  id: string; workflowId: string; workflowVersion: number; status: string; phase: string | null; trigger: string; startedBy: string;
   input: unknown; output: unknown; error: Record<string, unknown> | null; traceId: string; parentRunId: string | null;
   createdAt: string; updatedAt: string; finishedAt: string | null; nodes: RunNode[] | null;
 }

@@ -54,7 +54,7 @@ public sealed class PlanCorpusTests
     {
         var byServer = PlannerData.Catalog.GroupBy(t => t.Server).ToDictionary(g => g.Key, g => g.Count());
 
-        Assert.Equal(4, byServer["pharmacy"]);
+        Assert.Equal(12, byServer["pharmacy"]);
         Assert.Equal(13, byServer["everything"]);
         Assert.Equal(14, byServer["filesystem"]);
         Assert.Equal(9, byServer["memory"]);

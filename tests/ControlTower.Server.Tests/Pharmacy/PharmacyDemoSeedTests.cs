@@ -42,9 +42,14 @@ public sealed class PharmacyDemoSeedTests : IDisposable
         Assert.Equal(1, rules["version"]!.GetValue<int>());
         Assert.Equal(["large_quantity"], (await test.Content.ReadFromJsonAsync<JsonObject>())!["matched"]!.AsArray().Select(m => m!["ruleId"]!.GetValue<string>()));
         Assert.Contains("\"governed.action\"", graph, StringComparison.Ordinal);
-        Assert.DoesNotContain("\"delay\"", graph, StringComparison.Ordinal);
+        Assert.Contains("\"phases\"", graph, StringComparison.Ordinal);
+        Assert.Contains("\"request_prescriber_approval\"", graph, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"approval\",", graph, StringComparison.Ordinal);
         Assert.Equal(500, JsonNode.Parse(await File.ReadAllTextAsync(InventoryFile))!["items"]!["Atorvastatin 20 mg"]!["on_hand"]!.GetValue<int>());
         Assert.Equal(5, pending.Count);
+        Assert.Equal(["Book delivery DEL-2001", "Verify RX-1001", "Verify RX-1002", "Verify RX-1003", "Verify RX-1004"],
+            pending.Select(a => a!["title"]!.GetValue<string>()[..a!["title"]!.GetValue<string>().IndexOf(':', StringComparison.Ordinal)]).Order(StringComparer.Ordinal));
+        Assert.NotNull(JsonNode.Parse(await File.ReadAllTextAsync(InventoryFile))!["back_office"]!["prescriptions"]!["RX-1008"]);
         var delivery = pending.Single(a => a!["title"]!.GetValue<string>().StartsWith("Book delivery DEL-2001", StringComparison.Ordinal))!;
         Assert.False(delivery["evidence"]!["verdict"]!["gate"]!["authorized"]!.GetValue<bool>());
         await AssertAuditIntactAsync(admin);

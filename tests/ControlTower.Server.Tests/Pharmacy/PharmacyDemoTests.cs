@@ -53,17 +53,17 @@ public sealed class PharmacyDemoTests : IDisposable
             Assert.False(gates["pharmacy.restock"]);
             using var pat = await ClientOfAsync(server, "pat.pharmacist");
 
-            // RX-1001: verified by the pharmacist, dispensed under the authorized gate, then rolled back.
-            var rx1001 = await ApproveAsync(admin, pat, "Verify RX-1001");
+            // RX-1001: the dispense scope is at observe, so the pharmacist verifies the dispense itself; it runs, then is rolled back.
+            var (rx1001, verification) = await ApproveAsync(admin, pat, "Verify RX-1001");
             var run = await WaitForStatusAsync(admin, rx1001, "completed", "failed");
             Assert.Equal("completed", run.Status());
-            Assert.Equal("ready_for_pickup", run["output"]!["body"]!["status"]!.GetValue<string>());
+            Assert.Equal(("completed", "completed"), (run["phase"]!.GetValue<string>(), run["output"]!["body"]!["status"]!.GetValue<string>()));
             Assert.Equal(470, run["output"]!["body"]!["on_hand"]!.GetValue<int>());
             var executionId = run["output"]!["body"]!["executionId"]!.GetValue<Guid>();
             var execution = (await admin.GetFromJsonAsync<JsonObject>($"/api/executions/{executionId}"))!;
             Assert.Equal("executed", execution["status"]!.GetValue<string>());
-            Assert.Equal("trust:guarded_auto", execution["authorizedBy"]!.GetValue<string>());
-            Assert.Equal(("acme-pharmacy|store-001|refill|pharmacy.dispense|pharmacist", "guarded_auto"), (execution["trustScopeKey"]!.GetValue<string>(), execution["trustMode"]!.GetValue<string>()));
+            Assert.Equal($"approval:{verification}", execution["authorizedBy"]!.GetValue<string>());
+            Assert.Equal("acme-pharmacy|store-001|refill|pharmacy.dispense|pharmacist", execution["trustScopeKey"]!.GetValue<string>());
             var change = Assert.Single(execution["diff"]!.AsArray())!;
             Assert.Equal(("/on_hand", 500, 470), (change["path"]!.GetValue<string>(), change["before"]!.GetValue<int>(), change["after"]!.GetValue<int>()));
             Assert.Equal(TimeSpan.FromMinutes(30), execution["reversibleUntil"]!.GetValue<DateTimeOffset>() - execution["createdAt"]!.GetValue<DateTimeOffset>());
@@ -75,30 +75,30 @@ public sealed class PharmacyDemoTests : IDisposable
             Assert.Equal(500, OnHand("Atorvastatin 20 mg"));
 
             // RX-1004: too few capsules on the shelf; the dispense fails as a tool error and the workflow catches it.
-            var rx1004 = await ApproveAsync(admin, pat, "Verify RX-1004");
+            var (rx1004, _) = await ApproveAsync(admin, pat, "Verify RX-1004");
             var shortRun = await WaitForStatusAsync(admin, rx1004, "completed", "failed");
-            Assert.Equal("not_dispensed", shortRun["output"]!["body"]!["status"]!.GetValue<string>());
-            var dispense = (await admin.GetFromJsonAsync<JsonArray>($"/api/runs/{rx1004}/nodes"))!.Single(a => a!["nodeId"]!.GetValue<string>() == "dispense")!;
+            Assert.Equal(("failed", "not_dispensed"), (shortRun["phase"]!.GetValue<string>(), shortRun["output"]!["body"]!["reason"]!.GetValue<string>()));
+            var dispense = (await admin.GetFromJsonAsync<JsonArray>($"/api/runs/{rx1004}/nodes"))!.Last(a => a!["nodeId"]!.GetValue<string>() == "dispense")!;
             Assert.Equal("mcp.tool_error", dispense["errorCode"]!.GetValue<string>());
             Assert.Contains("pharmacy.insufficient_stock", dispense["errorMessage"]!.GetValue<string>(), StringComparison.Ordinal);
             Assert.Equal(12, OnHand("Amoxicillin 500 mg"));
 
             // DEL-2001: the restock gate is revoked, so the technician's delivery waits for the pharmacist.
-            var delivery = await ApproveAsync(admin, pat, "Book delivery DEL-2001");
+            var (delivery, _) = await ApproveAsync(admin, pat, "Book delivery DEL-2001");
             var booked = await WaitForStatusAsync(admin, delivery, "completed", "failed");
             Assert.Equal("booked", booked["output"]!["body"]!["status"]!.GetValue<string>());
             Assert.Equal(112, OnHand("Amoxicillin 500 mg"));
 
-            // RX-1003: a controlled substance, so the rule set asks for a second check before the dispense runs.
-            var rx1003 = await ApproveAsync(admin, pat, "Verify RX-1003");
-            var second = await PendingTitledAsync(admin, "Second check RX-1003");
-            Assert.Contains("controlled_substance", second["evidence"]!["verdict"]!["rules"]!.ToJsonString(), StringComparison.Ordinal);
+            // RX-1003: a controlled substance; the rule set names it in the verification's evidence, and would ask at any trust stage.
+            var count = await PendingTitledAsync(admin, "Verify RX-1003");
+            Assert.Contains("controlled_substance", count["evidence"]!["verdict"]!["rules"]!.ToJsonString(), StringComparison.Ordinal);
             Assert.Equal(60, OnHand("Oxycodone 5 mg"));
-            Assert.Equal(HttpStatusCode.Created, (await DecideAsync(pat, second.Id(), "approve", "second-rx-1003", "count verified")).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await DecideAsync(pat, count.Id(), "approve", "count-rx-1003", "count verified")).StatusCode);
+            var rx1003 = count["runId"]!.GetValue<Guid>();
             Assert.Equal("completed", (await WaitForStatusAsync(admin, rx1003, "completed", "failed")).Status());
             Assert.Equal(40, OnHand("Oxycodone 5 mg"));
             var controlled = Assert.Single((await admin.GetFromJsonAsync<JsonArray>($"/api/executions?runId={rx1003}"))!)!;
-            Assert.Equal($"approval:{second.Id()}", controlled["authorizedBy"]!.GetValue<string>());
+            Assert.Equal($"approval:{count.Id()}", controlled["authorizedBy"]!.GetValue<string>());
 
             foreach (var action in new[] { "governance.action_executed", "governance.action_rolled_back", "governance.action_failed", "mcp.server_registered", "governance.gate_set" })
             {
@@ -127,12 +127,12 @@ public sealed class PharmacyDemoTests : IDisposable
         return client;
     }
 
-    /// <summary>Approves the pending approval whose title starts with <paramref name="titleStart"/> as <paramref name="decider"/>; returns its run.</summary>
-    private static async Task<Guid> ApproveAsync(HttpClient admin, HttpClient decider, string titleStart)
+    /// <summary>Approves the pending approval whose title starts with <paramref name="titleStart"/> as <paramref name="decider"/>; returns its run and the approval.</summary>
+    private static async Task<(Guid Run, Guid Approval)> ApproveAsync(HttpClient admin, HttpClient decider, string titleStart)
     {
         var approval = await PendingTitledAsync(admin, titleStart);
         Assert.Equal(HttpStatusCode.Created, (await DecideAsync(decider, approval.Id(), "approve", $"demo-{approval.Id()}", "checked identity, allergies and interactions")).StatusCode);
-        return approval["runId"]!.GetValue<Guid>();
+        return (approval["runId"]!.GetValue<Guid>(), approval.Id());
     }
 
     private static async Task<JsonObject> PendingTitledAsync(HttpClient admin, string titleStart)

@@ -116,7 +116,8 @@ public sealed class PharmacyInventoryServerTests : IDisposable
         var wrongType = await Assert.ThrowsAsync<Core.Errors.ControlTowerException>(() =>
             CallAsync(harness, "dispense", new JsonObject { ["rx"] = "RX-5", ["drug"] = "Metformin 500 mg", ["quantity"] = "ten" }));
 
-        Assert.Equal(["dispense", "get_stock", "list_stock", "restock"], tools.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["adjudicate_claim", "check_interactions", "check_refill_eligibility", "dispense", "get_patient", "get_prescriber_response", "get_prescription", "get_stock",
+            "list_stock", "preverify", "request_prescriber_approval", "restock"], tools.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(["rx", "drug", "quantity"], tools["dispense"].InputSchema["required"]!.AsArray().Select(r => r!.GetValue<string>()));
         Assert.Equal("integer", tools["dispense"].InputSchema["properties"]!["quantity"]!["type"]!.GetValue<string>());
         Assert.False(tools["restock"].InputSchema["additionalProperties"]!.GetValue<bool>());

@@ -54,6 +54,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Identities
         ["GET /api/api-keys/"] = Access.Anyone,
         ["POST /api/api-keys/"] = Access.Anyone,
         ["DELETE /api/api-keys/{id:guid}"] = Access.Anyone,
+        ["GET /api/demo/scenarios/"] = Access.Readers,
+        ["POST /api/demo/scenarios/{id}/start"] = Access.Operators,
         ["GET /api/approvals/"] = Access.Anyone,
         ["GET /api/approvals/{id:guid}"] = Access.Anyone,
         ["POST /api/approvals/{id:guid}/comments"] = Access.Readers,

@@ -17,6 +17,7 @@ interface GovernedEvidenceShape {
     rules?: { ruleSetId?: string; version?: number; matched?: RuleMatch[]; evaluated?: RuleEvaluated[] } | null;
   };
   input?: unknown;
+  features?: unknown;
   credential?: { name?: string; credentialType?: string; access?: string } | null;
   trust?: TrustEvidenceShape | null;
 }
@@ -142,6 +143,12 @@ function GovernedEvidence({ evidence }: { evidence: GovernedEvidenceShape }) {
             : <p className="small muted">No arguments.</p>}
           {evidence.credential && <p className="small">Runs with credential <strong>{evidence.credential.name}</strong> ({evidence.credential.credentialType}, {evidence.credential.access})</p>}
         </div>
+        {isObject(evidence.features) && (
+          <div className="ev-group" data-testid="evidence-features">
+            <h4 className="gov-h4">Case facts</h4>
+            <Facts value={evidence.features} />
+          </div>
+        )}
         {evidence.trust && <TrustEvidence trust={evidence.trust} />}
         <RuleHits rules={verdict.rules} />
         <GateFacts gate={verdict.gate} killSwitch={verdict.killSwitch} />

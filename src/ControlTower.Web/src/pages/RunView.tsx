@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { Background, Controls, ReactFlow, ReactFlowProvider, useNodesState, type Edge } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { api, followRunEvents, type NodeAttempt, type NodeType, type Run, type RunNode, type WorkflowDetail } from "../api";
@@ -27,6 +27,8 @@ export default function RunViewPage({ id }: { id: string }) {
   const [actionError, setActionError] = useState<unknown>(null);
   const [toast, say] = useToast();
   const [generation, setGeneration] = useState(0);
+  const phases = useRef<Record<string, string>>({});
+  phases.current = phasesOf(detail);
 
   useEffect(() => {
     let cancelled = false;
@@ -52,6 +54,9 @@ export default function RunViewPage({ id }: { id: string }) {
       const data = evt.data ?? {};
       if (data.kind === "node" && typeof data.node_id === "string") {
         const nodeId = data.node_id;
+        // The run's phase follows the last node that succeeded among those the workflow names a phase for (config.phases).
+        const phase = data.status === "succeeded" ? phases.current[nodeId] : undefined;
+        if (phase) setRun((r) => (r ? { ...r, phase } : r));
         setLive((l) => ({ ...l, [nodeId]: { status: String(data.status), attempt: Number(data.attempt ?? 1), outcome: data.outcome as string | undefined, error: data.error as NodeLive["error"], waitReason: data.wait_reason as string | undefined } }));
         void loadAttempts();
       }
@@ -82,6 +87,7 @@ export default function RunViewPage({ id }: { id: string }) {
         <Link to="/runs" className="btn ghost sm" aria-label="Back to runs">←</Link>
         <h1>Run <span className="mono">{run.id.slice(0, 8)}</span></h1>
         <span data-testid="run-status"><Badge status={run.status} /></span>
+        {run.phase && <span data-testid="run-phase" title="Where the case is (the workflow's phases)"><Badge status={run.phase}>{run.phase.replace(/_/g, " ")}</Badge></span>}
         {streaming && <span className="muted small" aria-live="polite">● live</span>}
         <span className="muted small">of <Link to={`/workflows/${run.workflowId}`}>{detail.workflow.name}</Link> v{run.workflowVersion} · {run.trigger} · {when(run.createdAt)}</span>
         <div style={{ flex: 1 }} />
@@ -226,4 +232,10 @@ function Gantt({ attempts: raw, nodes, onSelect }: { attempts: NodeAttempt[]; no
       })}
     </div>
   );
+}
+
+/** The graph's <code>config.phases</code>: node id → the phase a run enters when that node succeeds. */
+function phasesOf(detail: WorkflowDetail | null): Record<string, string> {
+  const phases = detail?.graph.config?.phases;
+  return phases && typeof phases === "object" ? (phases as Record<string, string>) : {};
 }

@@ -56,13 +56,14 @@ export function RunsPage() {
         <>
           <div className="table-wrap">
             <table className="table" data-testid="runs-table">
-              <thead><tr><th>Run</th><th>Workflow</th><th>Status</th><th>Trigger</th><th>Started</th><th>Duration</th></tr></thead>
+              <thead><tr><th>Run</th><th>Workflow</th><th>Status</th><th>Phase</th><th>Trigger</th><th>Started</th><th>Duration</th></tr></thead>
               <tbody>
                 {runs.data.items.map((r) => (
                   <tr key={r.id}>
                     <td><Link to={`/runs/${r.id}`} className="mono">{r.id.slice(0, 8)}</Link></td>
                     <td><Link to={`/workflows/${r.workflowId}`}>{names.get(r.workflowId) ?? r.workflowId.slice(0, 8)}</Link> <span className="muted mono small">v{r.workflowVersion}</span></td>
                     <td><Badge status={r.status} /></td>
+                    <td data-testid="run-phase">{r.phase ? <Badge status={r.phase}>{r.phase.replace(/_/g, " ")}</Badge> : <span className="muted">—</span>}</td>
                     <td className="muted">{r.trigger}</td>
                     <td className="muted">{when(r.createdAt)}</td>
                     <td className="mono small">{r.finishedAt ? duration(new Date(r.finishedAt).getTime() - new Date(r.createdAt).getTime()) : "—"}</td>
