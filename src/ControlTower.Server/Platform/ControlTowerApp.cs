@@ -101,6 +101,7 @@ internal static class ControlTowerApp
         services.AddGovernance();
         services.AddTrustLearning(configuration);
         services.AddTrust();
+        Demo.DemoEndpoints.AddDemo(services);
         Planning.PlanningServiceCollectionExtensions.AddPlanning(services);
 
         services.AddControlTowerProblemDetails();
@@ -199,6 +200,7 @@ internal static class ControlTowerApp
         app.MapTrustEndpoints();
         app.MapRuleSetEndpoints();
         app.MapNodeSwitchEndpoints();
+        Demo.DemoEndpoints.MapDemoEndpoints(app);
 
         // Last: the dashboard's fallback answers only what no endpoint above claimed.
         app.MapDashboard();
