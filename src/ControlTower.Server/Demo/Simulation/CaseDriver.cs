@@ -36,22 +36,25 @@ internal sealed partial class CaseDriver(
     public const string Cancelled = "cancelled";
     public const string TimedOut = "timed_out";
 
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan CaseTimeout = TimeSpan.FromMinutes(2);
 
-    public async Task<CaseResult> RunAsync(CaseSetting setting, RefillCase refill, CancellationToken cancellationToken)
+    /// <summary>Starts the case's run (as the refill bot). Not cancellable: a start is one commit, and a started case is seen through or cancelled.</summary>
+    public async Task<Guid> StartAsync(CaseSetting setting, RefillCase refill)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-
-        // Started without the job's token: a start is one commit, and a case that began must be seen through or cancelled.
         var started = await starter.StartAsync(new StartRunRequest(setting.WorkflowId, refill.Input.DeepClone(), "manual", setting.SubmitterId,
             $"user:{DemoActors.Submitter}", $"sim:{setting.JobId}:{refill.Index}"), CancellationToken.None);
-        var runId = started.Run.Id;
+        return started.Run.Id;
+    }
+
+    /// <summary>Decides what the run asks for until it ends; cancelled, the run is cancelled and the case ends <see cref="Cancelled"/>.</summary>
+    public async Task<CaseResult> DriveAsync(CaseSetting setting, RefillCase refill, Guid runId, CancellationToken cancellationToken)
+    {
         var decisions = new List<SimulatedDecision>();
         string outcome;
         try
         {
-            outcome = await DriveAsync(setting, refill, runId, decisions, cancellationToken);
+            outcome = await DriveLoopAsync(setting, refill, runId, decisions, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -63,8 +66,16 @@ internal sealed partial class CaseDriver(
         return new CaseResult(runId, outcome, decisions, automatic, stage);
     }
 
+    /// <summary>Cancels a case nobody decided anything in yet (started ahead when the simulation was cancelled).</summary>
+    public async Task<CaseResult> CancelAsync(Guid runId)
+    {
+        await EndAsync(runId, "the demo simulation was cancelled");
+        var (automatic, stage) = await AfterAsync(runId);
+        return new CaseResult(runId, Cancelled, [], automatic, stage);
+    }
+
     /// <summary>Decides each approval the run waits on until it ends; its outcome, or <see cref="TimedOut"/> (the run is then cancelled).</summary>
-    private async Task<string> DriveAsync(CaseSetting setting, RefillCase refill, Guid runId, List<SimulatedDecision> decisions, CancellationToken cancellationToken)
+    private async Task<string> DriveLoopAsync(CaseSetting setting, RefillCase refill, Guid runId, List<SimulatedDecision> decisions, CancellationToken cancellationToken)
     {
         var deadline = time.GetUtcNow() + CaseTimeout;
         while (true)

@@ -16,6 +16,9 @@ internal sealed class PharmacyShelf(McpToolInvoker invoker)
     /// <summary>A delivery tops the drug up to at least this many units.</summary>
     private const int DeliveryTarget = 2000;
 
+    /// <summary>Left for the case still running when the next one is readied (no case asks for more than 90).</summary>
+    private const int InFlightMargin = 200;
+
     /// <summary>Prepares the shelf for <paramref name="refill"/>; returns how many restocks it booked (0 or 1).</summary>
     public async Task<int> PrepareAsync(Guid jobId, RefillCase refill, CancellationToken cancellationToken)
     {
@@ -31,7 +34,7 @@ internal sealed class PharmacyShelf(McpToolInvoker invoker)
             return 0;
         }
 
-        if (onHand >= refill.Facts.Quantity * 2)
+        if (onHand >= refill.Facts.Quantity + InFlightMargin)
         {
             return 0;
         }
