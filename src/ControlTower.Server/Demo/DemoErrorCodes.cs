@@ -33,7 +33,7 @@ internal static class DemoErrorCodes
     [ErrorCode(ErrorKind.Conflict)]
     public const string CaseNotWaiting = "demo.case_not_waiting";
 
-    /// <summary>The pharmacy server could not read or change the shelf while a simulated case was being prepared.</summary>
-    [ErrorCode(ErrorKind.Unavailable)]
+    /// <summary>The pharmacy server could not read or change the shelf while a simulated case was being prepared (the job's <c>error</c>).</summary>
+    [ErrorCode(ErrorSurface.Report | ErrorSurface.Cli)]
     public const string ShelfUnavailable = "demo.shelf_unavailable";
 }

@@ -36,7 +36,8 @@ internal static class SimulateCommand
 
     private static async Task<int> RunAsync(SimulationBody body, string[] args, CancellationToken cancellationToken)
     {
-        await using var app = ControlTowerApp.Build([.. args, "--urls=http://127.0.0.1:0"]);
+        // Quiet logs unless asked for (the progress bar shares the terminal); no port of its own, so a running server is no obstacle.
+        await using var app = ControlTowerApp.Build(["--Logging:LogLevel:Default=Warning", .. args, "--urls=http://127.0.0.1:0"]);
         await app.StartAsync(cancellationToken);
         var simulations = app.Services.GetRequiredService<SimulationService>();
         var started = await simulations.StartAsync(body, $"cli:{Environment.UserName}", cancellationToken);
