@@ -112,6 +112,31 @@ public sealed class DemoSimulationTests
     }
 
     [Fact]
+    public async Task Simulate_WhileOneRuns_RefusesASecondAndAResetAndStreamsProgressUntilItEnds()
+    {
+        using var factory = Demo();
+        using var admin = factory.CreateAdminClient();
+        var job = await StartAsync(admin, new { cases = 4, seed = 2 });
+
+        var second = await admin.PostAsJsonAsync("/api/demo/simulations", new { cases = 1 });
+        var reset = await admin.PostAsync("/api/demo/reset", null);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/demo/simulations/{job}/events");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        using var stream = await admin.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var frames = (await stream.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Where(f => f.StartsWith("event:", StringComparison.Ordinal)).ToList();
+        var last = JsonNode.Parse(frames[^1].Split('\n').Single(l => l.StartsWith("data: ", StringComparison.Ordinal))["data: ".Length..])!;
+
+        Assert.Equal("demo.simulation_running", await CodeAsync(second));
+        Assert.Equal("demo.simulation_running", await CodeAsync(reset));
+        Assert.Equal("text/event-stream", stream.Content.Headers.ContentType!.MediaType);
+        Assert.StartsWith("event: complete", frames[^1], StringComparison.Ordinal);
+        Assert.All(frames[..^1], f => Assert.StartsWith("event: progress", f, StringComparison.Ordinal));
+        Assert.Equal("completed", last["status"]!.GetValue<string>());
+        Assert.Equal(4, last["done"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/demo/simulations/{Guid.NewGuid()}")).StatusCode);
+    }
+
+    [Fact]
     public async Task DemoEndpoints_OutsideDemoMode_AreRefusedWithATypedError()
     {
         using var factory = new ControlTowerFactory();
