@@ -8,7 +8,8 @@ namespace ControlTower.Browser.Tests;
 /// <summary>
 /// The demo hub, the landing page in demo mode, on a fresh demo server: pressing "simulate" runs 200 refill cases through
 /// the real engine and pharmacy server; the progress bar fills to the end while the dispense scope's stage badge moves
-/// from its seeded pin (guarded auto) down to observe, through propose, and back up as it earns its stage.
+/// from its seeded pin (guarded auto) down to observe, through propose, and back up as it earns its stage;
+/// then auto-step lets the prediction approve a waiting refill.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class DemoHubScenarioTests(BrowserFixture fixture, ITestOutputHelper output)
@@ -42,6 +43,13 @@ public sealed class DemoHubScenarioTests(BrowserFixture fixture, ITestOutputHelp
             await Expect(page.GetByTestId("demo-trust").GetByTestId("trust-over-time").Locator(".recharts-wrapper").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
             await Expect(page.GetByTestId("demo-runs").Locator("a[href^='/runs/']").First).ToBeVisibleAsync();
             await Artifacts.ScreenshotAsync(page, "demo-hub-2-after", output);
+
+            // Auto-step: with the evidence the simulation gave, the prediction approves the waiting refill RX-1001.
+            var rx1001 = page.GetByTestId("demo-approvals").Locator("li", new() { HasText = "Verify RX-1001" });
+            await rx1001.GetByTestId("auto-step").ClickAsync();
+            await Expect(page.GetByTestId("auto-step-why")).ToContainTextAsync("Verify RX-1001", new() { Timeout = 30_000 });
+            await Expect(page.GetByTestId("auto-step-why")).ToContainTextAsync("approved by prediction");
+            await Expect(rx1001).ToHaveCountAsync(0, new() { Timeout = 30_000 });
         }
         finally
         {

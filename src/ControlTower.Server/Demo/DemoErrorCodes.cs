@@ -33,6 +33,10 @@ internal static class DemoErrorCodes
     [ErrorCode(ErrorKind.Conflict)]
     public const string CaseNotWaiting = "demo.case_not_waiting";
 
+    /// <summary>The run is not a refill request (its input has no prescription and drug), so no prediction applies to it.</summary>
+    [ErrorCode(ErrorKind.Conflict)]
+    public const string NotARefillCase = "demo.not_a_refill_case";
+
     /// <summary>The pharmacy server could not read or change the shelf while a simulated case was being prepared (the job's <c>error</c>).</summary>
     [ErrorCode(ErrorSurface.Report | ErrorSurface.Cli)]
     public const string ShelfUnavailable = "demo.shelf_unavailable";

@@ -39,7 +39,7 @@ internal sealed class CaseAutoStep(
         demo.Require();
         var (run, approval) = await WaitingAsync(runId, cancellationToken);
         var facts = RefillCases.Facts(run.Input is null ? null : JsonNode.Parse(run.Input))
-            ?? throw new ControlTowerException(ErrorKind.Conflict, DemoErrorCodes.CaseNotWaiting, $"Run {runId} is not a refill case: there are no facts to predict from.");
+            ?? throw new ControlTowerException(ErrorKind.Conflict, DemoErrorCodes.NotARefillCase, $"Run {runId} is not a refill case: there are no facts to predict from.");
         var step = RefillCases.Step(approval.NodeId, approval.NodeType);
         var scope = RefillCases.DispenseScope;
         var gate = await gates.ResolveAsync(null, "governed.action", scope.ActionType, cancellationToken);

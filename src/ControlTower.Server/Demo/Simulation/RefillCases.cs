@@ -147,7 +147,7 @@ internal static class RefillCases
     /// <summary>The facts a person reads off a refill run's input; null when the input is not a refill request.</summary>
     public static CaseFacts? Facts(JsonNode? input)
     {
-        if (input is not JsonObject o || o["drug"] is not JsonValue drug || !drug.TryGetValue<string>(out var name))
+        if (input is not JsonObject o || o["rx"] is not JsonValue || o["drug"] is not JsonValue drug || !drug.TryGetValue<string>(out var name))
         {
             return null;
         }

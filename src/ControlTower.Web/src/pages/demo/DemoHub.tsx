@@ -1,5 +1,6 @@
 import { useState } from "react";
-import { PageHeader } from "../../ui";
+import { api } from "../../api";
+import { ErrorBox, PageHeader } from "../../ui";
 import { Scenarios } from "./Scenarios";
 import { SimulatePanel } from "./SimulatePanel";
 import { TrustLive } from "./TrustLive";
@@ -16,12 +17,24 @@ export function DemoHub() {
   const [job, setJob] = useState<Simulation | null>(null);
   // Coarse on purpose: the chart and the lists reload every ten cases and when the job ends, not after every case.
   const tick = job ? `${job.id}:${Math.floor(job.done / 10)}:${job.status}` : "idle";
+  const [resetError, setResetError] = useState<unknown>(null);
+  const reset = async () => {
+    if (!window.confirm("Put the demo back to its seeded state? Runs, approvals, executions, trust and stock are reset; the audit log is kept.")) return;
+    try {
+      await api.post("/api/demo/reset");
+      window.location.reload();
+    } catch (e) {
+      setResetError(e);
+    }
+  };
   return (
     <div className="stack" data-testid="demo-hub">
       <PageHeader
         title="The pharmacy demo"
         subtitle="A retail pharmacy's prescription refills run on Control Tower: requests go through prescriber approval, pre-verification and the pharmacist, then a governed dispense from the pharmacy's inventory server."
+        actions={<button className="btn sm" onClick={reset} disabled={job?.status === "running"} data-testid="demo-reset">Reset demo</button>}
       />
+      {resetError != null && <ErrorBox error={resetError} />}
       <p className="small">
         Every dispense is a governed action under a trust scope. It starts at <em>observe</em> — a person approves each one — and climbs to
         <em> propose</em> and the automatic stages as people approve and dispenses succeed; a burst of failures sends it back down. Run a scenario
