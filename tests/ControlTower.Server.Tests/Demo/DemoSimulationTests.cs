@@ -88,6 +88,25 @@ public sealed class DemoSimulationTests
     }
 
     [Fact]
+    public async Task Reset_OnPostgreSql_RemovesTheSimulationAndSeedsTheDemoAgain()
+    {
+        await using var postgres = await PostgresDatabase.CreateAsync();
+        using var factory = new ControlTowerFactory(new Dictionary<string, string?> { ["ENVIRONMENT"] = "demo" }, postgres);
+        using var admin = factory.CreateAdminClient();
+        var job = await StartAsync(admin, new { cases = 6, seed = 5 });
+        var simulated = await WaitAsync(admin, job, j => j["status"]!.GetValue<string>() != "running");
+
+        var reset = await admin.PostAsync("/api/demo/reset", null);
+        var runs = (await admin.GetFromJsonAsync<JsonObject>("/api/runs?limit=200"))!["items"]!.AsArray();
+
+        Assert.Equal("completed", simulated["status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, reset.StatusCode);
+        Assert.Equal(5, runs.Count);
+        Assert.Equal(0, await postgres.ScalarAsync<long>("SELECT count(*) FROM trust_events WHERE \"RunId\" IS NOT NULL AND \"NodeId\" = 'dispense'"));
+        await AssertAuditIntactAsync(admin);
+    }
+
+    [Fact]
     public async Task AutoStep_WhenTheModelsHaveNoEvidence_SaysWhyAndAfterASimulationApprovesAsTheAutoStepUser()
     {
         using var factory = Demo();
