@@ -6,7 +6,7 @@ using ControlTower.Bench.Planning;
 namespace ControlTower.Bench;
 
 /// <summary>
-/// <c>engine</c>, <c>http</c>, <c>parked</c>, <c>dashboard</c>, <c>planner</c> and <c>trust</c> run their scenario runners (<c>planner-llm</c>: the LLM planner's path over the
+/// <c>engine</c>, <c>http</c>, <c>parked</c>, <c>dashboard</c>, <c>planner</c>, <c>trust</c> and <c>simulate</c> (the demo simulation) run their scenario runners (<c>planner-llm</c>: the LLM planner's path over the
 /// planner corpus, against a loopback fake); <c>mcp</c>, <c>cel</c> and <c>scheduler</c> run those
 /// BenchmarkDotNet benchmarks; anything else goes to BenchmarkDotNet's switcher over this assembly.
 /// </summary>
@@ -31,6 +31,8 @@ public static class BenchmarkEntry
                 return await LlmPlannerBench.RunAsync(rest);
             case "trust":
                 return Trust.TrustScenarios.Run(rest);
+            case "simulate":
+                return await Demo.SimulateScenario.RunAsync(rest);
             case "mcp":
                 return Switch(["--filter", "*Mcp*", .. rest]);
             case "cel":

@@ -119,6 +119,7 @@ internal static class ControlTowerApp
         services.AddGovernance();
         services.AddTrustLearning(configuration);
         services.AddTrust();
+        Demo.DemoEndpoints.AddDemo(services);
         Planning.PlanningServiceCollectionExtensions.AddPlanning(services);
 
         services.AddControlTowerProblemDetails();
@@ -218,6 +219,7 @@ internal static class ControlTowerApp
         app.MapRuleSetEndpoints();
         app.MapNodeSwitchEndpoints();
         Demo.Scenarios.ScenarioEndpoints.MapDemoScenarioEndpoints(app);
+        Demo.DemoEndpoints.MapDemoEndpoints(app);
 
         // Last: the dashboard's fallback answers only what no endpoint above claimed.
         app.MapDashboard();

@@ -18,8 +18,10 @@ const RunViewPage = lazy(() => import("./pages/RunView"));
 const GovernancePage = lazy(() => import("./pages/Governance").then((m) => ({ default: m.GovernancePage })));
 // Trust carries the charting library (itself split again): on demand too.
 const TrustPage = lazy(() => import("./pages/Trust").then((m) => ({ default: m.TrustPage })));
+const DemoHub = lazy(() => import("./pages/demo/DemoHub").then((m) => ({ default: m.DemoHub })));
 
-const nav: { to: string; label: string; icon: Parameters<typeof Icon>[0]["name"] }[] = [
+const nav: { to: string; label: string; icon: Parameters<typeof Icon>[0]["name"]; demoOnly?: boolean }[] = [
+  { to: "/demo", label: "Demo", icon: "trust", demoOnly: true },
   { to: "/workflows", label: "Workflows", icon: "workflows" },
   { to: "/runs", label: "Runs", icon: "runs" },
   { to: "/approvals", label: "Approvals", icon: "approvals" },
@@ -41,6 +43,7 @@ function route(path: string, me: Me): { node: ReactNode; full?: boolean } {
   if (path === "/mcp-servers") return { node: <McpPage /> };
   if (path === "/credentials") return { node: <CredentialsPage me={me} /> };
   if (path === "/audit") return { node: <AuditPage /> };
+  if (path === "/demo" || (path === "/" && me.mode === "demo")) return { node: <DemoHub /> };
   if (path === "/" || path === "/workflows") return { node: <WorkflowsPage /> };
   return {
     node: (
@@ -73,7 +76,8 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
   const { path } = useLocation();
   const [theme, setTheme] = useState(currentTheme());
   const { node, full } = route(path, me);
-  const active = (to: string) => path === to || path.startsWith(to + "/") || (to === "/workflows" && path === "/");
+  const landing = me.mode === "demo" ? "/demo" : "/workflows";
+  const active = (to: string) => path === to || path.startsWith(to + "/") || (to === landing && path === "/");
   return (
     <div className="shell">
       <header className="topbar">
@@ -90,7 +94,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
         {me.mode !== "demo" && apiKey() && <button className="btn sm" onClick={onSignOut}>Sign out</button>}
       </header>
       <nav className="sidenav" aria-label="Main">
-        {nav.map((n) => (
+        {nav.filter((n) => !n.demoOnly || me.mode === "demo").map((n) => (
           <Link key={n.to} to={n.to} className={active(n.to) ? "active" : ""} aria-current={active(n.to) ? "page" : undefined}>
             <Icon name={n.icon} /> {n.label}
           </Link>

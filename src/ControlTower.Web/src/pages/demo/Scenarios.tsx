@@ -1,0 +1,32 @@
+import { useState } from "react";
+import { api, getOptional } from "../../api";
+import { navigate } from "../../router";
+import { ErrorBox, useAsync } from "../../ui";
+import type { Scenario } from "./demoApi";
+
+/** One button per scenario template the server offers; nothing at all when it offers none (the route is not there). */
+export function Scenarios() {
+  const { data } = useAsync(() => getOptional<Scenario[]>("/api/demo/scenarios"), []);
+  const [error, setError] = useState<unknown>(null);
+  if (!data || data.length === 0) return null;
+  const start = async (id: string) => {
+    setError(null);
+    try {
+      const started = await api.post<{ runId?: string; id?: string; run?: { id?: string } }>(`/api/demo/scenarios/${encodeURIComponent(id)}/start`);
+      const runId = started?.runId ?? started?.run?.id ?? started?.id;
+      if (runId) navigate(`/runs/${runId}`);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <section className="card card-pad stack" data-testid="demo-scenarios">
+      <h3>Scenarios</h3>
+      <p className="small muted">Each starts one real refill run that takes a particular path through the workflow.</p>
+      {error != null && <ErrorBox error={error} />}
+      <div className="row" style={{ flexWrap: "wrap" }}>
+        {data.map((s) => <button key={s.id} className="btn" title={s.description} onClick={() => start(s.id)} data-testid={`scenario-${s.id}`}>{s.title}</button>)}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,36 @@
+import { lazy, Suspense, useEffect } from "react";
+import { api } from "../../api";
+import { Link } from "../../router";
+import { Loading, useAsync } from "../../ui";
+import { StageBadge } from "../TrustEvidence";
+import type { MetricPoint, StageChange } from "../TrustCharts";
+
+// The dispense scope's trust over time, from the Trust page's chart, reloaded as a simulation reports progress.
+
+const TrustOverTime = lazy(() => import("../TrustCharts").then((m) => ({ default: m.TrustOverTime })));
+
+interface Threshold { reliability: number; alignment: number }
+interface ScopeDetail { scope: { key: string; stage: string; thresholds: Record<string, Threshold | number> }; changes: StageChange[]; series: MetricPoint[] }
+
+const ladder = ["observe", "propose", "guarded_auto", "conditional_auto", "full_auto"];
+
+export function TrustLive({ scopeKey, tick }: { scopeKey: string; tick: string }) {
+  const { data, reload } = useAsync(() => api.get<ScopeDetail>(`/api/trust/scopes/${encodeURIComponent(scopeKey)}`), [scopeKey]);
+  // The tick changes as cases finish (coarsely), so the chart fills live without a request per case.
+  useEffect(reload, [tick]);
+  if (!data) return <section className="card card-pad"><h3>Trust over time</h3><p className="muted small">The dispense scope appears at its first proposal.</p></section>;
+  const s = data.scope;
+  const next = ladder[Math.min(ladder.length - 1, ladder.indexOf(s.stage) + 1)];
+  const threshold = (s.thresholds[next] ?? s.thresholds["propose"]) as Threshold;
+  return (
+    <section className="card card-pad stack" data-testid="demo-trust">
+      <div className="row" style={{ justifyContent: "space-between" }}>
+        <h3>Trust over time: dispense</h3>
+        <span className="row" data-testid="dispense-stage" data-stage={s.stage}><StageBadge stage={s.stage} /><Link to={`/trust?scope=${encodeURIComponent(s.key)}`} className="small">details</Link></span>
+      </div>
+      <Suspense fallback={<Loading label="Loading charts…" />}>
+        {data.series.length > 1 ? <TrustOverTime series={data.series} changes={data.changes} thresholds={threshold} /> : <p className="muted small">Not enough events for a chart yet.</p>}
+      </Suspense>
+    </section>
+  );
+}

@@ -1,0 +1,59 @@
+using ControlTower.Browser.Tests.Infrastructure;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace ControlTower.Browser.Tests;
+
+/// <summary>
+/// The demo hub, the landing page in demo mode, on a fresh demo server: pressing "simulate" runs 200 refill cases through
+/// the real engine and pharmacy server; the progress bar fills to the end while the dispense scope's stage badge moves
+/// from its seeded pin (guarded auto) down to observe, through propose, and back up as it earns its stage;
+/// then auto-step lets the prediction approve a waiting refill.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class DemoHubScenarioTests(BrowserFixture fixture, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task DemoHub_WhenSimulatePressed_TheProgressBarFinishesAndTheStageBadgeChanges()
+    {
+        await using var server = await ServerProcess.StartAsync();
+        var page = await fixture.Context.NewPageAsync();
+        try
+        {
+            await page.GotoAsync(server.BaseAddress.ToString());
+            var hub = page.GetByTestId("demo-hub");
+            await Expect(hub).ToContainTextAsync("The pharmacy demo", new() { Timeout = 30_000 });
+            var stage = page.GetByTestId("dispense-stage");
+            await Expect(stage).ToHaveAttributeAsync("data-stage", "guarded_auto", new() { Timeout = 60_000 });
+            await Expect(page.GetByTestId("demo-approvals")).ToContainTextAsync("Verify RX-1001", new() { Timeout = 60_000 });
+            await Expect(page.GetByTestId("demo-scenarios")).ToHaveCountAsync(0);
+            await Artifacts.ScreenshotAsync(page, "demo-hub-1-before", output);
+
+            await page.GetByTestId("simulate").ClickAsync();
+            var progress = page.GetByTestId("sim-progress");
+            var panelStage = page.GetByTestId("simulate-panel").GetByTestId("stage-badge");
+            await Expect(progress).ToHaveAttributeAsync("data-status", "running", new() { Timeout = 30_000 });
+            await Expect(panelStage).ToHaveTextAsync("propose", new() { Timeout = 120_000 });
+            await Expect(stage).Not.ToHaveAttributeAsync("data-stage", "guarded_auto", new() { Timeout = 60_000 });
+            await Expect(progress).ToHaveAttributeAsync("data-status", "completed", new() { Timeout = 240_000 });
+            await Expect(progress).ToHaveAttributeAsync("aria-valuenow", "200");
+            await Expect(page.GetByTestId("sim-figures")).ToContainTextAsync("guarded auto");
+            await Expect(stage).ToHaveAttributeAsync("data-stage", "guarded_auto", new() { Timeout = 30_000 });
+            await Expect(page.GetByTestId("demo-trust").GetByTestId("trust-over-time").Locator(".recharts-wrapper").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await Expect(page.GetByTestId("demo-runs").Locator("a[href^='/runs/']").First).ToBeVisibleAsync();
+            await Artifacts.ScreenshotAsync(page, "demo-hub-2-after", output);
+
+            // Auto-step: with the evidence the simulation gave, the prediction approves the waiting refill RX-1001.
+            var rx1001 = page.GetByTestId("demo-approvals").Locator("li", new() { HasText = "Verify RX-1001" });
+            await rx1001.GetByTestId("auto-step").ClickAsync();
+            await Expect(page.GetByTestId("auto-step-why")).ToContainTextAsync("Verify RX-1001", new() { Timeout = 30_000 });
+            await Expect(page.GetByTestId("auto-step-why")).ToContainTextAsync("approved by prediction");
+            await Expect(rx1001).ToHaveCountAsync(0, new() { Timeout = 30_000 });
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+}
