@@ -98,6 +98,7 @@ internal static class ControlTowerApp
         AddEngine(services, AddValidatedOptions<EngineOptions>(services, configuration));
         services.AddLoadShedding(configuration);
         services.AddTriggers(configuration);
+        Releases.ReleasesServiceCollectionExtensions.AddReleases(services, configuration);
         services.AddGovernance();
         services.AddTrustLearning(configuration);
         services.AddTrust();
@@ -189,6 +190,7 @@ internal static class ControlTowerApp
         app.MapWorkflowEndpoints();
         app.MapRunEndpoints();
         app.MapReplayEndpoints();
+        Releases.ReleaseEndpoints.MapReleaseEndpoints(app);
         app.MapWebhookEndpoints();
         app.MapCredentialEndpoints();
         app.MapMcpEndpoints();
