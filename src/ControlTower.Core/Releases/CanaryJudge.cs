@@ -94,7 +94,7 @@ public static class CanaryJudge
         if (candidate.ErrorRate - stable.ErrorRate > policy.MaxErrorRateIncrease)
         {
             return string.Create(CultureInfo.InvariantCulture,
-                $"the candidate's error rate {candidate.ErrorRate:P1} exceeds stable's {stable.ErrorRate:P1} by more than {policy.MaxErrorRateIncrease:P1} ({Summary(stable, candidate)}).");
+                $"the candidate's error rate {Percent(candidate.ErrorRate)} exceeds stable's {Percent(stable.ErrorRate)} by more than {Percent(policy.MaxErrorRateIncrease)} ({Summary(stable, candidate)}).");
         }
 
         if (stable.P95Ms is { } stableP95 && candidate.P95Ms is { } candidateP95 && candidateP95 > stableP95 * policy.MaxLatencyRatio)
@@ -108,6 +108,8 @@ public static class CanaryJudge
 
     private static string Summary(VersionSample stable, VersionSample candidate) => string.Create(CultureInfo.InvariantCulture,
         $"candidate {candidate.Failed}/{candidate.Finished} failed, p95 {Ms(candidate.P95Ms)}; stable {stable.Failed}/{stable.Finished} failed, p95 {Ms(stable.P95Ms)}");
+
+    private static string Percent(double share) => string.Create(CultureInfo.InvariantCulture, $"{share * 100:F1}%");
 
     private static string Ms(double? value) => value is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v:F0} ms") : "n/a";
 }

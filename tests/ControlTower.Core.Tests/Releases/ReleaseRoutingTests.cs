@@ -44,12 +44,16 @@ public sealed class ReleaseRoutingTests
         Assert.Subset(at50, at10);
     }
 
-    [Fact]
-    public void Bucket_WhenKnownKey_IsPinned()
+    [Theory]
+    [InlineData("delivery-0", 3273)]
+    [InlineData("delivery-1", 9690)]
+    [InlineData("order-42", 7817)]
+    public void Bucket_WhenKnownKey_IsPinned(string key, int bucket)
     {
-        // Pinned values: a change in the hash would move live traffic between versions, so it must be deliberate.
-        Assert.Equal(ReleaseRouting.Bucket(Workflow, "delivery-0"), ReleaseRouting.Bucket(Workflow, "delivery-0"));
-        Assert.NotEqual(ReleaseRouting.Bucket(Workflow, "delivery-0"), ReleaseRouting.Bucket(Guid.Empty, "delivery-0"));
+        // Pinned (computed independently: SHA-256 of "{workflow:N}\n{key}", first 8 bytes big-endian, mod 10000): a
+        // change of the hash would move live traffic between versions, so it must be deliberate.
+        Assert.Equal(bucket, ReleaseRouting.Bucket(Workflow, key));
+        Assert.NotEqual(bucket, ReleaseRouting.Bucket(Guid.Empty, key));
     }
 
     [Theory]
