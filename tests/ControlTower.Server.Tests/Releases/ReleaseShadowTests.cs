@@ -1,0 +1,88 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ControlTower.Server.Tests.Infrastructure;
+using static ControlTower.Server.Tests.Releases.ReleaseApi;
+using static ControlTower.Server.Tests.Runs.RunApi;
+
+namespace ControlTower.Server.Tests.Releases;
+
+/// <summary>
+/// Shadow releases against a real loopback endpoint that counts every call: each live run's input also runs on the
+/// candidate, its side effects answered from the live run's recordings, so the endpoint's counters do not move, and
+/// the per-node diff report accumulates what the candidate would have done differently.
+/// </summary>
+public sealed class ReleaseShadowTests
+{
+    private static JsonObject Charging(CountingEndpoint endpoint, string feeExpression) => Graph(
+        [
+            Node("start", "trigger.manual"),
+            Node("charge", "http.request", new() { ["method"] = "POST", ["url"] = endpoint.Url("/effects/charge"), ["body"] = "{'order': input.order}" }),
+            Node("total", "transform", new() { ["expression"] = feeExpression }),
+            Node("reply", "respond", new() { ["body"] = "nodes.total.output" }),
+        ],
+        [Edge("start", "charge"), Edge("charge", "total"), Edge("total", "reply")]);
+
+    [Fact]
+    public async Task Shadow_WhenLiveRunsFinish_RunsThemOnTheCandidateWithoutSideEffectsAndReportsDiffsPerNode()
+    {
+        await using var endpoint = await CountingEndpoint.StartAsync();
+        using var factory = new ControlTowerFactory(new Dictionary<string, string?>
+        {
+            ["ENGINE_POLL_MILLISECONDS"] = "50",
+            ["RELEASE_POLL_MILLISECONDS"] = "100",
+            ["SCHEDULE_TRIGGERS"] = "false",
+            ["HTTP_NODE_ALLOW"] = "127.0.0.1",
+        });
+        using var admin = factory.CreateAdminClient();
+        var workflow = await CreateWorkflowAsync(admin, Charging(endpoint, "{'total': nodes.charge.output.body.effect * 10}"));
+        await SaveVersionAsync(admin, workflow, Charging(endpoint, "{'total': nodes.charge.output.body.effect * 10 + input.order % 2}"), "odd orders pay a fee");
+        await PutReleaseAsync(admin, workflow, new { mode = "direct", version = 1 });
+        await WaitForStatusAsync(admin, await StartAsync(admin, workflow, new JsonObject { ["order"] = 100 }), "completed");
+
+        await PutReleaseAsync(admin, workflow, new { mode = "shadow", version = 2, reason = "try the fee on real traffic" });
+        var live = new List<JsonObject>();
+        foreach (var order in new[] { 1, 2, 3, 4 })
+        {
+            live.Add(await WaitForStatusAsync(admin, await StartAsync(admin, workflow, new JsonObject { ["order"] = order }), "completed"));
+        }
+
+        var callsAfterLive = endpoint.Calls("/effects/charge");
+        var report = await WaitForReportAsync(admin, workflow, compared: 4);
+        await Task.Delay(500); // a few more release passes: nothing else may be shadowed or called
+        var settled = await admin.GetFromJsonAsync<JsonObject>($"/api/workflows/{workflow}/release/shadow-report");
+        var nodes = report["nodes"]!.AsArray().ToDictionary(n => n!["nodeId"]!.GetValue<string>(), n => n!.AsObject());
+        var shadowRun = await GetRunAsync(admin, report["recent"]![0]!["shadowRunId"]!.GetValue<Guid>());
+
+        Assert.All(live, r => Assert.Equal(1, r["workflowVersion"]!.GetValue<int>()));
+        Assert.Equal(5, callsAfterLive);
+        Assert.Equal(5, endpoint.Calls("/effects/charge")); // the loopback side-effect counter is unchanged by four shadows
+        Assert.Equal(5, endpoint.Effects.Count);
+        Assert.Equal(2, report["candidateVersion"]!.GetValue<int>());
+        Assert.Equal(4, settled!["shadowRuns"]!.GetValue<int>()); // the run before the shadow began is not shadowed
+        Assert.Equal(4, report["compared"]!.GetValue<int>());
+        Assert.Equal(2, report["withDifferences"]!.GetValue<int>()); // odd orders only
+        Assert.Equal(0, nodes["charge"]["differing"]!.GetValue<int>());
+        Assert.Equal(4, nodes["charge"]["compared"]!.GetValue<int>());
+        Assert.Equal(2, nodes["total"]["differing"]!.GetValue<int>());
+        Assert.Equal(2, nodes["reply"]["differing"]!.GetValue<int>());
+        Assert.Equal("replay", shadowRun["trigger"]!.GetValue<string>());
+        Assert.Equal(2, shadowRun["workflowVersion"]!.GetValue<int>());
+        Assert.Single(await AuditAsync(admin, workflow, "workflow.release_changed"), e => e["data"]!["mode"]!.GetValue<string>() == "shadow");
+    }
+
+    private static async Task<JsonObject> WaitForReportAsync(HttpClient client, Guid workflow, int compared)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var report = (await client.GetFromJsonAsync<JsonObject>($"/api/workflows/{workflow}/release/shadow-report"))!;
+            if (report["compared"]!.GetValue<int>() >= compared)
+            {
+                return report;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the shadow report did not reach {compared} compared runs: {report.ToJsonString()}");
+            await Task.Delay(100);
+        }
+    }
+}
