@@ -16,26 +16,35 @@ internal sealed record ReleasedVersion(WorkflowDefinition Definition, Guid Autho
 /// </summary>
 internal sealed class ReleaseRouter(IDbContextFactory<ControlTowerDbContext> contexts, WorkflowDefinitions definitions)
 {
-    public async Task<ReleasedVersion> ChooseAsync(Guid workflowId, string splitKey, string? triggerNodeId, CancellationToken cancellationToken)
+    /// <summary>The version a new run pins; <see cref="ReleasedVersion.AuthorId"/> is read only when <paramref name="withAuthor"/> (else empty).</summary>
+    public async Task<ReleasedVersion> ChooseAsync(Guid workflowId, string splitKey, string? triggerNodeId, bool withAuthor, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var workflow = await db.Set<WorkflowEntity>().AsNoTracking().SingleOrDefaultAsync(w => w.Id == workflowId, cancellationToken)
+        // One round trip: the workflow and its release (if any), left-joined.
+        var found = await (
+            from w in db.Set<WorkflowEntity>().AsNoTracking()
+            where w.Id == workflowId
+            join r in db.Set<WorkflowReleaseEntity>().AsNoTracking() on w.Id equals r.WorkflowId into releases
+            from r in releases.DefaultIfEmpty()
+            select new { w.Name, w.Enabled, w.LatestVersion, Release = r }).SingleOrDefaultAsync(cancellationToken)
             ?? throw WorkflowService.NotFound(workflowId);
-        if (!workflow.Enabled)
+        if (!found.Enabled)
         {
-            throw new ControlTowerException(ErrorKind.Conflict, WorkflowErrorCodes.Disabled, $"Workflow '{workflow.Name}' is disabled: it starts no runs.");
+            throw new ControlTowerException(ErrorKind.Conflict, WorkflowErrorCodes.Disabled, $"Workflow '{found.Name}' is disabled: it starts no runs.");
         }
 
-        var release = await db.Set<WorkflowReleaseEntity>().AsNoTracking().SingleOrDefaultAsync(r => r.WorkflowId == workflowId, cancellationToken);
-        var version = release is null ? workflow.LatestVersion : ReleaseRouting.VersionFor(ReleasePolicyJson.ToState(release), workflowId, splitKey);
+        var release = found.Release;
+        var version = release is null ? found.LatestVersion : ReleaseRouting.VersionFor(ReleasePolicyJson.ToState(release), workflowId, splitKey);
         var definition = await definitions.GetAsync(workflowId, version, cancellationToken);
         if (release is not null && version != release.StableVersion && triggerNodeId is not null && definition.Plan.Nodes.All(n => n.Id != triggerNodeId))
         {
             definition = await definitions.GetAsync(workflowId, release.StableVersion, cancellationToken);
         }
 
-        var author = await db.Set<WorkflowVersionEntity>().AsNoTracking()
-            .Where(v => v.WorkflowId == workflowId && v.Version == definition.Version).Select(v => v.AuthorId).SingleAsync(cancellationToken);
+        var author = withAuthor
+            ? await db.Set<WorkflowVersionEntity>().AsNoTracking()
+                .Where(v => v.WorkflowId == workflowId && v.Version == definition.Version).Select(v => v.AuthorId).SingleAsync(cancellationToken)
+            : Guid.Empty;
         return new ReleasedVersion(definition, author);
     }
 

@@ -111,8 +111,9 @@ internal sealed class RunStarter(
             return (await definitions.GetAsync(request.WorkflowId, version, cancellationToken), request);
         }
 
-        var released = await releases.ChooseAsync(request.WorkflowId, request.IdempotencyKey ?? runId.ToString(), request.TriggerNodeId, cancellationToken);
-        return (released.Definition, request.PrincipalSource == RunPrincipals.VersionAuthor ? request with { StartedBy = released.AuthorId } : request);
+        var byAuthor = request.PrincipalSource == RunPrincipals.VersionAuthor;
+        var released = await releases.ChooseAsync(request.WorkflowId, request.IdempotencyKey ?? runId.ToString(), request.TriggerNodeId, byAuthor, cancellationToken);
+        return (released.Definition, byAuthor ? request with { StartedBy = released.AuthorId } : request);
     }
 
     private sealed record PreparedRun(RunEntity Run, Stretch Stretch, JsonObject StartedUpdate, DateTime Now);
