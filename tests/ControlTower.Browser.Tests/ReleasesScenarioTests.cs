@@ -16,7 +16,7 @@ public sealed class ReleasesScenarioTests(BrowserFixture fixture, ITestOutputHel
     {
         var workflowId = await fixture.CreateWorkflowAsync($"Refill fee {Guid.NewGuid():N}"[..19], Pricing("{'fee': 0}"));
         await SaveAsync(workflowId, Pricing("{'fee': input.n % 2}"), "odd refills pay a fee");
-        await SaveAsync(workflowId, Failing(), "the fee lookup fails on every third refill");
+        await SaveAsync(workflowId, Failing(), "the fee lookup fails on even refills");
         await PutReleaseAsync(workflowId, new { mode = "direct", version = 1 });
 
         await PutReleaseAsync(workflowId, new { mode = "shadow", version = 2, reason = "watch the fee on live refills" });
@@ -63,7 +63,7 @@ public sealed class ReleasesScenarioTests(BrowserFixture fixture, ITestOutputHel
     private static object Failing() => Graph(
         [
             Node("start", "trigger.manual", 0), Node("lookup", "transform", 250, new { expression = "{'price': 7}" }),
-            Node("check", "condition", 500, new { expression = "input.n % 3 == 0" }),
+            Node("check", "condition", 500, new { expression = "input.n % 2 == 0" }),
             Node("boom", "fail", 750, new { code = "refill.fee_lookup_failed", message = "the fee service timed out" }),
             Node("total", "transform", 750, new { expression = "{'fee': 1}" }),
         ],

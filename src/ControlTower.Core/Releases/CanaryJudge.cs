@@ -73,7 +73,7 @@ public static class CanaryJudge
         var pauseEnds = release.PhaseStartedAt + policy.StepPause;
         if (now < pauseEnds)
         {
-            return new CanaryDecision.Hold(string.Create(CultureInfo.InvariantCulture, $"step {release.StepIndex + 1} ({release.CanaryPercent}%) pauses until {pauseEnds:O}."));
+            return new CanaryDecision.Hold(string.Create(CultureInfo.InvariantCulture, $"step {release.StepIndex + 1} ({release.CanaryPercent}%) pauses until {pauseEnds.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC."));
         }
 
         if (candidate.Finished < policy.MinRunsPerStep)
