@@ -76,6 +76,11 @@ internal static class HttpScenarios
             saved.EnsureSuccessStatusCode();
         }
 
+        using (var pinned = await admin.PutAsJsonAsync($"/api/workflows/{id}/release", new { mode = "direct", version = 1 }))
+        {
+            pinned.EnsureSuccessStatusCode();
+        }
+
         using var released = await admin.PutAsJsonAsync($"/api/workflows/{id}/release", new { mode = "canary", version = 2, steps = new[] { 50 }, stepPauseSeconds = 86_400, minRunsPerStep = 100_000 });
         released.EnsureSuccessStatusCode();
         return url;

@@ -60,6 +60,7 @@ function ReleaseBody({ workflowId, release, shadow, canWrite, actionError, onRol
             </button>
           )}
         </div>
+        {release.mode === "latest" && <p className="notice small" data-testid="release-latest-hint">No release is set: every saved version takes new runs at once. Release a version directly to pin it; new versions can then go out as a canary or in shadow.</p>}
         {release.lastDecision && <p className="small" data-testid="release-decision"><span className="muted">Last decision:</span> {release.lastDecision}</p>}
         {release.updatedBy && <p className="muted small">Changed by {release.updatedBy} · {when(release.updatedAt)}. Runs already started finish on the version they pinned.</p>}
       </section>
