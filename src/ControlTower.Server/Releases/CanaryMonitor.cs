@@ -20,6 +20,7 @@ internal sealed record CanaryOutcome(Guid WorkflowId, CanaryDecision Decision);
 internal sealed partial class CanaryMonitor(
     IDbContextFactory<ControlTowerDbContext> contexts,
     AuditLog audit,
+    ReleaseMetrics metrics,
     TimeProvider time,
     ILogger<CanaryMonitor> logger)
 {
@@ -97,6 +98,12 @@ internal sealed partial class CanaryMonitor(
                 release.Revision++;
                 await audit.CommitAsync(db, auditEvent with { Target = WorkflowService.Target(workflowId) }, cancellationToken);
                 Log.Decided(logger, workflowId, auditEvent.Action, decision.Reason);
+                metrics.RecordChange(workflowId, decision switch
+                {
+                    CanaryDecision.Advance => "advanced",
+                    CanaryDecision.Promote => "promoted",
+                    _ => "auto_rolled_back",
+                });
             }
         }
         catch (DbUpdateConcurrencyException)

@@ -14,7 +14,7 @@ internal sealed record ReleasedVersion(WorkflowDefinition Definition, Guid Autho
 /// without a release starts its latest version; with one, <see cref="ReleaseRouting"/> picks stable or canary by the
 /// start's split key. A candidate that lacks the trigger node the start came through cannot take it: stable does.
 /// </summary>
-internal sealed class ReleaseRouter(IDbContextFactory<ControlTowerDbContext> contexts, WorkflowDefinitions definitions)
+internal sealed class ReleaseRouter(IDbContextFactory<ControlTowerDbContext> contexts, WorkflowDefinitions definitions, ReleaseMetrics metrics)
 {
     /// <summary>The version a new run pins; <see cref="ReleasedVersion.AuthorId"/> is read only when <paramref name="withAuthor"/> (else empty).</summary>
     public async Task<ReleasedVersion> ChooseAsync(Guid workflowId, string splitKey, string? triggerNodeId, bool withAuthor, CancellationToken cancellationToken)
@@ -41,6 +41,7 @@ internal sealed class ReleaseRouter(IDbContextFactory<ControlTowerDbContext> con
             definition = await definitions.GetAsync(workflowId, release.StableVersion, cancellationToken);
         }
 
+        metrics.RecordStart(workflowId, release is null ? "latest" : definition.Version == release.StableVersion ? "stable" : "candidate");
         var author = withAuthor
             ? await db.Set<WorkflowVersionEntity>().AsNoTracking()
                 .Where(v => v.WorkflowId == workflowId && v.Version == definition.Version).Select(v => v.AuthorId).SingleAsync(cancellationToken)

@@ -17,6 +17,7 @@ internal sealed class ReleaseService(
     IDbContextFactory<ControlTowerDbContext> contexts,
     WorkflowDefinitions definitions,
     CanaryMonitor canary,
+    ReleaseMetrics metrics,
     AuditLog audit,
     TimeProvider time)
 {
@@ -62,6 +63,7 @@ internal sealed class ReleaseService(
 
         await CommitAsync(db, release, now, caller.Actor, new AuditEvent(caller.Actor, "workflow.release_changed", WorkflowService.Target(workflowId),
             request.Reason ?? $"version {request.Version} released ({release.Mode})", data), cancellationToken);
+        metrics.RecordChange(workflowId, "released");
         return await ViewAsync(db, workflow, release, cancellationToken);
     }
 
@@ -92,6 +94,7 @@ internal sealed class ReleaseService(
         release.LastDecision = request.Reason ?? $"rolled back to version {target}";
         await CommitAsync(db, release, now, caller.Actor, new AuditEvent(caller.Actor, "workflow.release_rolled_back", WorkflowService.Target(workflowId),
             release.LastDecision, new JsonObject { ["fromVersion"] = live, ["toVersion"] = target, ["abortedCandidate"] = aborted, ["automatic"] = false }), cancellationToken);
+        metrics.RecordChange(workflowId, "rolled_back");
         return await ViewAsync(db, workflow, release, cancellationToken);
     }
 

@@ -6,6 +6,7 @@ internal static class ReleasesServiceCollectionExtensions
     public static IServiceCollection AddReleases(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ReleaseOptions>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ReleaseMetrics>();
         services.AddSingleton<ReleaseRouter>();
         services.AddSingleton<ReleaseService>();
         services.AddSingleton<CanaryMonitor>();
