@@ -55,7 +55,8 @@ internal sealed record ReleaseView(
 
 internal sealed record ShadowNodeView(string NodeId, string? NodeType, int Compared, int Differing);
 
-internal sealed record ShadowRunView(Guid LiveRunId, Guid ShadowRunId, int LiveVersion, DateTimeOffset CreatedAt, bool Compared, int? Differences);
+/// <summary>One live run's shadow; <see cref="RefusedCode"/> says why none could start (then <see cref="ShadowRunId"/> is null).</summary>
+internal sealed record ShadowRunView(Guid LiveRunId, Guid? ShadowRunId, int LiveVersion, DateTimeOffset CreatedAt, bool Compared, int? Differences, string? RefusedCode);
 
 /// <summary>The shadow's accumulated comparison: per node, how many shadow runs were compared and how many differed.</summary>
 internal sealed record ShadowReport(
@@ -64,5 +65,6 @@ internal sealed record ShadowReport(
     int ShadowRuns,
     int Compared,
     int WithDifferences,
+    int Refused,
     IReadOnlyList<ShadowNodeView> Nodes,
     IReadOnlyList<ShadowRunView> Recent);

@@ -39,12 +39,19 @@ internal sealed class WorkflowReleaseEntity
     public required string UpdatedBy { get; set; }
 }
 
-/// <summary>A live run and its shadow on the candidate; the comparison is filled in once the shadow finished.</summary>
+/// <summary>
+/// A live run and its shadow on the candidate; the comparison is filled in once the shadow finished. A live run the
+/// candidate cannot replay (its trigger node is gone) is kept with <see cref="RefusedCode"/> and no shadow run, so it
+/// is not tried again.
+/// </summary>
 internal sealed class ShadowRunEntity
 {
     public Guid LiveRunId { get; set; }
 
-    public Guid ShadowRunId { get; set; }
+    public Guid? ShadowRunId { get; set; }
+
+    /// <summary>Why no shadow could start (a stable error code); null for a started shadow.</summary>
+    public string? RefusedCode { get; set; }
 
     public Guid WorkflowId { get; set; }
 
@@ -85,5 +92,6 @@ internal sealed class ShadowRunEntityConfiguration : IEntityTypeConfiguration<Sh
         builder.HasKey(s => s.LiveRunId);
         builder.HasIndex(s => new { s.WorkflowId, s.CandidateVersion });
         builder.HasIndex(s => s.ShadowRunId).IsUnique();
+        builder.Property(s => s.RefusedCode).HasMaxLength(100);
     }
 }

@@ -55,8 +55,8 @@ internal sealed partial class ShadowRuns(
             .Select(g => new ShadowNodeView(g.Key, g.First().NodeType, g.Count(), g.Count(n => n.Differs)))
             .OrderByDescending(n => n.Differing).ThenBy(n => n.NodeId, StringComparer.Ordinal).ToList();
         var recent = rows.Take(RecentRuns).Select(r => new ShadowRunView(r.LiveRunId, r.ShadowRunId, r.LiveVersion, new DateTimeOffset(r.CreatedAt, TimeSpan.Zero),
-            r.ComparedAt is not null, r.Differences)).ToList();
-        return new ShadowReport(workflowId, candidate, rows.Count, compared.Count, compared.Count(r => r.Differences > 0), nodes, recent);
+            r.Nodes is not null, r.Differences, r.RefusedCode)).ToList();
+        return new ShadowReport(workflowId, candidate, rows.Count, compared.Count, compared.Count(r => r.Differences > 0), rows.Count(r => r.RefusedCode is not null), nodes, recent);
     }
 
     private sealed record LiveRun(Guid Id, Guid StartedBy, int Version);
@@ -115,7 +115,33 @@ internal sealed partial class ShadowRuns(
         catch (ControlTowerException refused)
         {
             Log.NotStarted(logger, release.WorkflowId, run.Id, refused.Code, refused.Message);
+            await RecordRefusalAsync(release.WorkflowId, run, candidate, refused.Code, cancellationToken);
             return false;
+        }
+    }
+
+    /// <summary>Keeps the refusal, so the live run is not tried again on every pass (and cannot crowd out the runs after it).</summary>
+    private async Task RecordRefusalAsync(Guid workflowId, LiveRun run, int candidate, string code, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        db.Add(new ShadowRunEntity
+        {
+            LiveRunId = run.Id,
+            WorkflowId = workflowId,
+            LiveVersion = run.Version,
+            CandidateVersion = candidate,
+            CreatedAt = now,
+            ComparedAt = now,
+            RefusedCode = code,
+        });
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException raced) when (UniqueViolations.ConflictCode(raced) is not null)
+        {
+            Log.AlreadyShadowed(logger, run.Id);
         }
     }
 
@@ -127,7 +153,7 @@ internal sealed partial class ShadowRuns(
             .OrderBy(s => s.CreatedAt).Take(Batch).ToListAsync(cancellationToken);
         foreach (var shadow in finished)
         {
-            var report = await replayer.ReportAsync(shadow.ShadowRunId, cancellationToken);
+            var report = await replayer.ReportAsync(shadow.ShadowRunId!.Value, cancellationToken);
             shadow.Differences = report.Differences;
             shadow.Nodes = JsonSerializer.Serialize(report.Nodes.Select(n => new ComparedNode(n.NodeId, n.NodeType, n.Differs)), Json);
             shadow.ComparedAt = time.GetUtcNow().UtcDateTime;

@@ -70,13 +70,40 @@ public sealed class ReleaseShadowTests
         Assert.Single(await AuditAsync(admin, workflow, "workflow.release_changed"), e => e["data"]!["mode"]!.GetValue<string>() == "shadow");
     }
 
-    private static async Task<JsonObject> WaitForReportAsync(HttpClient client, Guid workflow, int compared)
+    [Fact]
+    public async Task Shadow_WhenTheCandidateLacksTheLiveRunsTrigger_RecordsTheRefusalOnceAndShadowsTheRest()
+    {
+        using var factory = new ControlTowerFactory(new Dictionary<string, string?>
+        {
+            ["ENGINE_POLL_MILLISECONDS"] = "50",
+            ["RELEASE_POLL_MILLISECONDS"] = "100",
+            ["SCHEDULE_TRIGGERS"] = "false",
+        });
+        using var admin = factory.CreateAdminClient();
+        var workflow = await CreateWorkflowAsync(admin, Graph([Node("start", "trigger.manual"), Node("calc", "transform", new() { ["expression"] = "1" })], [Edge("start", "calc")]));
+        await SaveVersionAsync(admin, workflow, Graph([Node("begin", "trigger.manual"), Node("calc", "transform", new() { ["expression"] = "1" })], [Edge("begin", "calc")]), "renamed trigger");
+        await PutReleaseAsync(admin, workflow, new { mode = "direct", version = 1 });
+        await PutReleaseAsync(admin, workflow, new { mode = "shadow", version = 2 });
+
+        await WaitForStatusAsync(admin, await StartAsync(admin, workflow), "completed");
+        await WaitForStatusAsync(admin, await StartAsync(admin, workflow), "completed");
+        var report = await WaitForReportAsync(admin, workflow, compared: 0, refused: 2);
+        await Task.Delay(500);
+        var settled = (await admin.GetFromJsonAsync<JsonObject>($"/api/workflows/{workflow}/release/shadow-report"))!;
+
+        Assert.Equal(2, report["refused"]!.GetValue<int>());
+        Assert.Equal(2, settled["shadowRuns"]!.GetValue<int>());
+        Assert.Equal(0, settled["compared"]!.GetValue<int>());
+        Assert.All(settled["recent"]!.AsArray(), r => Assert.Equal("run.trigger_unknown", r!["refusedCode"]!.GetValue<string>()));
+    }
+
+    private static async Task<JsonObject> WaitForReportAsync(HttpClient client, Guid workflow, int compared, int refused = 0)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
             var report = (await client.GetFromJsonAsync<JsonObject>($"/api/workflows/{workflow}/release/shadow-report"))!;
-            if (report["compared"]!.GetValue<int>() >= compared)
+            if (report["compared"]!.GetValue<int>() >= compared && report["refused"]!.GetValue<int>() >= refused)
             {
                 return report;
             }

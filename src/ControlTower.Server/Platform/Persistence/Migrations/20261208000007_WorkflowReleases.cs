@@ -41,7 +41,8 @@ internal sealed class WorkflowReleases : Migration
             columns: table => new
             {
                 LiveRunId = table.Column<Guid>(nullable: false),
-                ShadowRunId = table.Column<Guid>(nullable: false),
+                ShadowRunId = table.Column<Guid>(nullable: true),
+                RefusedCode = table.Column<string>(maxLength: 100, nullable: true),
                 WorkflowId = table.Column<Guid>(nullable: false),
                 LiveVersion = table.Column<int>(nullable: false),
                 CandidateVersion = table.Column<int>(nullable: false),

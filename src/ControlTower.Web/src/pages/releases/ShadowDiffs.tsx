@@ -9,7 +9,8 @@ export function ShadowDiffs({ report }: { report: ShadowReport }) {
     <section data-testid="shadow-report">
       <h4 className="inspector-section">Shadow of v{report.candidateVersion}</h4>
       <p className="small" data-testid="shadow-summary">
-        {report.shadowRuns} live run{report.shadowRuns === 1 ? "" : "s"} shadowed, {report.compared} compared, <strong>{report.withDifferences}</strong> with differences.
+        {report.shadowRuns} live run{report.shadowRuns === 1 ? "" : "s"} shadowed, {report.compared} compared, <strong>{report.withDifferences}</strong> with differences
+        {report.refused > 0 && <>, <strong className="field-error">{report.refused}</strong> the candidate could not replay</>}.
         Side effects were answered from each live run's recorded results: the shadow called nothing.
       </p>
       {report.nodes.length > 0 && (
@@ -34,9 +35,9 @@ export function ShadowDiffs({ report }: { report: ShadowReport }) {
           <summary>Recent shadow runs</summary>
           <ul>
             {report.recent.map((r) => (
-              <li key={r.shadowRunId}>
-                <Link to={`/runs/${r.liveRunId}`}>live</Link> · <Link to={`/runs/${r.shadowRunId}`}>shadow</Link> · {when(r.createdAt)} ·{" "}
-                {r.compared ? `${r.differences} node${r.differences === 1 ? "" : "s"} differ` : "running"}
+              <li key={r.liveRunId}>
+                <Link to={`/runs/${r.liveRunId}`}>live</Link> · {r.shadowRunId ? <Link to={`/runs/${r.shadowRunId}`}>shadow</Link> : <code>{r.refusedCode}</code>} · {when(r.createdAt)} ·{" "}
+                {r.refusedCode ? "not replayable on the candidate" : r.compared ? `${r.differences} node${r.differences === 1 ? "" : "s"} differ` : "running"}
               </li>
             ))}
           </ul>

@@ -12,9 +12,9 @@ export interface Release {
   canary: CanaryState | null;
 }
 export interface ShadowNode { nodeId: string; nodeType: string | null; compared: number; differing: number }
-export interface ShadowRun { liveRunId: string; shadowRunId: string; liveVersion: number; createdAt: string; compared: boolean; differences: number | null }
+export interface ShadowRun { liveRunId: string; shadowRunId: string | null; liveVersion: number; createdAt: string; compared: boolean; differences: number | null; refusedCode: string | null }
 export interface ShadowReport {
-  workflowId: string; candidateVersion: number | null; shadowRuns: number; compared: number; withDifferences: number;
+  workflowId: string; candidateVersion: number | null; shadowRuns: number; compared: number; withDifferences: number; refused: number;
   nodes: ShadowNode[]; recent: ShadowRun[];
 }
 
