@@ -28,13 +28,15 @@ public sealed class ReleaseCanaryTests
         [Node("start", "trigger.manual"), Node("boom", "fail", new() { ["code"] = "refill.broken", ["message"] = "the candidate is broken" })],
         [Edge("start", "boom")]);
 
-    private static ControlTowerFactory Factory(FakeTimeProvider clock) => new ControlTowerFactory(new Dictionary<string, string?>
-    {
-        ["ENGINE_POLL_MILLISECONDS"] = "50",
-        ["RELEASE_CHECKS"] = "false",
-        ["SCHEDULE_TRIGGERS"] = "false",
-        ["RATE_LIMIT_REQUESTS_PER_MINUTE"] = "1000000",
-    }).WithServices(services => services.AddSingleton<TimeProvider>(clock));
+    private static ControlTowerFactory Factory(FakeTimeProvider clock, PostgresDatabase? postgres = null) => new ControlTowerFactory(
+        new Dictionary<string, string?>
+        {
+            ["ENGINE_POLL_MILLISECONDS"] = "50",
+            ["RELEASE_CHECKS"] = "false",
+            ["SCHEDULE_TRIGGERS"] = "false",
+            ["RATE_LIMIT_REQUESTS_PER_MINUTE"] = "1000000",
+        },
+        postgres).WithServices(services => services.AddSingleton<TimeProvider>(clock));
 
     /// <summary>Starts one run per key and waits until all finished; returns each key's run.</summary>
     private static async Task<Dictionary<string, JsonObject>> RunAllAsync(HttpClient client, Guid workflow, IEnumerable<string> keys)
@@ -100,11 +102,14 @@ public sealed class ReleaseCanaryTests
         Assert.Equal("release:canary", promotion["actor"]!.GetValue<string>());
     }
 
-    [Fact]
-    public async Task Canary_WhenTheCandidateFailsMoreThanStable_RollsBackWithoutWaitingForThePause()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Canary_WhenTheCandidateFailsMoreThanStable_RollsBackWithoutWaitingForThePause(bool onPostgres)
     {
         var clock = new FakeTimeProvider(Start);
-        using var factory = Factory(clock);
+        await using var postgres = onPostgres ? await PostgresDatabase.CreateAsync() : null;
+        using var factory = Factory(clock, postgres);
         using var admin = factory.CreateAdminClient();
         var canary = factory.Services.GetRequiredService<CanaryMonitor>();
         var workflow = await CreateWorkflowAsync(admin, Healthy(1));

@@ -22,17 +22,22 @@ public sealed class ReleaseShadowTests
         ],
         [Edge("start", "charge"), Edge("charge", "total"), Edge("total", "reply")]);
 
-    [Fact]
-    public async Task Shadow_WhenLiveRunsFinish_RunsThemOnTheCandidateWithoutSideEffectsAndReportsDiffsPerNode()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Shadow_WhenLiveRunsFinish_RunsThemOnTheCandidateWithoutSideEffectsAndReportsDiffsPerNode(bool onPostgres)
     {
         await using var endpoint = await CountingEndpoint.StartAsync();
-        using var factory = new ControlTowerFactory(new Dictionary<string, string?>
-        {
-            ["ENGINE_POLL_MILLISECONDS"] = "50",
-            ["RELEASE_POLL_MILLISECONDS"] = "100",
-            ["SCHEDULE_TRIGGERS"] = "false",
-            ["HTTP_NODE_ALLOW"] = "127.0.0.1",
-        });
+        await using var postgres = onPostgres ? await PostgresDatabase.CreateAsync() : null;
+        using var factory = new ControlTowerFactory(
+            new Dictionary<string, string?>
+            {
+                ["ENGINE_POLL_MILLISECONDS"] = "50",
+                ["RELEASE_POLL_MILLISECONDS"] = "100",
+                ["SCHEDULE_TRIGGERS"] = "false",
+                ["HTTP_NODE_ALLOW"] = "127.0.0.1",
+            },
+            postgres);
         using var admin = factory.CreateAdminClient();
         var workflow = await CreateWorkflowAsync(admin, Charging(endpoint, "{'total': nodes.charge.output.body.effect * 10}"));
         await SaveVersionAsync(admin, workflow, Charging(endpoint, "{'total': nodes.charge.output.body.effect * 10 + input.order % 2}"), "odd orders pay a fee");
