@@ -14,7 +14,9 @@ namespace ControlTower.Bench.Http;
 /// the server as a real process (<c>controltower serve</c>, started from another working directory, SQLite with
 /// fsync), driven over loopback by a built-in closed-loop load generator: webhook → 1 transform → respond and
 /// webhook → 10 transforms → respond, both answering synchronously (<c>respondMode: respond_node</c>), at each
-/// concurrency; throughput, p50/p99 latency, and the chain-to-single cost ratio measured in the same run.
+/// concurrency; throughput, p50/p99 latency, and the chain-to-single cost ratio measured in the same run. A third
+/// workflow (the single transform, under a 50 % canary release of an identical v2) gives the release decision's cost
+/// as a ratio to the plain single workflow in the same run.
 /// </summary>
 internal static class HttpScenarios
 {
@@ -34,6 +36,7 @@ internal static class HttpScenarios
             admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", server.AdminKey);
             var single = await CreateAsync(admin, "webhook → 1 transform → respond", 1);
             var chain = await CreateAsync(admin, "webhook → 10 transforms → respond", 10);
+            var canary = await CreateCanaryAsync(admin);
             using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1000, PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { BaseAddress = server.BaseAddress };
             Console.WriteLine($"# HTTP benchmark ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
             Console.WriteLine();
@@ -42,7 +45,7 @@ internal static class HttpScenarios
             var points = new List<Point>();
             foreach (var concurrency in concurrencies)
             {
-                foreach (var (name, url) in new[] { ("1 transform", single), ("10 transforms", chain) })
+                foreach (var (name, url) in new[] { ("1 transform", single), ("10 transforms", chain), (CanaryName, canary) })
                 {
                     await LoadAsync(client, url, concurrency, TimeSpan.FromSeconds(2));
                     var point = await LoadAsync(client, url, concurrency, TimeSpan.FromSeconds(seconds));
@@ -61,7 +64,42 @@ internal static class HttpScenarios
         }
     }
 
+    private const string CanaryName = "1 transform, canary 50%";
+
+    /// <summary>The single-transform workflow with an identical v2 under a canary release taking 50 % of new runs (a pause and sample size it never reaches).</summary>
+    private static async Task<string> CreateCanaryAsync(HttpClient admin)
+    {
+        var url = await CreateAsync(admin, "webhook → 1 transform → respond (canary)", 1);
+        var id = url.Split('/')[2];
+        using (var saved = await admin.PostAsJsonAsync($"/api/workflows/{id}/versions", new { graph = Graph(1), message = "same graph, new version" }))
+        {
+            saved.EnsureSuccessStatusCode();
+        }
+
+        using (var pinned = await admin.PutAsJsonAsync($"/api/workflows/{id}/release", new { mode = "direct", version = 1 }))
+        {
+            pinned.EnsureSuccessStatusCode();
+        }
+
+        using var released = await admin.PutAsJsonAsync($"/api/workflows/{id}/release", new { mode = "canary", version = 2, steps = new[] { 50 }, stepPauseSeconds = 86_400, minRunsPerStep = 100_000 });
+        released.EnsureSuccessStatusCode();
+        return url;
+    }
+
     private static async Task<string> CreateAsync(HttpClient admin, string name, int transforms)
+    {
+        var graph = Graph(transforms);
+        using var response = await admin.PostAsJsonAsync("/api/workflows", new { name, graph });
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"Creating '{name}' failed: {(int)response.StatusCode} {body}");
+        }
+
+        return $"/hooks/{JsonNode.Parse(body)!["workflow"]!["id"]}/hook";
+    }
+
+    private static JsonObject Graph(int transforms)
     {
         var nodes = new JsonArray { Node("hook", "trigger.webhook", new() { ["respondMode"] = "respond_node" }) };
         var edges = new JsonArray();
@@ -74,15 +112,7 @@ internal static class HttpScenarios
 
         nodes.Add(Node("reply", "respond", new() { ["status"] = 200, ["body"] = $"{{'v': nodes.t{transforms}.output.v}}" }));
         edges.Add(Edge($"t{transforms}", "reply"));
-        var graph = new JsonObject { ["version"] = "1.0", ["nodes"] = nodes, ["edges"] = edges, ["config"] = new JsonObject() };
-        using var response = await admin.PostAsJsonAsync("/api/workflows", new { name, graph });
-        var body = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"Creating '{name}' failed: {(int)response.StatusCode} {body}");
-        }
-
-        return $"/hooks/{JsonNode.Parse(body)!["workflow"]!["id"]}/hook";
+        return new JsonObject { ["version"] = "1.0", ["nodes"] = nodes, ["edges"] = edges, ["config"] = new JsonObject() };
     }
 
     private static async Task<Point> LoadAsync(HttpClient client, string url, int concurrency, TimeSpan duration)
@@ -133,6 +163,16 @@ internal static class HttpScenarios
             var single = pair.Single(p => p.Workflow == "1 transform");
             var chain = pair.Single(p => p.Workflow == "10 transforms");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {pair.Key} | {single.PerSecond / chain.PerSecond:0.00}x | {chain.P50 / single.P50:0.00}x |"));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| concurrency | canary ÷ single: time per request (req/s ratio inverted) | p50 ratio |");
+        Console.WriteLine("|---:|---:|---:|");
+        foreach (var pair in points.GroupBy(p => p.Concurrency))
+        {
+            var single = pair.Single(p => p.Workflow == "1 transform");
+            var canary = pair.Single(p => p.Workflow == CanaryName);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {pair.Key} | {single.PerSecond / canary.PerSecond:0.00}x | {canary.P50 / single.P50:0.00}x |"));
         }
     }
 

@@ -13,7 +13,8 @@ namespace ControlTower.Server.McpHost;
 internal sealed record PublishedTool(Guid WorkflowId, int Version, string WorkflowName, string TriggerNodeId, string ToolName, string? Description, JsonObject InputSchema, int NodeCount);
 
 /// <summary>
-/// The published workflows: enabled workflows whose latest version has a <c>trigger.mcp</c> node. When two
+/// The published workflows: enabled workflows whose live version (the release's stable version, else the latest) has a
+/// <c>trigger.mcp</c> node; a call's run pins the version the release chooses. When two
 /// workflows claim one tool name, the one created first keeps it (the other is not listed).
 /// </summary>
 internal sealed class PublishedWorkflows(IDbContextFactory<ControlTowerDbContext> contexts, WorkflowDefinitions definitions)
@@ -28,11 +29,13 @@ internal sealed class PublishedWorkflows(IDbContextFactory<ControlTowerDbContext
             .OrderBy(w => w.CreatedAt).ThenBy(w => w.Id)
             .Select(w => new { w.Id, w.LatestVersion })
             .ToListAsync(cancellationToken);
+        var stable = await Releases.ReleaseRouter.StableVersionsAsync(db, cancellationToken);
         var tools = new List<PublishedTool>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var workflow in workflows)
         {
-            var definition = await definitions.GetAsync(workflow.Id, workflow.LatestVersion, cancellationToken);
+            var live = stable.GetValueOrDefault(workflow.Id, workflow.LatestVersion);
+            var definition = await definitions.GetAsync(workflow.Id, live, cancellationToken);
             foreach (var node in definition.Graph.Nodes.Where(n => n.Type == TriggerType))
             {
                 var toolName = node.Config["toolName"]?.GetValue<string>();
@@ -43,7 +46,7 @@ internal sealed class PublishedWorkflows(IDbContextFactory<ControlTowerDbContext
 
                 tools.Add(new PublishedTool(
                     workflow.Id,
-                    workflow.LatestVersion,
+                    live,
                     definition.Name,
                     node.Id,
                     toolName,

@@ -11,10 +11,10 @@ namespace ControlTower.Server.Nodes;
 /// <see cref="EngineOptions.MaxSubworkflowDepth"/>, and the child workflow exists, is enabled and has the
 /// asked version. A start that fails here fails the node with a typed error instead of leaving the run waiting.
 /// </summary>
-internal sealed class SubworkflowChildren(IDbContextFactory<ControlTowerDbContext> contexts, IOptions<EngineOptions> engine)
+internal sealed class SubworkflowChildren(IDbContextFactory<ControlTowerDbContext> contexts, Releases.ReleaseRouter releases, IOptions<EngineOptions> engine)
 {
-    /// <summary>The version the child run will pin: <paramref name="version"/>, or the child's latest.</summary>
-    public async Task<int> ResolveAsync(Guid parentRunId, Guid workflowId, int? version, CancellationToken cancellationToken)
+    /// <summary>The version the child run will pin: <paramref name="version"/>, or the one the child's release chooses for <paramref name="splitKey"/>.</summary>
+    public async Task<int> ResolveAsync(Guid parentRunId, Guid workflowId, int? version, string splitKey, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var maxDepth = engine.Value.MaxSubworkflowDepth;
@@ -40,7 +40,7 @@ internal sealed class SubworkflowChildren(IDbContextFactory<ControlTowerDbContex
             throw new NodeFailureException(NodeErrorCodes.SubworkflowNotFound, $"The child workflow '{workflow.Name}' has no version {version}.");
         }
 
-        return version ?? workflow.LatestVersion;
+        return version ?? (await releases.ChooseAsync(workflowId, splitKey, null, withAuthor: false, cancellationToken)).Definition.Version;
     }
 
     /// <summary>How many ancestors the run has (a top-level run: 0); counting stops past <paramref name="limit"/>.</summary>

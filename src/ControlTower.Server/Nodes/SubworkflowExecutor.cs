@@ -34,7 +34,7 @@ internal sealed class SubworkflowExecutor(NodeExpressions expressions, Subworkfl
         var input = context.Config.OptionalString("input") is { } expression
             ? expressions.Evaluate("input", expression, context.Activation)
             : context.Activation["input"]?.DeepClone();
-        var pinned = await children.ResolveAsync(context.RunId, workflowId, version, cancellationToken);
+        var pinned = await children.ResolveAsync(context.RunId, workflowId, version, context.IdempotencyKey, cancellationToken);
         return new NodeResult.StartChild(workflowId, input) { Version = pinned };
     }
 }

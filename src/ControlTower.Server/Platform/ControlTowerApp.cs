@@ -116,6 +116,7 @@ internal static class ControlTowerApp
         AddEngine(services, AddValidatedOptions<EngineOptions>(services, configuration));
         services.AddLoadShedding(configuration);
         services.AddTriggers(configuration);
+        Releases.ReleasesServiceCollectionExtensions.AddReleases(services, configuration);
         services.AddGovernance();
         services.AddTrustLearning(configuration);
         services.AddTrust();
@@ -208,6 +209,7 @@ internal static class ControlTowerApp
         app.MapWorkflowEndpoints();
         app.MapRunEndpoints();
         app.MapReplayEndpoints();
+        Releases.ReleaseEndpoints.MapReleaseEndpoints(app);
         app.MapWebhookEndpoints();
         app.MapCredentialEndpoints();
         app.MapMcpEndpoints();

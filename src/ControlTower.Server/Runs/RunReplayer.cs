@@ -53,7 +53,11 @@ internal sealed class RunReplayer(
         return await ReportAsync(runId, cancellationToken);
     }
 
-    public async Task<Guid> StartAsync(string actor, Guid actorId, Guid sourceRunId, int? version, CancellationToken cancellationToken)
+    public Task<Guid> StartAsync(string actor, Guid actorId, Guid sourceRunId, int? version, CancellationToken cancellationToken) =>
+        StartAsync(actor, actorId, sourceRunId, version, alongside: null, cancellationToken);
+
+    /// <summary>Starts the replay; <paramref name="alongside"/> adds rows (given the replay's id) that commit with it.</summary>
+    public async Task<Guid> StartAsync(string actor, Guid actorId, Guid sourceRunId, int? version, Action<ControlTowerDbContext, Guid>? alongside, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var source = await db.Set<RunEntity>().AsNoTracking().SingleOrDefaultAsync(r => r.Id == sourceRunId, cancellationToken)
@@ -69,6 +73,7 @@ internal sealed class RunReplayer(
             actorId, actor, TriggerNodeId: sourceState.TriggerNodeId, WorkflowVersion: definition.Version);
         var (run, cancelled) = await starter.AddRunAsync(db, definition, request, parent: null, cancellationToken);
         db.Add(new RunReplayEntity { RunId = run.Id, SourceRunId = source.Id, CreatedAt = time.GetUtcNow().UtcDateTime });
+        alongside?.Invoke(db, run.Id);
         await audit.CommitAsync(db, new AuditEvent(actor, "run.replayed", $"run:{run.Id}", $"replay of run {source.Id}",
             new JsonObject { ["sourceRunId"] = source.Id.ToString(), ["sourceVersion"] = source.WorkflowVersion, ["version"] = definition.Version }), cancellationToken);
         transitions.AfterCommit(run.Id, cancelled);

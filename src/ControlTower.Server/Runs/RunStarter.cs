@@ -24,10 +24,14 @@ internal sealed record StartRunRequest(
 /// <summary>The run, and whether this call created it (false: the idempotency key named an existing run).</summary>
 internal sealed record StartedRun(RunEntity Run, bool Created);
 
-/// <summary>Creates runs: pins the workflow's latest version, applies the start and commits it with its first tasks.</summary>
+/// <summary>
+/// Creates runs: pins the version the start names, else the one the workflow's release chooses (<see cref="Releases.ReleaseRouter"/>),
+/// applies the start and commits it with its first tasks.
+/// </summary>
 internal sealed class RunStarter(
     IDbContextFactory<ControlTowerDbContext> contexts,
     WorkflowDefinitions definitions,
+    Releases.ReleaseRouter releases,
     RunTransitions transitions,
     RunCommitQueue commits,
     AuditLog audit,
@@ -39,9 +43,8 @@ internal sealed class RunStarter(
 {
     public async Task<StartedRun> StartAsync(StartRunRequest request, CancellationToken cancellationToken)
     {
-        var definition = request.WorkflowVersion is { } version
-            ? await definitions.GetAsync(request.WorkflowId, version, cancellationToken)
-            : await definitions.GetLatestRunnableAsync(request.WorkflowId, cancellationToken);
+        var runId = Guid.NewGuid();
+        (var definition, request) = await ChooseVersionAsync(request, runId, cancellationToken);
         if (await FindByKeyAsync(request, cancellationToken) is { } existing)
         {
             return new StartedRun(existing, false);
@@ -54,7 +57,7 @@ internal sealed class RunStarter(
 
         // The run's first side-effect-free nodes run before the transaction opens, and commit with the start
         // (in the engine's group commit, with other runs' starts and steps).
-        var prepared = await PrepareAsync(definition, request, parent: null, cancellationToken);
+        var prepared = await PrepareAsync(definition, request, runId, parent: null, cancellationToken);
         var run = prepared.Run;
         IReadOnlyList<CancelledAttempt> cancelled;
         try
@@ -93,8 +96,24 @@ internal sealed class RunStarter(
         (Guid RunId, string NodeId, int Attempt, string TraceId)? parent,
         CancellationToken cancellationToken)
     {
-        var prepared = await PrepareAsync(definition, request, parent, cancellationToken);
+        var prepared = await PrepareAsync(definition, request, Guid.NewGuid(), parent, cancellationToken);
         return (prepared.Run, await WriteAsync(db, definition, prepared, cancellationToken));
+    }
+
+    /// <summary>
+    /// The version the request names, else the release's choice for this start, split by the trigger's idempotency key
+    /// (else the new run's id); a start without a caller then acts as the author of the version chosen.
+    /// </summary>
+    private async Task<(WorkflowDefinition Definition, StartRunRequest Request)> ChooseVersionAsync(StartRunRequest request, Guid runId, CancellationToken cancellationToken)
+    {
+        if (request.WorkflowVersion is { } version)
+        {
+            return (await definitions.GetAsync(request.WorkflowId, version, cancellationToken), request);
+        }
+
+        var byAuthor = request.PrincipalSource == RunPrincipals.VersionAuthor;
+        var released = await releases.ChooseAsync(request.WorkflowId, request.IdempotencyKey ?? runId.ToString(), request.TriggerNodeId, byAuthor, cancellationToken);
+        return (released.Definition, byAuthor ? request with { StartedBy = released.AuthorId } : request);
     }
 
     private sealed record PreparedRun(RunEntity Run, Stretch Stretch, JsonObject StartedUpdate, DateTime Now);
@@ -106,11 +125,11 @@ internal sealed class RunStarter(
     private async Task<PreparedRun> PrepareAsync(
         WorkflowDefinition definition,
         StartRunRequest request,
+        Guid runId,
         (Guid RunId, string NodeId, int Attempt, string TraceId)? parent,
         CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var runId = Guid.NewGuid();
         request = request with { Input = secrets.Redactor.Redact(request.Input) };
         var seed = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
         var initial = RunState.Create(definition.Plan, runId.ToString(), seed);

@@ -24,6 +24,7 @@ internal sealed partial class RunTaskProcessor(
     Workflows.WorkflowDefinitions definitions,
     NodeAttemptRunner runner,
     ReplayRecordings replays,
+    Releases.ReleaseRouter releases,
     RunTaskHandlers handlers,
     INodeAttemptGate gate,
     RunStretches stretches,
@@ -186,9 +187,10 @@ internal sealed partial class RunTaskProcessor(
 
     private async Task StartChildAsync(TransitionScope scope, RunTaskEntity task, RunEntity parent, NodeResult.StartChild child, CancellationToken cancellationToken)
     {
+        // A child without a pinned version goes through its workflow's release, split by the parent's attempt.
         var definition = child.Version is { } version
             ? await definitions.GetAsync(child.WorkflowId, version, cancellationToken)
-            : await definitions.GetLatestRunnableAsync(child.WorkflowId, cancellationToken);
+            : (await releases.ChooseAsync(child.WorkflowId, $"{parent.Id}:{task.NodeId}:{task.Attempt}", null, withAuthor: false, cancellationToken)).Definition;
         var request = new StartRunRequest(child.WorkflowId, child.Input, "subworkflow", parent.StartedBy, $"run:{parent.Id}", PrincipalSource: RunPrincipals.ParentRun);
         await starter.AddRunAsync(scope.Db, definition, request, (parent.Id, task.NodeId, task.Attempt, parent.TraceId), cancellationToken);
     }

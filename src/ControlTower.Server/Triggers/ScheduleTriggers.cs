@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore;
 namespace ControlTower.Server.Triggers;
 
 /// <summary>
-/// Schedule triggers. Each tick (1) brings <c>schedule_states</c> in line with the latest versions
-/// of enabled workflows: a new <c>trigger.schedule</c> node, a changed cron or time zone, or a
+/// Schedule triggers. Each tick (1) brings <c>schedule_states</c> in line with the live versions
+/// of enabled workflows (a release's stable version, else the latest; the run itself pins what the release chooses): a new <c>trigger.schedule</c> node, a changed cron or time zone, or a
 /// re-enabled workflow gets its next fire computed from now; a removed node or a disabled workflow
 /// loses its row; and (2) fires every row whose <c>next_fire_at</c> has come.
 /// <para>Firing starts the run with idempotency key <c>schedule:{triggerNodeId}:{fireTimeUtc:O}</c>
@@ -46,15 +46,15 @@ internal sealed partial class ScheduleTriggers(
     public static string IdempotencyKey(string triggerNodeId, DateTime fireTimeUtc) =>
         $"schedule:{triggerNodeId}:{fireTimeUtc.ToString("O", CultureInfo.InvariantCulture)}";
 
-    private sealed record WorkflowRow(Guid Id, bool Enabled, int LatestVersion);
+    /// <summary>A workflow and its live version: the one whose schedule triggers count.</summary>
+    private sealed record WorkflowRow(Guid Id, bool Enabled, int LiveVersion);
 
     private sealed record Wanted(string NodeId, string Cron, string TimeZone, CronSchedule Schedule);
 
     private async Task SyncAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var workflows = await db.Set<WorkflowEntity>().AsNoTracking()
-            .Select(w => new WorkflowRow(w.Id, w.Enabled, w.LatestVersion)).ToListAsync(cancellationToken);
+        var workflows = await LiveWorkflowsAsync(db, cancellationToken);
         var states = (await db.Set<ScheduleStateEntity>().ToListAsync(cancellationToken)).ToLookup(s => s.WorkflowId);
         var enabled = workflows.Where(w => w.Enabled).ToDictionary(w => w.Id);
         var now = time.GetUtcNow();
@@ -67,8 +67,8 @@ internal sealed partial class ScheduleTriggers(
         foreach (var workflow in enabled.Values)
         {
             var rows = states[workflow.Id].ToList();
-            var current = rows.Count > 0 && rows.All(r => r.WorkflowVersion == workflow.LatestVersion);
-            var known = _withoutSchedules.TryGetValue(workflow.Id, out var version) && version == workflow.LatestVersion && rows.Count == 0;
+            var current = rows.Count > 0 && rows.All(r => r.WorkflowVersion == workflow.LiveVersion);
+            var known = _withoutSchedules.TryGetValue(workflow.Id, out var version) && version == workflow.LiveVersion && rows.Count == 0;
             if (!current && !known)
             {
                 await ReconcileAsync(db, workflow, rows, now, cancellationToken);
@@ -88,12 +88,12 @@ internal sealed partial class ScheduleTriggers(
 
     private async Task ReconcileAsync(ControlTowerDbContext db, WorkflowRow workflow, List<ScheduleStateEntity> rows, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var definition = await definitions.GetAsync(workflow.Id, workflow.LatestVersion, cancellationToken);
+        var definition = await definitions.GetAsync(workflow.Id, workflow.LiveVersion, cancellationToken);
         var wanted = definition.Plan.Nodes.Where(n => n.Type == NodeType)
             .Select(n => Parse(workflow.Id, n.Id, n.Config)).OfType<Wanted>().ToDictionary(w => w.NodeId, StringComparer.Ordinal);
         if (wanted.Count == 0)
         {
-            _withoutSchedules[workflow.Id] = workflow.LatestVersion;
+            _withoutSchedules[workflow.Id] = workflow.LiveVersion;
         }
 
         db.RemoveRange(rows.Where(r => !wanted.ContainsKey(r.TriggerNodeId)));
@@ -113,7 +113,7 @@ internal sealed partial class ScheduleTriggers(
             }
 
             // An unchanged schedule keeps its pending fire: saving a version must not skip a due occurrence.
-            row.WorkflowVersion = workflow.LatestVersion;
+            row.WorkflowVersion = workflow.LiveVersion;
             row.Version++;
             row.UpdatedAt = now.UtcDateTime;
             Log.Scheduled(logger, workflow.Id, want.NodeId, row.NextFireAt);
@@ -145,18 +145,18 @@ internal sealed partial class ScheduleTriggers(
         {
             due = await db.Set<ScheduleStateEntity>().AsNoTracking().Where(s => s.NextFireAt <= nowUtc).OrderBy(s => s.NextFireAt).ToListAsync(cancellationToken);
             var ids = due.Select(s => s.WorkflowId).Distinct().ToList();
-            authors = await db.Set<WorkflowVersionEntity>().AsNoTracking().Where(v => ids.Contains(v.WorkflowId))
-                .Join(db.Set<WorkflowEntity>(), v => v.WorkflowId, w => w.Id, (v, w) => new { v, w.LatestVersion, w.Enabled })
-                .Where(x => x.Enabled && x.v.Version == x.LatestVersion)
-                .Select(x => new VersionAuthor(x.v.WorkflowId, x.v.Version, x.v.AuthorId))
-                .ToListAsync(cancellationToken);
+            var live = (await LiveWorkflowsAsync(db, cancellationToken)).Where(w => w.Enabled && ids.Contains(w.Id)).ToDictionary(w => w.Id, w => w.LiveVersion);
+            var versions = live.Values.Distinct().ToList();
+            authors = (await db.Set<WorkflowVersionEntity>().AsNoTracking().Where(v => ids.Contains(v.WorkflowId) && versions.Contains(v.Version))
+                .Select(v => new VersionAuthor(v.WorkflowId, v.Version, v.AuthorId)).ToListAsync(cancellationToken))
+                .Where(a => live.GetValueOrDefault(a.WorkflowId) == a.Version).ToList();
         }
 
         var started = 0;
         foreach (var row in due)
         {
-            // A schedule has no caller: its run acts as the author of the version the row was synced from, pinned to
-            // that version; a row behind a newer version (or of a disabled workflow) waits for the next sync.
+            // A schedule has no caller: its run acts as the author of the version it pins (the release's choice for the
+            // occurrence); a row behind a newer live version (or of a disabled workflow) waits for the next sync.
             if (authors.FirstOrDefault(a => a.WorkflowId == row.WorkflowId && a.Version == row.WorkflowVersion) is { } author)
             {
                 started += await FireAsync(row, author.AuthorId, now, cancellationToken) ? 1 : 0;
@@ -168,6 +168,13 @@ internal sealed partial class ScheduleTriggers(
 
     private sealed record VersionAuthor(Guid WorkflowId, int Version, Guid AuthorId);
 
+    private static async Task<List<WorkflowRow>> LiveWorkflowsAsync(ControlTowerDbContext db, CancellationToken cancellationToken)
+    {
+        var stable = await Releases.ReleaseRouter.StableVersionsAsync(db, cancellationToken);
+        var workflows = await db.Set<WorkflowEntity>().AsNoTracking().Select(w => new { w.Id, w.Enabled, w.LatestVersion }).ToListAsync(cancellationToken);
+        return workflows.ConvertAll(w => new WorkflowRow(w.Id, w.Enabled, stable.GetValueOrDefault(w.Id, w.LatestVersion)));
+    }
+
     private async Task<bool> FireAsync(ScheduleStateEntity row, Guid authorId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var definition = await definitions.GetAsync(row.WorkflowId, row.WorkflowVersion, cancellationToken);
@@ -178,7 +185,7 @@ internal sealed partial class ScheduleTriggers(
         {
             run = await starter.StartAsync(
                 new StartRunRequest(row.WorkflowId, input, TriggerName, authorId, $"schedule:{row.TriggerNodeId}", key, row.TriggerNodeId,
-                    row.WorkflowVersion, RunPrincipals.VersionAuthor), cancellationToken);
+                    PrincipalSource: RunPrincipals.VersionAuthor), cancellationToken);
         }
         catch (ControlTowerException refused) when (refused.Code is WorkflowErrorCodes.Disabled or WorkflowErrorCodes.NotFound)
         {

@@ -16,8 +16,9 @@ using Microsoft.Extensions.Options;
 namespace ControlTower.Server.Triggers;
 
 /// <summary>
-/// The <c>trigger.webhook</c> node a URL names, in the workflow's latest (enabled) version, and the run principal:
-/// the author of that version (a delivery has no caller), never the workflow's owner.
+/// The <c>trigger.webhook</c> node a URL names, in the workflow's live version (its release's stable version, else its
+/// latest), and the author of that version (a delivery has no caller), never the workflow's owner. The run itself
+/// pins the version the release chooses for the delivery (a canary may take it) and acts as that version's author.
 /// </summary>
 internal sealed record WebhookTarget(WorkflowDefinition Definition, Guid PrincipalId, string TriggerNodeId, JsonObject Config)
 {
@@ -78,7 +79,8 @@ internal sealed partial class WebhookReceiver(
             throw new ControlTowerException(ErrorKind.Conflict, WorkflowErrorCodes.Disabled, $"Workflow '{workflow.Name}' is disabled: it starts no runs.");
         }
 
-        var definition = await definitions.GetAsync(workflowId, workflow.LatestVersion, cancellationToken);
+        var release = await db.Set<Releases.WorkflowReleaseEntity>().AsNoTracking().SingleOrDefaultAsync(r => r.WorkflowId == workflowId, cancellationToken);
+        var definition = await definitions.GetAsync(workflowId, Releases.ReleaseRouter.LiveVersion(workflow.LatestVersion, release), cancellationToken);
         var node = definition.Plan.Nodes.FirstOrDefault(n => n.Id == triggerNodeId && n.Type == NodeType) ?? throw NotFound();
         var author = await db.Set<WorkflowVersionEntity>().AsNoTracking()
             .Where(v => v.WorkflowId == workflowId && v.Version == definition.Version).Select(v => v.AuthorId).SingleAsync(cancellationToken);
@@ -109,7 +111,7 @@ internal sealed partial class WebhookReceiver(
         };
         var started = await starter.StartAsync(
             new StartRunRequest(target.Definition.WorkflowId, input, TriggerName, target.PrincipalId, $"webhook:{target.TriggerNodeId}", key, target.TriggerNodeId,
-                target.Definition.Version, RunPrincipals.VersionAuthor),
+                PrincipalSource: RunPrincipals.VersionAuthor),
             cancellationToken);
         Log.Delivered(logger, target.Definition.WorkflowId, target.TriggerNodeId, started.Run.Id, !started.Created);
         return new WebhookAccepted(started.Run, !started.Created);

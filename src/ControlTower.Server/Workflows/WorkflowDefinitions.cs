@@ -41,18 +41,4 @@ internal sealed class WorkflowDefinitions(IDbContextFactory<ControlTowerDbContex
         _cache[(workflowId, version)] = definition;
         return definition;
     }
-
-    /// <summary>The latest version of an enabled workflow, or a typed error saying why not.</summary>
-    public async Task<WorkflowDefinition> GetLatestRunnableAsync(Guid workflowId, CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var workflow = await db.Set<WorkflowEntity>().AsNoTracking().SingleOrDefaultAsync(w => w.Id == workflowId, cancellationToken)
-            ?? throw WorkflowService.NotFound(workflowId);
-        if (!workflow.Enabled)
-        {
-            throw new ControlTowerException(ErrorKind.Conflict, WorkflowErrorCodes.Disabled, $"Workflow '{workflow.Name}' is disabled: it starts no runs.");
-        }
-
-        return await GetAsync(workflowId, workflow.LatestVersion, cancellationToken);
-    }
 }

@@ -10,6 +10,7 @@ import { Link } from "../router";
 import { SchemaForm } from "../schemaForm";
 import { Badge, ErrorBox, Loading, useToast, when } from "../ui";
 import { HistoryDialog, RefineDialog, RunDialog, SaveDialog, ShareDialog } from "./editor/dialogs";
+import { ReleasesPanel } from "./releases/ReleasesPanel";
 interface PaletteEntry { key: string; type: string; label: string; hint: string; config: Record<string, unknown> }
 
 const dragMime = "application/x-controltower-node";
@@ -54,7 +55,7 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
   const [savedJson, setSavedJson] = useState(() => JSON.stringify(toGraph(initial.graph, start.nodes, start.edges)));
   const [problems, setProblems] = useState<GraphProblem[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
-  const [dialog, setDialog] = useState<"save" | "history" | "run" | "describe" | "share" | null>(null);
+  const [dialog, setDialog] = useState<"save" | "history" | "run" | "describe" | "share" | "releases" | null>(null);
   const [savedGraph, setSavedGraph] = useState<Graph>(initial.graph);
   const [drafted, setDrafted] = useState<string | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -250,6 +251,7 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
         <button className="btn sm" onClick={exportJson}>Export</button>
         <button className="btn sm" onClick={() => setDialog("describe")} disabled={!canWrite} data-testid="describe-change">Describe a change</button>
         <button className="btn sm" onClick={() => setDialog("history")}>History</button>
+        <button className="btn sm" onClick={() => setDialog("releases")} data-testid="releases-button">Releases</button>
         {canShare && <button className="btn sm" onClick={() => setDialog("share")} data-testid="share-button">Share</button>}
         <button className="btn sm" onClick={() => setDialog("run")} disabled={!canRun} data-testid="run-button">▶ Run</button>
         <button className="btn primary sm" onClick={() => setDialog("save")} disabled={!canWrite || !dirty} data-testid="save-button" title="Save (Ctrl+S)">Save version</button>
@@ -320,6 +322,7 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
       {dialog === "describe" && <RefineDialog workflowId={workflow.id} version={version.version} saved={savedGraph} dirty={dirty} types={typeMap} onClose={() => setDialog(null)} onAccept={acceptDraft} />}
       {dialog === "run" && <RunDialog workflow={workflow} dirty={dirty} onClose={() => setDialog(null)} />}
       {dialog === "share" && <ShareDialog workflowId={workflow.id} onClose={() => setDialog(null)} />}
+      {dialog === "releases" && <ReleasesPanel workflowId={workflow.id} canWrite={canWrite} onClose={() => setDialog(null)} />}
       {toast}
     </div>
   );
