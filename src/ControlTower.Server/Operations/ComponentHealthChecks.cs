@@ -15,7 +15,7 @@ internal static class ComponentHealthChecks
     public const string Tag = "component";
 
     public static IHealthChecksBuilder AddComponentChecks(this IHealthChecksBuilder checks) => checks
-        .AddCheck<DatabaseComponentCheck>("database", tags: [Tag])
+        .AddCheck<DatabaseComponentCheck>("database", tags: [Tag, Platform.Observability.HealthEndpoints.ReadyTag])
         .AddCheck<EngineComponentCheck>("engine", tags: [Tag])
         .AddCheck<McpComponentCheck>("mcp", tags: [Tag])
         .AddCheck<AuditExporterComponentCheck>("audit_exporter", tags: [Tag]);

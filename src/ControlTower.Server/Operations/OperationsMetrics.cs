@@ -7,13 +7,11 @@ namespace ControlTower.Server.Operations;
 
 /// <summary>
 /// Gauges of the shared queue (due, running, parked), this process's worker saturation, approvals waiting and trust
-/// stages per scope (read from <see cref="OperationsSnapshot"/>'s last sample), and the time approvals take to decide.
+/// stages per scope, read from <see cref="OperationsSnapshot"/>'s last sample.
 /// </summary>
 internal sealed class OperationsMetrics
 {
     public const string MeterName = "ControlTower.Operations";
-
-    private readonly Histogram<double> _decisionTime;
 
     public OperationsMetrics(IMeterFactory meterFactory, OperationsSnapshot snapshot, WorkerLoad load)
     {
@@ -28,9 +26,18 @@ internal sealed class OperationsMetrics
             new Measurement<int>(a.Count, new TagList { { "workflow.id", a.WorkflowId.ToString() }, { "node_type", a.NodeType } })), "{approval}", "Approvals pending a decision, by workflow and node type.");
         meter.CreateObservableGauge("controltower.trust.stage", () => snapshot.Latest.TrustStages.Select(s =>
             new Measurement<int>((int)s.Stage, new TagList { { "trust.scope", s.ScopeKey } })), "{stage}", "Trust stage per scope: 0 observe, 1 propose, 2 guarded_auto, 3 conditional_auto, 4 full_auto.");
-        _decisionTime = meter.CreateHistogram("controltower.approval.decision_time", "s", "From an approval's request to its decision, by workflow, node type and outcome.", advice: HistogramBuckets.Seconds);
     }
+}
 
-    public void RecordApprovalDecision(Guid workflowId, string nodeType, string outcome, TimeSpan waited) =>
+/// <summary>
+/// The time approvals take to decide. Apart from <see cref="OperationsMetrics"/> because the database interceptor
+/// records it, and the interceptor must not depend on anything that needs a database context.
+/// </summary>
+internal sealed class ApprovalMetrics(IMeterFactory meterFactory)
+{
+    private readonly Histogram<double> _decisionTime = meterFactory.Create(OperationsMetrics.MeterName).CreateHistogram(
+        "controltower.approval.decision_time", "s", "From an approval's request to its decision, by workflow, node type and outcome.", advice: HistogramBuckets.Seconds);
+
+    public void RecordDecision(Guid workflowId, string nodeType, string outcome, TimeSpan waited) =>
         _decisionTime.Record(Math.Max(0, waited.TotalSeconds), new TagList { { "workflow.id", workflowId.ToString() }, { "node_type", nodeType }, { "outcome", outcome } });
 }

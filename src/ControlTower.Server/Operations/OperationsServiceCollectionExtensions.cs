@@ -14,6 +14,7 @@ internal static class OperationsServiceCollectionExtensions
         services.AddSingleton<OperationsSnapshot>();
         services.AddHostedService(provider => provider.GetRequiredService<OperationsSnapshot>());
         services.AddSingleton<OperationsMetrics>();
+        services.AddSingleton<ApprovalMetrics>();
         services.AddSingleton<RollingMetrics>();
         services.AddSingleton<MetricsSummaryService>();
         services.AddSingleton<IInterceptor, RunOutcomeInterceptor>();
@@ -24,6 +25,9 @@ internal static class OperationsServiceCollectionExtensions
 
     public static IEndpointRouteBuilder MapOperations(this IEndpointRouteBuilder routes)
     {
+        // The gauges exist once their owner does: created here, before the first scrape, not by whoever asks first.
+        routes.ServiceProvider.GetRequiredService<OperationsMetrics>();
+        routes.ServiceProvider.GetRequiredService<RollingMetrics>();
         routes.MapOperationsEndpoints();
         routes.MapSloEndpoints();
         return routes;

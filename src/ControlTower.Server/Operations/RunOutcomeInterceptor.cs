@@ -14,7 +14,7 @@ namespace ControlTower.Server.Operations;
 /// that left <c>pending</c> is a decision. Changes are counted only once their transaction commits; a rollback, or a
 /// rollback to a savepoint (a failed unit of a group commit), drops the ones it undid.
 /// </summary>
-internal sealed class RunOutcomeInterceptor(EngineMetrics engine, OperationsMetrics operations) : ISaveChangesInterceptor, IDbTransactionInterceptor
+internal sealed class RunOutcomeInterceptor(EngineMetrics engine, ApprovalMetrics approvals) : ISaveChangesInterceptor, IDbTransactionInterceptor
 {
     private readonly ConditionalWeakTable<DbContext, Pending> _pending = [];
 
@@ -193,7 +193,7 @@ internal sealed class RunOutcomeInterceptor(EngineMetrics engine, OperationsMetr
                 engine.RecordRunFinished(finished.WorkflowId, finished.Version, finished.ErrorCode, finished.Duration);
                 break;
             case Outcome.ApprovalDecided decided:
-                operations.RecordApprovalDecision(decided.WorkflowId, decided.NodeType, decided.Status, decided.Waited);
+                approvals.RecordDecision(decided.WorkflowId, decided.NodeType, decided.Status, decided.Waited);
                 break;
         }
     }

@@ -10,6 +10,8 @@ import { ApprovalsPage } from "./pages/Approvals";
 import { McpPage } from "./pages/Mcp";
 import { CredentialsPage } from "./pages/Credentials";
 import { AuditPage } from "./pages/Audit";
+import { OverviewPage } from "./pages/overview/OverviewPage";
+import { AlertBanner } from "./pages/overview/AlertBanner";
 
 // The canvas pages carry @xyflow/react: loaded on demand so lists render fast.
 const EditorPage = lazy(() => import("./pages/Editor"));
@@ -20,6 +22,7 @@ const GovernancePage = lazy(() => import("./pages/Governance").then((m) => ({ de
 const TrustPage = lazy(() => import("./pages/Trust").then((m) => ({ default: m.TrustPage })));
 
 const nav: { to: string; label: string; icon: Parameters<typeof Icon>[0]["name"] }[] = [
+  { to: "/overview", label: "Overview", icon: "overview" },
   { to: "/workflows", label: "Workflows", icon: "workflows" },
   { to: "/runs", label: "Runs", icon: "runs" },
   { to: "/approvals", label: "Approvals", icon: "approvals" },
@@ -41,6 +44,7 @@ function route(path: string, me: Me): { node: ReactNode; full?: boolean } {
   if (path === "/mcp-servers") return { node: <McpPage /> };
   if (path === "/credentials") return { node: <CredentialsPage me={me} /> };
   if (path === "/audit") return { node: <AuditPage /> };
+  if (path === "/overview" || (path === "/" && me.mode !== "demo")) return { node: <OverviewPage /> };
   if (path === "/" || path === "/workflows") return { node: <WorkflowsPage /> };
   return {
     node: (
@@ -73,7 +77,8 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
   const { path } = useLocation();
   const [theme, setTheme] = useState(currentTheme());
   const { node, full } = route(path, me);
-  const active = (to: string) => path === to || path.startsWith(to + "/") || (to === "/workflows" && path === "/");
+  const landing = me.mode === "demo" ? "/workflows" : "/overview";
+  const active = (to: string) => path === to || path.startsWith(to + "/") || (to === landing && path === "/");
   return (
     <div className="shell">
       <header className="topbar">
@@ -97,6 +102,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
         ))}
       </nav>
       <main className={full ? "main full" : "main"}>
+        <AlertBanner />
         <Suspense fallback={<Loading />}>{node}</Suspense>
       </main>
     </div>
