@@ -43,8 +43,8 @@ internal sealed class MetricsSummaryService(
         var span = ParseWindow(window ?? "1h", TimeSpan.FromHours(options.Value.RollingHours));
         var to = time.GetUtcNow();
         var from = to - span;
-        var step = TimeSpan.FromMinutes(Math.Max(1, Math.Ceiling(span.TotalMinutes / SeriesPoints)));
-        var figures = rolling.Read(from, to, step);
+        var stepMinutes = (int)Math.Max(1, Math.Ceiling(span.TotalMinutes / SeriesPoints));
+        var figures = rolling.Read(to, (int)span.TotalMinutes, stepMinutes);
         var process = Figures(figures.Total.Started, figures.Total.Completed, figures.Total.Failed, figures.Total.Durations, span, []);
         var database = await DatabaseFiguresAsync(from, span, cancellationToken);
         var sample = snapshot.Latest;

@@ -49,23 +49,29 @@ internal sealed class RollingMetrics : IDisposable
         }
     }
 
-    /// <summary>The slots in (from, to], merged per step of the series, oldest first.</summary>
-    public WindowFigures Read(DateTimeOffset from, DateTimeOffset to, TimeSpan step)
+    /// <summary>
+    /// The <paramref name="minutes"/> one-minute slots up to and including the current one, merged <paramref name="stepMinutes"/>
+    /// at a time into the points of the series, oldest first.
+    /// </summary>
+    public WindowFigures Read(DateTimeOffset to, int minutes, int stepMinutes)
     {
         var total = new SlotFigures();
         var points = new List<(DateTimeOffset At, SlotFigures Figures)>();
+        var last = MinuteOf(to);
+        var count = (minutes + stepMinutes - 1) / stepMinutes;
         lock (_gate)
         {
-            for (var at = from; at < to; at += step)
+            for (var k = count; k > 0; k--)
             {
+                var first = last - (k * stepMinutes) + 1;
                 var point = new SlotFigures();
-                foreach (var (minute, slot) in _slots.Where(s => s.Key >= MinuteOf(at) && s.Key < MinuteOf(at + step)))
+                foreach (var (_, slot) in _slots.Where(s => s.Key >= first && s.Key < first + stepMinutes))
                 {
                     point.Add(slot);
                 }
 
                 total.Merge(point);
-                points.Add((at, point));
+                points.Add((DateTimeOffset.FromUnixTimeSeconds(first * 60), point));
             }
         }
 

@@ -18,9 +18,13 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output)
         var workflow = await CreateWorkflowAsync(client, PassOrFailGraph());
         Assert.Equal("completed", await RunAsync(client, workflow, ok: true));
         Assert.Equal("failed", await RunAsync(client, workflow, ok: false));
+        var timed = await CreateWorkflowAsync(client, Graph(
+            [Node("start", "trigger.manual"), Node("wait", "delay", new() { ["seconds"] = 1 }), Node("after", "transform", new() { ["expression"] = "'woke up'" })],
+            [Edge("start", "wait"), Edge("wait", "after")]));
+        await WaitForStatusAsync(client, await StartAsync(client, timed), "completed");
 
         var text = await ScrapeUntilAsync(client, "controltower_runs_failed_total{");
-        output.WriteLine(string.Join('\n', text.Split('\n').Where(line => line.Contains("controltower_", StringComparison.Ordinal)).Take(120)));
+        output.WriteLine(string.Join('\n', text.Split('\n').Where(line => line.Contains("controltower_", StringComparison.Ordinal) && !line.Contains("_bucket{", StringComparison.Ordinal))));
         var lines = text.Split('\n');
 
         // Histograms: the unit is part of the name, with exponential (power-of-two) buckets.
@@ -41,7 +45,7 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output)
         Assert.Contains("# TYPE controltower_queue_due_tasks gauge", lines);
         Assert.Contains("# TYPE controltower_queue_running_attempts gauge", lines);
         Assert.Contains("# TYPE controltower_queue_parked gauge", lines);
-        Assert.Contains("# TYPE controltower_worker_saturation_ratio gauge", lines);
+        Assert.Contains("# TYPE controltower_worker_saturation gauge", lines);
         Assert.Contains(lines, l => l.StartsWith("controltower_worker_slots ", StringComparison.Ordinal) && l.EndsWith(" 16", StringComparison.Ordinal));
 
         // The standard instrumentation comes along.
