@@ -51,9 +51,9 @@ public sealed class OverviewScenarioTests(BrowserFixture fixture, ITestOutputHel
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview", Exact = true })).ToBeVisibleAsync();
         await Expect(page.GetByTestId("kpi-throughput")).ToContainTextAsync("8 completed, 4 failed", new() { Timeout = 30_000 });
         await Expect(page.GetByTestId("kpi-errors")).ToContainTextAsync("refill.blocked");
-        await Expect(page.GetByTestId("chart-throughput").Locator("svg.recharts-surface")).ToBeVisibleAsync();
-        await Expect(page.GetByTestId("chart-latency").Locator("svg.recharts-surface")).ToBeVisibleAsync();
-        await Expect(page.GetByTestId("chart-queue").Locator("svg.recharts-surface")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("chart-throughput").GetByRole(AriaRole.Application)).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("chart-latency").GetByRole(AriaRole.Application)).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("chart-queue").GetByRole(AriaRole.Application)).ToBeVisibleAsync();
         await Expect(page.GetByTestId("slo-runs-availability")).ToContainTextAsync("4 bad of 12 runs");
         await Expect(page.GetByTestId("alert-banner")).ToContainTextAsync("runs-availability page-1h", new() { Timeout = 45_000 });
         await page.Locator(".recharts-bar-rectangle").First.WaitForAsync();

@@ -14,7 +14,7 @@ namespace ControlTower.Server.Operations;
 /// that left <c>pending</c> is a decision. Changes are counted only once their transaction commits; a rollback, or a
 /// rollback to a savepoint (a failed unit of a group commit), drops the ones it undid.
 /// </summary>
-internal sealed class RunOutcomeInterceptor(EngineMetrics engine, ApprovalMetrics approvals) : ISaveChangesInterceptor, IDbTransactionInterceptor
+internal sealed class RunOutcomeInterceptor(EngineMetrics engine, ApprovalMetrics approvals, TimeProvider time) : ISaveChangesInterceptor, IDbTransactionInterceptor
 {
     private readonly ConditionalWeakTable<DbContext, Pending> _pending = [];
 
@@ -121,7 +121,7 @@ internal sealed class RunOutcomeInterceptor(EngineMetrics engine, ApprovalMetric
         }
     }
 
-    private static void CaptureRun(EntityEntry<RunEntity> entry, List<Outcome> captured)
+    private void CaptureRun(EntityEntry<RunEntity> entry, List<Outcome> captured)
     {
         var run = entry.Entity;
         if (entry.State == EntityState.Added)
@@ -133,7 +133,8 @@ internal sealed class RunOutcomeInterceptor(EngineMetrics engine, ApprovalMetric
         if (entry.State is EntityState.Added or EntityState.Modified && !wasFinal && IsFinal(run.Status))
         {
             var code = run.Status == "completed" ? null : run.ErrorCode ?? "run.failed";
-            var duration = (run.FinishedAt ?? run.UpdatedAt) - run.CreatedAt;
+            // A run that finishes inside its start carries the start's timestamp as its end (one commit): measure it to now.
+            var duration = entry.State == EntityState.Added ? time.GetUtcNow().UtcDateTime - run.CreatedAt : (run.FinishedAt ?? run.UpdatedAt) - run.CreatedAt;
             captured.Add(new Outcome.RunFinished(run.WorkflowId, run.WorkflowVersion, code, duration));
         }
     }
