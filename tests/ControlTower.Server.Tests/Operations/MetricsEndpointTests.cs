@@ -46,7 +46,7 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output)
         Assert.Contains("# TYPE controltower_queue_running_attempts gauge", lines);
         Assert.Contains("# TYPE controltower_queue_parked gauge", lines);
         Assert.Contains("# TYPE controltower_worker_saturation gauge", lines);
-        Assert.Contains(lines, l => l.StartsWith("controltower_worker_slots ", StringComparison.Ordinal) && l.EndsWith(" 16", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("controltower_worker_slots{", StringComparison.Ordinal) && l.EndsWith(" 16", StringComparison.Ordinal));
 
         // The standard instrumentation comes along.
         Assert.Contains(lines, l => l.StartsWith("# TYPE http_server_request_duration_seconds histogram", StringComparison.Ordinal));
