@@ -19,8 +19,9 @@ public sealed class EngineBudgetTests
 
     /// <summary>2,000, not 10,000: starting 10,000 runs takes minutes on a loaded 2-core machine; the growth is per run.</summary>
     private const int ParkedRuns = 2_000;
-    // Measured 2026-12-07: 422 B of managed heap retained per parked run; RSS +82.8 MB (mostly GC heap the starts grew, not returned).
-    private const double ManagedBytesPerParkedRunBudget = 1_024;
+    // Measured 2026-12-07 in two runs: 422 B and 859 B of managed heap retained per parked run (what else the host holds
+    // at the instant varies); RSS +82.8 MB and +90.8 MB (mostly GC heap the starts grew, not returned).
+    private const double ManagedBytesPerParkedRunBudget = 2_048;
     private const double RssGrowthBudgetMb = 160;
 
     [Fact]
