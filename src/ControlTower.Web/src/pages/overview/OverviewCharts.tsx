@@ -42,9 +42,9 @@ export function LatencyChart({ series }: { series: SummaryPoint[] }) {
         <YAxis {...axis} />
         <Tooltip labelFormatter={(t) => clock(Number(t))} formatter={(v) => (typeof v === "number" ? v.toFixed(1) : String(v))} />
         <Legend />
-        <Line dataKey="p50" stroke="#3b82f6" dot={false} connectNulls isAnimationActive={false} />
-        <Line dataKey="p95" stroke="#f59e0b" dot={false} connectNulls isAnimationActive={false} />
-        <Line dataKey="p99" stroke="#c2342c" dot={false} connectNulls isAnimationActive={false} />
+        <Line dataKey="p50" stroke="#3b82f6" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+        <Line dataKey="p95" stroke="#f59e0b" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+        <Line dataKey="p99" stroke="#c2342c" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
       </LineChart>
     </Frame>
   );
@@ -60,8 +60,8 @@ export function QueueChart({ series }: { series: SummaryPoint[] }) {
         <YAxis yAxisId="saturation" orientation="right" domain={[0, 1]} {...axis} />
         <Tooltip labelFormatter={(t) => clock(Number(t))} />
         <Legend />
-        <Line yAxisId="depth" dataKey="dueTasks" name="due tasks" stroke="#4058d8" dot={false} connectNulls isAnimationActive={false} />
-        <Line yAxisId="saturation" dataKey="saturation" name="worker saturation" stroke="#a855f7" dot={false} isAnimationActive={false} />
+        <Line yAxisId="depth" dataKey="dueTasks" name="due tasks" stroke="#4058d8" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+        <Line yAxisId="saturation" dataKey="saturation" name="worker saturation" stroke="#a855f7" dot={{ r: 2 }} isAnimationActive={false} />
       </LineChart>
     </Frame>
   );
