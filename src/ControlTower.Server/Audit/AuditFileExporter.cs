@@ -26,6 +26,9 @@ internal sealed partial class AuditFileExporter(
         ? Path.GetFullPath(dir)
         : Path.Combine(platform.Value.DataDirectoryFullPath, "audit");
 
+    /// <summary>The sequence of the last entry in the files, once an export has run: what the health check measures lag from.</summary>
+    public long? ExportedThrough { get; private set; }
+
     /// <summary>Writes every entry not yet exported; returns how many were written.</summary>
     public async Task<int> ExportPendingAsync(CancellationToken cancellationToken)
     {
@@ -57,6 +60,7 @@ internal sealed partial class AuditFileExporter(
                     var line = JsonSerializer.Serialize(AuditMapping.ToResponse(row), LineOptions) + "\n";
                     await stream.WriteAsync(Encoding.UTF8.GetBytes(line), cancellationToken);
                     written++;
+                    lastSequence = row.Sequence;
                 }
             }
             finally
@@ -67,6 +71,7 @@ internal sealed partial class AuditFileExporter(
                 }
             }
 
+            ExportedThrough = lastSequence;
             if (written > 0)
             {
                 Log.Exported(logger, written, Directory);

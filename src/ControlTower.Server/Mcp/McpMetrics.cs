@@ -19,7 +19,7 @@ internal sealed class McpMetrics
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
         _calls = meter.CreateCounter<long>("controltower.mcp.calls", "{call}", "MCP tool calls by outcome.");
-        _duration = meter.CreateHistogram<double>("controltower.mcp.call.duration", "ms", "Duration of MCP tool calls.");
+        _duration = meter.CreateHistogram("controltower.mcp.call.duration", "ms", "Duration of MCP tool calls.", advice: Platform.Observability.HistogramBuckets.Milliseconds);
         _errors = meter.CreateCounter<long>("controltower.mcp.errors", "{error}", "Failed MCP tool calls by error code.");
         _connectionsStarted = meter.CreateCounter<long>("controltower.mcp.connections.started", "{connection}", "MCP connections opened.");
         _connectionsLost = meter.CreateCounter<long>("controltower.mcp.connections.lost", "{connection}", "MCP connections that ended on their own.");

@@ -9,6 +9,7 @@ using ControlTower.Server.Platform.Http;
 using ControlTower.Server.Platform.Observability;
 using ControlTower.Server.Platform.Persistence;
 using ControlTower.Server.Mcp;
+using ControlTower.Server.Operations;
 using ControlTower.Server.Nodes;
 using ControlTower.Server.NodeSwitches;
 using ControlTower.Server.Rules;
@@ -85,7 +86,7 @@ internal static class ControlTowerApp
         services.AddSingleton<IValidateOptions<SecurityOptions>, ProductionSafety>();
 
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(new Telemetry(telemetry));
+        services.AddControlTowerTelemetry(telemetry);
         services.AddSingleton<PlatformMetrics>();
         services.AddPersistence(DatabaseConnection.Resolve(database, platform));
         services.AddHostedService<PlatformInitializer>();
@@ -123,6 +124,7 @@ internal static class ControlTowerApp
         Demo.DemoEndpoints.AddDemo(services);
         Planning.PlanningServiceCollectionExtensions.AddPlanning(services);
 
+        services.AddOperations(configuration);
         services.AddControlTowerProblemDetails();
         services.AddPlatformHealthChecks();
         services.AddCors(cors => cors.AddDefaultPolicy(policy =>
@@ -222,6 +224,7 @@ internal static class ControlTowerApp
         app.MapNodeSwitchEndpoints();
         Demo.Scenarios.ScenarioEndpoints.MapDemoScenarioEndpoints(app);
         Demo.DemoEndpoints.MapDemoEndpoints(app);
+        app.MapOperations();
 
         // Last: the dashboard's fallback answers only what no endpoint above claimed.
         app.MapDashboard();

@@ -53,7 +53,7 @@ internal sealed partial class NodeAttemptRunner(
         }
 
         result = outputLimit.Apply(result);
-        metrics.RecordNode(attempt.Plan.Type, result, time.GetElapsedTime(startTimestamp));
+        metrics.RecordNode(attempt.Run.WorkflowId, attempt.Run.WorkflowVersion, attempt.Plan.Type, result, time.GetElapsedTime(startTimestamp));
         return NodeResultRedaction.Redact(result, secrets.Redactor);
     }
 

@@ -167,6 +167,7 @@ internal sealed class RunEntityConfigurations :
         builder.HasIndex(r => new { r.WorkflowId, r.IdempotencyKey }).IsUnique();
         builder.HasIndex(r => new { r.Status, r.CreatedAt });
         builder.HasIndex(r => r.CreatedAt);
+        builder.HasIndex(r => r.FinishedAt);
     }
 
     public void Configure(EntityTypeBuilder<RunEventEntity> builder)

@@ -9,9 +9,21 @@ namespace ControlTower.Server.Runs;
 /// commit, so it never waits on (or makes wait) the writer loop for the write lock.
 /// A task whose lease ran out (its worker died) is due again.
 /// </summary>
-internal sealed class RunTaskClaimer(IDbContextFactory<ControlTowerDbContext> contexts, RunCommitQueue commits, TimeProvider time)
+internal sealed class RunTaskClaimer(IDbContextFactory<ControlTowerDbContext> contexts, RunCommitQueue commits, EngineMetrics metrics, TimeProvider time)
 {
     public async Task<IReadOnlyList<RunTaskEntity>> ClaimAsync(string owner, int count, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var claimed = await ClaimDueAsync(owner, count, lease, cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        foreach (var task in claimed)
+        {
+            metrics.RecordClaimDelay(now - task.DueAt);
+        }
+
+        return claimed;
+    }
+
+    private async Task<IReadOnlyList<RunTaskEntity>> ClaimDueAsync(string owner, int count, TimeSpan lease, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var expires = now + lease;

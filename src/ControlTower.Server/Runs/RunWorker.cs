@@ -12,6 +12,7 @@ internal sealed partial class RunWorker(
     RunTaskProcessor processor,
     RunWorkSignal signal,
     EngineMetrics metrics,
+    WorkerLoad load,
     IOptions<EngineOptions> options,
     ILogger<RunWorker> logger) : BackgroundService
 {
@@ -22,6 +23,7 @@ internal sealed partial class RunWorker(
     {
         var engine = options.Value;
         using var slots = new SemaphoreSlim(engine.Concurrency, engine.Concurrency);
+        load.AddSlots(engine.Concurrency);
         var running = new Dictionary<Guid, Task>();
         Log.Started(logger, _owner, engine.Concurrency);
         while (!stoppingToken.IsCancellationRequested)
@@ -50,6 +52,7 @@ internal sealed partial class RunWorker(
         }
 
         await Task.WhenAll(running.Values);
+        load.AddSlots(-engine.Concurrency);
     }
 
     private async Task<IReadOnlyList<RunTaskEntity>> ClaimAsync(int count, EngineOptions engine, CancellationToken stoppingToken)
@@ -70,6 +73,7 @@ internal sealed partial class RunWorker(
     {
         using var heartbeat = new CancellationTokenSource();
         var renewing = RenewLeaseAsync(task, engine, heartbeat.Token);
+        load.Enter();
         try
         {
             await processor.ProcessAsync(task, stoppingToken);
@@ -87,6 +91,7 @@ internal sealed partial class RunWorker(
         }
         finally
         {
+            load.Leave();
             slots.Release();
             await heartbeat.CancelAsync();
             await renewing;

@@ -10,6 +10,8 @@ import { ApprovalsPage } from "./pages/Approvals";
 import { McpPage } from "./pages/Mcp";
 import { CredentialsPage } from "./pages/Credentials";
 import { AuditPage } from "./pages/Audit";
+import { OverviewPage } from "./pages/overview/OverviewPage";
+import { AlertBanner } from "./pages/overview/AlertBanner";
 
 // The canvas pages carry @xyflow/react: loaded on demand so lists render fast.
 const EditorPage = lazy(() => import("./pages/Editor"));
@@ -22,6 +24,7 @@ const DemoHub = lazy(() => import("./pages/demo/DemoHub").then((m) => ({ default
 
 const nav: { to: string; label: string; icon: Parameters<typeof Icon>[0]["name"]; demoOnly?: boolean }[] = [
   { to: "/demo", label: "Demo", icon: "trust", demoOnly: true },
+  { to: "/overview", label: "Overview", icon: "overview" },
   { to: "/workflows", label: "Workflows", icon: "workflows" },
   { to: "/runs", label: "Runs", icon: "runs" },
   { to: "/approvals", label: "Approvals", icon: "approvals" },
@@ -44,6 +47,7 @@ function route(path: string, me: Me): { node: ReactNode; full?: boolean } {
   if (path === "/credentials") return { node: <CredentialsPage me={me} /> };
   if (path === "/audit") return { node: <AuditPage /> };
   if (path === "/demo" || (path === "/" && me.mode === "demo")) return { node: <DemoHub /> };
+  if (path === "/overview" || (path === "/" && me.mode !== "demo")) return { node: <OverviewPage /> };
   if (path === "/" || path === "/workflows") return { node: <WorkflowsPage /> };
   return {
     node: (
@@ -76,7 +80,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
   const { path } = useLocation();
   const [theme, setTheme] = useState(currentTheme());
   const { node, full } = route(path, me);
-  const landing = me.mode === "demo" ? "/demo" : "/workflows";
+  const landing = me.mode === "demo" ? "/demo" : "/overview";
   const active = (to: string) => path === to || path.startsWith(to + "/") || (to === landing && path === "/");
   return (
     <div className="shell">
@@ -101,6 +105,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
         ))}
       </nav>
       <main className={full ? "main full" : "main"}>
+        <AlertBanner />
         <Suspense fallback={<Loading />}>{node}</Suspense>
       </main>
     </div>

@@ -1,7 +1,5 @@
 using System.Text.Json;
-using ControlTower.Server.Platform.Persistence;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ControlTower.Server.Platform.Observability;
@@ -9,11 +7,12 @@ namespace ControlTower.Server.Platform.Observability;
 /// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: the database answers and has every migration.</summary>
 internal static class HealthEndpoints
 {
-    private const string ReadyTag = "ready";
+    /// <summary>The checks <c>/health/ready</c> runs: the database check of <see cref="Operations.ComponentHealthChecks"/>.</summary>
+    public const string ReadyTag = "ready";
 
     public static IServiceCollection AddPlatformHealthChecks(this IServiceCollection services)
     {
-        services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: [ReadyTag]);
+        services.AddHealthChecks();
         return services;
     }
 
@@ -35,21 +34,4 @@ internal static class HealthEndpoints
                     entry => new { status = entry.Value.Status.ToString().ToLowerInvariant(), description = entry.Value.Description }),
             },
             JsonSerializerOptions.Web);
-
-    private sealed class DatabaseReadyCheck(IDbContextFactory<ControlTowerDbContext> contexts) : IHealthCheck
-    {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            if (!await db.Database.CanConnectAsync(cancellationToken))
-            {
-                return HealthCheckResult.Unhealthy("the database does not answer");
-            }
-
-            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-            return pending.Count == 0
-                ? HealthCheckResult.Healthy("connected, schema current")
-                : HealthCheckResult.Unhealthy($"{pending.Count} migration(s) pending");
-        }
-    }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using ControlTower.Server.Platform.Configuration;
-using OpenTelemetry;
+using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -8,42 +8,47 @@ using OpenTelemetry.Trace;
 namespace ControlTower.Server.Platform.Observability;
 
 /// <summary>
-/// OTLP export of the ControlTower meters and activity sources, only when an endpoint is configured.
-/// (The OpenTelemetry hosting package does not restore here, so the providers are built and owned directly.)
+/// OpenTelemetry through the hosting package: the ControlTower meters, ASP.NET Core, HttpClient and runtime
+/// metrics are always collected for the Prometheus scrape endpoint (<c>/metrics</c>, <see cref="MetricsScrapeEndpoint"/>);
+/// with an OTLP endpoint configured, metrics and traces (ours, ASP.NET Core, HttpClient, EF Core, Npgsql) are also pushed.
 /// </summary>
-internal sealed class Telemetry : IDisposable
+internal static class Telemetry
 {
     public static readonly ActivitySource Source = new("ControlTower");
 
-    private readonly MeterProvider? _meters;
-    private readonly TracerProvider? _tracer;
+    /// <summary>Every meter the platform's features create: "ControlTower", "ControlTower.Engine", "ControlTower.Mcp", ...</summary>
+    public const string MeterPattern = "ControlTower*";
 
-    public Telemetry(TelemetryOptions options)
+    public static IServiceCollection AddControlTowerTelemetry(this IServiceCollection services, TelemetryOptions options)
     {
-        if (string.IsNullOrWhiteSpace(options.OtlpEndpoint))
+        var otlp = string.IsNullOrWhiteSpace(options.OtlpEndpoint) ? null : new Uri(options.OtlpEndpoint);
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(options.ServiceName))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(MeterPattern)
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddNpgsqlInstrumentation()
+                    .AddPrometheusExporter();
+                if (otlp is not null)
+                {
+                    metrics.AddOtlpExporter(exporter => exporter.Endpoint = otlp);
+                }
+            });
+        if (otlp is not null)
         {
-            return;
+            // Spans are only worth recording when they leave the process.
+            telemetry.WithTracing(tracing => tracing
+                .AddSource(Source.Name + "*")
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddEntityFrameworkCoreInstrumentation()
+                .AddNpgsql()
+                .AddOtlpExporter(exporter => exporter.Endpoint = otlp));
         }
 
-        var endpoint = new Uri(options.OtlpEndpoint);
-        var resource = ResourceBuilder.CreateDefault().AddService(options.ServiceName);
-        _meters = Sdk.CreateMeterProviderBuilder()
-            .SetResourceBuilder(resource)
-            .AddMeter(PlatformMetrics.MeterName + "*", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
-            .AddOtlpExporter(exporter => exporter.Endpoint = endpoint)
-            .Build();
-        _tracer = Sdk.CreateTracerProviderBuilder()
-            .SetResourceBuilder(resource)
-            .AddSource(Source.Name + "*", "Microsoft.AspNetCore")
-            .AddOtlpExporter(exporter => exporter.Endpoint = endpoint)
-            .Build();
-    }
-
-    public bool Exporting => _meters is not null;
-
-    public void Dispose()
-    {
-        _meters?.Dispose();
-        _tracer?.Dispose();
+        return services;
     }
 }

@@ -12,7 +12,11 @@ internal static class PersistenceServiceCollectionExtensions
     public static IServiceCollection AddPersistence(this IServiceCollection services, DatabaseConnection connection)
     {
         services.AddSingleton(connection);
-        services.AddDbContextFactory<ControlTowerDbContext>(options => Configure(options, connection));
+        services.AddDbContextFactory<ControlTowerDbContext>((provider, options) =>
+        {
+            Configure(options, connection);
+            options.AddInterceptors(provider.GetServices<IInterceptor>());
+        });
         services.AddSingleton<DatabaseInitializer>();
         return services;
     }
