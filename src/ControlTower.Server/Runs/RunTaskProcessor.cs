@@ -24,6 +24,7 @@ internal sealed partial class RunTaskProcessor(
     Workflows.WorkflowDefinitions definitions,
     NodeAttemptRunner runner,
     ReplayRecordings replays,
+    RunPins pins,
     RunTaskHandlers handlers,
     INodeAttemptGate gate,
     RunStretches stretches,
@@ -73,6 +74,13 @@ internal sealed partial class RunTaskProcessor(
             // A replay feeds side-effecting and non-deterministic nodes what the original recorded instead of acting again.
             var recorded = await replays.RecordedResultAsync(run.Id, task.NodeId, task.Attempt, stopping);
             await CommitResultAsync(task, run, plan, key, time.GetUtcNow(), recorded, stopping);
+            return;
+        }
+
+        if (await pins.PinnedAsync(run, plan, stopping) is { } pinned)
+        {
+            // A manual test run's pinned node answers with its pin: no intent, no call.
+            await CommitResultAsync(task, run, plan, key, time.GetUtcNow(), pinned, stopping);
             return;
         }
 

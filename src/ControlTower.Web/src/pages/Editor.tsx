@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type ReactNode } from "react";
 import {
   addEdge, Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useEdgesState, useNodesState, useReactFlow,
   type Connection, type Edge, type IsValidConnection,
@@ -15,6 +15,10 @@ import { useCanvasCommands, useCanvasShortcuts } from "./editor/useCanvasCommand
 import { readDraft, writeDraft } from "./editor/drafts";
 import { minZoom } from "./editor/fit";
 import { usePanels } from "./editor/panels";
+import { usePins } from "./editor/pins";
+import { useLastRun } from "./editor/lastRun";
+import { NodeTestData } from "./editor/NodeTestData";
+import { ExpressionData } from "../expressionData";
 import { setLeaveGuard } from "../router";
 interface PaletteEntry { key: string; type: string; label: string; hint: string; config: Record<string, unknown> }
 
@@ -65,6 +69,8 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
   const [selected, setSelected] = useState<string | null>(null);
   const [dialog, setDialog] = useState<"save" | "history" | "run" | "describe" | "share" | "shortcuts" | null>(null);
   const [panels, setPanel] = usePanels();
+  const [pins, setPin] = usePins(initial.workflow.id);
+  const { last } = useLastRun(initial.workflow.id);
   const [savedGraph, setSavedGraph] = useState<Graph>(initial.graph);
   const [drafted, setDrafted] = useState<string | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -124,6 +130,11 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
       return ps.join() === n.data.problems.join() ? n : { ...n, data: { ...n.data, problems: ps } };
     }));
   }, [problemsByNode, setNodes]);
+
+  const nodeIds = nodes.map((n) => n.id).join();
+  useEffect(() => {
+    setNodes((ns) => ns.map((n) => ((n.id in pins) === !!n.data.pinned ? n : { ...n, data: { ...n.data, pinned: n.id in pins } })));
+  }, [pins, nodeIds, setNodes]);
 
   const palette = useMemo(() => buildPalette(types, tools), [types, tools]);
 
@@ -263,6 +274,7 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
   }, [canWrite]);
 
   return (
+    <ExpressionData.Provider value={last}>
     <div className={`editor${panels.palette ? "" : " no-palette"}${panels.inspector ? "" : " no-inspector"}`}>
       <div className="editor-bar">
         <Link to="/workflows" className="btn ghost sm" aria-label="Back to workflows">←</Link>
@@ -327,7 +339,8 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
       {panels.inspector && <aside className="inspector" aria-label="Inspector">
         {actionError != null && <ErrorBox error={actionError} />}
         {selectedCount > 1 ? <SelectionActions count={selectedCount} c={commands} canWrite={canWrite} /> : selectedNode ? (
-          <NodeInspector node={selectedNode} tools={tools} problems={problemsByNode.get(selectedNode.id) ?? []} onChange={updateSelected} onDelete={deleteSelected} onDuplicate={commands.duplicate} readOnly={!canWrite} />
+          <NodeInspector node={selectedNode} tools={tools} problems={problemsByNode.get(selectedNode.id) ?? []} onChange={updateSelected} onDelete={deleteSelected} onDuplicate={commands.duplicate} readOnly={!canWrite}
+            testData={<NodeTestData nodeId={selectedNode.id} workflow={workflow} graph={graph} dirty={dirty} pins={pins} last={last} canRun={canRun} onPin={setPin} />} />
         ) : (
           <div>
             <h3>Workflow</h3>
@@ -350,11 +363,12 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
       {dialog === "save" && <SaveDialog workflowId={workflow.id} graph={graph} baseVersion={workflow.latestVersion} problems={problems.length} onClose={() => setDialog(null)} onSaved={(d) => { afterSave(d); setDialog(null); }} />}
       {dialog === "history" && <HistoryDialog workflowId={workflow.id} latest={workflow.latestVersion} types={typeMap} onClose={() => setDialog(null)} />}
       {dialog === "describe" && <RefineDialog workflowId={workflow.id} version={version.version} saved={savedGraph} dirty={dirty} types={typeMap} onClose={() => setDialog(null)} onAccept={acceptDraft} />}
-      {dialog === "run" && <RunDialog workflow={workflow} dirty={dirty} onClose={() => setDialog(null)} />}
+      {dialog === "run" && <RunDialog workflow={workflow} dirty={dirty} pins={pins} onClose={() => setDialog(null)} />}
       {dialog === "share" && <ShareDialog workflowId={workflow.id} onClose={() => setDialog(null)} />}
       {dialog === "shortcuts" && <ShortcutsDialog onClose={() => setDialog(null)} />}
       {toast}
     </div>
+    </ExpressionData.Provider>
   );
 }
 
@@ -378,8 +392,8 @@ function buildPalette(types: NodeType[], tools: McpTool[] | null): { title: stri
   return groups.filter((g) => g.entries.length > 0);
 }
 
-function NodeInspector({ node, tools, problems, onChange, onDelete, onDuplicate, readOnly }: {
-  node: CtNode; tools: McpTool[] | null; problems: string[]; onChange: (p: Partial<CtNode["data"]["graphNode"]>) => void; onDelete: () => void; onDuplicate: () => void; readOnly: boolean;
+function NodeInspector({ node, tools, problems, onChange, onDelete, onDuplicate, readOnly, testData }: {
+  node: CtNode; tools: McpTool[] | null; problems: string[]; onChange: (p: Partial<CtNode["data"]["graphNode"]>) => void; onDelete: () => void; onDuplicate: () => void; readOnly: boolean; testData: ReactNode;
 }) {
   const { graphNode, nodeType } = node.data;
   return (
@@ -398,6 +412,7 @@ function NodeInspector({ node, tools, problems, onChange, onDelete, onDuplicate,
       {nodeType && graphNode.type === "mcp.tool"
         ? <McpToolSettings key={graphNode.id} nodeType={nodeType} config={graphNode.config ?? {}} tools={tools} onChange={(config) => onChange({ config })} />
         : nodeType && <SchemaForm key={graphNode.id} schema={nodeType.configSchema} value={graphNode.config ?? {}} onChange={(config) => onChange({ config })} />}
+      {!nodeType?.type.startsWith("trigger.") && testData}
     </fieldset>
   );
 }
