@@ -57,7 +57,7 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
   const typeMap = useMemo(() => new Map(types.map((t) => [t.type, t])), [types]);
   // Unsaved edits of this version kept in the browser come back onto the canvas after a reload.
   const [draft, setDraft] = useState(() => readDraft(initial.workflow.id, initial.version.version));
-  const startGraph = useMemo(() => (draft ? JSON.parse(draft.graph) as Graph : initial.graph), [initial]);
+  const [startGraph] = useState<Graph>(() => (draft ? JSON.parse(draft.graph) as Graph : initial.graph));
   const start = useMemo(() => toFlow(startGraph, typeMap), [startGraph, typeMap]);
   const [nodes, setNodes, onNodesChange] = useNodesState<CtNode>(start.nodes);
   const [edges, setEdges, onEdgesChange] = useEdgesState<Edge>(start.edges);

@@ -161,7 +161,7 @@ function NodeDetails({ runId, nodeId, attempts, live, onClose }: { runId: string
       {live?.status === "waiting" && live.waitReason === "node_type_disabled" && (
         <p className="small" data-testid="node-type-disabled-note">Its node type is switched off (Governance → <Link to="/governance?tab=node-types">Node types</Link>). It has not run; it resumes by itself when the type is switched back on.</p>
       )}
-      {live?.status === "waiting" && <RunApproval runId={runId} nodeId={nodeId} />}
+      {(live?.status === "waiting" || attempts.some((a) => a.nodeType === "approval")) && <RunApproval runId={runId} nodeId={nodeId} />}
       {live?.error && <div className="error-box"><strong>{live.error.message}</strong><code className="code-chip">{live.error.code}</code></div>}
       {attempts.length === 0 && <p className="muted small">This node has not run.</p>}
       {attempts.map((a) => (
