@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type ReactNode } from "react";
 import {
-  addEdge, Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useEdgesState, useNodesState, useReactFlow,
+  addEdge, Background, Controls, ReactFlow, ReactFlowProvider, useEdgesState, useNodesState, useReactFlow,
   type Connection, type Edge, type IsValidConnection,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
@@ -10,7 +10,7 @@ import { Link } from "../router";
 import { SchemaForm } from "../schemaForm";
 import { Badge, ErrorBox, Loading, useToast, when } from "../ui";
 import { HistoryDialog, RefineDialog, RunDialog, SaveDialog, ShareDialog } from "./editor/dialogs";
-import { CanvasToolbar, DraftNotice, PanelToggles, SelectionActions, ShortcutsDialog } from "./editor/CanvasTools";
+import { AutoMiniMap, CanvasToolbar, DraftNotice, PanelToggles, SelectionActions, ShortcutsDialog } from "./editor/CanvasTools";
 import { useCanvasCommands, useCanvasShortcuts } from "./editor/useCanvasCommands";
 import { readDraft, writeDraft } from "./editor/drafts";
 import { minZoom } from "./editor/fit";
@@ -331,7 +331,7 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
         >
           <Background gap={20} />
           <Controls showFitView={false} />
-          <MiniMap pannable zoomable ariaLabel="Minimap" nodeStrokeWidth={3} />
+          <AutoMiniMap />
           <CanvasToolbar c={commands} canWrite={canWrite} onHelp={showShortcuts} />
         </ReactFlow>
       </div>

@@ -1,4 +1,4 @@
-import { Panel } from "@xyflow/react";
+import { MiniMap, Panel, useStore } from "@xyflow/react";
 import { Modal, when } from "../../ui";
 import type { CanvasCommands } from "./useCanvasCommands";
 
@@ -63,4 +63,21 @@ export function PanelToggles({ palette, inspector, onToggle }: { palette: boolea
       <button className="btn sm" aria-pressed={inspector} onClick={() => onToggle("inspector")} title="Show or hide the settings panel" data-testid="toggle-inspector">Settings</button>
     </>
   );
+}
+
+/** The minimap, only while part of the graph lies outside the view: a graph that fits needs no map over its nodes. */
+export function AutoMiniMap() {
+  const overflows = useStore((s) => {
+    const [x, y, zoom] = s.transform;
+    for (const n of s.nodeLookup.values()) {
+      const p = n.internals.positionAbsolute;
+      const left = p.x * zoom + x;
+      const top = p.y * zoom + y;
+      const right = left + (n.measured.width ?? 0) * zoom;
+      const bottom = top + (n.measured.height ?? 0) * zoom;
+      if (left < 0 || top < 0 || right > s.width || bottom > s.height) return true;
+    }
+    return false;
+  });
+  return overflows ? <MiniMap pannable zoomable ariaLabel="Minimap" nodeStrokeWidth={3} /> : null;
 }
