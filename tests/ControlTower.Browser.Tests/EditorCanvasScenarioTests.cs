@@ -21,7 +21,7 @@ public sealed class EditorCanvasScenarioTests(BrowserFixture fixture, ITestOutpu
         {
             await page.SetViewportSizeAsync(1024, 768);
             await page.GotoAsync($"/workflows/{workflowId}");
-            await Expect(page.GetByTestId("node-refill_request")).ToBeVisibleAsync();
+            await Expect(page.GetByTestId("node-refill_request")).ToBeVisibleAsync(new() { Timeout = 30_000 });
             // On a narrow screen the side panels start folded and the minimap shows the whole graph.
             await Expect(page.Locator("aside.palette")).ToHaveCountAsync(0);
             await Expect(page.Locator(".react-flow__minimap")).ToBeVisibleAsync();

@@ -4,9 +4,9 @@ import { readableViewport, readableZoom } from "./fit";
 describe("readableViewport", () => {
   it("centres a small graph without zooming past the maximum", () => {
     const v = readableViewport({ x: 0, y: 0, width: 200, height: 100 }, { width: 1000, height: 600 });
-    expect(v.zoom).toBe(1.1);
-    expect(v.x).toBeCloseTo((1000 - 220) / 2);
-    expect(v.y).toBeCloseTo((600 - 110) / 2);
+    expect(v.zoom).toBe(1);
+    expect(v.x).toBeCloseTo((1000 - 200) / 2);
+    expect(v.y).toBeCloseTo((600 - 100) / 2);
   });
 
   it("shrinks a graph that fits at a readable zoom", () => {

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useCallback, useState } from "react";
 
 // Which side panels of the editor are open: remembered in this tab; by default folded on narrow screens.
 const key = "ct.editor.panels";
@@ -15,10 +15,12 @@ export function usePanels(): [Record<PanelName, boolean>, (p: PanelName, value?:
     const wide = window.innerWidth >= 1280;
     return { palette: wide, inspector: wide };
   });
-  const set = (p: PanelName, value?: boolean) => setOpen((o) => {
+  // Unchanged stays the same object: selection events call this often, and a new object would render again.
+  const set = useCallback((p: PanelName, value?: boolean) => setOpen((o) => {
+    if (value !== undefined && o[p] === value) return o;
     const next = { ...o, [p]: value ?? !o[p] };
     sessionStorage.setItem(key, JSON.stringify(next));
     return next;
-  });
+  }), []);
   return [open, set];
 }
