@@ -40,6 +40,13 @@ public sealed class EditorCanvasScenarioTests(BrowserFixture fixture, ITestOutpu
             await AssertReadableAsync(page, minimumVisible: 5);
             await Artifacts.ScreenshotAsync(page, "editor-refill-1440", output);
 
+            // The same canvas in the dark theme (edges, node borders and labels keep their contrast), then back.
+            await page.GetByRole(AriaRole.Button, new() { Name = "Switch to dark theme" }).ClickAsync();
+            await Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "dark");
+            await Artifacts.ScreenshotAsync(page, "editor-refill-dark", output);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Switch to light theme" }).ClickAsync();
+            await Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "light");
+
             // Arrange lays the graph out in layers left to right; undo takes it back to the saved layout.
             await page.GetByTestId("auto-arrange").ClickAsync();
             await Expect(page.GetByText("unsaved changes")).ToBeVisibleAsync();
