@@ -163,6 +163,7 @@ internal static class ControlTowerApp
         services.AddSingleton<ICancelledAttemptHook, ChildRunCancellation>();
         services.AddHostedService<PostgresRunNotifications>();
         services.AddSingleton<ReplayRecordings>();
+        services.AddSingleton<RunPins>();
         services.AddSingleton<RunReplayer>();
         if (engine.WorkerEnabled)
         {

@@ -28,6 +28,7 @@ internal sealed partial class NodeAttemptRunner(
     Credentials.SecretRegistry secrets,
     NodeOutputLimit outputLimit,
     RunTransitions transitions,
+    RunPins pins,
     TimeProvider time,
     ILogger<NodeAttemptRunner> logger)
 {
@@ -74,6 +75,11 @@ internal sealed partial class NodeAttemptRunner(
     private async Task<NodeResult?> ExecuteAsync(NodeAttempt attempt, DateTimeOffset started, CancellationToken stopping)
     {
         var (run, plan) = (attempt.Run, attempt.Plan);
+        if (await pins.PinnedAsync(run, plan, stopping) is { } pinned)
+        {
+            return pinned;
+        }
+
         if (!executors.TryGet(plan.Type, out var executor))
         {
             return new NodeResult.Failed(NodeErrorCodes.TypeUnsupported, $"No executor runs node type '{plan.Type}' in this build.", false);

@@ -3,8 +3,9 @@ using System.Text.Json.Serialization;
 
 namespace ControlTower.Server.Runs;
 
+/// <summary><c>pins</c>: node id → output, for a manual test run (see <see cref="RunPins"/>).</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-internal sealed record StartRunBody(JsonNode? Input = null);
+internal sealed record StartRunBody(JsonNode? Input = null, Dictionary<string, JsonNode?>? Pins = null);
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record CancelRunBody(string? Reason = null);

@@ -45,7 +45,7 @@ internal static class RunEndpoints
         await sharing.EnsureCanRunAsync(workflowId, Workflows.WorkflowCaller.Of(user), ct);
         var key = request.Headers["Idempotency-Key"].ToString();
         var started = await starter.StartAsync(
-            new StartRunRequest(workflowId, body?.Input, "manual", user.UserId(), user.Actor(), key.Length > 0 ? key : null),
+            new StartRunRequest(workflowId, body?.Input, body?.Pins is { Count: > 0 } ? RunPins.Trigger : "manual", user.UserId(), user.Actor(), key.Length > 0 ? key : null, Pins: body?.Pins),
             ct);
         var view = RunService.ToView(started.Run, null, null);
         return started.Created ? TypedResults.Created($"/api/runs/{view.Id}", view) : TypedResults.Ok(view);

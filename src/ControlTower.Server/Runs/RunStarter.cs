@@ -19,7 +19,8 @@ internal sealed record StartRunRequest(
     string? IdempotencyKey = null,
     string? TriggerNodeId = null,
     int? WorkflowVersion = null,
-    string PrincipalSource = RunPrincipals.Caller);
+    string PrincipalSource = RunPrincipals.Caller,
+    IReadOnlyDictionary<string, JsonNode?>? Pins = null);
 
 /// <summary>The run, and whether this call created it (false: the idempotency key named an existing run).</summary>
 internal sealed record StartedRun(RunEntity Run, bool Created);
@@ -50,6 +51,11 @@ internal sealed class RunStarter(
             return new StartedRun(existing, false);
         }
 
+        if (request.Pins is { Count: > 0 } pins)
+        {
+            RunPins.Validate(definition, pins);
+        }
+
         if ((request.TriggerNodeId is { } triggerId ? definition.Plan.Node(triggerId) : definition.Plan.Nodes.FirstOrDefault(n => n.IsTrigger)) is { } trigger)
         {
             await switches.EnsureTriggerEnabledAsync(trigger.Type, cancellationToken);
@@ -65,6 +71,10 @@ internal sealed class RunStarter(
             cancelled = await commits.CommitAsync(async (db, ct) =>
             {
                 var written = await WriteAsync(db, definition, prepared, ct);
+                if (request.Pins is { Count: > 0 } pinned)
+                {
+                    RunPins.Add(db, run.Id, pinned.ToDictionary(p => p.Key, p => secrets.Redactor.Redact(p.Value), StringComparer.Ordinal), prepared.Now);
+                }
                 await RunTransitions.NotifyOtherProcessesAsync(db, run.Id, ct);
                 await audit.CommitAsync(db, new AuditEvent(request.Actor, "run.started", $"run:{run.Id}", $"started by {request.Trigger}",
                     new JsonObject
@@ -155,8 +165,9 @@ internal sealed class RunStarter(
             UpdatedAt = now.UtcDateTime,
         };
         var startedUpdate = new JsonObject { ["kind"] = "run", ["status"] = "started", ["workflow_id"] = definition.WorkflowId.ToString(), ["version"] = definition.Version, ["trigger"] = request.Trigger };
-        // An API-only process (no worker) executes no nodes: its runs' first nodes go to the workers as tasks.
-        var stretch = parent is null && engine.Value.WorkerEnabled && request.Trigger != ReplayRecordings.Trigger && RunDurability.Coalesces(definition) && started.Ignored is null
+        // An API-only process (no worker) executes no nodes: its runs' first nodes go to the workers as tasks. So do a
+        // replay's and a test run's, whose recordings and pins the workers read once the start has committed.
+        var stretch = parent is null && engine.Value.WorkerEnabled && request.Trigger is not (ReplayRecordings.Trigger or RunPins.Trigger) && RunDurability.Coalesces(definition) && started.Ignored is null
             ? await stretches.ContinueAsync(run, definition, initial, started, cancellationToken)
             : new Stretch([new CoalescedStep(initial, started)], []);
         return new PreparedRun(run, stretch, startedUpdate, now.UtcDateTime);

@@ -25,6 +25,7 @@ internal sealed partial class RunTaskProcessor(
     NodeAttemptRunner runner,
     ReplayRecordings replays,
     Releases.ReleaseRouter releases,
+    RunPins pins,
     RunTaskHandlers handlers,
     INodeAttemptGate gate,
     RunStretches stretches,
@@ -74,6 +75,13 @@ internal sealed partial class RunTaskProcessor(
             // A replay feeds side-effecting and non-deterministic nodes what the original recorded instead of acting again.
             var recorded = await replays.RecordedResultAsync(run.Id, task.NodeId, task.Attempt, stopping);
             await CommitResultAsync(task, run, plan, key, time.GetUtcNow(), recorded, stopping);
+            return;
+        }
+
+        if (await pins.PinnedAsync(run, plan, stopping) is { } pinned)
+        {
+            // A manual test run's pinned node answers with its pin: no intent, no call.
+            await CommitResultAsync(task, run, plan, key, time.GetUtcNow(), pinned, stopping);
             return;
         }
 

@@ -12,6 +12,9 @@ import { CredentialsPage } from "./pages/Credentials";
 import { AuditPage } from "./pages/Audit";
 import { OverviewPage } from "./pages/overview/OverviewPage";
 import { AlertBanner } from "./pages/overview/AlertBanner";
+import { PendingApprovalsCount } from "./pages/approvals/PendingCount";
+import { KillSwitchBanner } from "./KillSwitchBanner";
+const RulesPage = lazy(() => import("./pages/rules/RulesPage").then((m) => ({ default: m.RulesPage })));
 
 // The canvas pages carry @xyflow/react: loaded on demand so lists render fast.
 const EditorPage = lazy(() => import("./pages/Editor"));
@@ -29,6 +32,7 @@ const nav: { to: string; label: string; icon: Parameters<typeof Icon>[0]["name"]
   { to: "/runs", label: "Runs", icon: "runs" },
   { to: "/approvals", label: "Approvals", icon: "approvals" },
   { to: "/governance", label: "Governance", icon: "governance" },
+  { to: "/rules", label: "Rules", icon: "rules" },
   { to: "/trust", label: "Trust", icon: "trust" },
   { to: "/mcp-servers", label: "MCP servers", icon: "mcp" },
   { to: "/credentials", label: "Credentials", icon: "credentials" },
@@ -43,6 +47,7 @@ function route(path: string, me: Me): { node: ReactNode; full?: boolean } {
   if (path === "/approvals") return { node: <ApprovalsPage /> };
   if (path === "/governance") return { node: <GovernancePage me={me} /> };
   if (path === "/trust") return { node: <TrustPage /> };
+  if (path === "/rules") return { node: <RulesPage /> };
   if (path === "/mcp-servers") return { node: <McpPage /> };
   if (path === "/credentials") return { node: <CredentialsPage me={me} /> };
   if (path === "/audit") return { node: <AuditPage /> };
@@ -100,12 +105,13 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
       <nav className="sidenav" aria-label="Main">
         {nav.filter((n) => !n.demoOnly || me.mode === "demo").map((n) => (
           <Link key={n.to} to={n.to} className={active(n.to) ? "active" : ""} aria-current={active(n.to) ? "page" : undefined}>
-            <Icon name={n.icon} /> {n.label}
+            <Icon name={n.icon} /> {n.label}{n.to === "/approvals" && <PendingApprovalsCount />}
           </Link>
         ))}
       </nav>
       <main className={full ? "main full" : "main"}>
         <AlertBanner />
+        <KillSwitchBanner />
         <Suspense fallback={<Loading />}>{node}</Suspense>
       </main>
     </div>

@@ -9,6 +9,8 @@ export interface CtNodeData extends Record<string, unknown> {
   problems: string[];
   status?: string;
   attempt?: number;
+  /** The editor's pinned test data for this node (used only by manual test runs). */
+  pinned?: boolean;
 }
 export type CtNode = Node<CtNodeData, "ct">;
 
@@ -34,7 +36,7 @@ export function outputsOf(type: NodeType | undefined, config: Record<string, unk
 }
 
 export function CtNodeView({ data, selected }: NodeProps<CtNode>) {
-  const { graphNode, nodeType, problems, status, attempt } = data;
+  const { graphNode, nodeType, problems, status, attempt, pinned } = data;
   const inputs = nodeType?.inputHandles ?? ["in"];
   const outputs = outputsOf(nodeType, graphNode.config ?? {});
   const classes = ["ct-node", selected ? "selected" : "", problems.length ? "has-problem" : "", status ? `st-${status}` : ""].join(" ");
@@ -49,6 +51,7 @@ export function CtNodeView({ data, selected }: NodeProps<CtNode>) {
         <span className="dot" aria-hidden />
         <span className="kind">{kind}</span>
         {attempt !== undefined && attempt > 1 && <span className="kind">· try {attempt}</span>}
+        {pinned && <span className="pin-tag" title="Pinned output: manual test runs use it instead of running the node">pinned</span>}
       </div>
       <div className="title">{graphNode.name || graphNode.id}</div>
       {inputs.map((h, i) => (

@@ -7,6 +7,12 @@ function subscribe(listener: () => void): () => void {
   return () => window.removeEventListener("popstate", listener);
 }
 
+// A page with unsaved work (the editor) asks before a link takes the person away; it answers whether to leave.
+let leaveGuard: (() => boolean) | null = null;
+export function setLeaveGuard(guard: (() => boolean) | null): void {
+  leaveGuard = guard;
+}
+
 export function navigate(to: string, replace = false): void {
   if (replace) history.replaceState(null, "", to);
   else history.pushState(null, "", to);
@@ -36,6 +42,7 @@ export function Link({ to, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & 
   const onClick = (e: MouseEvent<HTMLAnchorElement>) => {
     if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     e.preventDefault();
+    if (leaveGuard && !leaveGuard()) return;
     navigate(to);
   };
   return <a href={to} onClick={onClick} {...rest} />;

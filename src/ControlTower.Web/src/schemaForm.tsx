@@ -1,5 +1,6 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api, cached, type Credential, type JsonSchema } from "./api";
+import { CelSuggestions } from "./pages/editor/CelSuggestions";
 
 // A config form generated from a node type's JSON schema; CEL fields (x-cel) are checked as you type.
 
@@ -112,6 +113,8 @@ function CredentialSelect({ id, value, onChange }: { id: string; value: string; 
 export function CelInput({ id, value, template, onChange }: { id?: string; value: string; template: boolean; onChange: (v: string) => void }) {
   const [diagnostics, setDiagnostics] = useState<Diagnostic[] | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
+  const field = useRef<HTMLTextAreaElement>(null);
+  const [cursor, setCursor] = useState<number | null>(null);
   useEffect(() => {
     if (!value.trim()) { setDiagnostics(null); return; }
     let live = true;
@@ -126,9 +129,11 @@ export function CelInput({ id, value, template, onChange }: { id?: string; value
   const invalid = (diagnostics?.length ?? 0) > 0;
   return (
     <>
-      <textarea id={id} className="mono" rows={2} style={{ minHeight: 44 }} value={value} spellCheck={false} aria-invalid={invalid}
-        placeholder={template ? "Hello {{ input.name }}" : "input.amount > 100"} onChange={(e) => onChange(e.target.value)}
+      <textarea id={id} ref={field} className="mono" rows={2} style={{ minHeight: 44 }} value={value} spellCheck={false} aria-invalid={invalid}
+        placeholder={template ? "Hello {{ input.name }}" : "input.amount > 100"} onChange={(e) => { onChange(e.target.value); setCursor(e.target.selectionStart); }}
+        onSelect={(e) => setCursor(e.currentTarget.selectionStart)} onBlur={() => setCursor(null)}
         data-testid="cel-input" />
+      <CelSuggestions field={field} value={value} cursor={cursor} onPick={onChange} />
       {invalid && diagnostics!.map((d, i) => <span key={i} className="field-error" role="alert">{d.line}:{d.column} {d.message} <code>{d.code}</code></span>)}
       {diagnostics && !invalid && <span className="field-ok">✓ valid</span>}
       {failed && <span className="field-error">Could not check: {failed}</span>}

@@ -57,6 +57,21 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
   );
 }
 
+/**
+ * The one loading / error / empty block for a page's data (from useAsync): a spinner while nothing is loaded, the error
+ * with a retry, the empty state when the data has nothing to show; otherwise the page's own rendering of the data.
+ */
+export function AsyncBlock<T>({ state, label, empty, isEmpty, children }: {
+  state: { data: T | null; error: unknown; loading: boolean; reload: () => void }; label?: string;
+  empty?: { title: string; text?: ReactNode; action?: ReactNode }; isEmpty?: (data: T) => boolean; children: (data: T) => ReactNode;
+}) {
+  if (state.error != null) return <ErrorBox error={state.error} onRetry={state.reload} />;
+  if (state.data === null) return state.loading ? <Loading label={label} /> : null;
+  const nothing = isEmpty ? isEmpty(state.data) : Array.isArray(state.data) && state.data.length === 0;
+  if (nothing && empty) return <Empty title={empty.title} action={empty.action}>{empty.text}</Empty>;
+  return <>{children(state.data)}</>;
+}
+
 export function Empty({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
   return (
     <div className="empty">

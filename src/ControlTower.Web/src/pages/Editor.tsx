@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type ReactNode } from "react";
 import {
   addEdge, Background, Controls, ReactFlow, ReactFlowProvider, useEdgesState, useNodesState, useReactFlow,
   type Connection, type Edge, type IsValidConnection,
@@ -11,6 +11,16 @@ import { SchemaForm } from "../schemaForm";
 import { Badge, ErrorBox, Loading, useToast, when } from "../ui";
 import { HistoryDialog, RefineDialog, RunDialog, SaveDialog, ShareDialog } from "./editor/dialogs";
 import { ReleasesPanel } from "./releases/ReleasesPanel";
+import { AutoMiniMap, CanvasToolbar, DraftNotice, PanelToggles, SelectionActions, ShortcutsDialog } from "./editor/CanvasTools";
+import { useCanvasCommands, useCanvasShortcuts } from "./editor/useCanvasCommands";
+import { readDraft, writeDraft } from "./editor/drafts";
+import { minZoom } from "./editor/fit";
+import { usePanels } from "./editor/panels";
+import { usePins } from "./editor/pins";
+import { useLastRun } from "./editor/lastRun";
+import { NodeTestData } from "./editor/NodeTestData";
+import { ExpressionData } from "../expressionData";
+import { setLeaveGuard } from "../router";
 interface PaletteEntry { key: string; type: string; label: string; hint: string; config: Record<string, unknown> }
 
 const dragMime = "application/x-controltower-node";
@@ -46,16 +56,22 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
   initial: WorkflowDetail; types: NodeType[]; tools: McpTool[] | null; toolProblems: McpCatalogProblem[]; canWrite: boolean; canRun: boolean; canShare: boolean;
 }) {
   const typeMap = useMemo(() => new Map(types.map((t) => [t.type, t])), [types]);
-  const start = useMemo(() => toFlow(initial.graph, typeMap), [initial, typeMap]);
+  // Unsaved edits of this version kept in the browser come back onto the canvas after a reload.
+  const [draft, setDraft] = useState(() => readDraft(initial.workflow.id, initial.version.version));
+  const [startGraph] = useState<Graph>(() => (draft ? JSON.parse(draft.graph) as Graph : initial.graph));
+  const start = useMemo(() => toFlow(startGraph, typeMap), [startGraph, typeMap]);
   const [nodes, setNodes, onNodesChange] = useNodesState<CtNode>(start.nodes);
   const [edges, setEdges, onEdgesChange] = useEdgesState<Edge>(start.edges);
   const [workflow, setWorkflow] = useState<WorkflowSummary>(initial.workflow);
   const [version, setVersion] = useState<VersionInfo>(initial.version);
-  const [baseGraph, setBaseGraph] = useState<Graph>(initial.graph);
-  const [savedJson, setSavedJson] = useState(() => JSON.stringify(toGraph(initial.graph, start.nodes, start.edges)));
+  const [baseGraph, setBaseGraph] = useState<Graph>(startGraph);
+  const [savedJson, setSavedJson] = useState(() => { const saved = toFlow(initial.graph, typeMap); return JSON.stringify(toGraph(initial.graph, saved.nodes, saved.edges)); });
   const [problems, setProblems] = useState<GraphProblem[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
-  const [dialog, setDialog] = useState<"save" | "history" | "run" | "describe" | "share" | "releases" | null>(null);
+  const [dialog, setDialog] = useState<"save" | "history" | "run" | "describe" | "share" | "shortcuts" | "releases" | null>(null);
+  const [panels, setPanel] = usePanels();
+  const [pins, setPin] = usePins(initial.workflow.id);
+  const { last } = useLastRun(initial.workflow.id);
   const [savedGraph, setSavedGraph] = useState<Graph>(initial.graph);
   const [drafted, setDrafted] = useState<string | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -67,6 +83,23 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
   const graph = useMemo(() => toGraph(baseGraph, nodes, edges), [baseGraph, nodes, edges]);
   const graphJson = JSON.stringify(graph);
   const dirty = graphJson !== savedJson;
+  const commands = useCanvasCommands({ nodes, edges, baseGraph, graphJson, typeMap, canWrite, setNodes, setEdges, setBaseGraph, flow, wrapper, say });
+  const showShortcuts = useCallback(() => setDialog("shortcuts"), []);
+  useCanvasShortcuts(commands, canWrite, showShortcuts);
+  const selectedCount = nodes.filter((n) => n.selected).length;
+
+  // The draft in the browser follows the canvas; leaving with unsaved changes asks first.
+  useEffect(() => {
+    const t = setTimeout(() => writeDraft(workflow.id, dirty ? { version: version.version, graph: graphJson, savedAt: new Date().toISOString() } : null), 300);
+    return () => clearTimeout(t);
+  }, [workflow.id, version.version, graphJson, dirty]);
+  useEffect(() => {
+    if (!dirty) return;
+    const onUnload = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener("beforeunload", onUnload);
+    setLeaveGuard(() => window.confirm("This workflow has unsaved changes. Leave the editor? (They stay as a draft in this browser.)"));
+    return () => { window.removeEventListener("beforeunload", onUnload); setLeaveGuard(null); };
+  }, [dirty]);
 
   // Validation on every change (debounced); problems are pinned on nodes by their JSON pointer.
   const structuralKey = JSON.stringify({ n: graph.nodes.map((n) => [n.id, n.type, n.config]), e: graph.edges, c: graph.config });
@@ -98,6 +131,11 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
       return ps.join() === n.data.problems.join() ? n : { ...n, data: { ...n.data, problems: ps } };
     }));
   }, [problemsByNode, setNodes]);
+
+  const nodeIds = nodes.map((n) => n.id).join();
+  useEffect(() => {
+    setNodes((ns) => ns.map((n) => ((n.id in pins) === !!n.data.pinned ? n : { ...n, data: { ...n.data, pinned: n.id in pins } })));
+  }, [pins, nodeIds, setNodes]);
 
   const palette = useMemo(() => buildPalette(types, tools), [types, tools]);
 
@@ -166,6 +204,7 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
     setBaseGraph(detail.graph);
     setSavedGraph(detail.graph);
     setDrafted(null);
+    setDraft(null);
     setSavedJson(JSON.stringify(toGraph(detail.graph, nodes, edges)));
     say(`Saved as version ${detail.version.version}`);
   };
@@ -236,7 +275,8 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
   }, [canWrite]);
 
   return (
-    <div className="editor">
+    <ExpressionData.Provider value={last}>
+    <div className={`editor${panels.palette ? "" : " no-palette"}${panels.inspector ? "" : " no-inspector"}`}>
       <div className="editor-bar">
         <Link to="/workflows" className="btn ghost sm" aria-label="Back to workflows">←</Link>
         <h1>{workflow.name}</h1>
@@ -246,6 +286,7 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
         <button className="switch" role="switch" aria-checked={workflow.enabled} aria-label={workflow.enabled ? "Disable workflow" : "Enable workflow"} onClick={toggleEnabled} disabled={!canWrite} title={workflow.enabled ? "Enabled" : "Disabled"} />
         {problems.length > 0 && <span data-testid="problem-count"><Badge status="failed">{problems.length} problem{problems.length === 1 ? "" : "s"}</Badge></span>}
         <div style={{ flex: 1 }} />
+        <PanelToggles palette={panels.palette} inspector={panels.inspector} onToggle={setPanel} />
         <input ref={importRef} type="file" accept=".json,application/json" hidden onChange={(e) => { if (e.target.files?.[0]) void importJson(e.target.files[0]); e.target.value = ""; }} />
         <button className="btn sm" onClick={() => importRef.current?.click()} disabled={!canWrite}>Import</button>
         <button className="btn sm" onClick={exportJson}>Export</button>
@@ -257,7 +298,7 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
         <button className="btn primary sm" onClick={() => setDialog("save")} disabled={!canWrite || !dirty} data-testid="save-button" title="Save (Ctrl+S)">Save version</button>
       </div>
 
-      <aside className="palette" aria-label="Node palette">
+      {panels.palette && <aside className="palette" aria-label="Node palette">
         <p className="muted small">Drag onto the canvas, or focus and press Enter.</p>
         {palette.map((group) => (
           <div key={group.title}>
@@ -276,28 +317,32 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
         {toolProblems.map((p) => (
           <p key={p.serverId} className="field-error small" style={{ marginTop: 12 }} data-testid="palette-problem">MCP · {p.serverId}: its tools could not be listed ({p.code}). {p.message}</p>
         ))}
-      </aside>
+      </aside>}
 
       <div className="canvas" ref={wrapper} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop} data-testid="canvas">
+        {draft && dirty && <DraftNotice savedAt={draft.savedAt} onDiscard={() => { commands.restore(savedJson); setDraft(null); }} />}
         <ReactFlow<CtNode, Edge>
           nodes={nodes} edges={edges} nodeTypes={nodeTypes}
           onNodesChange={onNodesChange} onEdgesChange={onEdgesChange} onConnect={onConnect}
           isValidConnection={isValidConnection}
-          onSelectionChange={({ nodes: sel }) => setSelected(sel[0]?.id ?? null)}
+          onSelectionChange={({ nodes: sel }) => { setSelected(sel.length === 1 ? sel[0].id : null); if (sel.length === 1) setPanel("inspector", true); }}
           deleteKeyCode={["Delete", "Backspace"]}
-          minZoom={0.2} fitView fitViewOptions={{ maxZoom: 1.1, minZoom: 0.2, padding: 0.3 }}
+          minZoom={minZoom} onInit={() => requestAnimationFrame(commands.fit)}
           colorMode={document.documentElement.dataset.theme === "dark" ? "dark" : "light"}
           proOptions={{ hideAttribution: true }}
         >
           <Background gap={20} />
-          <Controls />
+          <Controls showFitView={false} />
+          <AutoMiniMap />
+          <CanvasToolbar c={commands} canWrite={canWrite} onHelp={showShortcuts} />
         </ReactFlow>
       </div>
 
-      <aside className="inspector" aria-label="Inspector">
+      {panels.inspector && <aside className="inspector" aria-label="Inspector">
         {actionError != null && <ErrorBox error={actionError} />}
-        {selectedNode ? (
-          <NodeInspector node={selectedNode} tools={tools} problems={problemsByNode.get(selectedNode.id) ?? []} onChange={updateSelected} onDelete={deleteSelected} readOnly={!canWrite} />
+        {selectedCount > 1 ? <SelectionActions count={selectedCount} c={commands} canWrite={canWrite} /> : selectedNode ? (
+          <NodeInspector node={selectedNode} tools={tools} problems={problemsByNode.get(selectedNode.id) ?? []} onChange={updateSelected} onDelete={deleteSelected} onDuplicate={commands.duplicate} readOnly={!canWrite}
+            testData={<NodeTestData nodeId={selectedNode.id} workflow={workflow} graph={graph} dirty={dirty} pins={pins} last={last} canRun={canRun} onPin={setPin} />} />
         ) : (
           <div>
             <h3>Workflow</h3>
@@ -315,16 +360,18 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
             </dl>
           </div>
         )}
-      </aside>
+      </aside>}
 
       {dialog === "save" && <SaveDialog workflowId={workflow.id} graph={graph} baseVersion={workflow.latestVersion} problems={problems.length} onClose={() => setDialog(null)} onSaved={(d) => { afterSave(d); setDialog(null); }} />}
       {dialog === "history" && <HistoryDialog workflowId={workflow.id} latest={workflow.latestVersion} types={typeMap} onClose={() => setDialog(null)} />}
       {dialog === "describe" && <RefineDialog workflowId={workflow.id} version={version.version} saved={savedGraph} dirty={dirty} types={typeMap} onClose={() => setDialog(null)} onAccept={acceptDraft} />}
-      {dialog === "run" && <RunDialog workflow={workflow} dirty={dirty} onClose={() => setDialog(null)} />}
+      {dialog === "run" && <RunDialog workflow={workflow} dirty={dirty} pins={pins} onClose={() => setDialog(null)} />}
       {dialog === "share" && <ShareDialog workflowId={workflow.id} onClose={() => setDialog(null)} />}
       {dialog === "releases" && <ReleasesPanel workflowId={workflow.id} canWrite={canWrite} onClose={() => setDialog(null)} />}
+      {dialog === "shortcuts" && <ShortcutsDialog onClose={() => setDialog(null)} />}
       {toast}
     </div>
+    </ExpressionData.Provider>
   );
 }
 
@@ -348,15 +395,18 @@ function buildPalette(types: NodeType[], tools: McpTool[] | null): { title: stri
   return groups.filter((g) => g.entries.length > 0);
 }
 
-function NodeInspector({ node, tools, problems, onChange, onDelete, readOnly }: {
-  node: CtNode; tools: McpTool[] | null; problems: string[]; onChange: (p: Partial<CtNode["data"]["graphNode"]>) => void; onDelete: () => void; readOnly: boolean;
+function NodeInspector({ node, tools, problems, onChange, onDelete, onDuplicate, readOnly, testData }: {
+  node: CtNode; tools: McpTool[] | null; problems: string[]; onChange: (p: Partial<CtNode["data"]["graphNode"]>) => void; onDelete: () => void; onDuplicate: () => void; readOnly: boolean; testData: ReactNode;
 }) {
   const { graphNode, nodeType } = node.data;
   return (
     <fieldset disabled={readOnly} style={{ border: 0, padding: 0, margin: 0 }} data-testid="inspector">
       <div className="row" style={{ justifyContent: "space-between", marginBottom: 8 }}>
         <h3 style={{ margin: 0 }}>{nodeType?.displayName ?? graphNode.type}</h3>
-        <button className="btn danger sm" onClick={onDelete}>Delete</button>
+        <span className="row">
+          <button className="btn sm" onClick={onDuplicate} title="Duplicate (Ctrl+D)" data-testid="duplicate-node">Duplicate</button>
+          <button className="btn danger sm" onClick={onDelete}>Delete</button>
+        </span>
       </div>
       <p className="muted small" style={{ marginBottom: 12 }}>{nodeType?.description ?? "Unknown node type."}</p>
       {problems.length > 0 && <ul className="problems" aria-label="Node problems">{problems.map((p, i) => <li key={i}>{p}</li>)}</ul>}
@@ -365,6 +415,7 @@ function NodeInspector({ node, tools, problems, onChange, onDelete, readOnly }: 
       {nodeType && graphNode.type === "mcp.tool"
         ? <McpToolSettings key={graphNode.id} nodeType={nodeType} config={graphNode.config ?? {}} tools={tools} onChange={(config) => onChange({ config })} />
         : nodeType && <SchemaForm key={graphNode.id} schema={nodeType.configSchema} value={graphNode.config ?? {}} onChange={(config) => onChange({ config })} />}
+      {!nodeType?.type.startsWith("trigger.") && testData}
     </fieldset>
   );
 }

@@ -6,6 +6,7 @@ import { nodeTypes, toFlow, type CtNode } from "../flow";
 import { Link } from "../router";
 import { Badge, duration, ErrorBox, Json, Loading, useToast, when } from "../ui";
 import { TrustEvidence, type TrustEvidenceShape } from "./TrustEvidence";
+import { RunApproval } from "./approvals/RunApproval";
 
 const finished = ["completed", "failed", "cancelled"];
 
@@ -89,6 +90,7 @@ export default function RunViewPage({ id }: { id: string }) {
         <span data-testid="run-status"><Badge status={run.status} /></span>
         {run.phase && <span data-testid="run-phase" title="Where the case is (the workflow's phases)"><Badge status={run.phase}>{run.phase.replace(/_/g, " ")}</Badge></span>}
         {streaming && <span className="muted small" aria-live="polite">● live</span>}
+        {run.trigger === "test" && <span className="pin-tag" data-testid="test-run" title="A manual test run: pinned nodes answered with their pinned data instead of running">test run · pinned data</span>}
         <span className="muted small">of <Link to={`/workflows/${run.workflowId}`}>{detail.workflow.name}</Link> v{run.workflowVersion} · {run.trigger} · {when(run.createdAt)}</span>
         <div style={{ flex: 1 }} />
         {actionError != null && <span className="field-error" role="alert">{actionError instanceof Error ? actionError.message : String(actionError)}</span>}
@@ -102,7 +104,7 @@ export default function RunViewPage({ id }: { id: string }) {
           </ReactFlowProvider>
         </div>
         <aside className="inspector">
-          {selected ? <NodeDetails nodeId={selected} attempts={attempts.filter((a) => a.nodeId === selected)} live={live[selected]} onClose={() => setSelected(null)} /> : (
+          {selected ? <NodeDetails runId={id} nodeId={selected} attempts={attempts.filter((a) => a.nodeId === selected)} live={live[selected]} onClose={() => setSelected(null)} /> : (
             <div className="stack">
               <h3>Run</h3>
               {run.error && (
@@ -153,7 +155,7 @@ function RunCanvas({ detail, types, live, onSelect }: { detail: WorkflowDetail; 
   );
 }
 
-function NodeDetails({ nodeId, attempts, live, onClose }: { nodeId: string; attempts: NodeAttempt[]; live?: NodeLive; onClose: () => void }) {
+function NodeDetails({ runId, nodeId, attempts, live, onClose }: { runId: string; nodeId: string; attempts: NodeAttempt[]; live?: NodeLive; onClose: () => void }) {
   return (
     <div className="stack" data-testid="node-details">
       <div className="row" style={{ justifyContent: "space-between" }}>
@@ -165,6 +167,7 @@ function NodeDetails({ nodeId, attempts, live, onClose }: { nodeId: string; atte
       {live?.status === "waiting" && live.waitReason === "node_type_disabled" && (
         <p className="small" data-testid="node-type-disabled-note">Its node type is switched off (Governance → <Link to="/governance?tab=node-types">Node types</Link>). It has not run; it resumes by itself when the type is switched back on.</p>
       )}
+      {(live?.status === "waiting" || attempts.some((a) => a.nodeType === "approval")) && <RunApproval runId={runId} nodeId={nodeId} />}
       {live?.error && <div className="error-box"><strong>{live.error.message}</strong><code className="code-chip">{live.error.code}</code></div>}
       {attempts.length === 0 && <p className="muted small">This node has not run.</p>}
       {attempts.map((a) => (

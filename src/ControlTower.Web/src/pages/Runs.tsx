@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { api, type RunPage, type WorkflowSummary } from "../api";
 import { Link, navigate, useLocation } from "../router";
-import { Badge, duration, Empty, ErrorBox, Loading, PageHeader, useAsync, when } from "../ui";
+import { AsyncBlock, Badge, duration, PageHeader, useAsync, when } from "../ui";
 
 const statuses = ["", "pending", "running", "waiting", "completed", "failed", "cancelled"];
 
@@ -45,20 +45,17 @@ export function RunsPage() {
           </select>
         </label>
       </div>
-      {runs.error != null && <ErrorBox error={runs.error} onRetry={runs.reload} />}
-      {runs.loading && !runs.data && <Loading label="Loading runs…" />}
-      {runs.data && runs.data.items.length === 0 && (
-        <Empty title={status || workflowId ? "No run matches these filters" : "No runs yet"}>
-          {status || workflowId ? "Clear the filters to see every run." : "Open a workflow and press Run, or trigger one by webhook, schedule or MCP."}
-        </Empty>
-      )}
-      {runs.data && runs.data.items.length > 0 && (
+      <AsyncBlock state={runs} label="Loading runs…" isEmpty={(d) => d.items.length === 0}
+        empty={status || workflowId
+          ? { title: "No run matches these filters", text: "Clear the filters to see every run." }
+          : { title: "No runs yet", text: "Open a workflow and press Run, or trigger one by webhook, schedule or MCP." }}>
+        {(data) => (
         <>
           <div className="table-wrap">
             <table className="table" data-testid="runs-table">
               <thead><tr><th>Run</th><th>Workflow</th><th>Status</th><th>Phase</th><th>Trigger</th><th>Started</th><th>Duration</th></tr></thead>
               <tbody>
-                {runs.data.items.map((r) => (
+                {data.items.map((r) => (
                   <tr key={r.id}>
                     <td><Link to={`/runs/${r.id}`} className="mono">{r.id.slice(0, 8)}</Link></td>
                     <td><Link to={`/workflows/${r.workflowId}`}>{names.get(r.workflowId) ?? r.workflowId.slice(0, 8)}</Link> <span className="muted mono small">v{r.workflowVersion}</span></td>
@@ -72,12 +69,13 @@ export function RunsPage() {
               </tbody>
             </table>
           </div>
-          {(pages.length > 0 || runs.data.nextBefore) && <div className="row" style={{ justifyContent: "center", marginTop: 16 }}>
+          {(pages.length > 0 || data.nextBefore) && <div className="row" style={{ justifyContent: "center", marginTop: 16 }}>
             <button className="btn" disabled={pages.length === 0} onClick={() => setPages((p) => p.slice(0, -1))}>← Newer</button>
-            <button className="btn" disabled={!runs.data.nextBefore} onClick={() => setPages((p) => [...p, runs.data!.nextBefore!])}>Older →</button>
+            <button className="btn" disabled={!data.nextBefore} onClick={() => setPages((p) => [...p, data.nextBefore!])}>Older →</button>
           </div>}
         </>
-      )}
+        )}
+      </AsyncBlock>
     </>
   );
 }

@@ -1,8 +1,10 @@
-import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
-import { api, type PlanDraft, type Run, type RunPage, type WorkflowDetail, type WorkflowSummary } from "../api";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { api, type PlanDraft, type Run, type RunPage, type WorkflowDetail, type WorkflowSummary, type Graph } from "../api";
 import { DescribeBox } from "../describe";
 import { Link, navigate } from "../router";
 import { Badge, Empty, ErrorBox, Loading, Modal, PageHeader, useAsync, useToast, when, useSubmit } from "../ui";
+import { TemplatePicker } from "./workflows/TemplatePicker";
+import { buildTemplate } from "./workflows/templates";
 
 const pageSize = 50;
 // The draft's canvas needs xyflow: loaded when there is a draft, so the list itself stays light.
@@ -153,8 +155,10 @@ function useLastRuns(ids: string[]): Record<string, Run | null | undefined> {
 function CreateWorkflow({ onClose }: { onClose: () => void }) {
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
+  const [build, setBuild] = useState<() => Promise<Graph>>(() => async () => buildTemplate("blank", []));
+  const pickTemplate = useCallback((b: () => Promise<Graph>) => setBuild(() => b), []);
   const { busy, error, submit } = useSubmit(async () => {
-    const graph = { version: "1.0", nodes: [{ id: "start", type: "trigger.manual", config: {}, position: { x: 80, y: 160 } }], edges: [], config: {} };
+    const graph = await build();
     const created = await api.post<WorkflowDetail>("/api/workflows", { name: name.trim(), description: description.trim() || null, graph, message: "Created" });
     navigate(`/workflows/${created.workflow.id}`);
   });
@@ -164,6 +168,7 @@ function CreateWorkflow({ onClose }: { onClose: () => void }) {
         {error != null && <ErrorBox error={error} />}
         <label className="field">Name<input value={name} onChange={(e) => setName(e.target.value)} required data-testid="workflow-name" /></label>
         <label className="field">Description <span className="hint">optional</span><input value={description} onChange={(e) => setDescription(e.target.value)} /></label>
+        <TemplatePicker onChange={pickTemplate} />
         <div className="row" style={{ justifyContent: "flex-end" }}>
           <button type="button" className="btn" onClick={onClose}>Cancel</button>
           <button type="submit" className="btn primary" disabled={busy || !name.trim()}>Create and open editor</button>

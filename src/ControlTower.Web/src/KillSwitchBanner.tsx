@@ -1,0 +1,28 @@
+import { useEffect, useState } from "react";
+import { api } from "./api";
+import { Link, useLocation } from "./router";
+
+interface KillSwitch { engaged: boolean; reason: string | null; updatedBy: string | null; updatedAt: string | null }
+
+/** While the kill switch is engaged, every page says so: automation is stopped until someone releases it. */
+export function KillSwitchBanner() {
+  const { path } = useLocation();
+  const [state, setState] = useState<KillSwitch | null>(null);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const timer = window.setInterval(() => document.visibilityState === "visible" && setTick((t) => t + 1), 15_000);
+    return () => window.clearInterval(timer);
+  }, []);
+  useEffect(() => {
+    let live = true;
+    api.get<KillSwitch>("/api/governance/kill-switch").then((k) => live && setState(k), () => live && setState(null));
+    return () => { live = false; };
+  }, [path, tick]);
+  if (!state?.engaged) return null;
+  return (
+    <div className="kill-banner" role="alert" data-testid="kill-banner">
+      <strong>Kill switch engaged:</strong> governed actions are stopped{state.reason ? ` (${state.reason})` : ""}{state.updatedBy ? `, by ${state.updatedBy}` : ""}.
+      {" "}<Link to="/governance">Governance</Link>
+    </div>
+  );
+}

@@ -1,0 +1,24 @@
+import { useEffect, useState } from "react";
+import { api } from "../../api";
+import { useLocation } from "../../router";
+
+/** How many approvals wait for the signed-in person, beside "Approvals" in the side menu; refreshed on navigation and every 20 s. */
+export function PendingApprovalsCount() {
+  const { path } = useLocation();
+  const [count, setCount] = useState(0);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const timer = window.setInterval(() => document.visibilityState === "visible" && setTick((t) => t + 1), 20_000);
+    return () => window.clearInterval(timer);
+  }, []);
+  useEffect(() => {
+    let live = true;
+    api.get<{ items?: unknown[]; total?: number } | unknown[]>("/api/approvals?status=pending&mine=true&limit=100").then(
+      (body) => live && setCount(Array.isArray(body) ? body.length : body.total ?? body.items?.length ?? 0),
+      () => live && setCount(0),
+    );
+    return () => { live = false; };
+  }, [path, tick]);
+  if (count === 0) return null;
+  return <span className="count" data-testid="pending-approvals" aria-label={`${count} pending`}>{count > 99 ? "99+" : count}</span>;
+}

@@ -1,0 +1,28 @@
+import { useEffect, useState } from "react";
+import { api } from "../../api";
+import { ErrorBox, Loading } from "../../ui";
+import { ApprovalCard, type Approval } from "./ApprovalCard";
+
+/** The approval a waiting node of this run waits on, decided right here; the run view's live stream shows what follows. */
+export function RunApproval({ runId, nodeId }: { runId: string; nodeId: string }) {
+  const [approval, setApproval] = useState<Approval | null | undefined>(undefined);
+  const [decided, setDecided] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    let live = true;
+    api.get<{ items?: Approval[] } | Approval[]>(`/api/approvals?runId=${runId}&status=pending`).then((body) => {
+      const items = Array.isArray(body) ? body : body.items ?? [];
+      if (live) setApproval(items.find((a) => a.nodeId === nodeId) ?? null);
+    }, (e) => live && setError(e));
+    return () => { live = false; };
+  }, [runId, nodeId]);
+  if (error) return <ErrorBox error={error} />;
+  if (decided) return <p className="notice" data-testid="run-approval-decided">Decision recorded. The run continues from this node; its next steps appear on the canvas.</p>;
+  if (approval === undefined) return <Loading label="Looking for its approval…" />;
+  if (approval === null) return null;
+  return (
+    <div data-testid="run-approval">
+      <ApprovalCard approval={approval} onDecided={() => setDecided(true)} />
+    </div>
+  );
+}
