@@ -7,6 +7,8 @@ using ControlTower.Server.Mcp;
 using ControlTower.Server.Nodes;
 using ControlTower.Server.Platform.Configuration;
 using ControlTower.Server.Platform.Persistence;
+using ControlTower.Server.Releases;
+using ControlTower.Server.Workflows;
 using ControlTower.Server.Tests.Nodes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,6 +36,9 @@ public sealed class LlmExecutorTests : IAsyncLifetime
             .AddLogging()
             .AddPersistence(DatabaseConnection.Resolve(new DatabaseOptions(), new PlatformOptions { DataDirectory = Path.GetTempPath() }))
             .AddMcpFederation()
+            .AddSingleton<WorkflowGraphValidation>()
+            .AddSingleton<WorkflowDefinitions>()
+            .AddReleases(configuration) // the subworkflow executor asks the release which version a child pins
             .AddNodeExecutors()
             .BuildServiceProvider();
     }

@@ -4,6 +4,8 @@ using ControlTower.Server.Mcp;
 using ControlTower.Server.Nodes;
 using ControlTower.Server.Platform.Configuration;
 using ControlTower.Server.Platform.Persistence;
+using ControlTower.Server.Releases;
+using ControlTower.Server.Workflows;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -19,6 +21,9 @@ public sealed class NodeExecutorRegistryTests
             .AddLogging()
             .AddPersistence(DatabaseConnection.Resolve(new DatabaseOptions(), new PlatformOptions { DataDirectory = Path.GetTempPath() }))
             .AddMcpFederation()
+            .AddSingleton<WorkflowGraphValidation>()
+            .AddSingleton<WorkflowDefinitions>()
+            .AddReleases(configuration) // the subworkflow executor asks the release which version a child pins
             .AddNodeExecutors()
             .BuildServiceProvider();
     }
