@@ -96,6 +96,9 @@ public sealed class TrustFeatureConfig
     private const string DayOfWeek = "time.day_of_week";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>Features that only grow over a scope's life: no predictor learns a boundary on them (see the trainer and the anomaly detector).</summary>
+    public static readonly IReadOnlySet<string> TrendFeatures = new HashSet<string>(StringComparer.Ordinal) { PriorCount };
+
     private readonly Dictionary<string, int>[] _categoryIndex;
     private readonly int[] _firstSlot;
     private readonly int _contextStart;
