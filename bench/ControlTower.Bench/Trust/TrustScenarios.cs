@@ -26,7 +26,7 @@ internal static class TrustScenarios
         var score = int.Parse(Option(args, "--score") ?? ScoreSize.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
         var seed = int.Parse(Option(args, "--seed") ?? "42", CultureInfo.InvariantCulture);
         Console.WriteLine($"trust models: train on N events, score the next {score}; seed {seed}; {Environment.ProcessorCount} cores");
-        Console.WriteLine("| stream | N | approval AUC | Bayes | gap | approval ECE | Brier | outcome AUC | Bayes | gap | outcome ECE | Brier | calibration, leaves×trees (a/o) | anomaly recall @1% FPR | train s | p50 µs | p99 µs |");
+        Console.WriteLine("| stream | N | approval AUC | Bayes | gap | approval ECE | Brier | outcome AUC | Bayes | gap | outcome ECE | Brier | calibration, leaves×trees (a/o) | anomaly recall @1% FPR (n; extreme/unseen/combination) | train s | p50 µs | p99 µs |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         var shapes = Option(args, "--shapes")?.Split(',') ?? [.. SyntheticShape.All.Select(s => s.Name)];
         foreach (var shape in SyntheticShape.All.Where(s => shapes.Contains(s.Name)))
@@ -110,10 +110,15 @@ internal static class TrustScenarios
         var cut = normal[(int)Math.Ceiling(0.99 * normal.Length) - 1];
         var injected = Enumerable.Range(0, scored.Count).Where(i => scored[i].Anomaly is not null).ToList();
         var recall = injected.Count(i => predictions[i].Anomaly.Score > cut) / (double)injected.Count;
+        var byKind = string.Join("/", new[] { "extreme", "unseen", "combination" }.Select(kind =>
+        {
+            var ofKind = injected.Where(i => scored[i].Anomaly == kind).ToList();
+            return ofKind.Count == 0 ? "–" : (ofKind.Count(i => predictions[i].Anomaly.Score > cut) / (double)ofKind.Count).ToString("0.00", CultureInfo.InvariantCulture);
+        }));
         Array.Sort(latencies);
         var calibration = $"{Shape(models.Approval)}/{Shape(models.Outcome)}";
         return string.Create(CultureInfo.InvariantCulture,
-            $"| {shape.Name} | {size} | {approval.Auc:0.000} | {approval.Bayes:0.000} | {approval.Bayes - approval.Auc:+0.000;-0.000} | {approval.Ece:0.000} | {approval.Brier:0.000} | {outcome.Auc:0.000} | {outcome.Bayes:0.000} | {outcome.Bayes - outcome.Auc:+0.000;-0.000} | {outcome.Ece:0.000} | {outcome.Brier:0.000} | {calibration} | {recall:0.00} ({injected.Count}) | {trainSeconds:0.0} | {latencies[latencies.Length / 2]:0} | {latencies[(int)(latencies.Length * 0.99)]:0} |");
+            $"| {shape.Name} | {size} | {approval.Auc:0.000} | {approval.Bayes:0.000} | {approval.Bayes - approval.Auc:+0.000;-0.000} | {approval.Ece:0.000} | {approval.Brier:0.000} | {outcome.Auc:0.000} | {outcome.Bayes:0.000} | {outcome.Bayes - outcome.Auc:+0.000;-0.000} | {outcome.Ece:0.000} | {outcome.Brier:0.000} | {calibration} | {recall:0.00} ({injected.Count}; {byKind}) | {trainSeconds:0.0} | {latencies[latencies.Length / 2]:0} | {latencies[(int)(latencies.Length * 0.99)]:0} |");
     }
 
     /// <summary>The calibration and the tree shape cross-fitting chose, e.g. <c>isotonic 2×300</c> (leaves × trees per fold model).</summary>

@@ -85,8 +85,9 @@ internal sealed class TrustModelTrainer(IOptions<TrustLearningOptions> options)
             return null;
         }
 
-        var rows = indices.Select(i => EncodeForPredictor(context.Config, context.Rows[i])).ToList();
-        if (CrossFit(rows, labels, context.Request.Seed) is not { } search)
+        var heldOut = HeldOut(ordered);
+        var rows = indices.Select(i => EncodeForPredictor(context.Config, context.Rows[i], heldOut)).ToList();
+        if (CrossFit(rows, labels, context.Request.Seed, heldOut) is not { } search)
         {
             skipped.Add($"{kind}: a cross-fitting block leaves only one class to train on");
             return null;
@@ -117,7 +118,7 @@ internal sealed class TrustModelTrainer(IOptions<TrustLearningOptions> options)
     /// at every <see cref="BoostedTreeSettings.TreeStep"/>-th tree count; the (leaves, trees) whose out-of-fold scores,
     /// Platt-scaled, have the lowest log loss wins. Null when a block leaves one class only.
     /// </summary>
-    private CrossFitResult? CrossFit(List<float[]> rows, List<bool> labels, int seed)
+    private CrossFitResult? CrossFit(List<float[]> rows, List<bool> labels, int seed, IEnumerable<string> heldOut)
     {
         var settings = options.Value.Trees;
         var folds = options.Value.CalibrationFolds;
@@ -165,7 +166,7 @@ internal sealed class TrustModelTrainer(IOptions<TrustLearningOptions> options)
         }
 
         return new CrossFitResult(
-            new ChosenTrees(chosen.Candidate.Leaves, chosen.Candidate.Trees, settings.LearningRate, [.. candidates.Select(c => c.Candidate)]),
+            new ChosenTrees(chosen.Candidate.Leaves, chosen.Candidate.Trees, settings.LearningRate, [.. candidates.Select(c => c.Candidate)], [.. heldOut.Order(StringComparer.Ordinal)]),
             chosen.Models,
             chosen.Scores,
             contributions);
@@ -195,17 +196,30 @@ internal sealed class TrustModelTrainer(IOptions<TrustLearningOptions> options)
     }
 
     /// <summary>
-    /// The slots a predictor learns from. Features that only grow with time (<see cref="TrustFeatureConfig.TrendFeatures"/>)
-    /// are held at zero, so no tree splits on them: every later proposal lies beyond their training range, and a split
-    /// there would only tell early rows from late ones.
+    /// Features the predictors do not learn from: those that only grow with time (<see cref="TrustFeatureConfig.TrendFeatures"/>:
+    /// every later proposal lies past their training range, so a split on them only tells early rows from late ones), and
+    /// the weekday when the examples span less than <see cref="TrustFeatureConfig.WeeklyPatternSpan"/> (a split on it would
+    /// learn one-off days, and the cross-fitting's time blocks would each see different ones).
     /// </summary>
-    private static float[] EncodeForPredictor(TrustFeatureConfig config, FeatureRow row)
+    private static HashSet<string> HeldOut(List<TrustExample> ordered)
+    {
+        var heldOut = new HashSet<string>(TrustFeatureConfig.TrendFeatures, StringComparer.Ordinal);
+        if (ordered[^1].Proposal.At - ordered[0].Proposal.At < TrustFeatureConfig.WeeklyPatternSpan)
+        {
+            heldOut.Add(TrustFeatureConfig.WeekdayFeature);
+        }
+
+        return heldOut;
+    }
+
+    /// <summary>The slots a predictor learns from, the held-out features' slots at zero (so no tree splits on them).</summary>
+    private static float[] EncodeForPredictor(TrustFeatureConfig config, FeatureRow row, HashSet<string> heldOut)
     {
         var slots = new float[config.SlotCount];
         config.Encode(row, slots);
         for (var s = 0; s < slots.Length; s++)
         {
-            if (TrustFeatureConfig.TrendFeatures.Contains(config.Features[config.SlotFeature[s]].Name))
+            if (heldOut.Contains(config.Features[config.SlotFeature[s]].Name))
             {
                 slots[s] = 0;
             }

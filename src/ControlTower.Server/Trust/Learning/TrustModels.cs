@@ -38,8 +38,11 @@ internal sealed record TrustModelMetrics(
     double? Contamination,
     ChosenTrees? Trees = null);
 
-/// <summary>The tree shape cross-fitting chose for a predictor: leaves per tree, number of trees, and the out-of-fold log loss of each candidate.</summary>
-internal sealed record ChosenTrees(int Leaves, int Trees, double LearningRate, IReadOnlyList<TreeCandidate> Candidates);
+/// <summary>
+/// The tree shape cross-fitting chose for a predictor (leaves per tree, number of trees), the out-of-fold log loss of
+/// each candidate, and the features the trees were kept from.
+/// </summary>
+internal sealed record ChosenTrees(int Leaves, int Trees, double LearningRate, IReadOnlyList<TreeCandidate> Candidates, IReadOnlyList<string> HeldOutFeatures);
 
 /// <summary>A candidate's best tree count and its out-of-fold log loss there (after a Platt fit).</summary>
 internal sealed record TreeCandidate(int Leaves, int Trees, double LogLoss);
