@@ -13,7 +13,7 @@ namespace ControlTower.Server.Tests.Trust;
 /// <summary>Model storage and retraining over HTTP: the retrain check, an admin retrain that the predictor uses at once, the trainer lease.</summary>
 public sealed class TrustModelApiTests
 {
-    private static readonly Dictionary<string, string?> SmallTraining = new()
+    internal static readonly Dictionary<string, string?> SmallTraining = new()
     {
         ["TRUST_MIN_TRAINING_EXAMPLES"] = "60",
         ["TRUST_MIN_EXAMPLES_PER_CLASS"] = "8",
@@ -24,7 +24,7 @@ public sealed class TrustModelApiTests
     private static readonly object Scope = new { tenant = "t1", site = "s1", queue = "refill", actionType = "pharmacy.dispense", role = "pharmacist" };
 
     /// <summary>Proposals whose approval depends on the quantity (small fills approved, large ones rejected), each decided and most run.</summary>
-    private static async Task PostHistoryAsync(HttpClient client, int count)
+    internal static async Task PostHistoryAsync(HttpClient client, int count)
     {
         var start = DateTimeOffset.UtcNow.AddDays(-2);
         for (var i = 0; i < count; i++)

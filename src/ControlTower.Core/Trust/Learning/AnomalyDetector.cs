@@ -67,7 +67,9 @@ public sealed class AnomalyDetector
         _pairs = model.Pairs.ToDictionary(p => ParsePairKey(p.Value), p => p.Count);
         _categoryTotals = [.. model.Categories.Select(c => c.Sum(v => v.Count))];
         _categorySingletons = [.. model.Categories.Select(c => c.Count(v => v.Count == 1))];
-        _rarePairCount = Math.Max(2, model.Rows / 500);
+        // Training data holds up to the contamination share of anomalies, so an impossible pair may have been seen that
+        // often; whether a count that low is significant is the Poisson test's to say, not this bound's.
+        _rarePairCount = Math.Max(2, (int)(model.Rows * model.Options.Contamination));
     }
 
     public TrustFeatureConfig Config { get; }

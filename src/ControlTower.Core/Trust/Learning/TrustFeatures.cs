@@ -96,6 +96,15 @@ public sealed class TrustFeatureConfig
     private const string DayOfWeek = "time.day_of_week";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>Features that only grow over a scope's life: no predictor learns a boundary on them (see the trainer and the anomaly detector).</summary>
+    public static readonly IReadOnlySet<string> TrendFeatures = new HashSet<string>(StringComparer.Ordinal) { PriorCount };
+
+    /// <summary>The weekday: a weekly pattern cannot be learnt from less than <see cref="WeeklyPatternSpan"/> of data.</summary>
+    public const string WeekdayFeature = DayOfWeek;
+
+    /// <summary>Two of every weekday: the least data a weekday effect can be told from a one-off day with.</summary>
+    public static readonly TimeSpan WeeklyPatternSpan = TimeSpan.FromDays(14);
+
     private readonly Dictionary<string, int>[] _categoryIndex;
     private readonly int[] _firstSlot;
     private readonly int _contextStart;

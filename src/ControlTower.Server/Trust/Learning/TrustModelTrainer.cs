@@ -85,45 +85,107 @@ internal sealed class TrustModelTrainer(IOptions<TrustLearningOptions> options)
             return null;
         }
 
-        var rows = indices.Select(i => Encode(context.Config, context.Rows[i])).ToList();
-        var folds = settings.CalibrationFolds;
-        var outOfFold = new double[rows.Count];
-        var contributions = new List<float[]>();
-        for (var fold = 0; fold < folds; fold++)
+        var heldOut = HeldOut(ordered);
+        var rows = indices.Select(i => EncodeForPredictor(context.Config, context.Rows[i], heldOut)).ToList();
+        if (CrossFit(rows, labels, context.Request.Seed, heldOut) is not { } search)
         {
-            int from = fold * rows.Count / folds, to = (fold + 1) * rows.Count / folds;
-            var trainRows = rows[..from].Concat(rows[to..]).ToList();
-            var trainLabels = labels[..from].Concat(labels[to..]).ToList();
-            if (trainLabels.Distinct().Count() < 2)
-            {
-                skipped.Add($"{kind}: a calibration fold has only one class");
-                return null;
-            }
-
-            var foldTrees = FastTreeScorer.Train(trainRows, trainLabels, Settings(trainRows.Count), context.Request.Seed);
-            for (var i = from; i < to; i++)
-            {
-                var (score, slotContributions) = foldTrees.ScoreWithContributions(rows[i]);
-                outOfFold[i] = score;
-                contributions.Add(slotContributions);
-            }
+            skipped.Add($"{kind}: a cross-fitting block leaves only one class to train on");
+            return null;
         }
 
-        var trees = FastTreeScorer.Train(rows, labels, Settings(rows.Count), context.Request.Seed);
-        var (calibrator, crossFitted) = ProbabilityCalibrator.Choose(outOfFold, labels);
+        var (calibrator, crossFitted) = ProbabilityCalibrator.Choose(search.OutOfFold, labels);
         var metrics = new TrustModelMetrics(
             rows.Count,
             rows.Count,
-            Math.Round(TrustMetrics.Auc(outOfFold, labels), 6),
+            Math.Round(TrustMetrics.Auc(search.OutOfFold, labels), 6),
             Math.Round(TrustMetrics.Brier(crossFitted, labels), 6),
             Math.Round(TrustMetrics.Ece(crossFitted, labels), 6),
             calibrator.Method,
             TrustMetrics.Reliability(crossFitted, labels),
-            Importance(context.Config, contributions),
+            Importance(context.Config, search.Contributions),
             null,
-            null);
+            null,
+            search.Chosen);
         var manifest = Manifest(kind, [.. indices.Select(i => ordered[i])], context, metrics, Library);
-        return new TreeTrustModel(manifest, context.Config, context.Drift, trees, calibrator);
+        return new TreeTrustModel(manifest, context.Config, context.Drift, search.Folds, search.Chosen.Trees, calibrator);
+    }
+
+    /// <summary>What cross-fitting chose, every row's out-of-fold score and slot contributions under that choice.</summary>
+    private sealed record CrossFitResult(ChosenTrees Chosen, FastTreeScorer[] Folds, double[] OutOfFold, List<float[]> Contributions);
+
+    /// <summary>
+    /// Cross-fits over contiguous time blocks: for each leaf count, each block is scored by trees trained on the others,
+    /// at every <see cref="BoostedTreeSettings.TreeStep"/>-th tree count; the (leaves, trees) whose out-of-fold scores,
+    /// Platt-scaled, have the lowest log loss wins. Null when a block leaves one class only.
+    /// </summary>
+    private CrossFitResult? CrossFit(List<float[]> rows, List<bool> labels, int seed, IEnumerable<string> heldOut)
+    {
+        var settings = options.Value.Trees;
+        var folds = options.Value.CalibrationFolds;
+        var steps = (settings.Trees + settings.TreeStep - 1) / settings.TreeStep;
+        var candidates = new List<(TreeCandidate Candidate, FastTreeScorer[] Models, double[] Scores)>();
+        foreach (var leaves in settings.LeafCandidates)
+        {
+            var models = new FastTreeScorer[folds];
+            var prefixes = new double[rows.Count, steps];
+            for (var fold = 0; fold < folds; fold++)
+            {
+                var (from, to) = Block(fold, folds, rows.Count);
+                var trainLabels = labels[..from].Concat(labels[to..]).ToList();
+                if (trainLabels.Distinct().Count() < 2)
+                {
+                    return null;
+                }
+
+                var trainRows = rows[..from].Concat(rows[to..]).ToList();
+                models[fold] = FastTreeScorer.Train(trainRows, trainLabels, Settings(trainRows.Count) with { Leaves = leaves }, seed);
+                var scores = new double[steps];
+                for (var i = from; i < to; i++)
+                {
+                    models[fold].Ensemble.ScorePrefixes(rows[i], settings.TreeStep, scores);
+                    for (var k = 0; k < steps; k++)
+                    {
+                        prefixes[i, k] = scores[k];
+                    }
+                }
+            }
+
+            var (best, loss) = Enumerable.Range(0, steps)
+                .Select(k => (Step: k, Loss: PlattLogLoss([.. Enumerable.Range(0, rows.Count).Select(i => prefixes[i, k])], labels)))
+                .MinBy(c => c.Loss);
+            candidates.Add((new TreeCandidate(leaves, Math.Min((best + 1) * settings.TreeStep, settings.Trees), Math.Round(loss, 6)), models,
+                [.. Enumerable.Range(0, rows.Count).Select(i => prefixes[i, best])]));
+        }
+
+        var chosen = candidates.MinBy(c => c.Candidate.LogLoss);
+        var contributions = new List<float[]>(rows.Count);
+        for (var fold = 0; fold < folds; fold++)
+        {
+            var (from, to) = Block(fold, folds, rows.Count);
+            contributions.AddRange(rows[from..to].Select(r => chosen.Models[fold].Ensemble.ScoreWithContributions(r, chosen.Candidate.Trees).Contributions));
+        }
+
+        return new CrossFitResult(
+            new ChosenTrees(chosen.Candidate.Leaves, chosen.Candidate.Trees, settings.LearningRate, [.. candidates.Select(c => c.Candidate)], [.. heldOut.Order(StringComparer.Ordinal)]),
+            chosen.Models,
+            chosen.Scores,
+            contributions);
+    }
+
+    private static (int From, int To) Block(int fold, int folds, int count) => (fold * count / folds, (fold + 1) * count / folds);
+
+    /// <summary>Mean log loss of the scores after a Platt fit: how good they are as probabilities, whatever their scale.</summary>
+    private static double PlattLogLoss(IReadOnlyList<double> scores, IReadOnlyList<bool> labels)
+    {
+        var platt = ProbabilityCalibrator.FitPlatt(scores, labels);
+        var loss = 0.0;
+        for (var i = 0; i < scores.Count; i++)
+        {
+            var p = platt.Calibrate(scores[i]);
+            loss -= Math.Log(labels[i] ? p : 1 - p);
+        }
+
+        return loss / scores.Count;
     }
 
     /// <summary>Small data gets leaves of at least 2% of the rows, so 500 rows do not overfit.</summary>
@@ -133,10 +195,36 @@ internal sealed class TrustModelTrainer(IOptions<TrustLearningOptions> options)
         return trees with { MinimumExamplesPerLeaf = Math.Clamp(rows / 50, 5, trees.MinimumExamplesPerLeaf) };
     }
 
-    private static float[] Encode(TrustFeatureConfig config, FeatureRow row)
+    /// <summary>
+    /// Features the predictors do not learn from: those that only grow with time (<see cref="TrustFeatureConfig.TrendFeatures"/>:
+    /// every later proposal lies past their training range, so a split on them only tells early rows from late ones), and
+    /// the weekday when the examples span less than <see cref="TrustFeatureConfig.WeeklyPatternSpan"/> (a split on it would
+    /// learn one-off days, and the cross-fitting's time blocks would each see different ones).
+    /// </summary>
+    private static HashSet<string> HeldOut(List<TrustExample> ordered)
+    {
+        var heldOut = new HashSet<string>(TrustFeatureConfig.TrendFeatures, StringComparer.Ordinal);
+        if (ordered[^1].Proposal.At - ordered[0].Proposal.At < TrustFeatureConfig.WeeklyPatternSpan)
+        {
+            heldOut.Add(TrustFeatureConfig.WeekdayFeature);
+        }
+
+        return heldOut;
+    }
+
+    /// <summary>The slots a predictor learns from, the held-out features' slots at zero (so no tree splits on them).</summary>
+    private static float[] EncodeForPredictor(TrustFeatureConfig config, FeatureRow row, HashSet<string> heldOut)
     {
         var slots = new float[config.SlotCount];
         config.Encode(row, slots);
+        for (var s = 0; s < slots.Length; s++)
+        {
+            if (heldOut.Contains(config.Features[config.SlotFeature[s]].Name))
+            {
+                slots[s] = 0;
+            }
+        }
+
         return slots;
     }
 

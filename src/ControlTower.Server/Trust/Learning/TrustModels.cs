@@ -35,7 +35,17 @@ internal sealed record TrustModelMetrics(
     IReadOnlyList<ReliabilityBin> Reliability,
     IReadOnlyList<FeatureImportance> Importances,
     double? Threshold,
-    double? Contamination);
+    double? Contamination,
+    ChosenTrees? Trees = null);
+
+/// <summary>
+/// The tree shape cross-fitting chose for a predictor (leaves per tree, number of trees), the out-of-fold log loss of
+/// each candidate, and the features the trees were kept from.
+/// </summary>
+internal sealed record ChosenTrees(int Leaves, int Trees, double LearningRate, IReadOnlyList<TreeCandidate> Candidates, IReadOnlyList<string> HeldOutFeatures);
+
+/// <summary>A candidate's best tree count and its out-of-fold log loss there (after a Platt fit).</summary>
+internal sealed record TreeCandidate(int Leaves, int Trees, double LogLoss);
 
 /// <summary>A model's identity and provenance; stored with its bytes and readable without loading it.</summary>
 internal sealed record TrustModelManifest(
@@ -144,39 +154,51 @@ internal sealed class TreeTrustModel : TrustModel
 {
     private const int TopContributions = 5;
 
-    internal TreeTrustModel(TrustModelManifest manifest, TrustFeatureConfig features, DriftBaseline drift, FastTreeScorer trees, ProbabilityCalibrator calibrator)
+    internal TreeTrustModel(TrustModelManifest manifest, TrustFeatureConfig features, DriftBaseline drift, IReadOnlyList<FastTreeScorer> folds, int treesPerFold, ProbabilityCalibrator calibrator)
         : base(manifest, features, drift)
     {
-        Trees = trees;
+        Folds = folds;
+        TreesPerFold = treesPerFold;
         Calibrator = calibrator;
+        _ensemble = TreeEnsemble.Average([.. folds.Select(f => f.Ensemble.Take(treesPerFold))]);
     }
+
+    private readonly TreeEnsemble _ensemble;
 
     public ProbabilityCalibrator Calibrator { get; }
 
-    internal FastTreeScorer Trees { get; }
+    /// <summary>The cross-fitted models, each trained without one time block; the predictor serves their mean score.</summary>
+    internal IReadOnlyList<FastTreeScorer> Folds { get; }
+
+    /// <summary>How many of each fold model's trees are used (cross-fitting chose it).</summary>
+    internal int TreesPerFold { get; }
 
     /// <summary>The calibrated probability, and the top features in probability units ("quantity 30 (+0.12)").</summary>
     public TrustPrediction Predict(FeatureRow row, float[] slots)
     {
-        var (score, contributions) = Trees.ScoreWithContributions(slots);
+        var (score, contributions) = _ensemble.ScoreWithContributions(slots);
         var probability = Calibrator.Calibrate(score);
         return new TrustPrediction(probability, Version, false, Explain(row, score, probability, contributions));
     }
 
     /// <summary>The raw score only (for evaluation and calibration).</summary>
-    public double RawScore(float[] slots) => Trees.Score(slots);
+    public double RawScore(float[] slots) => _ensemble.Score(slots);
 
     internal static TreeTrustModel FromNode(TrustModelManifest manifest, TrustFeatureConfig features, DriftBaseline drift, JsonNode model)
     {
         var calibrator = model["calibrator"].Deserialize<ProbabilityCalibrator>(Json) ?? throw new TrustModelException("The model has no calibrator.");
-        var trees = Convert.FromBase64String((model["trees"] ?? throw new TrustModelException("The model has no trees.")).GetValue<string>());
-        return new TreeTrustModel(manifest, features, drift, FastTreeScorer.Load(trees, features.SlotCount, manifest.Seed), calibrator);
+        var folds = (model["folds"] as JsonArray ?? throw new TrustModelException("The model has no trees."))
+            .Select(f => FastTreeScorer.Load(Convert.FromBase64String(f!.GetValue<string>()), features.SlotCount, manifest.Seed))
+            .ToList();
+        var trees = model["trees"]?.GetValue<int>() ?? throw new TrustModelException("The model does not say how many trees it uses.");
+        return folds.Count == 0 ? throw new TrustModelException("The model has no trees.") : new TreeTrustModel(manifest, features, drift, folds, trees, calibrator);
     }
 
     private protected override JsonNode ModelNode() => new JsonObject
     {
         ["calibrator"] = JsonSerializer.SerializeToNode(Calibrator, Json),
-        ["trees"] = Convert.ToBase64String(Trees.Bytes),
+        ["trees"] = TreesPerFold,
+        ["folds"] = new JsonArray([.. Folds.Select(f => (JsonNode)Convert.ToBase64String(f.Bytes))]),
     };
 
     /// <summary>

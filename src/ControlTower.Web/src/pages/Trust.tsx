@@ -21,7 +21,7 @@ interface Scope {
   metrics: Metrics | null; thresholds: Record<string, Threshold | number>; lastRule: string | null; lastReasons: string[] | null; policyVersion: string;
 }
 interface ScopeDetail { scope: Scope; changes: (StageChange & { checks: { name: string; value: number | null; comparison: string; threshold: number; passed: boolean }[]; actor: string })[]; series: MetricPoint[]; events: { id: string; kind: string; result: string | null; mode: string | null; at: string; actor: string; proposalId: string }[] }
-interface Model { id: string; kind: string; version: string; trainedAt: string; active: boolean; inUse: boolean; manifest: { dataset: { rows: number }; metrics: { auc: number | null; brier: number | null; ece: number | null; calibration: string | null; reliability: ReliabilityBin[]; importances: { feature: string; importance: number }[] } } }
+interface Model { id: string; kind: string; version: string; trainedAt: string; active: boolean; inUse: boolean; manifest: { dataset: { rows: number }; metrics: { auc: number | null; brier: number | null; ece: number | null; calibration: string | null; trees?: { leaves: number; trees: number } | null; reliability: ReliabilityBin[]; importances: { feature: string; importance: number }[] } } }
 interface Models { models: Model[]; check: { retrain: boolean; reasons: string[]; lastTrainedAt: string | null; nextAgeTrigger: string | null; eventsUntilCountTrigger: number } }
 
 const ladder = ["observe", "propose", "guarded_auto", "conditional_auto", "full_auto"];
@@ -107,7 +107,7 @@ function ModelCards() {
               <div className="row" style={{ justifyContent: "space-between" }}><strong>{m.kind}</strong>{m.inUse && <span className="gov-chip">in use</span>}</div>
               <code className="small">{m.version}</code>
               <div className="small">trained {when(m.trainedAt)} on {m.manifest.dataset.rows} rows</div>
-              <div className="row small"><span>AUC <strong>{m.manifest.metrics.auc?.toFixed(3) ?? "—"}</strong></span><span>ECE <strong>{m.manifest.metrics.ece?.toFixed(3) ?? "—"}</strong></span><span>Brier <strong>{m.manifest.metrics.brier?.toFixed(3) ?? "—"}</strong></span>{m.manifest.metrics.calibration && <span>{m.manifest.metrics.calibration}</span>}</div>
+              <div className="row small"><span>AUC <strong>{m.manifest.metrics.auc?.toFixed(3) ?? "—"}</strong></span><span>ECE <strong>{m.manifest.metrics.ece?.toFixed(3) ?? "—"}</strong></span><span>Brier <strong>{m.manifest.metrics.brier?.toFixed(3) ?? "—"}</strong></span>{m.manifest.metrics.calibration && <span>{m.manifest.metrics.calibration}</span>}{m.manifest.metrics.trees && <span title="leaves per tree × trees, chosen by cross-fitting">{m.manifest.metrics.trees.leaves} leaves × {m.manifest.metrics.trees.trees} trees</span>}</div>
               <Suspense fallback={<Loading label="Loading charts…" />}>
                 {m.manifest.metrics.reliability.length > 0 && <ReliabilityDiagram bins={m.manifest.metrics.reliability} />}
                 {m.manifest.metrics.importances.length > 0 && <Importances items={m.manifest.metrics.importances} />}

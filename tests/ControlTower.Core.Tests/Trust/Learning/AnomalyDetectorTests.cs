@@ -104,6 +104,24 @@ public sealed class AnomalyDetectorTests
     }
 
     [Fact]
+    public void Score_WhenTheTrainingDataHoldsAFewOfTheImpossiblePair_StillFlagsIt()
+    {
+        // 2,000 rows of which 8 (0.4%, under the 1% contamination) are technicians dispensing oxycodone: past anomalies
+        // in the training data must not teach the detector that the pair is normal.
+        var events = SyntheticTrustStream.Generate(SyntheticShape.Stationary with { AnomalyRate = 0 }, 2500, 11, Start);
+        var training = events.Take(2000).Select((e, i) => i % 250 == 7 ? TechnicianOxycodone(e.Example.Proposal) : e.Example.Proposal).ToList();
+        var config = TrustFeatureConfig.Learn([.. training.Select((p, i) => new TrustExample($"e{i}", p, true, true))]);
+        var detector = AnomalyDetector.Train(config, training, new AnomalyOptions(), 17);
+
+        var fresh = events.Skip(2000).Take(100).Select(e => TechnicianOxycodone(e.Example.Proposal)).ToList();
+
+        Assert.All(fresh, p => Assert.True(detector.Score(p).Anomalous, $"{p.Scope.Key}: {detector.Score(p).Score} ≤ {detector.Threshold}"));
+    }
+
+    private static TrustProposal TechnicianOxycodone(TrustProposal proposal) =>
+        With(With(proposal, "drug", "oxycodone"), "controlled", true) with { Scope = proposal.Scope with { Role = "technician" } };
+
+    [Fact]
     public void Score_ForAnyContext_IsBetweenZeroAndOne()
     {
         var values = Gen.OneOf<JsonNode?>(
