@@ -71,7 +71,7 @@ internal sealed class RunReplayer(
         db.Add(new RunReplayEntity { RunId = run.Id, SourceRunId = source.Id, CreatedAt = time.GetUtcNow().UtcDateTime });
         await audit.CommitAsync(db, new AuditEvent(actor, "run.replayed", $"run:{run.Id}", $"replay of run {source.Id}",
             new JsonObject { ["sourceRunId"] = source.Id.ToString(), ["sourceVersion"] = source.WorkflowVersion, ["version"] = definition.Version }), cancellationToken);
-        transitions.AfterCommit(run.Id, cancelled);
+        transitions.AfterCommit(run, cancelled);
         return run.Id;
     }
 

@@ -42,18 +42,14 @@ internal sealed class RunStarter(
         var definition = request.WorkflowVersion is { } version
             ? await definitions.GetAsync(request.WorkflowId, version, cancellationToken)
             : await definitions.GetLatestRunnableAsync(request.WorkflowId, cancellationToken);
-        if (await FindByKeyAsync(request, cancellationToken) is { } existing)
-        {
-            return new StartedRun(existing, false);
-        }
-
         if ((request.TriggerNodeId is { } triggerId ? definition.Plan.Node(triggerId) : definition.Plan.Nodes.FirstOrDefault(n => n.IsTrigger)) is { } trigger)
         {
             await switches.EnsureTriggerEnabledAsync(trigger.Type, cancellationToken);
         }
 
         // The run's first side-effect-free nodes run before the transaction opens, and commit with the start
-        // (in the engine's group commit, with other runs' starts and steps).
+        // (in the engine's group commit, with other runs' starts and steps). An idempotency key is not looked up
+        // first: the unique key refuses a second run, and the run that holds it is the answer.
         var prepared = await PrepareAsync(definition, request, parent: null, cancellationToken);
         var run = prepared.Run;
         IReadOnlyList<CancelledAttempt> cancelled;
@@ -76,12 +72,12 @@ internal sealed class RunStarter(
         }
         catch (DbUpdateException) when (request.IdempotencyKey is not null)
         {
-            // Another request with the same key won the race (unique index); that run is the answer.
+            // A request with the same key came first (unique index); that run is the answer.
             return new StartedRun(await FindByKeyAsync(request, cancellationToken) ?? throw new InvalidOperationException(
                 $"Run start with idempotency key '{request.IdempotencyKey}' conflicted, but no run holds the key."), false);
         }
 
-        transitions.AfterCommit(run.Id, cancelled, prepared.Stretch.WritesTasks);
+        transitions.AfterCommit(run, cancelled, prepared.Stretch.WritesTasks);
         return new StartedRun(run, true);
     }
 

@@ -142,19 +142,24 @@ internal sealed partial class RunTaskProcessor(
     /// </summary>
     private async Task<IntentOutcome> RecordIntentAsync(RunTaskEntity task, PlanNode plan, string key, CancellationToken cancellationToken)
     {
-        var existing = await commits.CommitAsync(async (db, ct) =>
+        bool existing;
+        try
         {
-            if (await db.Set<NodeExecutionEntity>().AnyAsync(e => e.RunId == task.RunId && e.NodeId == task.NodeId && e.Attempt == task.Attempt, ct))
+            // Insert without looking first: the attempt's key (run, node, attempt) refuses a second intent.
+            existing = await commits.CommitAsync(async (db, ct) =>
             {
-                return true;
-            }
+                var intent = NodeResultRecords.NewExecution(task.RunId, task.NodeId, task.Attempt, plan.Type, key, task.Payload, time.GetUtcNow());
+                intent.Status = "intent";
+                db.Add(intent);
+                await db.SaveChangesAsync(ct);
+                return false;
+            }, cancellationToken);
+        }
+        catch (DbUpdateException taken) when (UniqueViolations.ConflictCode(taken) is not null)
+        {
+            existing = true;
+        }
 
-            var intent = NodeResultRecords.NewExecution(task.RunId, task.NodeId, task.Attempt, plan.Type, key, task.Payload, time.GetUtcNow());
-            intent.Status = "intent";
-            db.Add(intent);
-            await db.SaveChangesAsync(ct);
-            return false;
-        }, cancellationToken);
         if (existing)
         {
             Log.OutcomeUnknown(logger, task.RunId, task.NodeId, task.Attempt, plan.OnUnknownOutcome.ToString());
