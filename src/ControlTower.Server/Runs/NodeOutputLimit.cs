@@ -45,11 +45,14 @@ internal sealed class NodeOutputLimit(IOptions<InputOptions> options)
     private static ArrayBufferWriter<byte>? Serialize(JsonNode output, long limit)
     {
         var buffer = new LimitedBufferWriter(limit);
-        using var writer = new Utf8JsonWriter(buffer);
         try
         {
-            output.WriteTo(writer);
-            writer.Flush();
+            // Disposing flushes what is left, which passes the limit again: inside the try as well.
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                output.WriteTo(writer);
+            }
+
             return buffer.Written;
         }
         catch (OutputTooLargeException)

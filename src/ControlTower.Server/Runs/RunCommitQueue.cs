@@ -131,6 +131,7 @@ internal sealed partial class RunCommitQueue(
                 finally
                 {
                     db.ChangeTracker.Clear();
+                    db.EngineRows.Clear();
                 }
             }
 

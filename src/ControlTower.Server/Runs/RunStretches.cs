@@ -86,7 +86,7 @@ internal sealed class RunStretches(NodeAttemptRunner runner, INodeAttemptGate ga
         {
             var row = NodeResultRecords.NewExecution(attempt.Run.Id, attempt.NodeId, attempt.Attempt, attempt.Plan.Type, attempt.Key, attempt.Activation.ToJsonString(), started);
             NodeResultRecords.Finish(row, result, now);
-            db.Add(row);
+            db.EngineRows.Add(row);
         }
     }
 }

@@ -203,16 +203,16 @@ internal sealed partial class RunTaskProcessor(
     private static async Task RecordResultAsync(TransitionScope scope, RunTaskEntity task, PlanNode plan, string key, DateTimeOffset started, NodeResult result)
     {
         // Only a node with side effects has a row already (its intent); any other inserts without looking first.
-        var row = plan.Descriptor.HasSideEffects
-            ? await scope.Db.Set<NodeExecutionEntity>().SingleOrDefaultAsync(e => e.RunId == task.RunId && e.NodeId == task.NodeId && e.Attempt == task.Attempt)
-            : null;
-        if (row is null)
+        if (plan.Descriptor.HasSideEffects
+            && await scope.Db.Set<NodeExecutionEntity>().SingleOrDefaultAsync(e => e.RunId == task.RunId && e.NodeId == task.NodeId && e.Attempt == task.Attempt) is { } intent)
         {
-            row = NodeResultRecords.NewExecution(task.RunId, task.NodeId, task.Attempt, plan.Type, key, task.Payload, started);
-            scope.Db.Add(row);
+            NodeResultRecords.Finish(intent, result, scope.Now);
+            return;
         }
 
+        var row = NodeResultRecords.NewExecution(task.RunId, task.NodeId, task.Attempt, plan.Type, key, task.Payload, started);
         NodeResultRecords.Finish(row, result, scope.Now);
+        scope.Db.EngineRows.Add(row);
     }
 
     private async Task<(RunEntity Run, RunState State)> LoadAsync(Guid runId, CancellationToken cancellationToken)

@@ -19,6 +19,34 @@ internal sealed class ControlTowerDbContext(DbContextOptions<ControlTowerDbConte
 
     public bool IsPostgreSql => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
+    /// <summary>The engine's bulk rows (events, node results), inserted without change tracking when this context saves.</summary>
+    public Runs.EngineRows EngineRows { get; } = new();
+
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        if (EngineRows.IsEmpty)
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+
+        if (Database.CurrentTransaction is not null)
+        {
+            await EngineRows.FlushAsync(this, cancellationToken);
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+
+        // One transaction for both, as SaveChanges alone would be.
+        await using var transaction = await Database.BeginTransactionAsync(cancellationToken);
+        await EngineRows.FlushAsync(this, cancellationToken);
+        var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return saved;
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) => EngineRows.IsEmpty
+        ? base.SaveChanges(acceptAllChangesOnSuccess)
+        : throw new InvalidOperationException("The engine's rows are saved with SaveChangesAsync only.");
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ControlTowerDbContext).Assembly);
 
