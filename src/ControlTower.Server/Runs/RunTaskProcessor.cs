@@ -40,8 +40,41 @@ internal sealed partial class RunTaskProcessor(
         _ => throw new InvalidOperationException($"Unknown task kind '{task.Kind}'."),
     };
 
-    private Task ConsumeAsync(RunTaskEntity task, Func<DateTimeOffset, RunEvent> makeEvent, CancellationToken cancellationToken) =>
-        transitions.ApplyAsync(task.RunId, makeEvent, scope => DeleteTaskAsync(scope, task), cancellationToken);
+    private async Task ConsumeAsync(RunTaskEntity task, Func<DateTimeOffset, RunEvent> makeEvent, CancellationToken cancellationToken)
+    {
+        if (!await TryConsumeInStretchAsync(task, makeEvent, cancellationToken))
+        {
+            await transitions.ApplyAsync(task.RunId, makeEvent, scope => DeleteTaskAsync(scope, task), cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Run-affine resumption: a fired timer, a due retry or a finished child whose run goes on with
+    /// side-effect-free nodes runs them here and commits once with the task's deletion, as a node attempt
+    /// does. False, with nothing written, when nothing would run inline or another writer changed the run.
+    /// </summary>
+    private async Task<bool> TryConsumeInStretchAsync(RunTaskEntity task, Func<DateTimeOffset, RunEvent> makeEvent, CancellationToken cancellationToken)
+    {
+        var (run, state) = await LoadAsync(task.RunId, cancellationToken);
+        var definition = await definitions.GetAsync(run.WorkflowId, run.WorkflowVersion, cancellationToken);
+        if (state.IsFinished || run.Trigger == ReplayRecordings.Trigger || !RunDurability.Coalesces(definition))
+        {
+            return false;
+        }
+
+        var first = RunScheduler.Apply(definition.Plan, state, makeEvent(time.GetUtcNow()));
+        if (first.Ignored is not null || !first.Commands.OfType<ExecuteNode>().Any(e => RunDurability.RunsInline(definition.Plan.Node(e.NodeId))))
+        {
+            return false;
+        }
+
+        var stretch = await stretches.ContinueAsync(run, definition, state, first, cancellationToken);
+        return stretch.Ran.Count > 0 && await transitions.TryCommitStretchAsync(run, definition, stretch, async scope =>
+        {
+            await DeleteTaskAsync(scope, task);
+            RunStretches.AddExecutions(scope.Db, stretch.Ran, scope.Now);
+        }, cancellationToken);
+    }
 
     private async Task ChildFinishedAsync(RunTaskEntity task, CancellationToken cancellationToken)
     {
