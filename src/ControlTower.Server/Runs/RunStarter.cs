@@ -42,14 +42,20 @@ internal sealed class RunStarter(
         var definition = request.WorkflowVersion is { } version
             ? await definitions.GetAsync(request.WorkflowId, version, cancellationToken)
             : await definitions.GetLatestRunnableAsync(request.WorkflowId, cancellationToken);
+        // A redelivery is an expected outcome, so the key is looked up first (a key violation would be logged as a
+        // database error); the unique key still settles two starts that race past this check.
+        if (await FindByKeyAsync(request, cancellationToken) is { } existing)
+        {
+            return new StartedRun(existing, false);
+        }
+
         if ((request.TriggerNodeId is { } triggerId ? definition.Plan.Node(triggerId) : definition.Plan.Nodes.FirstOrDefault(n => n.IsTrigger)) is { } trigger)
         {
             await switches.EnsureTriggerEnabledAsync(trigger.Type, cancellationToken);
         }
 
         // The run's first side-effect-free nodes run before the transaction opens, and commit with the start
-        // (in the engine's group commit, with other runs' starts and steps). An idempotency key is not looked up
-        // first: the unique key refuses a second run, and the run that holds it is the answer.
+        // (in the engine's group commit, with other runs' starts and steps).
         var prepared = await PrepareAsync(definition, request, parent: null, cancellationToken);
         var run = prepared.Run;
         IReadOnlyList<CancelledAttempt> cancelled;
@@ -72,7 +78,7 @@ internal sealed class RunStarter(
         }
         catch (DbUpdateException) when (request.IdempotencyKey is not null)
         {
-            // A request with the same key came first (unique index); that run is the answer.
+            // Another request with the same key won the race (unique index); that run is the answer.
             return new StartedRun(await FindByKeyAsync(request, cancellationToken) ?? throw new InvalidOperationException(
                 $"Run start with idempotency key '{request.IdempotencyKey}' conflicted, but no run holds the key."), false);
         }

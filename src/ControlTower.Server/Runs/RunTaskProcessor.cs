@@ -178,9 +178,15 @@ internal sealed partial class RunTaskProcessor(
         bool existing;
         try
         {
-            // Insert without looking first: the attempt's key (run, node, attempt) refuses a second intent.
+            // Looked up first, because a found intent is an expected outcome (a crash between intent and result), and a
+            // key violation would be logged as a database error; the key (run, node, attempt) still settles a race.
             existing = await commits.CommitAsync(async (db, ct) =>
             {
+                if (await db.Set<NodeExecutionEntity>().AnyAsync(e => e.RunId == task.RunId && e.NodeId == task.NodeId && e.Attempt == task.Attempt, ct))
+                {
+                    return true;
+                }
+
                 var intent = NodeResultRecords.NewExecution(task.RunId, task.NodeId, task.Attempt, plan.Type, key, task.Payload, time.GetUtcNow());
                 intent.Status = "intent";
                 db.Add(intent);

@@ -29,18 +29,21 @@ internal sealed class ControlTowerDbContext(DbContextOptions<ControlTowerDbConte
             return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         }
 
+        // The tracked changes first: a run row's version check then fails before its events collide on their
+        // numbers, so a concurrent writer surfaces as the concurrency conflict it is, not as a logged key violation.
         if (Database.CurrentTransaction is not null)
         {
+            var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
             await EngineRows.FlushAsync(this, cancellationToken);
-            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            return saved;
         }
 
         // One transaction for both, as SaveChanges alone would be.
         await using var transaction = await Database.BeginTransactionAsync(cancellationToken);
+        var count = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         await EngineRows.FlushAsync(this, cancellationToken);
-        var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return saved;
+        return count;
     }
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess) => EngineRows.IsEmpty
