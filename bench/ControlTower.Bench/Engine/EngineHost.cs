@@ -31,9 +31,12 @@ internal sealed class EngineHost : IAsyncDisposable
 
     public string DatabaseFile => Path.Combine(DataDirectory, "controltower.db");
 
-    public static async Task<EngineHost> StartAsync(string dataDirectory, int concurrency)
+    /// <summary>Other hosts on the same database (PostgreSQL): the closed loop starts runs on all of them in turn.</summary>
+    public List<EngineHost> Peers { get; } = [];
+
+    public static async Task<EngineHost> StartAsync(string dataDirectory, int concurrency, string? databaseUrl = null)
     {
-        var app = ControlTowerApp.Build(
+        string[] args =
         [
             "--ENVIRONMENT=development",
             $"--DATA_DIR={dataDirectory}",
@@ -42,9 +45,24 @@ internal sealed class EngineHost : IAsyncDisposable
             "--AUDIT_EXPORT_INTERVAL_SECONDS=3600",
             "--HTTP_NODE_ALLOW=127.0.0.1",
             "--Logging:LogLevel:Default=Warning",
-        ]);
+        ];
+        var app = ControlTowerApp.Build(databaseUrl is null ? args : [.. args, $"--DATABASE_URL={databaseUrl}"]);
         await app.StartAsync();
         return new EngineHost(app, dataDirectory);
+    }
+
+    /// <summary>A fresh PostgreSQL database beside <paramref name="adminConnectionString"/>'s, as a connection string for DATABASE_URL.</summary>
+    public static async Task<string> CreatePostgresDatabaseAsync(string adminConnectionString)
+    {
+        var name = $"ct_engine_bench_{Guid.NewGuid():N}";
+        await using (var connection = new Npgsql.NpgsqlConnection(adminConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        return new Npgsql.NpgsqlConnectionStringBuilder(adminConnectionString) { Database = name }.ConnectionString;
     }
 
     public async Task<Guid> CreateWorkflowAsync(string name, JsonObject graph)
@@ -68,11 +86,13 @@ internal sealed class EngineHost : IAsyncDisposable
     /// </summary>
     public async Task RunClosedLoopAsync(Guid workflowId, int count, int inFlight, Func<int, JsonNode?> input)
     {
-        var starter = _app.Services.GetRequiredService<RunStarter>();
-        var notifier = _app.Services.GetRequiredService<RunEventNotifier>();
-        var contexts = _app.Services.GetRequiredService<IDbContextFactory<ControlTowerDbContext>>();
+        EngineHost[] hosts = [this, .. Peers];
         await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = inFlight }, async (i, ct) =>
         {
+            var services = hosts[i % hosts.Length]._app.Services;
+            var starter = services.GetRequiredService<RunStarter>();
+            var notifier = services.GetRequiredService<RunEventNotifier>();
+            var contexts = services.GetRequiredService<IDbContextFactory<ControlTowerDbContext>>();
             var started = await starter.StartAsync(new StartRunRequest(workflowId, input(i), "manual", BuiltInUsers.AdminId, "bench"), ct);
             var runId = started.Run.Id;
             while (started.Run.FinishedAt is null)
@@ -144,6 +164,11 @@ internal sealed class EngineHost : IAsyncDisposable
     /// <summary>The durability settings SQLite connections of this database get (the engine sets none of its own beyond WAL).</summary>
     public async Task<string> DurabilityAsync()
     {
+        if (Peers.Count > 0 || !File.Exists(DatabaseFile))
+        {
+            return $"not used: PostgreSQL, {1 + Peers.Count} engine host(s) on one database";
+        }
+
         await using var connection = new SqliteConnection($"Data Source={DatabaseFile}");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();

@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 namespace ControlTower.Bench.Engine;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/ControlTower.Bench -- engine [--runs N] [--inflight 1,8,64] [--counted N] [--only PREFIX] [--concurrency N]</c>:
+/// <c>dotnet run -c Release --project bench/ControlTower.Bench -- engine [--runs N] [--inflight 1,8,64] [--counted N] [--only PREFIX] [--mode checkpoint|step] [--postgres CONNECTION --hosts 1|2] [--concurrency N]</c>:
 /// the durable engine on SQLite (WAL, synchronous=FULL), run as <c>controltower serve</c> composes it, in one process.
 /// Three workflows — a chain of 10 transforms, a 10-wide fan-out/fan-in, and the chain with two side-effecting
 /// <c>http.request</c> steps to a loopback endpoint — at 1, 8 and 64 runs in flight (closed loop: each slot starts a
@@ -21,7 +21,7 @@ internal static class EngineScenarios
     private const int Warmup = 30;
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(20);
 
-    private sealed record Settings(int Runs, int[] InFlight, int Counted, int Parked, int Concurrency, string? Only = null);
+    private sealed record Settings(int Runs, int[] InFlight, int Counted, int Parked, int Concurrency, string? Only = null, string? Mode = null, string? Postgres = null, int Hosts = 1);
 
     private sealed record Row(string Scenario, string Durability, int InFlight, int Runs, double StepsPerRun, TimeSpan Elapsed, double? FsyncsPerRun, FloorResult? Floor)
     {
@@ -39,7 +39,13 @@ internal static class EngineScenarios
         try
         {
             await using var endpoint = await LoopbackEndpoint.StartAsync();
-            await using var host = await EngineHost.StartAsync(folder, settings.Concurrency);
+            var database = settings.Postgres is { } admin ? await EngineHost.CreatePostgresDatabaseAsync(admin) : null;
+            await using var host = await EngineHost.StartAsync(folder, settings.Concurrency, database);
+            for (var peer = 1; peer < settings.Hosts; peer++)
+            {
+                host.Peers.Add(await EngineHost.StartAsync(Directory.CreateTempSubdirectory("controltower-bench-peer-").FullName, settings.Concurrency, database));
+            }
+
             Console.WriteLine($"# Engine benchmark ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
             Console.WriteLine();
             Console.WriteLine($"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores; SQLite {await host.DurabilityAsync()}; ENGINE_CONCURRENCY={settings.Concurrency}; {settings.Runs} runs per point; fsyncs counted over {settings.Counted} runs.");
@@ -53,7 +59,7 @@ internal static class EngineScenarios
             var rows = new List<Row>();
             foreach (var (name, graph) in shapes.Where(s => settings.Only is null || s.Name.StartsWith(settings.Only, StringComparison.Ordinal)))
             {
-                foreach (var (durability, modeGraph) in new[] { ("checkpoint", graph), ("step", EngineGraphs.StepDurability(graph)) })
+                foreach (var (durability, modeGraph) in new[] { ("checkpoint", graph), ("step", EngineGraphs.StepDurability(graph)) }.Where(m => settings.Mode is null || m.Item1 == settings.Mode))
                 {
                     var (fsyncs, floor) = await CountAndFloorAsync(host, folder, $"{name} ({durability})", modeGraph, settings);
                     foreach (var inFlight in settings.InFlight)
@@ -66,6 +72,12 @@ internal static class EngineScenarios
             }
 
             Print(rows);
+            foreach (var peer in host.Peers)
+            {
+                await peer.DisposeAsync();
+                Directory.Delete(peer.DataDirectory, recursive: true);
+            }
+
             return 0;
         }
         finally
@@ -137,7 +149,7 @@ internal static class EngineScenarios
         Console.WriteLine();
         Console.WriteLine("| workflow | in flight | checkpoint runs/s | step runs/s | checkpoint ÷ step |");
         Console.WriteLine("|---|---:|---:|---:|---:|");
-        foreach (var pair in rows.GroupBy(r => (r.Scenario, r.InFlight)))
+        foreach (var pair in rows.GroupBy(r => (r.Scenario, r.InFlight)).Where(p => p.Count() == 2))
         {
             var checkpoint = pair.Single(r => r.Durability == "checkpoint");
             var step = pair.Single(r => r.Durability == "step");
@@ -214,12 +226,15 @@ internal static class EngineScenarios
             settings = args[i] switch
             {
                 "--only" => settings with { Only = text },
+                "--mode" => settings with { Mode = text },
+                "--postgres" => settings with { Postgres = text, Counted = 0 },
+                "--hosts" => settings with { Hosts = Number(text) },
                 "--runs" => settings with { Runs = Number(text) },
                 "--inflight" => settings with { InFlight = [.. text.Split(',').Select(Number)] },
                 "--counted" => settings with { Counted = Number(text) },
                 "--parked" => settings with { Parked = Number(text) },
                 "--concurrency" => settings with { Concurrency = Number(text) },
-                _ => throw new ArgumentException($"Unknown option '{args[i]}'; use --runs, --inflight, --counted (0: no fsync count), --only (a workflow name prefix), --parked, --concurrency."),
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'; use --runs, --inflight, --counted (0: no fsync count), --only (a workflow name prefix), --mode (checkpoint or step), --postgres (an admin connection string: a fresh database there, no fsync count), --hosts (engine hosts on that database), --parked, --concurrency."),
             };
         }
 

@@ -45,7 +45,14 @@ internal sealed record NodeProgress(double Progress, double? Total, string? Mess
 internal abstract record NodeResult
 {
     /// <summary>Finished with <paramref name="Outcome"/> (one the node type declares; never <c>error</c>).</summary>
-    public sealed record Completed(string Outcome, JsonNode? Output) : NodeResult;
+    public sealed record Completed(string Outcome, JsonNode? Output) : NodeResult
+    {
+        /// <summary>
+        /// The output as the engine stores it (redacted, within the size limit), serialized once when the attempt
+        /// ends; the checkpoint, the event and the node's record reuse it. Null until then.
+        /// </summary>
+        public System.Text.Json.JsonElement? Stored { get; init; }
+    }
 
     /// <summary>Failed. Retryable failures are retried per the node's policy; then the <c>error</c> outcome or a run failure.</summary>
     public sealed record Failed(string Code, string Message, bool Retryable) : NodeResult;

@@ -53,9 +53,10 @@ internal sealed partial class NodeAttemptRunner(
             result = NodeResult.Success(timer.Output); // a replay does not wait out its delays
         }
 
-        result = outputLimit.Apply(result);
+        // Redacted first, so the size checked is the size stored, and the serialized form kept is the redacted one.
+        result = outputLimit.Apply(NodeResultRedaction.Redact(result, secrets.Redactor));
         metrics.RecordNode(attempt.Run.WorkflowId, attempt.Run.WorkflowVersion, attempt.Plan.Type, result, time.GetElapsedTime(startTimestamp));
-        return NodeResultRedaction.Redact(result, secrets.Redactor);
+        return result;
     }
 
     /// <summary>A span per node attempt, in the run's own trace (the trace id its events carry).</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ControlTower.Core.Errors;
@@ -10,7 +11,9 @@ namespace ControlTower.Server.Runs;
 /// <summary>
 /// A node's output is stored with its run, written to its events and read by every later expression, so one that
 /// passes <c>NODE_OUTPUT_MAX_BYTES</c> fails the node with <c>node.output_too_large</c> and is never stored.
-/// The size is counted while writing and the count stops at the limit, so an oversized output is not copied whole.
+/// The output is serialized once here, and the writer stops at the limit, so an oversized output is not copied
+/// whole; a completed node's serialized form is kept (<see cref="NodeResult.Completed.Stored"/>) so the
+/// checkpoint, the event and the node's record do not serialize it again.
 /// </summary>
 internal sealed class NodeOutputLimit(IOptions<InputOptions> options)
 {
@@ -22,69 +25,62 @@ internal sealed class NodeOutputLimit(IOptions<InputOptions> options)
             NodeResult.Waiting waiting => waiting.Output,
             _ => null,
         };
+        if (output is null)
+        {
+            return result;
+        }
+
         var limit = options.Value.NodeOutputMaxBytes;
-        return output is not null && !Fits(output, limit)
-            ? new NodeResult.Failed(NodeOutputErrorCodes.OutputTooLarge, $"The node's output is larger than the limit of {limit} bytes; it was not stored.", Retryable: false)
+        if (Serialize(output, limit) is not { } bytes)
+        {
+            return new NodeResult.Failed(NodeOutputErrorCodes.OutputTooLarge, $"The node's output is larger than the limit of {limit} bytes; it was not stored.", Retryable: false);
+        }
+
+        return result is NodeResult.Completed done
+            ? done with { Stored = JsonSerializer.Deserialize<JsonElement>(bytes.WrittenSpan) }
             : result;
     }
 
-    private static bool Fits(JsonNode output, long limit)
+    /// <summary>The output's UTF-8 JSON, or null once it passes <paramref name="limit"/> bytes.</summary>
+    private static ArrayBufferWriter<byte>? Serialize(JsonNode output, long limit)
     {
-        using var counter = new CountingStream(limit);
-        using var writer = new Utf8JsonWriter(counter);
+        var buffer = new LimitedBufferWriter(limit);
         try
         {
-            output.WriteTo(writer);
-            writer.Flush();
-            return true;
+            // Disposing flushes what is left, which passes the limit again: inside the try as well.
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                output.WriteTo(writer);
+            }
+
+            return buffer.Written;
         }
         catch (OutputTooLargeException)
         {
-            return false;
+            return null;
         }
     }
 
     private sealed class OutputTooLargeException : Exception;
 
-    /// <summary>Counts written bytes and stops the writer once they pass the limit.</summary>
-    private sealed class CountingStream(long limit) : Stream
+    /// <summary>Collects written bytes and stops the writer once they pass the limit.</summary>
+    private sealed class LimitedBufferWriter(long limit) : IBufferWriter<byte>
     {
-        private long _written;
+        public ArrayBufferWriter<byte> Written { get; } = new();
 
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => _written;
-
-        public override long Position
+        public void Advance(int count)
         {
-            get => _written;
-            set => throw new NotSupportedException();
-        }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            _written += buffer.Length;
-            if (_written > limit)
+            if (Written.WrittenCount + (long)count > limit)
             {
                 throw new OutputTooLargeException();
             }
+
+            Written.Advance(count);
         }
 
-        public override void Flush()
-        {
-        }
+        public Memory<byte> GetMemory(int sizeHint = 0) => Written.GetMemory(sizeHint);
 
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
+        public Span<byte> GetSpan(int sizeHint = 0) => Written.GetSpan(sizeHint);
     }
 }
 

@@ -14,6 +14,9 @@ namespace ControlTower.Server.Runs;
 /// transaction. There is no artificial wait: units that arrive while a batch commits form the next
 /// batch (at most <see cref="MaxBatch"/> units). A commit asked for from inside a unit (it cannot wait
 /// for the writer, which is running it) becomes part of that unit.
+/// A caller's cancellation is honoured only before its unit starts: inside the shared transaction a
+/// cancelled command would interrupt the connection (SQLite's <c>sqlite3_interrupt</c> rolls back the
+/// whole transaction, every other unit of the batch with it), so a started unit runs to its end.
 /// </summary>
 internal sealed partial class RunCommitQueue(
     IDbContextFactory<ControlTowerDbContext> contexts,
@@ -65,7 +68,11 @@ internal sealed partial class RunCommitQueue(
 
         lock (_startLock)
         {
-            _writer ??= Task.Run(WriteLoopAsync, CancellationToken.None);
+            // Not the first caller's context (its request, its activity, its ambient unit): the loop outlives it.
+            using (ExecutionContext.SuppressFlow())
+            {
+                _writer ??= Task.Run(WriteLoopAsync, CancellationToken.None);
+            }
         }
     }
 
@@ -101,11 +108,17 @@ internal sealed partial class RunCommitQueue(
             await using var transaction = await db.Database.BeginTransactionAsync();
             for (var i = 0; i < batch.Count; i++)
             {
+                if (batch[i].Cancellation.IsCancellationRequested)
+                {
+                    failures[i] = new OperationCanceledException(batch[i].Cancellation);
+                    continue;
+                }
+
                 var savepoint = $"unit{i}";
                 await transaction.CreateSavepointAsync(savepoint);
                 try
                 {
-                    results[i] = await batch[i].Work(db, batch[i].Cancellation);
+                    results[i] = await batch[i].Work(db, CancellationToken.None);
                     await transaction.ReleaseSavepointAsync(savepoint);
                 }
 #pragma warning disable CA1031 // Not swallowed: the unit's own caller receives it, as it would from its own transaction.
@@ -118,6 +131,7 @@ internal sealed partial class RunCommitQueue(
                 finally
                 {
                     db.ChangeTracker.Clear();
+                    db.EngineRows.Clear();
                 }
             }
 

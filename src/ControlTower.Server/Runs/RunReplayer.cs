@@ -76,7 +76,7 @@ internal sealed class RunReplayer(
         alongside?.Invoke(db, run.Id);
         await audit.CommitAsync(db, new AuditEvent(actor, "run.replayed", $"run:{run.Id}", $"replay of run {source.Id}",
             new JsonObject { ["sourceRunId"] = source.Id.ToString(), ["sourceVersion"] = source.WorkflowVersion, ["version"] = definition.Version }), cancellationToken);
-        transitions.AfterCommit(run.Id, cancelled);
+        transitions.AfterCommit(run, cancelled);
         return run.Id;
     }
 

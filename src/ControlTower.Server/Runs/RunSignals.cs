@@ -26,10 +26,15 @@ internal sealed class RunWorkSignal
     }
 }
 
-/// <summary>Tells event-stream readers that a run has new events (in this process; others poll).</summary>
+/// <summary>
+/// Tells event-stream readers that a run has new events, and hands a finished run, as committed, to whoever
+/// waits for its end (a webhook waiting for its reply), in this process; other processes' commits arrive as
+/// <see cref="Publish"/> only (LISTEN/NOTIFY on PostgreSQL), so end waiters also poll.
+/// </summary>
 internal sealed class RunEventNotifier
 {
     private readonly ConcurrentDictionary<Guid, TaskCompletionSource> _waiters = new();
+    private readonly ConcurrentDictionary<Guid, TaskCompletionSource<RunEntity>> _endWaiters = new();
 
     /// <summary>Take this before reading the stored events, then await it: a publish in between is not missed.</summary>
     public Task NextAsync(Guid runId) =>
@@ -42,6 +47,26 @@ internal sealed class RunEventNotifier
             waiter.TrySetResult();
         }
     }
+
+    /// <summary>Completes with the run's row as committed when it finishes here. Take it before checking whether the run already ended.</summary>
+    public Task<RunEntity> FinishedAsync(Guid runId) =>
+        _endWaiters.GetOrAdd(runId, _ => new TaskCompletionSource<RunEntity>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    /// <summary>A waiter that gave up (timeout, request aborted) lets go, so a run that never ends here holds nothing.</summary>
+    public void StopWaitingForEnd(Guid runId, Task<RunEntity> waiter) =>
+        _endWaiters.TryRemove(new KeyValuePair<Guid, TaskCompletionSource<RunEntity>>(runId, GetSource(runId, waiter)));
+
+    /// <summary>Called after the commit that finished <paramref name="run"/>; the row is not changed afterwards.</summary>
+    public void PublishFinished(RunEntity run)
+    {
+        if (_endWaiters.TryRemove(run.Id, out var waiter))
+        {
+            waiter.TrySetResult(run);
+        }
+    }
+
+    private TaskCompletionSource<RunEntity> GetSource(Guid runId, Task<RunEntity> waiter) =>
+        _endWaiters.TryGetValue(runId, out var source) && source.Task == waiter ? source : new TaskCompletionSource<RunEntity>();
 }
 
 /// <summary>The node attempts running in this process, so a committed cancellation can stop them.</summary>

@@ -46,6 +46,8 @@ internal sealed class RunStarter(
     {
         var runId = Guid.NewGuid();
         (var definition, request) = await ChooseVersionAsync(request, runId, cancellationToken);
+        // A redelivery is an expected outcome, so the key is looked up first (a key violation would be logged as a
+        // database error); the unique key still settles two starts that race past this check.
         if (await FindByKeyAsync(request, cancellationToken) is { } existing)
         {
             return new StartedRun(existing, false);
@@ -94,7 +96,7 @@ internal sealed class RunStarter(
                 $"Run start with idempotency key '{request.IdempotencyKey}' conflicted, but no run holds the key."), false);
         }
 
-        transitions.AfterCommit(run.Id, cancelled, prepared.Stretch.WritesTasks);
+        transitions.AfterCommit(run, cancelled, prepared.Stretch.WritesTasks);
         return new StartedRun(run, true);
     }
 

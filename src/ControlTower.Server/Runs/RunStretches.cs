@@ -86,7 +86,7 @@ internal sealed class RunStretches(NodeAttemptRunner runner, INodeAttemptGate ga
         {
             var row = NodeResultRecords.NewExecution(attempt.Run.Id, attempt.NodeId, attempt.Attempt, attempt.Plan.Type, attempt.Key, attempt.Activation.ToJsonString(), started);
             NodeResultRecords.Finish(row, result, now);
-            db.Add(row);
+            db.EngineRows.Add(row);
         }
     }
 }
@@ -96,7 +96,7 @@ internal static class NodeResultRecords
 {
     public static RunEvent ToEvent(string nodeId, int attempt, NodeResult result, DateTimeOffset now) => result switch
     {
-        NodeResult.Completed completed => new NodeCompleted(nodeId, attempt, completed.Outcome, RunTransitionWriter.ToElement(completed.Output), now),
+        NodeResult.Completed completed => new NodeCompleted(nodeId, attempt, completed.Outcome, completed.Stored ?? RunTransitionWriter.ToElement(completed.Output), now),
         NodeResult.Failed failed => new NodeFailed(nodeId, attempt, failed.Code, failed.Message, failed.Retryable, now),
         NodeResult.Waiting waiting => new NodeWaiting(nodeId, attempt, waiting.Reason, now),
         NodeResult.StartChild => new NodeWaiting(nodeId, attempt, "subworkflow", now),
@@ -121,7 +121,7 @@ internal static class NodeResultRecords
         switch (result)
         {
             case NodeResult.Completed completed:
-                (row.Status, row.Outcome, row.Output) = ("succeeded", completed.Outcome, completed.Output?.ToJsonString());
+                (row.Status, row.Outcome, row.Output) = ("succeeded", completed.Outcome, completed.Stored?.GetRawText() ?? completed.Output?.ToJsonString());
                 break;
             case NodeResult.Failed failed:
                 (row.Status, row.Outcome, row.ErrorCode, row.ErrorMessage) = ("failed", NodeTypeDescriptor.ErrorOutcome, failed.Code, failed.Message);

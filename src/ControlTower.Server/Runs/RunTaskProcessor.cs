@@ -42,8 +42,41 @@ internal sealed partial class RunTaskProcessor(
         _ => throw new InvalidOperationException($"Unknown task kind '{task.Kind}'."),
     };
 
-    private Task ConsumeAsync(RunTaskEntity task, Func<DateTimeOffset, RunEvent> makeEvent, CancellationToken cancellationToken) =>
-        transitions.ApplyAsync(task.RunId, makeEvent, scope => DeleteTaskAsync(scope, task), cancellationToken);
+    private async Task ConsumeAsync(RunTaskEntity task, Func<DateTimeOffset, RunEvent> makeEvent, CancellationToken cancellationToken)
+    {
+        if (!await TryConsumeInStretchAsync(task, makeEvent, cancellationToken))
+        {
+            await transitions.ApplyAsync(task.RunId, makeEvent, scope => DeleteTaskAsync(scope, task), cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Run-affine resumption: a fired timer, a due retry or a finished child whose run goes on with
+    /// side-effect-free nodes runs them here and commits once with the task's deletion, as a node attempt
+    /// does. False, with nothing written, when nothing would run inline or another writer changed the run.
+    /// </summary>
+    private async Task<bool> TryConsumeInStretchAsync(RunTaskEntity task, Func<DateTimeOffset, RunEvent> makeEvent, CancellationToken cancellationToken)
+    {
+        var (run, state) = await LoadAsync(task.RunId, cancellationToken);
+        var definition = await definitions.GetAsync(run.WorkflowId, run.WorkflowVersion, cancellationToken);
+        if (state.IsFinished || run.Trigger == ReplayRecordings.Trigger || !RunDurability.Coalesces(definition))
+        {
+            return false;
+        }
+
+        var first = RunScheduler.Apply(definition.Plan, state, makeEvent(time.GetUtcNow()));
+        if (first.Ignored is not null || !first.Commands.OfType<ExecuteNode>().Any(e => RunDurability.RunsInline(definition.Plan.Node(e.NodeId))))
+        {
+            return false;
+        }
+
+        var stretch = await stretches.ContinueAsync(run, definition, state, first, cancellationToken);
+        return stretch.Ran.Count > 0 && await transitions.TryCommitStretchAsync(run, definition, stretch, async scope =>
+        {
+            await DeleteTaskAsync(scope, task);
+            RunStretches.AddExecutions(scope.Db, stretch.Ran, scope.Now);
+        }, cancellationToken);
+    }
 
     private async Task ChildFinishedAsync(RunTaskEntity task, CancellationToken cancellationToken)
     {
@@ -151,19 +184,30 @@ internal sealed partial class RunTaskProcessor(
     /// </summary>
     private async Task<IntentOutcome> RecordIntentAsync(RunTaskEntity task, PlanNode plan, string key, CancellationToken cancellationToken)
     {
-        var existing = await commits.CommitAsync(async (db, ct) =>
+        bool existing;
+        try
         {
-            if (await db.Set<NodeExecutionEntity>().AnyAsync(e => e.RunId == task.RunId && e.NodeId == task.NodeId && e.Attempt == task.Attempt, ct))
+            // Looked up first, because a found intent is an expected outcome (a crash between intent and result), and a
+            // key violation would be logged as a database error; the key (run, node, attempt) still settles a race.
+            existing = await commits.CommitAsync(async (db, ct) =>
             {
-                return true;
-            }
+                if (await db.Set<NodeExecutionEntity>().AnyAsync(e => e.RunId == task.RunId && e.NodeId == task.NodeId && e.Attempt == task.Attempt, ct))
+                {
+                    return true;
+                }
 
-            var intent = NodeResultRecords.NewExecution(task.RunId, task.NodeId, task.Attempt, plan.Type, key, task.Payload, time.GetUtcNow());
-            intent.Status = "intent";
-            db.Add(intent);
-            await db.SaveChangesAsync(ct);
-            return false;
-        }, cancellationToken);
+                var intent = NodeResultRecords.NewExecution(task.RunId, task.NodeId, task.Attempt, plan.Type, key, task.Payload, time.GetUtcNow());
+                intent.Status = "intent";
+                db.Add(intent);
+                await db.SaveChangesAsync(ct);
+                return false;
+            }, cancellationToken);
+        }
+        catch (DbUpdateException taken) when (UniqueViolations.ConflictCode(taken) is not null)
+        {
+            existing = true;
+        }
+
         if (existing)
         {
             Log.OutcomeUnknown(logger, task.RunId, task.NodeId, task.Attempt, plan.OnUnknownOutcome.ToString());
@@ -208,16 +252,16 @@ internal sealed partial class RunTaskProcessor(
     private static async Task RecordResultAsync(TransitionScope scope, RunTaskEntity task, PlanNode plan, string key, DateTimeOffset started, NodeResult result)
     {
         // Only a node with side effects has a row already (its intent); any other inserts without looking first.
-        var row = plan.Descriptor.HasSideEffects
-            ? await scope.Db.Set<NodeExecutionEntity>().SingleOrDefaultAsync(e => e.RunId == task.RunId && e.NodeId == task.NodeId && e.Attempt == task.Attempt)
-            : null;
-        if (row is null)
+        if (plan.Descriptor.HasSideEffects
+            && await scope.Db.Set<NodeExecutionEntity>().SingleOrDefaultAsync(e => e.RunId == task.RunId && e.NodeId == task.NodeId && e.Attempt == task.Attempt) is { } intent)
         {
-            row = NodeResultRecords.NewExecution(task.RunId, task.NodeId, task.Attempt, plan.Type, key, task.Payload, started);
-            scope.Db.Add(row);
+            NodeResultRecords.Finish(intent, result, scope.Now);
+            return;
         }
 
+        var row = NodeResultRecords.NewExecution(task.RunId, task.NodeId, task.Attempt, plan.Type, key, task.Payload, started);
         NodeResultRecords.Finish(row, result, scope.Now);
+        scope.Db.EngineRows.Add(row);
     }
 
     private async Task<(RunEntity Run, RunState State)> LoadAsync(Guid runId, CancellationToken cancellationToken)

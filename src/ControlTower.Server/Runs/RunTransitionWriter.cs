@@ -95,7 +95,7 @@ internal static class RunTransitionWriter
 
     public static void AppendEvent(ControlTowerDbContext db, RunEntity run, string type, JsonObject data, DateTime now)
     {
-        db.Add(new RunEventEntity
+        db.EngineRows.Add(new RunEventEntity
         {
             RunId = run.Id,
             Seq = run.NextEventSeq++,

@@ -71,7 +71,7 @@ internal sealed partial class RunTransitions(
                 continue;
             }
 
-            AfterCommit(runId, cancelled);
+            AfterCommit(run, cancelled);
             if (result.Ignored is { } ignored)
             {
                 Log.EventIgnored(logger, runId, evt?.GetType().Name ?? "none", ignored);
@@ -95,7 +95,7 @@ internal sealed partial class RunTransitions(
         Func<TransitionScope, Task> alsoWrite,
         CancellationToken cancellationToken)
     {
-        IReadOnlyList<CancelledAttempt>? cancelled;
+        IReadOnlyList<CancelledAttempt> cancelled;
         try
         {
             cancelled = await CommitStretchAsync(loaded, definition, stretch, alsoWrite, cancellationToken);
@@ -107,24 +107,15 @@ internal sealed partial class RunTransitions(
             return false;
         }
 
-        if (cancelled is null)
-        {
-            return false;
-        }
-
-        AfterCommit(loaded.Id, cancelled, stretch.WritesTasks || (stretch.Final.IsFinished && loaded.ParentRunId is not null));
+        AfterCommit(loaded, cancelled, stretch.WritesTasks || (stretch.Final.IsFinished && loaded.ParentRunId is not null));
         return true;
     }
 
-    private Task<IReadOnlyList<CancelledAttempt>?> CommitStretchAsync(RunEntity loaded, WorkflowDefinition definition, Stretch stretch, Func<TransitionScope, Task> alsoWrite, CancellationToken cancellationToken) =>
-        commits.CommitAsync<IReadOnlyList<CancelledAttempt>?>(async (db, ct) =>
+    private Task<IReadOnlyList<CancelledAttempt>> CommitStretchAsync(RunEntity loaded, WorkflowDefinition definition, Stretch stretch, Func<TransitionScope, Task> alsoWrite, CancellationToken cancellationToken) =>
+        commits.CommitAsync<IReadOnlyList<CancelledAttempt>>(async (db, ct) =>
         {
-            var version = await db.Set<RunEntity>().Where(r => r.Id == loaded.Id).Select(r => (long?)r.StateVersion).SingleOrDefaultAsync(ct);
-            if (version != loaded.StateVersion)
-            {
-                return null;
-            }
-
+            // No read first: the run row's update checks the version it was loaded with (a concurrency token),
+            // and another writer's events collide on their numbers; either rolls the unit back.
             var run = loaded;
             db.Attach(run);
             var now = time.GetUtcNow().UtcDateTime;
@@ -157,11 +148,19 @@ internal sealed partial class RunTransitions(
         }
     }
 
-    /// <summary>After a commit: stop cancelled attempts, wake the run's event readers, and wake the workers when it wrote tasks.</summary>
-    public void AfterCommit(Guid runId, IReadOnlyList<CancelledAttempt> cancelled, bool wroteTasks = true)
+    /// <summary>
+    /// After a commit: stop cancelled attempts, wake the run's event readers, hand a finished run to its end
+    /// waiters in memory, and wake the workers when it wrote tasks.
+    /// </summary>
+    public void AfterCommit(RunEntity run, IReadOnlyList<CancelledAttempt> cancelled, bool wroteTasks = true)
     {
         inFlight.Cancel(cancelled);
-        notifier.Publish(runId);
+        notifier.Publish(run.Id);
+        if (run.FinishedAt is not null)
+        {
+            notifier.PublishFinished(run);
+        }
+
         if (wroteTasks)
         {
             work.Notify();
@@ -202,11 +201,15 @@ internal sealed partial class RunTransitions(
     }
 
     /// <summary>
-    /// On PostgreSQL a concurrent transition of the same run (two processes, two branches) can collide on the next
-    /// event number before the run row's version check: the same race, retried the same way.
+    /// A concurrent transition of the same run (two processes, two branches) can collide on the next event number
+    /// before the run row's version check: the same race, retried the same way.
     /// </summary>
-    private static bool IsEventNumberRace(DbUpdateException conflict) =>
-        conflict.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation, ConstraintName: "pk_run_events" };
+    private static bool IsEventNumberRace(DbUpdateException conflict) => conflict.InnerException switch
+    {
+        Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation, ConstraintName: "pk_run_events" } => true,
+        Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 } sqlite => sqlite.Message.Contains("run_events.", StringComparison.Ordinal),
+        _ => false,
+    };
 
     public static ControlTowerException NotFound(Guid runId) =>
         new(ErrorKind.NotFound, RunErrorCodes.NotFound, $"No run {runId}.");

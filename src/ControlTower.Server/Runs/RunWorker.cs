@@ -61,7 +61,7 @@ internal sealed partial class RunWorker(
         {
             return await claimer.ClaimAsync(_owner, count, engine.Lease, stoppingToken);
         }
-        catch (Exception failure) when (failure is Microsoft.EntityFrameworkCore.DbUpdateException or System.Data.Common.DbException or TimeoutException)
+        catch (Exception failure) when (IsDatabaseUnavailable(failure))
         {
             // The database is briefly unavailable or busy: log and look again after the poll interval.
             Log.ClaimFailed(logger, failure);
@@ -105,12 +105,22 @@ internal sealed partial class RunWorker(
         {
             return await claimer.RenewAsync(task, _owner, engine.Lease, cancellationToken);
         }
-        catch (Exception failure) when (failure is System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException or TimeoutException)
+        catch (Exception failure) when (IsDatabaseUnavailable(failure))
         {
             Log.RenewFailed(logger, failure, task.RunId, task.NodeId);
             return true;
         }
     }
+
+    /// <summary>
+    /// A failure of the database or of the connection to it (EF wraps a transient one, such as a dropped
+    /// PostgreSQL connection, in an <see cref="InvalidOperationException"/>): the worker waits and tries again.
+    /// </summary>
+    private static bool IsDatabaseUnavailable(Exception failure) => failure
+        is System.Data.Common.DbException
+        or Microsoft.EntityFrameworkCore.DbUpdateException
+        or TimeoutException
+        or InvalidOperationException { InnerException: System.Data.Common.DbException or TimeoutException };
 
     private async Task RenewLeaseAsync(RunTaskEntity task, EngineOptions engine, CancellationToken cancellationToken)
     {

@@ -120,28 +120,42 @@ internal sealed partial class WebhookReceiver(
     /// <summary>
     /// Waits (up to the configured timeout) for the run to finish and returns the last successful
     /// <c>respond</c> node's output; null when the run is still going. A run that failed or finished
-    /// without a respond node answers with a 502 / 200 describing it.
+    /// without a respond node answers with a 502 / 200 describing it. A run that ended in its start
+    /// (side-effect-free nodes run before the start commits) answers at once; otherwise the run is handed
+    /// over in memory by the commit that ends it, and read again only on the poll for other processes' commits.
     /// </summary>
-    public async Task<WebhookReply?> WaitForReplyAsync(WebhookTarget target, Guid runId, CancellationToken cancellationToken)
+    public async Task<WebhookReply?> WaitForReplyAsync(WebhookTarget target, RunEntity started, CancellationToken cancellationToken)
     {
+        if (RunReplayer.IsFinished(started.Status))
+        {
+            return Reply(target, started);
+        }
+
         using var timeout = new CancellationTokenSource(options.Value.WebhookRespondTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        while (true)
+        var finished = notifier.FinishedAsync(started.Id);
+        try
         {
-            var next = notifier.NextAsync(runId);
-            var run = await LoadAsync(runId, cancellationToken);
-            if (RunReplayer.IsFinished(run.Status))
+            while (true)
             {
-                return Reply(target, run);
-            }
+                var run = finished.IsCompleted ? await finished : await LoadAsync(started.Id, cancellationToken);
+                if (RunReplayer.IsFinished(run.Status))
+                {
+                    return Reply(target, run);
+                }
 
-            // Other processes' commits are not signalled here: poll as well.
-            await Task.WhenAny(next, Task.Delay(TimeSpan.FromMilliseconds(250), linked.Token));
-            cancellationToken.ThrowIfCancellationRequested();
-            if (timeout.IsCancellationRequested)
-            {
-                return null;
+                // Other processes' commits are not handed over here: poll as well.
+                await Task.WhenAny(finished, Task.Delay(TimeSpan.FromMilliseconds(250), linked.Token));
+                cancellationToken.ThrowIfCancellationRequested();
+                if (timeout.IsCancellationRequested && !finished.IsCompleted)
+                {
+                    return null;
+                }
             }
+        }
+        finally
+        {
+            notifier.StopWaitingForEnd(started.Id, finished);
         }
     }
 

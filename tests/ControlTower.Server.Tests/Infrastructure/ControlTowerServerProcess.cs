@@ -33,7 +33,8 @@ internal sealed class ControlTowerServerProcess : IDisposable
 
     /// <summary>The lines logged at error level or above.</summary>
     public IEnumerable<string> Errors => _lines.Where(l =>
-        l.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal) || l.Contains("\"LogLevel\":\"Critical\"", StringComparison.Ordinal));
+        l.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal) || l.Contains("\"LogLevel\":\"Critical\"", StringComparison.Ordinal)
+        || l.Contains("\"level\":\"Error\"", StringComparison.Ordinal) || l.Contains("\"level\":\"Critical\"", StringComparison.Ordinal));
 
     /// <summary>Starts the server on <paramref name="dataDirectory"/> and waits until it is ready.</summary>
     public static async Task<ControlTowerServerProcess> StartAsync(string dataDirectory, IDictionary<string, string?> settings, TimeSpan readyWithin)

@@ -21,9 +21,12 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
     private static readonly TimeSpan ReadyWithin = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan FinishWithin = TimeSpan.FromSeconds(150);
 
-    [Fact]
+    /// <summary>In both durability modes (Runs/README.md): coalesced checkpoints, and a commit after every node.</summary>
+    [Theory]
+    [InlineData("checkpoint")]
+    [InlineData("step")]
     [Trait("Category", "Crash")]
-    public async Task Runs_WhenServerIsKilledAtRandomPoints_AllCompleteWithGaplessEventsAndOneEffectPerKey()
+    public async Task Runs_WhenServerIsKilledAtRandomPoints_AllCompleteWithGaplessEventsAndOneEffectPerKey(string durability)
     {
         var wall = Stopwatch.StartNew();
         var seed = Environment.TickCount;
@@ -34,7 +37,7 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
         try
         {
             var current = await StartServerAsync(dataDirectory, servers);
-            var workflowId = await CreateWorkflowAsync(current.Client, CrashGraph(endpoint.BaseUrl), "crash and resume");
+            var workflowId = await CreateWorkflowAsync(current.Client, CrashGraph(endpoint.BaseUrl, durability), "crash and resume");
             var starts = new StartCounters();
             var starting = StartAllAsync(() => Volatile.Read(ref current).Client, workflowId, starts);
 
@@ -68,7 +71,7 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
     }
 
     /// <summary>Two side effects on parallel branches joined by a transform, with transforms around them.</summary>
-    private static JsonObject CrashGraph(string endpoint)
+    private static JsonObject CrashGraph(string endpoint, string durability)
     {
         var sideEffect = new JsonObject { ["onUnknownOutcome"] = "retry" };
         return Graph(
@@ -92,7 +95,8 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
                 }, sideEffect),
                 Node("done", "transform", new() { ["expression"] = "{'order': nodes.receipt.output.order, 'charge': nodes.receipt.output.charged, 'notice': nodes.notify.output.body.effect}" }),
             ],
-            [Edge("start", "prepare"), Edge("prepare", "charge"), Edge("charge", "receipt"), Edge("receipt", "done"), Edge("prepare", "notify"), Edge("notify", "done")]);
+            [Edge("start", "prepare"), Edge("prepare", "charge"), Edge("charge", "receipt"), Edge("receipt", "done"), Edge("prepare", "notify"), Edge("notify", "done")],
+            new JsonObject { ["durability"] = durability });
     }
 
     private static async Task<ControlTowerServerProcess> StartServerAsync(string dataDirectory, List<ControlTowerServerProcess> servers)
@@ -199,7 +203,7 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
     {
         var deliveries = endpoint.Deliveries;
         var lines = servers.SelectMany(s => s.Lines).ToList();
-        output.WriteLine($"seed: {seed}");
+        output.WriteLine($"seed: {seed}, group commit: {Environment.GetEnvironmentVariable("ENGINE_GROUP_COMMIT") ?? "default (on)"}");
         output.WriteLine($"runs: {stored.Runs.Count}, completed: {stored.Runs.Count(r => r.Status == "completed")}");
         output.WriteLine($"kills (SIGKILL): {kills}, restarts: {servers.Count - 1}, server processes: {servers.Count}");
         output.WriteLine($"run starts re-sent after a failed request: {starts.Failures}, of which answered with an existing run (same key): {starts.Replays}");

@@ -11,11 +11,12 @@ namespace ControlTower.Server.Tests.Runs;
 public sealed class RunTransitionRaceTests
 {
     [Fact]
-    public async Task Apply_WhenARacingTransitionTookItsEventNumbersFirstOnPostgres_AppliesItAgainWithTheNextNumbers()
+    public async Task Apply_WhenARacingTransitionCommittedFirstOnPostgres_AppliesItAgainWithTheNextNumbers()
     {
         await using var postgres = await PostgresDatabase.CreateAsync();
         using var factory = new ControlTowerFactory(postgres: postgres);
-        var firstWrite = CommandStop.Before(sql => sql.Contains("INSERT INTO run_events", StringComparison.Ordinal), armed: false);
+        // A transition writes the run row first (its version check), then its numbered events.
+        var firstWrite = CommandStop.Before(sql => sql.Contains("UPDATE runs SET", StringComparison.Ordinal), armed: false);
         factory.WithServices(s => s.ConfigureDbContext<ControlTowerDbContext>(o => o.AddInterceptors(firstWrite)));
         using var admin = factory.CreateAdminClient();
         var workflow = await CreateWorkflowAsync(admin, Graph(

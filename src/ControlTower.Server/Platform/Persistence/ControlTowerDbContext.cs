@@ -19,6 +19,37 @@ internal sealed class ControlTowerDbContext(DbContextOptions<ControlTowerDbConte
 
     public bool IsPostgreSql => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
+    /// <summary>The engine's bulk rows (events, node results), inserted without change tracking when this context saves.</summary>
+    public Runs.EngineRows EngineRows { get; } = new();
+
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        if (EngineRows.IsEmpty)
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+
+        // The tracked changes first: a run row's version check then fails before its events collide on their
+        // numbers, so a concurrent writer surfaces as the concurrency conflict it is, not as a logged key violation.
+        if (Database.CurrentTransaction is not null)
+        {
+            var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            await EngineRows.FlushAsync(this, cancellationToken);
+            return saved;
+        }
+
+        // One transaction for both, as SaveChanges alone would be.
+        await using var transaction = await Database.BeginTransactionAsync(cancellationToken);
+        var count = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        await EngineRows.FlushAsync(this, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return count;
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) => EngineRows.IsEmpty
+        ? base.SaveChanges(acceptAllChangesOnSuccess)
+        : throw new InvalidOperationException("The engine's rows are saved with SaveChangesAsync only.");
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ControlTowerDbContext).Assembly);
 
