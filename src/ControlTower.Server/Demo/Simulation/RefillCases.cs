@@ -170,9 +170,14 @@ internal static class RefillCases
     /// <summary>What the dispense's trust models score a case on: the governed node's <c>features</c>, as its evidence holds them.</summary>
     public static JsonObject Features(JsonNode? evidence) => evidence?["features"] is JsonObject f ? (JsonObject)f.DeepClone() : [];
 
-    /// <summary>How a finished refill run ended: the body <c>status</c> its respond node answered (ready_for_pickup, declined, not_dispensed), else the run's status.</summary>
-    public static string Outcome(string runStatus, JsonNode? output) =>
-        runStatus == "completed" && output?["body"]?["status"] is JsonValue v && v.TryGetValue<string>(out var status) ? status : runStatus;
+    /// <summary>How a finished refill run ended: <c>completed</c>, the <c>reason</c> its respond node gave for a failed refill (too_early, claim_rejected, declined, not_dispensed, …), else the run's status.</summary>
+    public static string Outcome(string runStatus, JsonNode? output)
+    {
+        var body = runStatus == "completed" ? output?["body"] : null;
+        return Text(body?["status"]) is not { } status ? runStatus
+            : status == "failed" && Text(body?["reason"]) is { } reason ? reason
+            : status;
+    }
 
     /// <summary>Whether the dispense rule set asks a person whatever the stage (controlled substances, major interactions, quantities over 60).</summary>
     public static bool RuleRequiresApproval(CaseFacts facts) => facts.Controlled || facts.InteractionSeverity == "major" || facts.Quantity > LargeQuantityAbove;
