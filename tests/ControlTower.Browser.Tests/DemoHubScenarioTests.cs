@@ -7,9 +7,9 @@ namespace ControlTower.Browser.Tests;
 
 /// <summary>
 /// The demo hub, the landing page in demo mode, on a fresh demo server: pressing "simulate" runs 200 refill cases through
-/// the real engine and pharmacy server; the progress bar fills to the end while the dispense scope's stage badge moves
-/// from its seeded pin (guarded auto) down to observe, through propose, and back up as it earns its stage;
-/// then auto-step lets the prediction approve a waiting refill.
+/// the real engine and pharmacy server; the progress bar fills to the end while the dispense scope's stage badge climbs
+/// from observe (the scope is born there) through propose to guarded auto as it earns its stage; then auto-step lets the
+/// prediction approve a waiting refill, and the "Happy path" scenario button starts a real run that completes with nobody.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class DemoHubScenarioTests(BrowserFixture fixture, ITestOutputHelper output)
@@ -25,18 +25,17 @@ public sealed class DemoHubScenarioTests(BrowserFixture fixture, ITestOutputHelp
             var hub = page.GetByTestId("demo-hub");
             await Expect(hub).ToContainTextAsync("The pharmacy demo", new() { Timeout = 30_000 });
             var stage = page.GetByTestId("dispense-stage");
-            await Expect(stage).ToHaveAttributeAsync("data-stage", "guarded_auto", new() { Timeout = 60_000 });
+            await Expect(stage).ToHaveAttributeAsync("data-stage", "observe", new() { Timeout = 60_000 });
             await Expect(page.GetByTestId("demo-approvals")).ToContainTextAsync("Verify RX-1001", new() { Timeout = 60_000 });
-            await Expect(page.GetByTestId("demo-scenarios")).ToHaveCountAsync(0);
+            await Expect(page.GetByTestId("scenario-happy_path")).ToBeVisibleAsync();
             await Artifacts.ScreenshotAsync(page, "demo-hub-1-before", output);
 
             await page.GetByTestId("simulate").ClickAsync();
             var progress = page.GetByTestId("sim-progress");
             var panelStage = page.GetByTestId("simulate-panel").GetByTestId("stage-badge");
             await Expect(progress).ToHaveAttributeAsync("data-status", "running", new() { Timeout = 30_000 });
-            await Expect(panelStage).ToHaveTextAsync("propose", new() { Timeout = 120_000 });
-            await Expect(stage).Not.ToHaveAttributeAsync("data-stage", "guarded_auto", new() { Timeout = 60_000 });
-            await Expect(progress).ToHaveAttributeAsync("data-status", "completed", new() { Timeout = 240_000 });
+            await Expect(panelStage).ToHaveTextAsync("propose", new() { Timeout = 180_000 });
+            await Expect(progress).ToHaveAttributeAsync("data-status", "completed", new() { Timeout = 420_000 });
             await Expect(progress).ToHaveAttributeAsync("aria-valuenow", "200");
             await Expect(page.GetByTestId("sim-figures")).ToContainTextAsync("guarded auto");
             await Expect(stage).ToHaveAttributeAsync("data-stage", "guarded_auto", new() { Timeout = 30_000 });
@@ -50,6 +49,12 @@ public sealed class DemoHubScenarioTests(BrowserFixture fixture, ITestOutputHelp
             await Expect(page.GetByTestId("auto-step-why")).ToContainTextAsync("Verify RX-1001", new() { Timeout = 30_000 });
             await Expect(page.GetByTestId("auto-step-why")).ToContainTextAsync("approved by prediction");
             await Expect(rx1001).ToHaveCountAsync(0, new() { Timeout = 30_000 });
+
+            // A scenario button starts a real run and opens it: at guarded auto, the happy path completes with nobody.
+            await page.GetByTestId("scenario-happy_path").ClickAsync();
+            await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/runs/[0-9a-f-]{36}$"), new() { Timeout = 30_000 });
+            await Expect(page.GetByTestId("run-phase")).ToContainTextAsync("completed", new() { Timeout = 60_000 });
+            await Artifacts.ScreenshotAsync(page, "demo-hub-3-scenario-run", output);
         }
         finally
         {

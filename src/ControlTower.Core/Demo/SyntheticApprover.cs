@@ -1,7 +1,11 @@
 namespace ControlTower.Core.Demo;
 
-/// <summary>The facts of a refill case a pharmacist looks at, read from the run input or the approval's evidence.</summary>
-public sealed record CaseFacts(string Drug, int Quantity, int RefillsLeft, int DaysSinceLastFill, bool Controlled);
+/// <summary>
+/// The facts of a refill case a pharmacist looks at, as the governed dispense's evidence carries them (its <c>features</c>):
+/// <see cref="InteractionSeverity"/> is <c>major</c>, <c>moderate</c> or <c>none</c>; <see cref="Renewed"/> says the prescriber
+/// renewed the prescription in this case.
+/// </summary>
+public sealed record CaseFacts(string Drug, int Quantity, int DaysSupply, bool Controlled, string InteractionSeverity, bool Renewed);
 
 /// <summary>Which decision a person is asked for in a refill case.</summary>
 public enum ApprovalStep
@@ -9,11 +13,8 @@ public enum ApprovalStep
     /// <summary>The prescriber renews a prescription that has no refills left.</summary>
     Renewal,
 
-    /// <summary>The pharmacist verifies the refill before anything is dispensed.</summary>
+    /// <summary>The pharmacist verifies the governed dispense (asked when the trust stage, the gate or a rule wants a person).</summary>
     Verification,
-
-    /// <summary>A person approves the governed dispense itself (the trust stage or a rule asked for one).</summary>
-    SecondCheck,
 }
 
 /// <summary>
@@ -54,15 +55,12 @@ public sealed record ApproverDecision(bool Approve, double LatencySeconds, strin
 /// <summary>
 /// A seeded stand-in for the pharmacy's people (pure: no clock, no I/O). Each decision is a function of the seed, a stable
 /// key naming the decision (case and node), the case's facts and the step: the facts set a rejection probability
-/// (too-early refills are mostly refused at verification, controlled substances and large quantities a little more
-/// often, renewals are sometimes denied), strictness scales it, and noise flips a few decisions so the record is not
+/// (a major interaction is mostly refused at verification, controlled substances, large quantities and moderate
+/// interactions a little more often, renewals are sometimes denied), strictness scales it, and noise flips a few decisions so the record is not
 /// perfectly clean. The same inputs always give the same decision, whatever order cases are decided in.
 /// </summary>
 public static class SyntheticApprover
 {
-    /// <summary>Refills sooner than this many days after the last fill are "too early" (the workflow's pre-verification agrees).</summary>
-    public const int TooEarlyDays = 21;
-
     public static ApproverDecision Decide(ApproverProfile profile, long seed, string decisionKey, CaseFacts facts, ApprovalStep step)
     {
         ArgumentNullException.ThrowIfNull(profile);
@@ -99,23 +97,26 @@ public static class SyntheticApprover
                 risk = 0.12;
                 reasons.Add("no refills left");
                 break;
-            case ApprovalStep.Verification:
-                risk = 0.01;
-                if (facts.DaysSinceLastFill < TooEarlyDays)
-                {
-                    risk += 1.2;
-                    reasons.Add($"too early ({facts.DaysSinceLastFill} days since the last fill)");
-                }
-
-                break;
             default:
                 risk = 0.01;
+                switch (facts.InteractionSeverity)
+                {
+                    case "major":
+                        risk += 0.6;
+                        reasons.Add("major interaction");
+                        break;
+                    case "moderate":
+                        risk += 0.05;
+                        reasons.Add("moderate interaction");
+                        break;
+                }
+
                 break;
         }
 
         if (facts.Controlled)
         {
-            risk += step == ApprovalStep.SecondCheck ? 0.02 : 0.06;
+            risk += 0.06;
             reasons.Add("controlled substance");
         }
 

@@ -5,26 +5,26 @@ namespace ControlTower.Core.Tests.Demo;
 
 public sealed class SyntheticApproverTests
 {
-    private static readonly CaseFacts Routine = new("Atorvastatin 20 mg", 30, 2, 30, Controlled: false);
-    private static readonly CaseFacts Early = Routine with { DaysSinceLastFill = 9 };
+    private static readonly CaseFacts Routine = new("Atorvastatin 20 mg", 30, 30, Controlled: false, InteractionSeverity: "none", Renewed: false);
+    private static readonly CaseFacts Interacting = Routine with { Drug = "Ibuprofen 400 mg", InteractionSeverity = "major" };
 
     [Fact]
     public void Decide_WhenAskedTwiceWithTheSameInputs_DecidesTheSame()
     {
-        var first = SyntheticApprover.Decide(ApproverProfile.Default, 42, "17:pharmacist_decision:1", Early, ApprovalStep.Verification);
-        var second = SyntheticApprover.Decide(ApproverProfile.Default, 42, "17:pharmacist_decision:1", Early, ApprovalStep.Verification);
+        var first = SyntheticApprover.Decide(ApproverProfile.Default, 42, "17:dispense:1", Interacting, ApprovalStep.Verification);
+        var second = SyntheticApprover.Decide(ApproverProfile.Default, 42, "17:dispense:1", Interacting, ApprovalStep.Verification);
 
         Assert.Equal(first, second);
     }
 
     [Fact]
-    public void Decide_OverManyCases_RefusesTooEarlyRefillsMostlyAndRoutineOnesRarely()
+    public void Decide_OverManyCases_RefusesMajorInteractionsMostlyAndRoutineOnesRarely()
     {
         var profile = ApproverProfile.Default;
         double RejectShare(CaseFacts facts, ApprovalStep step) =>
             Enumerable.Range(0, 2000).Count(i => !SyntheticApprover.Decide(profile, 1, $"{i}:n:1", facts, step).Approve) / 2000.0;
 
-        Assert.InRange(RejectShare(Early, ApprovalStep.Verification), 0.9, 1.0);
+        Assert.InRange(RejectShare(Interacting, ApprovalStep.Verification), 0.5, 0.9);
         Assert.InRange(RejectShare(Routine, ApprovalStep.Verification), 0.0, 0.05);
         Assert.InRange(RejectShare(Routine, ApprovalStep.Renewal), 0.05, 0.2);
     }

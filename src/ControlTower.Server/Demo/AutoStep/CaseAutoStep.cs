@@ -38,13 +38,14 @@ internal sealed class CaseAutoStep(
     {
         demo.Require();
         var (run, approval) = await WaitingAsync(runId, cancellationToken);
-        var facts = RefillCases.Facts(run.Input is null ? null : JsonNode.Parse(run.Input))
+        var evidence = approval.Evidence is null ? null : JsonNode.Parse(approval.Evidence);
+        var facts = RefillCases.Facts(evidence)
             ?? throw new ControlTowerException(ErrorKind.Conflict, DemoErrorCodes.NotARefillCase, $"Run {runId} is not a refill case: there are no facts to predict from.");
         var step = RefillCases.Step(approval.NodeId, approval.NodeType);
         var scope = RefillCases.DispenseScope;
         var gate = await gates.ResolveAsync(null, "governed.action", scope.ActionType, cancellationToken);
-        var ruleAsks = step == Core.Demo.ApprovalStep.SecondCheck && RefillCases.RuleRequiresApproval(facts);
-        var resolution = await trust.ResolveAsync(scope, $"auto-step:{approval.Id}", RefillCases.Features(facts), reversible: true, TrustService.Cap(gate), ruleAsks, cancellationToken);
+        var ruleAsks = step == Core.Demo.ApprovalStep.Verification && RefillCases.RuleRequiresApproval(facts);
+        var resolution = await trust.ResolveAsync(scope, $"auto-step:{approval.Id}", RefillCases.Features(evidence), reversible: true, TrustService.Cap(gate), ruleAsks, cancellationToken);
         var predicted = resolution.Predictions.Approval;
         var threshold = trustOptions.Value.AutoApproval;
         var refusal = Refusal(resolution, ruleAsks, threshold);
@@ -71,7 +72,7 @@ internal sealed class CaseAutoStep(
 
     /// <summary>Why the prediction may not decide this approval; null when it may.</summary>
     private static string? Refusal(TrustResolution resolution, bool ruleAsks, double threshold) =>
-        ruleAsks ? "a rule asks a person to check this dispense (a controlled substance or a quantity over 60)"
+        ruleAsks ? "a rule asks a person to check this dispense (a controlled substance, a major interaction or a quantity over 60)"
         : resolution.ScopeStage < TrustStage.Propose ? $"the dispense scope is at {resolution.ScopeStage.Name()}: its predictions are recorded in shadow, not yet trusted to advise"
         : resolution.Predictions.Anomaly.Anomalous ? $"the case looks anomalous (score {Format(resolution.Predictions.Anomaly.Score)})"
         : resolution.Predictions.Approval.Probability < threshold ? $"predicted approval {Format(resolution.Predictions.Approval.Probability)} is below {Format(threshold)}"

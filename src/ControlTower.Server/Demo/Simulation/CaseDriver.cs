@@ -107,7 +107,7 @@ internal sealed partial class CaseDriver(
 
     private async Task DecideAsync(CaseSetting setting, RefillCase refill, RunEntity run, ApprovalEntity approval, List<SimulatedDecision> decisions)
     {
-        var facts = RefillCases.Facts(run.Input is null ? null : JsonNode.Parse(run.Input)) ?? refill.Facts;
+        var facts = RefillCases.Facts(approval.Evidence is null ? null : JsonNode.Parse(approval.Evidence)) ?? refill.Facts;
         var step = RefillCases.Step(approval.NodeId, approval.NodeType);
         var decision = SyntheticApprover.Decide(setting.Approver, setting.Seed, $"{refill.Index}:{approval.NodeId}:{approval.Attempt}", facts, step);
         var vote = decision.Approve ? "approve" : "reject";

@@ -5,14 +5,18 @@ using ControlTower.Server.Pharmacy;
 
 namespace ControlTower.Server.Demo.Simulation;
 
-/// <summary>One generated refill case: its kind, the refill workflow's trigger input, and whether it is an injected failure.</summary>
+/// <summary>One generated refill case: its kind, the refill workflow's trigger input, the facts it will be judged on, and whether it is an injected failure.</summary>
 internal sealed record RefillCase(int Index, string Kind, JsonObject Input, CaseFacts Facts, bool InjectedFailure);
 
 /// <summary>
 /// Everything the simulation knows about the shape of the refill workflow lives here, so that a reworked workflow changes
-/// this file only: the case mix, the trigger input it produces (seeded), the facts a person reads off a run input, which
-/// step an approval node is, and the trust scope and features of the governed dispense. Injected failures ask for a drug
-/// the simulation keeps short (<see cref="ShortDrug"/>), so the real dispense meets real short stock.
+/// this file only: the case mix, the trigger input it produces (seeded), the facts a person reads off the dispense's
+/// evidence, which step an approval node is, and the trust scope and features of the governed dispense.
+/// A case is a prescription of the demo's back office (<see cref="PharmacySeed.DefaultSeed"/>, the one the demo seeds and
+/// resets to) and a <c>today</c>: prescriptions do not change on dispense, so the same one can be refilled by many cases;
+/// routine cases pick among the seed's generated prescriptions and a day within two weeks of the business date, so their
+/// facts and dates vary. Injected failures refill <see cref="ShortRx"/>, whose drug the shelf writes off first, so the real
+/// dispense meets real short stock.
 /// </summary>
 internal static class RefillCases
 {
@@ -21,12 +25,17 @@ internal static class RefillCases
     public const string Controlled = "controlled";
     public const string LargeQuantity = "large_quantity";
     public const string EarlyRefill = "early_refill";
+    public const string Interaction = "interaction";
+    public const string ClaimRejected = "claim_rejected";
     public const string ShortStock = "short_stock";
 
     /// <summary>The drug injected failures ask for; the simulation never tops it up.</summary>
     public const string ShortDrug = "Amoxicillin 500 mg";
 
-    /// <summary>The node whose approval is the governed dispense's own (a second check, or the trust stage asking).</summary>
+    /// <summary>The prescription injected failures refill (amoxicillin, never filled: eligible, paid, pre-verified).</summary>
+    public const string ShortRx = "RX-1004";
+
+    /// <summary>The node whose approval is the governed dispense's own: the pharmacist's verification.</summary>
     public const string DispenseNodeId = "dispense";
 
     public static string WorkflowName => PharmacyDemo.RefillWorkflowName;
@@ -36,20 +45,36 @@ internal static class RefillCases
     /// <summary>The default mix: mostly routine refills, with each kind of exception now and then.</summary>
     public static IReadOnlyDictionary<string, double> DefaultMix { get; } = new Dictionary<string, double>(StringComparer.Ordinal)
     {
-        [Routine] = 0.78,
-        [NoRefills] = 0.06,
-        [Controlled] = 0.05,
-        [LargeQuantity] = 0.05,
-        [EarlyRefill] = 0.06,
+        [Routine] = 0.80,
+        [NoRefills] = 0.02,
+        [Controlled] = 0.04,
+        [LargeQuantity] = 0.04,
+        [EarlyRefill] = 0.04,
+        [Interaction] = 0.03,
+        [ClaimRejected] = 0.03,
     };
 
-    private static readonly string[] RoutineDrugs = ["Atorvastatin 20 mg", "Lisinopril 10 mg", "Metformin 500 mg"];
-    private static readonly int[] RoutineQuantities = [14, 28, 30, 30, 30, 45, 60];
-    private static readonly string[] Patients =
-    [
-        "Maria Lopez", "James Chen", "Aisha Khan", "Tom Becker", "Sofia Rossi", "Daniel Okafor", "Emma Schmidt", "Lucas Silva",
-        "Hannah Weber", "Omar Haddad", "Grace Kim", "Noah Dubois", "Mia Novak", "Ethan Park", "Lea Martin", "Ivan Petrov",
-    ];
+    /// <summary>The named prescriptions each exception kind refills (see the Pharmacy README's table), with the facts the dispense will carry.</summary>
+    private static readonly Dictionary<string, (string Rx, string Interaction)[]> Named = new(StringComparer.Ordinal)
+    {
+        [NoRefills] = [("RX-1002", "moderate"), ("RX-1006", "none")],
+        [Controlled] = [("RX-1003", "none")],
+        [EarlyRefill] = [("RX-1007", "none"), ("RX-1009", "none")],
+        [Interaction] = [("RX-1008", "major")],
+        [ClaimRejected] = [("RX-1005", "none")],
+        [ShortStock] = [(ShortRx, "none")],
+    };
+
+    /// <summary>The demo back office's prescriptions (deterministic from the seed), and the generated ones split by the large-quantity rule.</summary>
+    private static readonly Lazy<(IReadOnlyDictionary<string, Prescription> All, Prescription[] Routine, Prescription[] Large)> Catalogue = new(() =>
+    {
+        var prescriptions = PharmacySeed.Create(PharmacySeed.DefaultSeed).BackOffice.Prescriptions;
+        var generated = prescriptions.Values.Where(p => !PharmacySeed.NamedPrescriptions.Any(n => n.Rx == p.Rx)).OrderBy(p => p.Rx, StringComparer.Ordinal).ToArray();
+        return (prescriptions, generated.Where(p => p.Quantity <= LargeQuantityAbove).ToArray(), generated.Where(p => p.Quantity > LargeQuantityAbove).ToArray());
+    });
+
+    /// <summary>The dispense rule <c>large_quantity</c>: more than this asks a person.</summary>
+    private const int LargeQuantityAbove = 60;
 
     /// <summary>The mix with unknown kinds and bad weights refused; null means the default.</summary>
     public static IReadOnlyDictionary<string, double> Mix(IReadOnlyDictionary<string, double>? requested)
@@ -85,7 +110,7 @@ internal static class RefillCases
         {
             var kind = Pick(mix, random.NextDouble() * total);
             var injected = burst is not null && i >= burst.AtCase && i < burst.AtCase + burst.Count;
-            cases.Add(Case(i, injected ? ShortStock : kind, seed, random, injected));
+            cases.Add(Case(i, injected ? ShortStock : kind, random, injected));
         }
 
         return cases;
@@ -108,77 +133,66 @@ internal static class RefillCases
         return last;
     }
 
-    private static RefillCase Case(int index, string kind, int seed, Random random, bool injected)
+    private static RefillCase Case(int index, string kind, Random random, bool injected)
     {
-        var drug = kind switch
+        var (all, routine, large) = Catalogue.Value;
+        var (rx, interaction) = kind switch
         {
-            Controlled => "Oxycodone 5 mg",
-            ShortStock => ShortDrug,
-            LargeQuantity => random.Next(2) == 0 ? "Lisinopril 10 mg" : "Metformin 500 mg",
-            _ => RoutineDrugs[random.Next(RoutineDrugs.Length)],
+            Routine => (routine[random.Next(routine.Length)].Rx, "none"),
+            LargeQuantity => (large[random.Next(large.Length)].Rx, "none"),
+            _ => Named[kind][random.Next(Named[kind].Length)],
         };
-        var quantity = kind switch
-        {
-            Controlled => random.Next(10, 31),
-            ShortStock => random.Next(41, 61),
-            LargeQuantity => 90,
-            _ => RoutineQuantities[random.Next(RoutineQuantities.Length)],
-        };
-        var days = kind switch
-        {
-            EarlyRefill => random.Next(5, 19),
-            LargeQuantity => random.Next(80, 96),
-            _ => random.Next(25, 41),
-        };
-        var facts = new CaseFacts(drug, quantity, kind == NoRefills ? 0 : random.Next(1, 6), days, kind == Controlled);
-        var input = new JsonObject
-        {
-            ["rx"] = $"SIM-{seed}-{index:0000}",
-            ["patient"] = Patients[random.Next(Patients.Length)],
-            ["drug"] = facts.Drug,
-            ["quantity"] = facts.Quantity,
-            ["refills_left"] = facts.RefillsLeft,
-            ["days_since_last_fill"] = facts.DaysSinceLastFill,
-            ["controlled"] = facts.Controlled,
-        };
-        return new RefillCase(index, kind, input, facts, injected);
+
+        // Generated prescriptions are due on the business date and stay due; the early ones stay too early for a week.
+        var days = kind == EarlyRefill ? random.Next(0, 7) : random.Next(0, 15);
+        var today = PharmacyChecks.Iso(PharmacyChecks.Date(PharmacySeed.Today).AddDays(days));
+        var prescription = all[rx];
+        var facts = new CaseFacts(prescription.Drug, prescription.Quantity, prescription.DaysSupply, prescription.ControlledSchedule is not null, interaction,
+            Renewed: prescription.RefillsRemaining == 0 && prescription.LastFillDate is not null);
+        return new RefillCase(index, kind, new JsonObject { ["rx"] = rx, ["today"] = today }, facts, injected);
     }
 
-    /// <summary>The facts a person reads off a refill run's input; null when the input is not a refill request.</summary>
-    public static CaseFacts? Facts(JsonNode? input)
+    /// <summary>The facts a person reads off the governed dispense's evidence (its <c>features</c>); null when they are not a refill's.</summary>
+    public static CaseFacts? Facts(JsonNode? evidence)
     {
-        if (input is not JsonObject o || o["rx"] is not JsonValue || o["drug"] is not JsonValue drug || !drug.TryGetValue<string>(out var name))
+        if (evidence?["features"] is not JsonObject f || Text(f["drug"]) is not { } drug || Number(f["quantity"]) is not { } quantity)
         {
             return null;
         }
 
-        static int Int(JsonNode? n) => n is JsonValue v && v.TryGetValue<int>(out var i) ? i : 0;
-        var controlled = o["controlled"] is JsonValue c && c.TryGetValue<bool>(out var b) && b;
-        return new CaseFacts(name, Int(o["quantity"]), Int(o["refills_left"]), Int(o["days_since_last_fill"]), controlled);
+        return new CaseFacts(drug, quantity, Number(f["days_supply"]) ?? 0, Flag(f["controlled"]), Text(f["interaction_severity"]) ?? "none", Flag(f["renewed"]));
     }
 
-    /// <summary>Which decision an approval of a refill run asks for.</summary>
+    /// <summary>Which decision an approval of a refill run asks for: the dispense's is the pharmacist's verification.</summary>
     public static ApprovalStep Step(string nodeId, string nodeType) =>
-        nodeType == "governed.action" ? ApprovalStep.SecondCheck
-        : nodeId == "prescriber_approval" ? ApprovalStep.Renewal
-        : ApprovalStep.Verification;
+        nodeType != "governed.action" && nodeId.Contains("prescriber", StringComparison.Ordinal) ? ApprovalStep.Renewal : ApprovalStep.Verification;
 
-    /// <summary>What the dispense's trust models score a case on (the governed node's <c>features</c>, from the facts).</summary>
-    public static JsonObject Features(CaseFacts facts) => new()
+    /// <summary>What the dispense's trust models score a case on: the governed node's <c>features</c>, as its evidence holds them.</summary>
+    public static JsonObject Features(JsonNode? evidence) => evidence?["features"] is JsonObject f ? (JsonObject)f.DeepClone() : [];
+
+    /// <summary>How a finished refill run ended: <c>completed</c>, the <c>reason</c> its respond node gave for a failed refill (too_early, claim_rejected, declined, not_dispensed, …), else the run's status.</summary>
+    public static string Outcome(string runStatus, JsonNode? output)
     {
-        ["quantity"] = facts.Quantity,
-        ["controlled"] = facts.Controlled,
-        ["refills_left"] = facts.RefillsLeft,
-        ["days_since_last_fill"] = facts.DaysSinceLastFill,
-        ["drug"] = facts.Drug,
-    };
+        var body = runStatus == "completed" ? output?["body"] : null;
+        return Text(body?["status"]) is not { } status ? runStatus
+            : status == "failed" && Text(body?["reason"]) is { } reason ? reason
+            : status;
+    }
 
-    /// <summary>How a finished refill run ended: the body <c>status</c> its respond node answered (ready_for_pickup, declined, not_dispensed), else the run's status.</summary>
-    public static string Outcome(string runStatus, JsonNode? output) =>
-        runStatus == "completed" && output?["body"]?["status"] is JsonValue v && v.TryGetValue<string>(out var status) ? status : runStatus;
+    /// <summary>Whether the dispense rule set asks a person whatever the stage (controlled substances, major interactions, quantities over 60).</summary>
+    public static bool RuleRequiresApproval(CaseFacts facts) => facts.Controlled || facts.InteractionSeverity == "major" || facts.Quantity > LargeQuantityAbove;
 
-    /// <summary>Whether the dispense rule set asks a person whatever the stage (controlled substances, quantities over 60).</summary>
-    public static bool RuleRequiresApproval(CaseFacts facts) => facts.Controlled || facts.Quantity > 60;
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    /// <summary>A whole number, whether the template rendered it as a number or as text.</summary>
+    private static int? Number(JsonNode? node) => node is JsonValue v
+        ? v.TryGetValue<int>(out var i) ? i
+        : v.TryGetValue<double>(out var d) ? (int)d
+        : v.TryGetValue<string>(out var s) && int.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed
+        : null
+        : null;
+
+    private static bool Flag(JsonNode? node) => node is JsonValue v && ((v.TryGetValue<bool>(out var b) && b) || (v.TryGetValue<string>(out var s) && s == "true"));
 
     private static ControlTowerException Invalid(string message) => new(ErrorKind.Validation, DemoErrorCodes.SimulationInvalid, message);
 }

@@ -2,9 +2,9 @@ import { useState } from "react";
 import { api, getOptional } from "../../api";
 import { navigate } from "../../router";
 import { ErrorBox, useAsync } from "../../ui";
-import type { Scenario } from "./demoApi";
+import type { Scenario, ScenarioStarted } from "./demoApi";
 
-/** One button per scenario template the server offers; nothing at all when it offers none (the route is not there). */
+/** One button per scenario template the server offers; a press starts its run and opens it. */
 export function Scenarios() {
   const { data } = useAsync(() => getOptional<Scenario[]>("/api/demo/scenarios"), []);
   const [error, setError] = useState<unknown>(null);
@@ -12,9 +12,8 @@ export function Scenarios() {
   const start = async (id: string) => {
     setError(null);
     try {
-      const started = await api.post<{ runId?: string; id?: string; run?: { id?: string } }>(`/api/demo/scenarios/${encodeURIComponent(id)}/start`);
-      const runId = started?.runId ?? started?.run?.id ?? started?.id;
-      if (runId) navigate(`/runs/${runId}`);
+      const started = await api.post<ScenarioStarted>(`/api/demo/scenarios/${encodeURIComponent(id)}/start`);
+      navigate(`/runs/${started.runId}`);
     } catch (e) {
       setError(e);
     }

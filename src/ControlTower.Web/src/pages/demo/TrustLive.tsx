@@ -18,6 +18,12 @@ export function TrustLive({ scopeKey, tick }: { scopeKey: string; tick: string }
   const { data, reload } = useAsync(() => api.get<ScopeDetail>(`/api/trust/scopes/${encodeURIComponent(scopeKey)}`), [scopeKey]);
   // The tick changes as cases finish (coarsely), so the chart fills live without a request per case.
   useEffect(reload, [tick]);
+  // Until the scope exists (the seeded refills propose their dispense a few seconds after the start), look again every 3 s.
+  useEffect(() => {
+    if (data) return;
+    const timer = window.setInterval(reload, 3000);
+    return () => window.clearInterval(timer);
+  }, [data, reload]);
   if (!data) return <section className="card card-pad"><h3>Trust over time</h3><p className="muted small">The dispense scope appears at its first proposal.</p></section>;
   const s = data.scope;
   const next = ladder[Math.min(ladder.length - 1, ladder.indexOf(s.stage) + 1)];

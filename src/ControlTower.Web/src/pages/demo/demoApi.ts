@@ -1,6 +1,6 @@
 import { apiKey, ApiError } from "../../api";
 
-// The demo's API: simulations (a job with an SSE progress stream), scenarios (optional: another feature serves them).
+// The demo's API: simulations (a job with an SSE progress stream) and scenarios (templates that each start one real refill run).
 
 export interface SimulationCase { index: number; kind: string; rx: string; runId: string | null; outcome: string; injectedFailure: boolean; dispensedAutomatically: boolean; stageAfter: string; decisions: { nodeId: string; step: string; decision: string; latencySeconds: number; reason: string }[] }
 export interface Window { from: number; to: number; cases: number; casesNeedingAPerson: number; humanDecisions: number; governedHumanDecisions: number }
@@ -11,7 +11,10 @@ export interface Simulation {
   counts: { humanDecisions: number; governedHumanDecisions: number; approved: number; rejected: number; automaticDispenses: number; restocks: number; simulatedPersonSeconds: number; outcomes: Record<string, number> };
   elapsedSeconds: number; casesPerSecond: number; figures: Figures | null; recent: SimulationCase[]; error: string | null;
 }
-export interface Scenario { id: string; title: string; description: string }
+export interface Scenario { id: string; title: string; description: string; expected: ScenarioExpectation }
+export interface ScenarioExpectation { phase: string; reason: string | null; personDecides: string }
+/** The answer of POST /api/demo/scenarios/{id}/start (201 for a new run, 200 for a replayed Idempotency-Key). */
+export interface ScenarioStarted { scenarioId: string; runId: string; workflowId: string; created: boolean; expected: ScenarioExpectation }
 
 /**
  * Follows a simulation's progress stream over fetch (EventSource cannot send a Bearer header): `onView` gets the job after
