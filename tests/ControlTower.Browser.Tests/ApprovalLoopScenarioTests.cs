@@ -14,15 +14,17 @@ public sealed class ApprovalLoopScenarioTests(BrowserFixture fixture, ITestOutpu
     [Fact]
     public async Task RunView_WhenANodeWaitsOnAnApproval_ItIsDecidedThereWithARequiredComment()
     {
-        // The demo's RX-1002 waits for the prescriber; it was started by the demo's refill bot, so the demo admin may decide it.
+        // The demo's RX-1002 is renewed by its prescriber and then waits for the pharmacist's verification at the dispense;
+        // it was started by the demo's refill bot, so the demo admin may decide it.
         var runId = await FindRunAsync("RX-1002");
         var page = await fixture.Context.NewPageAsync();
         try
         {
             await page.GotoAsync($"/runs/{runId}");
-            await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("waiting", new() { Timeout = 30_000 });
+            await Expect(page.Locator("[data-testid='node-dispense'][data-status='waiting']")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await Expect(page.GetByTestId("run-status")).ToHaveTextAsync("waiting");
             await Expect(page.GetByTestId("pending-approvals")).ToBeVisibleAsync();
-            await page.GetByTestId("node-prescriber_approval").ClickAsync();
+            await page.GetByTestId("node-dispense").ClickAsync();
             var card = page.GetByTestId("run-approval");
             await Expect(card).ToContainTextAsync("Lisinopril");
             await Expect(card.GetByTestId("reject")).ToBeDisabledAsync();
@@ -31,8 +33,9 @@ public sealed class ApprovalLoopScenarioTests(BrowserFixture fixture, ITestOutpu
             await Artifacts.ScreenshotAsync(page, "run-view-approval", output);
 
             await card.GetByTestId("reject").ClickAsync();
-            await Expect(page.GetByTestId("run-approval-decided")).ToBeVisibleAsync();
-            await Expect(page.Locator("[data-testid='node-prescriber_approval'][data-status='waiting']")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
+            // The rejected dispense ends the refill "declined by the pharmacist": the run completes in the failed phase, live in the same view.
+            await Expect(page.GetByTestId("run-phase")).ToContainTextAsync("failed", new() { Timeout = 30_000 });
+            await Expect(page.Locator("[data-testid='node-dispense'][data-status='waiting']")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
             await Artifacts.ScreenshotAsync(page, "run-view-approval-decided", output);
         }
         finally

@@ -21,7 +21,7 @@ public sealed class EditorCanvasScenarioTests(BrowserFixture fixture, ITestOutpu
         {
             await page.SetViewportSizeAsync(1024, 768);
             await page.GotoAsync($"/workflows/{workflowId}");
-            await Expect(page.GetByTestId("node-refill_request")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await Expect(page.GetByTestId("node-order")).ToBeVisibleAsync(new() { Timeout = 30_000 });
             // On a narrow screen the side panels start folded and the minimap shows the whole graph.
             await Expect(page.Locator("aside.palette")).ToHaveCountAsync(0);
             await Expect(page.Locator(".react-flow__minimap")).ToBeVisibleAsync();
@@ -50,10 +50,10 @@ public sealed class EditorCanvasScenarioTests(BrowserFixture fixture, ITestOutpu
             // Arrange lays the graph out in layers left to right; undo takes it back to the saved layout.
             await page.GetByTestId("auto-arrange").ClickAsync();
             await Expect(page.GetByText("unsaved changes")).ToBeVisibleAsync();
-            var start = await XAsync(page, "refill_request");
-            var normalize = await XAsync(page, "normalize");
-            var refills = await XAsync(page, "has_refills");
-            Assert.True(start < normalize && normalize < refills, $"layers out of order: {start}, {normalize}, {refills}");
+            var start = await XAsync(page, "order");
+            var lookup = await XAsync(page, "get_prescription");
+            var eligibility = await XAsync(page, "check_eligibility");
+            Assert.True(start < lookup && lookup < eligibility, $"layers out of order: {start}, {lookup}, {eligibility}");
             await page.WaitForTimeoutAsync(400);
             await Artifacts.ScreenshotAsync(page, "editor-refill-arranged", output);
             await page.GetByTestId("undo").ClickAsync();
