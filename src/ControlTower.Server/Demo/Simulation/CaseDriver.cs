@@ -66,14 +66,6 @@ internal sealed partial class CaseDriver(
         return new CaseResult(runId, outcome, decisions, automatic, stage);
     }
 
-    /// <summary>Cancels a case nobody decided anything in yet (started ahead when the simulation was cancelled).</summary>
-    public async Task<CaseResult> CancelAsync(Guid runId)
-    {
-        await EndAsync(runId, "the demo simulation was cancelled");
-        var (automatic, stage) = await AfterAsync(runId);
-        return new CaseResult(runId, Cancelled, [], automatic, stage);
-    }
-
     /// <summary>Decides each approval the run waits on until it ends; its outcome, or <see cref="TimedOut"/> (the run is then cancelled).</summary>
     private async Task<string> DriveLoopAsync(CaseSetting setting, RefillCase refill, Guid runId, List<SimulatedDecision> decisions, CancellationToken cancellationToken)
     {

@@ -154,20 +154,17 @@ internal sealed partial class SimulationService(
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(job.Cancellation.Token, lifetime.ApplicationStopping);
         var token = stop.Token;
         var (status, error) = (SimulationStatus.Completed, (string?)null);
-        (RefillCase Case, Task<Guid> Run)? ahead = null;
         try
         {
+            // One case at a time: a refill's first approval is its governed dispense, which reads and evaluates the scope's
+            // trust, so a case started ahead would see the previous case's evidence or not depending on timing. In order,
+            // the evidence arrives in case order: same seed, same decisions, same stages.
             var cases = RefillCases.Generate(job.Request.Cases, job.Request.Mix, job.Request.Seed, job.Request.FailureBurst);
-            for (var i = 0; i < cases.Count; i++)
+            foreach (var refill in cases)
             {
                 token.ThrowIfCancellationRequested();
-                var runId = ahead is { } started ? await started.Run : await PrepareAndStartAsync(job, setting, cases[i], token);
-                ahead = null;
-
-                // The next case runs up to its first approval while this one finishes. Its decisions wait until this case has
-                // ended, and nothing before them touches trust, so the evidence still arrives in case order: same seed, same stages.
-                ahead = i + 1 < cases.Count ? (cases[i + 1], PrepareAndStartAsync(job, setting, cases[i + 1], token)) : null;
-                Record(job, cases[i], await driver.DriveAsync(setting, cases[i], runId, token));
+                var runId = await PrepareAndStartAsync(job, setting, refill, token);
+                Record(job, refill, await driver.DriveAsync(setting, refill, runId, token));
                 token.ThrowIfCancellationRequested();
             }
         }
@@ -182,7 +179,6 @@ internal sealed partial class SimulationService(
             (status, error) = (SimulationStatus.Failed, ex is ControlTowerException typed ? $"{typed.Code}: {typed.Message}" : ex.Message);
         }
 
-        await EndAheadAsync(job, ahead);
         job.Finish(status, time.GetUtcNow(), error);
         var view = job.Snapshot(time.GetUtcNow());
         Log.Finished(logger, job.Id, status, view.Done, view.ElapsedSeconds);
@@ -195,28 +191,6 @@ internal sealed partial class SimulationService(
     {
         job.AddRestocks(await shelf.PrepareAsync(job.Id, refill, cancellationToken));
         return await driver.StartAsync(setting, refill);
-    }
-
-    /// <summary>A case started ahead when the job ended early: cancelled and recorded, so every started case is accounted for.</summary>
-    private async Task EndAheadAsync(SimulationJob job, (RefillCase Case, Task<Guid> Run)? ahead)
-    {
-        if (ahead is not { } started)
-        {
-            return;
-        }
-
-        Guid runId;
-        try
-        {
-            runId = await started.Run;
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ControlTowerException)
-        {
-            // Stopped or failed while the shelf was being readied: its run was never started.
-            return;
-        }
-
-        Record(job, started.Case, await driver.CancelAsync(runId));
     }
 
     private static void Record(SimulationJob job, RefillCase refill, CaseResult result)
