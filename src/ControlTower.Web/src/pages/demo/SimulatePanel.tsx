@@ -71,7 +71,7 @@ export function SimulatePanel({ onProgress }: { onProgress: (s: Simulation) => v
             <p className="small" data-testid="sim-figures">
               Stages first reached after case: {Object.entries(f.stageFirstReachedAtCase).map(([s, c]) => `${s.replace(/_/g, " ")} ${c}`).join(" · ")}.
               {" "}Decisions on the dispense fell from {f.first.governedHumanDecisions} (cases {f.first.from}–{f.first.to}) to {f.last.governedHumanDecisions} (cases {f.last.from}–{f.last.to}), {pct(f.governedDecisionReduction)} fewer;
-              {" "}all decisions {pct(f.humanDecisionReduction)} fewer (the pharmacist still verifies every refill).
+              {" "}all decisions {pct(f.humanDecisionReduction)} fewer.
             </p>
           )}
         </div>
