@@ -40,6 +40,7 @@ internal static class SimulateCommand
         await using var app = ControlTowerApp.Build(["--Logging:LogLevel:Default=Warning", .. args, "--urls=http://127.0.0.1:0"]);
         await app.StartAsync(cancellationToken);
         var simulations = app.Services.GetRequiredService<SimulationService>();
+        var time = app.Services.GetRequiredService<TimeProvider>();
         var started = await simulations.StartAsync(body, $"cli:{Environment.UserName}", cancellationToken);
         var job = simulations.Get(started.Id);
         await using var cancel = cancellationToken.Register(() => simulations.Cancel(job.Id));
@@ -47,7 +48,7 @@ internal static class SimulateCommand
         while (true)
         {
             var next = job.NextChangeAsync();
-            view = job.Snapshot(DateTimeOffset.UtcNow);
+            view = job.Snapshot(time.GetUtcNow());
             await Console.Error.WriteAsync($"\r{Bar(view)}");
             if (view.Status != SimulationStatus.Running)
             {
