@@ -70,23 +70,31 @@ public sealed class ReleaseCanaryTests
         await PutReleaseAsync(admin, workflow, new { mode = "direct", version = 1 });
         await PutReleaseAsync(admin, workflow, new { mode = "canary", version = 2, steps = new[] { 20, 60 }, stepPauseSeconds = 600, minRunsPerStep = 5 });
 
-        var step1 = await RunAllAsync(admin, workflow, Enumerable.Range(0, 40).Select(i => $"order-{i}"));
+        // At least 40 keys, and enough of them on the canary for the step's minimum: the split hashes the workflow's
+        // random id, so 40 fixed keys leave fewer than 5 on a 20 % canary about one time in 13.
+        var step1Keys = new List<string>();
+        for (var i = 0; step1Keys.Count < 40 || step1Keys.Count(k => ReleaseRouting.TakesCanary(workflow, k, 20)) < 8; i++)
+        {
+            step1Keys.Add($"order-{i}");
+        }
+
+        var step1 = await RunAllAsync(admin, workflow, step1Keys);
         var again = await RunAllAsync(admin, workflow, ["order-0", "order-1", "order-2"]);
         var early = await canary.EvaluateAsync(CancellationToken.None);
         clock.Advance(TimeSpan.FromSeconds(601));
         var advanced = await canary.EvaluateAsync(CancellationToken.None);
         var atStep2 = await GetReleaseAsync(admin, workflow);
-        var step2 = await RunAllAsync(admin, workflow, Enumerable.Range(40, 40).Select(i => $"order-{i}"));
+        var step2 = await RunAllAsync(admin, workflow, Enumerable.Range(step1Keys.Count, 40).Select(i => $"order-{i}"));
         clock.Advance(TimeSpan.FromSeconds(601));
         var promoted = await canary.EvaluateAsync(CancellationToken.None);
-        var after = await RunAllAsync(admin, workflow, Enumerable.Range(80, 10).Select(i => $"order-{i}"));
+        var after = await RunAllAsync(admin, workflow, Enumerable.Range(step1Keys.Count + 40, 10).Select(i => $"order-{i}"));
         var release = await GetReleaseAsync(admin, workflow);
 
         // Determinism: every run pinned what Core's split says for its key, and a repeated key returned the same run.
         Assert.All(step1, pair => Assert.Equal(ReleaseRouting.TakesCanary(workflow, pair.Key, 20) ? 2 : 1, Version(pair.Value)));
         Assert.All(step2, pair => Assert.Equal(ReleaseRouting.TakesCanary(workflow, pair.Key, 60) ? 2 : 1, Version(pair.Value)));
         Assert.All(again, pair => Assert.Equal(step1[pair.Key]["id"]!.GetValue<Guid>(), pair.Value["id"]!.GetValue<Guid>()));
-        Assert.InRange(step1.Values.Count(r => Version(r) == 2), 5, 16);
+        Assert.InRange(step1.Values.Count(r => Version(r) == 2), 8, 16);
         Assert.All(step1.Values.Where(r => Version(r) == 2), r => Assert.Equal(2, NodeOutput(r, "calc")!["version"]!.GetValue<int>()));
         Assert.IsType<CanaryDecision.Hold>(Assert.Single(early).Decision);
         Assert.Equal(60, Assert.IsType<CanaryDecision.Advance>(Assert.Single(advanced).Decision).Percent);
