@@ -21,6 +21,9 @@ internal static class PharmacyDemo
     public const string DispenseRuleSetId = "pharmacy-dispense";
     public const int RollbackWindowSeconds = 1800;
 
+    /// <summary>The dispense rule <c>large_quantity</c>: a fill of more than this many units asks a person.</summary>
+    public const int LargeQuantityAbove = 60;
+
     /// <summary>The trust scope of the demo's dispenses: one store's refill queue, dispensed by its pharmacists.</summary>
     public static readonly Core.Trust.TrustScope DispenseScope = new("acme-pharmacy", "store-001", "refill", DispenseActionType, "pharmacist");
 
@@ -82,10 +85,10 @@ internal static class PharmacyDemo
             new JsonObject
             {
                 ["id"] = "large_quantity",
-                ["description"] = "More than a 60-unit fill gets a second look.",
-                ["condition"] = "arguments.quantity > 60",
+                ["description"] = $"More than a {LargeQuantityAbove}-unit fill gets a second look.",
+                ["condition"] = $"arguments.quantity > {LargeQuantityAbove}",
                 ["priority"] = 5,
-                ["action"] = new JsonObject { ["type"] = "require_approval", ["reason"] = "quantity over 60" },
+                ["action"] = new JsonObject { ["type"] = "require_approval", ["reason"] = $"quantity over {LargeQuantityAbove}" },
             },
             new JsonObject
             {

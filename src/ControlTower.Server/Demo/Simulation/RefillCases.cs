@@ -73,8 +73,8 @@ internal static class RefillCases
         return (prescriptions, generated.Where(p => p.Quantity <= LargeQuantityAbove).ToArray(), generated.Where(p => p.Quantity > LargeQuantityAbove).ToArray());
     });
 
-    /// <summary>The dispense rule <c>large_quantity</c>: more than this asks a person.</summary>
-    private const int LargeQuantityAbove = 60;
+    /// <summary>The dispense rule <c>large_quantity</c>'s threshold, from the rule set the demo seeds.</summary>
+    private const int LargeQuantityAbove = PharmacyDemo.LargeQuantityAbove;
 
     /// <summary>The mix with unknown kinds and bad weights refused; null means the default.</summary>
     public static IReadOnlyDictionary<string, double> Mix(IReadOnlyDictionary<string, double>? requested)
