@@ -20,13 +20,14 @@ internal sealed class McpConnection
     private int _activeCalls;
     private volatile string? _endReason;
 
-    public McpConnection(string serverId, string? credentialKey, McpTransportKind transport, McpClient client, long catalogGeneration, TimeProvider time)
+    public McpConnection(string serverId, string? credentialKey, McpTransportKind transport, McpClient client, McpProgressRouter progress, long catalogGeneration, TimeProvider time)
     {
         CatalogGeneration = catalogGeneration;
         ServerId = serverId;
         CredentialKey = credentialKey;
         Transport = transport;
         Client = client;
+        Progress = progress;
         _time = time;
         StartedAt = time.GetUtcNow();
         Touch();
@@ -39,6 +40,9 @@ internal sealed class McpConnection
     public McpTransportKind Transport { get; }
 
     public McpClient Client { get; }
+
+    /// <summary>Routes this session's progress notifications to the calls that asked for them.</summary>
+    public McpProgressRouter Progress { get; }
 
     public DateTimeOffset StartedAt { get; }
 

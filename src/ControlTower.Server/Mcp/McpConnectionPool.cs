@@ -196,8 +196,9 @@ internal sealed class McpConnectionPool : IAsyncDisposable
         McpClient? client = null;
         try
         {
-            client = await ConnectAsync(definition, credential, linked.Token).ConfigureAwait(false);
-            var connection = new McpConnection(definition.Id, credential?.Key, definition.Transport, client, generation, _time);
+            var progress = new McpProgressRouter();
+            client = await ConnectAsync(definition, credential, progress, linked.Token).ConfigureAwait(false);
+            var connection = new McpConnection(definition.Id, credential?.Key, definition.Transport, client, progress, generation, _time);
             RegisterListChanged(connection);
             await RefreshCatalogAsync(connection, linked.Token).ConfigureAwait(false);
             _ = WatchAsync(connection);
@@ -231,16 +232,17 @@ internal sealed class McpConnectionPool : IAsyncDisposable
     /// back to <c>initialize</c>). Some servers answer unknown methods with an empty result instead of an error,
     /// which breaks the probe with a JSON error: those get the <c>initialize</c> handshake of <see cref="HandshakeVersion"/>.
     /// </summary>
-    private async Task<McpClient> ConnectAsync(McpServerDefinition definition, McpCredential? credential, CancellationToken cancellationToken)
+    private async Task<McpClient> ConnectAsync(
+        McpServerDefinition definition, McpCredential? credential, McpProgressRouter progress, CancellationToken cancellationToken)
     {
         try
         {
-            return await McpClient.CreateAsync(CreateTransport(definition, credential), ClientOptions(null), NullLoggerFactory.Instance, cancellationToken)
+            return await McpClient.CreateAsync(CreateTransport(definition, credential, progress), ClientOptions(null), NullLoggerFactory.Instance, cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (System.Text.Json.JsonException) when (!cancellationToken.IsCancellationRequested)
         {
-            return await McpClient.CreateAsync(CreateTransport(definition, credential), ClientOptions(HandshakeVersion), NullLoggerFactory.Instance, cancellationToken)
+            return await McpClient.CreateAsync(CreateTransport(definition, credential, progress), ClientOptions(HandshakeVersion), NullLoggerFactory.Instance, cancellationToken)
                 .ConfigureAwait(false);
         }
     }
@@ -254,7 +256,10 @@ internal sealed class McpConnectionPool : IAsyncDisposable
         ProtocolVersion = protocolVersion,
     };
 
-    private IClientTransport CreateTransport(McpServerDefinition definition, McpCredential? credential)
+    private IClientTransport CreateTransport(McpServerDefinition definition, McpCredential? credential, McpProgressRouter progress) =>
+        new ProgressObservingTransport(CreateSdkTransport(definition, credential), progress);
+
+    private IClientTransport CreateSdkTransport(McpServerDefinition definition, McpCredential? credential)
     {
         if (definition.Transport is McpTransportKind.Stdio)
         {

@@ -178,13 +178,14 @@ internal sealed class McpToolInvoker(
         context.Properties.Set(McpResilience.RetryAfterSend, call.Definition.Limits.RetryIdempotentTools && tool?.IsIdempotent == true);
 
         using var lease = connection.BeginCall();
+        using var progress = call.Context.Progress is { } target ? connection.Progress.Register(target) : default(McpProgressRouter.Registration?);
         try
         {
             return await connection.Client.CallToolAsync(
                 call.ToolName,
                 ToArguments(call.Arguments),
-                call.Context.Progress is { } progress ? new ProgressForwarder(progress) : null,
-                new RequestOptions { Meta = MetaFor(call.Context) },
+                progress: null,
+                new RequestOptions { Meta = MetaFor(call.Context, progress?.Token) },
                 token).ConfigureAwait(false);
         }
         catch (McpProtocolException ex) when (connection.Transport is not McpTransportKind.Stdio && (int)ex.ErrorCode == HttpRequestRejected)
@@ -245,8 +246,26 @@ internal sealed class McpToolInvoker(
             context.Headers ?? new Dictionary<string, string>());
     }
 
-    private static JsonObject? MetaFor(McpCallContext context) =>
-        context.IdempotencyKey is { } key ? new JsonObject { [IdempotencyMetaKey] = key } : null;
+    private static JsonObject? MetaFor(McpCallContext context, string? progressToken)
+    {
+        if (context.IdempotencyKey is null && progressToken is null)
+        {
+            return null;
+        }
+
+        var meta = new JsonObject();
+        if (context.IdempotencyKey is { } key)
+        {
+            meta[IdempotencyMetaKey] = key;
+        }
+
+        if (progressToken is not null)
+        {
+            meta["progressToken"] = progressToken;
+        }
+
+        return meta;
+    }
 
     private static Dictionary<string, object?> ToArguments(JsonObject arguments)
     {
@@ -314,28 +333,4 @@ internal sealed class McpToolInvoker(
         bool Validated,
         CancellationToken CallerToken,
         CancellationToken TimeoutToken);
-
-    /// <summary>
-    /// Forwards progress synchronously and only when it advances: the SDK may dispatch notifications
-    /// concurrently, and MCP progress must increase. A notification racing the result may be lost.
-    /// </summary>
-    private sealed class ProgressForwarder(IProgress<McpProgress> target) : IProgress<ProgressNotificationValue>
-    {
-        private readonly Lock _order = new();
-        private float? _last;
-
-        public void Report(ProgressNotificationValue value)
-        {
-            lock (_order)
-            {
-                if (_last is { } last && value.Progress <= last)
-                {
-                    return;
-                }
-
-                _last = value.Progress;
-                target.Report(new McpProgress(value.Progress, value.Total, value.Message));
-            }
-        }
-    }
 }
