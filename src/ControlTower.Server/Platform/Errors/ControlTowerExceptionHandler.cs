@@ -30,6 +30,11 @@ internal sealed partial class ControlTowerExceptionHandler(
 
         metrics.RecordError((string)problem.Extensions["code"]!);
         httpContext.Response.StatusCode = problem.Status!.Value;
+        if (problem.Extensions["code"] is ErrorCodes.DatabaseUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = "5";
+        }
+
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
@@ -50,6 +55,8 @@ internal sealed partial class ControlTowerExceptionHandler(
         BadHttpRequestException bad => Problem(bad.StatusCode, ErrorCodes.ForStatus(bad.StatusCode), bad.Message),
         _ when UniqueViolations.ConflictCode(exception) is { } conflict =>
             Problem(StatusCodes.Status409Conflict, conflict, "A concurrent request created or changed the same resource first; reload and try again."),
+        _ when DatabaseOutages.IsOutage(exception) =>
+            Problem(StatusCodes.Status503ServiceUnavailable, ErrorCodes.DatabaseUnavailable, "The database cannot be reached right now; try again shortly."),
         _ => Problem(StatusCodes.Status500InternalServerError, ErrorCodes.Internal, "An unexpected error occurred; the trace id identifies it in the logs."),
     };
 

@@ -1,0 +1,38 @@
+using System.Data.Common;
+using System.Net.Sockets;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+
+namespace ControlTower.Server.Platform.Persistence;
+
+/// <summary>
+/// Recognises a failure to reach the database, as opposed to a bad statement: the request that met it gets a
+/// retryable 503 (<c>platform.database_unavailable</c>), not a 500. EF wraps a transient provider failure in an
+/// <see cref="InvalidOperationException"/> or <see cref="DbUpdateException"/>, so the chain is followed.
+/// </summary>
+internal static class DatabaseOutages
+{
+    // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN.
+    private static readonly int[] SqliteUnavailable = [5, 6, 10, 13, 14];
+
+    public static bool IsOutage(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is RetryLimitExceededException or TimeoutException or SocketException
+                || current is SqliteException sqlite && SqliteUnavailable.Contains(sqlite.SqliteErrorCode)
+                || current is NpgsqlException { IsTransient: true })
+            {
+                return true;
+            }
+
+            if (current is DbException and not NpgsqlException)
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+}
