@@ -8,7 +8,7 @@ namespace ControlTower.Server.Tests.Credentials;
 public sealed class OAuthTokenRefreshTests : IAsyncLifetime
 {
     private const string ClientSecret = "oauth-client-secret-9e8d7c6b";
-    private readonly ManualTimeProvider _clock = new();
+    private readonly FakeWallClock _clock = new();
     private ControlTowerFactory _factory = null!;
     private LocalTokenEndpoint _endpoint = null!;
 

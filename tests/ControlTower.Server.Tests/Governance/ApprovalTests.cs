@@ -152,7 +152,7 @@ public sealed class ApprovalTests
     [Fact]
     public async Task Expiry_WhenClockPassesExpiresAt_NodeTakesExpiredOutcome()
     {
-        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeWallClock(DateTimeOffset.UtcNow);
         using var factory = new ControlTowerFactory().WithServices(s => s.AddSingleton<TimeProvider>(clock));
         using var admin = factory.CreateAdminClient();
         var (approver, _, _) = await factory.CreateUserClientAsync("slow.approver", "approver");
@@ -177,7 +177,7 @@ public sealed class ApprovalTests
     [Fact]
     public async Task Escalation_WhenTimePasses_EscalationRoleMayDecide()
     {
-        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new FakeWallClock(DateTimeOffset.UtcNow);
         using var factory = new ControlTowerFactory().WithServices(s => s.AddSingleton<TimeProvider>(clock));
         using var admin = factory.CreateAdminClient();
         var (operatorClient, _, _) = await factory.CreateUserClientAsync("op.escalated", "operator");

@@ -153,7 +153,7 @@ public sealed class GovernedActionTests : IDisposable
     [Fact]
     public async Task Rollback_WhenWindowHasPassed_IsConflictAndTheEntityStays()
     {
-        var clock = new Infrastructure.ManualTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new Infrastructure.FakeWallClock(DateTimeOffset.UtcNow);
         using var factory = Start(clock);
         using var admin = factory.CreateAdminClient();
         await SetGateAsync(admin, true, "pilot: automation trusted");
@@ -175,7 +175,7 @@ public sealed class GovernedActionTests : IDisposable
     [Fact]
     public async Task Rollback_WhenInsideTheWindow_RunsCompensationOnce()
     {
-        var clock = new Infrastructure.ManualTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new Infrastructure.FakeWallClock(DateTimeOffset.UtcNow);
         using var factory = Start(clock);
         using var admin = factory.CreateAdminClient();
         await SetGateAsync(admin, true, "trusted");

@@ -18,7 +18,7 @@ namespace ControlTower.Server.Tests.Governance;
 /// </summary>
 public sealed class RollbackRecoveryTests : IAsyncLifetime
 {
-    private readonly ManualTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    private readonly FakeWallClock _clock = new(DateTimeOffset.UtcNow);
     private CompensationMcpServer _server = null!;
     private ControlTowerFactory _factory = null!;
     private HttpClient _admin = null!;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ControlTower.Core.Errors;
 using ControlTower.Server.Mcp;
+using Microsoft.Extensions.Time.Testing;
 using Polly.CircuitBreaker;
 
 namespace ControlTower.Server.Tests.Mcp;
@@ -160,7 +161,7 @@ public sealed class McpConnectionPoolTests
     [Fact]
     public async Task SweepIdle_WhenConnectionIdleLongerThanTimeout_ClosesItAndNextCallRestarts()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using var harness = new McpHarness(new McpFederationOptions { IdleTimeout = TimeSpan.FromMinutes(5), IdleSweepInterval = TimeSpan.FromMinutes(1) }, clock);
         harness.Add(McpHarness.Stdio("everything", McpTestServers.Everything));
         var first = await harness.Pool.GetAsync("everything", null, CancellationToken.None);

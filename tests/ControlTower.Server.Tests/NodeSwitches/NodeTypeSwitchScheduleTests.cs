@@ -11,7 +11,7 @@ namespace ControlTower.Server.Tests.NodeSwitches;
 /// <summary>A switched-off schedule trigger type holds its due occurrence, which fires once when the type is back on (manual clock).</summary>
 public sealed class NodeTypeSwitchScheduleTests : IDisposable
 {
-    private readonly ManualTimeProvider _clock = new();
+    private readonly FakeWallClock _clock = new();
     private readonly ControlTowerFactory _factory;
     private readonly HttpClient _admin;
 

@@ -11,7 +11,7 @@ public sealed class RunLeaseTests
     public async Task Worker_WhenItsOwnLeaseRunsOutMidAttempt_DoesNotRunTheAttemptAgain()
     {
         await using var endpoint = await CountingEndpoint.StartAsync(maxDelay: TimeSpan.FromSeconds(3), minDelay: TimeSpan.FromSeconds(3));
-        var clock = new ManualTimeProvider();
+        var clock = new FakeWallClock();
         using var factory = new ControlTowerFactory(new Dictionary<string, string?>
         {
             ["HTTP_NODE_ALLOW"] = "127.0.0.1",

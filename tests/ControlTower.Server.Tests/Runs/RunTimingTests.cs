@@ -15,7 +15,7 @@ public sealed class RunTimingTests
     [Fact]
     public async Task Timers_WhenTheLaterOneIsProcessedFirst_TheJoinStillGetsBothAndDuplicatesAreIgnored()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeWallClock();
         using var factory = new ControlTowerFactory(new Dictionary<string, string?> { ["ENGINE_WORKER"] = "false", ["SCHEDULE_TRIGGERS"] = "false" })
             .WithServices(services => services.AddSingleton<TimeProvider>(clock));
         using var admin = factory.CreateAdminClient();
@@ -72,7 +72,7 @@ public sealed class RunTimingTests
     [Fact]
     public async Task Cancel_WhileANodeIsBackingOffBetweenRetries_EndsCancelledAndRunsNoFurtherAttempt()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeWallClock();
         await using var endpoint = await CountingEndpoint.StartAsync();
         using var factory = new ControlTowerFactory(new Dictionary<string, string?> { ["ENGINE_POLL_MILLISECONDS"] = "50", ["HTTP_NODE_ALLOW"] = "127.0.0.1" })
             .WithServices(services => services.AddSingleton<TimeProvider>(clock));

@@ -13,7 +13,7 @@ public sealed class SchedulePostgresTests
     [Fact]
     public async Task Schedule_OnPostgresWhenManySchedulersRace_FiresEachOccurrenceOnce()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeWallClock();
         await using var postgres = await PostgresDatabase.CreateAsync();
         using var factory = new ControlTowerFactory(new Dictionary<string, string?> { ["SCHEDULE_POLL_MILLISECONDS"] = "50" }, postgres)
             .WithServices(services => services.AddSingleton<TimeProvider>(clock));

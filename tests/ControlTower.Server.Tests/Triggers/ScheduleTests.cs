@@ -10,7 +10,7 @@ namespace ControlTower.Server.Tests.Triggers;
 /// <summary>Schedule triggers on a manual clock (2026-11-21 12:00 UTC); the background scheduler races the tests' own instances.</summary>
 public sealed class ScheduleTests : IDisposable
 {
-    private readonly ManualTimeProvider _clock = new();
+    private readonly FakeWallClock _clock = new();
     private readonly ControlTowerFactory _factory;
     private readonly HttpClient _admin;
 
