@@ -17,8 +17,6 @@ namespace ControlTower.Server.Tests.Runs;
 public sealed class CrashResumeTests(ITestOutputHelper output)
 {
     private const int Runs = 200;
-    private static readonly string[] SideEffectNodes = ["charge", "notify"];
-    private static readonly TimeSpan ReadyWithin = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan FinishWithin = TimeSpan.FromSeconds(150);
 
     /// <summary>In both durability modes (Runs/README.md): coalesced checkpoints, and a commit after every node.</summary>
@@ -36,8 +34,8 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
         var servers = new List<ControlTowerServerProcess>();
         try
         {
-            var current = await StartServerAsync(dataDirectory, servers);
-            var workflowId = await CreateWorkflowAsync(current.Client, CrashGraph(endpoint.BaseUrl, durability), "crash and resume");
+            var current = await SideEffectWorkload.StartServerAsync(dataDirectory, servers);
+            var workflowId = await CreateWorkflowAsync(current.Client, SideEffectWorkload.Graph(endpoint.BaseUrl, durability), "crash and resume");
             var starts = new StartCounters();
             var starting = StartAllAsync(() => Volatile.Read(ref current).Client, workflowId, starts);
 
@@ -46,7 +44,7 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(random.Next(300, 2001)));
                 current.Kill();
-                var restarted = await StartServerAsync(dataDirectory, servers);
+                var restarted = await SideEffectWorkload.StartServerAsync(dataDirectory, servers);
                 Volatile.Write(ref current, restarted);
             }
 
@@ -71,48 +69,6 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
     }
 
     /// <summary>Two side effects on parallel branches joined by a transform, with transforms around them.</summary>
-    private static JsonObject CrashGraph(string endpoint, string durability)
-    {
-        var sideEffect = new JsonObject { ["onUnknownOutcome"] = "retry" };
-        return Graph(
-            [
-                Node("start", "trigger.manual"),
-                Node("prepare", "transform", new() { ["expression"] = "{'order': input.order, 'amount': input.order * 3}" }),
-                Node("charge", "http.request", new()
-                {
-                    ["method"] = "POST",
-                    ["url"] = $"{endpoint}/effects/charge",
-                    ["body"] = "{'order': nodes.prepare.output.order, 'amount': nodes.prepare.output.amount}",
-                    ["timeoutSeconds"] = 20,
-                }, sideEffect),
-                Node("receipt", "transform", new() { ["expression"] = "{'order': nodes.prepare.output.order, 'charged': nodes.charge.output.body.effect}" }),
-                Node("notify", "http.request", new()
-                {
-                    ["method"] = "POST",
-                    ["url"] = $"{endpoint}/effects/notify",
-                    ["body"] = "{'order': nodes.prepare.output.order}",
-                    ["timeoutSeconds"] = 20,
-                }, sideEffect),
-                Node("done", "transform", new() { ["expression"] = "{'order': nodes.receipt.output.order, 'charge': nodes.receipt.output.charged, 'notice': nodes.notify.output.body.effect}" }),
-            ],
-            [Edge("start", "prepare"), Edge("prepare", "charge"), Edge("charge", "receipt"), Edge("receipt", "done"), Edge("prepare", "notify"), Edge("notify", "done")],
-            new JsonObject { ["durability"] = durability });
-    }
-
-    private static async Task<ControlTowerServerProcess> StartServerAsync(string dataDirectory, List<ControlTowerServerProcess> servers)
-    {
-        var server = await ControlTowerServerProcess.StartAsync(dataDirectory, new Dictionary<string, string?>
-        {
-            ["HTTP_NODE_ALLOW"] = "127.0.0.1",
-            ["ENGINE_LEASE_SECONDS"] = "2",
-            ["ENGINE_POLL_MILLISECONDS"] = "50",
-            ["RATE_LIMIT_REQUESTS_PER_MINUTE"] = "1000000",
-            ["AUDIT_EXPORT_INTERVAL_SECONDS"] = "3600",
-        }, ReadyWithin);
-        servers.Add(server);
-        return server;
-    }
-
     private sealed class StartCounters
     {
         public int Failures;
@@ -209,7 +165,7 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
         output.WriteLine($"run starts re-sent after a failed request: {starts.Failures}, of which answered with an existing run (same key): {starts.Replays}");
         output.WriteLine($"events: {stored.Events.Count}, node executions: {stored.Executions.Count}");
         output.WriteLine($"side-effect deliveries: {deliveries.Values.Sum()}, keys: {deliveries.Count}, keys delivered more than once: {deliveries.Count(d => d.Value > 1)}, duplicate deliveries: {deliveries.Values.Sum(d => d - 1)}");
-        output.WriteLine($"distinct effects: {endpoint.Effects.Count} (expected {Runs * SideEffectNodes.Length})");
+        output.WriteLine($"distinct effects: {endpoint.Effects.Count} (expected {Runs * SideEffectWorkload.SideEffectNodes.Length})");
         output.WriteLine($"intents found without a result after a crash (logged): {lines.Count(l => l.Contains("found an intent without a result", StringComparison.Ordinal))}");
         output.WriteLine($"leases lost (logged): {lines.Count(l => l.Contains("Lost the lease", StringComparison.Ordinal))}");
         var errors = servers.SelectMany(s => s.Errors).ToList();
@@ -246,7 +202,7 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
     private static void AssertOneExecutionPerAttempt(StoredRun stored)
     {
         Assert.DoesNotContain(stored.Executions.GroupBy(e => (e.RunId, e.NodeId, e.Attempt)), g => g.Count() > 1);
-        Assert.All(stored.Executions.Where(e => SideEffectNodes.Contains(e.NodeId)), e =>
+        Assert.All(stored.Executions.Where(e => SideEffectWorkload.SideEffectNodes.Contains(e.NodeId)), e =>
         {
             Assert.Equal("succeeded", e.Status);
             Assert.Equal($"{e.RunId}:{e.NodeId}:{e.Attempt}", e.IdempotencyKey);
@@ -261,9 +217,9 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
     private static void AssertOneEffectPerKey(CountingEndpoint endpoint, StoredRun stored)
     {
         var effects = endpoint.Effects;
-        var recordedKeys = stored.Executions.Where(e => SideEffectNodes.Contains(e.NodeId)).Select(e => e.IdempotencyKey).Order(StringComparer.Ordinal);
+        var recordedKeys = stored.Executions.Where(e => SideEffectWorkload.SideEffectNodes.Contains(e.NodeId)).Select(e => e.IdempotencyKey).Order(StringComparer.Ordinal);
         Assert.Equal(0, endpoint.MissingKey);
-        Assert.Equal(Runs * SideEffectNodes.Length, effects.Count);
+        Assert.Equal(Runs * SideEffectWorkload.SideEffectNodes.Length, effects.Count);
         Assert.Equal(effects.Keys.Order(StringComparer.Ordinal), recordedKeys);
         Assert.Equal(effects.Count, effects.Values.Distinct().Count());
         Assert.All(stored.Runs, run =>

@@ -16,8 +16,6 @@ namespace ControlTower.Server.Tests.Runs;
 public sealed class PostgresFaultInjectionTests(ITestOutputHelper output)
 {
     private const int Runs = 80;
-    private static readonly string[] SideEffectNodes = ["charge", "notify"];
-    private static readonly TimeSpan ReadyWithin = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan FinishWithin = TimeSpan.FromSeconds(180);
 
     [Fact]
@@ -34,9 +32,9 @@ public sealed class PostgresFaultInjectionTests(ITestOutputHelper output)
         var servers = new List<ControlTowerServerProcess>();
         try
         {
-            var steady = await StartServerAsync(folders[0], direct.ConnectionString, servers);
-            var cutOff = await StartServerAsync(folders[1], throughProxy.ConnectionString, servers);
-            var workflowId = await CreateWorkflowAsync(steady.Client, Graph(endpoint.BaseUrl), "fault injection");
+            var steady = await SideEffectWorkload.StartServerAsync(folders[0], servers, direct.ConnectionString);
+            var cutOff = await SideEffectWorkload.StartServerAsync(folders[1], servers, throughProxy.ConnectionString);
+            var workflowId = await CreateWorkflowAsync(steady.Client, SideEffectWorkload.Graph(endpoint.BaseUrl), "fault injection");
 
             var starting = StartAllAsync([steady.Client, cutOff.Client], workflowId);
             var faults = new List<string>();
@@ -78,10 +76,10 @@ public sealed class PostgresFaultInjectionTests(ITestOutputHelper output)
             });
             Assert.DoesNotContain(stored.Executions.GroupBy(e => (e.RunId, e.NodeId, e.Attempt)), g => g.Count() > 1);
             Assert.Equal(0, endpoint.MissingKey);
-            Assert.Equal(Runs * SideEffectNodes.Length, endpoint.Effects.Count);
+            Assert.Equal(Runs * SideEffectWorkload.SideEffectNodes.Length, endpoint.Effects.Count);
             Assert.Equal(
                 endpoint.Effects.Keys.Order(StringComparer.Ordinal),
-                stored.Executions.Where(e => SideEffectNodes.Contains(e.NodeId)).Select(e => e.IdempotencyKey).Order(StringComparer.Ordinal));
+                stored.Executions.Where(e => SideEffectWorkload.SideEffectNodes.Contains(e.NodeId)).Select(e => e.IdempotencyKey).Order(StringComparer.Ordinal));
         }
         finally
         {
@@ -92,48 +90,6 @@ public sealed class PostgresFaultInjectionTests(ITestOutputHelper output)
                 Directory.Delete(folder, recursive: true);
             }
         }
-    }
-
-    private static JsonObject Graph(string endpoint)
-    {
-        var sideEffect = new JsonObject { ["onUnknownOutcome"] = "retry" };
-        return RunApi.Graph(
-            [
-                Node("start", "trigger.manual"),
-                Node("prepare", "transform", new() { ["expression"] = "{'order': input.order}" }),
-                Node("charge", "http.request", new()
-                {
-                    ["method"] = "POST",
-                    ["url"] = $"{endpoint}/effects/charge",
-                    ["body"] = "{'order': nodes.prepare.output.order}",
-                    ["timeoutSeconds"] = 20,
-                }, sideEffect),
-                Node("receipt", "transform", new() { ["expression"] = "{'charged': nodes.charge.output.body.effect}" }),
-                Node("notify", "http.request", new()
-                {
-                    ["method"] = "POST",
-                    ["url"] = $"{endpoint}/effects/notify",
-                    ["body"] = "{'order': nodes.prepare.output.order}",
-                    ["timeoutSeconds"] = 20,
-                }, sideEffect),
-                Node("done", "transform", new() { ["expression"] = "{'charge': nodes.receipt.output.charged, 'notice': nodes.notify.output.body.effect}" }),
-            ],
-            [Edge("start", "prepare"), Edge("prepare", "charge"), Edge("charge", "receipt"), Edge("receipt", "notify"), Edge("notify", "done")]);
-    }
-
-    private static async Task<ControlTowerServerProcess> StartServerAsync(string dataDirectory, string databaseUrl, List<ControlTowerServerProcess> servers)
-    {
-        var server = await ControlTowerServerProcess.StartAsync(dataDirectory, new Dictionary<string, string?>
-        {
-            ["DATABASE_URL"] = databaseUrl,
-            ["HTTP_NODE_ALLOW"] = "127.0.0.1",
-            ["ENGINE_LEASE_SECONDS"] = "2",
-            ["ENGINE_POLL_MILLISECONDS"] = "50",
-            ["RATE_LIMIT_REQUESTS_PER_MINUTE"] = "1000000",
-            ["AUDIT_EXPORT_INTERVAL_SECONDS"] = "3600",
-        }, ReadyWithin);
-        servers.Add(server);
-        return server;
     }
 
     /// <summary>Starts every run on the two processes in turn, eight at a time; a start that fails is sent again, with the same key, to the other process.</summary>
@@ -192,7 +148,7 @@ public sealed class PostgresFaultInjectionTests(ITestOutputHelper output)
         var lines = servers.SelectMany(s => s.Lines).ToList();
         output.WriteLine($"faults: {string.Join(", ", faults)}; connections reset: {proxy.Dropped}");
         output.WriteLine($"runs: {stored.Runs.Count}, completed: {stored.Runs.Count(r => r.Status == "completed")}, events: {stored.Events.Count}, node executions: {stored.Executions.Count}");
-        output.WriteLine($"side-effect deliveries: {endpoint.Deliveries.Values.Sum()}, keys: {endpoint.Deliveries.Count}, distinct effects: {endpoint.Effects.Count} (expected {Runs * SideEffectNodes.Length})");
+        output.WriteLine($"side-effect deliveries: {endpoint.Deliveries.Values.Sum()}, keys: {endpoint.Deliveries.Count}, distinct effects: {endpoint.Effects.Count} (expected {Runs * SideEffectWorkload.SideEffectNodes.Length})");
         output.WriteLine($"intents found without a result (logged): {lines.Count(l => l.Contains("found an intent without a result", StringComparison.Ordinal))}, leases lost (logged): {lines.Count(l => l.Contains("Lost the lease", StringComparison.Ordinal))}");
         output.WriteLine($"error log lines: {servers.Sum(s => s.Errors.Count())}");
         foreach (var failed in servers.SelectMany(s => s.Lines).Where(l => l.Contains("BackgroundService failed", StringComparison.Ordinal)))
