@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ControlTower.Core.Expressions;
+using ControlTower.Core.Json;
 
 namespace ControlTower.Core.Rules;
 
@@ -294,8 +295,7 @@ public static partial class RuleSetJson
         }
     }
 
-    private static string? Text(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+    private static string? Text(JsonNode? node) => JsonValues.Text(node);
 
     [GeneratedRegex("^[A-Za-z0-9_.-]{1,100}$")]
     private static partial Regex IdPattern();

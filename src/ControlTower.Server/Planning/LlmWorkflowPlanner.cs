@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ControlTower.Core.Graphs;
+using ControlTower.Core.Json;
 using ControlTower.Core.Planning;
 using ControlTower.Server.Llm;
 using ControlTower.Server.Workflows;
@@ -199,8 +200,7 @@ internal sealed class LlmWorkflowPlanner(LlmChatClients clients, IOptions<Planne
         return text.ToString();
     }
 
-    private static string? Text(JsonNode? node) =>
-        node is JsonValue value && value.TryGetValue<string>(out var text) && text.Trim().Length > 0 ? text.Trim() : null;
+    private static string? Text(JsonNode? node) => JsonValues.NonBlankText(node);
 
     /// <summary>Keeps credential choices with people: none is shown to the model, none it writes survives.</summary>
     private static class Credentials

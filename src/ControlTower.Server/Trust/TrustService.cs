@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ControlTower.Core.Errors;
+using ControlTower.Core.Json;
 using ControlTower.Core.Trust;
 using ControlTower.Server.Audit;
 using ControlTower.Server.Governance;
@@ -307,7 +308,7 @@ internal sealed partial class TrustService(
 
     private static string Clip(string value) => value.Length > 200 ? value[..200] : value;
 
-    private static double? Number(JsonNode? node) => node is JsonValue v && v.TryGetValue<double>(out var d) && double.IsFinite(d) ? d : null;
+    private static double? Number(JsonNode? node) => JsonValues.Number(node);
 
     internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

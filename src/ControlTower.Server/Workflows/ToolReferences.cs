@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ControlTower.Core.Graphs;
+using ControlTower.Core.Json;
 
 namespace ControlTower.Server.Workflows;
 
@@ -94,8 +95,7 @@ internal static class ToolReferences
         }
     }
 
-    private static string? Text(JsonNode? node) =>
-        node is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0 ? text : null;
+    private static string? Text(JsonNode? node) => JsonValues.Text(node) is { Length: > 0 } text ? text : null;
 
     private static int Distance(string a, string b)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ControlTower.Core.Demo;
 using ControlTower.Core.Errors;
+using ControlTower.Core.Json;
 using ControlTower.Server.Pharmacy;
 
 namespace ControlTower.Server.Demo.Simulation;
@@ -182,7 +183,7 @@ internal static class RefillCases
     /// <summary>Whether the dispense rule set asks a person whatever the stage (controlled substances, major interactions, quantities over 60).</summary>
     public static bool RuleRequiresApproval(CaseFacts facts) => facts.Controlled || facts.InteractionSeverity == "major" || facts.Quantity > LargeQuantityAbove;
 
-    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    private static string? Text(JsonNode? node) => JsonValues.Text(node);
 
     /// <summary>A whole number, whether the template rendered it as a number or as text.</summary>
     private static int? Number(JsonNode? node) => node is JsonValue v

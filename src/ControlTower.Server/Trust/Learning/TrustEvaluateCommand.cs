@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ControlTower.Core.Json;
 using ControlTower.Core.Trust;
 using ControlTower.Core.Trust.Learning;
 using Microsoft.Extensions.Options;
@@ -207,8 +208,7 @@ internal static class TrustEvaluateCommand
         _ => (null, false),
     };
 
-    private static string? Text(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+    private static string? Text(JsonNode? node) => JsonValues.Text(node);
 
     private static string Format(double? value) => value?.ToString("0.###", CultureInfo.InvariantCulture) ?? "n/a";
 
