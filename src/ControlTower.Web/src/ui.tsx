@@ -86,7 +86,7 @@ const statusTone: Record<string, string> = {
   succeeded: "ok", completed: "ok", success: "ok", enabled: "ok", intact: "ok", closed: "ok", approved: "ok", healthy: "ok",
   running: "info", pending: "info", queued: "info", waiting: "warn", scheduled: "info",
   failed: "bad", error: "bad", cancelled: "muted", canceled: "muted", skipped: "muted", disabled: "muted", rejected: "bad", broken: "bad", open: "bad",
-  outcome_unknown: "warn", "half-open": "warn", half_open: "warn",
+  failure: "bad", outcome_failure: "warn", outcome_unknown: "warn", "half-open": "warn", half_open: "warn",
 };
 
 export function Badge({ status, children }: { status: string; children?: ReactNode }) {
