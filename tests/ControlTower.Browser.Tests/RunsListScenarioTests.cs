@@ -35,6 +35,7 @@ public sealed class RunsListScenarioTests(BrowserFixture fixture, ITestOutputHel
         try
         {
             await page.GotoAsync(new Uri(server.BaseAddress, "runs").ToString());
+            await page.GetByLabel("Filter by workflow").SelectOptionAsync(waiting);
             await page.GetByLabel("Filter by status").SelectOptionAsync("waiting");
             await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("status=waiting"));
             var rows = page.GetByTestId("runs-table").Locator("tbody tr");
@@ -53,6 +54,7 @@ public sealed class RunsListScenarioTests(BrowserFixture fixture, ITestOutputHel
             await Expect(page.Locator("tbody tr[data-status='cancelled']")).ToHaveCountAsync(3);
             await Artifacts.ScreenshotAsync(page, "runs-bulk-cancelled", output);
 
+            await page.GetByLabel("Filter by workflow").SelectOptionAsync(refusing);
             await page.GetByLabel("Filter by status").SelectOptionAsync("completed");
             var outcome = page.Locator($"tbody tr:has(a[href='/runs/{refused}']) [data-testid='run-phase']");
             await Expect(outcome).ToHaveAttributeAsync("data-outcome", "failure");
