@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using ControlTower.Server.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
 
 namespace ControlTower.Server.Runs;
@@ -21,6 +22,8 @@ internal static class RunEndpoints
         read.MapGet("/{id:guid}", async (Guid id, RunService runs, CancellationToken ct) => TypedResults.Ok(await runs.GetAsync(id, ct)));
         read.MapGet("/{id:guid}/nodes", async (Guid id, RunService runs, CancellationToken ct) => TypedResults.Ok(await runs.AttemptsAsync(id, ct)));
         read.MapGet("/{id:guid}/events", EventsAsync);
+        read.MapPost("/{id:guid}/evaluate", async (Guid id, EvaluateExpressionBody body, IDbContextFactory<Platform.Persistence.ControlTowerDbContext> contexts, Core.Expressions.CelCompileCache cache, CancellationToken ct) =>
+            TypedResults.Ok(await RunExpressionEvaluation.EvaluateAsync(id, body, contexts, cache, ct)));
 
         var act = routes.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(Policies.Operators);
         act.MapPost("/{id:guid}/cancel", async (Guid id, CancelRunBody? body, ClaimsPrincipal user, RunService runs, CancellationToken ct) =>
