@@ -43,8 +43,10 @@ public sealed class WorkflowTabsScenarioTests(BrowserFixture fixture, ITestOutpu
             // Settings: declaring the phase a failure saves a new version, and the run list then says so.
             await page.GetByTestId("workflow-tabs").GetByRole(AriaRole.Link, new() { Name = "Settings" }).ClickAsync();
             await page.GetByLabel("Outcome of phase not_dispensed").SelectOptionAsync("failure");
-            await page.GetByRole(AriaRole.Button, new() { Name = "Save as a new version" }).ClickAsync();
+            var saveSettings = page.GetByRole(AriaRole.Button, new() { Name = "Save as a new version" });
+            await saveSettings.ClickAsync();
             await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Saved as v2" })).ToBeVisibleAsync();
+            await Expect(saveSettings).ToBeEnabledAsync();
             await Artifacts.ScreenshotAsync(page, "workflow-tab-settings", output);
             await StartAsync(api, workflow);
             await WaitAsync(api, $"/api/runs?workflowId={workflow}&status=completed", 2);
@@ -71,6 +73,7 @@ public sealed class WorkflowTabsScenarioTests(BrowserFixture fixture, ITestOutpu
         try
         {
             await page.GotoAsync(new Uri(server.BaseAddress, "workflows").ToString());
+            await Expect(page.GetByTestId("palette-button")).ToBeVisibleAsync();
             await page.Keyboard.PressAsync("Control+k");
             var palette = page.GetByTestId("command-palette");
             await Expect(palette).ToBeVisibleAsync();

@@ -1,6 +1,6 @@
-import { useState } from "react";
+import { useState, type FormEvent } from "react";
 import { api, type Me, type WorkflowDetail, type WorkflowSummary } from "../../api";
-import { ErrorBox, useSubmit, useToast } from "../../ui";
+import { ErrorBox, useToast } from "../../ui";
 import { settingsOf, withSettings, type RunSettings } from "./runSettings";
 
 /** Enabled state, and the run settings kept in the graph's config (saved as a new version). */
@@ -10,12 +10,21 @@ export function SettingsTab({ detail, me, onSaved }: { detail: WorkflowDetail; m
   const [toast, say] = useToast();
   const canWrite = me.role === "admin" || me.role === "operator";
   const phases = Object.keys(settings.outcomes);
-  const save = useSubmit(async () => {
-    const graph = { ...detail.graph, config: withSettings(detail.graph.config, settings) };
-    const saved = await api.post<WorkflowDetail>(`/api/workflows/${detail.workflow.id}/versions`, { graph, message: "Run settings changed", baseVersion: detail.version.version });
-    onSaved(saved);
-    say(`Saved as v${saved.version.version}`);
-  });
+  const [saving, setSaving] = useState<{ busy: boolean; error: unknown }>({ busy: false, error: null });
+  // The tab stays open after a save (unlike a dialog), so the form is usable again at once.
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setSaving({ busy: true, error: null });
+    try {
+      const graph = { ...detail.graph, config: withSettings(detail.graph.config, settings) };
+      const saved = await api.post<WorkflowDetail>(`/api/workflows/${detail.workflow.id}/versions`, { graph, message: "Run settings changed", baseVersion: detail.version.version });
+      onSaved(saved);
+      say(`Saved as v${saved.version.version}`);
+      setSaving({ busy: false, error: null });
+    } catch (error) {
+      setSaving({ busy: false, error });
+    }
+  };
   const toggleEnabled = async () => {
     setEnabledError(null);
     try {
@@ -34,7 +43,7 @@ export function SettingsTab({ detail, me, onSaved }: { detail: WorkflowDetail; m
         </div>
         {enabledError != null && <ErrorBox error={enabledError} />}
       </section>
-      <form className="card card-pad stack" onSubmit={save.submit}>
+      <form className="card card-pad stack" onSubmit={save}>
         <h2>Runs</h2>
         <label className="field">Durability
           <select value={settings.durability} onChange={(e) => setSettings({ ...settings, durability: e.target.value as RunSettings["durability"] })} disabled={!canWrite}>
@@ -44,7 +53,7 @@ export function SettingsTab({ detail, me, onSaved }: { detail: WorkflowDetail; m
         </label>
         <label className="field">Step budget
           <input type="number" min={1} placeholder="1000 (server default)" value={settings.stepBudget} onChange={(e) => setSettings({ ...settings, stepBudget: e.target.value })} disabled={!canWrite} />
-          <span className="muted small">The most node executions one run may use, loops and retries included.</span>
+          <span className="hint">The most node executions one run may use, loops and retries included.</span>
         </label>
         <label className="field">Nodes running at once
           <input type="number" min={1} placeholder="unlimited" value={settings.maxParallelNodes} onChange={(e) => setSettings({ ...settings, maxParallelNodes: e.target.value })} disabled={!canWrite} />
@@ -65,8 +74,8 @@ export function SettingsTab({ detail, me, onSaved }: { detail: WorkflowDetail; m
             </label>
           ))}
         </fieldset>
-        {save.error != null && <ErrorBox error={save.error} />}
-        <div><button className="btn primary" type="submit" disabled={!canWrite || save.busy}>Save as a new version</button></div>
+        {saving.error != null && <ErrorBox error={saving.error} />}
+        <div><button className="btn primary" type="submit" disabled={!canWrite || saving.busy}>Save as a new version</button></div>
       </form>
       {toast}
     </div>
