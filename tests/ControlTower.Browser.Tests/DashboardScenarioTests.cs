@@ -28,7 +28,7 @@ public sealed class DashboardScenarioTests(BrowserFixture fixture, ITestOutputHe
 
         await page.GetByTestId("palette-delay").DragToAsync(canvas, new() { TargetPosition = new() { X = 440, Y = 600 } });
         await Expect(page.GetByTestId("node-delay_1")).ToBeVisibleAsync();
-        await page.GetByTestId("inspector").GetByLabel("seconds", new() { Exact = true }).FillAsync("3");
+        await page.GetByTestId("inspector").GetByLabel(new System.Text.RegularExpressions.Regex("^Seconds")).FillAsync("3");
 
         await Canvas.ConnectAsync(page, "start", "success", "transform_1", "in");
         await Canvas.ConnectAsync(page, "transform_1", "success", "delay_1", "in");

@@ -132,6 +132,7 @@ public static partial class GraphValidator
         CheckGraphConfig(graph.Config, limits, problems);
         var index = CheckNodeIds(graph, problems);
         CheckPhases(graph.Config, index, problems);
+        CheckOutcomes(graph.Config, problems);
         var types = CheckNodes(graph, catalog, hooks, problems);
         var edges = CheckEdges(graph, index, types, problems);
         CheckTriggers(graph, types, problems);
@@ -248,6 +249,39 @@ public static partial class GraphValidator
             if (!(phase is JsonValue v && v.GetValueKind() == JsonValueKind.String && PhasePattern().IsMatch(v.GetValue<string>())))
             {
                 problems.Add(new(GraphProblemCodes.ConfigInvalid, pointer, "A phase must be a snake_case word of at most 40 characters, e.g. \"access_granted\"."));
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>config.outcomes</c>: phase → <c>"success"</c> or <c>"failure"</c>, the business outcome of a run that ends in that
+    /// phase, so a run that completed its graph on a "not dispensed" branch does not read as a success.
+    /// </summary>
+    private static void CheckOutcomes(JsonObject config, List<GraphProblem> problems)
+    {
+        if (config["outcomes"] is not { } outcomes)
+        {
+            return;
+        }
+
+        if (outcomes is not JsonObject map)
+        {
+            problems.Add(new(GraphProblemCodes.ConfigInvalid, "/config/outcomes", "'outcomes' must be an object mapping phase names to \"success\" or \"failure\"."));
+            return;
+        }
+
+        var declared = (config["phases"] as JsonObject)?.Select(p => p.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null).ToHashSet(StringComparer.Ordinal) ?? [];
+        foreach (var (phase, outcome) in map)
+        {
+            var pointer = $"/config/outcomes/{EscapePointerToken(phase)}";
+            if (!declared.Contains(phase))
+            {
+                problems.Add(new(GraphProblemCodes.ConfigInvalid, pointer, $"'outcomes' names phase '{phase}', which no node declares in 'phases'."));
+            }
+
+            if (!(outcome is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() is "success" or "failure"))
+            {
+                problems.Add(new(GraphProblemCodes.ConfigInvalid, pointer, "An outcome must be \"success\" or \"failure\"."));
             }
         }
     }

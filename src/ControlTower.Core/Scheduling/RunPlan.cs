@@ -72,6 +72,14 @@ public sealed class RunPlan
         return phase;
     }
 
+    /// <summary>
+    /// The business outcome of a run in <paramref name="phase"/> (graph <c>config.outcomes</c>: <c>success</c> or
+    /// <c>failure</c>); null when the workflow declares none for it.
+    /// </summary>
+    public string? OutcomeOf(string? phase) => phase is not null && Outcomes.TryGetValue(phase, out var outcome) ? outcome : null;
+
+    private FrozenDictionary<string, string> Outcomes { get; init; } = FrozenDictionary<string, string>.Empty;
+
     public bool TryGetIndex(string nodeId, out int index) => _indexById.TryGetValue(nodeId, out index);
 
     public PlanNode Node(string nodeId) =>
@@ -132,7 +140,10 @@ public sealed class RunPlan
             [.. order],
             [.. edges.Where(e => e.IsLoop).Select(e => e.Index)],
             PositiveInt(graph.Config, "stepBudget") ?? options.DefaultStepBudget,
-            PositiveInt(graph.Config, "maxParallelNodes") ?? options.DefaultMaxParallelNodes);
+            PositiveInt(graph.Config, "maxParallelNodes") ?? options.DefaultMaxParallelNodes)
+        {
+            Outcomes = (graph.Config["outcomes"] as JsonObject ?? new JsonObject()).ToFrozenDictionary(o => o.Key, o => o.Value!.GetValue<string>(), StringComparer.Ordinal),
+        };
     }
 
     private static PlanEdge WithRegion(PlanEdge loop, PlanEdge[] edges, List<int>[] forward, int[] rank)

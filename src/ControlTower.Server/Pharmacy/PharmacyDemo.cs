@@ -228,6 +228,7 @@ internal static class PharmacyDemo
                 ["declined"] = "failed",
                 ["not_dispensed"] = "failed",
             },
+            ["outcomes"] = new JsonObject { ["completed"] = "success", ["failed"] = "failure" },
         },
     };
 

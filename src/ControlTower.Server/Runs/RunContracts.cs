@@ -43,7 +43,14 @@ internal sealed record RunView(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? FinishedAt,
-    IReadOnlyList<RunNodeView>? Nodes);
+    IReadOnlyList<RunNodeView>? Nodes,
+    string? Outcome = null);
+
+/// <summary>
+/// Filters of <c>GET /api/runs</c>: <c>status</c> (one run status), <c>phase</c>, and a creation window
+/// <c>from</c> (inclusive) .. <c>to</c> (exclusive).
+/// </summary>
+internal sealed record RunFilter(Guid? WorkflowId, string? Status, string? Phase, DateTimeOffset? From, DateTimeOffset? To);
 
 internal sealed record RunPage(IReadOnlyList<RunView> Items, DateTimeOffset? NextBefore);
 

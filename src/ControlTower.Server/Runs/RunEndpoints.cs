@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using ControlTower.Server.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
 
 namespace ControlTower.Server.Runs;
@@ -16,11 +17,13 @@ internal static class RunEndpoints
         routes.MapPost("/api/workflows/{workflowId:guid}/runs", StartAsync).RequireAuthorization(Policies.Operators).WithTags("Runs").ShedsUnderLoad();
 
         var read = routes.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(Policies.Readers);
-        read.MapGet("/", async (Guid? workflowId, string? status, string? phase, DateTimeOffset? before, int? limit, RunService runs, CancellationToken ct) =>
-            TypedResults.Ok(await runs.ListAsync(workflowId, status, phase, before, limit ?? 50, ct)));
+        read.MapGet("/", async (Guid? workflowId, string? status, string? phase, DateTimeOffset? from, DateTimeOffset? to, DateTimeOffset? before, int? limit, RunService runs, CancellationToken ct) =>
+            TypedResults.Ok(await runs.ListAsync(new RunFilter(workflowId, status, phase, from, to), before, limit ?? 50, ct)));
         read.MapGet("/{id:guid}", async (Guid id, RunService runs, CancellationToken ct) => TypedResults.Ok(await runs.GetAsync(id, ct)));
         read.MapGet("/{id:guid}/nodes", async (Guid id, RunService runs, CancellationToken ct) => TypedResults.Ok(await runs.AttemptsAsync(id, ct)));
         read.MapGet("/{id:guid}/events", EventsAsync);
+        read.MapPost("/{id:guid}/evaluate", async (Guid id, EvaluateExpressionBody body, IDbContextFactory<Platform.Persistence.ControlTowerDbContext> contexts, Core.Expressions.CelCompileCache cache, CancellationToken ct) =>
+            TypedResults.Ok(await RunExpressionEvaluation.EvaluateAsync(id, body, contexts, cache, ct)));
 
         var act = routes.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(Policies.Operators);
         act.MapPost("/{id:guid}/cancel", async (Guid id, CancelRunBody? body, ClaimsPrincipal user, RunService runs, CancellationToken ct) =>

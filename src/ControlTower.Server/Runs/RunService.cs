@@ -23,21 +23,29 @@ internal sealed class RunService(
             ?? throw RunTransitions.NotFound(runId);
         var definition = await definitions.GetAsync(run.WorkflowId, run.WorkflowVersion, cancellationToken);
         var types = definition.Plan.Nodes.ToDictionary(n => n.Id, n => n.Type, StringComparer.Ordinal);
-        return ToView(run, RunStateJson.Deserialize(run.State), types);
+        return ToView(run, RunStateJson.Deserialize(run.State), types, definition.Plan.OutcomeOf(run.Phase));
     }
 
-    public async Task<RunPage> ListAsync(Guid? workflowId, string? status, string? phase, DateTimeOffset? before, int limit, CancellationToken cancellationToken)
+    public async Task<RunPage> ListAsync(RunFilter filter, DateTimeOffset? before, int limit, CancellationToken cancellationToken)
     {
-        if (limit is < 1 or > MaxPageSize)
-        {
-            throw new ControlTowerException(ErrorKind.Validation, Platform.Errors.ErrorCodes.InvalidRequest, $"limit must be between 1 and {MaxPageSize}.");
-        }
-
+        Validate(filter, limit);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var query = db.Set<RunEntity>().AsNoTracking();
-        query = workflowId is { } id ? query.Where(r => r.WorkflowId == id) : query;
-        query = status is null ? query : query.Where(r => r.Status == status);
-        query = phase is null ? query : query.Where(r => r.Phase == phase);
+        query = filter.WorkflowId is { } id ? query.Where(r => r.WorkflowId == id) : query;
+        query = filter.Status is { } status ? query.Where(r => r.Status == status) : query;
+        query = filter.Phase is { } phase ? query.Where(r => r.Phase == phase) : query;
+        if (filter.From is { } from)
+        {
+            var fromUtc = from.UtcDateTime;
+            query = query.Where(r => r.CreatedAt >= fromUtc);
+        }
+
+        if (filter.To is { } to)
+        {
+            var toUtc = to.UtcDateTime;
+            query = query.Where(r => r.CreatedAt < toUtc);
+        }
+
         if (before is { } cursor)
         {
             var cursorUtc = cursor.UtcDateTime;
@@ -45,9 +53,38 @@ internal sealed class RunService(
         }
 
         var rows = await query.OrderByDescending(r => r.CreatedAt).Take(limit + 1).ToListAsync(cancellationToken);
-        var items = rows.Take(limit).Select(r => ToView(r, null, null)).ToList();
+        var items = new List<RunView>(Math.Min(rows.Count, limit));
+        foreach (var row in rows.Take(limit))
+        {
+            items.Add(ToView(row, null, null, await OutcomeAsync(row, cancellationToken)));
+        }
+
         return new RunPage(items, rows.Count > limit ? items[^1].CreatedAt : null);
     }
+
+    private static readonly string[] StatusNames = [.. Enum.GetValues<RunStatus>().Select(RunTransitionWriter.StatusName)];
+
+    private static void Validate(RunFilter filter, int limit)
+    {
+        if (limit is < 1 or > MaxPageSize)
+        {
+            throw new ControlTowerException(ErrorKind.Validation, Platform.Errors.ErrorCodes.InvalidRequest, $"limit must be between 1 and {MaxPageSize}.");
+        }
+
+        if (filter.Status is { } status && !StatusNames.Contains(status, StringComparer.Ordinal))
+        {
+            throw new ControlTowerException(ErrorKind.Validation, Platform.Errors.ErrorCodes.InvalidRequest, $"status must be one of {string.Join(", ", StatusNames)}.");
+        }
+
+        if (filter is { From: { } from, To: { } to } && to <= from)
+        {
+            throw new ControlTowerException(ErrorKind.Validation, Platform.Errors.ErrorCodes.InvalidRequest, "to must be later than from.");
+        }
+    }
+
+    /// <summary>The run's business outcome from its workflow's <c>config.outcomes</c> (definitions are cached per version).</summary>
+    private async Task<string?> OutcomeAsync(RunEntity run, CancellationToken cancellationToken) =>
+        run.Phase is null ? null : (await definitions.GetAsync(run.WorkflowId, run.WorkflowVersion, cancellationToken)).Plan.OutcomeOf(run.Phase);
 
     public async Task<IReadOnlyList<NodeAttemptView>> AttemptsAsync(Guid runId, CancellationToken cancellationToken)
     {
@@ -136,7 +173,7 @@ internal sealed class RunService(
         return RunStateJson.Deserialize(state);
     }
 
-    public static RunView ToView(RunEntity run, RunState? state, IReadOnlyDictionary<string, string>? nodeTypes) => new(
+    public static RunView ToView(RunEntity run, RunState? state, IReadOnlyDictionary<string, string>? nodeTypes, string? outcome = null) => new(
         run.Id,
         run.WorkflowId,
         run.WorkflowVersion,
@@ -163,7 +200,8 @@ internal sealed class RunService(
             n.Error is { } error ? new JsonObject { ["code"] = error.Code, ["message"] = error.Message } : null,
             n.WaitReason,
             n.StartedAt,
-            n.FinishedAt)).ToList());
+            n.FinishedAt)).ToList(),
+        outcome);
 
     private static DateTimeOffset Utc(DateTime value) => new(value, TimeSpan.Zero);
 

@@ -14,11 +14,13 @@ import { OverviewPage } from "./pages/overview/OverviewPage";
 import { AlertBanner } from "./pages/overview/AlertBanner";
 import { PendingApprovalsCount } from "./pages/approvals/PendingCount";
 import { KillSwitchBanner } from "./KillSwitchBanner";
+import { PaletteHost } from "./pages/palette/PaletteHost";
 const RulesPage = lazy(() => import("./pages/rules/RulesPage").then((m) => ({ default: m.RulesPage })));
 
 // The canvas pages carry @xyflow/react: loaded on demand so lists render fast.
 const EditorPage = lazy(() => import("./pages/Editor"));
 const RunViewPage = lazy(() => import("./pages/RunView"));
+const WorkflowTabPage = lazy(() => import("./pages/workflow/WorkflowTabPage"));
 // Governance is a large page few people open: kept out of the first bundle too.
 const GovernancePage = lazy(() => import("./pages/Governance").then((m) => ({ default: m.GovernancePage })));
 // Trust carries the charting library (itself split again): on demand too.
@@ -42,6 +44,7 @@ const nav: { to: string; label: string; icon: Parameters<typeof Icon>[0]["name"]
 function route(path: string, me: Me): { node: ReactNode; full?: boolean } {
   let p: Record<string, string> | null;
   if ((p = match("/workflows/:id", path))) return { node: <EditorPage id={p.id} me={me} />, full: true };
+  if ((p = match("/workflows/:id/:tab", path))) return { node: <WorkflowTabPage id={p.id} tab={p.tab} me={me} /> };
   if ((p = match("/runs/:id", path))) return { node: <RunViewPage id={p.id} />, full: true };
   if (path === "/runs") return { node: <RunsPage /> };
   if (path === "/approvals") return { node: <ApprovalsPage /> };
@@ -93,6 +96,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
         <Link to="/workflows" className="brand"><span className="brand-mark">CT</span> Control Tower</Link>
         <span className={`mode mode-${me.mode}`} title="Run mode of this server">{me.mode}</span>
         <div className="spacer" />
+        <PaletteHost pages={nav.filter((n) => !n.demoOnly || me.mode === "demo")} />
         <button className="btn ghost sm" onClick={() => setTheme(toggleTheme())} aria-label={`Switch to ${theme === "dark" ? "light" : "dark"} theme`}>
           {theme === "dark" ? "☀ Light" : "☾ Dark"}
         </button>

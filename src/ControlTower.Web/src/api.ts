@@ -212,6 +212,8 @@ export interface Run {
   id: string; workflowId: string; workflowVersion: number; status: string; phase: string | null; trigger: string; startedBy: string;
   input: unknown; output: unknown; error: Record<string, unknown> | null; traceId: string; parentRunId: string | null;
   createdAt: string; updatedAt: string; finishedAt: string | null; nodes: RunNode[] | null;
+  /** The business outcome the workflow declares for the run's phase (config.outcomes), if any. */
+  outcome?: "success" | "failure" | null;
 }
 export interface RunPage { items: Run[]; nextBefore: string | null }
 export interface NodeAttempt {

@@ -11,6 +11,8 @@ export interface CtNodeData extends Record<string, unknown> {
   attempt?: number;
   /** The editor's pinned test data for this node (used only by manual test runs). */
   pinned?: boolean;
+  /** A one-line summary of this node's output in the workflow's last run (the editor, after a test run). */
+  preview?: string;
 }
 export type CtNode = Node<CtNodeData, "ct">;
 
@@ -36,7 +38,7 @@ export function outputsOf(type: NodeType | undefined, config: Record<string, unk
 }
 
 export function CtNodeView({ data, selected }: NodeProps<CtNode>) {
-  const { graphNode, nodeType, problems, status, attempt, pinned } = data;
+  const { graphNode, nodeType, problems, status, attempt, pinned, preview } = data;
   const inputs = nodeType?.inputHandles ?? ["in"];
   const outputs = outputsOf(nodeType, graphNode.config ?? {});
   const classes = ["ct-node", selected ? "selected" : "", problems.length ? "has-problem" : "", status ? `st-${status}` : ""].join(" ");
@@ -54,6 +56,7 @@ export function CtNodeView({ data, selected }: NodeProps<CtNode>) {
         {pinned && <span className="pin-tag" title="Pinned output: manual test runs use it instead of running the node">pinned</span>}
       </div>
       <div className="title">{graphNode.name || graphNode.id}</div>
+      {preview !== undefined && <div className="node-preview mono" data-testid={`preview-${graphNode.id}`} title={`Output in the last run: ${preview}`}>{preview}</div>}
       {inputs.map((h, i) => (
         <Handle key={h} id={h} type="target" position={Position.Left} style={{ top: `${((i + 1) * 100) / (inputs.length + 1)}%` }} />
       ))}

@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from "react";
 import { api, cached, type Credential, type JsonSchema } from "./api";
 import { CelSuggestions } from "./pages/editor/CelSuggestions";
+import { exampleOf, helpOf, labelOf } from "./formText";
+import { EvaluatedValue } from "./pages/editor/EvaluatedValue";
 
 // A config form generated from a node type's JSON schema; CEL fields (x-cel) are checked as you type.
 
@@ -32,15 +34,17 @@ function typeOf(s: JsonSchema): string | undefined {
 
 function Field({ name, schema, required, value, onChange }: { name: string; schema: JsonSchema; required: boolean; value: unknown; onChange: (v: unknown) => void }) {
   const t = typeOf(schema);
+  const help = helpOf(name, schema);
+  const example = exampleOf(name, schema);
   const label = (
     <>
-      <span>{schema.title ?? name}{required && <span aria-hidden style={{ color: "var(--bad)" }}> *</span>}{schema["x-cel"] ? <span className="hint"> · CEL {schema["x-cel"] === "template" ? "template" : "expression"}</span> : null}</span>
-      {schema.description && <span className="hint">{schema.description}</span>}
+      <span>{labelOf(name, schema)}{required && <span aria-hidden style={{ color: "var(--bad)" }}> *</span>}{schema["x-cel"] ? <span className="hint"> · CEL {schema["x-cel"] === "template" ? "template" : "expression"}</span> : null}</span>
+      {help && <span className="hint">{help}</span>}
     </>
   );
   const id = `f-${name}`;
   if (schema["x-cel"] && (t === "string" || t === undefined)) {
-    return <label className="field" htmlFor={id}>{label}<CelInput id={id} template={schema["x-cel"] === "template"} value={typeof value === "string" ? value : ""} onChange={onChange} /></label>;
+    return <label className="field" htmlFor={id}>{label}<CelInput id={id} template={schema["x-cel"] === "template"} placeholder={example} value={typeof value === "string" ? value : ""} onChange={onChange} /></label>;
   }
   if (name === "credentialId" && t === "string") {
     return <label className="field" htmlFor={id}>{label}<CredentialSelect id={id} value={typeof value === "string" ? value : ""} onChange={onChange} /></label>;
@@ -56,13 +60,13 @@ function Field({ name, schema, required, value, onChange }: { name: string; sche
     );
   }
   if (t === "string") {
-    return <label className="field" htmlFor={id}>{label}<input id={id} value={typeof value === "string" ? value : ""} placeholder={schema.default !== undefined ? String(schema.default) : ""} onChange={(e) => onChange(e.target.value)} /></label>;
+    return <label className="field" htmlFor={id}>{label}<input id={id} value={typeof value === "string" ? value : ""} placeholder={example && `e.g. ${example}`} onChange={(e) => onChange(e.target.value)} /></label>;
   }
   if (t === "integer" || t === "number") {
     return (
       <label className="field" htmlFor={id}>{label}
         <input id={id} type="number" min={schema.minimum} max={schema.maximum} step={t === "integer" ? 1 : "any"} value={typeof value === "number" ? value : ""}
-          placeholder={schema.default !== undefined ? String(schema.default) : ""}
+          placeholder={schema.default !== undefined ? `${String(schema.default)} (default)` : ""}
           onChange={(e) => onChange(e.target.value === "" ? undefined : Number(e.target.value))} />
       </label>
     );
@@ -70,7 +74,7 @@ function Field({ name, schema, required, value, onChange }: { name: string; sche
   if (t === "boolean") {
     return (
       <label className="field row" htmlFor={id} style={{ flexDirection: "row" }}>
-        <input id={id} type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked)} style={{ minHeight: 0 }} /> {schema.title ?? name}
+        <input id={id} type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked)} style={{ minHeight: 0 }} /> <span>{labelOf(name, schema)}</span>{help && <span className="hint"> · {help}</span>}
       </label>
     );
   }
@@ -110,7 +114,7 @@ function CredentialSelect({ id, value, onChange }: { id: string; value: string; 
 }
 
 /** A CEL expression or template, validated by the server 300 ms after typing stops. */
-export function CelInput({ id, value, template, onChange }: { id?: string; value: string; template: boolean; onChange: (v: string) => void }) {
+export function CelInput({ id, value, template, placeholder, onChange }: { id?: string; value: string; template: boolean; placeholder?: string; onChange: (v: string) => void }) {
   const [diagnostics, setDiagnostics] = useState<Diagnostic[] | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
   const field = useRef<HTMLTextAreaElement>(null);
@@ -130,12 +134,13 @@ export function CelInput({ id, value, template, onChange }: { id?: string; value
   return (
     <>
       <textarea id={id} ref={field} className="mono" rows={2} style={{ minHeight: 44 }} value={value} spellCheck={false} aria-invalid={invalid}
-        placeholder={template ? "Hello {{ input.name }}" : "input.amount > 100"} onChange={(e) => { onChange(e.target.value); setCursor(e.target.selectionStart); }}
+        placeholder={placeholder ? `e.g. ${placeholder}` : template ? "e.g. Hello {{ input.name }}" : "e.g. input.amount > 100"} onChange={(e) => { onChange(e.target.value); setCursor(e.target.selectionStart); }}
         onSelect={(e) => setCursor(e.currentTarget.selectionStart)} onBlur={() => setCursor(null)}
         data-testid="cel-input" />
       <CelSuggestions field={field} value={value} cursor={cursor} onPick={onChange} />
       {invalid && diagnostics!.map((d, i) => <span key={i} className="field-error" role="alert">{d.line}:{d.column} {d.message} <code>{d.code}</code></span>)}
       {diagnostics && !invalid && <span className="field-ok">✓ valid</span>}
+      <EvaluatedValue expression={value} template={template} valid={diagnostics !== null && !invalid} />
       {failed && <span className="field-error">Could not check: {failed}</span>}
     </>
   );

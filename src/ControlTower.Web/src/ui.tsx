@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError } from "./api";
+import { problemsOf, summaryWithoutPointer } from "./errorDetails";
 
 /** Loads data for a page; `reload` refetches. Errors stay as values so pages can show them. */
 export function useAsync<T>(load: () => Promise<T>, deps: unknown[]) {
@@ -40,7 +41,9 @@ export function Loading({ label = "Loading…" }: { label?: string }) {
 
 export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const e = error instanceof ApiError ? error : null;
-  const message = error instanceof Error ? error.message : String(error);
+  const problems = problemsOf(e?.body);
+  const raw = error instanceof Error ? error.message : String(error);
+  const message = problems.length ? summaryWithoutPointer(raw) : raw;
   return (
     <div className="error-box" role="alert">
       <div>
@@ -48,6 +51,9 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
         {e?.code && <code className="code-chip">{e.code}</code>}
       </div>
       {message && message !== e?.title && <p>{message}</p>}
+      {problems.length > 0 && <ul className="problem-list" data-testid="error-problems">
+        {problems.map((p, i) => <li key={i}>{p.where && <code className="mono small">{p.where}</code>} {p.message}</li>)}
+      </ul>}
       {onRetry && (
         <button className="btn" onClick={onRetry}>
           Try again
@@ -86,7 +92,7 @@ const statusTone: Record<string, string> = {
   succeeded: "ok", completed: "ok", success: "ok", enabled: "ok", intact: "ok", closed: "ok", approved: "ok", healthy: "ok",
   running: "info", pending: "info", queued: "info", waiting: "warn", scheduled: "info",
   failed: "bad", error: "bad", cancelled: "muted", canceled: "muted", skipped: "muted", disabled: "muted", rejected: "bad", broken: "bad", open: "bad",
-  outcome_unknown: "warn", "half-open": "warn", half_open: "warn",
+  failure: "bad", outcome_failure: "warn", outcome_unknown: "warn", "half-open": "warn", half_open: "warn",
 };
 
 export function Badge({ status, children }: { status: string; children?: ReactNode }) {

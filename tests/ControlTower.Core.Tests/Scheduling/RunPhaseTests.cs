@@ -66,4 +66,25 @@ public sealed class RunPhaseTests
 
         Assert.Equal((GraphProblemCodes.ConfigInvalid, "/config/phases"), (problem.Code, problem.JsonPointer));
     }
+
+    [Fact]
+    public void OutcomeOf_ReadsTheOutcomeTheGraphDeclaresForAPhase()
+    {
+        var graph = Graph(Phases()) with { Config = new JsonObject { ["phases"] = Phases(), ["outcomes"] = new JsonObject { ["completed"] = "success", ["failed"] = "failure" } } };
+
+        var plan = RunPlan.Compile(graph, NodeTypeCatalog.BuiltIn);
+
+        Assert.Equal(("success", "failure", null, null), (plan.OutcomeOf("completed"), plan.OutcomeOf("failed"), plan.OutcomeOf("granted"), plan.OutcomeOf(null)));
+    }
+
+    [Fact]
+    public void Validate_WhenOutcomesNameAnUndeclaredPhaseOrABadOutcome_ReportsEachAtItsPointer()
+    {
+        var outcomes = new JsonObject { ["completed"] = "success", ["lost"] = "failure", ["failed"] = "meh" };
+        var graph = Graph(Phases()) with { Config = new JsonObject { ["phases"] = Phases(), ["outcomes"] = outcomes } };
+
+        var problems = GraphValidator.Validate(graph, NodeTypeCatalog.BuiltIn, GraphLimits.Default, GraphValidationHooks.None);
+
+        Assert.Equal(["/config/outcomes/failed", "/config/outcomes/lost"], problems.Where(p => p.Code == GraphProblemCodes.ConfigInvalid).Select(p => p.JsonPointer).Order(StringComparer.Ordinal));
+    }
 }

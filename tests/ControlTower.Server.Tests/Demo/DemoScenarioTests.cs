@@ -70,6 +70,8 @@ public sealed class DemoScenarioTests(DemoFixture demo) : IClassFixture<DemoFixt
         Assert.Equal(decisions, decided.Count);
         var listed = (await demo.Admin.GetFromJsonAsync<JsonObject>($"/api/runs?phase={phase}&limit=200"))!["items"]!.AsArray();
         Assert.Contains(listed, r => r!["id"]!.GetValue<Guid>() == started);
+        // The refill declares its outcomes: a case that completed its graph on a failed branch is a failure.
+        Assert.Equal(phase == "completed" ? "success" : "failure", listed.Single(r => r!["id"]!.GetValue<Guid>() == started)!["outcome"]!.GetValue<string>());
     }
 
     [Fact]

@@ -123,6 +123,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Identities
         ["GET /api/runs/{id:guid}"] = Access.Readers,
         ["POST /api/runs/{id:guid}/cancel"] = Access.Operators,
         ["GET /api/runs/{id:guid}/events"] = Access.Readers,
+        ["POST /api/runs/{id:guid}/evaluate"] = Access.Readers,
         ["GET /api/runs/{id:guid}/nodes"] = Access.Readers,
         ["POST /api/runs/{id:guid}/nodes/{nodeId}/resolve"] = Access.Operators,
         ["GET /api/runs/{id:guid}/replay"] = Access.Readers,

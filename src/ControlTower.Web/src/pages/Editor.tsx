@@ -21,6 +21,10 @@ import { useLastRun } from "./editor/lastRun";
 import { NodeTestData } from "./editor/NodeTestData";
 import { ExpressionData } from "../expressionData";
 import { setLeaveGuard } from "../router";
+import { WorkflowTabs } from "./workflow/WorkflowTabs";
+import { useEditorCommands } from "./editor/editorCommands";
+import { problemsAboveForm } from "../formText";
+import { previewOf } from "./editor/preview";
 interface PaletteEntry { key: string; type: string; label: string; hint: string; config: Record<string, unknown> }
 
 const dragMime = "application/x-controltower-node";
@@ -112,14 +116,14 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
   }, [structuralKey, canWrite]);
 
   const problemsByNode = useMemo(() => {
-    const map = new Map<string, string[]>();
+    const map = new Map<string, { pointer: string; text: string }[]>();
     for (const p of problems) {
       const m = /^\/nodes\/(\d+)/.exec(p.jsonPointer);
       const node = m ? graph.nodes[Number(m[1])] : undefined;
       const edge = /^\/edges\/(\d+)/.exec(p.jsonPointer);
       const target = node?.id ?? (edge ? graph.edges[Number(edge[1])]?.source : undefined);
       if (!target) continue;
-      map.set(target, [...(map.get(target) ?? []), `${p.message} (${p.code})`]);
+      map.set(target, [...(map.get(target) ?? []), { pointer: m ? p.jsonPointer.slice(m[0].length) : "", text: `${p.message} (${p.code})` }]);
     }
     return map;
   }, [problems]);
@@ -127,7 +131,7 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
 
   useEffect(() => {
     setNodes((ns) => ns.map((n) => {
-      const ps = problemsByNode.get(n.id) ?? [];
+      const ps = (problemsByNode.get(n.id) ?? []).map((p) => p.text);
       return ps.join() === n.data.problems.join() ? n : { ...n, data: { ...n.data, problems: ps } };
     }));
   }, [problemsByNode, setNodes]);
@@ -136,6 +140,12 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
   useEffect(() => {
     setNodes((ns) => ns.map((n) => ((n.id in pins) === !!n.data.pinned ? n : { ...n, data: { ...n.data, pinned: n.id in pins } })));
   }, [pins, nodeIds, setNodes]);
+  useEffect(() => {
+    setNodes((ns) => ns.map((n) => {
+      const preview = last && n.id in last.outputs ? previewOf(last.outputs[n.id]) : undefined;
+      return preview === n.data.preview ? n : { ...n, data: { ...n.data, preview } };
+    }));
+  }, [last, nodeIds, setNodes]);
 
   const palette = useMemo(() => buildPalette(types, tools), [types, tools]);
 
@@ -168,6 +178,8 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
     const p = box ? flow.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 }) : { x: 200, y: 200 };
     addNode(entry, { x: p.x - 75 + Math.random() * 40, y: p.y - 30 + Math.random() * 40 });
   };
+
+  useEditorCommands(palette, { add: addAtCenter, run: () => setDialog("run"), save: () => setDialog("save"), arrange: commands.autoArrange, fit: commands.fit }, canWrite, canRun);
 
   // Only declared handles connect: the source's outcomes (or error) into the target's input handles.
   const isValidConnection: IsValidConnection = useCallback((c) => {
@@ -281,6 +293,7 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
         <Link to="/workflows" className="btn ghost sm" aria-label="Back to workflows">←</Link>
         <h1>{workflow.name}</h1>
         <span className="mono muted small" data-testid="version-label">v{version.version}</span>
+        <WorkflowTabs id={workflow.id} current="editor" />
         {dirty ? <Badge status="waiting">unsaved changes</Badge> : <Badge status="completed">saved</Badge>}
         {drafted && dirty && <span data-testid="draft-badge" title={drafted}><Badge status="waiting">draft</Badge></span>}
         <button className="switch" role="switch" aria-checked={workflow.enabled} aria-label={workflow.enabled ? "Disable workflow" : "Enable workflow"} onClick={toggleEnabled} disabled={!canWrite} title={workflow.enabled ? "Enabled" : "Disabled"} />
@@ -396,9 +409,10 @@ function buildPalette(types: NodeType[], tools: McpTool[] | null): { title: stri
 }
 
 function NodeInspector({ node, tools, problems, onChange, onDelete, onDuplicate, readOnly, testData }: {
-  node: CtNode; tools: McpTool[] | null; problems: string[]; onChange: (p: Partial<CtNode["data"]["graphNode"]>) => void; onDelete: () => void; onDuplicate: () => void; readOnly: boolean; testData: ReactNode;
+  node: CtNode; tools: McpTool[] | null; problems: { pointer: string; text: string }[]; onChange: (p: Partial<CtNode["data"]["graphNode"]>) => void; onDelete: () => void; onDuplicate: () => void; readOnly: boolean; testData: ReactNode;
 }) {
   const { graphNode, nodeType } = node.data;
+  const listed = problemsAboveForm(problems, graphNode.type === "mcp.tool" ? undefined : nodeType?.configSchema);
   return (
     <fieldset disabled={readOnly} style={{ border: 0, padding: 0, margin: 0 }} data-testid="inspector">
       <div className="row" style={{ justifyContent: "space-between", marginBottom: 8 }}>
@@ -409,7 +423,7 @@ function NodeInspector({ node, tools, problems, onChange, onDelete, onDuplicate,
         </span>
       </div>
       <p className="muted small" style={{ marginBottom: 12 }}>{nodeType?.description ?? "Unknown node type."}</p>
-      {problems.length > 0 && <ul className="problems" aria-label="Node problems">{problems.map((p, i) => <li key={i}>{p}</li>)}</ul>}
+      {listed.length > 0 && <ul className="problems" aria-label="Node problems">{listed.map((p, i) => <li key={i}>{p}</li>)}</ul>}
       <label className="field">Id <span className="hint">Used in expressions as <code>nodes.{graphNode.id}</code>.</span><input value={graphNode.id} readOnly className="mono" /></label>
       <label className="field">Label<input value={graphNode.name ?? ""} onChange={(e) => onChange({ name: e.target.value || undefined })} placeholder={graphNode.id} /></label>
       {nodeType && graphNode.type === "mcp.tool"

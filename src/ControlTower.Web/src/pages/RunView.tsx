@@ -7,6 +7,7 @@ import { Link } from "../router";
 import { Badge, duration, ErrorBox, Json, Loading, useToast, when } from "../ui";
 import { TrustEvidence, type TrustEvidenceShape } from "./TrustEvidence";
 import { RunApproval } from "./approvals/RunApproval";
+import { statusTone } from "./runs/runFilters";
 
 const finished = ["completed", "failed", "cancelled"];
 
@@ -87,15 +88,15 @@ export default function RunViewPage({ id }: { id: string }) {
       <div className="editor-bar">
         <Link to="/runs" className="btn ghost sm" aria-label="Back to runs">←</Link>
         <h1>Run <span className="mono">{run.id.slice(0, 8)}</span></h1>
-        <span data-testid="run-status"><Badge status={run.status} /></span>
-        {run.phase && <span data-testid="run-phase" title="Where the case is (the workflow's phases)"><Badge status={run.phase}>{run.phase.replace(/_/g, " ")}</Badge></span>}
+        <span data-testid="run-status"><Badge status={statusTone(run)}>{run.status}</Badge></span>
+        {run.phase && <span data-testid="run-phase" title="Where the case is (the workflow's phases)"><Badge status={run.outcome ?? run.phase}>{run.phase.replace(/_/g, " ")}</Badge></span>}
         {streaming && <span className="muted small" aria-live="polite">● live</span>}
         {run.trigger === "test" && <span className="pin-tag" data-testid="test-run" title="A manual test run: pinned nodes answered with their pinned data instead of running">test run · pinned data</span>}
         <span className="muted small">of <Link to={`/workflows/${run.workflowId}`}>{detail.workflow.name}</Link> v{run.workflowVersion} · {run.trigger} · {when(run.createdAt)}</span>
         <div style={{ flex: 1 }} />
         {actionError != null && <span className="field-error" role="alert">{actionError instanceof Error ? actionError.message : String(actionError)}</span>}
-        <button className="btn sm danger" onClick={cancel} disabled={!active}>Cancel run</button>
-        <button className="btn sm primary" onClick={retry} disabled={run.status !== "failed"} data-testid="retry-button">Retry from failed</button>
+        {active && <button className="btn sm danger" onClick={cancel}>Cancel run</button>}
+        {run.status === "failed" && <button className="btn sm primary" onClick={retry} data-testid="retry-button">Retry from failed</button>}
       </div>
       <div className="run-body">
         <div className="canvas">

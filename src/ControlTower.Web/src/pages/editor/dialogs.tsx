@@ -96,6 +96,15 @@ export function ShareDialog({ workflowId, onClose }: { workflowId: string; onClo
 }
 
 export function HistoryDialog({ workflowId, latest, types, onClose }: { workflowId: string; latest: number; types: Map<string, NodeType>; onClose: () => void }) {
+  return (
+    <Modal title="Version history" onClose={onClose} wide>
+      <VersionHistory workflowId={workflowId} latest={latest} types={types} />
+    </Modal>
+  );
+}
+
+/** The versions of a workflow and the changes between two of them (the editor's History dialog and the Versions tab). */
+export function VersionHistory({ workflowId, latest, types }: { workflowId: string; latest: number; types: Map<string, NodeType> }) {
   const [versions, setVersions] = useState<VersionInfo[] | null>(null);
   const [from, setFrom] = useState(Math.max(1, latest - 1));
   const [to, setTo] = useState(latest);
@@ -115,7 +124,7 @@ export function HistoryDialog({ workflowId, latest, types, onClose }: { workflow
   }, [workflowId, from, to]);
   const diff = compared?.changes ?? null;
   return (
-    <Modal title="Version history" onClose={onClose} wide>
+    <>
       {error != null && <ErrorBox error={error} />}
       {!versions ? <Loading /> : (
         <>
@@ -152,7 +161,7 @@ export function HistoryDialog({ workflowId, latest, types, onClose }: { workflow
           ))}
         </>
       )}
-    </Modal>
+    </>
   );
 }
 
