@@ -103,9 +103,9 @@ internal static class PharmacyDemo
     /// <summary>
     /// The refill of one prescription, <c>{ "rx": "RX-…", "today"?: "yyyy-MM-dd" }</c>, through its lifecycle (graph
     /// <c>config.phases</c>, shown on the run): <c>ordered</c> → <c>pending_access</c> (looked up, eligibility; a
-    /// renewal asked of the prescriber and polled until answered; interactions; the claim; pre-verification) →
-    /// <c>access_granted</c> → <c>dispensed</c> → <c>completed</c>, or <c>failed</c> with a reason. The pharmacist's
-    /// verification is the governed dispense's own approval, so a trust stage that lets the dispense run alone
+    /// renewal asked of the prescriber and polled until answered; interactions; the claim; pre-verification; the stock
+    /// on hand, which the pharmacist sees beside the quantity) → <c>access_granted</c> → <c>dispensed</c> →
+    /// <c>completed</c>, or <c>failed</c> with a reason. The pharmacist's verification is the governed dispense's own approval, so a trust stage that lets the dispense run alone
     /// completes the case with nobody; the rules still send controlled substances, major interactions and large
     /// quantities to a person at any stage.
     /// </summary>
@@ -152,6 +152,7 @@ internal static class PharmacyDemo
             Node("claim_paid", "condition", "Claim paid?", 1980, 200, new JsonObject { ["expression"] = "nodes.adjudicate_claim.output.structuredContent.paid" }),
             Tool("preverify", "Pre-verification", 2200, 200, "preverify", new JsonObject { ["rx"] = Rx }),
             Node("preverified", "condition", "Checks passed?", 2420, 200, new JsonObject { ["expression"] = "nodes.preverify.output.structuredContent.passed" }),
+            Tool("check_stock", "Stock on hand", 2530, 330, "get_stock", new JsonObject { ["drug"] = $"{{{{ {Prescription}.drug }}}}" }),
             Node("access_granted", "transform", "Access granted", 2640, 200, new JsonObject
             {
                 ["expression"] = $$"""
@@ -162,7 +163,7 @@ internal static class PharmacyDemo
                      'interactions': nodes.check_interactions.output.structuredContent.interactions,
                      'claim_id': nodes.adjudicate_claim.output.structuredContent.claim_id,
                      'patient_pays': nodes.adjudicate_claim.output.structuredContent.patient_pays,
-                     'renewed': has(nodes.poll_prescriber)}
+                     'renewed': has(nodes.poll_prescriber), 'on_hand': nodes.check_stock.output.structuredContent.on_hand}
                     """,
             }),
             Dispense(),
@@ -204,7 +205,8 @@ internal static class PharmacyDemo
             Edge("claim_paid", "preverify", "true"),
             Edge("claim_paid", "claim_rejected", "false"),
             Edge("preverify", "preverified"),
-            Edge("preverified", "access_granted", "true"),
+            Edge("preverified", "check_stock", "true"),
+            Edge("check_stock", "access_granted"),
             Edge("preverified", "preverify_failed", "false"),
             Edge("access_granted", "dispense"),
             Edge("dispense", "dispensed"),
@@ -269,6 +271,7 @@ internal static class PharmacyDemo
             ["renewed"] = "{{ nodes.access_granted.output.renewed }}",
             ["patient_pays"] = "{{ nodes.access_granted.output.patient_pays }}",
             ["drug"] = "{{ nodes.access_granted.output.drug }}",
+            ["on_hand"] = "{{ nodes.access_granted.output.on_hand }}",
         },
         ["readState"] = new JsonObject
         {
@@ -288,7 +291,7 @@ internal static class PharmacyDemo
         },
         ["approval"] = new JsonObject
         {
-            ["title"] = "Verify {{ nodes.access_granted.output.rx }}: dispense {{ nodes.access_granted.output.drug }} x{{ nodes.access_granted.output.quantity }} for {{ nodes.access_granted.output.patient }}",
+            ["title"] = "Verify {{ nodes.access_granted.output.rx }}: dispense {{ nodes.access_granted.output.drug }} x{{ nodes.access_granted.output.quantity }} for {{ nodes.access_granted.output.patient }} ({{ nodes.access_granted.output.on_hand }} on hand)",
             ["approvers"] = new JsonObject { ["roles"] = new JsonArray("approver") },
             ["expiresAfterSeconds"] = 86400,
         },

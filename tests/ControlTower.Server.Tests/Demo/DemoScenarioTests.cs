@@ -92,6 +92,21 @@ public sealed class DemoScenarioTests(DemoFixture demo) : IClassFixture<DemoFixt
     }
 
     [Fact]
+    public async Task Start_WhenStockIsShort_TheApproverSeesTheStockOnHandBesideTheQuantity()
+    {
+        var started = await StartAsync(demo.Admin, "out_of_stock");
+
+        var approval = await WaitForApprovalAsync(demo.Admin, started);
+
+        var features = approval["evidence"]!["features"]!;
+        var quantity = features["quantity"]!.GetValue<int>();
+        var onHand = features["on_hand"]!.GetValue<int>();
+        Assert.True(onHand < quantity, features.ToJsonString());
+        Assert.EndsWith($"({onHand} on hand)", approval["title"]!.GetValue<string>(), StringComparison.Ordinal);
+        await DecideAsync(demo.Admin, approval.Id(), "reject", $"reject-{approval.Id()}", "not enough on the shelf");
+    }
+
+    [Fact]
     public async Task List_WhenAsked_ShowsEverySevenTemplatesWithTheirInput()
     {
         var scenarios = (await demo.Admin.GetFromJsonAsync<JsonArray>("/api/demo/scenarios"))!;
