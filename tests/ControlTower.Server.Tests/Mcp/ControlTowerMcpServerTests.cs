@@ -310,6 +310,28 @@ public sealed class ControlTowerMcpServerTests : IDisposable
         Assert.Equal(HttpStatusCode.Forbidden, hijack.StatusCode);
     }
 
+    [Fact]
+    public async Task Session_EventsCarryIdsAndTheStreamResumesFromOne()
+    {
+        using var admin = _factory.CreateAdminClient();
+        using var opened = await admin.SendAsync(InitializeRequest());
+        var sessionId = Assert.Single(opened.Headers.GetValues("Mcp-Session-Id"));
+        var eventIds = (await opened.Content.ReadAsStringAsync()).Split('\n')
+            .Where(line => line.StartsWith("id:", StringComparison.Ordinal)).Select(line => line["id:".Length..].Trim()).ToList();
+        using var resume = new HttpRequestMessage(HttpMethod.Get, McpHttpEndpoint.Path);
+        resume.Headers.Accept.ParseAdd("text/event-stream");
+        resume.Headers.Add("Mcp-Session-Id", sessionId);
+        resume.Headers.Add("MCP-Protocol-Version", "2025-11-25");
+        resume.Headers.Add("Last-Event-ID", eventIds.LastOrDefault() ?? "");
+
+        using var resumed = await admin.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
+
+        Assert.Equal("text/event-stream", opened.Content.Headers.ContentType?.MediaType);
+        Assert.NotEmpty(eventIds);
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        Assert.Equal("text/event-stream", resumed.Content.Headers.ContentType?.MediaType);
+    }
+
     internal static HttpRequestMessage InitializeRequest()
     {
         var request = new HttpRequestMessage(HttpMethod.Post, McpHttpEndpoint.Path)
