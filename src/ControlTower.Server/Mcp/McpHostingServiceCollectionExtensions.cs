@@ -14,7 +14,10 @@ internal static class McpHostingServiceCollectionExtensions
         services.AddSingleton<McpCatalogLoader>();
         services.AddSingleton<McpHost.PublishedWorkflows>();
         services.AddSingleton<McpHost.WaitingRuns>();
+        services.AddSingleton<McpHost.WorkflowPrompts>();
+        services.AddSingleton<McpHost.ResourceSubscriptions>();
         services.AddSingleton<McpHost.ControlTowerMcpServer>();
+        McpHost.McpHttpEndpoint.AddControlTowerMcpHttp(services);
         return services;
     }
 }

@@ -12,6 +12,9 @@ using ModelContextProtocol.Server;
 
 namespace ControlTower.Server.McpHost;
 
+/// <summary>Who a request acts as: the HTTP request's user, or the stdio host's API key.</summary>
+internal delegate ValueTask<McpCaller> CallerSource(MessageContext request, CancellationToken cancellationToken);
+
 /// <summary>
 /// Control Tower as an MCP server (same behaviour over Streamable HTTP at <c>/mcp</c> and over stdio):
 /// <list type="bullet">
@@ -29,7 +32,12 @@ namespace ControlTower.Server.McpHost;
 /// <c>isError</c> result carrying the stable code, e.g. <c>(approval.closed)</c>.</item>
 /// <item>Resources, for human roles: runs waiting for a person, <c>controltower://runs/{id}</c> (JSON of the run),
 /// and pending approvals, <c>controltower://approvals/{id}</c> (JSON of the approval: title, instructions,
-/// evidence, deciders, expiry, votes). Prompts, sampling and elicitation: none.</item>
+/// evidence, deciders, expiry, votes); both also as resource templates. A subscription to one of them sends
+/// <c>notifications/resources/updated</c> when it changes (<see cref="ResourceSubscriptions"/>).</item>
+/// <item>Prompts: one per published workflow, with its input's top-level properties as arguments, and completions for
+/// them (<see cref="WorkflowPrompts"/>).</item>
+/// <item>Logging: after <c>logging/setLevel</c>, a tool call reports its run's nodes and end as log notifications
+/// (<see cref="McpClientLog"/>). Sampling and elicitation: none (workflows run unattended).</item>
 /// </list>
 /// </summary>
 internal sealed class ControlTowerMcpServer(
@@ -39,7 +47,9 @@ internal sealed class ControlTowerMcpServer(
     RunEventNotifier notifier,
     WaitingRuns waiting,
     ApprovalService approvals,
-    Workflows.WorkflowSharing sharing)
+    Workflows.WorkflowSharing sharing,
+    WorkflowPrompts prompts,
+    ResourceSubscriptions subscriptions)
 {
     public const string ReservedPrefix = "controltower.";
     public const string ResolveToolName = ReservedPrefix + "resolve_waiting_node";
@@ -65,26 +75,58 @@ internal sealed class ControlTowerMcpServer(
             "idempotencyKey": { "type": "string", "description": "The same key again returns the first answer instead of voting twice." } } }
         """).RootElement.Clone();
 
-    /// <summary>Server options whose handlers act as <paramref name="caller"/>.</summary>
-    public McpServerOptions OptionsFor(McpCaller caller) => OptionsFor(Task.FromResult(caller));
-
     /// <summary>
-    /// Server options whose handlers act as the caller once <paramref name="caller"/> is known: the stdio host
-    /// answers the handshake at once while the app still starts (a slow start must not outlast the client's probe).
+    /// Server options for the stdio host, whose handlers act as the caller once <paramref name="caller"/> is known: it answers
+    /// the handshake at once while the app still starts (a slow start must not outlast the client's probe).
     /// </summary>
-    public McpServerOptions OptionsFor(Task<McpCaller> caller) => new()
+    public McpServerOptions OptionsFor(Task<McpCaller> caller)
     {
-        ServerInfo = new Implementation { Name = ServerName, Version = typeof(ControlTowerMcpServer).Assembly.GetName().Version?.ToString() ?? "1.0.0" },
-        ServerInstructions = "Control Tower: each tool runs a published workflow and returns its output; resources are runs waiting for a person and pending approvals; " + DecideToolName + " decides an approval.",
-        Capabilities = new ServerCapabilities { Tools = new ToolsCapability(), Resources = new ResourcesCapability() },
-        Handlers = new McpServerHandlers
+        var options = new McpServerOptions();
+        Configure(options, async (_, ct) => await caller.WaitAsync(ct));
+        return options;
+    }
+
+    /// <summary>Fills <paramref name="options"/> (the HTTP host's, or the stdio host's) with Control Tower's handlers; each request acts as <paramref name="callerOf"/> says.</summary>
+    public void Configure(McpServerOptions options, CallerSource callerOf)
+    {
+        options.ServerInfo = new Implementation { Name = ServerName, Version = typeof(ControlTowerMcpServer).Assembly.GetName().Version?.ToString() ?? "1.0.0" };
+        options.ServerInstructions = "Control Tower: each tool runs a published workflow and returns its output, and each workflow is also a prompt; " +
+            "resources are runs waiting for a person and pending approvals (subscribe to follow them); " + DecideToolName + " decides an approval.";
+        // MCP9005: logging is deprecated from 2026-07-28 on; 2025-11-25 clients (today's hosts) still use it.
+#pragma warning disable MCP9005
+        options.Capabilities = new ServerCapabilities
         {
-            ListToolsHandler = async (request, ct) => await ListToolsAsync(await caller.WaitAsync(ct), ct),
-            CallToolHandler = async (request, ct) => await CallToolAsync(await caller.WaitAsync(ct), request, ct),
-            ListResourcesHandler = async (request, ct) => await ListResourcesAsync(await caller.WaitAsync(ct), ct),
-            ReadResourceHandler = async (request, ct) => await ReadResourceAsync(await caller.WaitAsync(ct), request.Params?.Uri, ct),
-        },
-    };
+            Tools = new ToolsCapability(),
+            Resources = new ResourcesCapability { Subscribe = true },
+            Prompts = new PromptsCapability(),
+            Completions = new CompletionsCapability(),
+            Logging = new LoggingCapability(),
+        };
+        var handlers = options.Handlers;
+        handlers.ListToolsHandler = async (request, ct) => await ListToolsAsync(await callerOf(request, ct), ct);
+        handlers.CallToolHandler = async (request, ct) => await CallToolAsync(await callerOf(request, ct), request, ct);
+        handlers.ListResourcesHandler = async (request, ct) => await ListResourcesAsync(await callerOf(request, ct), ct);
+        handlers.ListResourceTemplatesHandler = (_, _) => ValueTask.FromResult(new ListResourceTemplatesResult { ResourceTemplates = ResourceTemplates });
+        handlers.ReadResourceHandler = async (request, ct) => await ReadResourceAsync(await callerOf(request, ct), request.Params?.Uri, ct);
+        handlers.SubscribeToResourcesHandler = async (request, ct) => await SubscribeAsync(await callerOf(request, ct), request, ct);
+        handlers.UnsubscribeFromResourcesHandler = (request, _) =>
+        {
+            subscriptions.Unsubscribe(request.Server, request.Params?.Uri ?? "");
+            return ValueTask.FromResult(new EmptyResult());
+        };
+        handlers.ListPromptsHandler = async (request, ct) => await prompts.ListAsync(ct);
+        handlers.GetPromptHandler = async (request, ct) => await prompts.GetAsync(request.Params?.Name ?? "", request.Params?.Arguments, ct);
+        handlers.CompleteHandler = async (request, ct) => await prompts.CompleteAsync(await callerOf(request, ct), request.Params, ct);
+        // The SDK keeps the level (McpServer.LoggingLevel); the run log below is sent at or above it.
+        handlers.SetLoggingLevelHandler = (_, _) => ValueTask.FromResult(new EmptyResult());
+#pragma warning restore MCP9005
+    }
+
+    private static IList<ResourceTemplate> ResourceTemplates { get; } =
+    [
+        new() { UriTemplate = WaitingRuns.UriPrefix + "{id}", Name = "run", Title = "A run", Description = "A run by id (JSON of the run).", MimeType = "application/json" },
+        new() { UriTemplate = PendingApprovals.UriPrefix + "{id}", Name = "approval", Title = "An approval", Description = "An approval by id (JSON of the approval).", MimeType = "application/json" },
+    ];
 
     private async ValueTask<ListToolsResult> ListToolsAsync(McpCaller caller, CancellationToken cancellationToken)
     {
@@ -159,10 +201,13 @@ internal sealed class ControlTowerMcpServer(
         return ToResult(finished);
     }
 
-    /// <summary>Follows the run's events until it ends, reporting finished nodes as progress; cancels the run when the caller gives up.</summary>
+    /// <summary>Follows the run's events until it ends, reporting finished nodes as progress and log notifications; cancels the run when the caller gives up.</summary>
     private async Task<RunView> WaitForEndAsync(McpCaller caller, Guid runId, int nodeCount, RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken)
     {
         var progressToken = request.Params?.ProgressToken;
+#pragma warning disable MCP9005 // see Configure
+        var log = request.Server.AsClientLoggerProvider().CreateLogger(McpClientLog.Category);
+#pragma warning restore MCP9005
         long cursor = 0;
         var finishedNodes = 0;
         try
@@ -176,17 +221,27 @@ internal sealed class ControlTowerMcpServer(
                     cursor = evt.Seq;
                     if (evt.Type is RunEventTypes.Complete or RunEventTypes.Error)
                     {
-                        return await runs.GetAsync(runId, cancellationToken);
+                        var ended = await runs.GetAsync(runId, cancellationToken);
+                        McpClientLog.RunEnded(log, runId, ended.Status);
+                        return ended;
                     }
 
-                    if (progressToken is { } token && evt.Data?["status"]?.GetValue<string>() is "succeeded" or "failed" or "skipped")
+                    var status = evt.Data?["status"]?.GetValue<string>();
+                    if (status is not ("succeeded" or "failed" or "skipped"))
                     {
-                        finishedNodes++;
+                        continue;
+                    }
+
+                    var nodeId = evt.Data?["node_id"]?.GetValue<string>() ?? "";
+                    finishedNodes++;
+                    McpClientLog.NodeFinished(log, runId, nodeId, status);
+                    if (progressToken is { } token)
+                    {
                         await request.Server.NotifyProgressAsync(token, new ProgressNotificationValue
                         {
                             Progress = finishedNodes,
                             Total = Math.Max(nodeCount, finishedNodes),
-                            Message = $"node {evt.Data?["node_id"]?.GetValue<string>()} {evt.Data?["status"]?.GetValue<string>()}",
+                            Message = $"node {nodeId} {status}",
                         }, cancellationToken: cancellationToken);
                     }
                 }
@@ -324,6 +379,15 @@ internal sealed class ControlTowerMcpServer(
         };
     }
 
+    /// <summary>Subscribes the session to a run or approval the caller may read (an unknown one is refused as not found).</summary>
+    private async ValueTask<EmptyResult> SubscribeAsync(McpCaller caller, RequestContext<SubscribeRequestParams> request, CancellationToken cancellationToken)
+    {
+        var uri = request.Params?.Uri;
+        await ReadResourceAsync(caller, uri, cancellationToken);
+        await subscriptions.SubscribeAsync(request.Server, uri!, cancellationToken);
+        return new EmptyResult();
+    }
+
     private static CallToolResult ToResult(RunView run)
     {
         if (run.Status is "failed" or "cancelled")
@@ -363,5 +427,5 @@ internal sealed class ControlTowerMcpServer(
 
     private static bool CanResolve(McpCaller caller) => caller.Role is Roles.Admin or Roles.Approver;
 
-    private static bool CanRead(McpCaller caller) => caller.Role is Roles.Admin or Roles.Approver or Roles.Operator or Roles.Viewer;
+    internal static bool CanRead(McpCaller caller) => caller.Role is Roles.Admin or Roles.Approver or Roles.Operator or Roles.Viewer;
 }

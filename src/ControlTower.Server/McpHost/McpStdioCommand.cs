@@ -56,6 +56,7 @@ internal static class McpStdioCommand
                 }
 
                 await running;
+                app.Services.GetRequiredService<ResourceSubscriptions>().EndSession(server);
             }
 
             await app.StopAsync(CancellationToken.None);

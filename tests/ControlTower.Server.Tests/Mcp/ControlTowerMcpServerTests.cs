@@ -257,41 +257,96 @@ public sealed class ControlTowerMcpServerTests : IDisposable
     }
 
     [Fact]
-    public async Task Post_WhenDemoModeWithoutKey_ActsAsTheDemoAdmin()
+    public async Task Session_WhenDemoModeWithoutKey_ActsAsTheDemoAdmin()
     {
         using var demo = new ControlTowerFactory(new Dictionary<string, string?> { ["ENVIRONMENT"] = "demo" });
-        using var anonymous = demo.CreateClient(apiKey: null);
-        using var request = new HttpRequestMessage(HttpMethod.Post, McpHttpEndpoint.Path)
-        {
-            Content = JsonContent.Create(new { jsonrpc = "2.0", id = 1, method = "tools/list" }),
-        };
-        request.Headers.Accept.ParseAdd("application/json");
-        request.Headers.Accept.ParseAdd("text/event-stream");
+        var anonymous = demo.CreateClient(apiKey: null);
+        await using var client = await McpClient.CreateAsync(new HttpClientTransport(
+            new HttpClientTransportOptions { Endpoint = new Uri(anonymous.BaseAddress!, McpHttpEndpoint.Path), TransportMode = HttpTransportMode.StreamableHttp },
+            anonymous,
+            ownsHttpClient: true), new McpClientOptions { ProtocolVersion = ControlTowerMcpFeatureTests.SessionProtocolVersion });
 
-        using var response = await anonymous.SendAsync(request);
+        var tools = await client.ListToolsAsync();
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         // Deciding approvals is offered to admins and approvers only: the anonymous caller is the demo admin.
-        Assert.Contains($"\"name\":\"{ControlTowerMcpServer.DecideToolName}\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains(tools, t => t.Name == ControlTowerMcpServer.DecideToolName);
+        Assert.NotNull(client.SessionId);
     }
 
     [Theory]
     [InlineData("http://evil.example.com", HttpStatusCode.Forbidden)]
     [InlineData("http://localhost:5173", HttpStatusCode.OK)]
-    public async Task Post_WhenBrowserOriginIsForeign_IsRefusedBeforeAnything(string origin, HttpStatusCode expected)
+    public async Task Initialize_WhenBrowserOriginIsForeign_IsRefusedBeforeTheMcpHandler(string origin, HttpStatusCode expected)
     {
         using var client = _factory.CreateAdminClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, McpHttpEndpoint.Path)
-        {
-            Content = JsonContent.Create(new { jsonrpc = "2.0", id = 1, method = "ping" }),
-        };
+        using var request = InitializeRequest();
         request.Headers.Add("Origin", origin);
-        request.Headers.Accept.ParseAdd("application/json");
-        request.Headers.Accept.ParseAdd("text/event-stream");
 
         using var response = await client.SendAsync(request);
 
         Assert.Equal(expected, response.StatusCode);
+        Assert.Equal(expected == HttpStatusCode.OK, response.Headers.Contains("Mcp-Session-Id"));
+    }
+
+    [Fact]
+    public async Task Session_WhenUsedWithAnotherUsersKey_IsRefused()
+    {
+        using var admin = _factory.CreateAdminClient();
+        var (other, _, _) = await _factory.CreateUserClientAsync("olga", "operator");
+        using var opened = await admin.SendAsync(InitializeRequest());
+        var sessionId = Assert.Single(opened.Headers.GetValues("Mcp-Session-Id"));
+        using var list = new HttpRequestMessage(HttpMethod.Post, McpHttpEndpoint.Path)
+        {
+            Content = JsonContent.Create(new { jsonrpc = "2.0", id = 2, method = "tools/list" }),
+        };
+        list.Headers.Accept.ParseAdd("application/json");
+        list.Headers.Accept.ParseAdd("text/event-stream");
+        list.Headers.Add("Mcp-Session-Id", sessionId);
+        list.Headers.Add("MCP-Protocol-Version", "2025-11-25");
+
+        using var hijack = await other.SendAsync(list);
+
+        Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, hijack.StatusCode);
+    }
+
+    [Fact]
+    public async Task Session_EventsCarryIdsAndTheStreamResumesFromOne()
+    {
+        using var admin = _factory.CreateAdminClient();
+        using var opened = await admin.SendAsync(InitializeRequest());
+        var sessionId = Assert.Single(opened.Headers.GetValues("Mcp-Session-Id"));
+        var eventIds = (await opened.Content.ReadAsStringAsync()).Split('\n')
+            .Where(line => line.StartsWith("id:", StringComparison.Ordinal)).Select(line => line["id:".Length..].Trim()).ToList();
+        using var resume = new HttpRequestMessage(HttpMethod.Get, McpHttpEndpoint.Path);
+        resume.Headers.Accept.ParseAdd("text/event-stream");
+        resume.Headers.Add("Mcp-Session-Id", sessionId);
+        resume.Headers.Add("MCP-Protocol-Version", "2025-11-25");
+        resume.Headers.Add("Last-Event-ID", eventIds.LastOrDefault() ?? "");
+
+        using var resumed = await admin.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
+
+        Assert.Equal("text/event-stream", opened.Content.Headers.ContentType?.MediaType);
+        Assert.NotEmpty(eventIds);
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        Assert.Equal("text/event-stream", resumed.Content.Headers.ContentType?.MediaType);
+    }
+
+    internal static HttpRequestMessage InitializeRequest()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, McpHttpEndpoint.Path)
+        {
+            Content = JsonContent.Create(new
+            {
+                jsonrpc = "2.0",
+                id = 1,
+                method = "initialize",
+                @params = new { protocolVersion = "2025-11-25", capabilities = new { }, clientInfo = new { name = "test", version = "1.0" } },
+            }),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        return request;
     }
 
     [Fact]

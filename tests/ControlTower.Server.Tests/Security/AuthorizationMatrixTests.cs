@@ -41,16 +41,12 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Identities
 
     private static readonly string[] RolesInOrder = [Roles.Admin, Roles.Approver, Roles.Operator, Roles.Viewer, Roles.Service];
 
-    // Routes that check the caller in their handler, not by policy: what they answer is still tested below.
-    private static readonly Dictionary<string, Access> CheckedInHandler = new(StringComparer.Ordinal)
-    {
-        ["POST /mcp"] = Access.Anyone,
-    };
+    // Routes that check the caller in their handler, not by policy (none today): what they answer is still tested below.
+    private static readonly Dictionary<string, Access> CheckedInHandler = new(StringComparer.Ordinal);
 
     /// <summary>Every route, as "METHOD pattern", and who may call it.</summary>
     private static readonly Dictionary<string, Access> Expected = new(StringComparer.Ordinal)
     {
-        ["GET /.well-known/oauth-protected-resource/mcp"] = Access.Public,
         ["GET /api/api-keys/"] = Access.Anyone,
         ["POST /api/api-keys/"] = Access.Anyone,
         ["DELETE /api/api-keys/{id:guid}"] = Access.Anyone,
@@ -162,8 +158,9 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Identities
         ["GET /hooks/{workflowId:guid}/{triggerNodeId}"] = Access.Public,
         ["POST /hooks/{workflowId:guid}/{triggerNodeId}"] = Access.Public,
         ["PUT /hooks/{workflowId:guid}/{triggerNodeId}"] = Access.Public,
-        ["DELETE /mcp"] = Access.Public,
-        ["GET /mcp"] = Access.Public,
+        ["DELETE /mcp/"] = Access.Anyone,
+        ["GET /mcp/"] = Access.Anyone,
+        ["POST /mcp/"] = Access.Anyone,
         ["GET {*path:nonfile}"] = Access.Public,
         ["HEAD {*path:nonfile}"] = Access.Public,
     };

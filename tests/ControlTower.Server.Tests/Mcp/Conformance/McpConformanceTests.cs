@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using ControlTower.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -78,6 +79,11 @@ public sealed class McpConformanceTests(ITestOutputHelper output)
             admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ControlTowerFactory.AdminKey);
             await WaitUntilServingAsync(admin, process);
             await Runs.RunApi.CreateWorkflowAsync(admin, ControlTowerMcpServerTests.PublishedGraph(), "doubler");
+            foreach (var (name, graph) in SuiteNamedWorkflows())
+            {
+                await Runs.RunApi.CreateWorkflowAsync(admin, graph, name);
+            }
+
             await using var proxy = await LoopbackAuthProxy.StartAsync(baseUrl, ControlTowerFactory.AdminKey);
             return await ConformanceSuite.RunAsync(["server", "--url", $"http://127.0.0.1:{proxy.Port}/mcp", "--suite", "all"], SuiteTimeout);
         }
@@ -87,6 +93,41 @@ public sealed class McpConformanceTests(ITestOutputHelper output)
             await process.WaitForExitAsync();
             Directory.Delete(dataDirectory, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Ordinary published workflows under the names the suite's server scenarios call (its "fixtures"): each is a
+    /// tool and a prompt like any other, so the scenarios exercise the generic paths (run output as text, a failed run as
+    /// an isError result, node progress and run logs, prompt arguments and their completion, an input schema listed as
+    /// written). The server has no code for them.
+    /// </summary>
+    private static IEnumerable<(string Name, JsonObject Graph)> SuiteNamedWorkflows()
+    {
+        static JsonObject Published(string toolName, string description, JsonObject inputSchema, params JsonObject[] nodes)
+        {
+            JsonObject[] all = [Runs.RunApi.Node("start", "trigger.mcp", new() { ["toolName"] = toolName, ["description"] = description, ["inputSchema"] = inputSchema }), .. nodes];
+            var edges = all.Zip(all.Skip(1), (from, to) => Runs.RunApi.Edge(from["id"]!.GetValue<string>(), to["id"]!.GetValue<string>()));
+            return Runs.RunApi.Graph(new JsonArray(all), new JsonArray([.. edges]));
+        }
+
+        var noArguments = new JsonObject { ["type"] = "object" };
+        var reply = Runs.RunApi.Node("reply", "respond", new() { ["body"] = "'done'" });
+        yield return ("simple text", Published("test_simple_text", "Answers with text.", noArguments, reply));
+        yield return ("always fails", Published("test_error_handling", "Fails on purpose.", noArguments.DeepClone().AsObject(),
+            Runs.RunApi.Node("fail", "fail", new() { ["code"] = "demo.failed", ["message"] = "This workflow fails on purpose." })));
+        yield return ("three steps", Published("test_tool_with_progress", "Three steps, reported as progress.", noArguments.DeepClone().AsObject(),
+            Runs.RunApi.Node("step", "transform", new() { ["expression"] = "{'step': 1}" }), reply.DeepClone().AsObject()));
+        yield return ("three steps, logged", Published("test_tool_with_logging", "Three steps, reported as log messages.", noArguments.DeepClone().AsObject(),
+            Runs.RunApi.Node("step", "transform", new() { ["expression"] = "{'step': 1}" }), reply.DeepClone().AsObject()));
+        yield return ("no arguments", Published("test_simple_prompt", "A workflow without arguments.", noArguments.DeepClone().AsObject(), reply.DeepClone().AsObject()));
+        yield return ("two arguments", Published("test_prompt_with_arguments", "A workflow with two arguments.", JsonNode.Parse("""
+            {"type":"object","required":["arg1","arg2"],"properties":{"arg1":{"type":"string","description":"First"},"arg2":{"type":"string","description":"Second"}}}
+            """)!.AsObject(), reply.DeepClone().AsObject()));
+        yield return ("2020-12 schema", Published("json_schema_2020_12_tool", "A workflow whose input schema uses JSON Schema 2020-12 keywords.", JsonNode.Parse("""
+            {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object",
+             "$defs":{"address":{"type":"object","properties":{"street":{"type":"string"},"city":{"type":"string"}}}},
+             "properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"}},"additionalProperties":false}
+            """)!.AsObject(), reply.DeepClone().AsObject()));
     }
 
     private static async Task WaitUntilServingAsync(HttpClient client, Process process)
