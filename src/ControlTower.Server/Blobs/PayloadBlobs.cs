@@ -79,12 +79,14 @@ internal sealed partial class PayloadBlobs(
         return hydrated;
     }
 
+    /// <summary>The value, or the JSON it stands for when it is a reference (a whole run output handed to a caller).</summary>
+    public async Task<JsonNode?> ResolveAsync(JsonNode? value, CancellationToken cancellationToken) =>
+        BlobReference.From(value) is { } reference ? await LoadAsync(reference, cancellationToken) : value;
+
     /// <summary>The JSON a reference stands for; <c>blob.missing</c> when the store lost it.</summary>
     public async Task<JsonNode?> LoadAsync(BlobReference reference, CancellationToken cancellationToken)
     {
-        var bytes = await store.GetAsync(reference.Key, cancellationToken)
-            ?? throw new ControlTowerException(ErrorKind.Unavailable, BlobErrorCodes.Missing, $"Blob {reference.Key} ({reference.Size} bytes) is referenced but missing from the {store.Name} store.");
-        metrics.Loaded(store.Name, bytes.Length);
+        var bytes = await ReadVerifiedAsync(reference.Key, cancellationToken);
         return JsonNode.Parse(bytes);
     }
 
@@ -100,10 +102,21 @@ internal sealed partial class PayloadBlobs(
         var mediaType = await db.Set<RunBlobEntity>().Where(r => r.RunId == runId && r.Sha256 == key.Hex)
             .Join(db.Set<BlobEntity>(), r => r.Sha256, b => b.Sha256, (_, b) => b.MediaType)
             .SingleOrDefaultAsync(cancellationToken) ?? throw NotFound(runId, sha256);
+        return (await ReadVerifiedAsync(key, cancellationToken), mediaType);
+    }
+
+    /// <summary>The blob's bytes, checked against their hash: a store that lost or damaged a blob is an error, never wrong data.</summary>
+    private async Task<byte[]> ReadVerifiedAsync(BlobKey key, CancellationToken cancellationToken)
+    {
         var bytes = await store.GetAsync(key, cancellationToken)
-            ?? throw new ControlTowerException(ErrorKind.Unavailable, BlobErrorCodes.Missing, $"Blob {key} is referenced by run {runId} but missing from the {store.Name} store.");
+            ?? throw new ControlTowerException(ErrorKind.Unavailable, BlobErrorCodes.Missing, $"Blob {key} is referenced but missing from the {store.Name} store.");
+        if (BlobKey.Of(bytes) != key)
+        {
+            throw new ControlTowerException(ErrorKind.Unavailable, BlobErrorCodes.Corrupt, $"Blob {key} in the {store.Name} store does not match its hash ({bytes.Length} bytes read).");
+        }
+
         metrics.Loaded(store.Name, bytes.Length);
-        return (bytes, mediaType);
+        return bytes;
     }
 
     /// <summary>Records the reference first (so a concurrent prune sees it), then writes the bytes.</summary>

@@ -39,7 +39,8 @@ internal sealed class ControlTowerMcpServer(
     RunEventNotifier notifier,
     WaitingRuns waiting,
     ApprovalService approvals,
-    Workflows.WorkflowSharing sharing)
+    Workflows.WorkflowSharing sharing,
+    Blobs.PayloadBlobs blobs)
 {
     public const string ReservedPrefix = "controltower.";
     public const string ResolveToolName = ReservedPrefix + "resolve_waiting_node";
@@ -156,7 +157,7 @@ internal sealed class ControlTowerMcpServer(
             return ErrorResult($"{ex.Message} ({ex.Code})");
         }
 
-        return ToResult(finished);
+        return await ToResultAsync(finished, cancellationToken);
     }
 
     /// <summary>Follows the run's events until it ends, reporting finished nodes as progress; cancels the run when the caller gives up.</summary>
@@ -234,7 +235,7 @@ internal sealed class ControlTowerMcpServer(
 
             var view = await runs.ResolveNodeAsync(caller.Actor, runId, nodeId,
                 new ResolveNodeBody(arguments["action"]!.GetValue<string>(), arguments["reason"]?.GetValue<string>()), cancellationToken);
-            return ToResult(view);
+            return await ToResultAsync(view, cancellationToken);
         }
         catch (ControlTowerException ex)
         {
@@ -324,7 +325,7 @@ internal sealed class ControlTowerMcpServer(
         };
     }
 
-    private static CallToolResult ToResult(RunView run)
+    private async Task<CallToolResult> ToResultAsync(RunView run, CancellationToken cancellationToken)
     {
         if (run.Status is "failed" or "cancelled")
         {
@@ -337,7 +338,8 @@ internal sealed class ControlTowerMcpServer(
             };
         }
 
-        var output = run.Output?.DeepClone();
+        // An output stored by reference is the caller's answer all the same.
+        var output = (await blobs.ResolveAsync(run.Output, cancellationToken))?.DeepClone();
         return new CallToolResult
         {
             Content = [new TextContentBlock { Text = output?.ToJsonString() ?? "null" }],

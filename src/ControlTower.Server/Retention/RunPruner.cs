@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ControlTower.Core.Retention;
+using ControlTower.Server.Audit;
 using ControlTower.Server.Blobs;
 using ControlTower.Server.Governance;
 using ControlTower.Server.Platform.Persistence;
@@ -26,6 +27,7 @@ internal sealed partial class RunPruner(
     IDbContextFactory<ControlTowerDbContext> contexts,
     IBlobStore store,
     PruneLease lease,
+    AuditLog audit,
     IOptions<RetentionOptions> options,
     TimeProvider time,
     ILogger<RunPruner> logger)
@@ -83,7 +85,30 @@ internal sealed partial class RunPruner(
         var (blobs, blobBytes) = dryRun
             ? await OrphanedByAsync(removedRuns, cancellationToken)
             : await DeleteUnreferencedBlobsAsync(now.UtcDateTime - BlobGrace, cancellationToken);
-        return new PruneReport(dryRun, totals.Runs, totals.Rows, totals.Bytes, blobs, blobBytes, totals.Kept, time.GetElapsedTime(started));
+        var report = new PruneReport(dryRun, totals.Runs, totals.Rows, totals.Bytes, blobs, blobBytes, totals.Kept, time.GetElapsedTime(started));
+        if (!dryRun && (report.Runs > 0 || report.Blobs > 0))
+        {
+            await AuditAsync(report, cancellationToken);
+        }
+
+        return report;
+    }
+
+    /// <summary>One audit entry per pass that removed something: what went, by which policy.</summary>
+    private async Task AuditAsync(PruneReport report, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await audit.CommitAsync(db, new AuditEvent("system:retention", "retention.pruned", "runs", "finished runs past their retention policy", new JsonObject
+        {
+            ["runs"] = report.Runs,
+            ["rows"] = report.Rows,
+            ["payloadBytes"] = report.PayloadBytes,
+            ["blobs"] = report.Blobs,
+            ["blobBytes"] = report.BlobBytes,
+            ["kept"] = report.Kept,
+            ["maxAgeDays"] = options.Value.MaxAgeDays,
+            ["maxRuns"] = options.Value.MaxRuns,
+        }), cancellationToken);
     }
 
     /// <summary>Every workflow's effective policy (its latest version's <c>config.retention</c> over the global one), those that limit anything.</summary>
@@ -167,6 +192,8 @@ internal sealed partial class RunPruner(
             .SingleOrDefaultAsync(cancellationToken);
         var other = await db.Set<RunTaskEntity>().LongCountAsync(t => ids.Contains(t.RunId), cancellationToken)
             + await db.Set<RunPinEntity>().LongCountAsync(p => ids.Contains(p.RunId), cancellationToken)
+            + await db.Set<RunReplayEntity>().LongCountAsync(r => ids.Contains(r.RunId) || ids.Contains(r.SourceRunId), cancellationToken)
+            + await db.Set<ShadowRunEntity>().LongCountAsync(s => ids.Contains(s.LiveRunId) || (s.ShadowRunId != null && ids.Contains(s.ShadowRunId.Value)), cancellationToken)
             + await db.Set<RunBlobEntity>().LongCountAsync(b => ids.Contains(b.RunId), cancellationToken);
         return new Removed(
             (int)(runs?.Rows ?? 0),
