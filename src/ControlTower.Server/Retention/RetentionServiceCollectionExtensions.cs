@@ -27,14 +27,14 @@ internal static class RetentionServiceCollectionExtensions
         routes.MapGet("/api/runs/{id:guid}/hold", async Task<Results<Ok<RunHoldView>, NoContent>> (Guid id, RunHolds holds, CancellationToken ct) =>
             await holds.FindAsync(id, ct) is { } hold ? TypedResults.Ok(hold) : TypedResults.NoContent())
             .RequireAuthorization(Policies.Readers).WithTags("Runs");
-        var act = routes.MapGroup("/api/runs/{id:guid}/hold").WithTags("Runs").RequireAuthorization(Policies.Operators);
-        act.MapPut("/", async (Guid id, HoldRunBody? body, ClaimsPrincipal user, RunHolds holds, CancellationToken ct) =>
-            TypedResults.Ok(await holds.HoldAsync(user.Actor(), id, body?.Reason, ct)));
-        act.MapDelete("/", async (Guid id, ClaimsPrincipal user, RunHolds holds, CancellationToken ct) =>
+        routes.MapPut("/api/runs/{id:guid}/hold", async (Guid id, HoldRunBody? body, ClaimsPrincipal user, RunHolds holds, CancellationToken ct) =>
+            TypedResults.Ok(await holds.HoldAsync(user.Actor(), id, body?.Reason, ct)))
+            .RequireAuthorization(Policies.Operators).WithTags("Runs");
+        routes.MapDelete("/api/runs/{id:guid}/hold", async (Guid id, ClaimsPrincipal user, RunHolds holds, CancellationToken ct) =>
         {
             await holds.ReleaseAsync(user.Actor(), id, ct);
             return TypedResults.NoContent();
-        });
+        }).RequireAuthorization(Policies.Operators).WithTags("Runs");
         return routes;
     }
 }
