@@ -158,7 +158,7 @@ internal sealed partial class RunPruner(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var ids = await Unprotected(db, db.Set<RunEntity>().Where(r => batch.Contains(r.Id)), now).Select(r => r.Id).ToListAsync(cancellationToken);
-        var measured = await MeasureAsync(db, ids, cancellationToken);
+        var bytes = await BytesAsync(db, ids, cancellationToken);
         var rows = 0L;
         rows += await db.Set<RunEventEntity>().Where(e => ids.Contains(e.RunId)).ExecuteDeleteAsync(cancellationToken);
         rows += await db.Set<NodeExecutionEntity>().Where(e => ids.Contains(e.RunId)).ExecuteDeleteAsync(cancellationToken);
@@ -169,7 +169,7 @@ internal sealed partial class RunPruner(
         rows += await db.Set<RunBlobEntity>().Where(b => ids.Contains(b.RunId)).ExecuteDeleteAsync(cancellationToken);
         rows += await db.Set<RunEntity>().Where(r => ids.Contains(r.Id)).ExecuteDeleteAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return new Removed(ids.Count, rows, measured.Bytes);
+        return new Removed(ids.Count, rows, bytes);
     }
 
     private async Task<Removed> MeasureAsync(Guid[] batch, CancellationToken cancellationToken)
@@ -178,27 +178,30 @@ internal sealed partial class RunPruner(
         return await MeasureAsync(db, [.. batch], cancellationToken);
     }
 
-    /// <summary>The batch's rows and the characters of their JSON columns (what the database stores for them, near enough).</summary>
+    /// <summary>Dry run: the batch's rows, counted table by table as the real pass deletes them.</summary>
     private static async Task<Removed> MeasureAsync(ControlTowerDbContext db, List<Guid> ids, CancellationToken cancellationToken)
     {
-        var runs = await db.Set<RunEntity>().Where(r => ids.Contains(r.Id)).GroupBy(_ => 1)
-            .Select(g => new { Rows = g.LongCount(), Bytes = g.Sum(r => (long)r.State.Length + (r.Input == null ? 0 : r.Input.Length) + (r.Output == null ? 0 : r.Output.Length)) })
-            .SingleOrDefaultAsync(cancellationToken);
-        var events = await db.Set<RunEventEntity>().Where(e => ids.Contains(e.RunId)).GroupBy(_ => 1)
-            .Select(g => new { Rows = g.LongCount(), Bytes = g.Sum(e => (long)e.Data.Length) })
-            .SingleOrDefaultAsync(cancellationToken);
-        var nodes = await db.Set<NodeExecutionEntity>().Where(e => ids.Contains(e.RunId)).GroupBy(_ => 1)
-            .Select(g => new { Rows = g.LongCount(), Bytes = g.Sum(e => (long)(e.Input == null ? 0 : e.Input.Length) + (e.Output == null ? 0 : e.Output.Length)) })
-            .SingleOrDefaultAsync(cancellationToken);
-        var other = await db.Set<RunTaskEntity>().LongCountAsync(t => ids.Contains(t.RunId), cancellationToken)
+        var rows = await db.Set<RunEntity>().LongCountAsync(r => ids.Contains(r.Id), cancellationToken)
+            + await db.Set<RunEventEntity>().LongCountAsync(e => ids.Contains(e.RunId), cancellationToken)
+            + await db.Set<NodeExecutionEntity>().LongCountAsync(e => ids.Contains(e.RunId), cancellationToken)
+            + await db.Set<RunTaskEntity>().LongCountAsync(t => ids.Contains(t.RunId), cancellationToken)
             + await db.Set<RunPinEntity>().LongCountAsync(p => ids.Contains(p.RunId), cancellationToken)
             + await db.Set<RunReplayEntity>().LongCountAsync(r => ids.Contains(r.RunId) || ids.Contains(r.SourceRunId), cancellationToken)
             + await db.Set<ShadowRunEntity>().LongCountAsync(s => ids.Contains(s.LiveRunId) || (s.ShadowRunId != null && ids.Contains(s.ShadowRunId.Value)), cancellationToken)
             + await db.Set<RunBlobEntity>().LongCountAsync(b => ids.Contains(b.RunId), cancellationToken);
-        return new Removed(
-            (int)(runs?.Rows ?? 0),
-            (runs?.Rows ?? 0) + (events?.Rows ?? 0) + (nodes?.Rows ?? 0) + other,
-            (runs?.Bytes ?? 0) + (events?.Bytes ?? 0) + (nodes?.Bytes ?? 0));
+        var runs = await db.Set<RunEntity>().CountAsync(r => ids.Contains(r.Id), cancellationToken);
+        return new Removed(runs, rows, await BytesAsync(db, ids, cancellationToken));
+    }
+
+    /// <summary>The characters of the batch's JSON columns (run state, input, output; events; node inputs and outputs): what the database stores for them, near enough.</summary>
+    private static async Task<long> BytesAsync(ControlTowerDbContext db, List<Guid> ids, CancellationToken cancellationToken)
+    {
+        var runs = await db.Set<RunEntity>().Where(r => ids.Contains(r.Id))
+            .SumAsync(r => (long)r.State.Length + (r.Input == null ? 0 : r.Input.Length) + (r.Output == null ? 0 : r.Output.Length), cancellationToken);
+        var events = await db.Set<RunEventEntity>().Where(e => ids.Contains(e.RunId)).SumAsync(e => (long)e.Data.Length, cancellationToken);
+        var nodes = await db.Set<NodeExecutionEntity>().Where(e => ids.Contains(e.RunId))
+            .SumAsync(e => (long)(e.Input == null ? 0 : e.Input.Length) + (e.Output == null ? 0 : e.Output.Length), cancellationToken);
+        return runs + events + nodes;
     }
 
     /// <summary>
