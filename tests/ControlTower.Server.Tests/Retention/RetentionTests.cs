@@ -114,6 +114,30 @@ public sealed class RetentionTests
     }
 
     [Fact]
+    public async Task PruneCommand_DryRunChangesNothing_ThenThePassRemovesWhatItSaid()
+    {
+        using var factory = new ControlTowerFactory(Settings);
+        using var admin = factory.CreateAdminClient();
+        var graph = Graph([Node("start", "trigger.manual")], [], new() { ["retention"] = new JsonObject { ["maxRuns"] = 1 } });
+        var workflow = await CreateWorkflowAsync(admin, graph, "keeps one");
+        for (var i = 0; i < 3; i++)
+        {
+            await RunAsync(admin, workflow, new JsonObject { ["n"] = i });
+        }
+
+        var environment = new Dictionary<string, string?> { ["ENVIRONMENT"] = "development", ["DATA_DIR"] = factory.DataDirectory };
+        var dry = await ControlTowerProcess.RunAsync(["prune", "--dry-run"], environment);
+        Assert.True(dry.ExitCode == 0, dry.StandardError);
+        Assert.StartsWith("would remove 2 run(s)", dry.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(3, (await RunsOfAsync(factory, workflow)).Count);
+
+        var real = await ControlTowerProcess.RunAsync(["prune"], environment);
+        Assert.True(real.ExitCode == 0, real.StandardError);
+        Assert.StartsWith("removed 2 run(s)", real.StandardOutput, StringComparison.Ordinal);
+        Assert.Single(await RunsOfAsync(factory, workflow));
+    }
+
+    [Fact]
     public async Task Save_WhenRetentionIsMalformed_IsRefusedWithAPointer()
     {
         using var factory = new ControlTowerFactory(Settings);
