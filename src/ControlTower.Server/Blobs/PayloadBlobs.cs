@@ -58,6 +58,23 @@ internal sealed partial class PayloadBlobs(
     }
 
     /// <summary>
+    /// Records that <paramref name="runId"/> refers to the blob <paramref name="value"/> names, when it is a reference another
+    /// run stored (a child's output its parent takes, a recorded output a replay is fed), so the blob stays while either run does.
+    /// </summary>
+    public async Task ShareAsync(Guid runId, JsonNode? value, CancellationToken cancellationToken)
+    {
+        if (BlobReference.From(value) is not { } reference)
+        {
+            return;
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await ReferenceAsync(db, runId, reference.Key, reference.Size, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
     /// The activation with its run input and upstream outputs loaded, when any of them is a reference (a fresh tree then;
     /// the given one is left as it is, since it is also what the node's record keeps).
     /// </summary>
