@@ -4,7 +4,11 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ControlTower.Server.Tests.Infrastructure;
 using ControlTower.Server.Tests.NodeSwitches;
+using ControlTower.Server.Blobs;
+using ControlTower.Server.Platform.Persistence;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using static ControlTower.Server.Tests.Runs.RunApi;
 
 namespace ControlTower.Server.Tests.Blobs;
@@ -99,6 +103,30 @@ public sealed class BlobStoreTests
         var run = await GetRunAsync(admin, runs.Single()!["id"]!.GetValue<Guid>());
         Reference(run["input"]);
         Reference(run.NodeOf("reply")["output"]);
+    }
+
+    [Fact]
+    public async Task ChildOutput_WhenLarge_IsAlsoTheParentsBlob()
+    {
+        using var factory = new ControlTowerFactory(Settings(null));
+        using var admin = factory.CreateAdminClient();
+        var child = await CreateWorkflowAsync(admin, Graph(
+            [Node("start", "trigger.manual"), Node("reply", "respond", new() { ["body"] = "{'echo': input.text}" })],
+            [Edge("start", "reply")]), "child");
+        var parent = await CreateWorkflowAsync(admin, Graph(
+            [Node("start", "trigger.manual"), Node("call", "subworkflow", new() { ["workflowId"] = child.ToString() })],
+            [Edge("start", "call")]), "parent");
+
+        var run = await WaitForStatusAsync(admin, await StartAsync(admin, parent, new JsonObject { ["text"] = LargeText(3000) }), "completed", "failed");
+
+        Assert.True(run.Status() == "completed", run.ToJsonString());
+        var sha = Reference(run.NodeOf("call")["output"])["sha256"]!.GetValue<string>();
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<ControlTowerDbContext>>().CreateDbContextAsync();
+        var owners = await db.Set<RunBlobEntity>().Where(b => b.Sha256 == sha).Select(b => b.RunId).ToListAsync();
+        Assert.Contains(run["id"]!.GetValue<Guid>(), owners);
+        Assert.Equal(2, owners.Count);
+        using var loaded = await admin.GetAsync($"/api/runs/{run["id"]}/blobs/{sha}");
+        Assert.Equal(HttpStatusCode.OK, loaded.StatusCode);
     }
 
     [Fact]
