@@ -44,11 +44,23 @@ internal sealed class LocalBlobStore(string root) : IBlobStore
         {
             return null;
         }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            throw new ControlTowerException(ErrorKind.Unavailable, BlobErrorCodes.StoreUnavailable, $"The local blob store could not read blob {key}: {failure.Message}", failure);
+        }
     }
 
     public Task DeleteAsync(BlobKey key, CancellationToken cancellationToken)
     {
-        File.Delete(PathOf(key));
+        try
+        {
+            File.Delete(PathOf(key));
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Never written (the write after its reference failed): nothing to delete.
+        }
+
         return Task.CompletedTask;
     }
 

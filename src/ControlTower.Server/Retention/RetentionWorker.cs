@@ -23,7 +23,7 @@ internal sealed partial class RetentionWorker(RunPruner pruner, IOptions<Retenti
             {
                 return;
             }
-            catch (Exception failure) when (failure is Microsoft.EntityFrameworkCore.DbUpdateException or System.Data.Common.DbException or IOException or Amazon.S3.AmazonS3Exception)
+            catch (Exception failure) when (failure is Core.Errors.ControlTowerException or Microsoft.EntityFrameworkCore.DbUpdateException or System.Data.Common.DbException or IOException)
             {
                 Log.PassFailed(logger, failure);
             }

@@ -130,6 +130,27 @@ public sealed class BlobStoreTests
     }
 
     [Fact]
+    public async Task Start_WhenTheS3StoreIsUnreachable_Is503WithTheStoresCode()
+    {
+        var settings = Settings(null);
+        settings["STORAGE_BACKEND"] = "s3";
+        settings["S3_BUCKET"] = "unreachable";
+        settings["S3_ENDPOINT"] = "http://127.0.0.1:1";
+        settings["S3_ACCESS_KEY_ID"] = S3Bucket.AccessKey;
+        settings["S3_SECRET_ACCESS_KEY"] = S3Bucket.SecretKey;
+        using var factory = new ControlTowerFactory(settings);
+        using var admin = factory.CreateAdminClient();
+        var workflow = await CreateWorkflowAsync(admin, Graph([Node("start", "trigger.manual")], []));
+
+        using var response = await admin.PostAsJsonAsync($"/api/workflows/{workflow}/runs", new { input = new { text = LargeText(2000) } });
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("blob.store_unavailable", body, StringComparison.Ordinal);
+        Assert.DoesNotContain(S3Bucket.SecretKey, body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_WhenS3HasNoBucket_RefusesNamingTheSettingWithoutAStackTrace()
     {
         var data = Directory.CreateTempSubdirectory("controltower-blob-start-").FullName;
