@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Control Tower. Installs or starts what the tests need, idempotently:
-# PostgreSQL (Debian's package, a throwaway cluster on loopback), the MCP reference servers (npm, from
-# the committed lockfile), Chromium (Debian's package) for the dashboard's browser tests, then
+# PostgreSQL (Debian's package, a throwaway cluster on loopback), the MCP reference servers and s3rver (npm, from
+# the committed lockfiles), Chromium (Debian's package) for the dashboard's browser tests, then
 # `dotnet test` over the whole solution (the Server's build also builds the dashboard with npm). Fails loudly when a prerequisite
 # cannot be had; it never skips the PostgreSQL tests.
 set -euo pipefail
@@ -63,6 +63,24 @@ if [ -x scripts/install-mcp-servers.sh ]; then
   say "installing the MCP reference servers"
   scripts/install-mcp-servers.sh
 fi
+# ---- s3rver: a real S3 protocol server on loopback for the blob store's S3 tests (npm, pinned by the lockfile) ----
+say "installing s3rver"
+scripts/install-s3rver.sh
+s3_port=""
+for candidate in $(shuf -i 30000-39999 -n 20); do
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then s3_port=$candidate; break; fi
+done
+[ -n "$s3_port" ] || die "no free loopback port for s3rver"
+mkdir -p "$pg_dir/s3"
+tools/s3rver/node_modules/.bin/s3rver -d "$pg_dir/s3" -a 127.0.0.1 -p "$s3_port" --silent >"$pg_dir/s3rver.log" 2>&1 &
+s3_pid=$!
+stop_all() { kill "$s3_pid" 2>/dev/null || true; stop_pg; }
+trap stop_all EXIT
+for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null && break; sleep 0.2; done
+(exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null || { cat "$pg_dir/s3rver.log" >&2; die "s3rver did not start"; }
+say "s3rver listening on 127.0.0.1:$s3_port"
+export CT_TEST_S3="http://127.0.0.1:$s3_port"
+
 if [ -x scripts/install-mcp-conformance.sh ]; then
   say "installing the MCP conformance suite (and the Node 22 it runs on)"
   scripts/install-mcp-conformance.sh

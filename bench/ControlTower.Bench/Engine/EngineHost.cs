@@ -29,6 +29,8 @@ internal sealed class EngineHost : IAsyncDisposable
 
     public string DataDirectory { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public string DatabaseFile => Path.Combine(DataDirectory, "controltower.db");
 
     /// <summary>Other hosts on the same database (PostgreSQL): the closed loop starts runs on all of them in turn.</summary>

@@ -222,6 +222,11 @@ public static partial class GraphValidator
         {
             problems.Add(new(GraphProblemCodes.ConfigInvalid, "/config/durability", "'durability' must be \"checkpoint\" (commit at durability boundaries, the default) or \"step\" (commit after every node)."));
         }
+
+        if (Retention.RetentionPolicy.FromGraphConfig(config).Problem is { } retention)
+        {
+            problems.Add(new(GraphProblemCodes.ConfigInvalid, "/config/retention", retention));
+        }
     }
 
     /// <summary><c>config.phases</c>: node id → the phase (a short snake_case word) a run is in once that node has succeeded.</summary>

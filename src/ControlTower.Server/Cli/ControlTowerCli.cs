@@ -37,6 +37,7 @@ internal static class ControlTowerCli
         root.Subcommands.Add(Planning.PlannerCommand.Create());
         root.Subcommands.Add(Trust.Learning.TrustEvaluateCommand.Create());
         root.Subcommands.Add(Demo.Simulation.SimulateCommand.Create());
+        root.Subcommands.Add(Retention.PruneCommand.Create());
 
         try
         {

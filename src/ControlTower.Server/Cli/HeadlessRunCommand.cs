@@ -108,7 +108,8 @@ internal static class HeadlessRunCommand
         }
 
         var run = await runs.GetAsync(runId, cancellationToken);
-        await Console.Out.WriteLineAsync(run.Output?.ToJsonString() ?? "null");
+        var output = await services.GetRequiredService<Blobs.PayloadBlobs>().ResolveAsync(run.Output, cancellationToken);
+        await Console.Out.WriteLineAsync(output?.ToJsonString() ?? "null");
         if (run.Status == "completed")
         {
             return 0;

@@ -49,7 +49,8 @@ internal sealed class ControlTowerMcpServer(
     ApprovalService approvals,
     Workflows.WorkflowSharing sharing,
     WorkflowPrompts prompts,
-    ResourceSubscriptions subscriptions)
+    ResourceSubscriptions subscriptions,
+    Blobs.PayloadBlobs blobs)
 {
     public const string ReservedPrefix = "controltower.";
     public const string ResolveToolName = ReservedPrefix + "resolve_waiting_node";
@@ -198,7 +199,7 @@ internal sealed class ControlTowerMcpServer(
             return ErrorResult($"{ex.Message} ({ex.Code})");
         }
 
-        return ToResult(finished);
+        return await ToResultAsync(finished, cancellationToken);
     }
 
     /// <summary>Follows the run's events until it ends, reporting finished nodes as progress and log notifications; cancels the run when the caller gives up.</summary>
@@ -289,7 +290,7 @@ internal sealed class ControlTowerMcpServer(
 
             var view = await runs.ResolveNodeAsync(caller.Actor, runId, nodeId,
                 new ResolveNodeBody(arguments["action"]!.GetValue<string>(), arguments["reason"]?.GetValue<string>()), cancellationToken);
-            return ToResult(view);
+            return await ToResultAsync(view, cancellationToken);
         }
         catch (ControlTowerException ex)
         {
@@ -388,7 +389,7 @@ internal sealed class ControlTowerMcpServer(
         return new EmptyResult();
     }
 
-    private static CallToolResult ToResult(RunView run)
+    private async Task<CallToolResult> ToResultAsync(RunView run, CancellationToken cancellationToken)
     {
         if (run.Status is "failed" or "cancelled")
         {
@@ -401,7 +402,8 @@ internal sealed class ControlTowerMcpServer(
             };
         }
 
-        var output = run.Output?.DeepClone();
+        // An output stored by reference is the caller's answer all the same.
+        var output = (await blobs.ResolveAsync(run.Output, cancellationToken))?.DeepClone();
         return new CallToolResult
         {
             Content = [new TextContentBlock { Text = output?.ToJsonString() ?? "null" }],

@@ -114,7 +114,9 @@ internal static class ControlTowerApp
         services.AddSingleton<WorkflowService>();
         services.AddSingleton<WorkflowSharing>();
         services.AddSingleton<WorkflowCredentialCheck>();
+        Blobs.BlobServiceCollectionExtensions.AddBlobStore(services, configuration);
         AddEngine(services, AddValidatedOptions<EngineOptions>(services, configuration));
+        Retention.RetentionServiceCollectionExtensions.AddRetention(services, configuration);
         services.AddLoadShedding(configuration);
         services.AddTriggers(configuration);
         Releases.ReleasesServiceCollectionExtensions.AddReleases(services, configuration);
@@ -212,6 +214,8 @@ internal static class ControlTowerApp
         app.MapWorkflowEndpoints();
         app.MapRunEndpoints();
         app.MapReplayEndpoints();
+        Blobs.BlobServiceCollectionExtensions.MapBlobEndpoints(app);
+        Retention.RetentionServiceCollectionExtensions.MapRetentionEndpoints(app);
         Releases.ReleaseEndpoints.MapReleaseEndpoints(app);
         app.MapWebhookEndpoints();
         app.MapCredentialEndpoints();

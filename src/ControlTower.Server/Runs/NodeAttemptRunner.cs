@@ -29,6 +29,7 @@ internal sealed partial class NodeAttemptRunner(
     NodeOutputLimit outputLimit,
     RunTransitions transitions,
     RunPins pins,
+    Blobs.PayloadBlobs blobs,
     TimeProvider time,
     ILogger<NodeAttemptRunner> logger)
 {
@@ -55,8 +56,22 @@ internal sealed partial class NodeAttemptRunner(
 
         // Redacted first, so the size checked is the size stored, and the serialized form kept is the redacted one.
         result = outputLimit.Apply(NodeResultRedaction.Redact(result, secrets.Redactor));
+        result = await OffloadAsync(attempt.Run.Id, result, stopping);
         metrics.RecordNode(attempt.Run.WorkflowId, attempt.Run.WorkflowVersion, attempt.Plan.Type, result, time.GetElapsedTime(startTimestamp));
         return result;
+    }
+
+    /// <summary>A large output goes to the blob store; a store that cannot take it fails the attempt (retryable).</summary>
+    private async Task<NodeResult> OffloadAsync(Guid runId, NodeResult result, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await blobs.OffloadAsync(runId, result, cancellationToken);
+        }
+        catch (ControlTowerException failure) when (failure.Kind == ErrorKind.Unavailable)
+        {
+            return new NodeResult.Failed(failure.Code, failure.Message, Retryable: true);
+        }
     }
 
     /// <summary>A span per node attempt, in the run's own trace (the trace id its events carry).</summary>
@@ -90,11 +105,12 @@ internal sealed partial class NodeAttemptRunner(
         using var timeout = new CancellationTokenSource(plan.Timeout ?? Timeout.InfiniteTimeSpan, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(running.Token, timeout.Token);
         var progress = new Progress<NodeProgress>(p => _ = ReportProgressAsync(run.Id, plan.Id, attempt.Attempt, p));
-        var context = new NodeExecutionContext(
-            run.Id, run.WorkflowId, run.WorkflowVersion, plan.Id, plan.Type, attempt.Attempt, attempt.Key,
-            (JsonObject)plan.Config.DeepClone(), attempt.Activation, run.StartedBy, started, run.TraceId, progress);
         try
         {
+            // Payloads stored by reference come back here, so the executor and its expressions see them inline.
+            var context = new NodeExecutionContext(
+                run.Id, run.WorkflowId, run.WorkflowVersion, plan.Id, plan.Type, attempt.Attempt, attempt.Key,
+                (JsonObject)plan.Config.DeepClone(), await blobs.HydrateActivationAsync(attempt.Activation, linked.Token), run.StartedBy, started, run.TraceId, progress);
             return await executor.ExecuteAsync(context, linked.Token);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !running.IsCancellationRequested)

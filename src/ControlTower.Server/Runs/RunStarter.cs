@@ -39,6 +39,7 @@ internal sealed class RunStarter(
     Credentials.SecretRegistry secrets,
     NodeSwitches.NodeTypeSwitches switches,
     RunStretches stretches,
+    Blobs.PayloadBlobs blobs,
     Microsoft.Extensions.Options.IOptions<EngineOptions> engine,
     TimeProvider time)
 {
@@ -108,7 +109,7 @@ internal sealed class RunStarter(
         (Guid RunId, string NodeId, int Attempt, string TraceId)? parent,
         CancellationToken cancellationToken)
     {
-        var prepared = await PrepareAsync(definition, request, Guid.NewGuid(), parent, cancellationToken);
+        var prepared = await PrepareAsync(definition, request, Guid.NewGuid(), parent, cancellationToken, db);
         return (prepared.Run, await WriteAsync(db, definition, prepared, cancellationToken));
     }
 
@@ -139,10 +140,12 @@ internal sealed class RunStarter(
         StartRunRequest request,
         Guid runId,
         (Guid RunId, string NodeId, int Attempt, string TraceId)? parent,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        ControlTowerDbContext? unitOfWork = null)
     {
         var now = time.GetUtcNow();
-        request = request with { Input = secrets.Redactor.Redact(request.Input) };
+        // A large input (a webhook body, an API start's input) is stored by reference before anything copies it.
+        request = request with { Input = await blobs.OffloadAsync(runId, secrets.Redactor.Redact(request.Input), unitOfWork, cancellationToken) };
         var seed = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
         var initial = RunState.Create(definition.Plan, runId.ToString(), seed);
         var started = RunScheduler.Apply(definition.Plan, initial, new RunStarted(RunTransitionWriter.ToElement(request.Input), now, request.TriggerNodeId));

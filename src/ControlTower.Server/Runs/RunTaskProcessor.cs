@@ -29,6 +29,7 @@ internal sealed partial class RunTaskProcessor(
     RunTaskHandlers handlers,
     INodeAttemptGate gate,
     RunStretches stretches,
+    Blobs.PayloadBlobs blobs,
     TimeProvider time,
     ILogger<RunTaskProcessor> logger)
 {
@@ -82,6 +83,8 @@ internal sealed partial class RunTaskProcessor(
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var child = await db.Set<RunEntity>().AsNoTracking().SingleAsync(r => r.Id == Guid.Parse(task.Payload!), cancellationToken);
+        // The parent keeps the child's output: a blob it refers to is the parent's too, whatever retention does with the child.
+        await blobs.ShareAsync(task.RunId, Parse(child.Output), cancellationToken);
         await ConsumeAsync(task, now => child.Status == "completed"
             ? new NodeCompleted(task.NodeId, task.Attempt, GraphEdge.DefaultSourceHandle, RunTransitionWriter.ToElement(Parse(child.Output)), now)
             : new NodeFailed(task.NodeId, task.Attempt, RunErrorCodes.ChildFailed, $"Child run {child.Id} {child.Status}: {child.ErrorCode} {child.ErrorMessage}", false, now),
@@ -107,6 +110,7 @@ internal sealed partial class RunTaskProcessor(
         {
             // A replay feeds side-effecting and non-deterministic nodes what the original recorded instead of acting again.
             var recorded = await replays.RecordedResultAsync(run.Id, task.NodeId, task.Attempt, stopping);
+            await blobs.ShareAsync(run.Id, recorded is NodeResult.Completed done ? done.Output : null, stopping);
             await CommitResultAsync(task, run, plan, key, time.GetUtcNow(), recorded, stopping);
             return;
         }

@@ -58,6 +58,7 @@ internal sealed partial class WebhookReceiver(
     RunEventNotifier notifier,
     TimeProvider time,
     IOptions<TriggerOptions> options,
+    Blobs.PayloadBlobs blobs,
     ILogger<WebhookReceiver> logger)
 {
     public const string TriggerName = "webhook";
@@ -128,7 +129,7 @@ internal sealed partial class WebhookReceiver(
     {
         if (RunReplayer.IsFinished(started.Status))
         {
-            return Reply(target, started);
+            return await ReplyAsync(target, started, cancellationToken);
         }
 
         using var timeout = new CancellationTokenSource(options.Value.WebhookRespondTimeout, time);
@@ -141,7 +142,7 @@ internal sealed partial class WebhookReceiver(
                 var run = finished.IsCompleted ? await finished : await LoadAsync(started.Id, cancellationToken);
                 if (RunReplayer.IsFinished(run.Status))
                 {
-                    return Reply(target, run);
+                    return await ReplyAsync(target, run, cancellationToken);
                 }
 
                 // Other processes' commits are not handed over here: poll as well.
@@ -159,7 +160,8 @@ internal sealed partial class WebhookReceiver(
         }
     }
 
-    private static WebhookReply Reply(WebhookTarget target, RunEntity run)
+    /// <summary>The answer of a finished run; a respond node's output or a run output stored by reference is loaded first.</summary>
+    private async Task<WebhookReply> ReplyAsync(WebhookTarget target, RunEntity run, CancellationToken cancellationToken)
     {
         if (run.Status != "completed")
         {
@@ -176,13 +178,13 @@ internal sealed partial class WebhookReceiver(
         var respond = state.Nodes
             .Where(n => n.Status == NodeStatus.Succeeded && target.Definition.Plan.Node(n.NodeId).IsRespond && n.Output is not null)
             .MaxBy(n => n.CompletedSeq);
-        if (respond?.Output is not { } output || JsonNode.Parse(output.GetRawText()) is not JsonObject reply)
+        if (respond?.Output is not { } output || await blobs.ResolveAsync(JsonNode.Parse(output.GetRawText()), cancellationToken) is not JsonObject reply)
         {
             return new WebhookReply(StatusCodes.Status200OK, new Dictionary<string, string>(), new JsonObject
             {
                 ["runId"] = run.Id.ToString(),
                 ["status"] = run.Status,
-                ["output"] = run.Output is null ? null : JsonNode.Parse(run.Output),
+                ["output"] = run.Output is null ? null : await blobs.ResolveAsync(JsonNode.Parse(run.Output), cancellationToken),
             });
         }
 

@@ -4,10 +4,12 @@ import "@xyflow/react/dist/style.css";
 import { api, followRunEvents, type NodeAttempt, type NodeType, type Run, type RunNode, type WorkflowDetail } from "../api";
 import { nodeTypes, toFlow, type CtNode } from "../flow";
 import { Link } from "../router";
-import { Badge, duration, ErrorBox, Json, Loading, useToast, when } from "../ui";
+import { Badge, duration, ErrorBox, Loading, useToast, when } from "../ui";
 import { TrustEvidence, type TrustEvidenceShape } from "./TrustEvidence";
 import { RunApproval } from "./approvals/RunApproval";
 import { statusTone } from "./runs/runFilters";
+import { PayloadJson } from "./runs/PayloadJson";
+import { RunHold } from "./runs/RunHold";
 
 const finished = ["completed", "failed", "cancelled"];
 
@@ -95,6 +97,7 @@ export default function RunViewPage({ id }: { id: string }) {
         <span className="muted small">of <Link to={`/workflows/${run.workflowId}`}>{detail.workflow.name}</Link> v{run.workflowVersion} · {run.trigger} · {when(run.createdAt)}</span>
         <div style={{ flex: 1 }} />
         {actionError != null && <span className="field-error" role="alert">{actionError instanceof Error ? actionError.message : String(actionError)}</span>}
+        <RunHold runId={id} />
         {active && <button className="btn sm danger" onClick={cancel}>Cancel run</button>}
         {run.status === "failed" && <button className="btn sm primary" onClick={retry} data-testid="retry-button">Retry from failed</button>}
       </div>
@@ -115,8 +118,8 @@ export default function RunViewPage({ id }: { id: string }) {
                   {run.error.node_id != null && <p className="small">at node <code>{String(run.error.node_id)}</code></p>}
                 </div>
               )}
-              <div><strong className="small">Input</strong><Json value={run.input} /></div>
-              <div><strong className="small">Output</strong><Json value={run.output} /></div>
+              <div><strong className="small">Input</strong><PayloadJson runId={id} value={run.input} /></div>
+              <div><strong className="small">Output</strong><PayloadJson runId={id} value={run.output} /></div>
               <p className="muted small">Select a node to see its input, output and error for each attempt.</p>
               <p className="muted small">Trace <code>{run.traceId}</code></p>
             </div>
@@ -180,8 +183,8 @@ function NodeDetails({ runId, nodeId, attempts, live, onClose }: { runId: string
           {a.errorCode && <div className="error-box" style={{ margin: 0 }}><span>{a.errorMessage}</span><code className="code-chip">{a.errorCode}</code></div>}
           <ExecutionLink attempt={a} />
           <TrustOfAttempt attempt={a} />
-          <div><strong className="small">Input</strong><Json value={a.input} /></div>
-          <div><strong className="small">Output</strong><Json value={a.output} /></div>
+          <div><strong className="small">Input</strong><PayloadJson runId={runId} value={a.input} /></div>
+          <div><strong className="small">Output</strong><PayloadJson runId={runId} value={a.output} /></div>
           <span className="muted small mono">key {a.idempotencyKey}</span>
         </div>
       ))}
