@@ -36,9 +36,16 @@ internal sealed partial class CacheInvalidation(
         }
     }
 
+    /// <summary>
+    /// Raised for every key received (this process's own publications included), for in-process caches kept outside
+    /// <see cref="SharedCache"/> (the MCP server registry).
+    /// </summary>
+    public event Action<string>? Received;
+
     /// <summary>Another process changed what <paramref name="key"/> holds: drop this process's copy.</summary>
     public void Receive(string key)
     {
+        Received?.Invoke(key);
         var removal = cache.RemoveAsync(key);
         if (!removal.IsCompletedSuccessfully)
         {

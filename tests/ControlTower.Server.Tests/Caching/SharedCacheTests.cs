@@ -70,6 +70,34 @@ public sealed class SharedCacheTests
         await EventuallyAsync(() => KillSwitchEngagedAsync(firstClient), "the first instance still sees the kill switch released");
     }
 
+    [Fact]
+    public async Task Invalidation_WithoutRedisOnPostgres_ReachesTheOtherInstanceByNotify()
+    {
+        await using var postgres = await PostgresDatabase.CreateAsync();
+        var settings = new Dictionary<string, string?> { ["CACHE_TTL"] = "3600" };
+        using var first = new ControlTowerFactory(settings, postgres);
+        using var firstClient = first.CreateAdminClient();
+        using var second = new ControlTowerFactory(settings, postgres);
+        using var secondClient = second.CreateAdminClient();
+        var graph = Graph([Node("start", "trigger.manual"), Node("call", "mcp.tool", new() { ["server"] = "shared-http", ["tool"] = "echo" })], [Edge("start", "call")]);
+
+        var unknown = await secondClient.PostAsJsonAsync("/api/workflows", new { name = "uses shared-http", graph });
+        Assert.Contains("workflow.mcp_server_unknown", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(await KillSwitchEngagedAsync(secondClient));
+
+        var registered = await firstClient.PostAsJsonAsync("/api/mcp/servers", new { id = "shared-http", name = "shared", transport = "streamable_http", url = "http://127.0.0.1:9/mcp" });
+        Assert.True(registered.IsSuccessStatusCode, await registered.Content.ReadAsStringAsync());
+        var engaged = await firstClient.PutAsJsonAsync("/api/governance/kill-switch", new { engaged = true, reason = "stop everything" });
+        Assert.True(engaged.IsSuccessStatusCode, await engaged.Content.ReadAsStringAsync());
+
+        await EventuallyAsync(() => KillSwitchEngagedAsync(secondClient), "the second instance still sees the kill switch released");
+        await EventuallyAsync(async () =>
+        {
+            using var saved = await secondClient.PostAsJsonAsync("/api/workflows", new { name = "uses shared-http", graph });
+            return saved.IsSuccessStatusCode;
+        }, "the second instance still does not know the MCP server registered on the first");
+    }
+
     [RedisFact]
     public async Task RateLimit_WhenTwoServerProcessesShareRedis_RequestsToOneCountAgainstTheOther()
     {
