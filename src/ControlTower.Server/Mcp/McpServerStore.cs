@@ -24,7 +24,7 @@ internal sealed partial class McpServerStore(
     McpServerRegistry registry,
     Credentials.SecretRegistry secrets,
     AuditLog audit,
-    CacheInvalidation invalidation,
+    SharedCache cache,
     TimeProvider time,
     ILogger<McpServerStore> logger)
 {
@@ -98,6 +98,13 @@ internal sealed partial class McpServerStore(
         }
     }
 
+    /// <summary>Other processes reload the registry and drop the server's shared catalog (fetched for the old definition).</summary>
+    private async Task PublishChangeAsync(string serverId, CancellationToken cancellationToken)
+    {
+        await cache.InvalidateAsync(McpCatalogLoader.CacheKey(serverId), cancellationToken);
+        await cache.InvalidateAsync(CacheKey, cancellationToken);
+    }
+
     private static string Fingerprint(McpServerDefinition d) =>
         $"{d.Name}|{McpTransportNames.ToName(d.Transport)}|{d.Enabled}|{McpStoredDefinition.Serialize(d)}";
 
@@ -150,7 +157,7 @@ internal sealed partial class McpServerStore(
         }
 
         Apply(definition);
-        await invalidation.PublishAsync(CacheKey, cancellationToken);
+        await PublishChangeAsync(row.Id, cancellationToken);
         Log.Changed(logger, row.Id, "registered", caller.Actor);
         return ToView(row);
     }
@@ -179,7 +186,7 @@ internal sealed partial class McpServerStore(
         row.UpdatedAt = time.GetUtcNow().UtcDateTime;
         await audit.CommitAsync(db, new AuditEvent(caller.Actor, "mcp.server_updated", Target(id), $"replaced the definition of MCP server '{id}'", Describe(definition)), cancellationToken);
         Apply(definition);
-        await invalidation.PublishAsync(CacheKey, cancellationToken);
+        await PublishChangeAsync(id, cancellationToken);
         Log.Changed(logger, id, "updated", caller.Actor);
         return ToView(row);
     }
@@ -196,7 +203,7 @@ internal sealed partial class McpServerStore(
         var action = enabled ? "mcp.server_enabled" : "mcp.server_disabled";
         await audit.CommitAsync(db, new AuditEvent(caller.Actor, action, Target(id), reason ?? (enabled ? "enabled" : "disabled")), cancellationToken);
         Apply(definition);
-        await invalidation.PublishAsync(CacheKey, cancellationToken);
+        await PublishChangeAsync(id, cancellationToken);
         Log.Changed(logger, id, enabled ? "enabled" : "disabled", caller.Actor);
         return ToView(row);
     }
@@ -210,7 +217,7 @@ internal sealed partial class McpServerStore(
         db.Remove(row);
         await audit.CommitAsync(db, new AuditEvent(caller.Actor, "mcp.server_removed", Target(id), $"removed MCP server '{id}'"), cancellationToken);
         registry.Remove(id);
-        await invalidation.PublishAsync(CacheKey, cancellationToken);
+        await PublishChangeAsync(id, cancellationToken);
         Log.Changed(logger, id, "removed", caller.Actor);
     }
 
@@ -330,11 +337,14 @@ internal sealed partial class McpServerStore(
 
 /// <summary>
 /// Loads the registry from the database after the platform initializer has migrated it, then reloads it whenever
-/// another process publishes a change (<see cref="McpServerStore.CacheKey"/>).
+/// another process publishes a change (<see cref="McpServerStore.CacheKey"/>). A catalog whose content changed here is
+/// invalidated everywhere; a catalog adopted from another process is dropped when that process invalidates it.
 /// </summary>
 internal sealed partial class McpServerStartup(
     McpServerStore store,
     CacheInvalidation invalidation,
+    McpCatalog catalog,
+    SharedCache cache,
     IHostApplicationLifetime lifetime,
     ILogger<McpServerStartup> logger) : IHostedService
 {
@@ -342,11 +352,13 @@ internal sealed partial class McpServerStartup(
     {
         await store.LoadAsync(cancellationToken);
         invalidation.Received += OnReceived;
+        catalog.ContentChanged += OnCatalogChanged;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
         invalidation.Received -= OnReceived;
+        catalog.ContentChanged -= OnCatalogChanged;
         return Task.CompletedTask;
     }
 
@@ -355,6 +367,24 @@ internal sealed partial class McpServerStartup(
         if (key == McpServerStore.CacheKey)
         {
             _ = ReloadAsync();
+        }
+        else if (key.StartsWith(McpCatalogLoader.CacheKeyPrefix, StringComparison.Ordinal))
+        {
+            catalog.DropAdopted(key[McpCatalogLoader.CacheKeyPrefix.Length..]);
+        }
+    }
+
+    private void OnCatalogChanged(string serverId) => _ = InvalidateCatalogAsync(serverId);
+
+    private async Task InvalidateCatalogAsync(string serverId)
+    {
+        try
+        {
+            await cache.InvalidateAsync(McpCatalogLoader.CacheKey(serverId), lifetime.ApplicationStopping);
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // The host is stopping.
         }
     }
 

@@ -70,6 +70,28 @@ public sealed class SharedCacheTests
         await EventuallyAsync(() => KillSwitchEngagedAsync(firstClient), "the first instance still sees the kill switch released");
     }
 
+    [RedisFact]
+    public async Task McpCatalog_WhenAnotherInstanceFetchedIt_IsServedFromRedisWhileTheServerIsDown()
+    {
+        await using var postgres = await PostgresDatabase.CreateAsync();
+        var redis = await RedisDatabase.CreateAsync();
+        var settings = new Dictionary<string, string?> { ["CACHE_BACKEND"] = "redis", ["REDIS_URL"] = redis.Url, ["CACHE_TTL"] = "3600" };
+        using var first = new ControlTowerFactory(settings, postgres);
+        using var firstClient = first.CreateAdminClient();
+        using var second = new ControlTowerFactory(settings, postgres);
+        using var secondClient = second.CreateAdminClient();
+        await using var server = await Mcp.EverythingHttpServer.StartAsync();
+        var registered = await firstClient.PostAsJsonAsync("/api/mcp/servers", new { id = "everything-http", name = "everything", transport = "streamable_http", url = server.Endpoint });
+        Assert.True(registered.IsSuccessStatusCode, await registered.Content.ReadAsStringAsync());
+
+        Assert.Contains("everything-http/echo", await ToolNamesAsync(firstClient));
+        server.Kill();
+
+        await EventuallyAsync(async () => (await ToolNamesAsync(secondClient)).Contains("everything-http/echo"),
+            "the second instance does not list the catalog the first one fetched");
+        Assert.Equal(0, Loads(second, Server.Mcp.McpCatalogLoader.CacheName));
+    }
+
     [Fact]
     public async Task Invalidation_WithoutRedisOnPostgres_ReachesTheOtherInstanceByNotify()
     {
@@ -178,6 +200,12 @@ public sealed class SharedCacheTests
         Assert.Equal("completed", run.Status());
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/me")).StatusCode);
         Assert.Equal("degraded", await CacheHealthAsync(admin));
+    }
+
+    private static async Task<List<string>> ToolNamesAsync(HttpClient client)
+    {
+        var body = await client.GetFromJsonAsync<JsonObject>("/api/mcp/tools");
+        return [.. body!["tools"]!.AsArray().Select(tool => tool!["name"]!.GetValue<string>())];
     }
 
     private static long Loads(ControlTowerFactory factory, string cache) => factory.Services.GetRequiredService<CacheMetrics>().Loads(cache);
