@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of Control Tower. Installs or starts what the tests need, idempotently:
-# PostgreSQL (Debian's package, a throwaway cluster on loopback), the MCP reference servers and s3rver (npm, from
-# the committed lockfiles), Chromium (Debian's package) for the dashboard's browser tests, then
+# PostgreSQL (Debian's package, a throwaway cluster on loopback), Redis (Debian's redis-server, a throwaway
+# server on loopback), the MCP reference servers and s3rver (npm, from the committed lockfiles), Chromium
+# (Debian's package) for the dashboard's browser tests, then
 # `dotnet test` over the whole solution (the Server's build also builds the dashboard with npm). Fails loudly when a prerequisite
-# cannot be had; it never skips the PostgreSQL tests.
+# cannot be had; it never skips the PostgreSQL or Redis tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 root=$(pwd)
@@ -48,7 +49,19 @@ stop_pg() {
   run_pg "$PG_BIN/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$pg_dir"
 }
-trap stop_pg EXIT
+redis_dir=""
+stop_redis() {
+  if [ -n "$redis_dir" ] && [ -f "$redis_dir/redis.pid" ]; then kill "$(cat "$redis_dir/redis.pid")" 2>/dev/null || true; fi
+  [ -n "$redis_dir" ] && rm -rf "$redis_dir"
+  return 0
+}
+s3_pid=""
+stop_all() {
+  [ -n "$s3_pid" ] && kill "$s3_pid" 2>/dev/null
+  stop_redis
+  stop_pg
+}
+trap stop_all EXIT
 
 say "starting a throwaway PostgreSQL on 127.0.0.1:$pg_port"
 run_pg "$PG_BIN/initdb" -D "$pg_dir/data" -U controltower -A trust --no-sync >"$pg_dir/initdb.log" 2>&1 \
@@ -57,6 +70,37 @@ run_pg "$PG_BIN/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w \
   -o "-h 127.0.0.1 -p $pg_port -k $pg_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null \
   || { cat "$pg_dir/server.log" >&2; die "PostgreSQL did not start"; }
 export CT_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=controltower;Database=postgres"
+
+# ---- Redis: a throwaway server for this run (the cache's second level, shared rate limits) ---------
+if ! command -v redis-server >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    say "installing Redis from Debian's packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq redis-server >/dev/null
+  else
+    die "Redis is missing: install it with 'sudo apt-get install redis-server' (the cache tests need redis-server)"
+  fi
+fi
+command -v redis-server >/dev/null || die "redis-server was not found after installing"
+
+redis_port=""
+for candidate in $(shuf -i 30000-39999 -n 20); do
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then redis_port=$candidate; break; fi
+done
+[ -n "$redis_port" ] || die "no free loopback port for Redis"
+redis_dir=$(mktemp -d /tmp/controltower-redis.XXXXXX)
+
+say "starting a throwaway Redis on 127.0.0.1:$redis_port"
+redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no --dir "$redis_dir" \
+  --daemonize yes --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log" \
+  || die "redis-server did not start"
+for _ in $(seq 1 50); do
+  redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null | grep -q PONG && break
+  sleep 0.1
+done
+redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null | grep -q PONG || { cat "$redis_dir/redis.log" >&2; die "Redis did not answer"; }
+export CT_TEST_REDIS="redis://127.0.0.1:$redis_port"
 
 # ---- MCP reference servers (npm, pinned by the lockfile) -----------------------------------------
 if [ -x scripts/install-mcp-servers.sh ]; then
@@ -74,8 +118,6 @@ done
 mkdir -p "$pg_dir/s3"
 tools/s3rver/node_modules/.bin/s3rver -d "$pg_dir/s3" -a 127.0.0.1 -p "$s3_port" --silent >"$pg_dir/s3rver.log" 2>&1 &
 s3_pid=$!
-stop_all() { kill "$s3_pid" 2>/dev/null || true; stop_pg; }
-trap stop_all EXIT
 for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null && break; sleep 0.2; done
 (exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null || { cat "$pg_dir/s3rver.log" >&2; die "s3rver did not start"; }
 say "s3rver listening on 127.0.0.1:$s3_port"

@@ -1,6 +1,8 @@
+using System.ComponentModel;
 using System.Text.Json.Nodes;
 using ControlTower.Core.Errors;
 using ControlTower.Server.Audit;
+using ControlTower.Server.Caching;
 using ControlTower.Server.Platform.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,7 +16,15 @@ internal sealed record GateHistoryView(string ScopeKey, bool Value, string Reaso
 
 internal sealed record KillSwitchBody(bool Engaged, string? Reason);
 
+[ImmutableObject(true)]
 internal sealed record KillSwitchView(bool Engaged, string? Reason, string? UpdatedBy, DateTimeOffset? UpdatedAt);
+
+/// <summary>A gate as resolving needs it (cached, serialized to Redis).</summary>
+internal sealed record GateRule(string ScopeKey, Guid? WorkflowId, string? NodeType, string? ActionType, bool Authorized, string Reason);
+
+/// <summary>Every gate; immutable, so the in-process cache level hands out this instance.</summary>
+[ImmutableObject(true)]
+internal sealed record GateSnapshot(IReadOnlyList<GateRule> Rules);
 
 /// <summary>Which gate governs an action and what it says; <see cref="ScopeKey"/> is null when no gate matches (then: not authorized).</summary>
 internal sealed record GateDecision(bool Authorized, string? ScopeKey, string Why)
@@ -27,10 +37,14 @@ internal sealed record GateDecision(bool Authorized, string? ScopeKey, string Wh
 /// workflow, node type and action type, a missing part matching anything. The most specific matching gate
 /// decides (ties: revoked wins); no gate means a person approves. Every change is kept in the history
 /// and audited with its reason. The kill switch, when engaged, stops every governed action at once.
+/// Both are read on every governed action, so they come from the <see cref="SharedCache"/>; a change here
+/// invalidates them in every process.
 /// </summary>
-internal sealed class GateService(IDbContextFactory<ControlTowerDbContext> contexts, AuditLog audit, TimeProvider time)
+internal sealed class GateService(IDbContextFactory<ControlTowerDbContext> contexts, AuditLog audit, SharedCache cache, TimeProvider time)
 {
     public const string KillSwitchName = "kill_switch";
+    private const string GatesKey = "governance-gates";
+    private const string KillSwitchKey = "governance-kill-switch";
 
     public static string ScopeKey(Guid? workflowId, string? nodeType, string? actionType) =>
         $"workflow={workflowId?.ToString() ?? "*"};node_type={nodeType ?? "*"};action_type={actionType ?? "*"}";
@@ -60,6 +74,7 @@ internal sealed class GateService(IDbContextFactory<ControlTowerDbContext> conte
         await audit.CommitAsync(db, new AuditEvent(actor, "governance.gate_set", $"gate:{key}", reason,
             new JsonObject { ["authorized"] = body.Authorized, ["workflowId"] = body.WorkflowId?.ToString(), ["nodeType"] = nodeType, ["actionType"] = actionType }), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        await cache.InvalidateAsync(GatesKey, cancellationToken);
         return ToView(gate);
     }
 
@@ -86,13 +101,16 @@ internal sealed class GateService(IDbContextFactory<ControlTowerDbContext> conte
     /// <summary>The gate that governs an action in this scope (most specific match; a tie goes to revoked).</summary>
     public async Task<GateDecision> ResolveAsync(Guid? workflowId, string nodeType, string actionType, CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var candidates = await db.Set<GateEntity>().AsNoTracking()
+        var gates = await cache.GetOrCreateAsync(GatesKey, GatesKey, async ct =>
+        {
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            var rows = await db.Set<GateEntity>().AsNoTracking().ToListAsync(ct);
+            return new GateSnapshot([.. rows.Select(g => new GateRule(g.ScopeKey, g.WorkflowId, g.NodeType, g.ActionType, g.Authorized, g.Reason))]);
+        }, cancellationToken);
+        var gate = gates.Rules
             .Where(g => (g.WorkflowId == null || g.WorkflowId == workflowId)
                 && (g.NodeType == null || g.NodeType == nodeType)
                 && (g.ActionType == null || g.ActionType == actionType))
-            .ToListAsync(cancellationToken);
-        var gate = candidates
             .OrderByDescending(g => (g.WorkflowId is null ? 0 : 1) + (g.NodeType is null ? 0 : 1) + (g.ActionType is null ? 0 : 1))
             .ThenBy(g => g.Authorized)
             .FirstOrDefault();
@@ -101,12 +119,13 @@ internal sealed class GateService(IDbContextFactory<ControlTowerDbContext> conte
             : new GateDecision(gate.Authorized, gate.ScopeKey, $"gate {gate.ScopeKey} is {(gate.Authorized ? "authorized" : "revoked")}: {gate.Reason}");
     }
 
-    public async Task<KillSwitchView> KillSwitchAsync(CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await db.Set<GovernanceSwitchEntity>().AsNoTracking().SingleOrDefaultAsync(s => s.Name == KillSwitchName, cancellationToken);
-        return row is null ? new KillSwitchView(false, null, null, null) : new KillSwitchView(row.Engaged, row.Reason, row.UpdatedBy, Utc(row.UpdatedAt));
-    }
+    public ValueTask<KillSwitchView> KillSwitchAsync(CancellationToken cancellationToken) =>
+        cache.GetOrCreateAsync(KillSwitchKey, KillSwitchKey, async ct =>
+        {
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            var row = await db.Set<GovernanceSwitchEntity>().AsNoTracking().SingleOrDefaultAsync(s => s.Name == KillSwitchName, ct);
+            return row is null ? new KillSwitchView(false, null, null, null) : new KillSwitchView(row.Engaged, row.Reason, row.UpdatedBy, Utc(row.UpdatedAt));
+        }, cancellationToken);
 
     public async Task<KillSwitchView> SetKillSwitchAsync(KillSwitchBody body, string actor, CancellationToken cancellationToken)
     {
@@ -125,7 +144,15 @@ internal sealed class GateService(IDbContextFactory<ControlTowerDbContext> conte
         db.Add(new GateHistoryEntity { Id = Guid.NewGuid(), ScopeKey = KillSwitchName, Value = body.Engaged, Reason = reason, Actor = actor, At = now });
         await audit.CommitAsync(db, new AuditEvent(actor, body.Engaged ? "governance.kill_switch_engaged" : "governance.kill_switch_released", "governance:kill_switch", reason), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        await cache.InvalidateAsync(KillSwitchKey, cancellationToken);
         return new KillSwitchView(row.Engaged, row.Reason, row.UpdatedBy, Utc(row.UpdatedAt));
+    }
+
+    /// <summary>For a writer that deleted gates or the kill switch behind this service's back (the demo reset).</summary>
+    public async Task InvalidateCachedAsync(CancellationToken cancellationToken)
+    {
+        await cache.InvalidateAsync(GatesKey, cancellationToken);
+        await cache.InvalidateAsync(KillSwitchKey, cancellationToken);
     }
 
     private static string RequireReason(string? reason) =>

@@ -41,7 +41,7 @@ internal sealed partial class ApiKeyAuthenticationHandler(
         var verified = await verifier.VerifyAsync(presented, Context.RequestAborted);
         if (verified is null)
         {
-            throttle.RecordFailure(FailedAuthenticationThrottle.PartitionOf(Context, presented));
+            await throttle.RecordFailureAsync(FailedAuthenticationThrottle.PartitionOf(Context, presented));
             metrics.RecordAuthenticationFailure();
             Log.InvalidKey(Logger, FailedAuthenticationThrottle.ClientOf(Context));
             Context.Items[InvalidKeyItem] = true;

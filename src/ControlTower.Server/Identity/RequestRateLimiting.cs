@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using ControlTower.Server.Caching;
 using ControlTower.Server.Platform.Configuration;
 using ControlTower.Server.Platform.Errors;
 using Microsoft.AspNetCore.RateLimiting;
@@ -7,10 +8,13 @@ namespace ControlTower.Server.Identity;
 
 /// <summary>
 /// ASP.NET Core's rate limiter: a fixed window of requests per minute per user, across all of the user's keys
-/// and tokens (so minting more keys buys no more requests); anonymous requests go by client address.
+/// and tokens (so minting more keys buys no more requests); anonymous requests go by client address. With Redis
+/// (<c>CACHE_BACKEND=redis</c>) every process counts in the same window; without it, or while it is down, each alone.
 /// </summary>
 internal static class RequestRateLimiting
 {
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+
     public static IServiceCollection AddRequestRateLimiting(this IServiceCollection services, SecurityOptions security)
     {
         services.AddRateLimiter(options =>
@@ -23,12 +27,14 @@ internal static class RequestRateLimiting
                 }
 
                 var key = context.User.RateLimitKey() ?? "address:" + FailedAuthenticationThrottle.ClientOf(context);
-                return RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = security.RequestsPerMinute,
-                    Window = TimeSpan.FromMinutes(1),
-                    QueueLimit = 0,
-                });
+                var counters = context.RequestServices.GetRequiredService<SharedCounters>();
+                return RateLimitPartition.Get(key, partition => new SharedFixedWindowRateLimiter(
+                    "requests:" + partition, security.RequestsPerMinute, Window, counters, new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions
+                    {
+                        PermitLimit = security.RequestsPerMinute,
+                        Window = Window,
+                        QueueLimit = 0,
+                    })));
             });
             options.OnRejected = (context, cancellationToken) =>
             {

@@ -55,6 +55,7 @@ internal sealed class McpCatalog(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, McpCatalogSnapshot> _snapshots = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _generations = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _adopted = new(StringComparer.Ordinal);
     private readonly Lock _publishLock = new();
 
     public McpCatalogSnapshot? Get(string serverId) => _snapshots.GetValueOrDefault(serverId);
@@ -82,6 +83,7 @@ internal sealed class McpCatalog(TimeProvider time)
         {
             _generations[serverId] = _generations.GetValueOrDefault(serverId) + 1;
             _snapshots.TryRemove(serverId, out _);
+            _adopted.Remove(serverId);
         }
     }
 
@@ -93,6 +95,37 @@ internal sealed class McpCatalog(TimeProvider time)
             return _generations.GetValueOrDefault(serverId);
         }
     }
+
+    /// <summary>
+    /// Takes a catalog another process fetched (through the shared cache) for a server this process has none of yet,
+    /// unless the server was forgotten since <paramref name="generation"/>; a later fetch here replaces it.
+    /// </summary>
+    public void Adopt(McpCatalogSnapshot snapshot, long generation)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        lock (_publishLock)
+        {
+            if (generation == _generations.GetValueOrDefault(snapshot.ServerId) && _snapshots.TryAdd(snapshot.ServerId, snapshot))
+            {
+                _adopted.Add(snapshot.ServerId);
+            }
+        }
+    }
+
+    /// <summary>Drops the server's catalog if it was adopted (another process saw it change); one fetched here stays.</summary>
+    public void DropAdopted(string serverId)
+    {
+        lock (_publishLock)
+        {
+            if (_adopted.Remove(serverId))
+            {
+                _snapshots.TryRemove(serverId, out _);
+            }
+        }
+    }
+
+    /// <summary>Raised when a fetched catalog differs from the one it replaces (a server's <c>list_changed</c>).</summary>
+    public event Action<string>? ContentChanged;
 
     /// <summary>Fetches the server's catalog over <paramref name="client"/> and publishes it.</summary>
     public Task<McpCatalogSnapshot> RefreshAsync(string serverId, McpClient client, CancellationToken cancellationToken) =>
@@ -135,6 +168,12 @@ internal sealed class McpCatalog(TimeProvider time)
             if (generation == _generations.GetValueOrDefault(serverId))
             {
                 _snapshots[serverId] = snapshot;
+                _adopted.Remove(serverId);
+            }
+
+            if (previous is not null && previous.Hash != hash)
+            {
+                ContentChanged?.Invoke(serverId);
             }
 
             return snapshot;

@@ -1,6 +1,8 @@
+using System.Data.Common;
 using System.Text.Json.Nodes;
 using ControlTower.Core.Errors;
 using ControlTower.Server.Audit;
+using ControlTower.Server.Caching;
 using ControlTower.Server.Identity;
 using ControlTower.Server.Platform.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -14,16 +16,22 @@ internal sealed record McpCaller(Guid UserId, string Role, string Actor);
 /// The registry's durable side: every change is written to <c>mcp_servers</c> with its audit entry in one
 /// transaction, then applied to the in-memory <see cref="McpServerRegistry"/> (a cache loaded at start).
 /// A stdio server runs a command on this host, so only admins register, change, enable or remove one;
-/// HTTP servers may be managed by admins and operators.
+/// HTTP servers may be managed by admins and operators. Every change is published as the cache key
+/// <see cref="CacheKey"/>; each process that receives it reloads its registry from the table (<see cref="ReloadAsync"/>).
 /// </summary>
 internal sealed partial class McpServerStore(
     IDbContextFactory<ControlTowerDbContext> contexts,
     McpServerRegistry registry,
     Credentials.SecretRegistry secrets,
     AuditLog audit,
+    SharedCache cache,
     TimeProvider time,
     ILogger<McpServerStore> logger)
 {
+    public const string CacheKey = "mcp-servers";
+
+    private readonly SemaphoreSlim _reloading = new(1, 1);
+
     /// <summary>Fills the registry from the table (at start). Rows that no longer validate are skipped and logged.</summary>
     public async Task<int> LoadAsync(CancellationToken cancellationToken)
     {
@@ -45,6 +53,60 @@ internal sealed partial class McpServerStore(
 
         return loaded;
     }
+
+    /// <summary>
+    /// Brings the registry in line with the table after a change in another process: adds and removes servers, and
+    /// replaces only definitions that differ (a replaced definition drops that server's connections and catalog).
+    /// </summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        await _reloading.WaitAsync(cancellationToken);
+        try
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var rows = await db.Set<McpServerEntity>().AsNoTracking().ToListAsync(cancellationToken);
+            foreach (var row in rows)
+            {
+                ReloadRow(row);
+            }
+
+            var stored = rows.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var gone in registry.List().Where(s => !stored.Contains(s.Id)))
+            {
+                registry.Remove(gone.Id);
+            }
+        }
+        finally
+        {
+            _reloading.Release();
+        }
+    }
+
+    private void ReloadRow(McpServerEntity row)
+    {
+        try
+        {
+            var definition = McpStoredDefinition.ToDefinition(row);
+            if (registry.Get(row.Id) is not { } current || Fingerprint(current) != Fingerprint(definition))
+            {
+                Apply(definition);
+            }
+        }
+        catch (ControlTowerException ex)
+        {
+            Log.StoredDefinitionInvalid(logger, row.Id, ex.Code);
+        }
+    }
+
+    /// <summary>Other processes reload the registry and drop the server's shared catalog (fetched for the old definition).</summary>
+    private async Task PublishChangeAsync(string serverId, CancellationToken cancellationToken)
+    {
+        await cache.InvalidateAsync(McpCatalogLoader.CacheKey(serverId), cancellationToken);
+        await cache.InvalidateAsync(CacheKey, cancellationToken);
+    }
+
+    private static string Fingerprint(McpServerDefinition d) =>
+        $"{d.Name}|{McpTransportNames.ToName(d.Transport)}|{d.Enabled}|{McpStoredDefinition.Serialize(d)}";
 
     public async Task<IReadOnlyList<McpServerView>> ListAsync(CancellationToken cancellationToken)
     {
@@ -95,6 +157,7 @@ internal sealed partial class McpServerStore(
         }
 
         Apply(definition);
+        await PublishChangeAsync(row.Id, cancellationToken);
         Log.Changed(logger, row.Id, "registered", caller.Actor);
         return ToView(row);
     }
@@ -123,6 +186,7 @@ internal sealed partial class McpServerStore(
         row.UpdatedAt = time.GetUtcNow().UtcDateTime;
         await audit.CommitAsync(db, new AuditEvent(caller.Actor, "mcp.server_updated", Target(id), $"replaced the definition of MCP server '{id}'", Describe(definition)), cancellationToken);
         Apply(definition);
+        await PublishChangeAsync(id, cancellationToken);
         Log.Changed(logger, id, "updated", caller.Actor);
         return ToView(row);
     }
@@ -139,6 +203,7 @@ internal sealed partial class McpServerStore(
         var action = enabled ? "mcp.server_enabled" : "mcp.server_disabled";
         await audit.CommitAsync(db, new AuditEvent(caller.Actor, action, Target(id), reason ?? (enabled ? "enabled" : "disabled")), cancellationToken);
         Apply(definition);
+        await PublishChangeAsync(id, cancellationToken);
         Log.Changed(logger, id, enabled ? "enabled" : "disabled", caller.Actor);
         return ToView(row);
     }
@@ -152,6 +217,7 @@ internal sealed partial class McpServerStore(
         db.Remove(row);
         await audit.CommitAsync(db, new AuditEvent(caller.Actor, "mcp.server_removed", Target(id), $"removed MCP server '{id}'"), cancellationToken);
         registry.Remove(id);
+        await PublishChangeAsync(id, cancellationToken);
         Log.Changed(logger, id, "removed", caller.Actor);
     }
 
@@ -269,10 +335,78 @@ internal sealed partial class McpServerStore(
     private static string Target(string id) => $"mcp_server:{id}";
 }
 
-/// <summary>Loads the registry from the database after the platform initializer has migrated it.</summary>
-internal sealed class McpServerStartup(McpServerStore store) : IHostedService
+/// <summary>
+/// Loads the registry from the database after the platform initializer has migrated it, then reloads it whenever
+/// another process publishes a change (<see cref="McpServerStore.CacheKey"/>). A catalog whose content changed here is
+/// invalidated everywhere; a catalog adopted from another process is dropped when that process invalidates it.
+/// </summary>
+internal sealed partial class McpServerStartup(
+    McpServerStore store,
+    CacheInvalidation invalidation,
+    McpCatalog catalog,
+    SharedCache cache,
+    IHostApplicationLifetime lifetime,
+    ILogger<McpServerStartup> logger) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => store.LoadAsync(cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await store.LoadAsync(cancellationToken);
+        invalidation.Received += OnReceived;
+        catalog.ContentChanged += OnCatalogChanged;
+    }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        invalidation.Received -= OnReceived;
+        catalog.ContentChanged -= OnCatalogChanged;
+        return Task.CompletedTask;
+    }
+
+    private void OnReceived(string key)
+    {
+        if (key == McpServerStore.CacheKey)
+        {
+            _ = ReloadAsync();
+        }
+        else if (key.StartsWith(McpCatalogLoader.CacheKeyPrefix, StringComparison.Ordinal))
+        {
+            catalog.DropAdopted(key[McpCatalogLoader.CacheKeyPrefix.Length..]);
+        }
+    }
+
+    private void OnCatalogChanged(string serverId) => _ = InvalidateCatalogAsync(serverId);
+
+    private async Task InvalidateCatalogAsync(string serverId)
+    {
+        try
+        {
+            await cache.InvalidateAsync(McpCatalogLoader.CacheKey(serverId), lifetime.ApplicationStopping);
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // The host is stopping.
+        }
+    }
+
+    private async Task ReloadAsync()
+    {
+        try
+        {
+            await store.ReloadAsync(lifetime.ApplicationStopping);
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // The host is stopping: the registry goes with it.
+        }
+        catch (DbException failure)
+        {
+            Log.ReloadFailed(logger, failure);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5152, Level = LogLevel.Warning, Message = "Reloading the MCP server registry after another process changed it failed; it is reloaded at the next change or restart")]
+        public static partial void ReloadFailed(ILogger logger, Exception exception);
+    }
 }

@@ -1,8 +1,11 @@
 using System.Collections.Frozen;
+using System.ComponentModel;
+using System.Text.Json.Serialization;
 using System.Text.Json.Nodes;
 using ControlTower.Core.Errors;
 using ControlTower.Core.Graphs;
 using ControlTower.Server.Audit;
+using ControlTower.Server.Caching;
 using ControlTower.Server.Platform.Persistence;
 using ControlTower.Server.Runs;
 using Microsoft.EntityFrameworkCore;
@@ -11,33 +14,43 @@ namespace ControlTower.Server.NodeSwitches;
 
 internal sealed record NodeTypeSwitchBody(bool Enabled, string? Reason);
 
+/// <summary>A switch as the hot path needs it (cached, serialized to Redis).</summary>
+internal sealed record NodeTypeSwitchState(string NodeType, bool Enabled, string? Reason);
+
+/// <summary>Every switch that was ever set; immutable, so the in-process cache level hands out this instance.</summary>
+[ImmutableObject(true)]
+internal sealed record NodeTypeSwitchSnapshot(IReadOnlyList<NodeTypeSwitchState> Rows)
+{
+    [JsonIgnore]
+    public FrozenDictionary<string, NodeTypeSwitchState> ByType { get; } = Rows.ToFrozenDictionary(r => r.NodeType, StringComparer.Ordinal);
+}
+
 /// <summary>One node type and its switch; <see cref="ChangedBy"/> and the rest are null for a type never switched.</summary>
 internal sealed record NodeTypeSwitchView(string Type, string Category, string DisplayName, bool Enabled, string? Reason, string? ChangedBy, DateTimeOffset? ChangedAt);
 
 /// <summary>
 /// Kill switches per node type, read from the database so every process on it agrees. Reads on the hot path
-/// (each claimed attempt, each run start) go through a snapshot kept at most <see cref="CacheFor"/>; a change
-/// made here drops it at once, other processes see it within that time. Whatever must not race (parking an
-/// attempt, waking parked ones) reads the row inside its own transaction instead (<see cref="IsEnabledInAsync"/>).
+/// (each claimed attempt, each run start) go through a snapshot in the <see cref="SharedCache"/>; a change made
+/// here invalidates it in every process (Redis pub/sub or PostgreSQL NOTIFY), and a lost invalidation lasts at most
+/// <c>CACHE_TTL</c>. Whatever must not race (parking an attempt, waking parked ones) reads the row inside its own
+/// transaction instead (<see cref="IsEnabledInAsync"/>).
 /// </summary>
 internal sealed partial class NodeTypeSwitches(
     IDbContextFactory<ControlTowerDbContext> contexts,
     AuditLog audit,
     RunWorkSignal work,
+    SharedCache cache,
     TimeProvider time,
     ILogger<NodeTypeSwitches> logger)
 {
-    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
+    private const string CacheKey = "node-type-switches";
 
     private readonly NodeTypeCatalog _catalog = NodeTypeCatalog.BuiltIn;
-    private Snapshot? _snapshot;
-
-    private sealed record Snapshot(FrozenDictionary<string, NodeTypeSwitchEntity> Rows, long LoadedAt);
 
     public async ValueTask<bool> IsEnabledAsync(string nodeType, CancellationToken cancellationToken)
     {
         var snapshot = await CurrentAsync(cancellationToken);
-        return !snapshot.Rows.TryGetValue(nodeType, out var row) || row.Enabled;
+        return !snapshot.ByType.TryGetValue(nodeType, out var row) || row.Enabled;
     }
 
     /// <summary>The switch as stored right now; drops the snapshot when it is out of date.</summary>
@@ -47,7 +60,7 @@ internal sealed partial class NodeTypeSwitches(
         var enabled = await IsEnabledInAsync(db, nodeType, cancellationToken);
         if (enabled)
         {
-            _snapshot = null;
+            await cache.ForgetAsync(CacheKey, cancellationToken);
         }
 
         return enabled;
@@ -69,7 +82,7 @@ internal sealed partial class NodeTypeSwitches(
     public async Task EnsureTriggerEnabledAsync(string triggerType, CancellationToken cancellationToken)
     {
         var snapshot = await CurrentAsync(cancellationToken);
-        if (snapshot.Rows.TryGetValue(triggerType, out var row) && !row.Enabled)
+        if (snapshot.ByType.TryGetValue(triggerType, out var row) && !row.Enabled)
         {
             throw new ControlTowerException(ErrorKind.Conflict, NodeSwitchErrorCodes.TypeDisabled,
                 $"The trigger type '{triggerType}' is switched off ({row.Reason}): no new runs start from it until it is switched back on.");
@@ -136,7 +149,7 @@ internal sealed partial class NodeTypeSwitches(
             await transaction.CommitAsync(cancellationToken);
         }
 
-        _snapshot = null;
+        await cache.InvalidateAsync(CacheKey, cancellationToken);
         Log.Switched(logger, nodeType, body.Enabled ? "on" : "off", actor, reason, woken);
         if (woken > 0)
         {
@@ -158,21 +171,14 @@ internal sealed partial class NodeTypeSwitches(
         return reason?.Length > 1000 ? reason[..1000] : reason;
     }
 
-    private async ValueTask<Snapshot> CurrentAsync(CancellationToken cancellationToken)
-    {
-        var snapshot = _snapshot;
-        if (snapshot is not null && time.GetElapsedTime(snapshot.LoadedAt) < CacheFor)
+    private ValueTask<NodeTypeSwitchSnapshot> CurrentAsync(CancellationToken cancellationToken) =>
+        cache.GetOrCreateAsync(CacheKey, CacheKey, async ct =>
         {
-            return snapshot;
-        }
-
-        var loadedAt = time.GetTimestamp();
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var rows = await db.Set<NodeTypeSwitchEntity>().AsNoTracking().ToListAsync(cancellationToken);
-        snapshot = new Snapshot(rows.ToFrozenDictionary(r => r.NodeType, StringComparer.Ordinal), loadedAt);
-        _snapshot = snapshot;
-        return snapshot;
-    }
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            var rows = await db.Set<NodeTypeSwitchEntity>().AsNoTracking()
+                .Select(r => new NodeTypeSwitchState(r.NodeType, r.Enabled, r.Reason)).ToListAsync(ct);
+            return new NodeTypeSwitchSnapshot(rows);
+        }, cancellationToken);
 
     private static NodeTypeSwitchView ToView(NodeTypeDescriptor type, NodeTypeSwitchEntity? row) => new(
         type.Type,

@@ -89,6 +89,7 @@ internal static class ControlTowerApp
         services.AddControlTowerTelemetry(telemetry);
         services.AddSingleton<PlatformMetrics>();
         services.AddPersistence(DatabaseConnection.Resolve(database, platform));
+        Caching.CachingServiceCollectionExtensions.AddSharedCache(services, configuration);
         services.AddHostedService<PlatformInitializer>();
         services.AddSingleton<DemoSeeder>();
         services.AddSingleton<Pharmacy.PharmacyDemoSeeder>();
@@ -109,7 +110,7 @@ internal static class ControlTowerApp
         services.AddCredentials(configuration);
         AddValidatedOptions<WorkflowOptions>(services, configuration);
         services.AddSingleton<WorkflowGraphValidation>();
-        services.AddSingleton<WorkflowDefinitions>();
+        services.AddWorkflowDefinitions();
         services.AddSingleton<SubworkflowReferences>();
         services.AddSingleton<WorkflowService>();
         services.AddSingleton<WorkflowSharing>();

@@ -1,3 +1,4 @@
+using ControlTower.Server.Caching;
 using ControlTower.Server.Platform.Persistence;
 using Npgsql;
 
@@ -7,12 +8,14 @@ namespace ControlTower.Server.Runs;
 /// Several server processes on one PostgreSQL: every committed transition sends
 /// <c>NOTIFY controltower_runs, '&lt;run id&gt;'</c> (delivered only on commit), and every process
 /// listens, waking its workers and the event streams of that run. Without it other processes would
-/// still find the work and events by polling, only later. Idle on SQLite (one process).
+/// still find the work and events by polling, only later. Idle on SQLite (one process). The same connection
+/// listens on <see cref="CacheInvalidation.PostgresChannel"/> for cache entries other processes changed.
 /// </summary>
 internal sealed partial class PostgresRunNotifications(
     DatabaseConnection connection,
     RunEventNotifier events,
     RunWorkSignal work,
+    CacheInvalidation cache,
     ILogger<PostgresRunNotifications> logger) : BackgroundService
 {
     public const string Channel = "controltower_runs";
@@ -44,6 +47,12 @@ internal sealed partial class PostgresRunNotifications(
         await listener.OpenAsync(stoppingToken);
         listener.Notification += (_, notification) =>
         {
+            if (notification.Channel == CacheInvalidation.PostgresChannel)
+            {
+                cache.Receive(notification.Payload);
+                return;
+            }
+
             if (Guid.TryParse(notification.Payload, out var runId))
             {
                 events.Publish(runId);
@@ -51,7 +60,7 @@ internal sealed partial class PostgresRunNotifications(
 
             work.Notify();
         };
-        await using (var command = new NpgsqlCommand($"LISTEN {Channel}", listener))
+        await using (var command = new NpgsqlCommand($"LISTEN {Channel}; LISTEN {CacheInvalidation.PostgresChannel}", listener))
         {
             await command.ExecuteNonQueryAsync(stoppingToken);
         }

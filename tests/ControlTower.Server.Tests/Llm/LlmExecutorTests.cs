@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
+using ControlTower.Server.Caching;
 using ControlTower.Server.Credentials;
 using ControlTower.Server.Llm;
 using ControlTower.Server.Mcp;
@@ -37,7 +38,8 @@ public sealed class LlmExecutorTests : IAsyncLifetime
             .AddPersistence(DatabaseConnection.Resolve(new DatabaseOptions(), new PlatformOptions { DataDirectory = Path.GetTempPath() }))
             .AddMcpFederation()
             .AddSingleton<WorkflowGraphValidation>()
-            .AddSingleton<WorkflowDefinitions>()
+            .AddSharedCache(configuration)
+            .AddWorkflowDefinitions()
             .AddReleases(configuration) // the subworkflow executor asks the release which version a child pins
             .AddNodeExecutors()
             .BuildServiceProvider();

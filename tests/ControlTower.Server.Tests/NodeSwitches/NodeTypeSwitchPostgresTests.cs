@@ -22,7 +22,7 @@ public sealed class NodeTypeSwitchPostgresTests
         Assert.Equal("completed", (await WaitForStatusAsync(secondClient, warmUp, "completed", "failed")).Status());
 
         await SetAsync(firstClient, "transform", enabled: false, "stop the mapping on every instance");
-        await Task.Delay(ControlTower.Server.NodeSwitches.NodeTypeSwitches.CacheFor + TimeSpan.FromMilliseconds(200));
+        await Task.Delay(TimeSpan.FromSeconds(1.2)); // the invalidation reaches the other instance by NOTIFY
         var runs = new List<Guid>();
         for (var i = 0; i < 5; i++)
         {

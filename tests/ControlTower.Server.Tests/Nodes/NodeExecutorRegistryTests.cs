@@ -1,5 +1,6 @@
 using ControlTower.Core.Errors;
 using ControlTower.Core.Graphs;
+using ControlTower.Server.Caching;
 using ControlTower.Server.Mcp;
 using ControlTower.Server.Nodes;
 using ControlTower.Server.Platform.Configuration;
@@ -22,7 +23,8 @@ public sealed class NodeExecutorRegistryTests
             .AddPersistence(DatabaseConnection.Resolve(new DatabaseOptions(), new PlatformOptions { DataDirectory = Path.GetTempPath() }))
             .AddMcpFederation()
             .AddSingleton<WorkflowGraphValidation>()
-            .AddSingleton<WorkflowDefinitions>()
+            .AddSharedCache(configuration)
+            .AddWorkflowDefinitions()
             .AddReleases(configuration) // the subworkflow executor asks the release which version a child pins
             .AddNodeExecutors()
             .BuildServiceProvider();

@@ -36,6 +36,7 @@ internal sealed class DemoReset(
     PharmacyDemoSeeder pharmacy,
     TrustModelService models,
     DemoMode demo,
+    Governance.GateService gates,
     IOptions<PlatformOptions> platform,
     TimeProvider time)
 {
@@ -56,6 +57,7 @@ internal sealed class DemoReset(
             }
 
             var removed = await ClearAsync(actor, cancellationToken);
+            await gates.InvalidateCachedAsync(cancellationToken);
             File.Delete(PharmacyDemoSeeder.InventoryFile(platform.Value));
             await models.LoadActiveAsync(cancellationToken);
             await people.SeedAsync(cancellationToken);
