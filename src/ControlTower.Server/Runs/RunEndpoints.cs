@@ -20,7 +20,9 @@ internal static class RunEndpoints
             TypedResults.Ok(await runs.ListAsync(workflowId, status, phase, before, limit ?? 50, ct)));
         read.MapGet("/{id:guid}", async (Guid id, RunService runs, CancellationToken ct) => TypedResults.Ok(await runs.GetAsync(id, ct)));
         read.MapGet("/{id:guid}/nodes", async (Guid id, RunService runs, CancellationToken ct) => TypedResults.Ok(await runs.AttemptsAsync(id, ct)));
-        read.MapGet("/{id:guid}/events", EventsAsync);
+        read.MapGet("/{id:guid}/events", EventsAsync)
+            .Produces<IReadOnlyList<RunEventView>>()
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream");
 
         var act = routes.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(Policies.Operators);
         act.MapPost("/{id:guid}/cancel", async (Guid id, CancelRunBody? body, ClaimsPrincipal user, RunService runs, CancellationToken ct) =>
