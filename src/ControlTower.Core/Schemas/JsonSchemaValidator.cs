@@ -43,6 +43,13 @@ public static class JsonSchemaValidator
         }
     }
 
+    /// <summary>Why <paramref name="schema"/> is not a JSON Schema this validator can apply, or null when it is.</summary>
+    public static SchemaViolation? SchemaProblem(JsonNode schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        return Cache.GetValue(schema, Compile).Failure;
+    }
+
     private sealed record Compiled(JsonSchema? Schema, SchemaViolation? Failure);
 
     private static Compiled Compile(JsonNode schema)
