@@ -45,7 +45,6 @@ public sealed partial class OpenApiDocumentTests(OpenApiDocumentTests.Host host,
         ["POST /hooks/{workflowId}/{triggerNodeId}"] = "a webhook answers what the workflow's respond node says",
         ["PUT /hooks/{workflowId}/{triggerNodeId}"] = "a webhook answers what the workflow's respond node says",
         ["GET /api/node-types"] = "a JSON document of node-type JSON Schemas (config schemas, MCP tools' own input schemas)",
-        ["POST /api/governance/dry-run"] = "not typed yet: built as JSON with the verdict's audit-evidence JSON inside",
         ["POST /api/trust/resolve-mode"] = "not typed yet: the trust resolution's audit-evidence JSON plus gate and kill switch",
         ["POST /api/rule-sets/{id}/test"] = "not typed yet: the rule evaluation's audit-evidence JSON",
     };
