@@ -91,7 +91,9 @@ public static class JsonSchemaValidator
         new BuildOptions { SchemaRegistry = new SchemaRegistry(), Dialect = dialect },
         new Uri($"urn:controltower:schema:{Guid.NewGuid():N}"));
 
-    private static SchemaViolation Describe(JsonSchemaException invalid) => invalid is RefResolutionException || invalid.Message.Contains("Cycle", StringComparison.Ordinal)
-        ? new SchemaViolation("", "$ref", "(root) schema reference cannot be resolved")
-        : new SchemaViolation("", "$schema", $"(root) the schema is not valid JSON Schema: {invalid.Message}");
+    /// <summary>A reference that does not resolve, or only to itself ("Cycle detected"), is a <c>$ref</c> problem.</summary>
+    private static SchemaViolation Describe(JsonSchemaException invalid) =>
+        invalid is RefResolutionException || invalid.Message.Contains("Cycle", StringComparison.Ordinal)
+            ? new SchemaViolation("", "$ref", "(root) schema reference cannot be resolved")
+            : new SchemaViolation("", "$schema", $"(root) the schema is not valid JSON Schema: {invalid.Message}");
 }

@@ -17,7 +17,8 @@ internal sealed class HealthPathsTransformer : IOpenApiDocumentTransformer
         var components = await ComponentAsync(document, context, typeof(ComponentHealthReport), cancellationToken);
         document.Paths ??= [];
         document.Paths["/health/live"] = Get("Liveness: the process answers. No key, no check.", Json(probe), guarded: false, document);
-        document.Paths["/health/ready"] = Get("Readiness: the database answers and has every migration (503 when not). No key.", Json(probe), guarded: false, document);
+        document.Paths["/health/ready"] = Get(
+            "Readiness: the database answers and has every migration (503 when not). No key.", Json(probe), guarded: false, document);
         document.Paths["/health"] = Get("Each component's health (readers).", Json(components), guarded: true, document);
         document.Paths["/metrics"] = Get(
             "Prometheus metrics in the text exposition format (readers, or the scrape key when METRICS_SCRAPE_KEY is set).",
@@ -27,7 +28,8 @@ internal sealed class HealthPathsTransformer : IOpenApiDocumentTransformer
             "text/plain");
     }
 
-    private static async Task<IOpenApiSchema> ComponentAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, Type type, CancellationToken cancellationToken)
+    private static async Task<IOpenApiSchema> ComponentAsync(
+        OpenApiDocument document, OpenApiDocumentTransformerContext context, Type type, CancellationToken cancellationToken)
     {
         document.AddComponent(type.Name, await context.GetOrCreateSchemaAsync(type, null, cancellationToken));
         return new OpenApiSchemaReference(type.Name, document);
@@ -52,7 +54,11 @@ internal sealed class HealthPathsTransformer : IOpenApiDocumentTransformer
             Tags = new HashSet<OpenApiTagReference> { new("Health", document) },
             Responses = new OpenApiResponses
             {
-                ["200"] = new OpenApiResponse { Description = "OK", Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal) { [mediaType] = body } },
+                ["200"] = new OpenApiResponse
+                {
+                    Description = "OK",
+                    Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal) { [mediaType] = body },
+                },
             },
         };
         if (guarded)

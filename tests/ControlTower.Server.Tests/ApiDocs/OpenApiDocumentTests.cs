@@ -229,7 +229,9 @@ public sealed partial class OpenApiDocumentTests(OpenApiDocumentTests.Host host,
     /// <summary>The route as the document writes it: no constraints, no trailing slash.</summary>
     private static string DocumentPath(string pattern)
     {
-        if (pattern.StartsWith("{*", StringComparison.Ordinal) || pattern.StartsWith("/api/docs", StringComparison.Ordinal) || pattern.StartsWith("/openapi", StringComparison.Ordinal))
+        if (pattern.StartsWith("{*", StringComparison.Ordinal)
+            || pattern.StartsWith("/api/docs", StringComparison.Ordinal)
+            || pattern.StartsWith("/openapi", StringComparison.Ordinal))
         {
             return pattern;
         }
