@@ -34,7 +34,7 @@ public static class StandardGraphValidation
             return [new GraphProblem(format.Code, format.JsonPointer, format.Message)];
         }
 
-        return [.. GraphValidator.Validate(graph, NodeTypeCatalog.BuiltIn, limits, Hooks), .. ScheduleProblems(graph)];
+        return [.. GraphValidator.Validate(graph, NodeTypeCatalog.BuiltIn, limits, Hooks), .. ScheduleProblems(graph), .. InputSchemaProblems(graph)];
     }
 
     /// <summary>Cron expressions and time zones of schedule triggers: the schema checks their shape, the parser their meaning.</summary>
@@ -64,6 +64,24 @@ public static class StandardGraphValidation
             if (problem is not null)
             {
                 yield return problem;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A trigger's <c>inputSchema</c> (what <c>trigger.mcp</c> publishes as its tool's input schema) must be a JSON Schema
+    /// the validator can apply: one that is not would refuse every call at run time instead of the save.
+    /// </summary>
+    public static IEnumerable<GraphProblem> InputSchemaProblems(WorkflowGraph graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        for (var i = 0; i < graph.Nodes.Count; i++)
+        {
+            if (graph.Nodes[i].Type.StartsWith("trigger.", StringComparison.Ordinal)
+                && graph.Nodes[i].Config["inputSchema"] is JsonObject schema
+                && JsonSchemaValidator.SchemaProblem(schema) is { } problem)
+            {
+                yield return new GraphProblem(GraphProblemCodes.ConfigInvalid, $"/nodes/{i}/config/inputSchema", problem.Message.Replace("(root) ", "", StringComparison.Ordinal));
             }
         }
     }

@@ -32,7 +32,8 @@ internal static class AuditEndpoints
                     }
                 },
                 contentType: "application/x-ndjson",
-                fileDownloadName: "audit.jsonl"));
+                fileDownloadName: "audit.jsonl"))
+            .Produces<AuditEntryResponse>(StatusCodes.Status200OK, "application/x-ndjson");
 
         return routes;
     }

@@ -46,7 +46,8 @@ internal static class DemoEndpoints
             var job = simulations.Get(id);
             return TypedResults.Ok(new SimulationDetail(job.Snapshot(time.GetUtcNow()), job.Cases()));
         }).RequireAuthorization(Policies.Readers);
-        group.MapGet("/simulations/{id:guid}/events", StreamAsync).RequireAuthorization(Policies.Readers);
+        group.MapGet("/simulations/{id:guid}/events", StreamAsync).RequireAuthorization(Policies.Readers)
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream");
         group.MapPost("/simulations/{id:guid}/cancel", (Guid id, SimulationService simulations, DemoMode demo) =>
         {
             demo.Require();

@@ -6,6 +6,7 @@ using ControlTower.Server.Credentials;
 using ControlTower.Server.Identity;
 using ControlTower.Server.Mcp;
 using ControlTower.Server.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ControlTower.Server.Governance;
 
@@ -58,7 +59,7 @@ internal static class GovernanceEndpoints
     /// input schema (when its catalog is loaded), and whether the credentials it needs are available to the caller
     /// (<see cref="CredentialCheckAsync"/>).
     /// </summary>
-    private static async Task<JsonObject> DryRunAsync(
+    private static async Task<Ok<DryRunResult>> DryRunAsync(
         DryRunBody body, ClaimsPrincipal user, GovernedActions actions, McpServerRegistry servers, McpCatalog catalog, CredentialVault vault, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.ActionType) || string.IsNullOrWhiteSpace(body.Server) || string.IsNullOrWhiteSpace(body.Tool))
@@ -74,22 +75,19 @@ internal static class GovernanceEndpoints
         var tool = snapshot?.FindTool(body.Tool);
         var violations = tool is null ? [] : JsonSchemaValidator.Validate(tool.InputSchema, proposal.Arguments);
         var argumentsCheck = snapshot is null
-            ? new JsonObject { ["ok"] = null, ["message"] = "the server's tool catalog is not loaded yet; arguments are validated on the first call" }
+            ? new DryRunCheck(null, "the server's tool catalog is not loaded yet; arguments are validated on the first call")
             : tool is null
                 ? Check(false, $"'{body.Server}' has no tool '{body.Tool}'")
                 : Check(violations.Count == 0, violations.Count == 0 ? "the arguments match the tool's input schema" : string.Join("; ", violations.Select(v => v.Message)));
         var credentialsCheck = await CredentialCheckAsync(body.CredentialId, server, body.Server, CredentialCaller.From(user), vault, ct);
         // Arguments not checkable yet (catalog not loaded) do not make the dry run invalid.
-        var argumentsOk = argumentsCheck["ok"] is not JsonValue checkedArguments || checkedArguments.GetValue<bool>();
-        var valid = serverCheck["ok"]!.GetValue<bool>() && argumentsOk && credentialsCheck["ok"]!.GetValue<bool>();
-        return new JsonObject
-        {
-            ["valid"] = valid,
-            ["decision"] = verdict.Decision,
-            ["wouldExecute"] = valid && verdict.Decision == ActionVerdict.Execute,
-            ["verdict"] = verdict.ToJson(),
-            ["checks"] = new JsonObject { ["server"] = serverCheck, ["arguments"] = argumentsCheck, ["credentials"] = credentialsCheck },
-        };
+        var valid = serverCheck.Ok == true && argumentsCheck.Ok != false && credentialsCheck.Ok == true;
+        return TypedResults.Ok(new DryRunResult(
+            valid,
+            verdict.Decision,
+            valid && verdict.Decision == ActionVerdict.Execute,
+            verdict.ToJson(),
+            new DryRunChecks(serverCheck, argumentsCheck, credentialsCheck)));
     }
 
     /// <summary>
@@ -99,7 +97,7 @@ internal static class GovernanceEndpoints
     /// stdio, headers for HTTP). Metadata only: nothing is decrypted, so nothing is audited as used. The check names the
     /// credential (id, name, type), never its secret.
     /// </summary>
-    private static async Task<JsonObject> CredentialCheckAsync(
+    private static async Task<DryRunCheck> CredentialCheckAsync(
         string? requested, McpServerDefinition? server, string serverId, CredentialCaller caller, CredentialVault vault, CancellationToken ct)
     {
         Guid credentialId;
@@ -147,9 +145,24 @@ internal static class GovernanceEndpoints
             false => $"'{credential.Name}' is {credential.CredentialType}, which gives this server nothing: {carried}",
             null => $"'{credential.Name}' ({credential.CredentialType}, {credential.Access}) is usable; its fit is unknown: {carried}",
         });
-        check["credential"] = GovernedActionExecutor.CredentialEvidence(credential);
-        return check;
+        return check with { Credential = GovernedActionExecutor.CredentialEvidence(credential) };
     }
 
-    private static JsonObject Check(bool ok, string message) => new() { ["ok"] = ok, ["message"] = message };
+    private static DryRunCheck Check(bool ok, string message) => new(ok, message);
+}
+
+/// <summary>
+/// <c>POST /api/governance/dry-run</c>: whether the action would run. <c>Verdict</c> is the verdict as the audit log
+/// records it (kill switch, rules, gate); <c>Valid</c> is false when a check failed.
+/// </summary>
+internal sealed record DryRunResult(bool Valid, string Decision, bool WouldExecute, JsonObject Verdict, DryRunChecks Checks);
+
+internal sealed record DryRunChecks(DryRunCheck Server, DryRunCheck Arguments, DryRunCheck Credentials);
+
+/// <summary>One check: <c>Ok</c> is null when it could not be made yet (the arguments before the tool catalog is loaded).</summary>
+internal sealed record DryRunCheck(bool? Ok, string Message)
+{
+    /// <summary>The credential the action would use (id, name, type; never its secret), on the credentials check.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public JsonObject? Credential { get; init; }
 }

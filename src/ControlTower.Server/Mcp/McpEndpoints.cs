@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ControlTower.Server.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -42,39 +43,29 @@ internal static class McpEndpoints
         read.MapGet("/tools", async (McpCatalogLoader loader, McpCatalog catalog, CancellationToken ct) =>
         {
             var problems = await loader.EnsureLoadedAsync(ct);
-            return TypedResults.Ok(new { tools = catalog.AllTools().Select(ToolJson).ToArray(), problems });
+            return TypedResults.Ok(new McpToolsResponse([.. catalog.AllTools().Select(ToolEntry)], problems));
         });
         read.MapGet("/resources", async (McpCatalogLoader loader, McpServerRegistry registry, McpCatalog catalog, CancellationToken ct) =>
         {
             var problems = await loader.EnsureLoadedAsync(ct);
-            var resources = Snapshots(registry, catalog).SelectMany(s => s.Resources.Select(r => new { server = s.ServerId, r.Uri, r.Name, r.Description, r.MimeType }));
-            return TypedResults.Ok(new { resources = resources.ToArray(), problems });
+            var resources = Snapshots(registry, catalog).SelectMany(s => s.Resources.Select(r => new McpResourceEntry(s.ServerId, r.Uri, r.Name, r.Description, r.MimeType)));
+            return TypedResults.Ok(new McpResourcesResponse([.. resources], problems));
         });
         read.MapGet("/prompts", async (McpCatalogLoader loader, McpServerRegistry registry, McpCatalog catalog, CancellationToken ct) =>
         {
             var problems = await loader.EnsureLoadedAsync(ct);
-            var prompts = Snapshots(registry, catalog).SelectMany(s => s.Prompts.Select(p => new { name = $"{s.ServerId}/{p.Name}", server = s.ServerId, prompt = p.Name, p.Description, p.Arguments }));
-            return TypedResults.Ok(new { prompts = prompts.ToArray(), problems });
+            var prompts = Snapshots(registry, catalog).SelectMany(s => s.Prompts.Select(p => new McpPromptEntry($"{s.ServerId}/{p.Name}", s.ServerId, p.Name, p.Description, p.Arguments)));
+            return TypedResults.Ok(new McpPromptsResponse([.. prompts], problems));
         });
         return routes;
     }
 
-    /// <summary>One tool of the merged catalog, also the shape of <c>x-tools</c> entries in <c>/api/node-types</c>.</summary>
-    public static JsonObject ToolJson(McpToolInfo tool) => new()
-    {
-        ["name"] = tool.QualifiedName,
-        ["server"] = tool.ServerId,
-        ["tool"] = tool.Name,
-        ["title"] = tool.Title,
-        ["description"] = tool.Description,
-        ["inputSchema"] = tool.InputSchema.DeepClone(),
-        ["outputSchema"] = tool.OutputSchema?.DeepClone(),
-        ["annotations"] = tool.Annotations is not { } a ? null : new JsonObject
-        {
-            ["title"] = a.Title, ["readOnlyHint"] = a.ReadOnlyHint, ["destructiveHint"] = a.DestructiveHint,
-            ["idempotentHint"] = a.IdempotentHint, ["openWorldHint"] = a.OpenWorldHint,
-        },
-    };
+    public static McpToolEntry ToolEntry(McpToolInfo tool) => new(
+        tool.QualifiedName, tool.ServerId, tool.Name, tool.Title, tool.Description,
+        (JsonObject)tool.InputSchema.DeepClone(), (JsonObject?)tool.OutputSchema?.DeepClone(), tool.Annotations);
+
+    /// <summary>A tool as <see cref="ToolEntry"/> writes it, for the node-type catalog (a JSON document).</summary>
+    public static JsonObject ToolJson(McpToolInfo tool) => JsonSerializer.SerializeToNode(ToolEntry(tool), JsonSerializerOptions.Web)!.AsObject();
 
     private static IEnumerable<McpCatalogSnapshot> Snapshots(McpServerRegistry registry, McpCatalog catalog) =>
         registry.List().Where(s => s.Enabled).Select(s => catalog.Get(s.Id)).OfType<McpCatalogSnapshot>();

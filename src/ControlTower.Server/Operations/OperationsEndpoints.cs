@@ -71,21 +71,22 @@ internal static class OperationsEndpoints
 
     private static Task WriteHealthAsync(HttpContext context, HealthReport report) =>
         context.Response.WriteAsJsonAsync(
-            new
-            {
-                status = Name(report.Status),
-                totalDurationMs = Math.Round(report.TotalDuration.TotalMilliseconds, 2),
-                components = report.Entries.ToDictionary(
+            new ComponentHealthReport(
+                Name(report.Status),
+                Math.Round(report.TotalDuration.TotalMilliseconds, 2),
+                report.Entries.ToDictionary(
                     entry => entry.Key,
-                    entry => new
-                    {
-                        status = Name(entry.Value.Status),
-                        description = entry.Value.Description,
-                        durationMs = Math.Round(entry.Value.Duration.TotalMilliseconds, 2),
-                        data = entry.Value.Data,
-                    }),
-            },
+                    entry => new ComponentHealth(
+                        Name(entry.Value.Status),
+                        entry.Value.Description,
+                        Math.Round(entry.Value.Duration.TotalMilliseconds, 2),
+                        entry.Value.Data))),
             JsonSerializerOptions.Web);
 
     private static string Name(HealthStatus status) => status.ToString().ToLowerInvariant();
 }
+
+/// <summary><c>GET /health</c>: each component's state (database, engine, MCP servers, ...), with what it measured.</summary>
+internal sealed record ComponentHealthReport(string Status, double TotalDurationMs, IReadOnlyDictionary<string, ComponentHealth> Components);
+
+internal sealed record ComponentHealth(string Status, string? Description, double DurationMs, IReadOnlyDictionary<string, object> Data);

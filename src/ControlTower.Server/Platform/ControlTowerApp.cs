@@ -129,6 +129,7 @@ internal static class ControlTowerApp
 
         services.AddOperations(configuration);
         services.AddControlTowerProblemDetails();
+        ApiDocs.ApiDocsEndpoints.AddApiDocs(services);
         services.AddPlatformHealthChecks();
         services.AddCors(cors => cors.AddDefaultPolicy(policy =>
             policy.WithOrigins([.. security.CorsOriginList]).AllowAnyHeader().AllowAnyMethod()));
@@ -231,6 +232,7 @@ internal static class ControlTowerApp
         Demo.Scenarios.ScenarioEndpoints.MapDemoScenarioEndpoints(app);
         Demo.DemoEndpoints.MapDemoEndpoints(app);
         app.MapOperations();
+        ApiDocs.ApiDocsEndpoints.MapApiDocs(app);
 
         // Last: the dashboard's fallback answers only what no endpoint above claimed.
         app.MapDashboard();

@@ -21,7 +21,9 @@ internal static class RunEndpoints
             TypedResults.Ok(await runs.ListAsync(new RunFilter(workflowId, status, phase, from, to), before, limit ?? 50, ct)));
         read.MapGet("/{id:guid}", async (Guid id, RunService runs, CancellationToken ct) => TypedResults.Ok(await runs.GetAsync(id, ct)));
         read.MapGet("/{id:guid}/nodes", async (Guid id, RunService runs, CancellationToken ct) => TypedResults.Ok(await runs.AttemptsAsync(id, ct)));
-        read.MapGet("/{id:guid}/events", EventsAsync);
+        read.MapGet("/{id:guid}/events", EventsAsync)
+            .Produces<IReadOnlyList<RunEventView>>()
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream");
         read.MapPost("/{id:guid}/evaluate", async (Guid id, EvaluateExpressionBody body, IDbContextFactory<Platform.Persistence.ControlTowerDbContext> contexts, Core.Expressions.CelCompileCache cache, CancellationToken ct) =>
             TypedResults.Ok(await RunExpressionEvaluation.EvaluateAsync(id, body, contexts, cache, ct)));
 

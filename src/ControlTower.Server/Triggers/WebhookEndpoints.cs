@@ -23,6 +23,8 @@ internal static class WebhookEndpoints
         routes.MapMethods("/hooks/{workflowId:guid}/{triggerNodeId}", ["POST", "PUT", "GET"], ReceiveAsync)
             .AllowAnonymous()
             .WithTags("Triggers")
+            .Produces<WebhookAck>(StatusCodes.Status202Accepted)
+            .Produces<System.Text.Json.Nodes.JsonNode>(StatusCodes.Status200OK)
             .ShedsUnderLoad();
         return routes;
     }
@@ -46,7 +48,7 @@ internal static class WebhookEndpoints
 
         context.Response.StatusCode = StatusCodes.Status202Accepted;
         context.Response.Headers.Location = $"/api/runs/{accepted.Run.Id}";
-        await context.Response.WriteAsJsonAsync(new { runId = accepted.Run.Id, status = accepted.Run.Status, duplicate = accepted.Duplicate }, ct);
+        await context.Response.WriteAsJsonAsync(new WebhookAck(accepted.Run.Id, accepted.Run.Status, accepted.Duplicate), ct);
     }
 
     /// <summary>Reads at most one byte past the limit, so an undeclared long body is refused without buffering it.</summary>

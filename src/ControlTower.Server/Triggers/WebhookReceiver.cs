@@ -40,6 +40,9 @@ internal sealed record WebhookDelivery(
 /// <summary>The run a delivery started, or the one an earlier delivery with the same id started.</summary>
 internal sealed record WebhookAccepted(RunEntity Run, bool Duplicate);
 
+/// <summary>The 202 a webhook answers when no respond node replies: the run it started (or had started, for a repeated delivery).</summary>
+internal sealed record WebhookAck(Guid RunId, string Status, bool Duplicate);
+
 /// <summary>What a <c>respond</c> node said: the webhook's HTTP answer.</summary>
 internal sealed record WebhookReply(int Status, IReadOnlyDictionary<string, string> Headers, JsonNode? Body);
 

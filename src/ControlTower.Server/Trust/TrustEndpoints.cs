@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using ControlTower.Server.Identity;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ControlTower.Server.Trust;
 
@@ -19,12 +20,12 @@ internal static class TrustEndpoints
         read.MapGet("/models/retrain-check", async (TrustModelService models, CancellationToken ct) => TypedResults.Ok(await models.CheckAsync(ct)));
 
         var act = routes.MapGroup("/api/trust").WithTags("Trust").RequireAuthorization(Policies.Operators);
-        act.MapPost("/events", async (TrustEventBody body, HttpRequest request, ClaimsPrincipal user, TrustService trust, CancellationToken ct) =>
+        act.MapPost("/events", async Task<Results<Ok<RecordedEvent>, Created<RecordedEvent>>> (TrustEventBody body, HttpRequest request, ClaimsPrincipal user, TrustService trust, CancellationToken ct) =>
         {
             var recorded = await trust.RecordAsync(body, request.Headers["Idempotency-Key"].FirstOrDefault(), user.Actor(), ct);
             return recorded.Repeated
-                ? Results.Ok(recorded)
-                : (IResult)TypedResults.Created($"/api/trust/scopes/{Uri.EscapeDataString(recorded.Scope.Key)}", recorded);
+                ? TypedResults.Ok(recorded)
+                : TypedResults.Created($"/api/trust/scopes/{Uri.EscapeDataString(recorded.Scope.Key)}", recorded);
         });
         act.MapPost("/resolve-mode", async (ResolveModeBody body, TrustService trust, CancellationToken ct) => TypedResults.Ok(await trust.ResolveModeAsync(body, ct)));
 

@@ -17,6 +17,9 @@ internal sealed record ValidateGraphRequest(JsonObject Graph);
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record ValidateExpressionRequest(string Expression, bool Template = false);
 
+/// <summary>What <c>POST /api/expressions/validate</c> found; empty when the expression compiles.</summary>
+internal sealed record ExpressionValidationResponse(IReadOnlyList<ControlTower.Core.Expressions.CelDiagnostic> Diagnostics);
+
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record SetEnabledRequest(string? Reason = null);
 

@@ -17,7 +17,7 @@ internal static class WorkflowEndpoints
             })
             .RequireAuthorization(Policies.Anyone);
         api.MapPost("/expressions/validate", (ValidateExpressionRequest request) =>
-                TypedResults.Ok(new { diagnostics = request.Template ? CelTemplate.Check(request.Expression) : Cel.Check(request.Expression) }))
+                TypedResults.Ok(new ExpressionValidationResponse(request.Template ? CelTemplate.Check(request.Expression) : Cel.Check(request.Expression))))
             .RequireAuthorization(Policies.Anyone);
 
         var read = api.MapGroup("/workflows").RequireAuthorization(Policies.Readers);

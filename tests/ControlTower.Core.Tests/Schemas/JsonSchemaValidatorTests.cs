@@ -209,4 +209,106 @@ public sealed class JsonSchemaValidatorTests
             return violations.Count == (items.Length < min ? 1 : 0);
         }).QuickCheckThrowOnFailure();
     }
+
+    [Fact]
+    public void Validate_WhenRefHasSiblingKeywords_AppliesBoth()
+    {
+        const string schema = """{"$defs":{"code":{"type":"string","pattern":"^[A-Z]+$"}},"$ref":"#/$defs/code","maxLength":3}""";
+
+        Assert.Empty(Validate(schema, "\"ABC\""));
+        AssertSingle(Validate(schema, "\"ABCD\""), "", "maxLength");
+        AssertSingle(Validate(schema, "\"ab\""), "", "pattern");
+    }
+
+    [Fact]
+    public void Validate_WhenAnchorReferenced_ResolvesIt() =>
+        AssertSingle(
+            Validate("""{"$defs":{"n":{"$anchor":"count","type":"integer"}},"properties":{"c":{"$ref":"#count"}}}""", """{"c":"x"}"""),
+            "/c",
+            "type");
+
+    [Fact]
+    public void Validate_WhenCombinatorFailsInsideAProperty_ReportsItOnceAtThatProperty()
+    {
+        const string schema = """
+        {"properties":{"target":{"oneOf":[{"type":"string","format":"uri"},{"type":"object","required":["id"]}]},
+                       "amount":{"anyOf":[{"type":"integer","minimum":1},{"const":"all"}]}}}
+        """;
+
+        Assert.Empty(Validate(schema, """{"target":{"id":1},"amount":"all"}"""));
+        Assert.Equal(
+            [("/target", "oneOf"), ("/amount", "anyOf")],
+            Validate(schema, """{"target":{"name":"x"},"amount":0}""").Select(v => (v.Pointer, v.Keyword)));
+    }
+
+    [Fact]
+    public void Validate_WhenPatternPropertiesMatch_AppliesTheirSchemaAtEachMatchingProperty()
+    {
+        var violations = Validate(
+            """{"patternProperties":{"^x-":{"type":"boolean"},"^n_":{"minimum":0}},"additionalProperties":false}""",
+            """{"x-a":true,"x-b":"no","n_1":-1,"other":1}""");
+
+        Assert.Equal(
+            [("/x-b", "type"), ("/n_1", "minimum"), ("/other", "additionalProperties")],
+            violations.Select(v => (v.Pointer, v.Keyword)).OrderBy(v => v.Item2 == "additionalProperties").ThenBy(v => v.Item2 == "minimum"));
+    }
+
+    [Fact]
+    public void Validate_WhenUnevaluatedPropertiesFalse_RefusesWhatNoBranchDeclared() =>
+        AssertSingle(
+            Validate("""{"allOf":[{"properties":{"a":{}}}],"properties":{"b":{}},"unevaluatedProperties":false}""", """{"a":1,"b":2,"c":3}"""),
+            "/c",
+            "unevaluatedProperties");
+
+    [Fact]
+    public void Validate_WhenConditionalAndDependentRules_ReportTheRuleThatApplies()
+    {
+        const string conditional = """{"if":{"properties":{"kind":{"const":"card"}}},"then":{"required":["last4"]},"else":{"required":["iban"]}}""";
+
+        AssertSingle(Validate(conditional, """{"kind":"card"}"""), "/last4", "required");
+        AssertSingle(Validate(conditional, """{"kind":"bank"}"""), "/iban", "required");
+        AssertSingle(Validate("""{"dependentRequired":{"card":["cvc"]}}""", """{"card":"x"}"""), "", "dependentRequired");
+        AssertSingle(Validate("""{"propertyNames":{"maxLength":3}}""", """{"long":1}"""), "/long", "maxLength");
+    }
+
+    [Fact]
+    public void Validate_WhenPrefixItemsAndItemsSchema_ChecksTheRestAgainstItemsAtTheirOwnIndex()
+    {
+        AssertSingle(Validate("""{"prefixItems":[{"type":"string"}],"items":{"type":"integer"}}""", """["a",1,"b"]"""), "/2", "type");
+        Assert.Equal(
+            ["/1", "/3/n", "/5"],
+            Validate("""{"prefixItems":[{"type":"string"},{"type":"string"}],"items":{"type":["integer","object"],"properties":{"n":{"type":"integer"}}}}""",
+                """["a",2,1,{"n":"x"},2,"d"]""").Select(v => v.Pointer));
+    }
+
+    [Fact]
+    public void Validate_WhenFormatIsUnknownOrUnmet_TreatsItAsAnAnnotation() =>
+        Assert.Empty(Validate("""{"properties":{"at":{"type":"string","format":"date-time"},"x":{"format":"no-such-format"}}}""", """{"at":"yesterday","x":"y"}"""));
+
+    [Fact]
+    public void Validate_WhenDraft07SchemaUsesDefinitions_ResolvesThem() =>
+        AssertSingle(
+            Validate("""{"$schema":"http://json-schema.org/draft-07/schema#","definitions":{"p":{"type":"integer"}},"properties":{"n":{"$ref":"#/definitions/p"}}}""", """{"n":1.5}"""),
+            "/n",
+            "type");
+
+    [Fact]
+    public void Validate_WhenSchemaIsNotJsonSchema_ReportsTheSchemaNotTheValue()
+    {
+        var violation = Assert.Single(Validate("""{"type":"object","properties":{"a":{"minLength":"three"}}}""", """{"a":"x"}"""));
+
+        Assert.Equal("", violation.Pointer);
+        Assert.Equal("$schema", violation.Keyword);
+    }
+
+    [Fact]
+    public void Validate_WhenNumericValueIsSecretLike_MessagesDoNotEchoIt()
+    {
+        var violations = Validate(
+            """{"properties":{"pin":{"type":"string","minimum":999999999}},"required":["pin"]}""",
+            """{"pin":123456789}""");
+
+        Assert.Equal(["/pin must be of type string", "/pin must be at least 999999999"], violations.Select(v => v.Message));
+        Assert.All(Validate("""{"minimum":999999999}""", "123456789"), v => Assert.DoesNotContain("123456789", v.Message, StringComparison.Ordinal));
+    }
 }

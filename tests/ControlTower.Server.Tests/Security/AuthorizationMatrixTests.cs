@@ -165,6 +165,12 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Identities
         ["DELETE /mcp/"] = Access.Anyone,
         ["GET /mcp/"] = Access.Anyone,
         ["POST /mcp/"] = Access.Anyone,
+        // The OpenAPI document and the API reference are public: they describe routes and roles, never data (ApiDocsEndpoints).
+        ["GET /openapi/{documentName}.json"] = Access.Public,
+        ["GET /api/docs/{documentName?}"] = Access.Public,
+        ["GET /api/docs/scalar.js"] = Access.Public,
+        ["GET /api/docs/scalar.aspnetcore.js"] = Access.Public,
+        ["GET /api/docs/favicon.svg"] = Access.Public,
         ["GET {*path:nonfile}"] = Access.Public,
         ["HEAD {*path:nonfile}"] = Access.Public,
     };

@@ -26,12 +26,15 @@ internal static class HealthEndpoints
 
     private static Task WriteAsync(HttpContext context, HealthReport report) =>
         context.Response.WriteAsJsonAsync(
-            new
-            {
-                status = report.Status.ToString().ToLowerInvariant(),
-                checks = report.Entries.ToDictionary(
+            new ProbeReport(
+                report.Status.ToString().ToLowerInvariant(),
+                report.Entries.ToDictionary(
                     entry => entry.Key,
-                    entry => new { status = entry.Value.Status.ToString().ToLowerInvariant(), description = entry.Value.Description }),
-            },
+                    entry => new ProbeCheck(entry.Value.Status.ToString().ToLowerInvariant(), entry.Value.Description))),
             JsonSerializerOptions.Web);
 }
+
+/// <summary><c>/health/live</c> and <c>/health/ready</c>: healthy (200) or unhealthy (503), and the checks run.</summary>
+internal sealed record ProbeReport(string Status, IReadOnlyDictionary<string, ProbeCheck> Checks);
+
+internal sealed record ProbeCheck(string Status, string? Description);
