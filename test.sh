@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of Control Tower. Installs or starts what the tests need, idempotently:
-# PostgreSQL (Debian's package, a throwaway cluster on loopback), the MCP reference servers (npm, from
+# PostgreSQL and MariaDB (Debian's packages, throwaway servers on loopback), the MCP reference servers (npm, from
 # the committed lockfile), Chromium (Debian's package) for the dashboard's browser tests, then
 # `dotnet test` over the whole solution (the Server's build also builds the dashboard with npm). Fails loudly when a prerequisite
-# cannot be had; it never skips the PostgreSQL tests.
+# cannot be had; it never skips the PostgreSQL or MariaDB tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 root=$(pwd)
@@ -38,17 +38,29 @@ pg_dir=$(mktemp -d /tmp/controltower-pg.XXXXXX)
 run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres "$pg_dir"
 
-pg_port=""
-for candidate in $(shuf -i 20000-29999 -n 20); do
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then pg_port=$candidate; break; fi
-done
-[ -n "$pg_port" ] || die "no free loopback port for PostgreSQL"
+free_port() {
+  local candidate
+  for candidate in $(shuf -i 20000-29999 -n 20); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then echo "$candidate"; return 0; fi
+  done
+  return 1
+}
+
+pg_port=$(free_port) || die "no free loopback port for PostgreSQL"
 
 stop_pg() {
   run_pg "$PG_BIN/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$pg_dir"
 }
-trap stop_pg EXIT
+my_dir=""
+stop_databases() {
+  stop_pg
+  if [ -n "$my_dir" ]; then
+    [ -f "$my_dir/mariadb.pid" ] && kill "$(cat "$my_dir/mariadb.pid")" 2>/dev/null || true
+    rm -rf "$my_dir"
+  fi
+}
+trap stop_databases EXIT
 
 say "starting a throwaway PostgreSQL on 127.0.0.1:$pg_port"
 run_pg "$PG_BIN/initdb" -D "$pg_dir/data" -U controltower -A trust --no-sync >"$pg_dir/initdb.log" 2>&1 \
@@ -57,6 +69,39 @@ run_pg "$PG_BIN/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w \
   -o "-h 127.0.0.1 -p $pg_port -k $pg_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null \
   || { cat "$pg_dir/server.log" >&2; die "PostgreSQL did not start"; }
 export CT_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=controltower;Database=postgres"
+
+# ---- MariaDB: a throwaway server for this run (the MySQL provider's tests) -------------------------
+if ! command -v mariadbd >/dev/null && [ ! -x /usr/sbin/mariadbd ]; then
+  if [ "$(id -u)" = 0 ]; then
+    say "installing MariaDB from Debian's packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq mariadb-server >/dev/null
+  else
+    die "MariaDB is missing: install it with 'sudo apt-get install mariadb-server' (the MySQL tests need mariadbd)"
+  fi
+fi
+MARIADBD=$(command -v mariadbd || echo /usr/sbin/mariadbd)
+my_dir=$(mktemp -d /tmp/controltower-mariadb.XXXXXX)
+my_user=$(id -un)
+if [ "$(id -u)" = 0 ]; then my_user=mysql; chown mysql "$my_dir"; fi
+my_port=$(free_port) || die "no free loopback port for MariaDB"
+
+say "starting a throwaway MariaDB on 127.0.0.1:$my_port"
+mariadb-install-db --no-defaults --user="$my_user" --datadir="$my_dir/data" --auth-root-authentication-method=socket \
+  --skip-test-db >"$my_dir/install.log" 2>&1 || { cat "$my_dir/install.log" >&2; die "mariadb-install-db failed"; }
+"$MARIADBD" --no-defaults --user="$my_user" --datadir="$my_dir/data" --socket="$my_dir/mariadb.sock" \
+  --pid-file="$my_dir/mariadb.pid" --bind-address=127.0.0.1 --port="$my_port" --skip-name-resolve \
+  --innodb-flush-log-at-trx-commit=0 --sync-binlog=0 --max-connections=300 >"$my_dir/server.log" 2>&1 &
+for _ in $(seq 1 60); do
+  mariadb --no-defaults --socket="$my_dir/mariadb.sock" -u root -e "SELECT 1" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+# The tests' user creates and drops a database per test; its password is throwaway like the server.
+mariadb --no-defaults --socket="$my_dir/mariadb.sock" -u root -e \
+  "CREATE USER 'controltower'@'127.0.0.1' IDENTIFIED BY 'controltower'; GRANT ALL ON *.* TO 'controltower'@'127.0.0.1';" \
+  || { cat "$my_dir/server.log" >&2; die "MariaDB did not start"; }
+export CT_TEST_MYSQL="mysql://controltower:controltower@127.0.0.1:$my_port/mysql"
 
 # ---- MCP reference servers (npm, pinned by the lockfile) -----------------------------------------
 if [ -x scripts/install-mcp-servers.sh ]; then

@@ -8,6 +8,8 @@ internal static class PersistenceServiceCollectionExtensions
     public const string MigrationsHistoryTable = "__ct_migrations";
 
     private static readonly SqliteBusyTimeout BusyTimeout = new();
+    private static readonly MySqlReadCommitted ReadCommitted = new();
+    private static readonly MariaDbMigrationLock MigrationLock = new();
 
     public static IServiceCollection AddPersistence(this IServiceCollection services, DatabaseConnection connection)
     {
@@ -26,6 +28,11 @@ internal static class PersistenceServiceCollectionExtensions
         if (connection.Provider == DatabaseProvider.PostgreSql)
         {
             options.UseNpgsql(connection.ConnectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable));
+        }
+        else if (connection.Provider == DatabaseProvider.MySql)
+        {
+            options.UseMySQL(connection.ConnectionString, mysql => mysql.MigrationsHistoryTable(MigrationsHistoryTable));
+            options.AddInterceptors(ReadCommitted, MigrationLock);
         }
         else
         {

@@ -1,0 +1,32 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace ControlTower.Server.Platform.Persistence;
+
+/// <summary>
+/// Gives every MySQL connection PostgreSQL's isolation, READ COMMITTED, instead of InnoDB's REPEATABLE READ. The
+/// code is written for statements that each see the latest commit (the audit chain reads its head after taking its
+/// lock, a claim re-reads what another worker just released); under REPEATABLE READ a transaction keeps reading
+/// the snapshot of its first read, and InnoDB's gap locks turn concurrent inserts into deadlocks.
+/// </summary>
+internal sealed class MySqlReadCommitted : DbConnectionInterceptor
+{
+    private const string Statement = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED;";
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = Statement;
+        command.ExecuteNonQuery();
+    }
+
+    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        var command = connection.CreateCommand();
+        await using (command.ConfigureAwait(false))
+        {
+            command.CommandText = Statement;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
