@@ -43,7 +43,7 @@ internal sealed partial class DatabaseInitializer(
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         if (connection.Provider == DatabaseProvider.MySql)
         {
-            await UseBinaryCollationWhenEmptyAsync(db, cancellationToken);
+            await UseBinaryCollationWhenEmptyAsync(db, pending, cancellationToken);
         }
 
         await db.Database.MigrateAsync(cancellationToken);
@@ -65,9 +65,9 @@ internal sealed partial class DatabaseInitializer(
     /// Before the first migration, makes the MySQL database's default collation binary, so that its tables compare
     /// text as SQLite and PostgreSQL do: MySQL's usual default ignores case and accents, so "Alice" would take "alice"'s unique name.
     /// </summary>
-    private static async Task UseBinaryCollationWhenEmptyAsync(ControlTowerDbContext db, CancellationToken cancellationToken)
+    private static async Task UseBinaryCollationWhenEmptyAsync(ControlTowerDbContext db, List<string> pending, CancellationToken cancellationToken)
     {
-        if (await db.Database.CanConnectAsync(cancellationToken) && !(await db.Database.GetAppliedMigrationsAsync(cancellationToken)).Any())
+        if (pending.Count == db.Database.GetMigrations().Count() && await db.Database.CanConnectAsync(cancellationToken))
         {
             await db.Database.ExecuteSqlRawAsync("ALTER DATABASE CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;", cancellationToken);
         }
