@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using ControlTower.Server.Platform.Persistence;
 using ControlTower.Server.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
@@ -39,14 +41,16 @@ public sealed class MigrationTests
     {
         await using var mysql = await MySqlDatabase.CreateAsync();
         using var factory = new ControlTowerFactory(mysql: mysql);
-        using var client = factory.CreateClient();
+        using var client = factory.CreateAdminClient();
 
         var actual = await ReadMySqlSchemaAsync(mysql);
         var collations = await mysql.QueryAsync(
             "SELECT DISTINCT collation_name FROM information_schema.columns WHERE table_schema = DATABASE() AND collation_name IS NOT NULL");
+        var database = (await client.GetFromJsonAsync<JsonObject>("/health"))!["components"]!["database"]!;
 
         AssertSchemaMatchesModel(factory, actual);
         Assert.Equal(["utf8mb4_bin"], collations.Select(row => (string)row[0]!));
+        Assert.Equal(("healthy", "mysql"), (database["status"]!.GetValue<string>(), database["data"]!["provider"]!.GetValue<string>()));
     }
 
     [Fact]

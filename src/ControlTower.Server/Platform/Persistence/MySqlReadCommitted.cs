@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -29,4 +30,25 @@ internal sealed class MySqlReadCommitted : DbConnectionInterceptor
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
+}
+
+/// <summary>
+/// Begins EF's transactions at READ COMMITTED: MySql.Data turns a transaction of unspecified isolation into
+/// REPEATABLE READ (and sets the session to it), undoing <see cref="MySqlReadCommitted"/>. Under REPEATABLE READ fifty
+/// deciders queued on one approval deadlock on the gap locks of its status index instead of taking turns.
+/// </summary>
+internal sealed class MySqlReadCommittedTransactions : DbTransactionInterceptor
+{
+    public override InterceptionResult<DbTransaction> TransactionStarting(
+        DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result) =>
+        eventData.IsolationLevel == IsolationLevel.Unspecified
+            ? InterceptionResult<DbTransaction>.SuppressWithResult(connection.BeginTransaction(IsolationLevel.ReadCommitted))
+            : result;
+
+    public override async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(
+        DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result, CancellationToken cancellationToken = default) =>
+        eventData.IsolationLevel == IsolationLevel.Unspecified
+            ? InterceptionResult<DbTransaction>.SuppressWithResult(
+                await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false))
+            : result;
 }

@@ -9,6 +9,7 @@ internal static class PersistenceServiceCollectionExtensions
 
     private static readonly SqliteBusyTimeout BusyTimeout = new();
     private static readonly MySqlReadCommitted ReadCommitted = new();
+    private static readonly MySqlReadCommittedTransactions ReadCommittedTransactions = new();
     private static readonly MariaDbDialect MariaDb = new();
 
     public static IServiceCollection AddPersistence(this IServiceCollection services, DatabaseConnection connection)
@@ -32,7 +33,7 @@ internal static class PersistenceServiceCollectionExtensions
         else if (connection.Provider == DatabaseProvider.MySql)
         {
             options.UseMySQL(connection.ConnectionString, mysql => mysql.MigrationsHistoryTable(MigrationsHistoryTable));
-            options.AddInterceptors(ReadCommitted, MariaDb);
+            options.AddInterceptors(ReadCommitted, ReadCommittedTransactions, MariaDb);
         }
         else
         {
