@@ -5,7 +5,7 @@ using static ControlTower.Server.Tests.Runs.RunApi;
 
 namespace ControlTower.Server.Tests.NodeSwitches;
 
-/// <summary>Two server processes on one PostgreSQL agree on a node type's switch: one switches, the other parks and resumes.</summary>
+/// <summary>Two server processes on one PostgreSQL or MySQL database agree on a node type's switch: one switches, the other parks and resumes.</summary>
 public sealed class NodeTypeSwitchPostgresTests
 {
     [Theory]

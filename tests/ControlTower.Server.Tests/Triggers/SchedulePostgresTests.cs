@@ -7,7 +7,7 @@ using static ControlTower.Server.Tests.Runs.RunApi;
 
 namespace ControlTower.Server.Tests.Triggers;
 
-/// <summary>Schedulers racing on PostgreSQL, where several processes really share one database.</summary>
+/// <summary>Schedulers racing on PostgreSQL or MySQL, where several processes really share one database.</summary>
 public sealed class SchedulePostgresTests
 {
     [Theory]

@@ -6,9 +6,9 @@ using ControlTower.Server.Tests.Infrastructure;
 namespace ControlTower.Server.Tests.Trust;
 
 /// <summary>
-/// The trust tables on PostgreSQL, through the API: events (with an idempotent repeat), a pin and its stage change, the
+/// The trust tables on PostgreSQL and MySQL, through the API: events (with an idempotent repeat), a pin and its stage change, the
 /// scope's history, a retrain that stores the models and takes the trainer lease, and a restarted server that loads the
-/// stored models from PostgreSQL and scores with them.
+/// stored models from the database and scores with them.
 /// </summary>
 public sealed class TrustPostgresTests
 {
