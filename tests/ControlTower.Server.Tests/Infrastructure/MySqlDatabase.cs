@@ -16,7 +16,7 @@ internal sealed class MySqlDatabase : IAsyncDisposable
         var builder = new MySqlConnectionStringBuilder
         {
             Server = admin.Host,
-            Port = (uint)admin.Port,
+            Port = (uint)(admin.Port > 0 ? admin.Port : 3306),
             UserID = Uri.UnescapeDataString(userInfo[0]),
             Password = userInfo.Length == 2 ? Uri.UnescapeDataString(userInfo[1]) : "",
             Pooling = false,
