@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of Control Tower. Installs or starts what the tests need, idempotently:
-# PostgreSQL (Debian's package, a throwaway cluster on loopback), Redis (Debian's redis-server, a throwaway
-# server on loopback), the MCP reference servers and s3rver (npm, from the committed lockfiles), Chromium
+# PostgreSQL and MariaDB (Debian's packages, throwaway servers on loopback), Redis (Debian's redis-server, a
+# throwaway server on loopback), the MCP reference servers and s3rver (npm, from the committed lockfiles), Chromium
 # (Debian's package) for the dashboard's browser tests, then
 # `dotnet test` over the whole solution (the Server's build also builds the dashboard with npm). Fails loudly when a prerequisite
-# cannot be had; it never skips the PostgreSQL or Redis tests.
+# cannot be had; it never skips the PostgreSQL, MariaDB or Redis tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 root=$(pwd)
@@ -39,11 +39,15 @@ pg_dir=$(mktemp -d /tmp/controltower-pg.XXXXXX)
 run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres "$pg_dir"
 
-pg_port=""
-for candidate in $(shuf -i 20000-29999 -n 20); do
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then pg_port=$candidate; break; fi
-done
-[ -n "$pg_port" ] || die "no free loopback port for PostgreSQL"
+free_port() {
+  local candidate
+  for candidate in $(shuf -i 20000-29999 -n 20); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then echo "$candidate"; return 0; fi
+  done
+  return 1
+}
+
+pg_port=$(free_port) || die "no free loopback port for PostgreSQL"
 
 stop_pg() {
   run_pg "$PG_BIN/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
@@ -55,10 +59,19 @@ stop_redis() {
   [ -n "$redis_dir" ] && rm -rf "$redis_dir"
   return 0
 }
+my_dir=""
+stop_mariadb() {
+  if [ -n "$my_dir" ]; then
+    [ -f "$my_dir/mariadb.pid" ] && kill "$(cat "$my_dir/mariadb.pid")" 2>/dev/null || true
+    rm -rf "$my_dir"
+  fi
+  return 0
+}
 s3_pid=""
 stop_all() {
   [ -n "$s3_pid" ] && kill "$s3_pid" 2>/dev/null
   stop_redis
+  stop_mariadb
   stop_pg
 }
 trap stop_all EXIT
@@ -101,6 +114,39 @@ for _ in $(seq 1 50); do
 done
 redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null | grep -q PONG || { cat "$redis_dir/redis.log" >&2; die "Redis did not answer"; }
 export CT_TEST_REDIS="redis://127.0.0.1:$redis_port"
+
+# ---- MariaDB: a throwaway server for this run (the MySQL provider's tests) -------------------------
+if ! command -v mariadbd >/dev/null && [ ! -x /usr/sbin/mariadbd ]; then
+  if [ "$(id -u)" = 0 ]; then
+    say "installing MariaDB from Debian's packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq mariadb-server >/dev/null
+  else
+    die "MariaDB is missing: install it with 'sudo apt-get install mariadb-server' (the MySQL tests need mariadbd)"
+  fi
+fi
+MARIADBD=$(command -v mariadbd || echo /usr/sbin/mariadbd)
+my_dir=$(mktemp -d /tmp/controltower-mariadb.XXXXXX)
+my_user=$(id -un)
+if [ "$(id -u)" = 0 ]; then my_user=mysql; chown mysql "$my_dir"; fi
+my_port=$(free_port) || die "no free loopback port for MariaDB"
+
+say "starting a throwaway MariaDB on 127.0.0.1:$my_port"
+mariadb-install-db --no-defaults --user="$my_user" --datadir="$my_dir/data" --auth-root-authentication-method=socket \
+  --skip-test-db >"$my_dir/install.log" 2>&1 || { cat "$my_dir/install.log" >&2; die "mariadb-install-db failed"; }
+"$MARIADBD" --no-defaults --user="$my_user" --datadir="$my_dir/data" --socket="$my_dir/mariadb.sock" \
+  --pid-file="$my_dir/mariadb.pid" --bind-address=127.0.0.1 --port="$my_port" --skip-name-resolve \
+  --innodb-flush-log-at-trx-commit=0 --sync-binlog=0 --max-connections=300 >"$my_dir/server.log" 2>&1 &
+for _ in $(seq 1 60); do
+  mariadb --no-defaults --socket="$my_dir/mariadb.sock" -u root -e "SELECT 1" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+# The tests' user creates and drops a database per test; its password is throwaway like the server.
+mariadb --no-defaults --socket="$my_dir/mariadb.sock" -u root -e \
+  "CREATE USER 'controltower'@'127.0.0.1' IDENTIFIED BY 'controltower'; GRANT ALL ON *.* TO 'controltower'@'127.0.0.1';" \
+  || { cat "$my_dir/server.log" >&2; die "MariaDB did not start"; }
+export CT_TEST_MYSQL="mysql://controltower:controltower@127.0.0.1:$my_port/mysql"
 
 # ---- MCP reference servers (npm, pinned by the lockfile) -----------------------------------------
 if [ -x scripts/install-mcp-servers.sh ]; then

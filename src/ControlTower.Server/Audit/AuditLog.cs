@@ -13,7 +13,8 @@ internal sealed record AuditEvent(string Actor, string Action, string Target, st
 /// Appends to the hash chain in the same transaction as the change it records: features make their
 /// changes on the context and call <see cref="CommitAsync(ControlTowerDbContext, AuditEvent, CancellationToken)"/>
 /// instead of <c>SaveChangesAsync</c>. Appends are serialised by the database itself (SQLite's
-/// immediate write transaction, PostgreSQL's advisory lock), so several processes keep one chain.
+/// immediate write transaction, PostgreSQL's advisory lock, MySQL's lock on <see cref="AuditChainLockEntity"/>'s row),
+/// so several processes keep one chain.
 /// </summary>
 internal sealed partial class AuditLog(TimeProvider time, PlatformMetrics metrics, ILogger<AuditLog> logger)
 {
@@ -57,6 +58,11 @@ internal sealed partial class AuditLog(TimeProvider time, PlatformMetrics metric
         if (db.IsPostgreSql)
         {
             await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({ChainLockKey})", cancellationToken);
+        }
+        else if (db.IsMySql)
+        {
+            await db.Database.SqlQuery<int>(
+                $"SELECT `Id` AS `Value` FROM audit_chain_lock WHERE `Id` = {AuditChainLockEntity.TheRow} FOR UPDATE").ToListAsync(cancellationToken);
         }
 
         var headRow = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Sequence).FirstOrDefaultAsync(cancellationToken);

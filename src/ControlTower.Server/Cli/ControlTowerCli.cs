@@ -64,6 +64,12 @@ internal static class ControlTowerCli
             await Console.Error.WriteLineAsync($"controltower: {failure.Message} ({failure.Code})");
             return 2;
         }
+        catch (System.Data.Common.DbException failure)
+        {
+            // An unreachable server or refused login at start: the driver's message, not a stack trace.
+            await Console.Error.WriteLineAsync($"controltower cannot use the database that DATABASE_URL names: {failure.Message}");
+            return 2;
+        }
     }
 
     /// <summary>

@@ -67,14 +67,17 @@ internal sealed partial class NodeTypeSwitches(
     }
 
     /// <summary>
-    /// The switch as the given unit of work sees it. On PostgreSQL the row is read <c>FOR SHARE</c>: a concurrent
+    /// The switch as the given unit of work sees it. On PostgreSQL and MySQL the row is read with a shared lock: a concurrent
     /// change waits for this transaction, and its wake-up then sees what this one parked.
     /// </summary>
     public static async Task<bool> IsEnabledInAsync(ControlTowerDbContext db, string nodeType, CancellationToken cancellationToken)
     {
         var rows = db.IsPostgreSql
             ? await db.Database.SqlQuery<bool>($"""SELECT "Enabled" AS "Value" FROM node_type_switches WHERE "NodeType" = {nodeType} FOR SHARE""").ToListAsync(cancellationToken)
-            : await db.Set<NodeTypeSwitchEntity>().Where(s => s.NodeType == nodeType).Select(s => s.Enabled).ToListAsync(cancellationToken);
+            : db.IsMySql
+                // MariaDB does not know FOR SHARE; both MySQL and MariaDB know LOCK IN SHARE MODE.
+                ? await db.Database.SqlQuery<bool>($"SELECT `Enabled` AS `Value` FROM node_type_switches WHERE `NodeType` = {nodeType} LOCK IN SHARE MODE").ToListAsync(cancellationToken)
+                : await db.Set<NodeTypeSwitchEntity>().Where(s => s.NodeType == nodeType).Select(s => s.Enabled).ToListAsync(cancellationToken);
         return rows.Count == 0 || rows[0];
     }
 

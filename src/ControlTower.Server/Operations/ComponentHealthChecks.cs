@@ -36,7 +36,7 @@ internal static class ComponentHealthChecks
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
             var data = new Dictionary<string, object>
             {
-                ["provider"] = db.IsPostgreSql ? "postgresql" : "sqlite",
+                ["provider"] = db.ProviderLabel,
                 ["latencyMs"] = Math.Round(latency, 2),
                 ["pendingMigrations"] = pending,
             };

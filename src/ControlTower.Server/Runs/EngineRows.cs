@@ -2,6 +2,8 @@ using System.Data.Common;
 using System.Text;
 using ControlTower.Server.Platform.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace ControlTower.Server.Runs;
 
@@ -14,7 +16,7 @@ namespace ControlTower.Server.Runs;
 /// </summary>
 internal sealed class EngineRows
 {
-    // Parameters per statement stay far below SQLite's (32,766) and PostgreSQL's (65,535) limits.
+    // Parameters per statement stay far below SQLite's (32,766), PostgreSQL's and MySQL's (65,535) limits.
     private const int RowsPerStatement = 400;
 
     private readonly List<RunEventEntity> _events = [];
@@ -39,27 +41,22 @@ internal sealed class EngineRows
         var events = _events.ToArray();
         var executions = _executions.ToArray();
         Clear();
-        try
-        {
-            await InsertAsync(db, "run_events", ["RunId", "Seq", "Type", "Timestamp", "Data", "TraceId"], events,
-                e => [e.RunId, e.Seq, e.Type, e.Timestamp, e.Data, e.TraceId], cancellationToken);
-            await InsertAsync(db, "node_executions",
-                ["RunId", "NodeId", "Attempt", "NodeType", "IdempotencyKey", "Status", "Input", "Output", "Outcome", "ErrorCode", "ErrorMessage", "StartedAt", "FinishedAt"],
-                executions,
-                e => [e.RunId, e.NodeId, e.Attempt, e.NodeType, e.IdempotencyKey, e.Status, e.Input, e.Output, e.Outcome, e.ErrorCode, e.ErrorMessage, e.StartedAt, e.FinishedAt],
-                cancellationToken);
-        }
-        catch (DbException failure)
-        {
-            throw new DbUpdateException($"Inserting the engine's rows failed: {failure.Message}", failure);
-        }
+        await InsertAsync(db, "run_events", ["RunId", "Seq", "Type", "Timestamp", "Data", "TraceId"], events,
+            e => [e.RunId, e.Seq, e.Type, e.Timestamp, e.Data, e.TraceId], cancellationToken);
+        await InsertAsync(db, "node_executions",
+            ["RunId", "NodeId", "Attempt", "NodeType", "IdempotencyKey", "Status", "Input", "Output", "Outcome", "ErrorCode", "ErrorMessage", "StartedAt", "FinishedAt"],
+            executions,
+            e => [e.RunId, e.NodeId, e.Attempt, e.NodeType, e.IdempotencyKey, e.Status, e.Input, e.Output, e.Outcome, e.ErrorCode, e.ErrorMessage, e.StartedAt, e.FinishedAt],
+            cancellationToken);
     }
 
     private static async Task InsertAsync<T>(ControlTowerDbContext db, string table, string[] columns, T[] rows, Func<T, object?[]> values, CancellationToken cancellationToken)
     {
+        // Column names quoted the provider's way: "Seq" on SQLite and PostgreSQL, `Seq` on MySQL.
+        var sqlHelper = db.GetService<ISqlGenerationHelper>();
         foreach (var chunk in rows.Chunk(RowsPerStatement))
         {
-            var sql = new StringBuilder($"INSERT INTO {table} (\"{string.Join("\", \"", columns)}\") VALUES ");
+            var sql = new StringBuilder($"INSERT INTO {table} ({string.Join(", ", columns.Select(sqlHelper.DelimitIdentifier))}) VALUES ");
             var parameters = new List<object?>(chunk.Length * columns.Length);
             for (var row = 0; row < chunk.Length; row++)
             {
@@ -74,7 +71,15 @@ internal sealed class EngineRows
             }
 
             // Values go as parameters, typed by EF's own mappings (GUIDs and times stored as EF stores them).
-            await db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters!, cancellationToken);
+            try
+            {
+                await db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters!, cancellationToken);
+            }
+            catch (DbException failure)
+            {
+                // The table is named for providers whose error does not say it (MariaDB's "for key 'PRIMARY'").
+                throw new DbUpdateException($"Inserting the engine's rows into {table} failed: {failure.Message}", failure);
+            }
         }
     }
 }

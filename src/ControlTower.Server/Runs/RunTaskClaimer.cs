@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 namespace ControlTower.Server.Runs;
 
 /// <summary>
-/// Claims due tasks with a lease. On PostgreSQL, several processes share the work through
+/// Claims due tasks with a lease. On PostgreSQL and MySQL, several processes share the work through
 /// <c>FOR UPDATE SKIP LOCKED</c>; on SQLite (one process, one writer) the claim joins the engine's group
 /// commit, so it never waits on (or makes wait) the writer loop for the write lock.
 /// A task whose lease ran out (its worker died) is due again.
@@ -41,6 +41,11 @@ internal sealed class RunTaskClaimer(IDbContextFactory<ControlTowerDbContext> co
                 """).AsNoTracking().ToListAsync(cancellationToken);
         }
 
+        if (db.IsMySql)
+        {
+            return await ClaimOnMySqlAsync(db, owner, count, now, expires, cancellationToken);
+        }
+
         return await commits.CommitAsync<IReadOnlyList<RunTaskEntity>>(async (unit, ct) =>
         {
             var due = await unit.Set<RunTaskEntity>()
@@ -57,6 +62,28 @@ internal sealed class RunTaskClaimer(IDbContextFactory<ControlTowerDbContext> co
             await unit.SaveChangesAsync(ct);
             return due;
         }, cancellationToken);
+    }
+
+    /// <summary>MySQL has no UPDATE … RETURNING: the due rows are locked, skipping those another worker holds, then leased in the same transaction.</summary>
+    private static async Task<IReadOnlyList<RunTaskEntity>> ClaimOnMySqlAsync(
+        ControlTowerDbContext db, string owner, int count, DateTime now, DateTime expires, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var due = await db.Set<RunTaskEntity>().FromSqlInterpolated($"""
+            SELECT * FROM run_tasks
+            WHERE `DueAt` <= {now} AND (`LeaseExpiresAt` IS NULL OR `LeaseExpiresAt` < {now})
+            ORDER BY `DueAt` LIMIT {count}
+            FOR UPDATE SKIP LOCKED
+            """).ToListAsync(cancellationToken);
+        foreach (var task in due)
+        {
+            task.LeaseOwner = owner;
+            task.LeaseExpiresAt = expires;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return due;
     }
 
     /// <summary>Keeps a long task's lease alive; false when the lease was lost (another worker took it).</summary>

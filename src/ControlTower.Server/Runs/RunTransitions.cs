@@ -208,6 +208,10 @@ internal sealed partial class RunTransitions(
     {
         Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation, ConstraintName: "pk_run_events" } => true,
         Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 } sqlite => sqlite.Message.Contains("run_events.", StringComparison.Ordinal),
+        // MySQL 8 says "for key 'run_events.PRIMARY'"; MariaDB only "'PRIMARY'", and the engine's rows name the table for it.
+        MySql.Data.MySqlClient.MySqlException { Number: MySqlProvider.DuplicateEntry } mysql =>
+            mysql.Message.Contains("run_events.PRIMARY", StringComparison.Ordinal)
+            || (mysql.Message.EndsWith("'PRIMARY'", StringComparison.Ordinal) && conflict.Message.Contains("run_events", StringComparison.Ordinal)),
         _ => false,
     };
 

@@ -8,10 +8,12 @@ public sealed class AuditConcurrencyTests
     [Theory]
     [InlineData("sqlite")]
     [InlineData("postgres")]
+    [InlineData("mysql")]
     public async Task Append_WhenManyWritersRace_KeepsOneUnbrokenChain(string provider)
     {
         await using var postgres = provider == "postgres" ? await PostgresDatabase.CreateAsync() : null;
-        using var factory = new ControlTowerFactory(postgres: postgres);
+        await using var mysql = provider == "mysql" ? await MySqlDatabase.CreateAsync() : null;
+        using var factory = new ControlTowerFactory(postgres: postgres, mysql: mysql);
         using var admin = factory.CreateAdminClient();
         await admin.GetAsync("/api/me");
 

@@ -3,10 +3,10 @@ using ControlTower.Server.Tests.Infrastructure;
 
 namespace ControlTower.Server.Tests.Audit;
 
-/// <summary>Edits, deletions and reorderings made behind the API's back are found by verify, on both providers.</summary>
+/// <summary>Edits, deletions and reorderings made behind the API's back are found by verify, on every provider.</summary>
 public sealed class AuditTamperTests
 {
-    public static TheoryData<string> Providers => new() { "sqlite", "postgres" };
+    public static TheoryData<string> Providers => new() { "sqlite", "postgres", "mysql" };
 
     [Theory]
     [MemberData(nameof(Providers))]
@@ -86,11 +86,13 @@ public sealed class AuditTamperTests
     private sealed class Store : IAsyncDisposable
     {
         private readonly PostgresDatabase? _postgres;
+        private readonly MySqlDatabase? _mysql;
 
-        private Store(ControlTowerFactory factory, PostgresDatabase? postgres)
+        private Store(ControlTowerFactory factory, PostgresDatabase? postgres, MySqlDatabase? mysql)
         {
             Factory = factory;
             _postgres = postgres;
+            _mysql = mysql;
         }
 
         public ControlTowerFactory Factory { get; }
@@ -98,7 +100,8 @@ public sealed class AuditTamperTests
         public static async Task<Store> CreateAsync(string provider)
         {
             var postgres = provider == "postgres" ? await PostgresDatabase.CreateAsync() : null;
-            var store = new Store(new ControlTowerFactory(postgres: postgres), postgres);
+            var mysql = provider == "mysql" ? await MySqlDatabase.CreateAsync() : null;
+            var store = new Store(new ControlTowerFactory(postgres: postgres, mysql: mysql), postgres, mysql);
             using var admin = store.Factory.CreateAdminClient();
             for (var i = 1; i <= 5; i++)
             {
@@ -109,7 +112,7 @@ public sealed class AuditTamperTests
         }
 
         public Task ExecuteAsync(string sql) =>
-            _postgres is null ? Sqlite.ExecuteAsync(Factory.SqliteFile, sql) : _postgres.ExecuteAsync(sql);
+            _postgres?.ExecuteAsync(sql) ?? _mysql?.ExecuteAsync(sql) ?? Sqlite.ExecuteAsync(Factory.SqliteFile, sql);
 
         public async Task<VerificationDto> VerifyAsync()
         {
@@ -123,6 +126,11 @@ public sealed class AuditTamperTests
             if (_postgres is not null)
             {
                 await _postgres.DisposeAsync();
+            }
+
+            if (_mysql is not null)
+            {
+                await _mysql.DisposeAsync();
             }
         }
     }

@@ -8,15 +8,17 @@ namespace ControlTower.Server.Tests.Credentials;
 
 public sealed class CredentialPostgresTests
 {
-    [Fact]
-    public async Task VaultFlow_WhenOnPostgreSql_CreatesSharesUsesRotatesAndRetiresTheOldKey()
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("mysql")]
+    public async Task VaultFlow_WhenOnPostgreSql_CreatesSharesUsesRotatesAndRetiresTheOldKey(string provider)
     {
-        await using var postgres = await PostgresDatabase.CreateAsync();
+        await using var database = await ServerDatabase.CreateAsync(provider);
         var oldKey = CredentialApi.NewKey();
         var newKey = CredentialApi.NewKey();
         Guid id;
         Guid bobId;
-        using (var before = new ControlTowerFactory(new Dictionary<string, string?> { ["CREDENTIAL_KEYS"] = oldKey }, postgres))
+        using (var before = database.Factory(new Dictionary<string, string?> { ["CREDENTIAL_KEYS"] = oldKey }))
         {
             var (alice, _, _) = await before.CreateUserClientAsync("alice", "operator");
             (var bob, _, bobId) = await before.CreateUserClientAsync("bob", "operator");
@@ -27,18 +29,18 @@ public sealed class CredentialPostgresTests
             Assert.Equal("shared", Assert.Single(listed.EnumerateArray()).GetProperty("access").GetString());
         }
 
-        using (var rotating = new ControlTowerFactory(new Dictionary<string, string?> { ["CREDENTIAL_KEYS"] = $"{newKey},{oldKey}" }, postgres))
+        using (var rotating = database.Factory(new Dictionary<string, string?> { ["CREDENTIAL_KEYS"] = $"{newKey},{oldKey}" }))
         {
             using var admin = rotating.CreateAdminClient();
             var result = await (await admin.PostAsync("/api/credentials/rotate", null)).Content.ReadFromJsonAsync<JsonElement>();
             Assert.Equal(1, result.GetProperty("rotated").GetInt32());
         }
 
-        using var retired = new ControlTowerFactory(new Dictionary<string, string?> { ["CREDENTIAL_KEYS"] = newKey }, postgres);
+        using var retired = database.Factory(new Dictionary<string, string?> { ["CREDENTIAL_KEYS"] = newKey });
         var secrets = await retired.Vault().ResolveConnectionSecretsAsync(bobId, id, CredentialApi.Purpose(), default);
 
         Assert.Equal("pg-token-0123456", secrets.EnvironmentVariables["GITHUB_TOKEN"]);
-        Assert.Equal(FernetKey.Parse(newKey).Fingerprint, await postgres.ScalarAsync<string>("SELECT key_fingerprint FROM credentials"));
-        Assert.Equal(1L, await postgres.ScalarAsync<long>("SELECT COUNT(*) FROM audit_entries WHERE \"Action\" = 'credential.used'"));
+        Assert.Equal(FernetKey.Parse(newKey).Fingerprint, await database.ScalarAsync<string>("SELECT key_fingerprint FROM credentials"));
+        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT COUNT(*) FROM audit_entries WHERE \"Action\" = 'credential.used'"));
     }
 }

@@ -107,6 +107,14 @@ public sealed class ApprovalTests
         await RaceAsync(factory);
     }
 
+    [Fact]
+    public async Task Decide_When50DecisionsRaceOnMySql_ExactlyOneClosesTheApproval()
+    {
+        await using var mysql = await MySqlDatabase.CreateAsync();
+        using var factory = new ControlTowerFactory(mysql: mysql);
+        await RaceAsync(factory);
+    }
+
     private static async Task RaceAsync(ControlTowerFactory factory)
     {
         using var admin = factory.CreateAdminClient();

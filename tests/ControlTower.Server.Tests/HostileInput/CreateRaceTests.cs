@@ -206,3 +206,23 @@ public sealed class PostgresCreateRaceTests : CreateRaceTests
         }
     }
 }
+
+public sealed class MySqlCreateRaceTests : CreateRaceTests
+{
+    private MySqlDatabase? _mysql;
+
+    private protected override async Task<ControlTowerFactory> CreateFactoryAsync(Dictionary<string, string?> settings)
+    {
+        _mysql = await MySqlDatabase.CreateAsync();
+        return new ControlTowerFactory(settings, mysql: _mysql);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_mysql is not null)
+        {
+            await _mysql.DisposeAsync();
+        }
+    }
+}

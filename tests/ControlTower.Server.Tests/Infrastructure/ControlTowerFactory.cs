@@ -9,7 +9,7 @@ namespace ControlTower.Server.Tests.Infrastructure;
 
 /// <summary>
 /// The real app over HTTP (in-memory transport) on its own SQLite file in a fresh folder, or on a
-/// PostgreSQL database when <see cref="PostgresDatabase"/> is given. Settings are the same flat keys
+/// PostgreSQL or MySQL database when a <see cref="PostgresDatabase"/> or <see cref="MySqlDatabase"/> is given. Settings are the same flat keys
 /// users set in the environment.
 /// </summary>
 public sealed class ControlTowerFactory : WebApplicationFactory<Program>
@@ -19,7 +19,7 @@ public sealed class ControlTowerFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly List<Action<IServiceCollection>> _services = [];
 
-    internal ControlTowerFactory(IDictionary<string, string?>? settings = null, PostgresDatabase? postgres = null)
+    internal ControlTowerFactory(IDictionary<string, string?>? settings = null, PostgresDatabase? postgres = null, MySqlDatabase? mysql = null)
     {
         DataDirectory = Directory.CreateTempSubdirectory("controltower-test-").FullName;
         _settings = new Dictionary<string, string?>
@@ -33,6 +33,11 @@ public sealed class ControlTowerFactory : WebApplicationFactory<Program>
         if (postgres is not null)
         {
             _settings["DATABASE_URL"] = postgres.ConnectionString;
+        }
+
+        if (mysql is not null)
+        {
+            _settings["DATABASE_URL"] = mysql.Url;
         }
 
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

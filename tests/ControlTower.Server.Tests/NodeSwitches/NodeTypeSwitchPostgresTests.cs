@@ -5,17 +5,19 @@ using static ControlTower.Server.Tests.Runs.RunApi;
 
 namespace ControlTower.Server.Tests.NodeSwitches;
 
-/// <summary>Two server processes on one PostgreSQL agree on a node type's switch: one switches, the other parks and resumes.</summary>
+/// <summary>Two server processes on one PostgreSQL or MySQL database agree on a node type's switch: one switches, the other parks and resumes.</summary>
 public sealed class NodeTypeSwitchPostgresTests
 {
-    [Fact]
-    public async Task Switch_WhenFlippedOnOneInstance_TheOtherParksAndResumesTheNodeOnce()
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("mysql")]
+    public async Task Switch_WhenFlippedOnOneInstance_TheOtherParksAndResumesTheNodeOnce(string provider)
     {
-        await using var postgres = await PostgresDatabase.CreateAsync();
+        await using var database = await ServerDatabase.CreateAsync(provider);
         var settings = new Dictionary<string, string?> { ["ENGINE_POLL_MILLISECONDS"] = "50" };
-        using var first = new ControlTowerFactory(settings, postgres);
+        using var first = database.Factory(settings);
         using var firstClient = first.CreateAdminClient();
-        using var second = new ControlTowerFactory(settings, postgres);
+        using var second = database.Factory(settings);
         using var secondClient = second.CreateAdminClient();
         var workflow = await CreateWorkflowAsync(firstClient, NodeTypeSwitchTests.TwoBranches());
         var warmUp = await StartAsync(secondClient, workflow, new JsonObject { ["n"] = 1 });

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using ControlTower.Server.Platform.Persistence;
 using ControlTower.Server.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
@@ -8,7 +10,7 @@ using Npgsql;
 
 namespace ControlTower.Server.Tests.Platform;
 
-/// <summary>An empty database, migrated, has exactly the tables and columns the EF model maps, on both providers.</summary>
+/// <summary>An empty database, migrated, has exactly the tables and columns the EF model maps, on every provider.</summary>
 public sealed class MigrationTests
 {
     [Fact]
@@ -32,6 +34,36 @@ public sealed class MigrationTests
         var actual = await ReadPostgresSchemaAsync(postgres.ConnectionString);
 
         AssertSchemaMatchesModel(factory, actual);
+    }
+
+    [Fact]
+    public async Task Migrate_WhenMySqlIsEmpty_SchemaMatchesModelWithBinaryText()
+    {
+        await using var mysql = await MySqlDatabase.CreateAsync();
+        using var factory = new ControlTowerFactory(mysql: mysql);
+        using var client = factory.CreateAdminClient();
+
+        var actual = await ReadMySqlSchemaAsync(mysql);
+        var collations = await mysql.QueryAsync(
+            "SELECT DISTINCT collation_name FROM information_schema.columns WHERE table_schema = DATABASE() AND collation_name IS NOT NULL");
+        var database = (await client.GetFromJsonAsync<JsonObject>("/health"))!["components"]!["database"]!;
+
+        AssertSchemaMatchesModel(factory, actual);
+        Assert.Equal(["utf8mb4_bin"], collations.Select(row => (string)row[0]!));
+        Assert.Equal(("healthy", "mysql"), (database["status"]!.GetValue<string>(), database["data"]!["provider"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Migrate_WhenMySqlRunsTwice_AppliesNothingTheSecondTime()
+    {
+        await using var mysql = await MySqlDatabase.CreateAsync();
+        using var factory = new ControlTowerFactory(mysql: mysql);
+        var initializer = factory.Services.GetRequiredService<DatabaseInitializer>();
+
+        var second = await initializer.MigrateAsync(CancellationToken.None);
+
+        Assert.Empty(second);
+        Assert.Empty(await initializer.PendingMigrationsAsync(CancellationToken.None));
     }
 
     [Fact]
@@ -77,6 +109,14 @@ public sealed class MigrationTests
         }
 
         return schema;
+    }
+
+    private static async Task<Dictionary<string, Dictionary<string, bool>>> ReadMySqlSchemaAsync(MySqlDatabase mysql)
+    {
+        var rows = await mysql.QueryAsync(
+            "SELECT table_name, column_name, is_nullable FROM information_schema.columns WHERE table_schema = DATABASE()");
+        return rows.GroupBy(row => (string)row[0]!)
+            .ToDictionary(table => table.Key, table => table.ToDictionary(row => (string)row[1]!, row => (string)row[2]! == "YES"));
     }
 
     private static async Task<Dictionary<string, Dictionary<string, bool>>> ReadPostgresSchemaAsync(string connectionString)

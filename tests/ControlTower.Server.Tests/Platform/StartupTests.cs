@@ -49,16 +49,68 @@ public sealed class StartupTests
         Assert.Contains(expectedMessage, result.StandardError, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Start_WhenProductionSchemaIsBehind_RefusesUntilMigrated()
+    public static TheoryData<string, string> UnusableDatabaseUrls => new()
     {
-        await using var postgres = await PostgresDatabase.CreateAsync();
+        { "unknown scheme", "redis://controltower:s3cret-pass@127.0.0.1:6379/0" },
+        { "mysql without a host", "mysql://controltower:s3cret-pass@/controltower" },
+        { "mysql with a bad port", "mysql://controltower:s3cret-pass@127.0.0.1:port/controltower" },
+        { "mysql without a database", "mysql://controltower:s3cret-pass@127.0.0.1:3306" },
+        { "postgres without a host", "postgres://" },
+        { "neither a url nor a connection string", "s3cret-pass is not a database" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnusableDatabaseUrls))]
+    public async Task Start_WhenDatabaseUrlIsUnusable_RefusesNamingWhatIsSupportedWithoutAStackTraceOrThePassword(string name, string url)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ENVIRONMENT"] = "development",
+            ["DATABASE_URL"] = url,
+            ["DATA_DIR"] = Directory.CreateTempSubdirectory("controltower-cli-").FullName,
+        };
+
+        var result = await ControlTowerProcess.RunAsync(["serve"], settings);
+
+        Assert.True(result.ExitCode == 2, $"{name}: exit code {result.ExitCode}, stderr: {result.StandardError}");
+        Assert.Contains("refuses to start: DATABASE_URL is not usable", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("mysql://user:pass@host:port/db", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("postgres://", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-pass", result.StandardError + result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WhenTheMySqlServerDoesNotAnswer_ExitsWithTheDriversMessageNotAStackTrace()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ENVIRONMENT"] = "development",
+            ["DATABASE_URL"] = "mysql://controltower:s3cret-pass@127.0.0.1:1/controltower",
+            ["DATA_DIR"] = Directory.CreateTempSubdirectory("controltower-cli-").FullName,
+        };
+
+        var result = await ControlTowerProcess.RunAsync(["serve"], settings);
+
+        Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}, stderr: {result.StandardError}");
+        Assert.Contains("controltower cannot use the database that DATABASE_URL names: Unable to connect", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-pass", result.StandardError + result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("mysql")]
+    public async Task Start_WhenProductionSchemaIsBehind_RefusesUntilMigrated(string provider)
+    {
+        await using var postgres = provider == "postgres" ? await PostgresDatabase.CreateAsync() : null;
+        await using var mysql = provider == "mysql" ? await MySqlDatabase.CreateAsync() : null;
         var production = new Dictionary<string, string?>
         {
             ["ENVIRONMENT"] = "production",
             ["ADMIN_API_KEY"] = SafeKey,
             ["CREDENTIAL_KEYS"] = CredentialKey,
-            ["DATABASE_URL"] = postgres.ConnectionString,
+            ["DATABASE_URL"] = postgres?.ConnectionString ?? mysql!.Url,
             ["DATA_DIR"] = Directory.CreateTempSubdirectory("controltower-cli-").FullName,
         };
 
@@ -70,7 +122,7 @@ public sealed class StartupTests
         Assert.True(migrate.ExitCode == 0, migrate.StandardError);
         Assert.Contains("Foundation", migrate.StandardOutput, StringComparison.Ordinal);
 
-        using var migrated = new ControlTowerFactory(new Dictionary<string, string?> { ["ENVIRONMENT"] = "production", ["ADMIN_API_KEY"] = SafeKey, ["CREDENTIAL_KEYS"] = CredentialKey }, postgres);
+        using var migrated = new ControlTowerFactory(new Dictionary<string, string?> { ["ENVIRONMENT"] = "production", ["ADMIN_API_KEY"] = SafeKey, ["CREDENTIAL_KEYS"] = CredentialKey }, postgres, mysql);
         using var anonymous = migrated.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/ready")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/me")).StatusCode);

@@ -7,16 +7,19 @@ using static ControlTower.Server.Tests.Runs.RunApi;
 
 namespace ControlTower.Server.Tests.Runs;
 
-/// <summary>Two transitions of one run racing on PostgreSQL (SQLite's write transactions are serial, so it cannot happen there).</summary>
+/// <summary>Two transitions of one run racing on PostgreSQL or MySQL (SQLite's write transactions are serial, so it cannot happen there).</summary>
 public sealed class RunTransitionRaceTests
 {
-    [Fact]
-    public async Task Apply_WhenARacingTransitionCommittedFirstOnPostgres_AppliesItAgainWithTheNextNumbers()
+    [Theory]
+    [InlineData("postgres", "UPDATE runs SET")]
+    [InlineData("mysql", "UPDATE `runs` SET")]
+    public async Task Apply_WhenARacingTransitionCommittedFirst_AppliesItAgainWithTheNextNumbers(string provider, string runUpdate)
     {
-        await using var postgres = await PostgresDatabase.CreateAsync();
-        using var factory = new ControlTowerFactory(postgres: postgres);
+        await using var postgres = provider == "postgres" ? await PostgresDatabase.CreateAsync() : null;
+        await using var mysql = provider == "mysql" ? await MySqlDatabase.CreateAsync() : null;
+        using var factory = new ControlTowerFactory(postgres: postgres, mysql: mysql);
         // A transition writes the run row first (its version check), then its numbered events.
-        var firstWrite = CommandStop.Before(sql => sql.Contains("UPDATE runs SET", StringComparison.Ordinal), armed: false);
+        var firstWrite = CommandStop.Before(sql => sql.Contains(runUpdate, StringComparison.Ordinal), armed: false);
         factory.WithServices(s => s.ConfigureDbContext<ControlTowerDbContext>(o => o.AddInterceptors(firstWrite)));
         using var admin = factory.CreateAdminClient();
         var workflow = await CreateWorkflowAsync(admin, Graph(

@@ -4,14 +4,17 @@ using static ControlTower.Server.Tests.Runs.RunApi;
 
 namespace ControlTower.Server.Tests.Runs;
 
-/// <summary>Several processes on one PostgreSQL share the work (leased claims) and see each other's events.</summary>
+/// <summary>Several processes on one PostgreSQL or MySQL database share the work (leased claims) and see each other's events.</summary>
 public sealed class ScaleOutTests
 {
-    [Fact]
-    public async Task Runs_WhenStartedOnAnApiOnlyInstance_AreExecutedByAWorkerInstanceOnTheSameDatabase()
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("mysql")]
+    public async Task Runs_WhenStartedOnAnApiOnlyInstance_AreExecutedByAWorkerInstanceOnTheSameDatabase(string provider)
     {
-        await using var postgres = await PostgresDatabase.CreateAsync();
-        using var api = new ControlTowerFactory(new Dictionary<string, string?> { ["ENGINE_WORKER"] = "false" }, postgres);
+        await using var postgres = provider == "postgres" ? await PostgresDatabase.CreateAsync() : null;
+        await using var mysql = provider == "mysql" ? await MySqlDatabase.CreateAsync() : null;
+        using var api = new ControlTowerFactory(new Dictionary<string, string?> { ["ENGINE_WORKER"] = "false" }, postgres, mysql);
         using var apiClient = api.CreateAdminClient();
         var graph = Graph(
             [Node("start", "trigger.manual"), Node("a", "transform", new() { ["expression"] = "input.n + 1" }), Node("b", "transform", new() { ["expression"] = "nodes.a.output * 10" })],
@@ -25,7 +28,7 @@ public sealed class ScaleOutTests
 
         Assert.Equal("running", (await GetRunAsync(apiClient, runs[0])).Status());
 
-        using var worker = new ControlTowerFactory(postgres: postgres);
+        using var worker = new ControlTowerFactory(postgres: postgres, mysql: mysql);
         using var workerClient = worker.CreateAdminClient();
         await workerClient.GetAsync("/health/ready");
         for (var i = 0; i < runs.Count; i++)

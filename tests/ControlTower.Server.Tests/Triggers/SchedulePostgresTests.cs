@@ -7,15 +7,17 @@ using static ControlTower.Server.Tests.Runs.RunApi;
 
 namespace ControlTower.Server.Tests.Triggers;
 
-/// <summary>Schedulers racing on PostgreSQL, where several processes really share one database.</summary>
+/// <summary>Schedulers racing on PostgreSQL or MySQL, where several processes really share one database.</summary>
 public sealed class SchedulePostgresTests
 {
-    [Fact]
-    public async Task Schedule_OnPostgresWhenManySchedulersRace_FiresEachOccurrenceOnce()
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("mysql")]
+    public async Task Schedule_OnPostgresWhenManySchedulersRace_FiresEachOccurrenceOnce(string provider)
     {
         var clock = new FakeWallClock();
-        await using var postgres = await PostgresDatabase.CreateAsync();
-        using var factory = new ControlTowerFactory(new Dictionary<string, string?> { ["SCHEDULE_POLL_MILLISECONDS"] = "50" }, postgres)
+        await using var database = await ServerDatabase.CreateAsync(provider);
+        using var factory = database.Factory(new Dictionary<string, string?> { ["SCHEDULE_POLL_MILLISECONDS"] = "50" })
             .WithServices(services => services.AddSingleton<TimeProvider>(clock));
         using var admin = factory.CreateAdminClient();
         var graph = Graph(
@@ -38,7 +40,7 @@ public sealed class SchedulePostgresTests
         }
 
         var runs = (await admin.GetFromJsonAsync<JsonObject>($"/api/runs?workflowId={workflow}"))!["items"]!.AsArray();
-        var keys = await postgres.ScalarAsync<long>($"SELECT COUNT(DISTINCT \"IdempotencyKey\") FROM runs WHERE \"WorkflowId\" = '{workflow}'");
+        var keys = await database.ScalarAsync<long>($"SELECT COUNT(DISTINCT \"IdempotencyKey\") FROM runs WHERE \"WorkflowId\" = '{workflow}'");
 
         Assert.Equal(3, runs.Count);
         Assert.Equal(3L, keys);

@@ -6,21 +6,23 @@ using ControlTower.Server.Tests.Infrastructure;
 namespace ControlTower.Server.Tests.Trust;
 
 /// <summary>
-/// The trust tables on PostgreSQL, through the API: events (with an idempotent repeat), a pin and its stage change, the
+/// The trust tables on PostgreSQL and MySQL, through the API: events (with an idempotent repeat), a pin and its stage change, the
 /// scope's history, a retrain that stores the models and takes the trainer lease, and a restarted server that loads the
-/// stored models from PostgreSQL and scores with them.
+/// stored models from the database and scores with them.
 /// </summary>
 public sealed class TrustPostgresTests
 {
     private const string Key = "t1%7Cs1%7Crefill%7Cpharmacy.dispense%7Cpharmacist";
     private static readonly object Scope = new { tenant = "t1", site = "s1", queue = "refill", actionType = "pharmacy.dispense", role = "pharmacist" };
 
-    [Fact]
-    public async Task TrustApi_WhenOnPostgreSql_RecordsPinsTrainsAndReloadsTheModelsAfterARestart()
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("mysql")]
+    public async Task TrustApi_WhenOnPostgreSql_RecordsPinsTrainsAndReloadsTheModelsAfterARestart(string provider)
     {
-        await using var postgres = await PostgresDatabase.CreateAsync();
+        await using var database = await ServerDatabase.CreateAsync(provider);
         string approvalVersion;
-        using (var factory = new ControlTowerFactory(TrustModelApiTests.SmallTraining, postgres))
+        using (var factory = database.Factory(TrustModelApiTests.SmallTraining))
         {
             using var admin = factory.CreateAdminClient();
             await TrustModelApiTests.PostHistoryAsync(admin, 90);
@@ -45,12 +47,12 @@ public sealed class TrustPostgresTests
 
         // 90 proposals, 90 decisions, the executions of the approved (quantity ≤ 70) and one keyed proposal stored once.
         var executed = Enumerable.Range(0, 90).Count(i => 10 + (i * 37 % 110) <= 70);
-        Assert.Equal(180L + executed + 1, await postgres.ScalarAsync<long>("SELECT COUNT(*) FROM trust_events"));
-        Assert.Equal(2L, await postgres.ScalarAsync<long>("SELECT COUNT(*) FROM trust_models"));
-        Assert.Equal(1L, await postgres.ScalarAsync<long>("SELECT COUNT(*) FROM trust_leases"));
-        Assert.Equal(1L, await postgres.ScalarAsync<long>("SELECT COUNT(*) FROM trust_stage_changes WHERE \"Rule\" = 'pinned'"));
+        Assert.Equal(180L + executed + 1, await database.ScalarAsync<long>("SELECT COUNT(*) FROM trust_events"));
+        Assert.Equal(2L, await database.ScalarAsync<long>("SELECT COUNT(*) FROM trust_models"));
+        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT COUNT(*) FROM trust_leases"));
+        Assert.Equal(1L, await database.ScalarAsync<long>("SELECT COUNT(*) FROM trust_stage_changes WHERE \"Rule\" = 'pinned'"));
 
-        using var restarted = new ControlTowerFactory(TrustModelApiTests.SmallTraining, postgres);
+        using var restarted = database.Factory(TrustModelApiTests.SmallTraining);
         using var again = restarted.CreateAdminClient();
         var resolved = (await (await again.PostAsJsonAsync("/api/trust/resolve-mode", new { scope = Scope, context = new { quantity = 20, controlled = false } }))
             .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonObject>())!;

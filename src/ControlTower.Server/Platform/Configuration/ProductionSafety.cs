@@ -26,7 +26,7 @@ internal sealed class ProductionSafety(IOptions<PlatformOptions> platform, IOpti
         var problems = new List<string>();
         if (DatabaseConnection.Resolve(database, platform).Provider == DatabaseProvider.Sqlite)
         {
-            problems.Add("production needs PostgreSQL: set DATABASE_URL to a postgres:// URL or an Npgsql connection string (SQLite is for demo and development).");
+            problems.Add("production needs PostgreSQL or MySQL: set DATABASE_URL to a postgres:// URL, an Npgsql connection string or a mysql:// URL (SQLite is for demo and development).");
         }
 
         if (string.IsNullOrWhiteSpace(security.AdminApiKey))

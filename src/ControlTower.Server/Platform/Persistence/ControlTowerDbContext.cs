@@ -19,6 +19,12 @@ internal sealed class ControlTowerDbContext(DbContextOptions<ControlTowerDbConte
 
     public bool IsPostgreSql => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
+    /// <summary>MySQL or MariaDB, through Oracle's MySql.EntityFrameworkCore.</summary>
+    public bool IsMySql => Database.ProviderName == MySqlProvider.Name;
+
+    /// <summary>"postgresql", "mysql" or "sqlite", for health and logs.</summary>
+    public string ProviderLabel => IsPostgreSql ? "postgresql" : IsMySql ? "mysql" : "sqlite";
+
     /// <summary>The engine's bulk rows (events, node results), inserted without change tracking when this context saves.</summary>
     public Runs.EngineRows EngineRows { get; } = new();
 

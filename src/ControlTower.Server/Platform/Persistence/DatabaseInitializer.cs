@@ -41,6 +41,11 @@ internal sealed partial class DatabaseInitializer(
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        if (connection.Provider == DatabaseProvider.MySql)
+        {
+            await UseBinaryCollationWhenEmptyAsync(db, pending, cancellationToken);
+        }
+
         await db.Database.MigrateAsync(cancellationToken);
         if (connection.Provider == DatabaseProvider.Sqlite)
         {
@@ -54,6 +59,18 @@ internal sealed partial class DatabaseInitializer(
         }
 
         return pending;
+    }
+
+    /// <summary>
+    /// Before the first migration, makes the MySQL database's default collation binary, so that its tables compare
+    /// text as SQLite and PostgreSQL do: MySQL's usual default ignores case and accents, so "Alice" would take "alice"'s unique name.
+    /// </summary>
+    private static async Task UseBinaryCollationWhenEmptyAsync(ControlTowerDbContext db, List<string> pending, CancellationToken cancellationToken)
+    {
+        if (pending.Count == db.Database.GetMigrations().Count() && await db.Database.CanConnectAsync(cancellationToken))
+        {
+            await db.Database.ExecuteSqlRawAsync("ALTER DATABASE CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;", cancellationToken);
+        }
     }
 
     public async Task<IReadOnlyList<string>> PendingMigrationsAsync(CancellationToken cancellationToken)

@@ -8,6 +8,9 @@ internal static class PersistenceServiceCollectionExtensions
     public const string MigrationsHistoryTable = "__ct_migrations";
 
     private static readonly SqliteBusyTimeout BusyTimeout = new();
+    private static readonly MySqlReadCommitted ReadCommitted = new();
+    private static readonly MySqlReadCommittedTransactions ReadCommittedTransactions = new();
+    private static readonly MariaDbDialect MariaDb = new();
 
     public static IServiceCollection AddPersistence(this IServiceCollection services, DatabaseConnection connection)
     {
@@ -26,6 +29,11 @@ internal static class PersistenceServiceCollectionExtensions
         if (connection.Provider == DatabaseProvider.PostgreSql)
         {
             options.UseNpgsql(connection.ConnectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable));
+        }
+        else if (connection.Provider == DatabaseProvider.MySql)
+        {
+            options.UseMySQL(connection.ConnectionString, mysql => mysql.MigrationsHistoryTable(MigrationsHistoryTable));
+            options.AddInterceptors(ReadCommitted, ReadCommittedTransactions, MariaDb);
         }
         else
         {

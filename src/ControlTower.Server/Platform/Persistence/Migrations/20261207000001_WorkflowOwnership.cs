@@ -38,13 +38,23 @@ internal sealed class WorkflowOwnership : Migration
         migrationBuilder.CreateIndex("ix_workflow_shares_user", "workflow_shares", "GranteeUserId");
 
         migrationBuilder.AddColumn<Guid>("AuthorId", "workflow_versions", nullable: false, defaultValue: Guid.Empty);
+        migrationBuilder.AddColumn<string>("PrincipalSource", "runs", maxLength: 20, nullable: false, defaultValue: "caller");
+
+        // MySQL support came later: a MySQL database runs this migration on empty tables, and its dialect reads these double quotes as strings.
+        if (migrationBuilder.ActiveProvider != MySqlProvider.Name)
+        {
+            FillExistingRows(migrationBuilder);
+        }
+    }
+
+    /// <summary>Gives the rows written before these columns their author and principal.</summary>
+    private static void FillExistingRows(MigrationBuilder migrationBuilder)
+    {
         migrationBuilder.Sql("""
             UPDATE workflow_versions SET "AuthorId" = COALESCE(
                 (SELECT u."Id" FROM users u WHERE 'user:' || u."Name" = workflow_versions."Author"),
                 (SELECT w."OwnerId" FROM workflows w WHERE w."Id" = workflow_versions."WorkflowId"))
             """);
-
-        migrationBuilder.AddColumn<string>("PrincipalSource", "runs", maxLength: 20, nullable: false, defaultValue: "caller");
         migrationBuilder.Sql("""
             UPDATE runs SET "PrincipalSource" = 'version_author', "StartedBy" = (
                 SELECT v."AuthorId" FROM workflow_versions v WHERE v."WorkflowId" = runs."WorkflowId" AND v."Version" = runs."WorkflowVersion")

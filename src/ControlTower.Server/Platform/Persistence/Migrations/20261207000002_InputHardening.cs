@@ -13,6 +13,17 @@ internal sealed class InputHardening : Migration
 {
     protected override void Up(MigrationBuilder migrationBuilder)
     {
+        // MySQL databases start empty here (see WorkflowOwnership), and MySQL cannot delete from a table it reads in a subquery.
+        if (migrationBuilder.ActiveProvider != MySqlProvider.Name)
+        {
+            FoldDuplicateShares(migrationBuilder);
+        }
+
+        migrationBuilder.CreateIndex("ux_credential_shares_user", "credential_shares", ["credential_id", "grantee_user_id"], unique: true);
+        migrationBuilder.CreateIndex("ux_credential_shares_role", "credential_shares", ["credential_id", "grantee_role"], unique: true);
+    }
+
+    private static void FoldDuplicateShares(MigrationBuilder migrationBuilder) =>
         migrationBuilder.Sql("""
             DELETE FROM credential_shares WHERE EXISTS (
                 SELECT 1 FROM credential_shares earlier
@@ -21,9 +32,6 @@ internal sealed class InputHardening : Migration
                   AND (earlier.created_at < credential_shares.created_at
                        OR (earlier.created_at = credential_shares.created_at AND earlier.id < credential_shares.id)))
             """);
-        migrationBuilder.CreateIndex("ux_credential_shares_user", "credential_shares", ["credential_id", "grantee_user_id"], unique: true);
-        migrationBuilder.CreateIndex("ux_credential_shares_role", "credential_shares", ["credential_id", "grantee_role"], unique: true);
-    }
 
     protected override void Down(MigrationBuilder migrationBuilder)
     {

@@ -43,7 +43,7 @@ internal sealed class Trust : Migration
                 RecordedAt = table.Column<DateTime>(nullable: false),
             },
             constraints: table => table.PrimaryKey("pk_trust_events", e => e.Id));
-        migrationBuilder.CreateIndex("ix_trust_events_scope_at", "trust_events", ["ScopeKey", "At"]);
+        CreateScopeIndex(migrationBuilder, "ix_trust_events_scope_at", "trust_events");
         migrationBuilder.CreateIndex("ix_trust_events_proposal", "trust_events", "ProposalId");
         migrationBuilder.CreateIndex("ix_trust_events_idempotency_key", "trust_events", "IdempotencyKey", unique: true);
 
@@ -73,7 +73,17 @@ internal sealed class Trust : Migration
                 Version = table.Column<long>(nullable: false),
                 CreatedAt = table.Column<DateTime>(nullable: false),
             },
-            constraints: table => table.PrimaryKey("pk_trust_scopes", s => s.ScopeKey));
+            constraints: table =>
+            {
+                if (migrationBuilder.ActiveProvider != MySqlProvider.Name)
+                {
+                    table.PrimaryKey("pk_trust_scopes", s => s.ScopeKey);
+                }
+            });
+        if (migrationBuilder.ActiveProvider == MySqlProvider.Name)
+        {
+            migrationBuilder.Sql($"ALTER TABLE trust_scopes ADD CONSTRAINT pk_trust_scopes PRIMARY KEY (`ScopeKey`({MySqlProvider.IndexedPrefix}))");
+        }
 
         migrationBuilder.CreateTable(
             name: "trust_stage_changes",
@@ -92,12 +102,24 @@ internal sealed class Trust : Migration
                 At = table.Column<DateTime>(nullable: false),
             },
             constraints: table => table.PrimaryKey("pk_trust_stage_changes", c => c.Id));
-        migrationBuilder.CreateIndex("ix_trust_stage_changes_scope_at", "trust_stage_changes", ["ScopeKey", "At"]);
+        CreateScopeIndex(migrationBuilder, "ix_trust_stage_changes_scope_at", "trust_stage_changes");
 
         migrationBuilder.AddColumn<string>("TrustScopeKey", "governed_executions", maxLength: 1100, nullable: true);
         migrationBuilder.AddColumn<string>("TrustProposalId", "governed_executions", maxLength: 200, nullable: true);
         migrationBuilder.AddColumn<string>("TrustMode", "governed_executions", maxLength: 30, nullable: true);
         migrationBuilder.AddColumn<string>("TrustWhy", "governed_executions", maxLength: 1000, nullable: true);
+    }
+
+    /// <summary>An index on (ScopeKey, At); on MySQL over the key's first <see cref="MySqlProvider.IndexedPrefix"/> characters.</summary>
+    private static void CreateScopeIndex(MigrationBuilder migrationBuilder, string name, string table)
+    {
+        if (migrationBuilder.ActiveProvider == MySqlProvider.Name)
+        {
+            migrationBuilder.Sql($"CREATE INDEX {name} ON {table} (`ScopeKey`({MySqlProvider.IndexedPrefix}), `At`)");
+            return;
+        }
+
+        migrationBuilder.CreateIndex(name, table, ["ScopeKey", "At"]);
     }
 
     protected override void Down(MigrationBuilder migrationBuilder)
