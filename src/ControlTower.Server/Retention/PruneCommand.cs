@@ -58,6 +58,13 @@ internal static class PruneCommand
     {
         await using var db = await services.GetRequiredService<IDbContextFactory<ControlTowerDbContext>>().CreateDbContextAsync(cancellationToken);
         var time = services.GetRequiredService<TimeProvider>();
+        if (db.IsMySql)
+        {
+            // InnoDB reuses the freed pages; OPTIMIZE TABLE would rebuild each table and is an operator's call.
+            await Console.Out.WriteLineAsync("not vacuumed: MySQL has no VACUUM (InnoDB reuses freed pages; OPTIMIZE TABLE rebuilds a table)");
+            return;
+        }
+
         var started = time.GetTimestamp();
         await db.Database.ExecuteSqlRawAsync("VACUUM", cancellationToken);
         await Console.Out.WriteLineAsync($"vacuumed the database in {time.GetElapsedTime(started).TotalSeconds:F1} s");

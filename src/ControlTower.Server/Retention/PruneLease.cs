@@ -21,8 +21,10 @@ internal sealed class PruneLease(IDbContextFactory<ControlTowerDbContext> contex
         var now = time.GetUtcNow().UtcDateTime;
         var (holder, expired) = (Holder, DateTime.UnixEpoch);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Database.ExecuteSqlAsync(
-            $"""INSERT INTO trust_leases ("Name", "Holder", "Until") VALUES ({Name}, {holder}, {expired}) ON CONFLICT DO NOTHING""", cancellationToken);
+        await (db.IsMySql
+            ? db.Database.ExecuteSqlAsync($"""INSERT IGNORE INTO trust_leases (`Name`, `Holder`, `Until`) VALUES ({Name}, {holder}, {expired})""", cancellationToken)
+            : db.Database.ExecuteSqlAsync(
+                $"""INSERT INTO trust_leases ("Name", "Holder", "Until") VALUES ({Name}, {holder}, {expired}) ON CONFLICT DO NOTHING""", cancellationToken));
         return await db.Set<TrustLeaseEntity>()
             .Where(l => l.Name == Name && (l.Until < now || l.Holder == holder))
             .ExecuteUpdateAsync(s => s.SetProperty(l => l.Holder, holder).SetProperty(l => l.Until, now + Length), cancellationToken) == 1;
