@@ -139,7 +139,11 @@ public sealed class TrustScenarioTests(BrowserFixture fixture, ITestOutputHelper
             var id = $"seed-{i}";
             await PostEventAsync(api, new
             {
-                kind = "proposal", proposalId = id, scope, at, reversible = true,
+                kind = "proposal",
+                proposalId = id,
+                scope,
+                at,
+                reversible = true,
                 context = new { quantity, controlled, refills_left = random.Next(4), days_since_last_fill = daysSinceLastFill, drug },
             });
             await PostEventAsync(api, new { kind = "decision", proposalId = id, scope, at = at.AddMinutes(3), result = approved ? "approved" : "rejected", latencySeconds = 180 });

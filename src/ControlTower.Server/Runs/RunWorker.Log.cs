@@ -15,7 +15,7 @@ internal sealed partial class RunWorker
 
         [LoggerMessage(4, LogLevel.Debug, "No longer holds the lease of run {RunId} node {NodeId} attempt {Attempt} (its result was just committed, or another worker took it over)")]
         public static partial void LeaseLost(ILogger logger, Guid runId, string nodeId, int attempt);
-    
+
 
         [LoggerMessage(5, LogLevel.Warning, "Renewing the lease of run {RunId} node {NodeId} failed; trying again at the next heartbeat")]
         public static partial void RenewFailed(ILogger logger, Exception exception, Guid runId, string nodeId);

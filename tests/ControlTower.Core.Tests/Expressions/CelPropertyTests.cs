@@ -53,7 +53,9 @@ public sealed class CelPropertyTests
             (2, from a in sub from i in sub select $"({a})[{i}]"),
             (1, from a in sub select $"({a}).a"),
             (1, from a in sub select $"has(({a}).a)"),
-            (2, from r in sub from macro in Gen.Elements("map", "filter", "exists", "all", "exists_one") from body in sub
+            (2, from r in sub
+                from macro in Gen.Elements("map", "filter", "exists", "all", "exists_one")
+                from body in sub
                 select $"({r}).{macro}(x, {body})"),
             (1, from r in sub from body in sub select $"({r}).map(x, ({r}).map(y, {body}))"));
     }

@@ -51,7 +51,7 @@ public sealed class GraphValidatorTests
     public void Validate_WhenGraphIsSound_ReturnsNoProblems()
     {
         var json = Graph(
-            $$"""{{Start}}, {{Transform("a")}}, { "id": "s", "type": "switch", "config": { "cases": [ { "name": "big", "when": "nodes.a.output > 3" } ] } }, { "id": "big", "type": "http.request", "config": { "url": "https://x/{{ "{{" }}input.id{{ "}}" }}", "headers": { "a/b": "v" } }, "retry": { "maxAttempts": 5 } }, { "id": "m", "type": "merge", "config": { "mode": "any" } }, { "id": "oops", "type": "fail", "config": { "code": "x.failed", "message": "no" } }""",
+            $$"""{{Start}}, {{Transform("a")}}, { "id": "s", "type": "switch", "config": { "cases": [ { "name": "big", "when": "nodes.a.output > 3" } ] } }, { "id": "big", "type": "http.request", "config": { "url": "https://x/{{"{{"}}input.id{{"}}"}}", "headers": { "a/b": "v" } }, "retry": { "maxAttempts": 5 } }, { "id": "m", "type": "merge", "config": { "mode": "any" } }, { "id": "oops", "type": "fail", "config": { "code": "x.failed", "message": "no" } }""",
             $"""{Edge("start", "a")}, {Edge("a", "s")}, {Edge("s", "big", "big")}, {Edge("s", "m", "default")}, {Edge("big", "m")}, {Edge("big", "oops", "error")}""");
 
         Assert.Empty(Validate(json));

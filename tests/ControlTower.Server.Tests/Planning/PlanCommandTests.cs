@@ -28,17 +28,24 @@ public sealed class PlanCommandTests : IDisposable
         ["tools"] = new JsonArray(
             new JsonObject
             {
-                ["name"] = "memory/read_graph", ["server"] = "memory", ["tool"] = "read_graph", ["title"] = null,
+                ["name"] = "memory/read_graph",
+                ["server"] = "memory",
+                ["tool"] = "read_graph",
+                ["title"] = null,
                 ["description"] = "Read the entire knowledge graph",
                 ["inputSchema"] = new JsonObject { ["type"] = "object", ["properties"] = new JsonObject() },
             },
             new JsonObject
             {
-                ["name"] = "memory/search_nodes", ["server"] = "memory", ["tool"] = "search_nodes", ["title"] = null,
+                ["name"] = "memory/search_nodes",
+                ["server"] = "memory",
+                ["tool"] = "search_nodes",
+                ["title"] = null,
                 ["description"] = "Search for nodes in the knowledge graph based on a query",
                 ["inputSchema"] = new JsonObject
                 {
-                    ["type"] = "object", ["required"] = new JsonArray("query"),
+                    ["type"] = "object",
+                    ["required"] = new JsonArray("query"),
                     ["properties"] = new JsonObject { ["query"] = new JsonObject { ["type"] = "string", ["description"] = "The search query" } },
                 },
             }),

@@ -22,7 +22,10 @@ public sealed class DatabaseOutageTests
         var proxy = TcpFaultProxy.Start(direct.Host!, direct.Port);
         var throughProxy = new NpgsqlConnectionStringBuilder(direct.ConnectionString)
         {
-            Host = "127.0.0.1", Port = proxy.Port, Timeout = 2, CommandTimeout = 5,
+            Host = "127.0.0.1",
+            Port = proxy.Port,
+            Timeout = 2,
+            CommandTimeout = 5,
         };
         using var factory = new ControlTowerFactory(new Dictionary<string, string?> { ["DATABASE_URL"] = throughProxy.ConnectionString });
         var client = factory.CreateAdminClient();

@@ -170,15 +170,34 @@ public sealed class RetentionTests
         await using var db = await factory.Services.GetRequiredService<IDbContextFactory<ControlTowerDbContext>>().CreateDbContextAsync();
         db.Add(new ApprovalEntity
         {
-            Id = Guid.NewGuid(), RunId = awaiting, NodeId = "echo", WorkflowId = workflow, NodeType = "approval", Title = "t",
-            Roles = "[]", Users = "[]", RequiredApprovals = 1, Status = ApprovalService.Pending, CreatedAt = now,
+            Id = Guid.NewGuid(),
+            RunId = awaiting,
+            NodeId = "echo",
+            WorkflowId = workflow,
+            NodeType = "approval",
+            Title = "t",
+            Roles = "[]",
+            Users = "[]",
+            RequiredApprovals = 1,
+            Status = ApprovalService.Pending,
+            CreatedAt = now,
         });
         foreach (var (run, window) in new[] { (open, TimeSpan.FromDays(60)), (closed, TimeSpan.FromDays(1)) })
         {
             db.Add(new ExecutionEntity
             {
-                Id = Guid.NewGuid(), RunId = run, NodeId = "echo", WorkflowId = workflow, ActionType = "refill.dispense", ServerId = "pharmacy",
-                Tool = "dispense", Arguments = "{}", AuthorizedBy = "gate:test", Status = GovernedActions.Executed, CreatedAt = now, ReversibleUntil = now + window,
+                Id = Guid.NewGuid(),
+                RunId = run,
+                NodeId = "echo",
+                WorkflowId = workflow,
+                ActionType = "refill.dispense",
+                ServerId = "pharmacy",
+                Tool = "dispense",
+                Arguments = "{}",
+                AuthorizedBy = "gate:test",
+                Status = GovernedActions.Executed,
+                CreatedAt = now,
+                ReversibleUntil = now + window,
             });
         }
 
