@@ -87,16 +87,41 @@ public sealed record ProbabilityCalibrator(
 
             var da = ((h22 * g1) - (h12 * g2)) / det;
             var db = ((h11 * g2) - (h12 * g1)) / det;
-            a -= da;
-            b -= db;
-            if (Math.Abs(da) + Math.Abs(db) < 1e-9)
+            var loss = PlattLoss(a, b);
+            var step = 1.0;
+            while (step > 1e-10 && PlattLoss(a - (step * da), b - (step * db)) > loss)
+            {
+                step /= 2;
+            }
+
+            a -= step * da;
+            b -= step * db;
+            if (step * (Math.Abs(da) + Math.Abs(db)) < 1e-9)
             {
                 break;
             }
         }
 
         return new ProbabilityCalibrator(Platt, a, b, [], []);
+
+        // The (weighted) cross-entropy against the smoothed targets; a Newton step that raises it is halved until it does not
+        // (a full step can overshoot, e.g. when recency weights leave few effective rows).
+        double PlattLoss(double slope, double intercept)
+        {
+            var loss = 0.0;
+            for (var i = 0; i < scores.Count; i++)
+            {
+                var z = (slope * scores[i]) + intercept;
+                var target = labels[i] ? hiTarget : loTarget;
+                loss += Weight(weights, i) * ((target * Softplus(-z)) + ((1 - target) * Softplus(z)));
+            }
+
+            return loss;
+        }
     }
+
+    /// <summary>log(1 + e^z) without overflow.</summary>
+    private static double Softplus(double z) => z > 0 ? z + Math.Log(1 + Math.Exp(-z)) : Math.Log(1 + Math.Exp(z));
 
     /// <summary>Isotonic regression (pool-adjacent-violators); <paramref name="weights"/> (null: all 1) weight each example.</summary>
     public static ProbabilityCalibrator FitIsotonic(IReadOnlyList<double> scores, IReadOnlyList<bool> labels, IReadOnlyList<double>? weights = null)

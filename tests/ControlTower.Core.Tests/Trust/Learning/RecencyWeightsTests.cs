@@ -79,6 +79,36 @@ public sealed class RecencyWeightsTests
     }
 
     [Fact]
+    public void FitPlatt_ForAnyWeights_NeverEndsAboveItsStartingLoss()
+    {
+        var cases = Arb.From(Gen.ArrayOf(Gen.Choose(-300, 800).Select(i => i / 100.0), 60)
+            .Zip(Gen.ArrayOf(Gen.Elements(true, false, false), 60))
+            .Zip(Gen.ArrayOf(Gen.Elements(1e-6, 0.01, 1.0), 60)));
+
+        Prop.ForAll(cases, c =>
+        {
+            var ((scores, labels), weights) = c;
+            var platt = ProbabilityCalibrator.FitPlatt(scores, labels, weights);
+            Assert.True(double.IsFinite(platt.A) && double.IsFinite(platt.B));
+            Assert.True(Loss(platt.A, platt.B) <= Loss(1, 0) + 1e-9, $"a {platt.A}, b {platt.B}");
+            return true;
+
+            // Platt's objective: cross-entropy against its smoothed targets, (P + 1)/(P + 2) and 1/(N + 2) in weighted counts.
+            double Loss(double a, double b)
+            {
+                var positives = weights.Where((_, i) => labels[i]).Sum();
+                var negatives = weights.Sum() - positives;
+                return scores.Select((s, i) =>
+                {
+                    var p = Math.Clamp(1 / (1 + Math.Exp(-((a * s) + b))), 1e-15, 1 - 1e-15);
+                    var target = labels[i] ? (positives + 1) / (positives + 2) : 1 / (negatives + 2);
+                    return weights[i] * -((target * Math.Log(p)) + ((1 - target) * Math.Log(1 - p)));
+                }).Sum();
+            }
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(200));
+    }
+
+    [Fact]
     public void Choose_WhenRecentRowsAreWeighted_CalibratesToTheRecentRate()
     {
         // Scores carry no signal (period 7 against the labels' period 10); the rate falls from 0.8 to 0.4 halfway.
