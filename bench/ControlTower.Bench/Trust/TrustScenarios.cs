@@ -121,9 +121,14 @@ internal static class TrustScenarios
             $"| {shape.Name} | {size} | {approval.Auc:0.000} | {approval.Bayes:0.000} | {approval.Bayes - approval.Auc:+0.000;-0.000} | {approval.Ece:0.000} | {approval.Brier:0.000} | {outcome.Auc:0.000} | {outcome.Bayes:0.000} | {outcome.Bayes - outcome.Auc:+0.000;-0.000} | {outcome.Ece:0.000} | {outcome.Brier:0.000} | {calibration} | {recall:0.00} ({injected.Count}; {byKind}) | {trainSeconds:0.0} | {latencies[latencies.Length / 2]:0} | {latencies[(int)(latencies.Length * 0.99)]:0} |");
     }
 
-    /// <summary>The calibration and the tree shape cross-fitting chose, e.g. <c>isotonic 2×300</c> (leaves × trees per fold model).</summary>
+    /// <summary>
+    /// The calibration (with its recency half-life when one was chosen) and the tree shape cross-fitting chose, e.g.
+    /// <c>isotonic ½120h 2×300</c> (leaves × trees per fold model).
+    /// </summary>
     private static string Shape(TreeTrustModel? model) =>
-        model is null ? "prior" : $"{model.Calibrator.Method} {model.Manifest.Metrics.Trees?.Leaves}×{model.Manifest.Metrics.Trees?.Trees}";
+        model?.Manifest.Metrics.Trees is not { } trees
+            ? "prior"
+            : string.Create(CultureInfo.InvariantCulture, $"{model.Calibrator.Method}{(model.Manifest.Metrics.Recency?.HalfLifeHours is { } h ? $" ½{h:0}h" : "")} {trees.Leaves}×{trees.Trees}");
 
     private static (double Auc, double Bayes, double Ece, double Brier) Quality(double[] predicted, double[] truth, bool[] labels) =>
         (TrustMetrics.Auc(predicted, labels), TrustMetrics.Auc(truth, labels), TrustMetrics.Ece(predicted, labels), TrustMetrics.Brier(predicted, labels));

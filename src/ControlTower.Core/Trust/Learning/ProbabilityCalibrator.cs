@@ -51,9 +51,15 @@ public sealed record ProbabilityCalibrator(
         return Math.Clamp(p, Floor, 1 - Floor);
     }
 
-    public static ProbabilityCalibrator FitPlatt(IReadOnlyList<double> scores, IReadOnlyList<bool> labels)
+    /// <summary>Platt scaling; <paramref name="weights"/> (null: all 1) scale each example's share of the likelihood.</summary>
+    public static ProbabilityCalibrator FitPlatt(IReadOnlyList<double> scores, IReadOnlyList<bool> labels, IReadOnlyList<double>? weights = null)
     {
-        double positives = labels.Count(l => l), negatives = labels.Count - positives;
+        double positives = 0, negatives = 0;
+        for (var i = 0; i < labels.Count; i++)
+        {
+            (positives, negatives) = labels[i] ? (positives + Weight(weights, i), negatives) : (positives, negatives + Weight(weights, i));
+        }
+
         var hiTarget = (positives + 1) / (positives + 2);
         var loTarget = 1 / (negatives + 2);
         double a = 1, b = 0;
@@ -63,8 +69,9 @@ public sealed record ProbabilityCalibrator(
             for (var i = 0; i < scores.Count; i++)
             {
                 var p = 1 / (1 + Math.Exp(-((a * scores[i]) + b)));
-                var d = p - (labels[i] ? hiTarget : loTarget);
-                var w = p * (1 - p);
+                var weight = Weight(weights, i);
+                var d = weight * (p - (labels[i] ? hiTarget : loTarget));
+                var w = weight * p * (1 - p);
                 g1 += d * scores[i];
                 g2 += d;
                 h11 += w * scores[i] * scores[i];
@@ -80,18 +87,44 @@ public sealed record ProbabilityCalibrator(
 
             var da = ((h22 * g1) - (h12 * g2)) / det;
             var db = ((h11 * g2) - (h12 * g1)) / det;
-            a -= da;
-            b -= db;
-            if (Math.Abs(da) + Math.Abs(db) < 1e-9)
+            var loss = PlattLoss(a, b);
+            var step = 1.0;
+            while (step > 1e-10 && PlattLoss(a - (step * da), b - (step * db)) > loss)
+            {
+                step /= 2;
+            }
+
+            a -= step * da;
+            b -= step * db;
+            if (step * (Math.Abs(da) + Math.Abs(db)) < 1e-9)
             {
                 break;
             }
         }
 
         return new ProbabilityCalibrator(Platt, a, b, [], []);
+
+        // The (weighted) cross-entropy against the smoothed targets; a Newton step that raises it is halved until it does not
+        // (a full step can overshoot, e.g. when recency weights leave few effective rows).
+        double PlattLoss(double slope, double intercept)
+        {
+            var loss = 0.0;
+            for (var i = 0; i < scores.Count; i++)
+            {
+                var z = (slope * scores[i]) + intercept;
+                var target = labels[i] ? hiTarget : loTarget;
+                loss += Weight(weights, i) * ((target * Softplus(-z)) + ((1 - target) * Softplus(z)));
+            }
+
+            return loss;
+        }
     }
 
-    public static ProbabilityCalibrator FitIsotonic(IReadOnlyList<double> scores, IReadOnlyList<bool> labels)
+    /// <summary>log(1 + e^z) without overflow.</summary>
+    private static double Softplus(double z) => z > 0 ? z + Math.Log(1 + Math.Exp(-z)) : Math.Log(1 + Math.Exp(z));
+
+    /// <summary>Isotonic regression (pool-adjacent-violators); <paramref name="weights"/> (null: all 1) weight each example.</summary>
+    public static ProbabilityCalibrator FitIsotonic(IReadOnlyList<double> scores, IReadOnlyList<bool> labels, IReadOnlyList<double>? weights = null)
     {
         var order = Enumerable.Range(0, scores.Count).OrderBy(i => scores[i]).ThenBy(i => i).ToArray();
         var sumX = new List<double>();
@@ -99,9 +132,10 @@ public sealed record ProbabilityCalibrator(
         var weight = new List<double>();
         foreach (var i in order)
         {
-            sumX.Add(scores[i]);
-            sumY.Add(labels[i] ? 1 : 0);
-            weight.Add(1);
+            var w = Weight(weights, i);
+            sumX.Add(w * scores[i]);
+            sumY.Add(labels[i] ? w : 0);
+            weight.Add(w);
             while (sumY.Count > 1 && (sumY[^2] / weight[^2]) >= (sumY[^1] / weight[^1]))
             {
                 sumX[^2] += sumX[^1];
@@ -125,25 +159,42 @@ public sealed record ProbabilityCalibrator(
     }
 
     /// <summary>
-    /// Chooses Platt or isotonic on held-out data: each is fit on one half and scored (Brier) on the other, both ways;
-    /// the lower total wins (Platt on a tie, being the simpler), and is refit on all of it. Returns the cross-fitted
-    /// probabilities of the winner too, an honest estimate of how it does on unseen data.
+    /// Chooses Platt or isotonic on held-out data: each is fit on one half and scored (weighted Brier) on the other, both
+    /// ways; the lower total wins (Platt on a tie, being the simpler), and is refit on all of it. Returns the cross-fitted
+    /// probabilities of the winner too, an honest estimate of how it does on unseen data. <paramref name="weights"/>
+    /// (null: all 1) weight every fit and score, e.g. by recency.
     /// </summary>
-    public static (ProbabilityCalibrator Calibrator, double[] CrossFitted) Choose(IReadOnlyList<double> scores, IReadOnlyList<bool> labels)
+    public static (ProbabilityCalibrator Calibrator, double[] CrossFitted) Choose(IReadOnlyList<double> scores, IReadOnlyList<bool> labels, IReadOnlyList<double>? weights = null)
     {
-        var platt = CrossFit(scores, labels, FitPlatt);
-        var isotonic = CrossFit(scores, labels, FitIsotonic);
-        var useIsotonic = TrustMetrics.Brier(isotonic, labels) < TrustMetrics.Brier(platt, labels);
-        return useIsotonic ? (FitIsotonic(scores, labels), isotonic) : (FitPlatt(scores, labels), platt);
+        var platt = CrossFit(scores, labels, weights, FitPlatt);
+        var isotonic = CrossFit(scores, labels, weights, FitIsotonic);
+        var useIsotonic = WeightedBrier(isotonic, labels, weights) < WeightedBrier(platt, labels, weights);
+        return useIsotonic ? (FitIsotonic(scores, labels, weights), isotonic) : (FitPlatt(scores, labels, weights), platt);
     }
 
-    private static double[] CrossFit(IReadOnlyList<double> scores, IReadOnlyList<bool> labels, Func<IReadOnlyList<double>, IReadOnlyList<bool>, ProbabilityCalibrator> fit)
+    private static double Weight(IReadOnlyList<double>? weights, int i) => weights?[i] ?? 1;
+
+    private static double WeightedBrier(IReadOnlyList<double> probabilities, IReadOnlyList<bool> labels, IReadOnlyList<double>? weights)
+    {
+        double loss = 0, total = 0;
+        for (var i = 0; i < probabilities.Count; i++)
+        {
+            var w = Weight(weights, i);
+            loss += w * Math.Pow(probabilities[i] - (labels[i] ? 1 : 0), 2);
+            total += w;
+        }
+
+        return loss / total;
+    }
+
+    private static double[] CrossFit(IReadOnlyList<double> scores, IReadOnlyList<bool> labels, IReadOnlyList<double>? weights,
+        Func<IReadOnlyList<double>, IReadOnlyList<bool>, IReadOnlyList<double>?, ProbabilityCalibrator> fit)
     {
         var result = new double[scores.Count];
         for (var fold = 0; fold < 2; fold++)
         {
             var train = Enumerable.Range(0, scores.Count).Where(i => i % 2 != fold).ToList();
-            var calibrator = fit([.. train.Select(i => scores[i])], [.. train.Select(i => labels[i])]);
+            var calibrator = fit([.. train.Select(i => scores[i])], [.. train.Select(i => labels[i])], weights is null ? null : [.. train.Select(i => weights[i])]);
             for (var i = fold; i < scores.Count; i += 2)
             {
                 result[i] = calibrator.Calibrate(scores[i]);

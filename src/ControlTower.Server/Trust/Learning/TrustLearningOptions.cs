@@ -30,6 +30,18 @@ internal sealed class TrustLearningOptions
     [Range(2, 10)]
     public int CalibrationFolds { get; set; } = 3;
 
+    /// <summary>
+    /// Recency half-lives the calibrator may weight its examples by, as shares of the training span (empty: never
+    /// weight); one is used only when it beats unweighted calibration on the newest third of the rows by
+    /// <see cref="CalibrationRecencyStandardErrors"/> standard errors.
+    /// </summary>
+    public IReadOnlyList<double> CalibrationHalfLives { get; set; } = [1, 0.5, 0.25];
+
+    /// <summary>How clearly (standard errors of the paired log-loss difference) a half-life must win to be used.</summary>
+    [ConfigurationKeyName("TRUST_CALIBRATION_RECENCY_SE")]
+    [Range(0.0, 10.0)]
+    public double CalibrationRecencyStandardErrors { get; set; } = 2;
+
     /// <summary>The share of training proposals the anomaly flag marks.</summary>
     [ConfigurationKeyName("TRUST_ANOMALY_CONTAMINATION")]
     [Range(0.0001, 0.5)]

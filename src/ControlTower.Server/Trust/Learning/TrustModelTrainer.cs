@@ -36,7 +36,8 @@ internal sealed record TrustTrainingResult(TrustModelSet Models, IReadOnlyList<s
 /// computed, e.g. by <see cref="ScopeHistoryBuilder"/>). Pure apart from ML.NET's in-memory work: same examples, same
 /// request → same bytes. Each predictor is cross-fitted over <see cref="TrustLearningOptions.CalibrationFolds"/>
 /// contiguous time blocks: every row is scored by trees that never saw it; those out-of-fold scores choose and fit the
-/// calibrator (Platt or isotonic) and give the held-out AUC, Brier and ECE. The served trees are then fit on all rows.
+/// calibrator (Platt or isotonic, weighted towards recent rows when that predicts the newest rows clearly better) and
+/// give the held-out AUC, Brier and ECE. The served predictor is the mean of the block models.
 /// </summary>
 internal sealed class TrustModelTrainer(IOptions<TrustLearningOptions> options)
 {
@@ -93,7 +94,10 @@ internal sealed class TrustModelTrainer(IOptions<TrustLearningOptions> options)
             return null;
         }
 
-        var (calibrator, crossFitted) = ProbabilityCalibrator.Choose(search.OutOfFold, labels);
+        var times = indices.Select(i => ordered[i].Proposal.At).ToList();
+        var recency = RecencyWeights.ChooseForCalibration(search.OutOfFold, labels, times, settings.CalibrationHalfLives, standardErrors: settings.CalibrationRecencyStandardErrors);
+        var weights = recency.HalfLife is { } halfLife ? RecencyWeights.Compute(times, times[^1], halfLife) : null;
+        var (calibrator, crossFitted) = ProbabilityCalibrator.Choose(search.OutOfFold, labels, weights);
         var metrics = new TrustModelMetrics(
             rows.Count,
             rows.Count,
@@ -105,10 +109,13 @@ internal sealed class TrustModelTrainer(IOptions<TrustLearningOptions> options)
             Importance(context.Config, search.Contributions),
             null,
             null,
-            search.Chosen);
+            search.Chosen,
+            new CalibrationRecency(Hours(recency.HalfLife), [.. recency.Candidates.Select(c => new RecencyCandidate(Hours(c.HalfLife), Math.Round(c.LogLoss, 6)))]));
         var manifest = Manifest(kind, [.. indices.Select(i => ordered[i])], context, metrics, Library);
         return new TreeTrustModel(manifest, context.Config, context.Drift, search.Folds, search.Chosen.Trees, calibrator);
     }
+
+    private static double? Hours(TimeSpan? span) => span is { } s ? Math.Round(s.TotalHours, 3) : null;
 
     /// <summary>What cross-fitting chose, every row's out-of-fold score and slot contributions under that choice.</summary>
     private sealed record CrossFitResult(ChosenTrees Chosen, FastTreeScorer[] Folds, double[] OutOfFold, List<float[]> Contributions);

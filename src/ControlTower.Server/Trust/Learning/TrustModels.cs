@@ -36,7 +36,8 @@ internal sealed record TrustModelMetrics(
     IReadOnlyList<FeatureImportance> Importances,
     double? Threshold,
     double? Contamination,
-    ChosenTrees? Trees = null);
+    ChosenTrees? Trees = null,
+    CalibrationRecency? Recency = null);
 
 /// <summary>
 /// The tree shape cross-fitting chose for a predictor (leaves per tree, number of trees), the out-of-fold log loss of
@@ -46,6 +47,15 @@ internal sealed record ChosenTrees(int Leaves, int Trees, double LearningRate, I
 
 /// <summary>A candidate's best tree count and its out-of-fold log loss there (after a Platt fit).</summary>
 internal sealed record TreeCandidate(int Leaves, int Trees, double LogLoss);
+
+/// <summary>
+/// The recency weighting of the calibrator: the half-life of its example weights in hours (null: every row weighs the
+/// same) and the log loss on the newest third of the rows of each half-life tried (null: unweighted).
+/// </summary>
+internal sealed record CalibrationRecency(double? HalfLifeHours, IReadOnlyList<RecencyCandidate> Candidates);
+
+/// <summary>A half-life tried (null: unweighted) and its log loss on the newest rows.</summary>
+internal sealed record RecencyCandidate(double? HalfLifeHours, double LogLoss);
 
 /// <summary>A model's identity and provenance; stored with its bytes and readable without loading it.</summary>
 internal sealed record TrustModelManifest(

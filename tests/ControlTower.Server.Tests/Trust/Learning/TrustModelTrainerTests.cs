@@ -100,6 +100,40 @@ public sealed class TrustModelTrainerTests
     }
 
     [Fact]
+    public void Train_WhenTheApprovalRateFalls_WeightsTheCalibratorTowardsRecentRowsDeterministically()
+    {
+        // The second half of the stream has half of its approvals turned into rejections, every other one in order.
+        var examples = Stream(1500, seed: 9).Select((e, i) => i >= 750 && e.Example.Approved == true && i % 2 == 0
+            ? e.Example with { Approved = false, Succeeded = null }
+            : e.Example).ToList();
+        var recentRate = examples.Skip(1200).Average(e => e.Approved == true ? 1.0 : 0);
+        var overallRate = examples.Average(e => e.Approved == true ? 1.0 : 0);
+
+        var first = Trainer().Train(examples, new TrustTrainingRequest(4, TrainedAt)).Models;
+        var second = Trainer().Train(examples, new TrustTrainingRequest(4, TrainedAt)).Models;
+
+        var recency = first.Approval!.Manifest.Metrics.Recency!;
+        Assert.NotNull(recency.HalfLifeHours);
+        Assert.Equal(4, recency.Candidates.Count);
+        Assert.Null(recency.Candidates[0].HalfLifeHours);
+        Assert.Equal(first.Approval.ToBytes(), second.Approval!.ToBytes());
+        var predictor = new TrustPredictor(Options.Create(new TrustLearningOptions()));
+        predictor.Use(first);
+        var meanPredicted = examples.Skip(1200).Average(e => predictor.Predict(e.Proposal).Approval.Probability);
+        Assert.True(Math.Abs(meanPredicted - recentRate) < Math.Abs(meanPredicted - overallRate),
+            $"predictions on the newest rows ({meanPredicted:0.000}) follow their rate ({recentRate:0.000}), not the whole stream's ({overallRate:0.000})");
+    }
+
+    [Fact]
+    public void Train_WhenStationary_KeepsTheCalibratorUnweighted()
+    {
+        var models = Trainer().Train([.. Stream(2000).Select(e => e.Example)], new TrustTrainingRequest(3, TrainedAt)).Models;
+
+        Assert.Null(models.Approval!.Manifest.Metrics.Recency!.HalfLifeHours);
+        Assert.Equal(4, models.Approval.Manifest.Metrics.Recency.Candidates.Count);
+    }
+
+    [Fact]
     public void Predict_WhenNoModels_UsesDocumentedPriorsMarkedColdStart()
     {
         var predictor = new TrustPredictor(Options.Create(new TrustLearningOptions { SuccessPrior = 0.5 }));
