@@ -191,6 +191,10 @@ fi
 say "building"
 dotnet build ControlTower.slnx -c Release -nologo -v quiet
 
+say "checking the C# formatting (dotnet format --verify-no-changes, .editorconfig)"
+format_status=0
+dotnet format ControlTower.slnx --verify-no-changes --no-restore 2>&1 | tail -40 || format_status=1
+
 say "testing"
 log="$pg_dir/dotnet-test.log"
 set +e
@@ -216,4 +220,8 @@ awk '
     printf "Tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped
   }' "$log"
 if [ "$status" -eq 0 ] && ! grep -qE '(Passed|Failed)! +- +Failed:' "$log"; then status=1; fi
+if [ "$format_status" -ne 0 ]; then
+  echo "Formatting: dotnet format found code to change (listed above); run 'dotnet format ControlTower.slnx'"
+  status=1
+fi
 exit "$status"
