@@ -29,7 +29,8 @@ internal static class BlobServiceCollectionExtensions
         {
             var (content, mediaType) = await blobs.ReadForRunAsync(id, sha256, ct);
             return TypedResults.Bytes(content, mediaType);
-        }).RequireAuthorization(Policies.Readers).WithTags("Runs");
+        }).RequireAuthorization(Policies.Readers).WithTags("Runs")
+            .Produces<System.Text.Json.Nodes.JsonNode>(StatusCodes.Status200OK, "application/json");
         return routes;
     }
 

@@ -15,12 +15,19 @@ internal sealed partial class CredentialKeyRing
 {
     public const string KeyFileName = "credential.key";
 
+    private readonly Lazy<MultiFernet> _keys;
+
+    /// <summary>Loads (or generates) the keys on first use, so building the host (e.g. for <c>controltower openapi</c>) writes no file.</summary>
     public CredentialKeyRing(IOptions<CredentialOptions> options, IOptions<PlatformOptions> platform, SecretRegistry secrets, ILogger<CredentialKeyRing> logger)
     {
-        Keys = Load(options, platform, logger);
+        _keys = new Lazy<MultiFernet>(() =>
+        {
+            var keys = Load(options, platform, logger);
 
-        // The vault's own keys are secrets too: if one were ever printed, it is masked.
-        secrets.Register(Keys.Keys.Select(key => key.Export()));
+            // The vault's own keys are secrets too: if one were ever printed, it is masked.
+            secrets.Register(keys.Keys.Select(key => key.Export()));
+            return keys;
+        });
     }
 
     private static MultiFernet Load(IOptions<CredentialOptions> options, IOptions<PlatformOptions> platform, ILogger logger)
@@ -45,7 +52,7 @@ internal sealed partial class CredentialKeyRing
         return generated;
     }
 
-    public MultiFernet Keys { get; }
+    public MultiFernet Keys => _keys.Value;
 
     private static FernetKey LoadOrCreateKeyFile(string path, ILogger logger)
     {

@@ -9,6 +9,8 @@ internal sealed class CredentialKeyStartup(IServiceProvider services) : IHostedS
     public Task StartAsync(CancellationToken cancellationToken)
     {
         services.GetRequiredService<SecretRegistry>();
+        // Loads or generates the keys now, so a missing or unreadable key file fails the start, not the first credential.
+        _ = services.GetRequiredService<CredentialKeyRing>().Keys;
         return Task.CompletedTask;
     }
 

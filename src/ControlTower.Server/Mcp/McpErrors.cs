@@ -64,6 +64,10 @@ internal static class McpErrorCodes
     /// <summary>Only admins and operators may manage MCP servers.</summary>
     [ErrorCode(ErrorKind.Forbidden)]
     public const string ManageForbidden = "mcp.manage_forbidden";
+
+    /// <summary>Only a tool that declares itself read-only can be tried from the MCP page; others run in a workflow, under governance.</summary>
+    [ErrorCode(ErrorKind.Validation)]
+    public const string TryNotReadOnly = "mcp.try_not_read_only";
 }
 
 /// <summary>

@@ -222,6 +222,7 @@ internal static class ControlTowerApp
         app.MapWebhookEndpoints();
         app.MapCredentialEndpoints();
         app.MapMcpEndpoints();
+        app.MapMcpTryEndpoints();
         Planning.PlannerEndpoints.MapPlannerEndpoints(app);
         McpHost.McpHttpEndpoint.MapControlTowerMcp(app);
         app.MapApprovalEndpoints();

@@ -103,6 +103,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Identities
         ["PUT /api/mcp/servers/{id}"] = Access.Operators,
         ["POST /api/mcp/servers/{id}/disable"] = Access.Operators,
         ["POST /api/mcp/servers/{id}/enable"] = Access.Operators,
+        ["POST /api/mcp/servers/{id}/test"] = Access.Operators,
+        ["POST /api/mcp/servers/{id}/tools/{tool}/try"] = Access.Operators,
         ["GET /api/mcp/servers/{id}/health"] = Access.Readers,
         ["GET /api/mcp/tools"] = Access.Readers,
         ["GET /api/me"] = Access.Anyone,
