@@ -26,6 +26,9 @@ internal static class CredentialEndpoints
         credentials.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal user, CredentialVault vault, CancellationToken ct) =>
             TypedResults.Ok(await vault.GetAsync(CredentialCaller.From(user), id, ct)));
 
+        credentials.MapGet("/{id:guid}/usage", async (Guid id, ClaimsPrincipal user, CredentialUsage usage, CancellationToken ct) =>
+            TypedResults.Ok(await usage.GetAsync(user, id, ct)));
+
         credentials.MapPut("/{id:guid}", async (Guid id, UpdateCredentialRequest request, ClaimsPrincipal user, CredentialVault vault, CancellationToken ct) =>
             TypedResults.Ok(await vault.UpdateAsync(CredentialCaller.From(user), id, request, ct)));
 

@@ -16,6 +16,7 @@ internal static class CredentialServiceCollectionExtensions
         services.AddSingleton<OAuthTokenCache>();
         services.AddSingleton<CredentialVault>();
         services.AddSingleton<CredentialRotation>();
+        services.AddSingleton<CredentialUsage>();
 
         // Request logging is off for this client: a token URL may carry secrets in its query.
         services.AddHttpClient(OAuthTokenCache.HttpClientName).RemoveAllLoggers();

@@ -64,6 +64,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Identities
         ["POST /api/credentials/rotate"] = Access.Admin,
         ["DELETE /api/credentials/{id:guid}"] = Access.Anyone,
         ["GET /api/credentials/{id:guid}"] = Access.Anyone,
+        ["GET /api/credentials/{id:guid}/usage"] = Access.Anyone,
         ["PUT /api/credentials/{id:guid}"] = Access.Anyone,
         ["POST /api/credentials/{id:guid}/shares"] = Access.Anyone,
         ["DELETE /api/credentials/{id:guid}/shares/{shareId:guid}"] = Access.Anyone,
