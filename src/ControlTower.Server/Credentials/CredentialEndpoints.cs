@@ -29,6 +29,9 @@ internal static class CredentialEndpoints
         credentials.MapGet("/{id:guid}/usage", async (Guid id, ClaimsPrincipal user, CredentialUsage usage, CancellationToken ct) =>
             TypedResults.Ok(await usage.GetAsync(user, id, ct)));
 
+        credentials.MapPost("/{id:guid}/test", async (Guid id, ClaimsPrincipal user, CredentialConnectionTest test, CancellationToken ct) =>
+            TypedResults.Ok(await test.RunAsync(user, id, ct)));
+
         credentials.MapPut("/{id:guid}", async (Guid id, UpdateCredentialRequest request, ClaimsPrincipal user, CredentialVault vault, CancellationToken ct) =>
             TypedResults.Ok(await vault.UpdateAsync(CredentialCaller.From(user), id, request, ct)));
 

@@ -49,6 +49,10 @@ internal static class CredentialErrorCodes
     [ErrorCode(ErrorKind.Unavailable, ErrorSurface.RunError)]
     public const string OAuthTokenFailed = "credential.oauth_token_failed";
 
+    /// <summary>Only a credential bound to an MCP server can be tested: the test opens a session with it.</summary>
+    [ErrorCode(ErrorKind.Validation)]
+    public const string TestUnsupported = "credential.test_unsupported";
+
     public static readonly IReadOnlyDictionary<string, ErrorKind> All = new Dictionary<string, ErrorKind>
     {
         [NotFound] = ErrorKind.NotFound,
@@ -61,6 +65,7 @@ internal static class CredentialErrorCodes
         [ConcurrentChange] = ErrorKind.Conflict,
         [Undecryptable] = ErrorKind.Unavailable,
         [OAuthTokenFailed] = ErrorKind.Unavailable,
+        [TestUnsupported] = ErrorKind.Validation,
         [CoreCodes.DataInvalid] = ErrorKind.Validation,
         [CoreCodes.BindingMismatch] = ErrorKind.Forbidden,
         [CoreCodes.EnvelopeInvalid] = ErrorKind.Internal,

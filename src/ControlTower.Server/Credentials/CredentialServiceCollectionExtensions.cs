@@ -17,6 +17,7 @@ internal static class CredentialServiceCollectionExtensions
         services.AddSingleton<CredentialVault>();
         services.AddSingleton<CredentialRotation>();
         services.AddSingleton<CredentialUsage>();
+        services.AddSingleton<CredentialConnectionTest>();
 
         // Request logging is off for this client: a token URL may carry secrets in its query.
         services.AddHttpClient(OAuthTokenCache.HttpClientName).RemoveAllLoggers();

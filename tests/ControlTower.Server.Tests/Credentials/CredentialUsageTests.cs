@@ -44,6 +44,28 @@ public sealed class CredentialUsageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Test_WhenBoundToAnMcpServer_OpensASessionWithItAndAuditsTheUse()
+    {
+        var admin = _factory.CreateAdminClient();
+        await Mcp.McpApi.RegisterAsync(admin, Mcp.McpApi.StdioEverything());
+        var secret = $"env-test-{Guid.NewGuid():N}";
+        var bound = await CredentialApi.CreateAsync(admin, "everything env", "env_vars",
+            new { variables = new Dictionary<string, string> { ["EVERYTHING_TOKEN"] = secret } }, mcpServerId: "everything");
+        var unbound = await CredentialApi.CreateAsync(admin, "plain key", "api_key", new { key = "k-plain-0123456789" });
+
+        using var tested = await admin.PostAsync($"/api/credentials/{bound}/test", null);
+        using var refused = await admin.PostAsync($"/api/credentials/{unbound}/test", null);
+
+        var result = (await tested.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.True(result["ok"]!.GetValue<bool>(), result.ToJsonString());
+        Assert.DoesNotContain(secret, result.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("credential.test_unsupported", await CredentialApi.ProblemCodeAsync(refused));
+        Assert.Contains(await CredentialApi.AuditAsync(admin, "credential.used"),
+            e => e.GetProperty("target").GetString() == $"credential:{bound}" && e.GetProperty("reason").GetString()!.Contains("connection test", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Usage_WhenTheCallerMayNotSeeTheCredential_IsNotFound()
     {
         var credential = await CredentialApi.CreateAsync(_factory.CreateAdminClient(), "private", "api_key", new { key = "k-private-0123456789" });

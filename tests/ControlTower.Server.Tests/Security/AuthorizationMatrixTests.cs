@@ -65,6 +65,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Identities
         ["DELETE /api/credentials/{id:guid}"] = Access.Anyone,
         ["GET /api/credentials/{id:guid}"] = Access.Anyone,
         ["GET /api/credentials/{id:guid}/usage"] = Access.Anyone,
+        ["POST /api/credentials/{id:guid}/test"] = Access.Anyone,
         ["PUT /api/credentials/{id:guid}"] = Access.Anyone,
         ["POST /api/credentials/{id:guid}/shares"] = Access.Anyone,
         ["DELETE /api/credentials/{id:guid}/shares/{shareId:guid}"] = Access.Anyone,
