@@ -195,6 +195,16 @@ say "checking the C# formatting (dotnet format --verify-no-changes, .editorconfi
 format_status=0
 dotnet format ControlTower.slnx --verify-no-changes --no-restore 2>&1 | tail -40 || format_status=1
 
+say "checking the C# line length (at most 200 characters; .editorconfig max_line_length)"
+# The generated EF Core migrations are exempt. Lines are counted in characters under a UTF-8 locale.
+line_length_status=0
+long_lines=$(git ls-files -z '*.cs' | grep -zv '^src/ControlTower.Server/Platform/Persistence/Migrations/' \
+  | LC_ALL=C.UTF-8 xargs -0 -r awk 'length > 200 { print FILENAME ":" FNR ": " length " characters" }')
+if [ -n "$long_lines" ]; then
+  printf '%s\n' "$long_lines"
+  line_length_status=1
+fi
+
 say "testing"
 log="$pg_dir/dotnet-test.log"
 set +e
@@ -222,6 +232,10 @@ awk '
 if [ "$status" -eq 0 ] && ! grep -qE '(Passed|Failed)! +- +Failed:' "$log"; then status=1; fi
 if [ "$format_status" -ne 0 ]; then
   echo "Formatting: dotnet format found code to change (listed above); run 'dotnet format ControlTower.slnx'"
+  status=1
+fi
+if [ "$line_length_status" -ne 0 ]; then
+  echo "Line length: C# lines longer than 200 characters (listed above); wrap them"
   status=1
 fi
 exit "$status"

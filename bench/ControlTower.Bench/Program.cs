@@ -6,7 +6,8 @@ using ControlTower.Bench.Planning;
 namespace ControlTower.Bench;
 
 /// <summary>
-/// <c>engine</c>, <c>http</c>, <c>parked</c>, <c>dashboard</c>, <c>planner</c>, <c>trust</c>, <c>simulate</c> (the demo simulation) and <c>prune</c> (retention on a 100,000-run database) run their scenario runners (<c>planner-llm</c>: the LLM planner's path over the
+/// <c>engine</c>, <c>http</c>, <c>parked</c>, <c>dashboard</c>, <c>planner</c>, <c>trust</c>, <c>simulate</c> (the demo simulation) and
+/// <c>prune</c> (retention on a 100,000-run database) run their scenario runners (<c>planner-llm</c>: the LLM planner's path over the
 /// planner corpus, against a loopback fake); <c>mcp</c>, <c>cel</c> and <c>scheduler</c> run those
 /// BenchmarkDotNet benchmarks; anything else goes to BenchmarkDotNet's switcher over this assembly.
 /// </summary>

@@ -21,7 +21,8 @@ public sealed class SignInTests(BrowserFixture fixture, ITestOutputHelper output
         });
         var page = await fixture.Context.NewPageAsync();
         var bearerSeen = false;
-        page.Request += (_, request) => bearerSeen |= request.Url.Contains("/api/me", StringComparison.Ordinal) && request.Headers.TryGetValue("authorization", out var value) && value == $"Bearer {AdminKey}";
+        page.Request += (_, request) => bearerSeen |= request.Url.Contains("/api/me", StringComparison.Ordinal)
+            && request.Headers.TryGetValue("authorization", out var value) && value == $"Bearer {AdminKey}";
 
         await page.GotoAsync(new Uri(server.BaseAddress, "workflows").ToString());
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();

@@ -37,7 +37,13 @@ public sealed class SignOutCacheTests(BrowserFixture fixture, ITestOutputHelper 
             ["version"] = "1.0",
             ["nodes"] = new JsonArray(
                 new JsonObject { ["id"] = "start", ["type"] = "trigger.manual", ["config"] = new JsonObject(), ["position"] = new JsonObject { ["x"] = 80, ["y"] = 80 } },
-                new JsonObject { ["id"] = "call", ["type"] = "http.request", ["config"] = new JsonObject { ["method"] = "GET", ["url"] = "http://127.0.0.1:9/x", ["credentialId"] = credential }, ["position"] = new JsonObject { ["x"] = 80, ["y"] = 300 } }),
+                new JsonObject
+                {
+                    ["id"] = "call",
+                    ["type"] = "http.request",
+                    ["config"] = new JsonObject { ["method"] = "GET", ["url"] = "http://127.0.0.1:9/x", ["credentialId"] = credential },
+                    ["position"] = new JsonObject { ["x"] = 80, ["y"] = 300 }
+                }),
             ["edges"] = new JsonArray(new JsonObject { ["source"] = "start", ["target"] = "call", ["sourceHandle"] = "success", ["targetHandle"] = "in" }),
         };
         var workflow = (await (await alice.PostAsJsonAsync("/api/workflows", new { name = "alice's payments", graph })).EnsureSuccessStatusCode()

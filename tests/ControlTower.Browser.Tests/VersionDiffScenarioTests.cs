@@ -19,7 +19,8 @@ public sealed class VersionDiffScenarioTests(BrowserFixture fixture, ITestOutput
         using (var saved = await fixture.Api.PostAsJsonAsync($"/api/workflows/{workflowId}/versions", new
         {
             graph = Graph(
-                [Node("start", "trigger.manual", new { }, 0, 100), Node("greet", "transform", new { expression = "'Hello, ' + input.name" }, 280, 100), Node("notify", "transform", new { expression = "2" }, 560, 200)],
+                [Node("start", "trigger.manual", new { }, 0, 100),
+                    Node("greet", "transform", new { expression = "'Hello, ' + input.name" }, 280, 100), Node("notify", "transform", new { expression = "2" }, 560, 200)],
                 [Edge("start", "greet"), Edge("greet", "notify")]),
             message = "Greet by name, notify instead of archiving",
             baseVersion = 1,

@@ -28,7 +28,8 @@ public sealed class CelBudgetTests
     [Fact]
     public void EvaluateMapping_AllocatesWithinBudget()
     {
-        var program = Cel.Compile("{'customer': input.customer.name, 'total': double(input.amount) * 1.2, 'urgent': 'urgent' in input.tags, 'lines': input.lines.map(l, {'sku': l.sku, 'qty': l.qty})}");
+        var program = Cel.Compile("{'customer': input.customer.name, 'total': double(input.amount) * 1.2, 'urgent': 'urgent' in input.tags, " +
+            "'lines': input.lines.map(l, {'sku': l.sku, 'qty': l.qty})}");
 
         var bytes = Allocations.PerCallOnThisThread(() => program.Evaluate(Activation));
 

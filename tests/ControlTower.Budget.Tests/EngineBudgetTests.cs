@@ -37,7 +37,8 @@ public sealed class EngineBudgetTests
         var (bytes10, time10) = await MeasureAsync(() => host.StartRunsAsync(chain10, RunsPerChain, 1, n => new JsonObject { ["n"] = n }));
 
         var perStep = (double)(bytes10 - bytes1) / (9 * RunsPerChain);
-        Console.WriteLine($"chain1: {bytes1 / RunsPerChain:N0} B/run, {time1.TotalMilliseconds / RunsPerChain:0.00} ms/run; chain10: {bytes10 / RunsPerChain:N0} B/run, {time10.TotalMilliseconds / RunsPerChain:0.00} ms/run");
+        Console.WriteLine($"chain1: {bytes1 / RunsPerChain:N0} B/run, {time1.TotalMilliseconds / RunsPerChain:0.00} ms/run; " +
+            $"chain10: {bytes10 / RunsPerChain:N0} B/run, {time10.TotalMilliseconds / RunsPerChain:0.00} ms/run");
         Budget.AtMost("engine bytes per coalesced step", perStep, BytesPerStepBudget, "B/step");
         Budget.AtMost("chain10/chain1 allocated bytes", (double)bytes10 / bytes1, AllocationRatioBudget, "x");
         Budget.AtMost("chain10/chain1 wall time", time10 / time1, TimeRatioBudget, "x");

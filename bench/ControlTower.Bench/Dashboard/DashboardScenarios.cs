@@ -30,7 +30,8 @@ internal static partial class DashboardScenarios
         var settings = Parse(args);
         Console.WriteLine($"# Dashboard benchmark ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
         Console.WriteLine();
-        Console.WriteLine($"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores; Chromium {ChromiumPath}; {settings.Samples} cold loads per row.");
+        Console.WriteLine($"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores; " +
+            $"Chromium {ChromiumPath}; {settings.Samples} cold loads per row.");
         Console.WriteLine();
         PrintBundle(Path.Combine(AppContext.BaseDirectory, "wwwroot"));
 

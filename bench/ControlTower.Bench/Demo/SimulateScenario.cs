@@ -68,9 +68,12 @@ internal static class SimulateScenario
         Console.WriteLine($"simulate: {view.Done} cases ({view.Status}) in {view.ElapsedSeconds:0.0} s = {view.CasesPerSecond:0.0} cases/s (target: 500 in < 60 s)");
         Console.WriteLine($"  dispense scope: final {Name(f.FinalStage)}, highest {Name(f.HighestStage)}; first reached after case: " +
             string.Join(", ", f.StageFirstReachedAtCase.Select(s => $"{s.Key} {s.Value}")));
-        Console.WriteLine($"  outcomes: {string.Join(", ", view.Counts.Outcomes.Select(o => $"{o.Key} {o.Value}"))}; automatic dispenses {view.Counts.AutomaticDispenses}; restocks {view.Counts.Restocks}");
-        Console.WriteLine($"  people, cases {f.First.From}-{f.First.To}: {Share(f.First)} of cases needed a person, {f.First.HumanDecisions} decisions ({f.First.GovernedHumanDecisions} on the governed dispense)");
-        Console.WriteLine($"  people, cases {f.Last.From}-{f.Last.To}: {Share(f.Last)} of cases needed a person, {f.Last.HumanDecisions} decisions ({f.Last.GovernedHumanDecisions} on the governed dispense)");
+        Console.WriteLine($"  outcomes: {string.Join(", ", view.Counts.Outcomes.Select(o => $"{o.Key} {o.Value}"))}; " +
+            $"automatic dispenses {view.Counts.AutomaticDispenses}; restocks {view.Counts.Restocks}");
+        Console.WriteLine($"  people, cases {f.First.From}-{f.First.To}: {Share(f.First)} of cases needed a person, " +
+            $"{f.First.HumanDecisions} decisions ({f.First.GovernedHumanDecisions} on the governed dispense)");
+        Console.WriteLine($"  people, cases {f.Last.From}-{f.Last.To}: {Share(f.Last)} of cases needed a person, " +
+            $"{f.Last.HumanDecisions} decisions ({f.Last.GovernedHumanDecisions} on the governed dispense)");
         Console.WriteLine($"  fewer decisions in the last window than the first: all {Percent(f.HumanDecisionReduction)}, governed dispense {Percent(f.GovernedDecisionReduction)} (target >= 60%)");
     }
 

@@ -6,7 +6,8 @@ using System.Text.Json.Nodes;
 namespace ControlTower.Bench.Engine;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/ControlTower.Bench -- engine [--runs N] [--inflight 1,8,64] [--counted N] [--only PREFIX] [--mode checkpoint|step] [--postgres CONNECTION --hosts 1|2] [--concurrency N]</c>:
+/// <c>dotnet run -c Release --project bench/ControlTower.Bench -- engine [--runs N] [--inflight 1,8,64] [--counted N] [--only PREFIX] [--mode checkpoint|step]
+/// [--postgres CONNECTION --hosts 1|2] [--concurrency N]</c>:
 /// the durable engine on SQLite (WAL, synchronous=FULL), run as <c>controltower serve</c> composes it, in one process.
 /// Three workflows — a chain of 10 transforms, a 10-wide fan-out/fan-in, and the chain with two side-effecting
 /// <c>http.request</c> steps to a loopback endpoint — at 1, 8 and 64 runs in flight (closed loop: each slot starts a
@@ -48,7 +49,8 @@ internal static class EngineScenarios
 
             Console.WriteLine($"# Engine benchmark ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
             Console.WriteLine();
-            Console.WriteLine($"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores; SQLite {await host.DurabilityAsync()}; ENGINE_CONCURRENCY={settings.Concurrency}; {settings.Runs} runs per point; fsyncs counted over {settings.Counted} runs.");
+            Console.WriteLine($"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores; SQLite {await host.DurabilityAsync()}; " +
+                $"ENGINE_CONCURRENCY={settings.Concurrency}; {settings.Runs} runs per point; fsyncs counted over {settings.Counted} runs.");
             Console.WriteLine();
             var shapes = new (string Name, JsonObject Graph)[]
             {
@@ -141,7 +143,9 @@ internal static class EngineScenarios
         foreach (var row in rows)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {row.Scenario} | {row.Durability} | {row.InFlight} | {row.Runs} | {row.StepsPerRun:0.#} | {row.RunsPerSecond:0.0} | {row.MicrosecondsPerStep:0} | {(row.FsyncsPerRun is { } f ? f.ToString("0.0", CultureInfo.InvariantCulture) : "n/a")} | {row.Floor?.TransactionsPerRun} | {row.Floor?.MicrosecondsPerRun:0} | {row.MicrosecondsPerRun / row.Floor?.MicrosecondsPerRun:0.00}x |"));
+                $"| {row.Scenario} | {row.Durability} | {row.InFlight} | {row.Runs} | {row.StepsPerRun:0.#} | {row.RunsPerSecond:0.0} | {row.MicrosecondsPerStep:0} | " +
+                    $"{(row.FsyncsPerRun is { } f ? f.ToString("0.0", CultureInfo.InvariantCulture) : "n/a")} | " +
+                    $"{row.Floor?.TransactionsPerRun} | {row.Floor?.MicrosecondsPerRun:0} | {row.MicrosecondsPerRun / row.Floor?.MicrosecondsPerRun:0.00}x |"));
         }
 
         Console.WriteLine();
@@ -182,10 +186,12 @@ internal static class EngineScenarios
         var (rssAfter, _) = Memory();
 
         Console.WriteLine();
-        Console.WriteLine($"| runs parked on `delay` | time to park | RSS before | RSS parked | RSS per parked run | managed heap before / parked | timers made due | time to resume all | resumed runs/s | RSS after resume |");
+        Console.WriteLine($"| runs parked on `delay` | time to park | RSS before | RSS parked | RSS per parked run | " +
+            $"managed heap before / parked | timers made due | time to resume all | resumed runs/s | RSS after resume |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {parked:N0} | {parking.Elapsed.TotalSeconds:0.0} s | {Mib(rssBefore)} | {Mib(rssParked)} | {(rssParked - rssBefore) / (double)parked:0} B | {Mib(heapBefore)} / {Mib(heapParked)} | {timers:N0} | {resuming.Elapsed.TotalSeconds:0.0} s | {parked / resuming.Elapsed.TotalSeconds:0} | {Mib(rssAfter)} |"));
+            $"| {parked:N0} | {parking.Elapsed.TotalSeconds:0.0} s | {Mib(rssBefore)} | {Mib(rssParked)} | {(rssParked - rssBefore) / (double)parked:0} B | " +
+                $"{Mib(heapBefore)} / {Mib(heapParked)} | {timers:N0} | {resuming.Elapsed.TotalSeconds:0.0} s | {parked / resuming.Elapsed.TotalSeconds:0} | {Mib(rssAfter)} |"));
     }
 
     private static JsonNode Input(int n) => new JsonObject { ["n"] = n };
@@ -234,7 +240,9 @@ internal static class EngineScenarios
                 "--counted" => settings with { Counted = Number(text) },
                 "--parked" => settings with { Parked = Number(text) },
                 "--concurrency" => settings with { Concurrency = Number(text) },
-                _ => throw new ArgumentException($"Unknown option '{args[i]}'; use --runs, --inflight, --counted (0: no fsync count), --only (a workflow name prefix), --mode (checkpoint or step), --postgres (an admin connection string: a fresh database there, no fsync count), --hosts (engine hosts on that database), --parked, --concurrency."),
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'; use --runs, --inflight, --counted (0: no fsync count), --only (a workflow name prefix), " +
+                    $"--mode (checkpoint or step), --postgres (an admin connection string: a fresh database there, no fsync count), " +
+                    $"--hosts (engine hosts on that database), --parked, --concurrency."),
             };
         }
 

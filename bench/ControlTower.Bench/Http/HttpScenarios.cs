@@ -40,7 +40,8 @@ internal static class HttpScenarios
             using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1000, PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { BaseAddress = server.BaseAddress };
             Console.WriteLine($"# HTTP benchmark ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
             Console.WriteLine();
-            Console.WriteLine($"{Environment.ProcessorCount} cores; `controltower serve` as its own process (SQLite, WAL, synchronous=FULL), started from {Path.GetTempPath()}; built-in closed-loop load over loopback, {seconds} s per point after a 2 s warm-up, workflows interleaved.");
+            Console.WriteLine($"{Environment.ProcessorCount} cores; `controltower serve` as its own process (SQLite, WAL, synchronous=FULL), started from {Path.GetTempPath()}; " +
+                $"built-in closed-loop load over loopback, {seconds} s per point after a 2 s warm-up, workflows interleaved.");
             Console.WriteLine();
             var points = new List<Point>();
             foreach (var concurrency in concurrencies)
@@ -50,7 +51,8 @@ internal static class HttpScenarios
                     await LoadAsync(client, url, concurrency, TimeSpan.FromSeconds(2));
                     var point = await LoadAsync(client, url, concurrency, TimeSpan.FromSeconds(seconds));
                     points.Add(point with { Workflow = name });
-                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} at {concurrency}: {point.PerSecond:0} req/s, p50 {point.P50:0.0} ms, p99 {point.P99:0.0} ms, {point.Failures} failed"));
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{name} at {concurrency}: {point.PerSecond:0} req/s, p50 {point.P50:0.0} ms, p99 {point.P99:0.0} ms, {point.Failures} failed"));
                 }
             }
 
@@ -81,7 +83,8 @@ internal static class HttpScenarios
             pinned.EnsureSuccessStatusCode();
         }
 
-        using var released = await admin.PutAsJsonAsync($"/api/workflows/{id}/release", new { mode = "canary", version = 2, steps = new[] { 50 }, stepPauseSeconds = 86_400, minRunsPerStep = 100_000 });
+        using var released = await admin.PutAsJsonAsync($"/api/workflows/{id}/release",
+            new { mode = "canary", version = 2, steps = new[] { 50 }, stepPauseSeconds = 86_400, minRunsPerStep = 100_000 });
         released.EnsureSuccessStatusCode();
         return url;
     }
@@ -152,7 +155,8 @@ internal static class HttpScenarios
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var p in points)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| webhook → {p.Workflow} → respond | {p.Concurrency} | {p.Requests} | {p.Failures} | {p.PerSecond:0.0} | {p.P50:0.0} | {p.P99:0.0} |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| webhook → {p.Workflow} → respond | {p.Concurrency} | {p.Requests} | {p.Failures} | {p.PerSecond:0.0} | {p.P50:0.0} | {p.P99:0.0} |"));
         }
 
         Console.WriteLine();

@@ -27,9 +27,11 @@ public static class PlannerScenarios
         var data = Path.Combine(RepositoryRoot(), "tests", "ControlTower.Core.Tests", "Planning", "Data");
         IReadOnlyList<PlannerTool> catalog = [.. Catalog(Path.Combine(data, "pharmacy-catalog.json")), .. Catalog(Path.Combine(data, "reference-catalog.json"))];
         var corpus = PlanCorpus.Parse(File.ReadAllText(Path.Combine(data, "corpus.jsonl")));
-        Console.WriteLine($"planner corpus: {corpus.Count} requests ({string.Join(", ", corpus.GroupBy(c => c.Split).Select(g => $"{g.Key} {g.Count()}"))}), catalog: {catalog.Count} tools on {catalog.Select(t => t.Server).Distinct().Count()} servers");
+        Console.WriteLine($"planner corpus: {corpus.Count} requests ({string.Join(", ", corpus.GroupBy(c => c.Split).Select(g => $"{g.Key} {g.Count()}"))}), " +
+            $"catalog: {catalog.Count} tools on {catalog.Select(t => t.Server).Distinct().Count()} servers");
         Console.WriteLine();
-        Console.WriteLine($"{"planner",-10} {"split",-8} {"cases",5} {"valid",7} {"nodeF1",7} {"edgeF1",7} {"exact",7} {"args",7} {"refuse",7} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"best p50",9} {"best p99",9}");
+        Console.WriteLine($"{"planner",-10} {"split",-8} {"cases",5} {"valid",7} {"nodeF1",7} {"edgeF1",7} {"exact",7} {"args",7} " +
+            $"{"refuse",7} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"best p50",9} {"best p99",9}");
         foreach (var planner in Planners())
         {
             var results = PlanCorpus.Run(corpus, catalog, planner.Plan);
@@ -42,7 +44,9 @@ public static class PlannerScenarios
                 var best = samples.GroupBy(x => x.Request).Select(g => g.Min(x => x.Milliseconds)).Order().ToList();
                 var total = PlanScoring.Total([.. rows.Select(r => r.Score)]);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{planner.Name,-10} {split,-8} {rows.Count,5} {total.ValidRate,7:P1} {total.NodeF1,7:0.000} {total.EdgeF1,7:0.000} {total.ExactRate,7:P1} {total.ArgumentAccuracy,7:P1} {total.RefusalAccuracy,7:P1} {Percentile(t, 0.50),8:0.000} {Percentile(t, 0.99),8:0.000} {t.LastOrDefault(),8:0.000} {Percentile(best, 0.50),9:0.000} {Percentile(best, 0.99),9:0.000}"));
+                    $"{planner.Name,-10} {split,-8} {rows.Count,5} {total.ValidRate,7:P1} {total.NodeF1,7:0.000} {total.EdgeF1,7:0.000} {total.ExactRate,7:P1} " +
+                        $"{total.ArgumentAccuracy,7:P1} {total.RefusalAccuracy,7:P1} {Percentile(t, 0.50),8:0.000} {Percentile(t, 0.99),8:0.000} " +
+                        $"{t.LastOrDefault(),8:0.000} {Percentile(best, 0.50),9:0.000} {Percentile(best, 0.99),9:0.000}"));
             }
         }
 

@@ -52,7 +52,8 @@ internal static class PruneScenario
 
             var seconds = report.Elapsed.TotalSeconds;
             Console.WriteLine(PruneCommand.Describe(report));
-            Console.WriteLine($"batch {batch} runs: {report.Runs / seconds:N0} runs/s, {report.Rows / seconds:N0} rows/s, {(report.PayloadBytes + report.BlobBytes) / seconds / 1e6:F1} MB/s of run data and blobs");
+            Console.WriteLine($"batch {batch} runs: {report.Runs / seconds:N0} runs/s, {report.Rows / seconds:N0} rows/s, " +
+                $"{(report.PayloadBytes + report.BlobBytes) / seconds / 1e6:F1} MB/s of run data and blobs");
             Console.WriteLine($"database: {Mb(before)} before, {Mb(afterPrune)} after the prune (free pages kept for reuse), {Mb(afterVacuum)} after VACUUM ({vacuum.Elapsed.TotalSeconds:F1} s)");
             return 0;
         }
@@ -122,7 +123,8 @@ internal static class PruneScenario
     }
 
     /// <summary>An <c>INSERT … SELECT</c> that copies the template's rows of <paramref name="table"/>, some columns replaced by parameters.</summary>
-    private static async Task<SqliteCommand> CloneCommandAsync(SqliteConnection connection, SqliteTransaction transaction, string table, string template, string key, Dictionary<string, string> replaced)
+    private static async Task<SqliteCommand> CloneCommandAsync(SqliteConnection connection, SqliteTransaction transaction, string table,
+        string template, string key, Dictionary<string, string> replaced)
     {
         var columns = new List<string>();
         await using (var info = connection.CreateCommand())

@@ -26,7 +26,8 @@ internal static class TrustScenarios
         var score = int.Parse(Option(args, "--score") ?? ScoreSize.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
         var seed = int.Parse(Option(args, "--seed") ?? "42", CultureInfo.InvariantCulture);
         Console.WriteLine($"trust models: train on N events, score the next {score}; seed {seed}; {Environment.ProcessorCount} cores");
-        Console.WriteLine("| stream | N | approval AUC | Bayes | gap | approval ECE | Brier | outcome AUC | Bayes | gap | outcome ECE | Brier | calibration, leaves×trees (a/o) | anomaly recall @1% FPR (n; extreme/unseen/combination) | train s | p50 µs | p99 µs |");
+        Console.WriteLine("| stream | N | approval AUC | Bayes | gap | approval ECE | Brier | outcome AUC | " +
+            "Bayes | gap | outcome ECE | Brier | calibration, leaves×trees (a/o) | anomaly recall @1% FPR (n; extreme/unseen/combination) | train s | p50 µs | p99 µs |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         var shapes = Option(args, "--shapes")?.Split(',') ?? [.. SyntheticShape.All.Select(s => s.Name)];
         foreach (var shape in SyntheticShape.All.Where(s => shapes.Contains(s.Name)))
@@ -68,7 +69,8 @@ internal static class TrustScenarios
         {
             var run = StageStability.Run(scope, proposals, (ulong)seed, policy, window, Start);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {scope.Name} | {scope.ApprovalRate:0.00} | {scope.SuccessRate:0.000} | {run.Events} | {run.SettledStage.Name()} | {run.ConvergedAt} | {run.ChangesAfterConvergence} | {run.ChangesPer1000:0.00} | {string.Join(", ", run.Changes.Select(c => $"{c.Proposal}:{c.To.Name()}({c.Rule})"))} |"));
+                $"| {scope.Name} | {scope.ApprovalRate:0.00} | {scope.SuccessRate:0.000} | {run.Events} | {run.SettledStage.Name()} | {run.ConvergedAt} | " +
+                    $"{run.ChangesAfterConvergence} | {run.ChangesPer1000:0.00} | {string.Join(", ", run.Changes.Select(c => $"{c.Proposal}:{c.To.Name()}({c.Rule})"))} |"));
         }
 
         Console.WriteLine();
@@ -118,7 +120,10 @@ internal static class TrustScenarios
         Array.Sort(latencies);
         var calibration = $"{Shape(models.Approval)}/{Shape(models.Outcome)}";
         return string.Create(CultureInfo.InvariantCulture,
-            $"| {shape.Name} | {size} | {approval.Auc:0.000} | {approval.Bayes:0.000} | {approval.Bayes - approval.Auc:+0.000;-0.000} | {approval.Ece:0.000} | {approval.Brier:0.000} | {outcome.Auc:0.000} | {outcome.Bayes:0.000} | {outcome.Bayes - outcome.Auc:+0.000;-0.000} | {outcome.Ece:0.000} | {outcome.Brier:0.000} | {calibration} | {recall:0.00} ({injected.Count}; {byKind}) | {trainSeconds:0.0} | {latencies[latencies.Length / 2]:0} | {latencies[(int)(latencies.Length * 0.99)]:0} |");
+            $"| {shape.Name} | {size} | {approval.Auc:0.000} | {approval.Bayes:0.000} | " +
+            $"{approval.Bayes - approval.Auc:+0.000;-0.000} | {approval.Ece:0.000} | {approval.Brier:0.000} | {outcome.Auc:0.000} | " +
+                $"{outcome.Bayes:0.000} | {outcome.Bayes - outcome.Auc:+0.000;-0.000} | {outcome.Ece:0.000} | {outcome.Brier:0.000} | {calibration} | {recall:0.00} ({injected.Count}; {byKind}) | " +
+                $"{trainSeconds:0.0} | {latencies[latencies.Length / 2]:0} | {latencies[(int)(latencies.Length * 0.99)]:0} |");
     }
 
     /// <summary>

@@ -43,29 +43,42 @@ internal static class BuiltInNodeTypes
                 "inputSchema": { "type": "object" } } }
             """);
 
-        yield return Node("mcp.tool", NodeCategory.Action, "MCP tool", "Calls a tool (server/tool) of a registered MCP server with the user's credential.", Success, sideEffects: true, RetryPolicy.Standard, TimeSpan.FromMinutes(1), """
+        yield return Node("mcp.tool", NodeCategory.Action, "MCP tool",
+            "Calls a tool (server/tool) of a registered MCP server with the user's credential.",
+            Success, sideEffects: true, RetryPolicy.Standard, TimeSpan.FromMinutes(1), """
             { "type": "object", "additionalProperties": false, "required": ["server", "tool"], "properties": {
                 "server": { "type": "string", "pattern": "^\\S+$" },
                 "tool": { "type": "string", "pattern": "^\\S+$" },
                 "arguments": { "type": "object", "additionalProperties": { "x-cel": "template" } },
                 "credentialId": { "type": "string" } } }
             """);
-        yield return Node("transform", NodeCategory.Logic, "Transform", "Computes its output from the node input: a CEL expression's value, or a mapping object whose string values are templates (exactly one of the two).", Success, sideEffects: false, RetryPolicy.None, ShortTimeout, """
+        yield return Node("transform", NodeCategory.Logic, "Transform",
+            "Computes its output from the node input: a CEL expression's value, or a mapping object whose string values are templates (exactly one of the two).",
+            Success, sideEffects: false, RetryPolicy.None, ShortTimeout, """
             { "type": "object", "additionalProperties": false, "properties": {
                 "expression": { "type": "string", "x-cel": "expression" },
                 "mapping": { "type": "object", "additionalProperties": { "x-cel": "template" }, "description": "Output object; every string inside is a template." } } }
             """);
-        yield return Node("condition", NodeCategory.Logic, "Condition", "Evaluates a boolean CEL expression; outcome true or false.", ["true", "false"], sideEffects: false, RetryPolicy.None, ShortTimeout, """
+        yield return Node("condition", NodeCategory.Logic, "Condition",
+            "Evaluates a boolean CEL expression; outcome true or false.",
+            ["true", "false"], sideEffects: false, RetryPolicy.None, ShortTimeout, """
             { "type": "object", "additionalProperties": false, "required": ["expression"], "properties": {
                 "expression": { "type": "string", "x-cel": "expression" } } }
             """);
-        yield return Node("switch", NodeCategory.Logic, "Switch", "Takes the first case whose CEL condition holds (outcome = case name), else outcome default.", ["default"], sideEffects: false, RetryPolicy.None, ShortTimeout, """
+        yield return Node("switch", NodeCategory.Logic, "Switch",
+            "Takes the first case whose CEL condition holds (outcome = case name), else outcome default.",
+            ["default"], sideEffects: false, RetryPolicy.None, ShortTimeout, """
             { "type": "object", "additionalProperties": false, "required": ["cases"], "properties": {
                 "cases": { "type": "array", "items": { "type": "object", "additionalProperties": false, "required": ["name", "when"], "properties": {
                     "name": { "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_-]{0,63}$" },
                     "when": { "type": "string", "x-cel": "expression" } } } } } }
-            """) with { DynamicOutputs = new DynamicOutputs("cases", "name", ["default"]) };
-        yield return Node("merge", NodeCategory.Flow, "Merge", "Joins branches: mode all waits for every incoming edge to resolve, any fires on the first taken one.", Success, sideEffects: false, RetryPolicy.None, ShortTimeout, """
+            """) with
+        {
+            DynamicOutputs = new DynamicOutputs("cases", "name", ["default"]),
+        };
+        yield return Node("merge", NodeCategory.Flow, "Merge",
+            "Joins branches: mode all waits for every incoming edge to resolve, any fires on the first taken one.",
+            Success, sideEffects: false, RetryPolicy.None, ShortTimeout, """
             { "type": "object", "additionalProperties": false, "properties": {
                 "mode": { "type": "string", "enum": ["all", "any"], "default": "all" } } }
             """);
@@ -74,7 +87,9 @@ internal static class BuiltInNodeTypes
                 "seconds": { "type": "integer", "minimum": 0, "maximum": 31536000 },
                 "until": { "type": "string", "x-cel": "expression", "description": "A CEL timestamp; wins over seconds." } } }
             """);
-        yield return Node("approval", NodeCategory.Human, "Approval", "A human gate: waits until approvers decide or it expires.", ["approved", "rejected", "expired"], sideEffects: false, RetryPolicy.None, null, """
+        yield return Node("approval", NodeCategory.Human, "Approval",
+            "A human gate: waits until approvers decide or it expires.",
+            ["approved", "rejected", "expired"], sideEffects: false, RetryPolicy.None, null, """
             { "type": "object", "additionalProperties": false, "required": ["title"], "properties": {
                 "title": { "type": "string", "x-cel": "template" },
                 "instructions": { "type": "string", "x-cel": "template" },
@@ -90,21 +105,27 @@ internal static class BuiltInNodeTypes
                     "role": { "type": "string", "description": "The role that may also decide once the time has passed." } } },
                 "evidence": { "type": "string", "x-cel": "expression", "description": "What the approver sees, computed from the node input." } } }
             """);
-        yield return Node("governed.action", NodeCategory.Human, "Governed action", "A tool call under the trust system: runs automatically when the scope's stage allows, else asks a person.", ["success", "rejected"], sideEffects: true, RetryPolicy.Standard, TimeSpan.FromMinutes(1), """
+        yield return Node("governed.action", NodeCategory.Human, "Governed action",
+            "A tool call under the trust system: runs automatically when the scope's stage allows, else asks a person.",
+            ["success", "rejected"], sideEffects: true, RetryPolicy.Standard, TimeSpan.FromMinutes(1), """
             { "type": "object", "additionalProperties": false, "required": ["actionType", "server", "tool"], "properties": {
                 "actionType": { "type": "string", "pattern": "^[a-z][a-z0-9_.-]*$" },
                 "server": { "type": "string", "pattern": "^\\S+$" },
                 "tool": { "type": "string", "pattern": "^\\S+$" },
                 "arguments": { "type": "object", "additionalProperties": { "x-cel": "template" } },
-                "scope": { "type": "object", "additionalProperties": { "type": "string", "x-cel": "template" }, "description": "The trust scope: tenant, site, queue and role (templates over the run); with one, the scope's stage decides after the rules and gate." },
-                "features": { "type": "object", "additionalProperties": { "x-cel": "template" }, "description": "The context the trust models score (numbers, booleans, strings); default: the arguments." },
+                "scope": { "type": "object", "additionalProperties": { "type": "string", "x-cel": "template" },
+                    "description": "The trust scope: tenant, site, queue and role (templates over the run); with one, the scope's stage decides after the rules and gate." },
+                "features": { "type": "object", "additionalProperties": { "x-cel": "template" },
+                    "description": "The context the trust models score (numbers, booleans, strings); default: the arguments." },
                 "credentialId": { "type": "string" },
                 "ruleSetId": { "type": "string", "pattern": "^\\S+$", "description": "Rules evaluated before the gate: deny or require_approval win over an authorized gate." },
                 "ruleSetVersion": { "type": "integer", "minimum": 1 },
-                "readState": { "type": "object", "additionalProperties": false, "required": ["tool"], "description": "How to read the state the action changes (before and after): a tool of the same server.", "properties": {
+                "readState": { "type": "object", "additionalProperties": false, "required": ["tool"],
+                    "description": "How to read the state the action changes (before and after): a tool of the same server.", "properties": {
                     "tool": { "type": "string", "pattern": "^\\S+$" },
                     "arguments": { "type": "object", "additionalProperties": { "x-cel": "template" } } } },
-                "compensation": { "type": "object", "additionalProperties": false, "required": ["tool"], "description": "The call that undoes the action; rendered with the result in scope as result.", "properties": {
+                "compensation": { "type": "object", "additionalProperties": false, "required": ["tool"],
+                    "description": "The call that undoes the action; rendered with the result in scope as result.", "properties": {
                     "tool": { "type": "string", "pattern": "^\\S+$" },
                     "arguments": { "type": "object", "additionalProperties": { "x-cel": "template" } },
                     "windowSeconds": { "type": "integer", "minimum": 1, "maximum": 31536000, "default": 86400 } } },
@@ -115,22 +136,35 @@ internal static class BuiltInNodeTypes
                         "users": { "type": "array", "items": { "type": "string" } } } },
                     "requiredApprovals": { "type": "integer", "minimum": 1, "maximum": 10, "default": 1 },
                     "expiresAfterSeconds": { "type": "integer", "minimum": 60, "maximum": 31536000 } } } } }
-            """) with { DefaultUnknownOutcome = UnknownOutcomePolicy.Ask };
-        yield return Node("rules", NodeCategory.Logic, "Rules", "Evaluates a versioned rule set over facts computed by CEL; outcome matched or unmatched.", ["matched", "unmatched"], sideEffects: false, RetryPolicy.None, ShortTimeout, """
+            """) with
+        {
+            DefaultUnknownOutcome = UnknownOutcomePolicy.Ask,
+        };
+        yield return Node("rules", NodeCategory.Logic, "Rules",
+            "Evaluates a versioned rule set over facts computed by CEL; outcome matched or unmatched.",
+            ["matched", "unmatched"], sideEffects: false, RetryPolicy.None, ShortTimeout, """
             { "type": "object", "additionalProperties": false, "required": ["ruleSetId"], "properties": {
                 "ruleSetId": { "type": "string", "pattern": "^\\S+$" },
                 "version": { "type": "integer", "minimum": 1 },
                 "facts": { "type": "string", "x-cel": "expression", "description": "The rule set's input object; default: the node input." },
-                "routes": { "type": "array", "description": "Outcomes that route rules may name, besides matched and unmatched.", "items": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": {
+                "routes": { "type": "array", "description": "Outcomes that route rules may name, besides matched and unmatched.",
+                    "items": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": {
                     "name": { "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_-]{0,63}$" } } } } } }
-            """) with { DynamicOutputs = new DynamicOutputs("routes", "name", ["matched", "unmatched"]) };
-        yield return Node("subworkflow", NodeCategory.Flow, "Subworkflow", "Runs another workflow and waits for it; its failure is this node's failure.", Success, sideEffects: true, RetryPolicy.None, null, """
+            """) with
+        {
+            DynamicOutputs = new DynamicOutputs("routes", "name", ["matched", "unmatched"]),
+        };
+        yield return Node("subworkflow", NodeCategory.Flow, "Subworkflow",
+            "Runs another workflow and waits for it; its failure is this node's failure.",
+            Success, sideEffects: true, RetryPolicy.None, null, """
             { "type": "object", "additionalProperties": false, "required": ["workflowId"], "properties": {
                 "workflowId": { "type": "string", "pattern": "^\\S+$" },
                 "version": { "type": "integer", "minimum": 1 },
                 "input": { "type": "string", "x-cel": "expression" } } }
             """);
-        yield return Node("http.request", NodeCategory.Action, "HTTP request", "Calls an HTTP endpoint (destination allow/deny lists apply; private ranges denied by default).", Success, sideEffects: true, RetryPolicy.Standard, ShortTimeout, """
+        yield return Node("http.request", NodeCategory.Action, "HTTP request",
+            "Calls an HTTP endpoint (destination allow/deny lists apply; private ranges denied by default).",
+            Success, sideEffects: true, RetryPolicy.Standard, ShortTimeout, """
             { "type": "object", "additionalProperties": false, "required": ["url"], "properties": {
                 "method": { "type": "string", "enum": ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"], "default": "GET" },
                 "url": { "type": "string", "x-cel": "template" },
@@ -139,7 +173,8 @@ internal static class BuiltInNodeTypes
                 "body": { "type": "string", "x-cel": "expression", "description": "CEL whose value is sent as JSON." },
                 "timeoutSeconds": { "type": "integer", "minimum": 1, "maximum": 300, "default": 30 },
                 "maxResponseBytes": { "type": "integer", "minimum": 1, "maximum": 52428800, "default": 1048576 },
-                "expectedStatuses": { "type": "array", "items": { "type": "integer", "minimum": 100, "maximum": 599 }, "description": "Statuses that count as success besides 1xx-3xx (e.g. 404 for a lookup)." },
+                "expectedStatuses": { "type": "array", "items": { "type": "integer", "minimum": 100, "maximum": 599 },
+                    "description": "Statuses that count as success besides 1xx-3xx (e.g. 404 for a lookup)." },
                 "credentialId": { "type": "string" } } }
             """);
         yield return Node("llm", NodeCategory.Ai, "LLM", "Asks an OpenAI-compatible chat model.", Success, sideEffects: false, RetryPolicy.Standard, TimeSpan.FromMinutes(2), """
@@ -158,7 +193,9 @@ internal static class BuiltInNodeTypes
                 "body": { "type": "string", "x-cel": "expression" },
                 "headers": { "type": "object", "additionalProperties": { "type": "string", "x-cel": "template" } } } }
             """);
-        yield return Node("fail", NodeCategory.Flow, "Fail", "Fails with a chosen error code and message (catchable through its error handle).", [], sideEffects: false, RetryPolicy.None, ShortTimeout, """
+        yield return Node("fail", NodeCategory.Flow, "Fail",
+            "Fails with a chosen error code and message (catchable through its error handle).",
+            [], sideEffects: false, RetryPolicy.None, ShortTimeout, """
             { "type": "object", "additionalProperties": false, "required": ["code", "message"], "properties": {
                 "code": { "type": "string", "pattern": "^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*$" },
                 "message": { "type": "string", "x-cel": "template" } } }
@@ -168,7 +205,8 @@ internal static class BuiltInNodeTypes
     private static NodeTypeDescriptor Trigger(string type, string displayName, string description, string schema) =>
         new(type, NodeCategory.Trigger, displayName, description, NoInputs, Success, Schema(schema), HasSideEffects: false, RetryPolicy.None, null);
 
-    private static NodeTypeDescriptor Node(string type, NodeCategory category, string displayName, string description, string[] outputs, bool sideEffects, RetryPolicy retry, TimeSpan? timeout, string schema) =>
+    private static NodeTypeDescriptor Node(string type, NodeCategory category, string displayName,
+        string description, string[] outputs, bool sideEffects, RetryPolicy retry, TimeSpan? timeout, string schema) =>
         new(type, category, displayName, description, In, outputs, Schema(schema), sideEffects, retry, timeout);
 
     private static JsonObject Schema(string json) => JsonNode.Parse(json)!.AsObject();

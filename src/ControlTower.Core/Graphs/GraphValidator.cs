@@ -220,7 +220,8 @@ public static partial class GraphValidator
 
         if (config["durability"] is { } durability && !(durability is JsonValue d && d.GetValueKind() == JsonValueKind.String && d.GetValue<string>() is "checkpoint" or "step"))
         {
-            problems.Add(new(GraphProblemCodes.ConfigInvalid, "/config/durability", "'durability' must be \"checkpoint\" (commit at durability boundaries, the default) or \"step\" (commit after every node)."));
+            problems.Add(new(GraphProblemCodes.ConfigInvalid, "/config/durability",
+                "'durability' must be \"checkpoint\" (commit at durability boundaries, the default) or \"step\" (commit after every node)."));
         }
 
         if (Retention.RetentionPolicy.FromGraphConfig(config).Problem is { } retention)
@@ -275,7 +276,9 @@ public static partial class GraphValidator
             return;
         }
 
-        var declared = (config["phases"] as JsonObject)?.Select(p => p.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null).ToHashSet(StringComparer.Ordinal) ?? [];
+        var declared = (config["phases"] as JsonObject)
+            ?.Select(p => p.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null)
+            .ToHashSet(StringComparer.Ordinal) ?? [];
         foreach (var (phase, outcome) in map)
         {
             var pointer = $"/config/outcomes/{EscapePointerToken(phase)}";
@@ -454,7 +457,9 @@ public static partial class GraphValidator
             {
                 if (source != target && !GraphAlgorithms.Reaches(forward, target, source))
                 {
-                    problems.Add(new(GraphProblemCodes.LoopInvalid, $"/edges/{edge}/loop", $"Edge {graph.Edges[edge].Source} -> {graph.Edges[edge].Target} has a loop bound but closes no cycle: '{graph.Edges[edge].Target}' does not lead back to '{graph.Edges[edge].Source}'."));
+                    problems.Add(new(GraphProblemCodes.LoopInvalid, $"/edges/{edge}/loop",
+                        $"Edge {graph.Edges[edge].Source} -> {graph.Edges[edge].Target} has a loop bound but closes no cycle: " +
+                        $"'{graph.Edges[edge].Target}' does not lead back to '{graph.Edges[edge].Source}'."));
                 }
 
                 continue;
@@ -464,7 +469,8 @@ public static partial class GraphValidator
             if (inCycle && reported.Add(component[source]))
             {
                 var members = Enumerable.Range(0, graph.Nodes.Count).Where(n => component[n] == component[source]).Select(n => graph.Nodes[n].Id);
-                problems.Add(new(GraphProblemCodes.CycleUnbounded, $"/edges/{edge}", $"The cycle through {string.Join(", ", members)} has no loop bound; add \"loop\": {{ \"maxIterations\": n }} to the edge that loops back."));
+                problems.Add(new(GraphProblemCodes.CycleUnbounded, $"/edges/{edge}",
+                    $"The cycle through {string.Join(", ", members)} has no loop bound; add \"loop\": {{ \"maxIterations\": n }} to the edge that loops back."));
             }
         }
     }

@@ -14,7 +14,16 @@ namespace ControlTower.Core.Planning;
 /// </summary>
 internal static partial class ClauseParser
 {
-    private const string Verbs = "check|get|look|fetch|read|list|dispense|restock|reorder|replenish|ask|request|require|requires|need|needs|wait|pause|sleep|hold|delay|reply|respond|answer|return|send|post|call|write|save|store|create|delete|remove|add|record|log|search|find|move|rename|compress|gzip|summari[sz]e|classify|translate|compute|calculate|notify|email|echo|fail|stop|abort|run|start|sum|make|open|edit|append|update|fill|give|approve|count|extract|format|put|link|relate|note|set|toggle|print|show|apply|evaluate|download|upload|query|research|collect|gather|retry|poll|keep|have|let|compare|tell|draft|compose|generate|analy[sz]e|book|mark|verify|lookup|inspect|fire|trigger|render|build|convert|map|normali[sz]e|merge|combine|publish|archive|tag|remember|forget|observe|flag|escalate|get|provide|simulate|use|connect|take|copy|prepare|turn|enable|disable|list|obtain|retrieve|zip|review|attach|pick|read|see|perform|fax|sms|tweet|alert|ping";
+    private const string Verbs = "check|get|look|fetch|read|list|dispense|restock|reorder|replenish|ask|request|require|requires|need|needs|wait|pause|sleep|hold|delay|" +
+        "reply|respond|answer|return|send|post|call|write|save|store|create|delete|remove|add|record|log|" +
+        "search|find|move|rename|compress|gzip|summari[sz]e|classify|translate|compute|calculate|notify|email|echo|" +
+        "fail|stop|abort|run|start|sum|make|open|edit|append|update|fill|give|approve|count|extract|" +
+        "format|put|link|relate|note|set|toggle|print|show|apply|evaluate|download|" +
+        "upload|query|research|collect|gather|retry|poll|keep|have|let|compare|tell|draft|compose|generate|analy[sz]e|book|mark|verify|lookup|" +
+        "inspect|fire|trigger|render|build|convert|map|normali[sz]e|merge|" +
+        "combine|publish|archive|tag|remember|forget|observe|flag|" +
+        "escalate|get|provide|simulate|use|connect|take|copy|prepare|turn|enable|disable|list|obtain|retrieve|zip|" +
+        "review|attach|pick|read|see|perform|fax|sms|tweet|alert|ping";
 
     // A verb word used as a noun ("the name and email from the request") does not start a clause.
     private const string NotNoun = @"(?!\s+(?:from|of|and|or|address|addresses|to\s+the\s+(?:list|file))\b)(?!\s*[,.;]|$)";
@@ -25,13 +34,19 @@ internal static partial class ClauseParser
     [GeneratedRegex("https?://[^\\s\"'<>]+[^\\s\"'<>.,;:!?)]")]
     private static partial Regex UrlPattern();
 
-    [GeneratedRegex(@"\b(?:(?:when(?:ever)?|once|if)\s+(?:[\w']+\s+){0,3}?)?(?:(?:called|invoked|used)\s+as|(?:calls?|invokes?|uses?)\s+(?:this|it|the)(?:\s+workflow)?\s+as|(?:expose[ds]?|publish(?:e[ds])?)\s+(?:it\s+|this\s+|the\s+workflow\s+)?as|as)\s+an?\s+(?:mcp\s+)?tool(?:\s+(?:named|called)\s+(«q\d+»|[a-z][a-z0-9_.-]*))?(?:\s+by\s+(?:an?\s+)?(?:agent|assistant|client|llm))?", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(?:(?:when(?:ever)?|once|if)\s+(?:[\w']+\s+){0,3}?)?(?:(?:called|invoked|used)\s+as|(?:calls?|invokes?|uses?)\s+(?:this|it|the)(?:\s+workflow)?\s+as|" +
+        @"(?:expose[ds]?|publish(?:e[ds])?)\s+(?:it\s+|this\s+|the\s+workflow\s+)?as|as)\s+an?\s+(?:mcp\s+)?tool" +
+        @"(?:\s+(?:named|called)\s+(«q\d+»|[a-z][a-z0-9_.-]*))?(?:\s+by\s+(?:an?\s+)?(?:agent|assistant|client|llm))?", RegexOptions.IgnoreCase)]
     private static partial Regex McpTriggerPattern();
 
-    [GeneratedRegex(@"^(?:(?:when(?:ever)?|once|each\s+time|every\s+time|as\s+soon\s+as|on\s+(?:each|every|an?))\s+([^,;.]*?(?:webhook|arriv\w*|comes?\s+in|received|is\s+posted|gets\s+posted|posted|submitted|is\s+sent|hits|http\s+call|post\s+request|request\s+(?:is\s+)?made)[^,;.]*?)|(?:receive|accept|take|get|grab)\s+(?:an?|the)\s+(?:incoming\s+|new\s+)?(?:webhook|request|http\s+post)[^,;.]*?|on\s+(?:a\s+)?webhook)(?:\s*,\s*|\s*(?=[.;])|\s+then\s+|\s+(?=(?:" + Verbs + @")\b)|$)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(?:(?:when(?:ever)?|once|each\s+time|every\s+time|as\s+soon\s+as|on\s+(?:each|every|an?))\s+" +
+        @"([^,;.]*?(?:webhook|arriv\w*|comes?\s+in|received|is\s+posted|gets\s+posted|posted|submitted|is\s+sent|hits|http\s+call|" +
+        @"post\s+request|request\s+(?:is\s+)?made)[^,;.]*?)|(?:receive|accept|take|get|grab)\s+(?:an?|the)\s+(?:incoming\s+|new\s+)?(?:webhook|request|http\s+post)[^,;.]*?|on\s+(?:a\s+)?webhook)" +
+        @"(?:\s*,\s*|\s*(?=[.;])|\s+then\s+|\s+(?=(?:" + Verbs + @")\b)|$)", RegexOptions.IgnoreCase)]
     private static partial Regex WebhookTriggerPattern();
 
-    [GeneratedRegex(@"\s*,?\s*\b(?:(?:that|which)\s+)?(?:(?:is|are|gets?)\s+)?(?:sent|received|posted|arriving|coming\s+in|delivered)?\s*\b(?:by|via|through|over|from)\s+(?:an?\s+|the\s+)?webhook\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\s*,?\s*\b(?:(?:that|which)\s+)?(?:(?:is|are|gets?)\s+)?(?:sent|received|posted|arriving|coming\s+in|delivered)?" +
+        @"\s*\b(?:by|via|through|over|from)\s+(?:an?\s+|the\s+)?webhook\b", RegexOptions.IgnoreCase)]
     private static partial Regex WebhookAnywherePattern();
 
     [GeneratedRegex(@"\bat\s+(?<time>\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2}|noon|midnight)\b\s*,?", RegexOptions.IgnoreCase)]
@@ -40,7 +55,12 @@ internal static partial class ClauseParser
     [GeneratedRegex(@"\s*\b(?:when\s+(?:i|we|someone|a\s+user)\s+(?:start|run|click|press|trigger)\s+it(?:\s+(?:manually|by\s+hand))?|on\s+demand|manually|by\s+hand)\b\s*,?", RegexOptions.IgnoreCase)]
     private static partial Regex ManualTriggerPattern();
 
-    [GeneratedRegex(@"(?:\b(?:every|each)\s+(?<unit>weekday|work\s*day|business\s+day|day|morning|evening|night|hour|minute|week|month|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday|(?<n>\d+|two|three|four|five|six|ten|twelve|fifteen|twenty|thirty)\s+(?<nunit>minutes|hours|days))|\bonce\s+(?:a|an|per|every)\s+(?<unit>day|week|month|hour)|\b(?<unit>daily|nightly|hourly|weekly|monthly)|\bon\s+(?<unit>weekdays|weekends|mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays))(?:\s+at\s+(?<time>\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|noon|midnight))?(?:\s*(?:in\s+|\()?(?<tz>[A-Z][a-z]+/[A-Za-z_]+)\)?)?\s*,?", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?:\b(?:every|each)\s+(?<unit>weekday|work\s*day|business\s+day|day|morning|evening|night|hour|minute|week|month|weekend|" +
+        @"monday|tuesday|wednesday|thursday|friday|saturday|sunday|" +
+        @"(?<n>\d+|two|three|four|five|six|ten|twelve|fifteen|twenty|thirty)\s+(?<nunit>minutes|hours|days))" +
+        @"|\bonce\s+(?:a|an|per|every)\s+(?<unit>day|week|month|hour)|\b(?<unit>daily|nightly|hourly|weekly|monthly)" +
+        @"|\bon\s+(?<unit>weekdays|weekends|mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays))(?:\s+at\s+" +
+        @"(?<time>\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|noon|midnight))?(?:\s*(?:in\s+|\()?(?<tz>[A-Z][a-z]+/[A-Za-z_]+)\)?)?\s*,?", RegexOptions.IgnoreCase)]
     private static partial Regex SchedulePattern();
 
     [GeneratedRegex(@"^\s*at\s+(?<time>\d{1,2}(?::\d{2})?\s*(?:am|pm)?|noon|midnight)\s*,?\s*", RegexOptions.IgnoreCase)]
@@ -49,28 +69,39 @@ internal static partial class ClauseParser
     [GeneratedRegex(@"(?<=[.;!?])\s+|(?<=[.;!?])$")]
     private static partial Regex SentenceBreak();
 
-    [GeneratedRegex(@"\s+and\s+then\s+|\s*,?\s*\b(?:and\s+)?(?<then>then|finally|afterwards|after\s+that|next|lastly)\b\s*,?\s*|\s+and\s*,\s*(?=(?:if|unless|when)\b)|\s*,?\s*\b(?<else>otherwise|else|if\s+not)\b\s*,?\s*|\s*,\s*(?:and\s+|but\s+)?(?=(?:if|when|unless|in\s+case|only\s+if)\b)|\s+(?:and|but)\s+(?=(?:if|unless)\b)|\s*,\s*(?:and\s+)?(?<and>also\s+)?(?=(?:" + Verbs + @")\b" + NotNoun + @")|\s+and\s+(?:also\s+)?(?=(?:" + Verbs + @")\b" + NotNoun + @")", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\s+and\s+then\s+|\s*,?\s*\b(?:and\s+)?(?<then>then|finally|afterwards|after\s+that|next|lastly)\b\s*,?\s*|" +
+        @"\s+and\s*,\s*(?=(?:if|unless|when)\b)|\s*,?\s*\b(?<else>otherwise|else|if\s+not)\b\s*,?\s*|" +
+        @"\s*,\s*(?:and\s+|but\s+)?(?=(?:if|when|unless|in\s+case|only\s+if)\b)|\s+(?:and|but)\s+(?=(?:if|unless)\b)|" +
+        @"\s*,\s*(?:and\s+)?(?<and>also\s+)?(?=(?:" + Verbs + @")\b" + NotNoun + @")|" +
+        @"\s+and\s+(?:also\s+)?(?=(?:" + Verbs + @")\b" + NotNoun + @")", RegexOptions.IgnoreCase)]
     private static partial Regex ClauseBreak();
 
-    [GeneratedRegex(@"^(?:(?:and\s+)?then\s+)?(?:wait|pause|sleep|hold(?:\s+on)?|delay(?:\s+it)?)(?:\s+for)?\s+(?<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|ten|twelve|fifteen|twenty|thirty|half\s+an?)\s*-?\s*(?<unit>second|sec|minute|min|hour|hr|day|week)s?\b(?<rest>.*)$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(?:(?:and\s+)?then\s+)?(?:wait|pause|sleep|hold(?:\s+on)?|delay(?:\s+it)?)(?:\s+for)?\s+" +
+        @"(?<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|ten|twelve|fifteen|twenty|thirty|half\s+an?)\s*-?\s*" +
+        @"(?<unit>second|sec|minute|min|hour|hr|day|week)s?\b(?<rest>.*)$", RegexOptions.IgnoreCase)]
     private static partial Regex WaitPattern();
 
-    [GeneratedRegex(@"^after\s+(?<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|ten|twelve|twenty|thirty|half\s+an?)\s*-?\s*(?<unit>second|minute|hour|day|week)s?\b\s*,?\s*(?<rest>.*)$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^after\s+(?<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|ten|twelve|twenty|thirty|half\s+an?)\s*-?\s*" +
+        @"(?<unit>second|minute|hour|day|week)s?\b\s*,?\s*(?<rest>.*)$", RegexOptions.IgnoreCase)]
     private static partial Regex AfterPattern();
 
     [GeneratedRegex(@"\b(?:approv\w*|sign[- ]?off|signs?\s+off|sign\s+it\s+off)\b", RegexOptions.IgnoreCase)]
     private static partial Regex ApprovalPattern();
 
-    [GeneratedRegex(@"^(?:reply|respond|answer|send\s+back|return)\b(?!\s+(?:\d|«q\d+»\s+units))(?:\s+(?:to\s+the\s+(?:caller|requester|client)|back))?(?:\s+(?:with|saying|that))?\s*(?<what>.*)$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(?:reply|respond|answer|send\s+back|return)\b(?!\s+(?:\d|«q\d+»\s+units))" +
+        @"(?:\s+(?:to\s+the\s+(?:caller|requester|client)|back))?(?:\s+(?:with|saying|that))?\s*(?<what>.*)$", RegexOptions.IgnoreCase)]
     private static partial Regex ReplyPattern();
 
     [GeneratedRegex(@"^(?:fail|abort|raise|throw|stop\s+with)\b(?:\s+(?:the\s+run|it))?(?:\s+(?:with|saying))?\s*(?<what>.*)$", RegexOptions.IgnoreCase)]
     private static partial Regex FailPattern();
 
-    [GeneratedRegex(@"^(?<body>.*?)\s*,?\s*\b(?:until|till)\b\s+(?<until>.*?)\s*,?\s*(?:\(|\b)(?:at\s+most|up\s+to|no\s+more\s+than|max(?:imum)?(?:\s+of)?|for\s+at\s+most)\s+(?<n>\d+|two|three|four|five|six|seven|eight|nine|ten|twenty)\s+(?:times|tries|attempts|rounds|iterations)\)?(?<rest>.*)$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(?<body>.*?)\s*,?\s*\b(?:until|till)\b\s+(?<until>.*?)\s*,?\s*" +
+        @"(?:\(|\b)(?:at\s+most|up\s+to|no\s+more\s+than|max(?:imum)?(?:\s+of)?|for\s+at\s+most)" +
+        @"\s+(?<n>\d+|two|three|four|five|six|seven|eight|nine|ten|twenty)\s+(?:times|tries|attempts|rounds|iterations)\)?(?<rest>.*)$", RegexOptions.IgnoreCase)]
     private static partial Regex LoopPattern();
 
-    [GeneratedRegex(@"\b(?:waiting|pausing|with)\s+(?<n>\d+|an?|one|two|five|ten|fifteen|thirty)\s*(?<unit>second|minute|hour)s?\s+between\b[^,]*|\bevery\s+(?<n>\d+|two|five|ten|fifteen|thirty)\s*(?<unit>second|minute|hour)s?\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(?:waiting|pausing|with)\s+(?<n>\d+|an?|one|two|five|ten|fifteen|thirty)\s*(?<unit>second|minute|hour)s?\s+between\b[^,]*|" +
+        @"\bevery\s+(?<n>\d+|two|five|ten|fifteen|thirty)\s*(?<unit>second|minute|hour)s?\b", RegexOptions.IgnoreCase)]
     private static partial Regex LoopWaitPattern();
 
     [GeneratedRegex(@"\b(?:governed|under\s+governance|through\s+the\s+trust\s+system|with\s+the\s+trust\s+system|under\s+the\s+trust\s+system|as\s+a\s+governed\s+action)\b", RegexOptions.IgnoreCase)]
@@ -85,10 +116,12 @@ internal static partial class ClauseParser
     [GeneratedRegex(@"^(?:first|first\s+of\s+all|please|just|also|and|now)\b\s*,?\s*", RegexOptions.IgnoreCase)]
     private static partial Regex Filler();
 
-    [GeneratedRegex(@"(?<n>\d+|two|three|four|five)\s+(?:\w+\s+)?(?:approvals|approvers|sign[- ]?offs|people|persons|pharmacists|managers|reviewers|admins)\b|\b(?:two|2)\s+(?:separate\s+)?\w*\s*approv\w*", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?<n>\d+|two|three|four|five)\s+(?:\w+\s+)?(?:approvals|approvers|sign[- ]?offs|people|persons|pharmacists|managers|reviewers|admins)\b|" +
+        @"\b(?:two|2)\s+(?:separate\s+)?\w*\s*approv\w*", RegexOptions.IgnoreCase)]
     private static partial Regex ApprovalCountPattern();
 
-    [GeneratedRegex(@"\b(?:within|expir\w*\s+(?:after|in)|times?\s+out\s+after|for\s+at\s+most)\s+(?<n>\d+|an?|one|two|three|seven|twelve|twenty-four|24|48)\s*(?<unit>minute|hour|day|week)s?", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(?:within|expir\w*\s+(?:after|in)|times?\s+out\s+after|for\s+at\s+most)\s+" +
+        @"(?<n>\d+|an?|one|two|three|seven|twelve|twenty-four|24|48)\s*(?<unit>minute|hour|day|week)s?", RegexOptions.IgnoreCase)]
     private static partial Regex ExpiryPattern();
 
     [GeneratedRegex(@"\b(?:status|code)\s+(?<s>[1-5]\d\d)\b|\b(?:a|an|with)\s+(?<s>[1-5]\d\d)\b", RegexOptions.IgnoreCase)]
@@ -96,7 +129,8 @@ internal static partial class ClauseParser
 
     private static readonly Regex VerbStart = new(@"^(?:" + Verbs + @")\b", RegexOptions.IgnoreCase | RegexOptions.Compiled);
 
-    private static readonly string[] Roles = ["pharmacist", "prescriber", "manager", "supervisor", "admin", "administrator", "operator", "reviewer", "approver", "doctor", "lead", "owner", "technician", "clinician", "nurse"];
+    private static readonly string[] Roles = ["pharmacist", "prescriber", "manager", "supervisor", "admin", "administrator",
+        "operator", "reviewer", "approver", "doctor", "lead", "owner", "technician", "clinician", "nurse"];
 
     /// <summary>Parses a request; never throws for any text.</summary>
     public static ParsedRequest Parse(string prompt)
@@ -441,7 +475,8 @@ internal static partial class ClauseParser
 
             var previous = matches[k - 1].Value.ToLowerInvariant().TrimEnd(',');
             var next = k + 1 < matches.Count ? matches[k + 1].Value.ToLowerInvariant() : "";
-            if (previous is "the" or "a" or "an" or "to" or "stock" or "of" or "is" or "are" or "was" or "not" or "no" || next is "fails" or "failed" or "succeeds" or "is" or "are" or "was" or "returns")
+            if (previous is "the" or "a" or "an" or "to" or "stock" or "of" or "is" or "are" or "was" or "not" or "no"
+                || next is "fails" or "failed" or "succeeds" or "is" or "are" or "was" or "returns")
             {
                 continue;
             }

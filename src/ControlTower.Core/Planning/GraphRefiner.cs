@@ -22,13 +22,15 @@ internal sealed partial class GraphRefiner(PlanRequest request, ToolRanker ranke
 
     public IReadOnlyList<string> Assumptions => _assumptions;
 
-    [GeneratedRegex(@"^(?:add|insert|put|place)\s+(?<what>.+?)\s+(?<where>before|after|ahead\s+of|following)\s+(?<anchor>.+)$|^(?<what>(?:wait|pause|sleep|delay|ask|have|get|require|needs?|check|call|send|write|save|reply|log)\b.*?)\s+(?<where>before|after)\s+(?<anchor>.+)$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(?:add|insert|put|place)\s+(?<what>.+?)\s+(?<where>before|after|ahead\s+of|following)\s+(?<anchor>.+)$|" +
+        @"^(?<what>(?:wait|pause|sleep|delay|ask|have|get|require|needs?|check|call|send|write|save|reply|log)\b.*?)\s+(?<where>before|after)\s+(?<anchor>.+)$", RegexOptions.IgnoreCase)]
     private static partial Regex InsertPattern();
 
     [GeneratedRegex(@"^(?:remove|delete|drop|skip|take\s+out|get\s+rid\s+of|no\s+longer\s+(?:need|use)|do\s+not\s+(?:need|use))\s+(?<anchor>.+)$", RegexOptions.IgnoreCase)]
     private static partial Regex RemovePattern();
 
-    [GeneratedRegex(@"^(?:change|make|set|extend|shorten)\s+(?:the\s+)?(?:wait|delay|pause)\s+(?:to\s+|be\s+)?(?<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|ten|twelve|twenty|thirty)\s*-?\s*(?<unit>second|minute|hour|day|week)s?\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(?:change|make|set|extend|shorten)\s+(?:the\s+)?(?:wait|delay|pause)\s+(?:to\s+|be\s+)?" +
+        @"(?<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|ten|twelve|twenty|thirty)\s*-?\s*(?<unit>second|minute|hour|day|week)s?\b", RegexOptions.IgnoreCase)]
     private static partial Regex RetimePattern();
 
     [GeneratedRegex(@"^(?:require|make\s+it\s+(?:need|require)|needs?|ask\s+for)\s+(?<n>\d+|two|three|four|five)\s+approvals?\b", RegexOptions.IgnoreCase)]
@@ -37,7 +39,9 @@ internal sealed partial class GraphRefiner(PlanRequest request, ToolRanker ranke
     [GeneratedRegex(@"\s*,?\s*\b(?:too|as\s+well|in\s+addition|in\s+parallel)\b\s*|^(?:also)\s+", RegexOptions.IgnoreCase)]
     private static partial Regex AlsoPattern();
 
-    [GeneratedRegex(@"^(?:an?\s+|one\s+)?(?<n>\d+(?:\.\d+)?|one|two|three|four|five|six|ten|twelve|fifteen|twenty|thirty|half\s+an?)?\s*-?\s*(?<unit>second|minute|hour|day|week)s?\s*-?\s*(?:long\s+)?(?:wait|delay|pause)\b|^(?:an?\s+)?(?:wait|delay|pause)\s+of\s+(?<n>\d+|an?|one|two|three|four|five|ten|thirty)\s*(?<unit>second|minute|hour|day|week)s?", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(?:an?\s+|one\s+)?(?<n>\d+(?:\.\d+)?|one|two|three|four|five|six|ten|twelve|fifteen|twenty|thirty|half\s+an?)?\s*-?\s*" +
+        @"(?<unit>second|minute|hour|day|week)s?\s*-?\s*(?:long\s+)?(?:wait|delay|pause)\b|" +
+        @"^(?:an?\s+)?(?:wait|delay|pause)\s+of\s+(?<n>\d+|an?|one|two|three|four|five|ten|thirty)\s*(?<unit>second|minute|hour|day|week)s?", RegexOptions.IgnoreCase)]
     private static partial Regex WaitNounPattern();
 
     public JsonObject? Apply(JsonObject graph)
@@ -344,7 +348,8 @@ internal sealed partial class GraphRefiner(PlanRequest request, ToolRanker ranke
 
     private static List<JsonObject> NodeList(JsonObject graph) => [.. Nodes(graph).OfType<JsonObject>()];
 
-    private static JsonArray Nodes(JsonObject graph) => graph["nodes"] as JsonArray ?? throw new InvalidOperationException("The base graph has no nodes array; OfflinePlanner checks it before refining.");
+    private static JsonArray Nodes(JsonObject graph) =>
+        graph["nodes"] as JsonArray ?? throw new InvalidOperationException("The base graph has no nodes array; OfflinePlanner checks it before refining.");
 
     private static JsonArray Edges(JsonObject graph)
     {

@@ -60,7 +60,9 @@ public sealed class OfflinePlanner
 
         if (((JsonArray)graph["nodes"]!).Count < 2)
         {
-            return Refused([new PlanProblem(PlanProblemCodes.NothingToDo, "The request names no step to take after the trigger (e.g. \"check the stock, then reply with it\").", "/prompt")], builder.Assumptions);
+            return Refused([new PlanProblem(PlanProblemCodes.NothingToDo,
+                "The request names no step to take after the trigger (e.g. \"check the stock, then reply with it\").", "/prompt")],
+                builder.Assumptions);
         }
 
         return Finish(graph, builder.Explanations, builder.Assumptions);

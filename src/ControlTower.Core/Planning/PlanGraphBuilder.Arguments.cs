@@ -219,7 +219,8 @@ internal sealed partial class PlanGraphBuilder
         return "{{ input." + (Rx.IsMatch(name, "^[A-Za-z_][A-Za-z0-9_]*$") ? name : $"['{name}']") + " }}";
     }
 
-    [GeneratedRegex(@"(?<op>fewer\s+than|less\s+than|lower\s+than|below|under|more\s+than|greater\s+than|higher\s+than|above|over|exceeds?|at\s+least|at\s+most|no\s+more\s+than|equals?|is\s+equal\s+to|is|are|==|<=|>=|<|>)\s+(?<n>-?\d+(?:\.\d+)?)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?<op>fewer\s+than|less\s+than|lower\s+than|below|under|more\s+than|greater\s+than|higher\s+than|above|over|" +
+        @"exceeds?|at\s+least|at\s+most|no\s+more\s+than|equals?|is\s+equal\s+to|is|are|==|<=|>=|<|>)\s+(?<n>-?\d+(?:\.\d+)?)", RegexOptions.IgnoreCase)]
     private static partial Regex Comparison();
 
     private (string Expression, string Explained) ConditionExpression(PlanCondition condition)
@@ -230,8 +231,12 @@ internal sealed partial class PlanGraphBuilder
         {
             var op = m.Groups["op"].Value.ToLowerInvariant() switch
             {
-                var o when o.StartsWith("fewer", StringComparison.Ordinal) || o.StartsWith("less", StringComparison.Ordinal) || o.StartsWith("lower", StringComparison.Ordinal) || o is "below" or "under" or "<" => "<",
-                var o when o.StartsWith("more", StringComparison.Ordinal) || o.StartsWith("greater", StringComparison.Ordinal) || o.StartsWith("higher", StringComparison.Ordinal) || o is "above" or "over" or "exceeds" or "exceed" or ">" => ">",
+                var o when o.StartsWith("fewer", StringComparison.Ordinal)
+                    || o.StartsWith("less", StringComparison.Ordinal) || o.StartsWith("lower", StringComparison.Ordinal)
+                    || o is "below" or "under" or "<" => "<",
+                var o when o.StartsWith("more", StringComparison.Ordinal)
+                    || o.StartsWith("greater", StringComparison.Ordinal) || o.StartsWith("higher", StringComparison.Ordinal)
+                    || o is "above" or "over" or "exceeds" or "exceed" or ">" => ">",
                 "at least" or ">=" => ">=",
                 "at most" or "no more than" or "<=" => "<=",
                 _ => "==",
@@ -241,7 +246,8 @@ internal sealed partial class PlanGraphBuilder
             return (expression, $"{expression}{subject.Note}");
         }
 
-        if (Rx.Match(lower, @"\b(?:none|nothing|no\s+(?:units?|tablets|capsules|stock))\s+(?:is\s+|are\s+)?(?:left|remaining|on\s+hand|in\s+stock)|\b(?:out\s+of\s+stock|sold\s+out)\b") is { Success: true } none)
+        if (Rx.Match(lower,
+            @"\b(?:none|nothing|no\s+(?:units?|tablets|capsules|stock))\s+(?:is\s+|are\s+)?(?:left|remaining|on\s+hand|in\s+stock)|\b(?:out\s+of\s+stock|sold\s+out)\b") is { Success: true } none)
         {
             var subject = Subject(text[..none.Index] + " left");
             var expression = $"{subject.Path} <= 0";
@@ -257,7 +263,8 @@ internal sealed partial class PlanGraphBuilder
             return (expression, $"{expression}{subject.Note}");
         }
 
-        if (Rx.Match(lower, @"\b(?:is|are)\s+(?<not>not\s+)?(?:empty|blank)\b|\b(?<not>has|have)\s+(?:any|some)\b|\bnothing\b|\bno\s+(?:results?|matches|items|entries|files)\b") is { Success: true } empty)
+        if (Rx.Match(lower,
+            @"\b(?:is|are)\s+(?<not>not\s+)?(?:empty|blank)\b|\b(?<not>has|have)\s+(?:any|some)\b|\bnothing\b|\bno\s+(?:results?|matches|items|entries|files)\b") is { Success: true } empty)
         {
             var subject = Subject(text[..empty.Index]);
             var notEmpty = empty.Groups["not"].Success;

@@ -14,7 +14,9 @@ internal sealed partial class PlanGraphBuilder
 
     internal sealed record Resolved(string IdHint, string Type, string Name, JsonObject Config, string Explanation, PlannerTool? Tool);
 
-    [GeneratedRegex(@"^(?:summari[sz]e|classify|categori[sz]e|translate|draft|compose|rewrite|paraphrase|explain|generate|analy[sz]e|score|detect\s+the\s+(?:sentiment|language)|ask\s+(?:the\s+|an?\s+)?(?:model|llm|ai|assistant|gpt)|have\s+(?:the\s+|an?\s+)?(?:model|llm|ai)|use\s+(?:the\s+|an?\s+)?(?:llm|ai|model)|let\s+(?:the\s+|an?\s+)?(?:model|llm|ai))\b|\b(?:with|using|via|by)\s+(?:the\s+|an?\s+)?(?:llm|ai|language\s+model|model|gpt)\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(?:summari[sz]e|classify|categori[sz]e|translate|draft|compose|rewrite|paraphrase|explain|generate|analy[sz]e|score|detect\s+the\s+(?:sentiment|language)|" +
+        @"ask\s+(?:the\s+|an?\s+)?(?:model|llm|ai|assistant|gpt)|have\s+(?:the\s+|an?\s+)?(?:model|llm|ai)|use\s+(?:the\s+|an?\s+)?(?:llm|ai|model)|" +
+        @"let\s+(?:the\s+|an?\s+)?(?:model|llm|ai))\b|\b(?:with|using|via|by)\s+(?:the\s+|an?\s+)?(?:llm|ai|language\s+model|model|gpt)\b", RegexOptions.IgnoreCase)]
     private static partial Regex LlmCue();
 
     [GeneratedRegex(@"^(?:compute|calculate|format|build|extract|convert|normali[sz]e|map|combine|prepare|merge|pick|parse|shape|turn|reshape|assemble)\b", RegexOptions.IgnoreCase)]
@@ -126,7 +128,10 @@ internal sealed partial class PlanGraphBuilder
         }
 
         // "send the result to the memory server": a server named with no tool for the verb gets its tool that stores things.
-        if (server is not null && new[] { "create", "write", "add", "save" }.Select(v => ranker.Rank(v, server).FirstOrDefault(m => m.NameMatched)).FirstOrDefault(m => m is not null) is { } store && Rx.IsMatch(text, @"^(?:send|save|store|put|push|record|log|keep|copy)\b", RegexOptions.IgnoreCase))
+        if (server is not null
+            && new[] { "create", "write", "add", "save" }.Select(v => ranker.Rank(v, server).FirstOrDefault(m => m.NameMatched))
+            .FirstOrDefault(m => m is not null) is { } store
+            && Rx.IsMatch(text, @"^(?:send|save|store|put|push|record|log|keep|copy)\b", RegexOptions.IgnoreCase))
         {
             _assumptions.Add($"\"{Words(text)}\" stores into the server '{server}' with {store.Tool.Name}.");
             return ToolNode(store.Tool, step, $"the server '{server}' is named and {store.Tool.Tool} is how it stores things");
@@ -209,7 +214,8 @@ internal sealed partial class PlanGraphBuilder
         return string.Concat(kinds.Distinct(StringComparer.Ordinal));
     }
 
-    [GeneratedRegex(@"^(?:write|save|store|dump|post|send|put|upload|export|copy|push|publish)\s+(?:the\s+|a\s+|an\s+|our\s+)?(?<noun>[a-z][a-z ]*?)\s+(?:to|into|in|on|onto|at)\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(?:write|save|store|dump|post|send|put|upload|export|copy|push|publish)\s+(?:the\s+|a\s+|an\s+|our\s+)?" +
+        @"(?<noun>[a-z][a-z ]*?)\s+(?:to|into|in|on|onto|at)\b", RegexOptions.IgnoreCase)]
     private static partial Regex SinkClause();
 
     /// <summary>
@@ -304,7 +310,9 @@ internal sealed partial class PlanGraphBuilder
 
     private Resolved Llm(ActionStep step)
     {
-        var source = ReferenceIn(step.Text) is { } referenced ? "{{ " + Reference(referenced, null) + " }}" : _built.LastOrDefault() is { } last ? "{{ " + Reference(last, null) + " }}" : "{{ input }}";
+        var source = ReferenceIn(step.Text) is { } referenced ? "{{ " + Reference(referenced, null) + " }}"
+            : _built.LastOrDefault() is { } last ? "{{ " + Reference(last, null) + " }}"
+            : "{{ input }}";
         var instruction = Capitalize(Rx.Replace(Words(step.Text), @"\s*\b(?:with|using|via|by)\s+(?:the\s+|an?\s+)?(?:llm|ai|language\s+model|model|gpt)\b", "", RegexOptions.IgnoreCase));
         var config = new JsonObject { ["model"] = DefaultModel, ["prompt"] = $"{instruction.Replace("{{", "\\{{", StringComparison.Ordinal)}:\n\n{source}" };
         _assumptions.Add($"The LLM step uses the model '{DefaultModel}'; change it to one your endpoint serves.");
@@ -317,7 +325,8 @@ internal sealed partial class PlanGraphBuilder
         var source = ReferenceIn(step.Text) is { } referenced ? Reference(referenced, null) : _built.LastOrDefault() is { } last ? Reference(last, null) : "input";
         var fields = PlanText.Words(Rx.Replace(step.Text, "«[qu]\\d+»", " "))
             .Skip(1)
-            .Where(w => w.Length > 2 && !w.All(char.IsDigit) && PlanText.Terms(w).Count > 0 && w is not ("from" or "into" or "the" or "and" or "request" or "result" or "output" or "input" or "response" or "data" or "object" or "json"))
+            .Where(w => w.Length > 2 && !w.All(char.IsDigit) && PlanText.Terms(w).Count > 0
+                && w is not ("from" or "into" or "the" or "and" or "request" or "result" or "output" or "input" or "response" or "data" or "object" or "json"))
             .Distinct(StringComparer.Ordinal)
             .Take(4)
             .ToList();
@@ -328,7 +337,8 @@ internal sealed partial class PlanGraphBuilder
         }
 
         var hint = Rx.Match(step.Text, @"^\w+").Value.ToLowerInvariant();
-        return new Resolved(hint.Length > 2 ? hint : "transform", "transform", Capitalize(Words(step.Text)), new JsonObject { ["expression"] = expression }, $"Computes {Words(step.Text)} with a CEL expression.", null);
+        return new Resolved(hint.Length > 2 ? hint : "transform", "transform", Capitalize(Words(step.Text)),
+            new JsonObject { ["expression"] = expression }, $"Computes {Words(step.Text)} with a CEL expression.", null);
     }
 
     private IReadOnlySet<string> ReferenceTerms(Resolved node)
@@ -410,5 +420,7 @@ internal sealed partial class PlanGraphBuilder
         return _built.LastOrDefault() is { } last ? (Reference(last, null), $"the output of '{last.Id}'") : ("input", "the run input");
     }
 
-    internal static string CelString(string text) => "'" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal) + "'";
+    internal static string CelString(string text) =>
+        "'" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal)
+        .Replace("\n", "\\n", StringComparison.Ordinal) + "'";
 }

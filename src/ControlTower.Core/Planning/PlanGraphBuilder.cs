@@ -180,7 +180,8 @@ internal sealed partial class PlanGraphBuilder(PlanRequest request, PromptValues
         }
 
         var approvals = step.RequiredApprovals > 1 ? $"{step.RequiredApprovals} approvals" : "an approval";
-        var id = AddNode("approval", "approval", (string)config["title"]!, config, $"Waits for {approvals} from {(step.Role is null ? "an approver" : "a " + step.Role)} (\"{Words(step.Text)}\"); the run goes on when approved.");
+        var id = AddNode("approval", "approval", (string)config["title"]!, config,
+            $"Waits for {approvals} from {(step.Role is null ? "an approver" : "a " + step.Role)} (\"{Words(step.Text)}\"); the run goes on when approved.");
         Connect(frontier, id);
         _lastGate = new Built(id, "approval", null, step.Text, config, new HashSet<string>(StringComparer.Ordinal) { "approval" });
         _gates.Add(_lastGate);
@@ -272,7 +273,14 @@ internal sealed partial class PlanGraphBuilder(PlanRequest request, PromptValues
             back = new Port(waitId, "success");
         }
 
-        _edges.Add(new JsonObject { ["source"] = back.Id, ["target"] = bodyId, ["sourceHandle"] = back.Handle, ["targetHandle"] = "in", ["loop"] = new JsonObject { ["maxIterations"] = step.MaxIterations } });
+        _edges.Add(new JsonObject
+        {
+            ["source"] = back.Id,
+            ["target"] = bodyId,
+            ["sourceHandle"] = back.Handle,
+            ["targetHandle"] = "in",
+            ["loop"] = new JsonObject { ["maxIterations"] = step.MaxIterations }
+        });
         return [new Port(conditionId, "true")];
     }
 

@@ -81,7 +81,8 @@ public sealed record PlanCaseScore(
 public sealed record PlanScoreboard(int Cases, int GraphCases, int RefusalCases, double ValidRate, double NodeF1, double EdgeF1, double ExactRate, double ArgumentAccuracy, double RefusalAccuracy)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"cases {Cases} (graphs {GraphCases}, refusals {RefusalCases}): valid {ValidRate:P1}, node F1 {NodeF1:0.000}, edge F1 {EdgeF1:0.000}, exact {ExactRate:P1}, arguments {ArgumentAccuracy:P1}, refusals {RefusalAccuracy:P1}");
+        $"cases {Cases} (graphs {GraphCases}, refusals {RefusalCases}): valid {ValidRate:P1}, node F1 {NodeF1:0.000}, edge F1 {EdgeF1:0.000}, " +
+            $"exact {ExactRate:P1}, arguments {ArgumentAccuracy:P1}, refusals {RefusalAccuracy:P1}");
 }
 
 /// <summary>
@@ -113,7 +114,9 @@ public static class PlanScoring
 
         var ids = nodes.Select((n, i) => ((string?)n["id"] ?? "", i)).GroupBy(p => p.Item1, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
         var drafted = (graph["edges"] as JsonArray ?? []).OfType<JsonObject>()
-            .Select(e => (Source: ids.GetValueOrDefault((string?)e["source"] ?? "", -1), Handle: (string?)e["sourceHandle"] ?? "success", Target: ids.GetValueOrDefault((string?)e["target"] ?? "", -1)))
+            .Select(e => (Source: ids.GetValueOrDefault((string?)e["source"] ?? "", -1),
+                Handle: (string?)e["sourceHandle"] ?? "success",
+                Target: ids.GetValueOrDefault((string?)e["target"] ?? "", -1)))
             .ToList();
         var wanted = expected.Edges.Select(e => (e.Source, e.Handle, e.Target)).ToList();
         var edgesMatched = 0;

@@ -73,7 +73,8 @@ public static class CanaryJudge
         var pauseEnds = release.PhaseStartedAt + policy.StepPause;
         if (now < pauseEnds)
         {
-            return new CanaryDecision.Hold(string.Create(CultureInfo.InvariantCulture, $"step {release.StepIndex + 1} ({release.CanaryPercent}%) pauses until {pauseEnds.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC."));
+            return new CanaryDecision.Hold(string.Create(CultureInfo.InvariantCulture,
+                $"step {release.StepIndex + 1} ({release.CanaryPercent}%) pauses until {pauseEnds.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC."));
         }
 
         if (candidate.Finished < policy.MinRunsPerStep)
@@ -94,7 +95,8 @@ public static class CanaryJudge
         if (candidate.ErrorRate - stable.ErrorRate > policy.MaxErrorRateIncrease)
         {
             return string.Create(CultureInfo.InvariantCulture,
-                $"the candidate's error rate {Percent(candidate.ErrorRate)} exceeds stable's {Percent(stable.ErrorRate)} by more than {Percent(policy.MaxErrorRateIncrease)} ({Summary(stable, candidate)}).");
+                $"the candidate's error rate {Percent(candidate.ErrorRate)} exceeds stable's {Percent(stable.ErrorRate)} by more than " +
+                    $"{Percent(policy.MaxErrorRateIncrease)} ({Summary(stable, candidate)}).");
         }
 
         if (stable.P95Ms is { } stableP95 && candidate.P95Ms is { } candidateP95 && candidateP95 > stableP95 * policy.MaxLatencyRatio)

@@ -38,7 +38,8 @@ public sealed record NodeCompleted(string NodeId, int Attempt, string Outcome, J
 /// </summary>
 public sealed record NodeFailed(string NodeId, int Attempt, string ErrorCode, string Message, bool Retryable, DateTimeOffset Now) : RunEvent(Now);
 
-/// <summary>The executor parked the node (reason <c>approval</c>, <c>timer</c>, <c>outcome_unknown</c>, <c>subworkflow</c>, ...); a later completion or failure of the same attempt resumes it.</summary>
+/// <summary>The executor parked the node (reason <c>approval</c>, <c>timer</c>, <c>outcome_unknown</c>, <c>subworkflow</c>, ...);
+/// a later completion or failure of the same attempt resumes it.</summary>
 public sealed record NodeWaiting(string NodeId, int Attempt, string Reason, DateTimeOffset Now) : RunEvent(Now);
 
 /// <summary>

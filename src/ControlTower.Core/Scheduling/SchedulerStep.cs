@@ -92,7 +92,8 @@ internal sealed class SchedulerStep
 
         if (!_plan.Nodes[i].Outcomes.Contains(e.Outcome))
         {
-            FailNode(i, SchedulerErrorCodes.OutcomeUndeclared, $"Node '{e.NodeId}' reported outcome '{e.Outcome}', which it does not declare (it has: {string.Join(", ", _plan.Nodes[i].Outcomes)}).", retryable: false);
+            FailNode(i, SchedulerErrorCodes.OutcomeUndeclared,
+                $"Node '{e.NodeId}' reported outcome '{e.Outcome}', which it does not declare (it has: {string.Join(", ", _plan.Nodes[i].Outcomes)}).", retryable: false);
             return null;
         }
 
@@ -335,7 +336,8 @@ internal sealed class SchedulerStep
 
             if (_loops[edge.LoopOrdinal] >= edge.MaxIterations)
             {
-                var message = string.Create(CultureInfo.InvariantCulture, $"The loop from '{_nodes[i].NodeId}' back to '{_plan.Nodes[edge.Target].Id}' reached its bound of {edge.MaxIterations} iterations.");
+                var message = string.Create(CultureInfo.InvariantCulture,
+                    $"The loop from '{_nodes[i].NodeId}' back to '{_plan.Nodes[edge.Target].Id}' reached its bound of {edge.MaxIterations} iterations.");
                 FailRun(_nodes[i].NodeId, SchedulerErrorCodes.LoopBoundExceeded, message);
                 return;
             }

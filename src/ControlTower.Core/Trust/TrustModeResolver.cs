@@ -38,7 +38,8 @@ public static class TrustModeResolver
             TrustStage.GuardedAuto => Auto(effective, "guarded_auto: reversible and not anomalous, so it runs now; a person may veto (roll back) inside the window" + capped),
             TrustStage.ConditionalAuto when anomaly.Anomalous => Person(effective, true, $"conditional_auto, but the proposal is anomalous (score {F(anomaly.Score)}): a person decides"),
             TrustStage.ConditionalAuto when approval < thresholds.AutoApproval || success < thresholds.AutoSuccess =>
-                Person(effective, true, $"conditional_auto, but predicted approval {F(approval)} (needs {F(thresholds.AutoApproval)}) or success {F(success)} (needs {F(thresholds.AutoSuccess)}) is too low: a person decides"),
+                Person(effective, true, $"conditional_auto, but predicted approval {F(approval)} (needs {F(thresholds.AutoApproval)}) or success " +
+                    $"{F(success)} (needs {F(thresholds.AutoSuccess)}) is too low: a person decides"),
             TrustStage.ConditionalAuto => Auto(effective, $"conditional_auto: predicted approval {F(approval)} and success {F(success)} clear their thresholds and it is not anomalous" + capped),
             _ when anomaly.Anomalous => Person(effective, true, $"full_auto, but the proposal is anomalous (score {F(anomaly.Score)}): a person decides"),
             _ => Auto(effective, "full_auto: not anomalous, so it runs"),

@@ -15,7 +15,8 @@ internal static class AuditEndpoints
     {
         var audit = routes.MapGroup("/api/audit").WithTags("Audit").RequireAuthorization(Policies.Readers);
 
-        audit.MapGet("/", async (string? actor, string? action, string? target, DateTimeOffset? from, DateTimeOffset? to, long? after, long? before, string? order, int? limit, AuditQueries queries, CancellationToken ct) =>
+        audit.MapGet("/", async (string? actor, string? action, string? target, DateTimeOffset? from, DateTimeOffset? to, long? after,
+            long? before, string? order, int? limit, AuditQueries queries, CancellationToken ct) =>
             TypedResults.Ok(await queries.QueryAsync(new AuditFilter(actor, action, target, from, to, after, limit ?? 100) { NewestFirst = NewestFirst(order), Before = before }, ct)));
 
         audit.MapGet("/verify", async (AuditQueries queries, CancellationToken ct) =>

@@ -165,14 +165,20 @@ internal sealed partial class PayloadBlobs(
         {
             // MySQL has no ON CONFLICT, and quotes names with backticks.
             await db.Database.ExecuteSqlAsync(
-                $"""INSERT INTO blobs (`Sha256`, `Size`, `MediaType`, `CreatedAt`, `LastReferencedAt`) VALUES ({key.Hex}, {size}, {BlobReference.Json}, {now}, {now}) ON DUPLICATE KEY UPDATE `LastReferencedAt` = VALUES(`LastReferencedAt`)""",
+                $"""
+                INSERT INTO blobs (`Sha256`, `Size`, `MediaType`, `CreatedAt`, `LastReferencedAt`) VALUES ({key.Hex}, {size}, {BlobReference.Json}, {now}, {now})
+                ON DUPLICATE KEY UPDATE `LastReferencedAt` = VALUES(`LastReferencedAt`)
+                """,
                 cancellationToken);
             await db.Database.ExecuteSqlAsync($"""INSERT IGNORE INTO run_blobs (`RunId`, `Sha256`) VALUES ({runId}, {key.Hex})""", cancellationToken);
             return;
         }
 
         await db.Database.ExecuteSqlAsync(
-            $"""INSERT INTO blobs ("Sha256", "Size", "MediaType", "CreatedAt", "LastReferencedAt") VALUES ({key.Hex}, {size}, {BlobReference.Json}, {now}, {now}) ON CONFLICT ("Sha256") DO UPDATE SET "LastReferencedAt" = excluded."LastReferencedAt" """,
+            $"""
+            INSERT INTO blobs ("Sha256", "Size", "MediaType", "CreatedAt", "LastReferencedAt") VALUES ({key.Hex}, {size}, {BlobReference.Json}, {now}, {now})
+            ON CONFLICT ("Sha256") DO UPDATE SET "LastReferencedAt" = excluded."LastReferencedAt"
+            """,
             cancellationToken);
         await db.Database.ExecuteSqlAsync($"""INSERT INTO run_blobs ("RunId", "Sha256") VALUES ({runId}, {key.Hex}) ON CONFLICT DO NOTHING""", cancellationToken);
     }

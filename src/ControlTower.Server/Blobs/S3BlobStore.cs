@@ -16,7 +16,14 @@ internal sealed class S3BlobStore(IAmazonS3 client, string bucket) : IBlobStore
     public async Task PutAsync(BlobKey key, ReadOnlyMemory<byte> content, string mediaType, CancellationToken cancellationToken)
     {
         using var body = new MemoryStream(content.ToArray(), writable: false);
-        await Guard(() => client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = Prefix + key.RelativePath, InputStream = body, ContentType = mediaType, UseChunkEncoding = false }, cancellationToken));
+        await Guard(() => client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = bucket,
+            Key = Prefix + key.RelativePath,
+            InputStream = body,
+            ContentType = mediaType,
+            UseChunkEncoding = false
+        }, cancellationToken));
     }
 
     public async Task<byte[]?> GetAsync(BlobKey key, CancellationToken cancellationToken)

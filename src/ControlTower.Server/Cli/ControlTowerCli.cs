@@ -11,7 +11,8 @@ namespace ControlTower.Server.Cli;
 
 /// <summary>
 /// The <c>controltower</c> command line: <c>serve</c> (the default), <c>migrate</c>, <c>audit verify</c>,
-/// <c>users create</c>, <c>apikeys create|revoke</c>, <c>run</c> (headless), <c>plan</c> (a draft from plain language), <c>demo simulate</c>, <c>openapi</c>. Every command reads the same configuration as the server.
+/// <c>users create</c>, <c>apikeys create|revoke</c>, <c>run</c> (headless), <c>plan</c> (a draft from plain language), <c>demo simulate</c>, <c>openapi</c>.
+/// Every command reads the same configuration as the server.
 /// </summary>
 internal static class ControlTowerCli
 {

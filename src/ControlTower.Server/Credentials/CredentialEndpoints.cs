@@ -41,7 +41,8 @@ internal static class CredentialEndpoints
             return TypedResults.NoContent();
         });
 
-        credentials.MapPost("/{id:guid}/shares", async Task<Created<CredentialShareResponse>> (Guid id, ShareCredentialRequest request, ClaimsPrincipal user, CredentialVault vault, CancellationToken ct) =>
+        credentials.MapPost("/{id:guid}/shares", async Task<Created<CredentialShareResponse>> (Guid id, ShareCredentialRequest request,
+            ClaimsPrincipal user, CredentialVault vault, CancellationToken ct) =>
         {
             var share = await vault.ShareAsync(CredentialCaller.From(user), id, request, ct);
             return TypedResults.Created($"/api/credentials/{id}/shares/{share.Id}", share);

@@ -25,7 +25,8 @@ internal static class CredentialsCommand
                 new ConsoleProgress(),
                 ct);
             await Console.Out.WriteLineAsync(
-                $"rotated {result.Rotated} of {result.Total} credential(s) to key {result.KeyFingerprint} in {result.Batches} batch(es); {result.AlreadyCurrent} were current already; {result.Unreadable} unreadable");
+                $"rotated {result.Rotated} of {result.Total} credential(s) to key {result.KeyFingerprint} in {result.Batches} batch(es); " +
+                    $"{result.AlreadyCurrent} were current already; {result.Unreadable} unreadable");
             if (result.Unreadable > 0)
             {
                 await Console.Error.WriteLineAsync("Some credentials are under no configured key: keep every old key in CREDENTIAL_KEYS until they are dealt with.");

@@ -15,7 +15,8 @@ internal static class ApprovalEndpoints
     public static IEndpointRouteBuilder MapApprovalEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/approvals").WithTags("Approvals").RequireAuthorization(Policies.Anyone);
-        group.MapGet("/", async (string? status, bool? mine, string? role, Guid? workflowId, Guid? runId, int? offset, int? limit, ClaimsPrincipal user, ApprovalService approvals, CancellationToken ct) =>
+        group.MapGet("/", async (string? status, bool? mine, string? role, Guid? workflowId, Guid? runId, int? offset, int? limit,
+            ClaimsPrincipal user, ApprovalService approvals, CancellationToken ct) =>
             TypedResults.Ok(await approvals.ListAsync(new ApprovalQuery(status, mine ?? false, role, workflowId, runId, offset ?? 0, limit ?? 50), user, ct)));
         group.MapGet("/{id:guid}", async (Guid id, ApprovalService approvals, CancellationToken ct) => TypedResults.Ok(await approvals.GetAsync(id, ct)));
         group.MapPost("/{id:guid}/decisions", DecideAsync);

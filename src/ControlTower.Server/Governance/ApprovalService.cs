@@ -575,7 +575,8 @@ internal sealed partial class ApprovalService(
 
     private static ControlTowerException NotFound(Guid id) => new(ErrorKind.NotFound, GovernanceErrorCodes.ApprovalNotFound, $"No approval {id}.");
 
-    private static string Wrap(IEnumerable<string> values) => "," + string.Concat(values.Select(v => v.Trim()).Where(v => v.Length > 0 && !v.Contains(',', StringComparison.Ordinal)).Distinct().Select(v => v + ","));
+    private static string Wrap(IEnumerable<string> values) =>
+        "," + string.Concat(values.Select(v => v.Trim()).Where(v => v.Length > 0 && !v.Contains(',', StringComparison.Ordinal)).Distinct().Select(v => v + ","));
 
     private static IReadOnlyList<string> Unwrap(string values) => values.Split(',', StringSplitOptions.RemoveEmptyEntries);
 

@@ -10,7 +10,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ControlTower.Server.Governance;
 
-internal sealed record DryRunBody(Guid? WorkflowId, string? ActionType, string? Server, string? Tool, JsonObject? Arguments, JsonObject? Scope, string? RuleSetId, int? RuleSetVersion, JsonNode? Input, string? CredentialId);
+internal sealed record DryRunBody(Guid? WorkflowId, string? ActionType, string? Server, string? Tool, JsonObject? Arguments,
+    JsonObject? Scope, string? RuleSetId, int? RuleSetVersion, JsonNode? Input, string? CredentialId);
 
 internal static class GovernanceEndpoints
 {

@@ -75,7 +75,8 @@ internal sealed class GovernedActionExecutor(GovernedActions actions, ApprovalSe
         switch (decision)
         {
             case ActionVerdict.Execute:
-                return await ExecuteAsync(context, proposal, hooks, credential, null, resolution is null ? $"gate:{verdict.Gate.ScopeKey}" : $"trust:{resolution.Mode.Mode}", trusted, cancellationToken);
+                return await ExecuteAsync(context, proposal, hooks, credential, null,
+                    resolution is null ? $"gate:{verdict.Gate.ScopeKey}" : $"trust:{resolution.Mode.Mode}", trusted, cancellationToken);
             case ActionVerdict.ApprovalRequired:
                 var approval = await approvals.OpenAsync(ApprovalFor(context, proposal, verdict, credential, resolution), cancellationToken);
                 if (scope is not null)

@@ -104,7 +104,8 @@ internal sealed class GovernedActions(
     /// Audits a verdict as <paramref name="auditAction"/>; with a trust resolution, its mode goes into the entry and its
     /// proposal event (features, predictions, model versions) commits in the same transaction.
     /// </summary>
-    public async Task RecordVerdictAsync(ActionProposal proposal, ActionVerdict verdict, Trust.TrustEventEntity? proposalEvent, string actor, string auditAction, string reason, CancellationToken cancellationToken, JsonObject? trust = null)
+    public async Task RecordVerdictAsync(ActionProposal proposal, ActionVerdict verdict, Trust.TrustEventEntity? proposalEvent, string actor,
+        string auditAction, string reason, CancellationToken cancellationToken, JsonObject? trust = null)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var data = verdict.ToJson();

@@ -103,7 +103,9 @@ internal sealed class GovernedRollbacks(
                 {
                     await db.Set<ExecutionEntity>()
                         .Where(e => e.Id == id && e.Status == GovernedActions.RollingBack && e.RollbackClaimId == row.RollbackClaimId)
-                        .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, GovernedActions.Executed).SetProperty(e => e.RollbackLeaseUntil, (DateTime?)null).SetProperty(e => e.LastRollbackError, lastError), cancellationToken);
+                        .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, GovernedActions.Executed)
+                            .SetProperty(e => e.RollbackLeaseUntil, (DateTime?)null)
+                            .SetProperty(e => e.LastRollbackError, lastError), cancellationToken);
                 }
 
                 events.Add(new AuditEvent(actor, "governance.rollback_refused", $"execution:{id}", reason, new JsonObject { ["code"] = refusal.Code }));
@@ -146,7 +148,8 @@ internal sealed class GovernedRollbacks(
         { CompensationTool: null } => new(ErrorKind.Conflict, GovernanceErrorCodes.NotReversible, $"Execution {execution.Id} declared no compensating call."),
         { Status: GovernedActions.RolledBack } => new(ErrorKind.Conflict, GovernanceErrorCodes.AlreadyRolledBack, $"Execution {execution.Id} is already rolled back."),
         { Status: GovernedActions.RollingBack } when !abandoned => new(ErrorKind.Conflict, GovernanceErrorCodes.RollbackInProgress,
-            $"Execution {execution.Id} is being rolled back by {execution.RollbackStartedBy} since {Iso(execution.RollbackStartedAt)}; if that attempt stopped, it may be retried after {Iso(execution.RollbackLeaseUntil)}."),
+            $"Execution {execution.Id} is being rolled back by {execution.RollbackStartedBy} since {Iso(execution.RollbackStartedAt)}; " +
+                $"if that attempt stopped, it may be retried after {Iso(execution.RollbackLeaseUntil)}."),
         _ when !(execution.ReversibleUntil > now) => new(ErrorKind.Conflict, GovernanceErrorCodes.RollbackWindowClosed,
             $"Execution {execution.Id} was reversible until {Iso(execution.ReversibleUntil)}; it is {Iso(now)}."),
         _ => null,
@@ -176,7 +179,9 @@ internal sealed class GovernedRollbacks(
         await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
         await db.Set<ExecutionEntity>()
             .Where(e => e.Id == claim.Execution.Id && e.Status == GovernedActions.RollingBack && e.RollbackClaimId == claim.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, GovernedActions.Executed).SetProperty(e => e.RollbackLeaseUntil, (DateTime?)null).SetProperty(e => e.LastRollbackError, error), CancellationToken.None);
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, GovernedActions.Executed)
+                .SetProperty(e => e.RollbackLeaseUntil, (DateTime?)null)
+                .SetProperty(e => e.LastRollbackError, error), CancellationToken.None);
         await audit.CommitAsync(db, FailedEvent(actor, claim.Execution, reason, code, message, actor, claim.StartedAt), CancellationToken.None);
         await transaction.CommitAsync(CancellationToken.None);
     }
@@ -219,7 +224,8 @@ internal sealed class GovernedRollbacks(
             db.Add(trust.Event(scope, Core.Trust.TrustEventKinds.Rollback, execution.TrustProposalId!, null, actor, "rollback", runId: execution.RunId, nodeId: execution.NodeId, executionId: id));
             if (execution.TrustMode is { } mode && mode != Core.Trust.TrustModes.Person)
             {
-                db.Add(trust.Event(scope, Core.Trust.TrustEventKinds.Override, execution.TrustProposalId!, null, actor, "rollback", mode: mode, runId: execution.RunId, nodeId: execution.NodeId, executionId: id));
+                db.Add(trust.Event(scope, Core.Trust.TrustEventKinds.Override, execution.TrustProposalId!, null, actor, "rollback",
+                    mode: mode, runId: execution.RunId, nodeId: execution.NodeId, executionId: id));
             }
         }
 

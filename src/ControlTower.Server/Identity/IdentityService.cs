@@ -86,7 +86,8 @@ internal sealed partial class IdentityService(
             CreatedAt = time.GetUtcNow().UtcDateTime,
         };
         db.ApiKeys.Add(key);
-        await audit.CommitAsync(db, new AuditEvent(actor, "api_key.created", $"user:{user.Name}", "an API key was issued", new() { ["keyId"] = key.Id.ToString(), ["prefix"] = key.Prefix, ["name"] = key.Name }), cancellationToken);
+        await audit.CommitAsync(db, new AuditEvent(actor, "api_key.created", $"user:{user.Name}", "an API key was issued",
+            new() { ["keyId"] = key.Id.ToString(), ["prefix"] = key.Prefix, ["name"] = key.Name }), cancellationToken);
         return new CreatedApiKeyResponse(ApiKeyResponse.From(key), generated.Key);
     }
 

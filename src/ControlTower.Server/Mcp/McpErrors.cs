@@ -33,7 +33,8 @@ internal static class McpErrorCodes
     [ErrorCode(ErrorKind.Validation)]
     public const string CredentialKeyRequired = "mcp.credential_key_required";
 
-    /// <summary>An mcp.tool or governed.action names a credential whose type gives the server's transport nothing (a bearer token for a stdio server, env vars for an HTTP one). Not retryable.</summary>
+    /// <summary>An mcp.tool or governed.action names a credential whose type gives the server's transport nothing
+    /// (a bearer token for a stdio server, env vars for an HTTP one). Not retryable.</summary>
     [ErrorCode(ErrorSurface.RunError)]
     public const string CredentialTypeUnsupported = "mcp.credential_type_unsupported";
 

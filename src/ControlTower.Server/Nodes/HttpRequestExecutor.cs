@@ -47,7 +47,8 @@ internal sealed class HttpRequestExecutor(
     public Task<NodeResult> ExecuteAsync(NodeExecutionContext context, CancellationToken cancellationToken) =>
         NodeFailures.GuardAsync(() => ExecuteCoreAsync(context, cancellationToken));
 
-    private sealed record Call(HttpMethod Method, Uri Url, List<KeyValuePair<string, string>> Headers, JsonNode? Body, bool HasBody, TimeSpan Timeout, int MaxResponseBytes, HashSet<int> ExpectedStatuses)
+    private sealed record Call(HttpMethod Method, Uri Url, List<KeyValuePair<string, string>> Headers, JsonNode? Body,
+        bool HasBody, TimeSpan Timeout, int MaxResponseBytes, HashSet<int> ExpectedStatuses)
     {
         public string Target => $"{Method} {Url.Scheme}://{Url.Authority}{Url.AbsolutePath}";
     }
@@ -166,7 +167,8 @@ internal sealed class HttpRequestExecutor(
         return clash is null
             ? secrets.Headers
             : throw new NodeFailureException(NodeErrorCodes.HttpHeaderConflict,
-                $"Header '{clash}' comes from credential {credentialId}{(clash.Equals(IdempotencyHeader, StringComparison.OrdinalIgnoreCase) ? ", which may not set the idempotency key" : " and from config.headers: remove it from config.headers")}.");
+                $"Header '{clash}' comes from credential {credentialId}" +
+                $"{(clash.Equals(IdempotencyHeader, StringComparison.OrdinalIgnoreCase) ? ", which may not set the idempotency key" : " and from config.headers: remove it from config.headers")}.");
     }
 
     private static List<KeyValuePair<string, string>> RenderStrings(JsonObject config, string field, JsonObject activation)

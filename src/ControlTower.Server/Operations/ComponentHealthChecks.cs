@@ -95,7 +95,8 @@ internal static class ComponentHealthChecks
     }
 
     /// <summary>Audit entries not yet copied to the JSONL files, and how old the oldest of them is.</summary>
-    private sealed class AuditExporterComponentCheck(AuditFileExporter exporter, IDbContextFactory<ControlTowerDbContext> contexts, IOptions<Platform.Configuration.AuditOptions> audit, TimeProvider time) : IHealthCheck
+    private sealed class AuditExporterComponentCheck(AuditFileExporter exporter, IDbContextFactory<ControlTowerDbContext> contexts,
+        IOptions<Platform.Configuration.AuditOptions> audit, TimeProvider time) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {

@@ -50,7 +50,8 @@ internal sealed class MetricsSummaryService(
         var sample = snapshot.Latest;
         var queue = new QueueFigures(sample.At, sample.DueTasks, sample.RunningAttempts, sample.Parked, load.Busy, load.Slots, load.Saturation, sample.Approvals.Sum(a => a.Count));
         var series = figures.Points.Select(p => new SummaryPoint(
-            p.At, p.Figures.Completed, p.Figures.Failed, p.Figures.Durations.Percentile(50), p.Figures.Durations.Percentile(95), p.Figures.Durations.Percentile(99), p.Figures.DueTasks, p.Figures.Saturation)).ToList();
+            p.At, p.Figures.Completed, p.Figures.Failed, p.Figures.Durations.Percentile(50),
+                p.Figures.Durations.Percentile(95), p.Figures.Durations.Percentile(99), p.Figures.DueTasks, p.Figures.Saturation)).ToList();
         return new MetricsSummary(Format(span), from, to, process, database, queue, series);
     }
 

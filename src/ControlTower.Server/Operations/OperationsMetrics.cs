@@ -23,9 +23,11 @@ internal sealed class OperationsMetrics
         meter.CreateObservableGauge("controltower.worker.slots", () => load.Slots, "{slot}", "Worker slots of this process.");
         meter.CreateObservableGauge("controltower.worker.saturation", () => load.Saturation, "1", "Busy worker slots over slots in this process.");
         meter.CreateObservableGauge("controltower.approvals.waiting", () => snapshot.Latest.Approvals.Select(a =>
-            new Measurement<int>(a.Count, new TagList { { "workflow.id", a.WorkflowId.ToString() }, { "node_type", a.NodeType } })), "{approval}", "Approvals pending a decision, by workflow and node type.");
+            new Measurement<int>(a.Count, new TagList { { "workflow.id", a.WorkflowId.ToString() }, { "node_type", a.NodeType } })), "{approval}",
+                "Approvals pending a decision, by workflow and node type.");
         meter.CreateObservableGauge("controltower.trust.stage", () => snapshot.Latest.TrustStages.Select(s =>
-            new Measurement<int>((int)s.Stage, new TagList { { "trust.scope", s.ScopeKey } })), "{stage}", "Trust stage per scope: 0 observe, 1 propose, 2 guarded_auto, 3 conditional_auto, 4 full_auto.");
+            new Measurement<int>((int)s.Stage, new TagList { { "trust.scope", s.ScopeKey } })), "{stage}",
+                "Trust stage per scope: 0 observe, 1 propose, 2 guarded_auto, 3 conditional_auto, 4 full_auto.");
     }
 }
 

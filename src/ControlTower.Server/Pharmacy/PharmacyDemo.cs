@@ -291,7 +291,8 @@ internal static class PharmacyDemo
         },
         ["approval"] = new JsonObject
         {
-            ["title"] = "Verify {{ nodes.access_granted.output.rx }}: dispense {{ nodes.access_granted.output.drug }} x{{ nodes.access_granted.output.quantity }} for {{ nodes.access_granted.output.patient }} ({{ nodes.access_granted.output.on_hand }} on hand)",
+            ["title"] = "Verify {{ nodes.access_granted.output.rx }}: dispense {{ nodes.access_granted.output.drug }} x{{ nodes.access_granted.output.quantity }} " +
+                "for {{ nodes.access_granted.output.patient }} ({{ nodes.access_granted.output.on_hand }} on hand)",
             ["approvers"] = new JsonObject { ["roles"] = new JsonArray("approver") },
             ["expiresAfterSeconds"] = 86400,
         },

@@ -61,7 +61,8 @@ internal sealed class PharmacyDemoSeeder(
         // The refill bot submits requests (as the pharmacy system would), so the people in the demo may decide them:
         // nobody approves a run they started themselves. The refill workflow goes last: it marks the seed as done.
         await SeedWorkflowAsync(PharmacyDemo.RefillWorkflowName, PharmacyDemo.RefillGraph(),
-            "Refill ordered → pending access (eligibility, prescriber renewal, interactions, claim, pre-verification) → access granted → governed dispense, verified by the pharmacist unless the trust stage allows it alone (rollback: restock) → completed, or failed with a reason.",
+            "Refill ordered → pending access (eligibility, prescriber renewal, interactions, claim, pre-verification) → access granted → " +
+                "governed dispense, verified by the pharmacist unless the trust stage allows it alone (rollback: restock) → completed, or failed with a reason.",
             RefillBot, PharmacyDemo.SampleRequests, "rx", cancellationToken);
     }
 
@@ -79,13 +80,15 @@ internal sealed class PharmacyDemoSeeder(
         }
 
         await gates.SetAsync(new GateBody(null, "governed.action", PharmacyDemo.DispenseActionType, Authorized: true,
-            "Dispensing may earn autonomy: the dispense scope's trust stage decides whether the pharmacist verifies each refill (rules still send controlled substances, interactions and large quantities to a person)."), Actor, cancellationToken);
+            "Dispensing may earn autonomy: the dispense scope's trust stage decides whether the pharmacist verifies each refill " +
+                "(rules still send controlled substances, interactions and large quantities to a person)."), Actor, cancellationToken);
         await gates.SetAsync(new GateBody(null, "governed.action", PharmacyDemo.RestockActionType, Authorized: false,
             "Restocking outside a rollback changes counted stock: a pharmacist approves each one."), Actor, cancellationToken);
     }
 
     /// <summary>Creates the workflow (owned by the admin) and starts one run per sample, as <paramref name="submitterName"/>.</summary>
-    private async Task SeedWorkflowAsync(string name, JsonObject graph, string description, string submitterName, IEnumerable<JsonObject> samples, string sampleKey, CancellationToken cancellationToken)
+    private async Task SeedWorkflowAsync(string name, JsonObject graph, string description,
+        string submitterName, IEnumerable<JsonObject> samples, string sampleKey, CancellationToken cancellationToken)
     {
         Guid submitter;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))

@@ -134,7 +134,8 @@ internal sealed partial class PharmacyInventory(string path, TimeProvider time)
     /// One change under the lock. With a key already recorded: the recorded answer (<c>replayed: true</c>) when the
     /// tool and arguments are the same, else <c>pharmacy.idempotency_key_reused</c>. A change that throws saves nothing.
     /// </summary>
-    private async Task<JsonObject> ChangeAsync(string tool, JsonObject arguments, string? idempotencyKey, Func<InventoryDocument, (InventoryDocument Next, JsonObject Result)> change, CancellationToken cancellationToken)
+    private async Task<JsonObject> ChangeAsync(string tool, JsonObject arguments, string? idempotencyKey,
+        Func<InventoryDocument, (InventoryDocument Next, JsonObject Result)> change, CancellationToken cancellationToken)
     {
         await using var held = await LockAsync(cancellationToken);
         var document = await LoadAsync(cancellationToken);

@@ -82,7 +82,8 @@ internal static class PharmacyMcpCommand
         string.Equals(Path.GetFileNameWithoutExtension(process), assembly.GetName().Name, StringComparison.Ordinal)
         && string.Equals(Path.GetDirectoryName(process), Path.GetDirectoryName(assembly.Location), StringComparison.Ordinal);
 
-    /// <summary>This process when it is the dotnet host; else the host beside the running runtime (<c>&lt;root&gt;/shared/Microsoft.NETCore.App/&lt;version&gt;/</c>), else <c>dotnet</c> on PATH.</summary>
+    /// <summary>This process when it is the dotnet host; else the host beside the running runtime
+    /// (<c>&lt;root&gt;/shared/Microsoft.NETCore.App/&lt;version&gt;/</c>), else <c>dotnet</c> on PATH.</summary>
     private static string DotnetHost(string process)
     {
         var executable = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";

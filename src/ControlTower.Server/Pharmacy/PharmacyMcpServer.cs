@@ -25,7 +25,9 @@ internal sealed class PharmacyMcpServer(PharmacyInventory inventory)
     public McpServerOptions Options() => new()
     {
         ServerInfo = new Implementation { Name = ServerName, Title = "Pharmacy inventory", Version = typeof(PharmacyMcpServer).Assembly.GetName().Version?.ToString() ?? "1.0.0" },
-        ServerInstructions = "The pharmacy's stock and back office: look a prescription up (get_prescription, get_patient), check it (check_refill_eligibility, check_interactions, preverify), claim it (adjudicate_claim), ask the prescriber (request_prescriber_approval, then poll get_prescriber_response), and move stock with dispense and restock (pass an idempotency key in _meta to make retries safe).",
+        ServerInstructions = "The pharmacy's stock and back office: look a prescription up (get_prescription, get_patient), check it (check_refill_eligibility, check_interactions, preverify), " +
+            "claim it (adjudicate_claim), ask the prescriber (request_prescriber_approval, then poll get_prescriber_response), " +
+            "and move stock with dispense and restock (pass an idempotency key in _meta to make retries safe).",
         ProtocolVersion = McpHost.McpStdioCommand.StdioProtocolVersion,
         Capabilities = new ServerCapabilities { Tools = new ToolsCapability() },
         Handlers = new McpServerHandlers

@@ -45,7 +45,8 @@ internal static class PharmacyTools
         ["description"] = "The day to judge on (yyyy-MM-dd); null or absent: the back office's business date.",
     };
 
-    private static readonly JsonObject StockOutput = Out(("drug", "string"), ("on_hand", "integer"), ("unit", "string"), ("controlled", "boolean"), ("reorder_level", "integer"), ("below_reorder_level", "boolean"));
+    private static readonly JsonObject StockOutput = Out(("drug", "string"), ("on_hand", "integer"), ("unit", "string"),
+        ("controlled", "boolean"), ("reorder_level", "integer"), ("below_reorder_level", "boolean"));
 
     private static readonly JsonObject RequestOutput = Out(("request_id", "string"), ("rx", "string"), ("prescriber_id", "string"), ("prescriber_name", "string"),
         ("status", "string"), ("answered", "boolean"), ("refills_authorized", "integer"), ("polls", "integer"), ("requested_on", "string"), ("answered_on", "string|null"));
@@ -56,7 +57,8 @@ internal static class PharmacyTools
             Schema(new JsonObject()), Out(("items", "array"))),
         new("get_stock", "One drug's on-hand quantity, unit, controlled flag and reorder level.", ReadOnly: true,
             Schema(new JsonObject { ["drug"] = DrugProperty.DeepClone() }, "drug"), StockOutput.DeepClone().AsObject()),
-        new("dispense", "Takes a prescription's quantity off the shelf. Fails (isError) without changing stock when fewer units are on hand. Idempotent under the _meta idempotency key.", ReadOnly: false,
+        new("dispense",
+            "Takes a prescription's quantity off the shelf. Fails (isError) without changing stock when fewer units are on hand. Idempotent under the _meta idempotency key.", ReadOnly: false,
             Schema(new JsonObject
             {
                 ["rx"] = RxProperty.DeepClone(),
@@ -80,29 +82,37 @@ internal static class PharmacyTools
             Out(("rx", "string"), ("patient_id", "string"), ("patient_name", "string"), ("prescriber_id", "string"), ("plan_id", "string"), ("drug", "string"), ("strength", "string"),
                 ("quantity", "integer"), ("days_supply", "integer"), ("refills_remaining", "integer"), ("last_fill_date", "string|null"), ("controlled_schedule", "string|null"),
                 ("controlled", "boolean"), ("fills_recorded", "integer"))),
-        new("check_refill_eligibility", "Whether a prescription may be filled today: first_fill or eligible, no_refills_remaining (ask the prescriber) or too_early (by days' supply; controlled substances wait longer).", ReadOnly: true,
+        new("check_refill_eligibility",
+            "Whether a prescription may be filled today: first_fill or eligible, no_refills_remaining (ask the prescriber) " +
+            "or too_early (by days' supply; controlled substances wait longer).", ReadOnly: true,
             Schema(new JsonObject { ["rx"] = RxProperty.DeepClone(), ["today"] = TodayProperty.DeepClone() }, "rx"),
             Out(("rx", "string"), ("eligible", "boolean"), ("reason", "string"), ("next_step", "string"), ("refills_remaining", "integer"), ("last_fill_date", "string|null"),
                 ("days_supply", "integer"), ("days_since_last_fill", "integer|null"), ("earliest_fill_date", "string|null"), ("controlled_schedule", "string|null"), ("today", "string"))),
         new("check_interactions", "Interactions of a drug with the patient's other prescriptions and outside medicines (severity major, moderate or none).", ReadOnly: true,
             Schema(new JsonObject { ["patient_id"] = Id("The patient id, e.g. 'P-1001'."), ["drug"] = DrugProperty.DeepClone() }, "patient_id", "drug"),
             Out(("patient_id", "string"), ("drug", "string"), ("checked_against", "array"), ("interactions", "array"), ("highest_severity", "string"))),
-        new("adjudicate_claim", "Submits the claim for one fill to the patient's plan: paid (plan and patient shares) or rejected with NCPDP reject codes (75 prior authorization required, 79 refill too soon, 76 plan limitations exceeded, MR no refills authorized). Idempotent under the _meta idempotency key.", ReadOnly: false,
+        new("adjudicate_claim",
+            "Submits the claim for one fill to the patient's plan: paid (plan and patient shares) or rejected with NCPDP reject codes " +
+            "(75 prior authorization required, 79 refill too soon, 76 plan limitations exceeded, MR no refills authorized). " +
+            "Idempotent under the _meta idempotency key.", ReadOnly: false,
             Schema(new JsonObject
             {
                 ["rx"] = RxProperty.DeepClone(),
                 ["today"] = TodayProperty.DeepClone(),
                 ["prescriber_request_id"] = OptionalId("An approved renewal request whose refills the claim may use (null: none)."),
             }, "rx"),
-            Out(("claim_id", "string"), ("rx", "string"), ("plan_id", "string"), ("status", "string"), ("paid", "boolean"), ("reject_codes", "array"), ("plan_pays", "number"), ("patient_pays", "number"))),
-        new("request_prescriber_approval", "Asks the prescriber to renew a prescription. Answered later: poll get_prescriber_response with the request id. Idempotent under the _meta idempotency key.", ReadOnly: false,
+            Out(("claim_id", "string"), ("rx", "string"), ("plan_id", "string"),
+                ("status", "string"), ("paid", "boolean"), ("reject_codes", "array"), ("plan_pays", "number"), ("patient_pays", "number"))),
+        new("request_prescriber_approval",
+            "Asks the prescriber to renew a prescription. Answered later: poll get_prescriber_response with the request id. Idempotent under the _meta idempotency key.", ReadOnly: false,
             Schema(new JsonObject
             {
                 ["rx"] = RxProperty.DeepClone(),
                 ["reason"] = new JsonObject { ["type"] = "string", ["minLength"] = 1, ["maxLength"] = 500, ["description"] = "Why the renewal is asked for." },
             }, "rx", "reason"),
             RequestOutput.DeepClone().AsObject()),
-        new("get_prescriber_response", "The prescriber's answer to a renewal request: pending until the office answers (after a fixed number of polls), then approved (with refills) or denied.", ReadOnly: false,
+        new("get_prescriber_response",
+            "The prescriber's answer to a renewal request: pending until the office answers (after a fixed number of polls), then approved (with refills) or denied.", ReadOnly: false,
             Schema(new JsonObject { ["request_id"] = Id("The id request_prescriber_approval answered, e.g. 'PR-00001'.") }, "request_id"),
             RequestOutput.DeepClone().AsObject()),
         new("preverify", "The pharmacist's pre-verification of a prescription: identity, allergies (drug class), dose against the daily maximum, formulary.", ReadOnly: true,

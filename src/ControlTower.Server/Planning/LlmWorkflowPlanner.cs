@@ -78,7 +78,8 @@ internal sealed class LlmWorkflowPlanner(LlmChatClients clients, IOptions<Planne
         }
 
         return new PlanDraft(null, [], [],
-            [new PlanProblem(PlannerErrorCodes.LlmGraphInvalid, $"The model's graph still had {problems.Count} problem(s) after {settings.RepairRounds} repair round(s); nothing was drafted.", null), .. problems],
+            [new PlanProblem(PlannerErrorCodes.LlmGraphInvalid,
+                $"The model's graph still had {problems.Count} problem(s) after {settings.RepairRounds} repair round(s); nothing was drafted.", null), .. problems],
             PlannerName, model);
     }
 

@@ -91,7 +91,8 @@ internal sealed class PlannerService(
             var offline = await Planner(OfflineWorkflowPlanner.PlannerName).PlanAsync(request, checker, cancellationToken).ConfigureAwait(false);
             return offline with
             {
-                Problems = [new PlanProblem(PlannerErrorCodes.LlmUnavailable, $"The LLM planner failed ({failure.Code}: {failure.Message}); the offline planner drafted this instead.", null), .. offline.Problems],
+                Problems = [new PlanProblem(PlannerErrorCodes.LlmUnavailable,
+                    $"The LLM planner failed ({failure.Code}: {failure.Message}); the offline planner drafted this instead.", null), .. offline.Problems],
             };
         }
     }

@@ -5,7 +5,8 @@ namespace ControlTower.Server.Releases;
 /// <summary>Stable error codes of workflow releases (canary, shadow, rollback).</summary>
 internal static class ReleaseErrorCodes
 {
-    /// <summary>The release request is not one the platform can carry out: an unknown mode, a canary or shadow of the stable version itself, or a canary policy with problems (<c>problems</c> lists them).</summary>
+    /// <summary>The release request is not one the platform can carry out: an unknown mode,
+    /// a canary or shadow of the stable version itself, or a canary policy with problems (<c>problems</c> lists them).</summary>
     [ErrorCode(ErrorKind.Validation)]
     public const string Invalid = "release.invalid";
 

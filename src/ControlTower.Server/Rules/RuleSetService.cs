@@ -15,7 +15,8 @@ internal sealed record UpdateRuleSetBody(JsonNode? Definition, string? Message, 
 
 internal sealed record TestRuleSetBody(JsonObject? Input, int? Version);
 
-internal sealed record RuleSetView(string Id, string? Description, int LatestVersion, int Version, JsonObject Definition, string Author, string? Message, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+internal sealed record RuleSetView(string Id, string? Description, int LatestVersion, int Version,
+    JsonObject Definition, string Author, string? Message, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
 internal sealed record RuleSetVersionView(int Version, string Author, string? Message, DateTimeOffset CreatedAt);
 
@@ -73,7 +74,8 @@ internal sealed partial class RuleSetService(IDbContextFactory<ControlTowerDbCon
         db.Add(version);
         try
         {
-            await audit.CommitAsync(db, new AuditEvent(actor, "rules.updated", $"rule_set:{id}", body.Message ?? "new version", new JsonObject { ["version"] = entity.LatestVersion }), cancellationToken);
+            await audit.CommitAsync(db, new AuditEvent(actor, "rules.updated", $"rule_set:{id}", body.Message ?? "new version",
+                new JsonObject { ["version"] = entity.LatestVersion }), cancellationToken);
         }
         catch (DbUpdateException ex)
         {

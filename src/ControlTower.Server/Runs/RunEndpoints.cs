@@ -24,7 +24,8 @@ internal static class RunEndpoints
         read.MapGet("/{id:guid}/events", EventsAsync)
             .Produces<IReadOnlyList<RunEventView>>()
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream");
-        read.MapPost("/{id:guid}/evaluate", async (Guid id, EvaluateExpressionBody body, IDbContextFactory<Platform.Persistence.ControlTowerDbContext> contexts, Core.Expressions.CelCompileCache cache, CancellationToken ct) =>
+        read.MapPost("/{id:guid}/evaluate", async (Guid id, EvaluateExpressionBody body,
+            IDbContextFactory<Platform.Persistence.ControlTowerDbContext> contexts, Core.Expressions.CelCompileCache cache, CancellationToken ct) =>
             TypedResults.Ok(await RunExpressionEvaluation.EvaluateAsync(id, body, contexts, cache, ct)));
 
         var act = routes.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(Policies.Operators);

@@ -169,10 +169,18 @@ internal sealed class RunStarter(
             CreatedAt = now.UtcDateTime,
             UpdatedAt = now.UtcDateTime,
         };
-        var startedUpdate = new JsonObject { ["kind"] = "run", ["status"] = "started", ["workflow_id"] = definition.WorkflowId.ToString(), ["version"] = definition.Version, ["trigger"] = request.Trigger };
+        var startedUpdate = new JsonObject
+        {
+            ["kind"] = "run",
+            ["status"] = "started",
+            ["workflow_id"] = definition.WorkflowId.ToString(),
+            ["version"] = definition.Version,
+            ["trigger"] = request.Trigger
+        };
         // An API-only process (no worker) executes no nodes: its runs' first nodes go to the workers as tasks. So do a
         // replay's and a test run's, whose recordings and pins the workers read once the start has committed.
-        var stretch = parent is null && engine.Value.WorkerEnabled && request.Trigger is not (ReplayRecordings.Trigger or RunPins.Trigger) && RunDurability.Coalesces(definition) && started.Ignored is null
+        var stretch = parent is null && engine.Value.WorkerEnabled
+            && request.Trigger is not (ReplayRecordings.Trigger or RunPins.Trigger) && RunDurability.Coalesces(definition) && started.Ignored is null
             ? await stretches.ContinueAsync(run, definition, initial, started, cancellationToken)
             : new Stretch([new CoalescedStep(initial, started)], []);
         return new PreparedRun(run, stretch, startedUpdate, now.UtcDateTime);

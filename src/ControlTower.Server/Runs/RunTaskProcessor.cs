@@ -157,7 +157,8 @@ internal sealed partial class RunTaskProcessor(
     /// side effects or a wait becomes a task, or the run ends). False when another writer changed the run
     /// meanwhile: nothing was written, and the caller commits this task's result alone.
     /// </summary>
-    private async Task<bool> TryCommitStretchAsync(RunTaskEntity task, RunEntity run, RunState state, WorkflowDefinition definition, PlanNode plan, DateTimeOffset started, NodeResult result, CancellationToken stopping)
+    private async Task<bool> TryCommitStretchAsync(RunTaskEntity task, RunEntity run, RunState state, WorkflowDefinition definition,
+        PlanNode plan, DateTimeOffset started, NodeResult result, CancellationToken stopping)
     {
         var first = RunScheduler.Apply(definition.Plan, state, NodeResultRecords.ToEvent(task.NodeId, task.Attempt, result, time.GetUtcNow()));
         if (first.Ignored is not null)

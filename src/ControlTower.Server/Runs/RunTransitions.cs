@@ -111,7 +111,8 @@ internal sealed partial class RunTransitions(
         return true;
     }
 
-    private Task<IReadOnlyList<CancelledAttempt>> CommitStretchAsync(RunEntity loaded, WorkflowDefinition definition, Stretch stretch, Func<TransitionScope, Task> alsoWrite, CancellationToken cancellationToken) =>
+    private Task<IReadOnlyList<CancelledAttempt>> CommitStretchAsync(RunEntity loaded, WorkflowDefinition definition, Stretch stretch,
+        Func<TransitionScope, Task> alsoWrite, CancellationToken cancellationToken) =>
         commits.CommitAsync<IReadOnlyList<CancelledAttempt>>(async (db, ct) =>
         {
             // No read first: the run row's update checks the version it was loaded with (a concurrency token),
@@ -171,10 +172,12 @@ internal sealed partial class RunTransitions(
     /// A node that was parked (a timer, an approval, a child run) and is now finished gets its attempt's
     /// record closed with the result, whoever delivered it.
     /// </summary>
-    private static async Task CloseWaitingAttemptsAsync(ControlTowerDbContext db, Guid runId, RunState before, RunState after, DateTime now, CancellationToken cancellationToken, IReadOnlySet<(string NodeId, int Attempt)>? ranInline = null)
+    private static async Task CloseWaitingAttemptsAsync(ControlTowerDbContext db, Guid runId, RunState before, RunState after,
+        DateTime now, CancellationToken cancellationToken, IReadOnlySet<(string NodeId, int Attempt)>? ranInline = null)
     {
         // An attempt run inline in this stretch never had a waiting record: no statement needed for it.
-        foreach (var node in after.ChangedNodes(before).Where(n => (n.Status is NodeStatus.Succeeded or NodeStatus.Failed or NodeStatus.Cancelled) && ranInline?.Contains((n.NodeId, n.Attempt)) != true))
+        foreach (var node in after.ChangedNodes(before).Where(n => (n.Status is NodeStatus.Succeeded or NodeStatus.Failed or NodeStatus.Cancelled)
+            && ranInline?.Contains((n.NodeId, n.Attempt)) != true))
         {
             var status = node.Status switch { NodeStatus.Succeeded => "succeeded", NodeStatus.Failed => "failed", _ => "cancelled" };
             var output = node.Output?.GetRawText();

@@ -4,7 +4,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ControlTower.Server.Slos;
 
-internal sealed record SloAlertResponse(Guid Id, string DedupeKey, string SloId, string Rule, string Severity, double LongBurnRate, double ShortBurnRate, DateTimeOffset FiredAt, DateTimeOffset? ResolvedAt, string ConfigRevision);
+internal sealed record SloAlertResponse(Guid Id, string DedupeKey, string SloId, string Rule, string Severity,
+    double LongBurnRate, double ShortBurnRate, DateTimeOffset FiredAt, DateTimeOffset? ResolvedAt, string ConfigRevision);
 
 internal sealed record SlosResponse(string ConfigRevision, DateTimeOffset EvaluatedAt, IReadOnlyList<SloStatus> Slos, IReadOnlyList<SloAlertResponse> Alerts);
 

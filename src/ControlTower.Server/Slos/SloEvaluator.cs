@@ -101,7 +101,8 @@ internal sealed partial class SloEvaluator(
         db.Add(alert);
         try
         {
-            await audit.CommitAsync(db, new AuditEvent(Actor, "slo.alert_fired", $"slo:{status.Id}", $"burn rate of {rule.Rule} above {rule.Factor}x over both windows", Data(alert, status)), cancellationToken);
+            await audit.CommitAsync(db, new AuditEvent(Actor, "slo.alert_fired", $"slo:{status.Id}",
+                $"burn rate of {rule.Rule} above {rule.Factor}x over both windows", Data(alert, status)), cancellationToken);
         }
         catch (DbUpdateException conflict) when (UniqueViolations.ConflictCode(conflict) is not null)
         {

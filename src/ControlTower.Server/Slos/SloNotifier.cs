@@ -10,7 +10,8 @@ using Polly.Retry;
 namespace ControlTower.Server.Slos;
 
 /// <summary>What a webhook receives when an alert fires or clears.</summary>
-internal sealed record AlertNotification(string DedupeKey, string State, string SloId, string Rule, string Severity, double LongBurnRate, double ShortBurnRate, DateTimeOffset FiredAt, DateTimeOffset? ResolvedAt, string ConfigRevision);
+internal sealed record AlertNotification(string DedupeKey, string State, string SloId, string Rule, string Severity,
+    double LongBurnRate, double ShortBurnRate, DateTimeOffset FiredAt, DateTimeOffset? ResolvedAt, string ConfigRevision);
 
 /// <summary>
 /// Posts alert notifications to the configured webhooks, signed (<c>X-ControlTower-Signature: sha256=</c> HMAC-SHA256 of

@@ -20,7 +20,8 @@ internal static class TrustEndpoints
         read.MapGet("/models/retrain-check", async (TrustModelService models, CancellationToken ct) => TypedResults.Ok(await models.CheckAsync(ct)));
 
         var act = routes.MapGroup("/api/trust").WithTags("Trust").RequireAuthorization(Policies.Operators);
-        act.MapPost("/events", async Task<Results<Ok<RecordedEvent>, Created<RecordedEvent>>> (TrustEventBody body, HttpRequest request, ClaimsPrincipal user, TrustService trust, CancellationToken ct) =>
+        act.MapPost("/events", async Task<Results<Ok<RecordedEvent>, Created<RecordedEvent>>> (TrustEventBody body,
+            HttpRequest request, ClaimsPrincipal user, TrustService trust, CancellationToken ct) =>
         {
             var recorded = await trust.RecordAsync(body, request.Headers["Idempotency-Key"].FirstOrDefault(), user.Actor(), ct);
             return recorded.Repeated

@@ -76,7 +76,9 @@ internal sealed record TrustResolution(TrustScope Scope, string ProposalId, Trus
     private static string Line(string name, double value, bool coldStart, IReadOnlyList<FeatureContribution> contributions)
     {
         var head = string.Create(CultureInfo.InvariantCulture, $"{name} {value:0.00}") + (coldStart ? " (cold start prior)" : "");
-        return contributions.Count == 0 ? head : $"{head}: {string.Join(", ", contributions.Take(3).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Feature} {c.Value} ({c.Contribution:+0.00;-0.00})")))}";
+        return contributions.Count == 0
+            ? head
+            : $"{head}: {string.Join(", ", contributions.Take(3).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Feature} {c.Value} ({c.Contribution:+0.00;-0.00})")))}";
     }
 
     private static JsonObject Prediction(double probability, string version, bool coldStart, IReadOnlyList<FeatureContribution> contributions) => new()

@@ -82,7 +82,9 @@ internal sealed partial class TrustService
         TrustStage? stage = null;
         if (body.Stage is { Length: > 0 } name)
         {
-            stage = TrustStages.TryParse(name, out var parsed) ? parsed : throw Invalid(TrustErrorCodes.PinInvalid, $"'{name}' is not a stage: {string.Join(", ", TrustStages.Ladder.Select(s => s.Name()))}.");
+            stage = TrustStages.TryParse(name, out var parsed)
+                ? parsed
+                : throw Invalid(TrustErrorCodes.PinInvalid, $"'{name}' is not a stage: {string.Join(", ", TrustStages.Ladder.Select(s => s.Name()))}.");
         }
 
         var now = time.GetUtcNow().UtcDateTime;

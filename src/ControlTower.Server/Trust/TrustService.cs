@@ -47,7 +47,8 @@ internal sealed partial class TrustService(
     /// Scores a proposal with the scope's history and says what its stage does with it, capped by the gate
     /// (<paramref name="cap"/>) and overridden by a rule that requires approval. Reads only; records nothing.
     /// </summary>
-    public async Task<TrustResolution> ResolveAsync(TrustScope scope, string proposalId, JsonObject context, bool reversible, TrustStage cap, bool ruleRequiresApproval, CancellationToken cancellationToken)
+    public async Task<TrustResolution> ResolveAsync(TrustScope scope, string proposalId, JsonObject context, bool reversible,
+        TrustStage cap, bool ruleRequiresApproval, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);

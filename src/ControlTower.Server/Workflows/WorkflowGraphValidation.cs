@@ -28,7 +28,8 @@ internal sealed class WorkflowGraphValidation(IOptions<WorkflowOptions> options,
             return (null, [new GraphProblem(format.Code, format.JsonPointer, format.Message)]);
         }
 
-        return (graph, [.. GraphValidator.Validate(graph, Catalog, options.Value.Limits, StandardGraphValidation.Hooks), .. StandardGraphValidation.ScheduleProblems(graph), .. StandardGraphValidation.InputSchemaProblems(graph)]);
+        return (graph, [.. GraphValidator.Validate(graph, Catalog, options.Value.Limits, StandardGraphValidation.Hooks),
+            .. StandardGraphValidation.ScheduleProblems(graph), .. StandardGraphValidation.InputSchemaProblems(graph)]);
     }
 
     /// <summary>

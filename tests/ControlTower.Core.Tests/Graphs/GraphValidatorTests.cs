@@ -51,7 +51,9 @@ public sealed class GraphValidatorTests
     public void Validate_WhenGraphIsSound_ReturnsNoProblems()
     {
         var json = Graph(
-            $$"""{{Start}}, {{Transform("a")}}, { "id": "s", "type": "switch", "config": { "cases": [ { "name": "big", "when": "nodes.a.output > 3" } ] } }, { "id": "big", "type": "http.request", "config": { "url": "https://x/{{"{{"}}input.id{{"}}"}}", "headers": { "a/b": "v" } }, "retry": { "maxAttempts": 5 } }, { "id": "m", "type": "merge", "config": { "mode": "any" } }, { "id": "oops", "type": "fail", "config": { "code": "x.failed", "message": "no" } }""",
+            $$"""{{Start}}, {{Transform("a")}}, { "id": "s", "type": "switch", "config": { "cases": [ { "name": "big", "when": "nodes.a.output > 3" } ] } }, """ +
+                $$"""{ "id": "big", "type": "http.request", "config": { "url": "https://x/{{"{{"}}input.id{{"}}"}}", "headers": { "a/b": "v" } }, "retry": { "maxAttempts": 5 } }, """ +
+                $$"""{ "id": "m", "type": "merge", "config": { "mode": "any" } }, { "id": "oops", "type": "fail", "config": { "code": "x.failed", "message": "no" } }""",
             $"""{Edge("start", "a")}, {Edge("a", "s")}, {Edge("s", "big", "big")}, {Edge("s", "m", "default")}, {Edge("big", "m")}, {Edge("big", "oops", "error")}""");
 
         Assert.Empty(Validate(json));
@@ -98,7 +100,8 @@ public sealed class GraphValidatorTests
     {
         var problems = Validate(Graph(
             $$"""{{Start}}, { "id": "c", "type": "condition", "config": { "expression": "true" } }, {{Transform("a")}}""",
-            $$"""{{Edge("start", "c")}}, {{Edge("c", "a", "maybe")}}, {{Edge("c", "a", "true")}}, { "source": "a", "target": "start" }, { "source": "c", "target": "a", "sourceHandle": "false", "targetHandle": "side" }"""));
+            $$"""{{Edge("start", "c")}}, {{Edge("c", "a", "maybe")}}, {{Edge("c", "a", "true")}}, """ +
+                $$"""{ "source": "a", "target": "start" }, { "source": "c", "target": "a", "sourceHandle": "false", "targetHandle": "side" }"""));
 
         Assert.Equal(
             ["/edges/1/sourceHandle", "/edges/3/targetHandle", "/edges/4/targetHandle"],
@@ -110,7 +113,8 @@ public sealed class GraphValidatorTests
     public void Validate_WhenSwitchEdgeNamesACaseOrDefaultOrError_AcceptsItAndRejectsOthers()
     {
         var problems = Validate(Graph(
-            $$"""{{Start}}, { "id": "s", "type": "switch", "config": { "cases": [ { "name": "rush", "when": "true" } ] } }, {{Transform("a")}}, {{Transform("b")}}, {{Transform("c")}}, {{Transform("d")}}""",
+            $$"""{{Start}}, { "id": "s", "type": "switch", "config": { "cases": [ { "name": "rush", "when": "true" } ] } }, {{Transform("a")}}, """ +
+                $$"""{{Transform("b")}}, {{Transform("c")}}, {{Transform("d")}}""",
             $"""{Edge("start", "s")}, {Edge("s", "a", "rush")}, {Edge("s", "b", "default")}, {Edge("s", "c", "error")}, {Edge("s", "d", "slow")}"""));
 
         var problem = Assert.Single(problems);
@@ -170,7 +174,8 @@ public sealed class GraphValidatorTests
     public void Validate_WhenExpressionsDoNotParse_ReportsEachExpressionPointer()
     {
         var problems = Validate(Graph(
-            $$"""{{Start}}, {{Transform("a", "size(input")}}, { "id": "s", "type": "switch", "config": { "cases": [ { "name": "x", "when": "true" }, { "name": "y", "when": "f((1)" } ] } }, { "id": "h", "type": "http.request", "config": { "url": "", "headers": { "a/b~c": "(" } } }""",
+            $$"""{{Start}}, {{Transform("a", "size(input")}}, { "id": "s", "type": "switch", "config": { "cases": [ { "name": "x", "when": "true" }, { "name": "y", "when": "f((1)" } ] } }, """ +
+                $$"""{ "id": "h", "type": "http.request", "config": { "url": "", "headers": { "a/b~c": "(" } } }""",
             $"""{Edge("start", "a")}, {Edge("a", "s")}, {Edge("s", "h", "x")}"""));
 
         Assert.Equal(
@@ -231,7 +236,8 @@ public sealed class GraphValidatorTests
     public void Validate_WhenALoopBoundClosesNoCycleOrIsBelowOne_ReportsLoopInvalid()
     {
         var problems = Validate(Graph($"""{Start}, {Transform("a")}, {Transform("b")}""",
-            $$"""{{Edge("start", "a")}}, {{Edge("a", "b", "success", ", \"loop\": { \"maxIterations\": 3 }")}}, {{Edge("b", "a", "success", ", \"loop\": { \"maxIterations\": 0 }")}}, {{Edge("a", "b")}}"""));
+            $$"""{{Edge("start", "a")}}, {{Edge("a", "b", "success", ", \"loop\": { \"maxIterations\": 3 }")}}, """ +
+                $$"""{{Edge("b", "a", "success", ", \"loop\": { \"maxIterations\": 0 }")}}, {{Edge("a", "b")}}"""));
 
         Assert.Equal(["/edges/1/loop", "/edges/2/loop/maxIterations"], problems.Where(p => p.Code == GraphProblemCodes.LoopInvalid).Select(p => p.JsonPointer).Order());
     }

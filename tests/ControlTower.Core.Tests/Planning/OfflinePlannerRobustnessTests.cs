@@ -34,7 +34,9 @@ public sealed class OfflinePlannerRobustnessTests
         var drafted = 0;
         for (var i = 0; i < 400; i++)
         {
-            var prompt = Openers[random.Next(Openers.Length)] + string.Join(random.Next(3) == 0 ? ", " : " ", Enumerable.Range(0, random.Next(1, 9)).Select(_ => Clauses[random.Next(Clauses.Length)])) + (random.Next(2) == 0 ? "." : "");
+            var prompt = Openers[random.Next(Openers.Length)]
+                + string.Join(random.Next(3) == 0 ? ", " : " ", Enumerable.Range(0, random.Next(1, 9)).Select(_ => Clauses[random.Next(Clauses.Length)]))
+                + (random.Next(2) == 0 ? "." : "");
 
             var draft = planner.Plan(new PlanRequest(prompt, PlannerData.Catalog, null));
 

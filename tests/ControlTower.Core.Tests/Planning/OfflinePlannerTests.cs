@@ -6,7 +6,8 @@ namespace ControlTower.Core.Tests.Planning;
 
 public sealed class OfflinePlannerTests
 {
-    private const string IssueExample = "When a refill request arrives by webhook, check the stock with the pharmacy server; if fewer than 20 are left ask a pharmacist to approve, then dispense and reply with the new stock.";
+    private const string IssueExample = "When a refill request arrives by webhook, check the stock with the pharmacy server; if fewer than 20 are left " +
+        "ask a pharmacist to approve, then dispense and reply with the new stock.";
 
     [Fact]
     public void Plan_WhenGivenTheIssueExample_DraftsTheGatedRefill()
@@ -105,7 +106,8 @@ public sealed class OfflinePlannerTests
 
     [Fact]
     public void Plan_WhenThePromptIsTooLong_RefusesWithItsCode() =>
-        Assert.Equal(PlanProblemCodes.PromptTooLong, Assert.Single(new OfflinePlanner(maxPromptLength: 20).Plan(new PlanRequest("Check the stock and reply with it.", PlannerData.Catalog, null)).Problems).Code);
+        Assert.Equal(PlanProblemCodes.PromptTooLong,
+            Assert.Single(new OfflinePlanner(maxPromptLength: 20).Plan(new PlanRequest("Check the stock and reply with it.", PlannerData.Catalog, null)).Problems).Code);
 
     [Fact]
     public void Plan_WhenARefinementIsApplied_ExplainsEveryNodeOfTheResult()

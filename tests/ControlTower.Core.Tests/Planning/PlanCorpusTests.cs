@@ -32,7 +32,8 @@ public sealed class PlanCorpusTests
     {
         var kinds = PlannerData.Corpus.SelectMany(c => c.Expected.Nodes).ToHashSet();
 
-        foreach (var kind in new[] { "trigger.manual", "trigger.webhook", "trigger.schedule", "trigger.mcp", "condition", "approval", "delay", "respond", "llm", "http.request", "transform", "subworkflow", "fail" })
+        foreach (var kind in new[] { "trigger.manual", "trigger.webhook", "trigger.schedule", "trigger.mcp",
+            "condition", "approval", "delay", "respond", "llm", "http.request", "transform", "subworkflow", "fail" })
         {
             Assert.Contains(kind, kinds);
         }

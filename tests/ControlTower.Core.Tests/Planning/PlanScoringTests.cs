@@ -77,7 +77,12 @@ public sealed class PlanScoringTests
     {
         var nodes = new JsonArray(
             new JsonObject { ["id"] = "t", ["type"] = "trigger.manual", ["config"] = new JsonObject() },
-            new JsonObject { ["id"] = tool.Id, ["type"] = "mcp.tool", ["config"] = new JsonObject { ["server"] = tool.Server, ["tool"] = tool.Id, ["arguments"] = new JsonObject { ["drug"] = tool.Drug } } });
+            new JsonObject
+            {
+                ["id"] = tool.Id,
+                ["type"] = "mcp.tool",
+                ["config"] = new JsonObject { ["server"] = tool.Server, ["tool"] = tool.Id, ["arguments"] = new JsonObject { ["drug"] = tool.Drug } }
+            });
         foreach (var type in types)
         {
             nodes.Add(new JsonObject { ["id"] = type, ["type"] = type, ["config"] = new JsonObject() });

@@ -188,7 +188,9 @@ public sealed class RunSchedulerProperties
         if (withLoop && count > 2)
         {
             var tail = random.Next(2, count);
-            var forward = GraphAlgorithms.Adjacency(count, graph.Edges.Select(e => (int.Parse(e.Source[1..], System.Globalization.CultureInfo.InvariantCulture), int.Parse(e.Target[1..], System.Globalization.CultureInfo.InvariantCulture))));
+            var forward = GraphAlgorithms.Adjacency(count,
+                graph.Edges.Select(e => (int.Parse(e.Source[1..], System.Globalization.CultureInfo.InvariantCulture),
+                int.Parse(e.Target[1..], System.Globalization.CultureInfo.InvariantCulture))));
             var heads = Enumerable.Range(1, tail).Where(h => GraphAlgorithms.Reaches(forward, h, tail)).ToList();
             if (heads.Count > 0)
             {

@@ -457,7 +457,10 @@ public sealed class RunSchedulerTests
         var activation = run.Executed.Last().Activation;
 
         Assert.Equal(
-            """{"input":{"order":7},"nodes":{"start":{"outcome":"success","output":{"order":7}},"c":{"outcome":"true","output":true},"x":{"outcome":"success","output":{"v":1}}},"run":{"id":"r-9"},"node":{"id":"j","attempt":1,"iteration":1}}""",
+            """{"input":""" +
+                """{"order":7},"nodes":""" +
+                """{"start":{"outcome":"success","output":{"order":7}},"c":{"outcome":"true","output":true},"x":""" +
+                """{"outcome":"success","output":{"v":1}}},"run":{"id":"r-9"},"node":{"id":"j","attempt":1,"iteration":1}}""",
             activation.ToJson().ToJsonString());
         Assert.Equal(activation.ToJson().ToJsonString(), activation.ToJsonElement().GetRawText());
     }

@@ -60,7 +60,11 @@ public sealed class RunStateJsonTests
         var json = RunStateJson.Serialize(run.State);
 
         Assert.Equal(
-            """{"schema":"ct.run-state/1","runId":"r1","seed":5,"status":"running","stepsUsed":2,"sequence":1,"trigger":"start","startedAt":"2026-01-01T00:00:00+00:00","input":{"x":1},"loopIterations":[],"nodes":{"start":{"status":"succeeded","attempt":1,"tries":1,"activations":1,"outcome":"success","output":{"x":1},"startedAt":"2026-01-01T00:00:00+00:00","finishedAt":"2026-01-01T00:00:00+00:00","completedSeq":1},"a":{"status":"running","attempt":1,"tries":1,"activations":1,"startedAt":"2026-01-01T00:00:00+00:00","completedSeq":0}}}""",
+            """{"schema":"ct.run-state/1","runId":"r1","seed":5,"status":"running","stepsUsed":2,"sequence":1,"trigger":"start","startedAt":"2026-01-01T00:00:00+00:00","input":""" +
+                """{"x":1},"loopIterations":[],"nodes":""" +
+                """{"start":{"status":"succeeded","attempt":1,"tries":1,"activations":1,"outcome":"success","output":""" +
+                """{"x":1},"startedAt":"2026-01-01T00:00:00+00:00","finishedAt":"2026-01-01T00:00:00+00:00","completedSeq":1},"a":""" +
+                """{"status":"running","attempt":1,"tries":1,"activations":1,"startedAt":"2026-01-01T00:00:00+00:00","completedSeq":0}}}""",
             json);
     }
 

@@ -82,7 +82,8 @@ public sealed class WebhookSignatureTests
         var signature = WebhookSignature.Sign(Secret, Timestamp, Body);
         var later = Now.AddHours(1);
 
-        var error = Assert.Throws<TriggerException>(() => WebhookSignature.Verify(Secret, later.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), signature, Body, later, Window));
+        var error = Assert.Throws<TriggerException>(() => WebhookSignature.Verify(Secret,
+            later.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), signature, Body, later, Window));
 
         Assert.Equal(TriggerErrorCodes.SignatureInvalid, error.Code);
     }

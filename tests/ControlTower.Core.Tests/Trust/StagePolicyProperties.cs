@@ -10,7 +10,8 @@ public sealed class StagePolicyProperties
     private static readonly DateTimeOffset Now = new(2026, 12, 7, 9, 0, 0, TimeSpan.Zero);
     private static readonly TrustPolicy Policy = TrustPolicy.Default;
 
-    private sealed record Case(TrustStage Stage, int Trials, int Hits, int AlignmentHits, int Sample, int FailureStreak, int Rollbacks, int Anomalies, int Overrides, double Ece, int Streak, TrustStage Cap)
+    private sealed record Case(TrustStage Stage, int Trials, int Hits, int AlignmentHits, int Sample,
+        int FailureStreak, int Rollbacks, int Anomalies, int Overrides, double Ece, int Streak, TrustStage Cap)
     {
         public ScopeMetrics Metrics(int? failureStreak = null, int? sample = null) =>
             new(Trials * 3, Trials, RateEstimate.Of(Hits, Trials, 1.96), RateEstimate.Of(AlignmentHits, Trials, 1.96), RateEstimate.Of(Overrides, 40, 1.96), 0.1, Ece, Trials,

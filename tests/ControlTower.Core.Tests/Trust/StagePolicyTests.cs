@@ -9,7 +9,8 @@ public sealed class StagePolicyTests
     private static readonly TrustPolicy Policy = TrustPolicy.Default;
 
     /// <summary>Metrics whose rates sit at <paramref name="rate"/> with <paramref name="n"/> trials, and the given evidence at the stage.</summary>
-    internal static ScopeMetrics Metrics(double rate, int n, int sample = 100, int failureStreak = 0, int rollbacks = 0, int anomalies = 0, int overrides = 0, double? ece = 0.01, double alignment = 1.0)
+    internal static ScopeMetrics Metrics(double rate, int n, int sample = 100, int failureStreak = 0, int rollbacks = 0,
+        int anomalies = 0, int overrides = 0, double? ece = 0.01, double alignment = 1.0)
     {
         var hits = (int)Math.Round(rate * n);
         var r = RateEstimate.Of(hits, n, 1.96);

@@ -64,7 +64,8 @@ public sealed class CredentialIsolationTests : IDisposable
         var id = await CredentialApi.CreateAsync(alice, "github", "bearer_token", new { token = Secret });
 
         var bobUse = await Assert.ThrowsAsync<ControlTowerException>(() => _factory.Vault().ResolveForUseAsync(bobId, id, CredentialApi.Purpose(), default));
-        var adminUse = await Assert.ThrowsAsync<ControlTowerException>(() => _factory.Vault().ResolveForUseAsync(global::ControlTower.Server.Identity.BuiltInUsers.AdminId, id, CredentialApi.Purpose(), default));
+        var adminUse = await Assert.ThrowsAsync<ControlTowerException>(() => _factory.Vault().ResolveForUseAsync(
+            global::ControlTower.Server.Identity.BuiltInUsers.AdminId, id, CredentialApi.Purpose(), default));
 
         Assert.Equal(CredentialErrorCodes.NotFound, bobUse.Code);
         Assert.Equal(ErrorKind.NotFound, bobUse.Kind);

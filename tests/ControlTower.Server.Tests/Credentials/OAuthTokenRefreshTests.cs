@@ -94,7 +94,8 @@ public sealed class OAuthTokenRefreshTests : IAsyncLifetime
         await owner.UpdateAsync(
             new CredentialCaller(user, "operator", "user:olivia"),
             id,
-            new UpdateCredentialRequest(System.Text.Json.Nodes.JsonNode.Parse($$"""{"token_url":"{{_endpoint.TokenUrl}}","client_id":"control-tower","client_secret":"{{ClientSecret}}","scopes":["mcp.write"]}""")!.AsObject()),
+            new UpdateCredentialRequest(System.Text.Json.Nodes.JsonNode.Parse(
+                $$"""{"token_url":"{{_endpoint.TokenUrl}}","client_id":"control-tower","client_secret":"{{ClientSecret}}","scopes":["mcp.write"]}""")!.AsObject()),
             default);
         var afterUpdate = await AuthorizationAsync(user, id);
 

@@ -124,7 +124,8 @@ public sealed class SecretLeakTests(ITestOutputHelper output)
                 .Where(secret => place.Value.Any(text => text.Contains(secret, StringComparison.Ordinal)))
                 .Select(secret => $"{place.Key}: {secret[..12]}…"))
             .ToList();
-        output.WriteLine($"{secrets.Count} secrets x {places.Count} places ({logs.Lines.Count} log lines, {audit.Split('\n').Length - 1} audit entries, {responses.Count} responses, {databaseText.Length} database bytes): {hits.Count} hits");
+        output.WriteLine($"{secrets.Count} secrets x {places.Count} places ({logs.Lines.Count} log lines, " +
+            $"{audit.Split('\n').Length - 1} audit entries, {responses.Count} responses, {databaseText.Length} database bytes): {hits.Count} hits");
         Assert.True(endpoint.IssuedTokens.Count >= 1, "the OAuth flow issued no token");
         Assert.True(logs.Lines.Count > 1000, $"only {logs.Lines.Count} log lines were captured");
         // The searched text is the right text: what is not secret about these credentials is in it.

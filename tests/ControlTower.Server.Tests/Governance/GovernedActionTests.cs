@@ -277,7 +277,8 @@ public sealed class GovernedActionTests : IDisposable
         var workflow = await CreateWorkflowAsync(admin, ActionGraph(ActionConfig()));
 
         var run = await WaitForStatusAsync(admin, await StartAsync(admin, workflow, new JsonObject { ["name"] = "blocked-1" }), "completed", "failed");
-        var dryRun = await admin.PostAsJsonAsync("/api/governance/dry-run", new { workflowId = workflow, actionType = "memory.create", server = "memory", tool = "create_entities", arguments = new { entities = Array.Empty<object>() } });
+        var dryRun = await admin.PostAsJsonAsync("/api/governance/dry-run",
+            new { workflowId = workflow, actionType = "memory.create", server = "memory", tool = "create_entities", arguments = new { entities = Array.Empty<object>() } });
 
         Assert.Equal("blocked", run["output"]!["refused"]!["reason"]!.GetValue<string>());
         Assert.Empty(await EntityNamesAsync(factory));
@@ -296,9 +297,11 @@ public sealed class GovernedActionTests : IDisposable
         await SetGateAsync(admin, true, "trusted");
         Assert.Empty(await EntityNamesAsync(factory)); // loads the catalog
 
-        var bad = await (await admin.PostAsJsonAsync("/api/governance/dry-run", new { actionType = "memory.create", server = "memory", tool = "create_entities", arguments = new { entities = "nope" } }))
+        var bad = await (await admin.PostAsJsonAsync("/api/governance/dry-run",
+            new { actionType = "memory.create", server = "memory", tool = "create_entities", arguments = new { entities = "nope" } }))
             .Content.ReadFromJsonAsync<JsonObject>();
-        var good = await (await admin.PostAsJsonAsync("/api/governance/dry-run", new { actionType = "memory.create", server = "memory", tool = "create_entities", arguments = new { entities = Array.Empty<object>() } }))
+        var good = await (await admin.PostAsJsonAsync("/api/governance/dry-run",
+            new { actionType = "memory.create", server = "memory", tool = "create_entities", arguments = new { entities = Array.Empty<object>() } }))
             .Content.ReadFromJsonAsync<JsonObject>();
         var unknown = await (await admin.PostAsJsonAsync("/api/governance/dry-run", new { actionType = "memory.create", server = "nowhere", tool = "x" }))
             .Content.ReadFromJsonAsync<JsonObject>();

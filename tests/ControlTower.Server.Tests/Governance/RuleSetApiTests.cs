@@ -28,7 +28,8 @@ public sealed class RuleSetApiTests
         var invalid = await admin.PostAsJsonAsync("/api/rule-sets", new
         {
             id = "broken",
-            definition = JsonNode.Parse("""{ "inputSchema": { "properties": { "a": {} } }, "rules": [ { "id": "x", "condition": "b >", "action": { "type": "deny" } }, { "id": "y", "condition": "c > 1", "action": { "type": "deny" } } ] }"""),
+            definition = JsonNode.Parse("""{ "inputSchema": { "properties": { "a": {} } }, "rules": [ { "id": "x", "condition": "b >", "action": { "type": "deny" } }, """ +
+                """{ "id": "y", "condition": "c > 1", "action": { "type": "deny" } } ] }"""),
         });
         var duplicate = await admin.PostAsJsonAsync("/api/rule-sets", new { id = "orders", definition = Definition() });
 
@@ -74,7 +75,8 @@ public sealed class RuleSetApiTests
         (await admin.PostAsJsonAsync("/api/rule-sets", new
         {
             id = "strict",
-            definition = JsonNode.Parse("""{ "hitPolicy": "unique", "rules": [ { "id": "a", "condition": "amount > 1", "action": { "type": "deny" } }, { "id": "b", "condition": "amount > 2", "action": { "type": "deny" } } ] }"""),
+            definition = JsonNode.Parse("""{ "hitPolicy": "unique", "rules": [ { "id": "a", "condition": "amount > 1", "action": { "type": "deny" } }, """ +
+                """{ "id": "b", "condition": "amount > 2", "action": { "type": "deny" } } ] }"""),
         })).EnsureSuccessStatusCode();
         var graph = Graph(
             [

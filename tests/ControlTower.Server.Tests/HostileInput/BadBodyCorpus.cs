@@ -14,7 +14,8 @@ internal static class BadBodyCorpus
 {
     private static readonly string[] ObjectFields = ["graph", "definition", "input", "data", "arguments", "scope", "config", "env", "headers"];
 
-    private static readonly string[] TextFields = ["name", "id", "role", "email", "expression", "decision", "action", "text", "reason", "message", "description", "comment", "credentialType", "transport", "nodeType", "actionType", "server", "tool", "ruleSetId", "credentialId", "mcpServerId"];
+    private static readonly string[] TextFields = ["name", "id", "role", "email", "expression", "decision", "action", "text", "reason", "message", "description", "comment",
+        "credentialType", "transport", "nodeType", "actionType", "server", "tool", "ruleSetId", "credentialId", "mcpServerId"];
 
     public static IReadOnlyList<BadBody> All(long bodyLimit) =>
     [
@@ -62,8 +63,10 @@ internal static class BadBodyCorpus
         Json("arrays where objects are expected", Fields(ObjectFields, _ => "[]")),
         Json("text where objects are expected", Fields(ObjectFields, _ => "\"x\"")),
         Json("nulls everywhere", Fields([.. TextFields, .. ObjectFields, "enabled", "authorized", "engaged", "userId", "workflowId", "version"], _ => "null")),
-        Json("text where booleans and ids are expected", "{\"enabled\": \"yes\", \"authorized\": \"no\", \"engaged\": 1, \"template\": \"x\", \"userId\": \"not-a-guid\", \"workflowId\": 42, \"retryIdempotentTools\": []}"),
-        Json("graph of wrong shapes", "{\"name\": \"fuzz\", \"graph\": {\"version\": \"1.0\", \"nodes\": [{\"id\": 1, \"type\": [], \"config\": \"x\", \"position\": \"y\"}, null, 5], \"edges\": [{\"source\": {}, \"target\": null}, \"e\"], \"config\": []}}"),
+        Json("text where booleans and ids are expected", "{\"enabled\": \"yes\", \"authorized\": \"no\", \"engaged\": 1, \"template\": \"x\", " +
+            "\"userId\": \"not-a-guid\", \"workflowId\": 42, \"retryIdempotentTools\": []}"),
+        Json("graph of wrong shapes", "{\"name\": \"fuzz\", \"graph\": {\"version\": \"1.0\", \"nodes\": [{\"id\": 1, \"type\": [], \"config\": \"x\", \"position\": \"y\"}, null, 5], " +
+            "\"edges\": [{\"source\": {}, \"target\": null}, \"e\"], \"config\": []}}"),
         Json("graph of an unknown version", "{\"name\": \"fuzz\", \"graph\": {\"version\": \"9.9\", \"nodes\": \"x\", \"edges\": {}}}"),
         Json("rule definition of wrong shapes", "{\"id\": \"fuzz-rules-x\", \"definition\": {\"hitPolicy\": 5, \"rules\": [{\"id\": [], \"condition\": {}, \"action\": \"deny\"}, null]}}"),
         Json("expression too deep", "{\"expression\": \"" + new string('(', 5000) + "1" + new string(')', 5000) + "\"}"),

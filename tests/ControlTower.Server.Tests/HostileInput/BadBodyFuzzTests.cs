@@ -44,7 +44,11 @@ public sealed partial class BadBodyFuzzTests(ITestOutputHelper output) : IAsyncL
         var workflow = await CreateWorkflowAsync(admin, Graph([Node("hook", "trigger.webhook", new JsonObject { ["respondMode"] = "immediately" })], []), "fuzz target");
         var run = await StartAsync(admin, workflow);
         var credential = await CredentialApi.CreateAsync(admin, "fuzz secret", "api_key", new { key = "k-0123456789" });
-        (await admin.PostAsJsonAsync("/api/rule-sets", new { id = "fuzz-rules", definition = JsonNode.Parse("""{ "rules": [ { "id": "r", "condition": "true", "action": { "type": "deny" } } ] }""") })).EnsureSuccessStatusCode();
+        (await admin.PostAsJsonAsync("/api/rule-sets", new
+        {
+            id = "fuzz-rules",
+            definition = JsonNode.Parse("""{ "rules": [ { "id": "r", "condition": "true", "action": { "type": "deny" } } ] }""")
+        })).EnsureSuccessStatusCode();
         (await admin.PostAsJsonAsync("/api/mcp/servers", new { id = "fuzz-server", name = "fuzz", transport = "streamable_http", url = "http://127.0.0.1:9/mcp" })).EnsureSuccessStatusCode();
         _existing = new Dictionary<string, string>
         {
@@ -92,7 +96,8 @@ public sealed partial class BadBodyFuzzTests(ITestOutputHelper output) : IAsyncL
         }
 
         var fiveHundreds = statuses.Where(s => s.Key >= 500).Sum(s => s.Value);
-        output.WriteLine($"{routes.Count} write routes x {corpus.Count} bad bodies: {requests} requests, 5xx = {fiveHundreds}, statuses {string.Join(", ", statuses.Select(s => $"{s.Key}: {s.Value}"))}");
+        output.WriteLine($"{routes.Count} write routes x {corpus.Count} bad bodies: {requests} requests, " +
+            $"5xx = {fiveHundreds}, statuses {string.Join(", ", statuses.Select(s => $"{s.Key}: {s.Value}"))}");
         Assert.True(corpus.Count >= 40, $"the corpus has {corpus.Count} kinds");
         Assert.True(routes.Count >= 30, $"only {routes.Count} write routes were found");
         Assert.True(failures.Count == 0, $"{failures.Count} of {requests} answers broke the contract:\n{string.Join('\n', failures.Take(40))}");

@@ -38,7 +38,8 @@ internal sealed class CommandStop : DbCommandInterceptor
 
     public void Resume() => _resume.TrySetResult();
 
-    public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
         await StopAsync(command, afterExecution: false);
         return result;
@@ -50,7 +51,8 @@ internal sealed class CommandStop : DbCommandInterceptor
         return result;
     }
 
-    public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {
         await StopAsync(command, afterExecution: false);
         return result;

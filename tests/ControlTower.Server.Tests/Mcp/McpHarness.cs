@@ -45,16 +45,17 @@ internal sealed class McpHarness : IAsyncDisposable
 
     public McpToolInvoker Invoker { get; }
 
-    public static McpServerDefinition Stdio(string id, string script, IEnumerable<string>? extraArguments = null, IReadOnlyDictionary<string, string>? environment = null, McpServerLimits? limits = null) => new()
-    {
-        Id = id,
-        Name = id,
-        Transport = McpTransportKind.Stdio,
-        Command = "node",
-        Arguments = [script, .. extraArguments ?? []],
-        Environment = environment ?? new Dictionary<string, string>(),
-        Limits = limits ?? McpServerLimits.Default,
-    };
+    public static McpServerDefinition Stdio(string id, string script,
+        IEnumerable<string>? extraArguments = null, IReadOnlyDictionary<string, string>? environment = null, McpServerLimits? limits = null) => new()
+        {
+            Id = id,
+            Name = id,
+            Transport = McpTransportKind.Stdio,
+            Command = "node",
+            Arguments = [script, .. extraArguments ?? []],
+            Environment = environment ?? new Dictionary<string, string>(),
+            Limits = limits ?? McpServerLimits.Default,
+        };
 
     public static McpServerDefinition Http(string id, Uri endpoint, McpServerLimits? limits = null) => new()
     {

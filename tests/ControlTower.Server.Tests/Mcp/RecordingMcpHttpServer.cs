@@ -37,7 +37,8 @@ internal sealed class RecordingMcpHttpServer : IAsyncDisposable
             {
                 ListToolsHandler = (_, _) => ValueTask.FromResult(new ListToolsResult
                 {
-                    Tools = [new Tool { Name = "whoami", Description = "The Authorization header the server received.", InputSchema = JsonDocument.Parse("""{"type":"object"}""").RootElement.Clone() }],
+                    Tools = [new Tool { Name = "whoami", Description = "The Authorization header the server received.",
+                        InputSchema = JsonDocument.Parse("""{"type":"object"}""").RootElement.Clone() }],
                 }),
                 CallToolHandler = (_, _) => ValueTask.FromResult(new CallToolResult { Content = [new TextContentBlock { Text = authorization }] }),
             },

@@ -35,7 +35,8 @@ public sealed class FlowExecutorTests
     public async Task Respond_RendersStatusHeadersAndBody()
     {
         var activation = Activation(Json("""{ "id": 42 }"""), ("lookup", Json("""{ "name": "ada" }""")));
-        var context = For("respond", """{ "status": 201, "headers": { "Location": "/items/{{ input.id }}", "X-Count": "{{ 1 + 1 }}" }, "body": "{'id': input.id, 'name': nodes.lookup.output.name}" }""", activation);
+        var context = For("respond",
+            """{ "status": 201, "headers": { "Location": "/items/{{ input.id }}", "X-Count": "{{ 1 + 1 }}" }, "body": "{'id': input.id, 'name': nodes.lookup.output.name}" }""", activation);
 
         var result = As<NodeResult.Completed>(await new RespondExecutor(NodeCel).ExecuteAsync(context, CancellationToken.None));
 

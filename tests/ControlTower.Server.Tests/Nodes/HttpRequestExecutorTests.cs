@@ -208,7 +208,8 @@ public sealed class HttpRequestExecutorTests : IAsyncLifetime
     [InlineData("http://[::ffff:127.0.0.1]:{port}/echo")]
     public async Task ExecuteAsync_WhenLoopbackNotAllowed_DeniesBeforeConnecting(string url)
     {
-        var failed = As<NodeResult.Failed>(await Run(Executor(allow: null), Config(url.Replace("{port}", _server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))));
+        var failed = As<NodeResult.Failed>(await Run(Executor(allow: null),
+            Config(url.Replace("{port}", _server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))));
 
         Assert.Equal((NodeErrorCodes.HttpDestinationDenied, false), (failed.Code, failed.Retryable));
         Assert.Equal(0, _server.Connections);
@@ -316,7 +317,8 @@ public sealed class HttpRequestExecutorTests : IAsyncLifetime
     [Fact]
     public async Task ExecuteAsync_WhenContentTypeHeaderWithBody_OverridesTheJsonDefault()
     {
-        var result = As<NodeResult.Completed>(await Run(Executor(), Config(_server.Url("/echo"), """ "method": "PUT", "headers": { "Content-Type": "application/vnd.api+json" }, "body": "{'a': 1}" """)));
+        var result = As<NodeResult.Completed>(await Run(Executor(), Config(_server.Url("/echo"),
+            """ "method": "PUT", "headers": { "Content-Type": "application/vnd.api+json" }, "body": "{'a': 1}" """)));
 
         Assert.Equal("application/vnd.api+json", result.Output!["body"]!["headers"]!["content-type"]!.GetValue<string>());
     }

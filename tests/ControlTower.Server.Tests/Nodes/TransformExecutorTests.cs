@@ -29,7 +29,8 @@ public sealed class TransformExecutorTests
         var activation = Activation(Json("""{ "id": 7, "name": "ada", "tags": ["x", "y"] }"""));
 
         var result = As<NodeResult.Completed>(await Run(
-            """{ "mapping": { "id": "{{ input.id }}", "label": "user-{{ input.name }}-{{ input.id }}", "nested": { "tags": "{{ input.tags }}", "list": ["{{ input.id * 2 }}", "plain"] }, "n": 5, "flag": true } }""",
+            """{ "mapping": { "id": "{{ input.id }}", "label": "user-{{ input.name }}-{{ input.id }}", "nested": """ +
+                """{ "tags": "{{ input.tags }}", "list": ["{{ input.id * 2 }}", "plain"] }, "n": 5, "flag": true } }""",
             activation));
 
         AssertJson("""{ "id": 7, "label": "user-ada-7", "nested": { "tags": ["x", "y"], "list": [14, "plain"] }, "n": 5, "flag": true }""", result.Output);

@@ -37,7 +37,9 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output)
 
         // Counters by workflow, version and error code; never a run id.
         Assert.Contains("# TYPE controltower_runs_started_total counter", lines);
-        Assert.Contains(lines, l => l.StartsWith("controltower_runs_completed_total{", StringComparison.Ordinal) && l.Contains($"workflow_id=\"{workflow}\"", StringComparison.Ordinal) && l.Contains("workflow_version=\"1\"", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("controltower_runs_completed_total{", StringComparison.Ordinal)
+            && l.Contains($"workflow_id=\"{workflow}\"", StringComparison.Ordinal)
+            && l.Contains("workflow_version=\"1\"", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("controltower_runs_failed_total{", StringComparison.Ordinal) && l.Contains($"error_code=\"{FailureCode}\"", StringComparison.Ordinal));
         Assert.DoesNotContain("run_id", text, StringComparison.Ordinal);
 

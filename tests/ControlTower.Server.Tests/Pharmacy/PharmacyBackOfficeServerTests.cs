@@ -129,7 +129,8 @@ public sealed class PharmacyBackOfficeServerTests : IAsyncLifetime
         var first = await OkAsync("adjudicate_claim", Rx("RX-1001"), "run-1:adjudicate_claim:1");
         var retried = await OkAsync("adjudicate_claim", Rx("RX-1001"), "run-1:adjudicate_claim:1");
         var next = await OkAsync("adjudicate_claim", Rx("RX-1001"), "run-2:adjudicate_claim:1");
-        var reused = await _harness.Invoker.CallAsync(PharmacyMcpCommand.ServerId, "adjudicate_claim", Rx("RX-1005"), new McpCallContext { IdempotencyKey = "run-1:adjudicate_claim:1" }, CancellationToken.None);
+        var reused = await _harness.Invoker.CallAsync(PharmacyMcpCommand.ServerId, "adjudicate_claim", Rx("RX-1005"),
+            new McpCallContext { IdempotencyKey = "run-1:adjudicate_claim:1" }, CancellationToken.None);
 
         Assert.Equal(first["claim_id"]!.GetValue<string>(), retried["claim_id"]!.GetValue<string>());
         Assert.True(retried["replayed"]!.GetValue<bool>());

@@ -21,7 +21,8 @@ public sealed class PharmacyCatalogSnapshotTests : IDisposable
 
         var listed = await server.Options().Handlers.ListToolsHandler!(null!, CancellationToken.None);
 
-        var snapshot = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "tests", "ControlTower.Core.Tests", "Planning", "Data", "pharmacy-catalog.json")))!["tools"]!.AsArray();
+        var snapshot = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(),
+            "tests", "ControlTower.Core.Tests", "Planning", "Data", "pharmacy-catalog.json")))!["tools"]!.AsArray();
         Assert.Equal(listed.Tools.Select(t => t.Name), snapshot.Select(t => (string?)t!["tool"]));
         foreach (var tool in listed.Tools)
         {

@@ -91,7 +91,8 @@ public sealed class PharmacyDemoSeedTests : IDisposable
             Assert.Equal(["system:demo-seed", "user:admin"], updates.Select(u => u["actor"]!.GetValue<string>()).Order(StringComparer.Ordinal));
             Assert.Equal(2, (await admin.GetFromJsonAsync<JsonArray>("/api/workflows"))!.Count);
             Assert.Equal(5, (await admin.GetFromJsonAsync<JsonObject>("/api/runs?limit=100"))!["items"]!.AsArray().Count);
-            (await admin.PutAsJsonAsync("/api/mcp/servers/pharmacy", new { name = "Pharmacy (own build)", transport = "stdio", command = "/opt/pharmacy/server", args = new[] { "--stdio" } })).EnsureSuccessStatusCode();
+            (await admin.PutAsJsonAsync("/api/mcp/servers/pharmacy",
+                new { name = "Pharmacy (own build)", transport = "stdio", command = "/opt/pharmacy/server", args = new[] { "--stdio" } })).EnsureSuccessStatusCode();
         }
 
         using var third = Demo();

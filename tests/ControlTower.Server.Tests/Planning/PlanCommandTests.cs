@@ -66,7 +66,8 @@ public sealed class PlanCommandTests : IDisposable
         await using var provider = await LocalHttpServer.StartAsync();
         var wrongTool = Graph([Node("start", "trigger.manual"), Node("find", "mcp.tool", new() { ["server"] = "memory", ["tool"] = "find_nodes" })], [Edge("start", "find")]);
         var rightTool = Graph(
-            [Node("start", "trigger.manual"), Node("find", "mcp.tool", new() { ["server"] = "memory", ["tool"] = "search_nodes", ["arguments"] = new JsonObject { ["query"] = "{{ input.patient }}" } })],
+            [Node("start", "trigger.manual"),
+                Node("find", "mcp.tool", new() { ["server"] = "memory", ["tool"] = "search_nodes", ["arguments"] = new JsonObject { ["query"] = "{{ input.patient }}" } })],
             [Edge("start", "find")]);
         provider.Script.Enqueue(Completion(LlmPlannerTests.Answer(wrongTool)));
         provider.Script.Enqueue(Completion(LlmPlannerTests.Answer(rightTool, explainNode: "find")));

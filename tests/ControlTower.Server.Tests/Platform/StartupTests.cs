@@ -31,7 +31,8 @@ public sealed class StartupTests
         { "short key", new() { ["DATABASE_URL"] = "Host=127.0.0.1;Port=1;Database=x", ["ADMIN_API_KEY"] = "too-short-key" }, "too short" },
         { "auth bypass", new() { ["DATABASE_URL"] = "Host=127.0.0.1;Port=1;Database=x", ["ADMIN_API_KEY"] = SafeKey, ["AUTH_BYPASS"] = "true" }, "AUTH_BYPASS" },
         { "wildcard cors", new() { ["DATABASE_URL"] = "Host=127.0.0.1;Port=1;Database=x", ["ADMIN_API_KEY"] = SafeKey, ["CORS_ORIGINS"] = "https://ok.example,*" }, "CORS_ORIGINS" },
-        { "oidc over http", new() { ["DATABASE_URL"] = "Host=127.0.0.1;Port=1;Database=x", ["ADMIN_API_KEY"] = SafeKey, ["OIDC_AUTHORITY"] = "http://127.0.0.1:1", ["OIDC_AUDIENCE"] = "api", ["OIDC_ALLOW_HTTP"] = "true" }, "OIDC_ALLOW_HTTP" },
+        { "oidc over http", new() { ["DATABASE_URL"] = "Host=127.0.0.1;Port=1;Database=x", ["ADMIN_API_KEY"] = SafeKey,
+            ["OIDC_AUTHORITY"] = "http://127.0.0.1:1", ["OIDC_AUDIENCE"] = "api", ["OIDC_ALLOW_HTTP"] = "true" }, "OIDC_ALLOW_HTTP" },
     };
 
     [Theory]
@@ -122,7 +123,12 @@ public sealed class StartupTests
         Assert.True(migrate.ExitCode == 0, migrate.StandardError);
         Assert.Contains("Foundation", migrate.StandardOutput, StringComparison.Ordinal);
 
-        using var migrated = new ControlTowerFactory(new Dictionary<string, string?> { ["ENVIRONMENT"] = "production", ["ADMIN_API_KEY"] = SafeKey, ["CREDENTIAL_KEYS"] = CredentialKey }, postgres, mysql);
+        using var migrated = new ControlTowerFactory(new Dictionary<string, string?>
+        {
+            ["ENVIRONMENT"] = "production",
+            ["ADMIN_API_KEY"] = SafeKey,
+            ["CREDENTIAL_KEYS"] = CredentialKey
+        }, postgres, mysql);
         using var anonymous = migrated.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/ready")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/me")).StatusCode);

@@ -40,7 +40,8 @@ public sealed class RetentionTests
         using var admin = factory.CreateAdminClient();
         var echo = Graph([Node("start", "trigger.manual"), Node("echo", "transform", new() { ["expression"] = "{'n': input.n}" })], [Edge("start", "echo")]);
         var everyDay = await CreateWorkflowAsync(admin, echo, "global policy");
-        var lastTwo = await CreateWorkflowAsync(admin, Graph(echo["nodes"]!.DeepClone().AsArray(), echo["edges"]!.DeepClone().AsArray(), new() { ["retention"] = new JsonObject { ["maxRuns"] = 2 } }), "keeps two");
+        var lastTwo = await CreateWorkflowAsync(admin, Graph(echo["nodes"]!.DeepClone().AsArray(), echo["edges"]!.DeepClone().AsArray(),
+            new() { ["retention"] = new JsonObject { ["maxRuns"] = 2 } }), "keeps two");
 
         var shared = new JsonObject { ["n"] = 1, ["text"] = LargeText() };
         var plain = await RunAsync(admin, everyDay, new JsonObject { ["n"] = 0 });

@@ -164,7 +164,8 @@ public sealed class CrashResumeTests(ITestOutputHelper output)
         output.WriteLine($"kills (SIGKILL): {kills}, restarts: {servers.Count - 1}, server processes: {servers.Count}");
         output.WriteLine($"run starts re-sent after a failed request: {starts.Failures}, of which answered with an existing run (same key): {starts.Replays}");
         output.WriteLine($"events: {stored.Events.Count}, node executions: {stored.Executions.Count}");
-        output.WriteLine($"side-effect deliveries: {deliveries.Values.Sum()}, keys: {deliveries.Count}, keys delivered more than once: {deliveries.Count(d => d.Value > 1)}, duplicate deliveries: {deliveries.Values.Sum(d => d - 1)}");
+        output.WriteLine($"side-effect deliveries: {deliveries.Values.Sum()}, keys: {deliveries.Count}, " +
+            $"keys delivered more than once: {deliveries.Count(d => d.Value > 1)}, duplicate deliveries: {deliveries.Values.Sum(d => d - 1)}");
         output.WriteLine($"distinct effects: {endpoint.Effects.Count} (expected {Runs * SideEffectWorkload.SideEffectNodes.Length})");
         output.WriteLine($"intents found without a result after a crash (logged): {lines.Count(l => l.Contains("found an intent without a result", StringComparison.Ordinal))}");
         output.WriteLine($"leases lost (logged): {lines.Count(l => l.Contains("Lost the lease", StringComparison.Ordinal))}");

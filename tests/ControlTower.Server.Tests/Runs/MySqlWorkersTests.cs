@@ -170,7 +170,8 @@ public sealed class MySqlWorkersTests(ITestOutputHelper output)
 
         public static async Task<StoredRuns> LoadAsync(MySqlDatabase database) => new(
             [.. (await database.QueryAsync("SELECT \"Id\", \"Status\" FROM runs")).Select(r => new Run(Id(r[0]), (string)r[1]!))],
-            [.. (await database.QueryAsync("SELECT \"RunId\", \"Seq\", \"Type\" FROM run_events")).Select(r => new Event(Id(r[0]), Convert.ToInt64(r[1], System.Globalization.CultureInfo.InvariantCulture), (string)r[2]!))],
+            [.. (await database.QueryAsync("SELECT \"RunId\", \"Seq\", \"Type\" FROM run_events")).Select(r => new Event(Id(r[0]),
+                Convert.ToInt64(r[1], System.Globalization.CultureInfo.InvariantCulture), (string)r[2]!))],
             [.. (await database.QueryAsync("SELECT \"RunId\", \"NodeId\", \"Attempt\", \"IdempotencyKey\" FROM node_executions"))
                 .Select(r => new Execution(Id(r[0]), (string)r[1]!, Convert.ToInt32(r[2], System.Globalization.CultureInfo.InvariantCulture), (string)r[3]!))]);
 

@@ -148,8 +148,10 @@ public sealed class PostgresFaultInjectionTests(ITestOutputHelper output)
         var lines = servers.SelectMany(s => s.Lines).ToList();
         output.WriteLine($"faults: {string.Join(", ", faults)}; connections reset: {proxy.Dropped}");
         output.WriteLine($"runs: {stored.Runs.Count}, completed: {stored.Runs.Count(r => r.Status == "completed")}, events: {stored.Events.Count}, node executions: {stored.Executions.Count}");
-        output.WriteLine($"side-effect deliveries: {endpoint.Deliveries.Values.Sum()}, keys: {endpoint.Deliveries.Count}, distinct effects: {endpoint.Effects.Count} (expected {Runs * SideEffectWorkload.SideEffectNodes.Length})");
-        output.WriteLine($"intents found without a result (logged): {lines.Count(l => l.Contains("found an intent without a result", StringComparison.Ordinal))}, leases lost (logged): {lines.Count(l => l.Contains("Lost the lease", StringComparison.Ordinal))}");
+        output.WriteLine($"side-effect deliveries: {endpoint.Deliveries.Values.Sum()}, keys: {endpoint.Deliveries.Count}, " +
+            $"distinct effects: {endpoint.Effects.Count} (expected {Runs * SideEffectWorkload.SideEffectNodes.Length})");
+        output.WriteLine($"intents found without a result (logged): {lines.Count(l => l.Contains("found an intent without a result", StringComparison.Ordinal))}, " +
+            $"leases lost (logged): {lines.Count(l => l.Contains("Lost the lease", StringComparison.Ordinal))}");
         output.WriteLine($"error log lines: {servers.Sum(s => s.Errors.Count())}");
         foreach (var failed in servers.SelectMany(s => s.Lines).Where(l => l.Contains("BackgroundService failed", StringComparison.Ordinal)))
         {
@@ -158,7 +160,9 @@ public sealed class PostgresFaultInjectionTests(ITestOutputHelper output)
 
         foreach (var (server, name) in servers.Zip(["steady", "cut off"]))
         {
-            foreach (var kind in server.Lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, "\"category\":\"([^\"]+)\".*?\"message\":\"([^\"]{0,60})").Groups is var g ? $"{g[1].Value}: {g[2].Value}" : "").CountBy(k => k))
+            foreach (var kind in server.Lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, "\"category\":\"([^\"]+)\".*?\"message\":\"([^\"]{0,60})").Groups
+                is var g ? $"{g[1].Value}: {g[2].Value}" : "")
+                .CountBy(k => k))
             {
                 output.WriteLine($"{name}: {kind.Value} x {kind.Key}");
             }
@@ -180,7 +184,8 @@ public sealed class PostgresFaultInjectionTests(ITestOutputHelper output)
             return new(
                 await ReadAsync(connection, "SELECT \"Id\", \"Status\" FROM runs", r => new Run(r.GetGuid(0), r.GetString(1))),
                 await ReadAsync(connection, "SELECT \"RunId\", \"Seq\", \"Type\" FROM run_events", r => new Event(r.GetGuid(0), r.GetInt64(1), r.GetString(2))),
-                await ReadAsync(connection, "SELECT \"RunId\", \"NodeId\", \"Attempt\", \"IdempotencyKey\" FROM node_executions", r => new Execution(r.GetGuid(0), r.GetString(1), r.GetInt32(2), r.GetString(3))));
+                await ReadAsync(connection, "SELECT \"RunId\", \"NodeId\", \"Attempt\", \"IdempotencyKey\" FROM node_executions",
+                    r => new Execution(r.GetGuid(0), r.GetString(1), r.GetInt32(2), r.GetString(3))));
         }
 
         private static async Task<List<T>> ReadAsync<T>(NpgsqlConnection connection, string sql, Func<NpgsqlDataReader, T> row)

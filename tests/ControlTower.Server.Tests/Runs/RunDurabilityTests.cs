@@ -54,7 +54,8 @@ public sealed class RunDurabilityTests : IClassFixture<RunDurabilityTests.App>
             [
                 Node("start", "trigger.manual"),
                 Node("before", "transform", new() { ["expression"] = "{'n': input.n + 1}" }),
-                Node("call", "http.request", new() { ["method"] = "POST", ["url"] = "http://127.0.0.1:9/effect", ["body"] = "{'n': nodes.before.output.n}" }, new() { ["retry"] = new JsonObject { ["maxAttempts"] = 1 } }),
+                Node("call", "http.request", new() { ["method"] = "POST", ["url"] = "http://127.0.0.1:9/effect", ["body"] = "{'n': nodes.before.output.n}" },
+                    new() { ["retry"] = new JsonObject { ["maxAttempts"] = 1 } }),
                 Node("after", "transform", new() { ["expression"] = "{'n': nodes.before.output.n * 10}" }),
             ],
             [Edge("start", "before"), Edge("before", "call"), Edge("call", "after", "error")]);

@@ -35,8 +35,10 @@ public sealed class TrustApiTests
         Assert.Equal(("observe", "person"), (recorded["resolution"]!["stage"]!.GetValue<string>(), recorded["resolution"]!["mode"]!.GetValue<string>()));
         Assert.True(recorded["resolution"]!["predictions"]!["approval"]!["coldStart"]!.GetValue<bool>());
 
-        Assert.Equal(HttpStatusCode.Created, (await PostEventAsync(admin, new { kind = "decision", proposalId = "ext-1", scope = Scope, result = "approved", actor = "pat", latencySeconds = 42 })).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await PostEventAsync(admin, new { kind = "execution", proposalId = "ext-1", scope = Scope, result = "succeeded", mode = "person", durationMs = 120 })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await PostEventAsync(admin,
+            new { kind = "decision", proposalId = "ext-1", scope = Scope, result = "approved", actor = "pat", latencySeconds = 42 })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await PostEventAsync(admin,
+            new { kind = "execution", proposalId = "ext-1", scope = Scope, result = "succeeded", mode = "person", durationMs = 120 })).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await PostEventAsync(admin, new { kind = "outcome", proposalId = "ext-1", scope = Scope, result = "failed" })).StatusCode);
 
         // The same key again is the same event; a different event under it is a conflict.
@@ -68,7 +70,8 @@ public sealed class TrustApiTests
         using var admin = factory.CreateAdminClient();
         (await admin.PutAsJsonAsync($"/api/trust/scopes/{Key}/pin", new { stage = "full_auto", reason = "pilot" })).EnsureSuccessStatusCode();
 
-        var capped = (await (await admin.PostAsJsonAsync("/api/trust/resolve-mode", new { scope = Scope, context = new { quantity = 30 }, reversible = true })).Content.ReadFromJsonAsync<JsonObject>())!;
+        var capped = (await (await admin.PostAsJsonAsync("/api/trust/resolve-mode",
+            new { scope = Scope, context = new { quantity = 30 }, reversible = true })).Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.Equal(("propose", false), (capped["effectiveStage"]!.GetValue<string>(), capped["runsWithoutWaiting"]!.GetValue<bool>()));
         Assert.False(capped["gate"]!["authorized"]!.GetValue<bool>());
 

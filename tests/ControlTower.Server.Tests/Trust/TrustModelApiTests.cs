@@ -33,11 +33,14 @@ public sealed class TrustModelApiTests
             var approved = quantity <= 70;
             var at = start.AddMinutes(i * 10);
             var id = $"h{i}";
-            (await client.PostAsJsonAsync("/api/trust/events", new { kind = "proposal", proposalId = id, scope = Scope, at, context = new { quantity, controlled = i % 7 == 0 } })).EnsureSuccessStatusCode();
-            (await client.PostAsJsonAsync("/api/trust/events", new { kind = "decision", proposalId = id, scope = Scope, at = at.AddMinutes(2), result = approved ? "approved" : "rejected", latencySeconds = 120 })).EnsureSuccessStatusCode();
+            (await client.PostAsJsonAsync("/api/trust/events",
+                new { kind = "proposal", proposalId = id, scope = Scope, at, context = new { quantity, controlled = i % 7 == 0 } })).EnsureSuccessStatusCode();
+            (await client.PostAsJsonAsync("/api/trust/events",
+                new { kind = "decision", proposalId = id, scope = Scope, at = at.AddMinutes(2), result = approved ? "approved" : "rejected", latencySeconds = 120 })).EnsureSuccessStatusCode();
             if (approved)
             {
-                (await client.PostAsJsonAsync("/api/trust/events", new { kind = "execution", proposalId = id, scope = Scope, at = at.AddMinutes(3), result = i % 9 == 0 ? "failed" : "succeeded", mode = "person" })).EnsureSuccessStatusCode();
+                (await client.PostAsJsonAsync("/api/trust/events",
+                    new { kind = "execution", proposalId = id, scope = Scope, at = at.AddMinutes(3), result = i % 9 == 0 ? "failed" : "succeeded", mode = "person" })).EnsureSuccessStatusCode();
             }
         }
     }
@@ -73,8 +76,10 @@ public sealed class TrustModelApiTests
         Assert.Contains(await AuditAsync(admin, "trust.model_trained"), e => e["data"]!["kind"]!.GetValue<string>() == "approval");
 
         // The next proposal is scored by the trained model, not the prior, with its version and contributions.
-        var small = (await (await admin.PostAsJsonAsync("/api/trust/resolve-mode", new { scope = Scope, context = new { quantity = 20, controlled = false } })).Content.ReadFromJsonAsync<JsonObject>())!;
-        var large = (await (await admin.PostAsJsonAsync("/api/trust/resolve-mode", new { scope = Scope, context = new { quantity = 115, controlled = false } })).Content.ReadFromJsonAsync<JsonObject>())!;
+        var small = (await (await admin.PostAsJsonAsync("/api/trust/resolve-mode",
+            new { scope = Scope, context = new { quantity = 20, controlled = false } })).Content.ReadFromJsonAsync<JsonObject>())!;
+        var large = (await (await admin.PostAsJsonAsync("/api/trust/resolve-mode",
+            new { scope = Scope, context = new { quantity = 115, controlled = false } })).Content.ReadFromJsonAsync<JsonObject>())!;
         var smallApproval = small["predictions"]!["approval"]!;
         Assert.False(smallApproval["coldStart"]!.GetValue<bool>());
         Assert.Equal(approval["version"]!.GetValue<string>(), smallApproval["modelVersion"]!.GetValue<string>());

@@ -73,7 +73,8 @@ public static class RecencyWeights
 
     private static double LogLoss(double p, bool label) => -Math.Log(label ? p : 1 - p);
 
-    /// <summary>True when <paramref name="challenger"/>'s mean loss is below <paramref name="baseline"/>'s by more than <paramref name="standardErrors"/> standard errors of the paired difference.</summary>
+    /// <summary>True when <paramref name="challenger"/>'s mean loss is below <paramref name="baseline"/>'s by more than
+    /// <paramref name="standardErrors"/> standard errors of the paired difference.</summary>
     private static bool Beats(double[] challenger, double[] baseline, double standardErrors)
     {
         var differences = challenger.Zip(baseline, (c, b) => b - c).ToArray();

@@ -24,7 +24,8 @@ internal static class DemoScenarios
     public static IReadOnlyList<DemoScenario> All { get; } =
     [
         new("happy_path", "Happy path",
-            "RX-1001, atorvastatin for Maria Lopez: refills left, due, claim paid, checks pass. The pharmacist verifies the dispense until the dispense scope has earned guarded_auto; then it completes with nobody.",
+            "RX-1001, atorvastatin for Maria Lopez: refills left, due, claim paid, checks pass. " +
+                "The pharmacist verifies the dispense until the dispense scope has earned guarded_auto; then it completes with nobody.",
             Rx("RX-1001"), new("completed", null, BelowGuardedAuto)),
         new("controlled_substance", "Controlled substance",
             "RX-1003, oxycodone (C-II) for Aisha Khan: the rule controlled_substance sends the dispense to a pharmacist for a second count at every trust stage.",
@@ -39,10 +40,12 @@ internal static class DemoScenarios
             "RX-1007, lisinopril for Lena Novak: filled 10 days ago with a 30-day supply, so the refill is too early.",
             Rx("RX-1007"), new("failed", "too_early", Never)),
         new("interaction_alert", "Interaction alert",
-            "RX-1008, ibuprofen for Henry Walsh, who takes warfarin (RX-1009): a major interaction. The rule interaction_alert sends the dispense to a pharmacist at every stage; rejecting it fails the case (declined), approving it dispenses.",
+            "RX-1008, ibuprofen for Henry Walsh, who takes warfarin (RX-1009): a major interaction. " +
+                "The rule interaction_alert sends the dispense to a pharmacist at every stage; rejecting it fails the case (declined), approving it dispenses.",
             Rx("RX-1008"), new("failed", "declined", Always)),
         new("out_of_stock", "Out of stock",
-            "RX-1004, 21 amoxicillin capsules for Tom Becker with 12 on the shelf: the dispense fails (pharmacy.insufficient_stock) and the case ends not dispensed. A delivery (DEL-2001) makes it pass.",
+            "RX-1004, 21 amoxicillin capsules for Tom Becker with 12 on the shelf: the dispense fails (pharmacy.insufficient_stock) and the case ends not dispensed. " +
+                "A delivery (DEL-2001) makes it pass.",
             Rx("RX-1004"), new("failed", "not_dispensed", BelowGuardedAuto)),
     ];
 

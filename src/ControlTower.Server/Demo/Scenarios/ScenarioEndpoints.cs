@@ -17,7 +17,8 @@ internal static class ScenarioEndpoints
         routes.MapGroup("/api/demo/scenarios").WithTags("Demo").RequireAuthorization(Policies.Readers)
             .MapGet("/", () => TypedResults.Ok(DemoScenarios.All.Select(ScenarioView.Of).ToList()));
         routes.MapGroup("/api/demo/scenarios").WithTags("Demo").RequireAuthorization(Policies.Operators)
-            .MapPost("/{id}/start", async Task<Results<Created<ScenarioStarted>, Ok<ScenarioStarted>>> (string id, HttpRequest request, ClaimsPrincipal user, ScenarioService scenarios, CancellationToken ct) =>
+            .MapPost("/{id}/start", async Task<Results<Created<ScenarioStarted>, Ok<ScenarioStarted>>> (string id,
+                HttpRequest request, ClaimsPrincipal user, ScenarioService scenarios, CancellationToken ct) =>
             {
                 var started = await scenarios.StartAsync(id, user.Actor(), request.Headers["Idempotency-Key"].FirstOrDefault(), ct);
                 return started.Created ? TypedResults.Created($"/api/runs/{started.RunId}", started) : TypedResults.Ok(started);

@@ -171,7 +171,8 @@ internal static class RefillCases
     /// <summary>What the dispense's trust models score a case on: the governed node's <c>features</c>, as its evidence holds them.</summary>
     public static JsonObject Features(JsonNode? evidence) => evidence?["features"] is JsonObject f ? (JsonObject)f.DeepClone() : [];
 
-    /// <summary>How a finished refill run ended: <c>completed</c>, the <c>reason</c> its respond node gave for a failed refill (too_early, claim_rejected, declined, not_dispensed, …), else the run's status.</summary>
+    /// <summary>How a finished refill run ended: <c>completed</c>, the <c>reason</c> its respond node gave for a failed refill
+    /// (too_early, claim_rejected, declined, not_dispensed, …), else the run's status.</summary>
     public static string Outcome(string runStatus, JsonNode? output)
     {
         var body = runStatus == "completed" ? output?["body"] : null;

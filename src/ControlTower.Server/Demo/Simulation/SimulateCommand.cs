@@ -83,7 +83,9 @@ internal static class SimulateCommand
                 $"{f.Last.HumanDecisions} in cases {f.Last.From}-{f.Last.To} ({f.Last.GovernedHumanDecisions} on the dispense)");
             if (f.Demotion is { } d)
             {
-                await Console.Out.WriteLineAsync(d.CasesUntilDemoted is { } n ? $"failure burst: demoted from {Core.Trust.TrustStages.Name(d.StageBefore)} after {n} failures" : "failure burst: not demoted");
+                await Console.Out.WriteLineAsync(d.CasesUntilDemoted is { } n
+                    ? $"failure burst: demoted from {Core.Trust.TrustStages.Name(d.StageBefore)} after {n} failures"
+                    : "failure burst: not demoted");
             }
         }
 

@@ -65,7 +65,8 @@ internal sealed partial class SimulationService(
             var id = Guid.NewGuid();
             var (setting, initial) = await PrepareAsync(id, request, actor, cancellationToken);
             var job = new SimulationJob(id, request, RefillCases.DispenseScope.Key, initial, time.GetUtcNow());
-            await AuditAsync(actor, "demo.simulation_started", job, $"simulating {request.Cases} refill cases (seed {request.Seed})", JsonSerializer.SerializeToNode(request, Json)!.AsObject(), cancellationToken);
+            await AuditAsync(actor, "demo.simulation_started", job, $"simulating {request.Cases} refill cases (seed {request.Seed})",
+                JsonSerializer.SerializeToNode(request, Json)!.AsObject(), cancellationToken);
             lock (_gate)
             {
                 _jobs.Add(job);

@@ -64,7 +64,8 @@ internal static class TrustEvaluateCommand
         predictor.Use(result.Models);
         foreach (var model in result.Models.All)
         {
-            await Console.Error.WriteLineAsync($"trained {model.Version} on {model.Manifest.Dataset.Rows} rows (held-out AUC {Format(model.Manifest.Metrics.Auc)}, ECE {Format(model.Manifest.Metrics.Ece)})");
+            await Console.Error.WriteLineAsync($"trained {model.Version} on {model.Manifest.Dataset.Rows} rows (held-out AUC " +
+                $"{Format(model.Manifest.Metrics.Auc)}, ECE {Format(model.Manifest.Metrics.Ece)})");
         }
 
         foreach (var reason in result.Skipped)

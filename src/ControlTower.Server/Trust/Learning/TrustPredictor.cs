@@ -55,7 +55,8 @@ internal sealed class TrustPredictor(IOptions<TrustLearningOptions> options) : I
         var n = history.ApprovalRateSoFar is null ? 0 : history.PriorProposals;
         var rate = history.ApprovalRateSoFar ?? 0;
         var probability = ((rate * n) + 1) / (n + 2.0);
-        IReadOnlyList<FeatureContribution> why = n == 0 ? [] : [new FeatureContribution("history.approval_rate", rate.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture), probability - 0.5)];
+        IReadOnlyList<FeatureContribution> why = n == 0 ? [] : [new FeatureContribution("history.approval_rate",
+            rate.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture), probability - 0.5)];
         return new TrustPrediction(probability, ApprovalPriorVersion, true, why);
     }
 }

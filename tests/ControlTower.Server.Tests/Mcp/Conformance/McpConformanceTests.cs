@@ -159,7 +159,8 @@ public sealed class McpConformanceTests(ITestOutputHelper output)
                          $"({failed.Count(f => expected.ContainsKey(f.Scenario))} expected); checks {run.Scenarios.Sum(s => s.Passed)} passed, {run.Scenarios.Sum(s => s.Failed)} failed");
         foreach (var scenario in run.Scenarios)
         {
-            output.WriteLine($"  {(scenario.Failed == 0 ? "pass" : expected.ContainsKey(scenario.Scenario) ? "xfail" : "FAIL")} {scenario.Scenario} ({scenario.Passed}/{scenario.Passed + scenario.Failed})");
+            output.WriteLine($"  {(scenario.Failed == 0 ? "pass" : expected.ContainsKey(scenario.Scenario) ? "xfail" : "FAIL")} " +
+                $"{scenario.Scenario} ({scenario.Passed}/{scenario.Passed + scenario.Failed})");
         }
 
         if (run.Scenarios.Count == 0)
