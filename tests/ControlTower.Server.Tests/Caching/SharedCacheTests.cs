@@ -50,8 +50,11 @@ public sealed class SharedCacheTests
         var workflow = await CreateWorkflowAsync(firstClient, NodeTypeSwitchTests.TwoBranches());
 
         var loaded = await first.Services.GetRequiredService<WorkflowDefinitions>().GetAsync(workflow, 1, CancellationToken.None);
+        // The second instance may have loaded the new workflow itself already (its trigger registry hears of it): only
+        // this read is measured, and it must come from Redis or its own cache, never the database.
+        var loadsBefore = Loads(second, WorkflowDefinitions.CacheName);
         var shared = await second.Services.GetRequiredService<WorkflowDefinitions>().GetAsync(workflow, 1, CancellationToken.None);
-        Assert.Equal(0, Loads(second, WorkflowDefinitions.CacheName));
+        Assert.Equal(loadsBefore, Loads(second, WorkflowDefinitions.CacheName));
         Assert.Equal(loaded.GraphJson, shared.GraphJson);
         Assert.Equal(loaded.Graph.Nodes.Count, shared.Graph.Nodes.Count);
 
