@@ -203,25 +203,6 @@ export interface NodeType {
   configSchema: JsonSchema; hasSideEffects: boolean; [k: string]: unknown;
 }
 
-export interface RunNode {
-  nodeId: string; nodeType: string; status: string; attempt: number; outcome: string | null;
-  output: unknown; error: Record<string, unknown> | null; waitReason: string | null;
-  startedAt: string | null; finishedAt: string | null;
-}
-export interface Run {
-  id: string; workflowId: string; workflowVersion: number; status: string; phase: string | null; trigger: string; startedBy: string;
-  input: unknown; output: unknown; error: Record<string, unknown> | null; traceId: string; parentRunId: string | null;
-  createdAt: string; updatedAt: string; finishedAt: string | null; nodes: RunNode[] | null;
-  /** The business outcome the workflow declares for the run's phase (config.outcomes), if any. */
-  outcome?: "success" | "failure" | null;
-}
-export interface RunPage { items: Run[]; nextBefore: string | null }
-export interface NodeAttempt {
-  nodeId: string; nodeType: string; attempt: number; status: string; idempotencyKey: string;
-  input: unknown; output: unknown; outcome: string | null; errorCode: string | null; errorMessage: string | null;
-  startedAt: string; finishedAt: string | null; durationMs: number | null;
-}
-
 export interface Credential {
   id: string; name: string; credentialType: string; mcpServerId: string | null; ownerUserId: string;
   access: "owner" | "shared"; createdAt: string; rotatedAt: string | null; lastUsedAt: string | null;

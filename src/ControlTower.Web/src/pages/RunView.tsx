@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Background, Controls, ReactFlow, ReactFlowProvider, useNodesState, type Edge } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { api, followRunEvents, type NodeAttempt, type NodeType, type Run, type RunNode, type WorkflowDetail } from "../api";
+import { api, followRunEvents, type NodeType, type WorkflowDetail } from "../api";
+import { runsApi, type NodeAttempt, type Run, type RunNode } from "../api/runs";
 import { nodeTypes, toFlow, type CtNode } from "../flow";
 import { Link } from "../router";
 import { Badge, duration, ErrorBox, Loading, useToast, when } from "../ui";
@@ -36,7 +37,7 @@ export default function RunViewPage({ id }: { id: string }) {
 
   useEffect(() => {
     let cancelled = false;
-    api.get<Run>(`/api/runs/${id}`).then(async (r) => {
+    runsApi.get(id).then(async (r) => {
       if (cancelled) return;
       setRun(r);
       setLive(liveFrom(r));
@@ -46,7 +47,7 @@ export default function RunViewPage({ id }: { id: string }) {
     return () => { cancelled = true; };
   }, [id, generation]);
 
-  const loadAttempts = () => api.get<NodeAttempt[]>(`/api/runs/${id}/nodes`).then(setAttempts, () => undefined);
+  const loadAttempts = () => runsApi.attempts(id).then(setAttempts, () => undefined);
 
   // Live: follow the SSE stream; node updates colour the canvas, the final event refreshes the run.
   useEffect(() => {
@@ -67,7 +68,7 @@ export default function RunViewPage({ id }: { id: string }) {
       if (data.kind === "run" && typeof data.status === "string") setRun((r) => (r ? { ...r, status: data.status === "started" ? "running" : (data.status as string) } : r));
       // The final event: the run record is the authority on every node's end state.
       if (evt.type !== "update") {
-        api.get<Run>(`/api/runs/${id}`).then((r) => { setLive(liveFrom(r)); setRun(r); }, () => undefined).finally(() => void loadAttempts());
+        runsApi.get(id).then((r) => { setLive(liveFrom(r)); setRun(r); }, () => undefined).finally(() => void loadAttempts());
       }
     }, abort.signal).catch(setActionError).finally(() => setStreaming(false));
     return () => abort.abort();
@@ -75,11 +76,11 @@ export default function RunViewPage({ id }: { id: string }) {
 
   const cancel = async () => {
     setActionError(null);
-    try { setRun(await api.post<Run>(`/api/runs/${id}/cancel`, { reason: "cancelled from the dashboard" })); say("Cancel requested"); } catch (e) { setActionError(e); }
+    try { setRun(await runsApi.cancel(id, "cancelled from the dashboard")); say("Cancel requested"); } catch (e) { setActionError(e); }
   };
   const retry = async () => {
     setActionError(null);
-    try { await api.post<Run>(`/api/runs/${id}/retry`, {}); say("Retrying from the failed node"); setGeneration((g) => g + 1); } catch (e) { setActionError(e); }
+    try { await runsApi.retry(id); say("Retrying from the failed node"); setGeneration((g) => g + 1); } catch (e) { setActionError(e); }
   };
 
   if (error) return <div className="main"><ErrorBox error={error} /><Link to="/runs">← All runs</Link></div>;

@@ -1,5 +1,6 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { api, type PlanDraft, type Run, type RunPage, type WorkflowDetail, type WorkflowSummary, type Graph } from "../api";
+import { api, type PlanDraft, type WorkflowDetail, type WorkflowSummary, type Graph } from "../api";
+import { runsApi, type Run } from "../api/runs";
 import { DescribeBox } from "../describe";
 import { Link, navigate } from "../router";
 import { Badge, Empty, ErrorBox, Loading, Modal, PageHeader, useAsync, useToast, when, useSubmit } from "../ui";
@@ -139,8 +140,8 @@ function useLastRuns(ids: string[]): Record<string, Run | null | undefined> {
       while (!cancelled && next < todo.length) {
         const id = todo[next++];
         try {
-          const page = await api.get<RunPage>(`/api/runs?workflowId=${id}&limit=1`);
-          if (!cancelled) setRuns((r) => ({ ...r, [id]: page.items[0] ?? null }));
+          const latest = await runsApi.latestOf(id);
+          if (!cancelled) setRuns((r) => ({ ...r, [id]: latest }));
         } catch {
           if (!cancelled) setRuns((r) => ({ ...r, [id]: null }));
         }

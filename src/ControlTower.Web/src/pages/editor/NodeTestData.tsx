@@ -1,5 +1,6 @@
 import { useState } from "react";
-import { api, type Graph, type Run, type WorkflowSummary } from "../../api";
+import { api, type Graph, type WorkflowSummary } from "../../api";
+import type { Run } from "../../api/runs";
 import { navigate } from "../../router";
 import { ErrorBox, Json } from "../../ui";
 import { singleNodePins, type Pins } from "./pins";

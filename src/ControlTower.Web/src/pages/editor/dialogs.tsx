@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState, type FormEvent } from "react";
-import { api, type PlanDraft, type GraphChange, type NodeType, type Run, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type WorkflowShares } from "../../api";
+import { api, type PlanDraft, type GraphChange, type NodeType, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type WorkflowShares } from "../../api";
+import type { Run } from "../../api/runs";
 import { navigate } from "../../router";
 import { Badge, DiffValues, ErrorBox, Loading, Modal, when, useSubmit } from "../../ui";
 import { VersionDiffCanvas } from "../../versionDiff";

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
-import { api, type Run, type WorkflowSummary } from "../../api";
+import { api, type WorkflowSummary } from "../../api";
+import type { Run } from "../../api/runs";
 import { navigate } from "../../router";
 import { ErrorBox } from "../../ui";
 import { rankCommands, usePageCommands, type Command } from "./commands";

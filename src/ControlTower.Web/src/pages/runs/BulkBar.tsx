@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { api, type Run } from "../../api";
+import { runsApi, type Run } from "../../api/runs";
 import { bulkTargets } from "./runFilters";
 
 /** Cancel or retry the selected runs; each button counts only the runs it applies to and is disabled when none. */
@@ -12,7 +12,7 @@ export function BulkBar({ runs, selected, onDone }: { runs: Run[]; selected: Rea
   const apply = async (targets: Run[], verb: "cancel" | "retry") => {
     setBusy(true);
     const results = await Promise.allSettled(targets.map((r) =>
-      api.post<Run>(`/api/runs/${r.id}/${verb}`, verb === "cancel" ? { reason: "cancelled in bulk from the runs list" } : {})));
+      verb === "cancel" ? runsApi.cancel(r.id, "cancelled in bulk from the runs list") : runsApi.retry(r.id)));
     setBusy(false);
     const failed = results.filter((r) => r.status === "rejected").length;
     const done = results.length - failed;

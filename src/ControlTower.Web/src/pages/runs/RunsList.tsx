@@ -1,5 +1,6 @@
 import { useEffect, useState, type ReactNode } from "react";
-import { api, type RunPage, type WorkflowSummary } from "../../api";
+import { api, type WorkflowSummary } from "../../api";
+import { runsApi } from "../../api/runs";
 import { Link, navigate, useLocation } from "../../router";
 import { AsyncBlock, Badge, duration, useAsync, useToast, when } from "../../ui";
 import { BulkBar } from "./BulkBar";
@@ -21,7 +22,7 @@ export function RunsList({ workflowId: fixedWorkflowId, toolbarEnd }: { workflow
   const before = pages[pages.length - 1];
   const workflows = useAsync(() => (fixedWorkflowId ? Promise.resolve([]) : api.get<WorkflowSummary[]>("/api/workflows")), [fixedWorkflowId]);
   const key = runsQuery(filters, before).toString();
-  const runs = useAsync(() => api.get<RunPage>(`/api/runs?${key}`), [key]);
+  const runs = useAsync(() => runsApi.list(key), [key]);
   const names = new Map((workflows.data ?? []).map((w) => [w.id, w.name]));
   const { reload } = runs;
 

@@ -1,4 +1,4 @@
-import type { Run } from "../../api";
+import type { Run } from "../../api/runs";
 
 export const runStatuses = ["pending", "running", "waiting", "completed", "failed", "cancelled"] as const;
 const finishedStatuses = new Set(["completed", "failed", "cancelled"]);
