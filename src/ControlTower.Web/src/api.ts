@@ -1,4 +1,5 @@
 // The API client: Bearer from the session's sign-in, ProblemDetails turned into ApiError.
+import type { Graph, GraphChange } from "./api/workflows";
 
 const keyStorage = "ct.apiKey";
 
@@ -172,24 +173,6 @@ export async function followRunEvents(runId: string, onEvent: (e: RunEvent) => v
 // ---- contracts (mirrors of the Server's records) ----
 
 export interface Me { id: string; name: string; role: string; authenticatedBy: string; mode: string }
-
-export interface WorkflowSummary {
-  id: string; name: string; description: string | null; enabled: boolean; latestVersion: number;
-  ownerId: string; createdAt: string; updatedAt: string;
-}
-export interface VersionInfo { version: number; author: string; message: string | null; createdAt: string }
-export type WorkflowAccess = "owner" | "admin" | "editor" | "runner" | "none";
-export interface WorkflowShare { id: string; userId: string | null; role: string | null; access: "editor" | "runner"; createdAt: string; createdBy: string }
-export interface WorkflowShares { workflowId: string; ownerId: string; callerAccess: WorkflowAccess; shares: WorkflowShare[] }
-export interface GraphNode {
-  id: string; type: string; name?: string; config: Record<string, unknown>;
-  position?: { x: number; y: number }; retry?: unknown; timeoutMs?: number; onUnknownOutcome?: string;
-}
-export interface GraphEdge { source: string; target: string; sourceHandle?: string; targetHandle?: string }
-export interface Graph { version: string; nodes: GraphNode[]; edges: GraphEdge[]; config?: Record<string, unknown> }
-export interface WorkflowDetail { workflow: WorkflowSummary; version: VersionInfo; graph: Graph }
-export interface GraphProblem { code: string; jsonPointer: string; message: string }
-export interface GraphChange { kind: string; subject: string; pointer: string; before: unknown; after: unknown }
 
 export interface JsonSchema {
   type?: string | string[]; properties?: Record<string, JsonSchema>; required?: string[];

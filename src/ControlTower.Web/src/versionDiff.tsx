@@ -1,5 +1,6 @@
 import { Background, Controls, ReactFlow, ReactFlowProvider, type Edge, type Node, type NodeProps } from "@xyflow/react";
-import type { Graph, GraphChange, NodeType } from "./api";
+import type { NodeType } from "./api";
+import type { Graph, GraphChange } from "./api/workflows";
 import { CtNodeView, toFlow, type CtNode, type CtNodeData } from "./flow";
 
 // The version history's visual diff: the "to" graph with every node and edge coloured by what changed,

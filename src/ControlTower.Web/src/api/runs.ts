@@ -15,6 +15,9 @@ export type RunPage = Omit<Schemas["RunPage"], "items"> & { items: Run[] };
 export type NodeAttempt = Present<Schemas["NodeAttemptView"], "nodeId" | "nodeType" | "status" | "idempotencyKey">;
 
 export const runsApi = {
+  /** Starts a run of the workflow's latest version; `idempotencyKey` makes a repeated click start it once. */
+  start: (workflowId: string, body: Schemas["StartRunBody"], idempotencyKey?: string) =>
+    api.post<Run>(`/api/workflows/${workflowId}/runs`, body, idempotencyKey ? { "Idempotency-Key": idempotencyKey } : undefined),
   /** `query` is the list's URL query (filters, `limit`, `before`). */
   list: (query: string) => api.get<RunPage>(`/api/runs?${query}`),
   latestOf: async (workflowId: string): Promise<Run | null> =>

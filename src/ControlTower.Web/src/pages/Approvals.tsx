@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
-import { api, ApiError, type WorkflowSummary } from "../api";
+import { api, ApiError } from "../api";
+import { workflowsApi, type WorkflowSummary } from "../api/workflows";
 import { Empty, ErrorBox, Loading, PageHeader, useAsync } from "../ui";
 import { ApprovalCard, type Approval } from "./approvals/ApprovalCard";
 
@@ -15,7 +16,7 @@ export function ApprovalsPage() {
     ? api.get<unknown>("/api/approvals?status=pending").then(items)
     : api.get<unknown>("/api/approvals").then((b) => items(b).filter((a) => (a.status ?? "pending") !== "pending")), [tab]);
   // Approvals carry the workflow's id only; its name comes from the list (a page still works without it).
-  const workflows = useAsync(() => api.get<WorkflowSummary[]>("/api/workflows").catch(() => [] as WorkflowSummary[]), []);
+  const workflows = useAsync(() => workflowsApi.list().catch(() => [] as WorkflowSummary[]), []);
   const names = new Map((workflows.data ?? []).map((w) => [w.id, w.name]));
   const unavailable = list.error instanceof ApiError && list.error.status === 404;
   // Runs open approvals on their own (a second check after a verification): the pending inbox follows them.

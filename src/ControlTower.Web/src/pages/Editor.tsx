@@ -4,7 +4,8 @@ import {
   type Connection, type Edge, type IsValidConnection,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { api, getOptional, type PlanDraft, type GraphProblem, type Me, type McpCatalogProblem, type McpTool, type NodeType, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type JsonSchema, type WorkflowShares } from "../api";
+import { api, getOptional, type PlanDraft, type Me, type McpCatalogProblem, type McpTool, type NodeType, type JsonSchema } from "../api";
+import { workflowsApi, type GraphProblem, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type WorkflowShares } from "../api/workflows";
 import { nodeTypes, outputsOf, toFlow, toFlowEdge, toGraph, type CtNode } from "../flow";
 import { Link } from "../router";
 import { SchemaForm } from "../schemaForm";
@@ -35,10 +36,10 @@ export default function EditorPage({ id, me }: { id: string; me: Me }) {
   useEffect(() => {
     setState(null);
     Promise.all([
-      api.get<WorkflowDetail>(`/api/workflows/${id}`),
+      workflowsApi.get(id),
       api.get<NodeType[]>("/api/node-types"),
       getOptional<{ tools: McpTool[]; problems?: McpCatalogProblem[] }>("/api/mcp/tools").catch(() => null),
-      getOptional<WorkflowShares>(`/api/workflows/${id}/shares`),
+      workflowsApi.sharesIfAny(id),
     ]).then(([detail, types, tools, shares]) => setState({ detail, types, tools: tools?.tools ?? null, toolProblems: tools?.problems ?? [], shares }), setError);
   }, [id]);
   if (error) return <div className="main"><ErrorBox error={error} /><Link to="/workflows">← Back to workflows</Link></div>;
@@ -110,7 +111,7 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
   useEffect(() => {
     if (!canWrite) return;
     const t = setTimeout(() => {
-      api.post<{ valid: boolean; problems: GraphProblem[] }>("/api/workflows/validate", { graph }).then((r) => setProblems(r.problems), () => undefined);
+      workflowsApi.validate(graph).then((r) => setProblems(r.problems), () => undefined);
     }, 400);
     return () => clearTimeout(t);
   }, [structuralKey, canWrite]);
@@ -224,7 +225,7 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
   const exportJson = async () => {
     setActionError(null);
     try {
-      const doc = await api.get<unknown>(`/api/workflows/${workflow.id}/export`);
+      const doc = await workflowsApi.export(workflow.id);
       const blob = new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" });
       const a = document.createElement("a");
       a.href = URL.createObjectURL(blob);
@@ -269,7 +270,7 @@ function Editor({ initial, types, tools, toolProblems, canWrite, canRun, canShar
   const toggleEnabled = async () => {
     setActionError(null);
     try {
-      setWorkflow(await api.post<WorkflowSummary>(`/api/workflows/${workflow.id}/${workflow.enabled ? "disable" : "enable"}`, {}));
+      setWorkflow(await workflowsApi.toggle(workflow));
     } catch (e) {
       setActionError(e);
     }

@@ -1,7 +1,8 @@
 import { useState } from "react";
 import { Background, Controls, ReactFlow, ReactFlowProvider, type Edge } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { api, type NodeType, type PlanDraft, type WorkflowDetail } from "../api";
+import { api, type NodeType, type PlanDraft } from "../api";
+import { workflowsApi } from "../api/workflows";
 import { DraftNotes } from "../describe";
 import { nodeTypes, toFlow, type CtNode } from "../flow";
 import { navigate } from "../router";
@@ -37,7 +38,8 @@ export default function DraftDialog({ draft, prompt, onClose }: { draft: PlanDra
   const types = useAsync(() => api.get<NodeType[]>("/api/node-types"), []);
   const [name, setName] = useState(() => prompt.split(/[.,;]/)[0].slice(0, 80));
   const { busy, error, submit } = useSubmit(async () => {
-    const created = await api.post<WorkflowDetail>("/api/workflows", { name: name.trim(), description: prompt.slice(0, 500), graph: draft.graph, message: `Drafted by the ${draft.planner} planner` });
+    if (!draft.graph) return;
+    const created = await workflowsApi.create({ name: name.trim(), description: prompt.slice(0, 500), graph: draft.graph, message: `Drafted by the ${draft.planner} planner` });
     navigate(`/workflows/${created.workflow.id}`);
   });
   return (

@@ -1,5 +1,6 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { api, type PlanDraft, type WorkflowDetail, type WorkflowSummary, type Graph } from "../api";
+import type { PlanDraft } from "../api";
+import { workflowsApi, type WorkflowSummary, type Graph } from "../api/workflows";
 import { runsApi, type Run } from "../api/runs";
 import { DescribeBox } from "../describe";
 import { Link, navigate } from "../router";
@@ -12,7 +13,7 @@ const pageSize = 50;
 const DraftDialog = lazy(() => import("./WorkflowDraft"));
 
 export function WorkflowsPage() {
-  const list = useAsync(() => api.get<WorkflowSummary[]>("/api/workflows"), []);
+  const list = useAsync(() => workflowsApi.list(), []);
   const [search, setSearch] = useState("");
   const [shown, setShown] = useState(pageSize);
   const [creating, setCreating] = useState(false);
@@ -32,7 +33,7 @@ export function WorkflowsPage() {
   const toggle = async (w: WorkflowSummary) => {
     setActionError(null);
     try {
-      const updated = await api.post<WorkflowSummary>(`/api/workflows/${w.id}/${w.enabled ? "disable" : "enable"}`, {});
+      const updated = await workflowsApi.toggle(w);
       list.setData((list.data ?? []).map((x) => (x.id === w.id ? { ...x, ...updated } : x)));
       say(`${w.name} ${w.enabled ? "disabled" : "enabled"}`);
     } catch (e) {
@@ -44,7 +45,7 @@ export function WorkflowsPage() {
     setActionError(null);
     try {
       const doc = JSON.parse(await file.text());
-      const created = await api.post<WorkflowDetail>("/api/workflows/import", doc);
+      const created = await workflowsApi.import(doc);
       navigate(`/workflows/${created.workflow.id}`);
     } catch (e) {
       setActionError(e);
@@ -160,7 +161,7 @@ function CreateWorkflow({ onClose }: { onClose: () => void }) {
   const pickTemplate = useCallback((b: () => Promise<Graph>) => setBuild(() => b), []);
   const { busy, error, submit } = useSubmit(async () => {
     const graph = await build();
-    const created = await api.post<WorkflowDetail>("/api/workflows", { name: name.trim(), description: description.trim() || null, graph, message: "Created" });
+    const created = await workflowsApi.create({ name: name.trim(), description: description.trim() || null, graph, message: "Created" });
     navigate(`/workflows/${created.workflow.id}`);
   });
   return (

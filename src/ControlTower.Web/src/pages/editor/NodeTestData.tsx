@@ -1,6 +1,6 @@
 import { useState } from "react";
-import { api, type Graph, type WorkflowSummary } from "../../api";
-import type { Run } from "../../api/runs";
+import type { Graph, WorkflowSummary } from "../../api/workflows";
+import { runsApi } from "../../api/runs";
 import { navigate } from "../../router";
 import { ErrorBox, Json } from "../../ui";
 import { singleNodePins, type Pins } from "./pins";
@@ -33,8 +33,7 @@ export function NodeTestData({ nodeId, workflow, graph, dirty, pins, last, canRu
     setBusy(true);
     setError(null);
     try {
-      const run = await api.post<Run>(`/api/workflows/${workflow.id}/runs`, { input: last.input, pins: singleNodePins(graph, nodeId, last.outputs) },
-        { "Idempotency-Key": crypto.randomUUID() });
+      const run = await runsApi.start(workflow.id, { input: last.input, pins: singleNodePins(graph, nodeId, last.outputs) }, crypto.randomUUID());
       navigate(`/runs/${run.id}`);
     } catch (e) {
       setError(e);

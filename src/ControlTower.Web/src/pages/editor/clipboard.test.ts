@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { GraphNode } from "../../api";
+import type { GraphNode } from "../../api/workflows";
 import { copyNodes, parseClip, pasteNodes } from "./clipboard";
 
 const node = (id: string, x = 0): GraphNode => ({ id, type: "transform", config: { expression: "input" }, position: { x, y: 0 } });

@@ -1,4 +1,4 @@
-import type { GraphEdge, GraphNode } from "../../api";
+import type { GraphEdge, GraphNode } from "../../api/workflows";
 
 // Copy and paste of nodes with the edges between them, as JSON text (so it also travels between workflows and tabs).
 

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState, type FormEvent } from "react";
-import { api, type PlanDraft, type GraphChange, type NodeType, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type WorkflowShares } from "../../api";
-import type { Run } from "../../api/runs";
+import type { PlanDraft, NodeType } from "../../api";
+import { workflowsApi, type GraphChange, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type WorkflowShares } from "../../api/workflows";
+import { runsApi } from "../../api/runs";
 import { navigate } from "../../router";
 import { Badge, DiffValues, ErrorBox, Loading, Modal, when, useSubmit } from "../../ui";
 import { VersionDiffCanvas } from "../../versionDiff";
@@ -11,7 +12,7 @@ export function SaveDialog({ workflowId, graph, baseVersion, problems, onClose, 
 }) {
   const [message, setMessage] = useState("");
   const { busy, error, submit } = useSubmit(async () =>
-    onSaved(await api.post<WorkflowDetail>(`/api/workflows/${workflowId}/versions`, { graph, message: message.trim() || null, baseVersion })));
+    onSaved(await workflowsApi.saveVersion(workflowId, { graph, message: message.trim() || null, baseVersion })));
   return (
     <Modal title="Save a new version" onClose={onClose}>
       <form onSubmit={submit}>
@@ -34,9 +35,9 @@ export function ShareDialog({ workflowId, onClose }: { workflowId: string; onClo
   const [grantee, setGrantee] = useState("operator");
   const [access, setAccess] = useState<"editor" | "runner">("runner");
   const [loadError, setLoadError] = useState<unknown>(null);
-  useEffect(() => { api.get<WorkflowShares>(`/api/workflows/${workflowId}/shares`).then(setShares, setLoadError); }, [workflowId]);
+  useEffect(() => { workflowsApi.shares(workflowId).then(setShares, setLoadError); }, [workflowId]);
   const put = async (next: { userId?: string; role?: string; access: string }[]) =>
-    setShares(await api.put<WorkflowShares>(`/api/workflows/${workflowId}/shares`, { shares: next }));
+    setShares(await workflowsApi.setShares(workflowId, next));
   const current = (shares?.shares ?? []).map((s) => (s.userId ? { userId: s.userId, access: s.access } : { role: s.role!, access: s.access }));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -111,13 +112,13 @@ export function VersionHistory({ workflowId, latest, types }: { workflowId: stri
   const [to, setTo] = useState(latest);
   const [compared, setCompared] = useState<{ changes: GraphChange[]; from: Graph; to: Graph } | null>(null);
   const [error, setError] = useState<unknown>(null);
-  useEffect(() => { api.get<VersionInfo[]>(`/api/workflows/${workflowId}/versions`).then(setVersions, setError); }, [workflowId]);
+  useEffect(() => { workflowsApi.versions(workflowId).then(setVersions, setError); }, [workflowId]);
   useEffect(() => {
     let live = true;
     setCompared(null);
-    const graphOf = (v: number) => api.get<WorkflowDetail>(`/api/workflows/${workflowId}/versions/${v}`).then((d) => d.graph);
+    const graphOf = (v: number) => workflowsApi.version(workflowId, v).then((d) => d.graph);
     Promise.all([
-      from === to ? Promise.resolve({ changes: [] as GraphChange[] }) : api.get<{ changes: GraphChange[] }>(`/api/workflows/${workflowId}/diff?from=${from}&to=${to}`),
+      from === to ? Promise.resolve({ changes: [] as GraphChange[] }) : workflowsApi.diff(workflowId, from, to),
       graphOf(from),
       from === to ? null : graphOf(to),
     ]).then(([d, before, after]) => { if (live) setCompared({ changes: d.changes, from: before, to: after ?? before }); }, (e) => { if (live) setError(e); });
@@ -180,7 +181,7 @@ export function RunDialog({ workflow, dirty, pins = {}, onClose }: { workflow: W
     try { parsed = input.trim() ? JSON.parse(input) : null; } catch (err) { setError(new Error(`The input is not JSON: ${(err as Error).message}`)); return; }
     setBusy(true);
     try {
-      const run = await api.post<Run>(`/api/workflows/${workflow.id}/runs`, { input: parsed, ...(usePins && pinCount > 0 ? { pins } : {}) }, { "Idempotency-Key": key });
+      const run = await runsApi.start(workflow.id, { input: parsed, ...(usePins && pinCount > 0 ? { pins } : {}) }, key);
       navigate(`/runs/${run.id}`);
     } catch (err) {
       setError(err);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Graph } from "../../api";
+import type { Graph } from "../../api/workflows";
 import { singleNodePins } from "./pins";
 
 const graph: Graph = {

@@ -1,5 +1,5 @@
 import { useCallback, useState } from "react";
-import type { Graph } from "../../api";
+import type { Graph } from "../../api/workflows";
 
 // Pinned node outputs, per workflow in this browser. They are sent only with a manual test run, and the server feeds
 // them only to such runs: a pinned node answers with its pin instead of running (no tool is called).

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, type Dispatch, type RefObject, type SetStateAction } from "react";
 import type { Edge, ReactFlowInstance } from "@xyflow/react";
-import type { Graph, NodeType } from "../../api";
+import type { NodeType } from "../../api";
+import type { Graph } from "../../api/workflows";
 import { toFlow, toGraph, type CtNode } from "../../flow";
 import { copyNodes, parseClip, pasteNodes } from "./clipboard";
 import { readableViewport } from "./fit";

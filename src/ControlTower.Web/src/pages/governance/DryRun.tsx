@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
-import { api, getOptional, type WorkflowSummary } from "../../api";
+import { api, getOptional } from "../../api";
+import { workflowsApi } from "../../api/workflows";
 import { Badge, Empty, ErrorBox, Json, useAsync } from "../../ui";
 
 // Mirror of the Server's dry-run answer (Governance/GovernanceEndpoints.cs).
@@ -24,7 +25,7 @@ function parseObject(label: string, text: string): Record<string, unknown> | nul
 export function DryRunTab({ canRun }: { canRun: boolean }) {
   const servers = useAsync(() => getOptional<McpServerItem[]>("/api/mcp/servers"), []);
   const tools = useAsync(() => getOptional<{ tools: McpToolItem[] }>("/api/mcp/tools"), []);
-  const workflows = useAsync(() => api.get<WorkflowSummary[]>("/api/workflows"), []);
+  const workflows = useAsync(() => workflowsApi.list(), []);
   const [form, setForm] = useState({ actionType: "", server: "", tool: "", workflowId: "", arguments: "{\n  \n}", scope: "", ruleSetId: "" });
   const [result, setResult] = useState<DryRun | null>(null);
   const [error, setError] = useState<unknown>(null);

@@ -1,5 +1,6 @@
 import { useState, type ReactNode } from "react";
-import { api, type WorkflowSummary } from "../../api";
+import { api } from "../../api";
+import type { WorkflowSummary } from "../../api/workflows";
 import { Link } from "../../router";
 import { Badge, ErrorBox, Modal, when, useSubmit } from "../../ui";
 import { parseScope } from "./scope";

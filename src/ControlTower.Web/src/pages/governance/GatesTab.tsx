@@ -1,5 +1,6 @@
 import { useCallback, useState } from "react";
-import { api, type WorkflowSummary } from "../../api";
+import { api } from "../../api";
+import { workflowsApi } from "../../api/workflows";
 import { Empty, ErrorBox, Loading, useAsync, useToast, when } from "../../ui";
 import { ReasonDialog } from "./ReasonDialog";
 import { type Gate, type GateChange, killSwitchKey, historyLimit } from "./types";
@@ -7,7 +8,7 @@ import { ScopeLabel, describeScope, GateState, HistoryTable, AddGateDialog } fro
 
 export function GatesTab({ admin, changes, onChanged }: { admin: boolean; changes: number; onChanged: () => void }) {
   const gates = useAsync(() => api.get<Gate[]>("/api/gates"), [changes]);
-  const workflows = useAsync(() => api.get<WorkflowSummary[]>("/api/workflows"), []);
+  const workflows = useAsync(() => workflowsApi.list(), []);
   const [scope, setScope] = useState("");
   const history = useAsync(() => {
     const q = new URLSearchParams({ limit: String(historyLimit) });

@@ -2,7 +2,7 @@ import { useCallback, useState } from "react";
 import { api } from "../../api";
 import { Badge, ErrorBox, Loading, useAsync, useToast, when } from "../../ui";
 import { ReasonDialog } from "./ReasonDialog";
-import { type KillSwitch } from "./types";
+import type { KillSwitch } from "./types";
 
 export function KillSwitchCard({ admin, onChanged }: { admin: boolean; onChanged: () => void }) {
   const state = useAsync(() => api.get<KillSwitch>("/api/governance/kill-switch"), []);

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
-import { api, type WorkflowSummary } from "../../api";
-import type { Run } from "../../api/runs";
+import { workflowsApi, type WorkflowSummary } from "../../api/workflows";
+import { runsApi } from "../../api/runs";
 import { navigate } from "../../router";
 import { ErrorBox } from "../../ui";
 import { rankCommands, usePageCommands, type Command } from "./commands";
@@ -17,7 +17,7 @@ export default function CommandPalette({ pages, onClose }: { pages: { to: string
   const pageCommands = usePageCommands();
   const listRef = useRef<HTMLUListElement>(null);
 
-  useEffect(() => { api.get<WorkflowSummary[]>("/api/workflows").then(setWorkflows, setError); }, []);
+  useEffect(() => { workflowsApi.list().then(setWorkflows, setError); }, []);
 
   const commands = useMemo<Command[]>(() => [
     ...pageCommands,
@@ -26,7 +26,7 @@ export default function CommandPalette({ pages, onClose }: { pages: { to: string
     ...workflows.map((w) => ({ id: `runs:${w.id}`, group: "Workflow runs", label: `Runs of ${w.name}`, run: () => navigate(`/workflows/${w.id}/runs`) })),
     ...workflows.map((w) => ({
       id: `run:${w.id}`, group: "Run", label: `Run ${w.name}`, hint: "start with an empty input",
-      run: async () => navigate(`/runs/${(await api.post<Run>(`/api/workflows/${w.id}/runs`, { input: {} })).id}`),
+      run: async () => navigate(`/runs/${(await runsApi.start(w.id, { input: {} })).id}`),
     })),
   ], [pageCommands, pages, workflows]);
   const shown = useMemo(() => rankCommands(commands, query), [commands, query]);

@@ -1,5 +1,5 @@
 import { useEffect, useState, type ReactNode } from "react";
-import { api, type WorkflowSummary } from "../../api";
+import { workflowsApi } from "../../api/workflows";
 import { runsApi } from "../../api/runs";
 import { Link, navigate, useLocation } from "../../router";
 import { AsyncBlock, Badge, duration, useAsync, useToast, when } from "../../ui";
@@ -20,7 +20,7 @@ export function RunsList({ workflowId: fixedWorkflowId, toolbarEnd }: { workflow
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [toast, say] = useToast();
   const before = pages[pages.length - 1];
-  const workflows = useAsync(() => (fixedWorkflowId ? Promise.resolve([]) : api.get<WorkflowSummary[]>("/api/workflows")), [fixedWorkflowId]);
+  const workflows = useAsync(() => (fixedWorkflowId ? Promise.resolve([]) : workflowsApi.list()), [fixedWorkflowId]);
   const key = runsQuery(filters, before).toString();
   const runs = useAsync(() => runsApi.list(key), [key]);
   const names = new Map((workflows.data ?? []).map((w) => [w.id, w.name]));

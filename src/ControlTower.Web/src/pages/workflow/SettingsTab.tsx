@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
-import { api, type Me, type WorkflowDetail, type WorkflowSummary } from "../../api";
+import type { Me } from "../../api";
+import { workflowsApi, type WorkflowDetail } from "../../api/workflows";
 import { ErrorBox, useToast } from "../../ui";
 import { settingsOf, withSettings, type RunSettings } from "./runSettings";
 
@@ -17,7 +18,7 @@ export function SettingsTab({ detail, me, onSaved }: { detail: WorkflowDetail; m
     setSaving({ busy: true, error: null });
     try {
       const graph = { ...detail.graph, config: withSettings(detail.graph.config, settings) };
-      const saved = await api.post<WorkflowDetail>(`/api/workflows/${detail.workflow.id}/versions`, { graph, message: "Run settings changed", baseVersion: detail.version.version });
+      const saved = await workflowsApi.saveVersion(detail.workflow.id, { graph, message: "Run settings changed", baseVersion: detail.version.version });
       onSaved(saved);
       say(`Saved as v${saved.version.version}`);
       setSaving({ busy: false, error: null });
@@ -28,7 +29,7 @@ export function SettingsTab({ detail, me, onSaved }: { detail: WorkflowDetail; m
   const toggleEnabled = async () => {
     setEnabledError(null);
     try {
-      const w = await api.post<WorkflowSummary>(`/api/workflows/${detail.workflow.id}/${detail.workflow.enabled ? "disable" : "enable"}`, {});
+      const w = await workflowsApi.toggle(detail.workflow);
       onSaved({ ...detail, workflow: w });
     } catch (e) { setEnabledError(e); }
   };

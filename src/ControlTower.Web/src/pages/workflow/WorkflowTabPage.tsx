@@ -1,4 +1,5 @@
-import { api, type Me, type NodeType, type WorkflowDetail } from "../../api";
+import { api, type Me, type NodeType } from "../../api";
+import { workflowsApi } from "../../api/workflows";
 import { Link } from "../../router";
 import { AsyncBlock, Badge, Empty, useAsync } from "../../ui";
 import { VersionHistory } from "../editor/dialogs";
@@ -8,7 +9,7 @@ import { isWorkflowTab, WorkflowTabs } from "./WorkflowTabs";
 
 /** A workflow's Runs, Versions and Settings tabs (the Editor tab is the editor page itself). */
 export default function WorkflowTabPage({ id, tab, me }: { id: string; tab: string; me: Me }) {
-  const detail = useAsync(() => api.get<WorkflowDetail>(`/api/workflows/${id}`), [id]);
+  const detail = useAsync(() => workflowsApi.get(id), [id]);
   if (!isWorkflowTab(tab) || tab === "editor") {
     return <Empty title={`A workflow has no "${tab}" tab`} action={<Link to={`/workflows/${id}`} className="btn">Open the editor</Link>} />;
   }

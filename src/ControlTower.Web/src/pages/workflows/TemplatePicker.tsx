@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
-import { api, getOptional, type Graph, type McpTool, type WorkflowDetail, type WorkflowSummary } from "../../api";
+import { getOptional, type McpTool } from "../../api";
+import { workflowsApi, type Graph, type WorkflowSummary } from "../../api/workflows";
 import { buildTemplate, templates, type ToolRef } from "./templates";
 
 export const pharmacyWorkflowName = "Prescription refill";
@@ -12,7 +13,7 @@ export function TemplatePicker({ onChange }: { onChange: (build: () => Promise<G
   const [picked, setPicked] = useState<string[]>([]);
   useEffect(() => {
     getOptional<{ tools: McpTool[] }>("/api/mcp/tools").then((r) => setTools(r?.tools ?? []), () => setTools([]));
-    api.get<WorkflowSummary[]>("/api/workflows").then((ws) => setRefill(ws.find((w) => w.name === pharmacyWorkflowName) ?? null), () => setRefill(null));
+    workflowsApi.list().then((ws) => setRefill(ws.find((w) => w.name === pharmacyWorkflowName) ?? null), () => setRefill(null));
   }, []);
   const template = templates.find((t) => t.key === key)!;
   const refs: ToolRef[] = Array.from({ length: template.tools }, (_, i) => {
@@ -23,7 +24,7 @@ export function TemplatePicker({ onChange }: { onChange: (build: () => Promise<G
   const toolKey = JSON.stringify(refs);
   useEffect(() => {
     const chosen = JSON.parse(toolKey) as ToolRef[];
-    if (key === "pharmacy-refill" && refill) onChange(async () => (await api.get<WorkflowDetail>(`/api/workflows/${refill.id}`)).graph);
+    if (key === "pharmacy-refill" && refill) onChange(async () => (await workflowsApi.get(refill.id)).graph);
     else onChange(async () => buildTemplate(key, chosen));
   }, [key, refill, toolKey, onChange]);
   const available = (k: string, n: number) => (k === "pharmacy-refill" ? refill !== null : n === 0 || (tools?.length ?? 0) > 0);

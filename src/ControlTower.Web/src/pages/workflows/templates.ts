@@ -1,4 +1,4 @@
-import type { Graph, GraphNode } from "../../api";
+import type { Graph, GraphNode } from "../../api/workflows";
 
 // Starting graphs for "New workflow". A template with tools uses an MCP tool the server lists (save-time validation
 // refuses a tool of an unregistered server); the pharmacy refill is a copy of the demo's workflow when it exists.
