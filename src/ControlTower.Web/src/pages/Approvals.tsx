@@ -1,20 +1,15 @@
 import { useEffect, useState } from "react";
-import { api, ApiError } from "../api";
+import { ApiError } from "../api";
 import { workflowsApi, type WorkflowSummary } from "../api/workflows";
 import { Empty, ErrorBox, Loading, PageHeader, useAsync } from "../ui";
-import { ApprovalCard, type Approval } from "./approvals/ApprovalCard";
-
-function items(body: unknown): Approval[] {
-  if (Array.isArray(body)) return body as Approval[];
-  const b = body as { items?: Approval[] } | null;
-  return b?.items ?? [];
-}
+import { approvalsApi } from "../api/approvals";
+import { ApprovalCard } from "./approvals/ApprovalCard";
 
 export function ApprovalsPage() {
   const [tab, setTab] = useState<"pending" | "closed">("pending");
   const list = useAsync(() => tab === "pending"
-    ? api.get<unknown>("/api/approvals?status=pending").then(items)
-    : api.get<unknown>("/api/approvals").then((b) => items(b).filter((a) => (a.status ?? "pending") !== "pending")), [tab]);
+    ? approvalsApi.list("status=pending").then((p) => p.items)
+    : approvalsApi.list("").then((p) => p.items.filter((a) => a.status !== "pending")), [tab]);
   // Approvals carry the workflow's id only; its name comes from the list (a page still works without it).
   const workflows = useAsync(() => workflowsApi.list().catch(() => [] as WorkflowSummary[]), []);
   const names = new Map((workflows.data ?? []).map((w) => [w.id, w.name]));
@@ -46,7 +41,7 @@ export function ApprovalsPage() {
         </Empty>
       )}
       <div className="stack">
-        {list.data?.map((a) => <ApprovalCard key={a.id} approval={a} workflowName={a.workflowName ?? (a.workflowId ? names.get(a.workflowId) : undefined)} onDecided={list.reload} />)}
+        {list.data?.map((a) => <ApprovalCard key={a.id} approval={a} workflowName={names.get(a.workflowId)} onDecided={list.reload} />)}
       </div>
     </>
   );

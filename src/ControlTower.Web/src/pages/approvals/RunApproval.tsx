@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
-import { api } from "../../api";
 import { ErrorBox, Loading } from "../../ui";
-import { ApprovalCard, type Approval } from "./ApprovalCard";
+import { approvalsApi, type Approval } from "../../api/approvals";
+import { ApprovalCard } from "./ApprovalCard";
 
 /** The approval a waiting node of this run waits on, decided right here; the run view's live stream shows what follows. */
 export function RunApproval({ runId, nodeId }: { runId: string; nodeId: string }) {
@@ -10,9 +10,8 @@ export function RunApproval({ runId, nodeId }: { runId: string; nodeId: string }
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     let live = true;
-    api.get<{ items?: Approval[] } | Approval[]>(`/api/approvals?runId=${runId}&status=pending`).then((body) => {
-      const items = Array.isArray(body) ? body : body.items ?? [];
-      if (live) setApproval(items.find((a) => a.nodeId === nodeId) ?? null);
+    approvalsApi.list(`runId=${runId}&status=pending`).then((page) => {
+      if (live) setApproval(page.items.find((a) => a.nodeId === nodeId) ?? null);
     }, (e) => live && setError(e));
     return () => { live = false; };
   }, [runId, nodeId]);

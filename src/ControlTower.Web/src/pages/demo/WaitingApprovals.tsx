@@ -3,13 +3,12 @@ import { api } from "../../api";
 import { Link } from "../../router";
 import { useAsync, when } from "../../ui";
 import type { SimulationCase } from "./demoApi";
-
-interface Approval { id: string; runId: string; title: string; createdAt: string }
+import { approvalsApi, type Approval } from "../../api/approvals";
 interface AutoStep { advanced: boolean; why: string }
 
 /** What waits for a person now, and the newest runs the simulation created, each a link into its run. */
 export function WaitingApprovals({ tick, recent }: { tick: string; recent: SimulationCase[] }) {
-  const { data, reload } = useAsync(() => api.get<{ items: Approval[]; total: number }>("/api/approvals?status=pending&limit=6"), []);
+  const { data, reload } = useAsync(() => approvalsApi.list("status=pending&limit=6"), []);
   const [note, setNote] = useState<string | null>(null);
   useEffect(reload, [tick]);
   // Auto-step: the models' prediction decides this one approval when the scope and the prediction allow; the answer says why.

@@ -1,5 +1,6 @@
 import { Fragment, useCallback, useEffect, useState } from "react";
-import { api, cached, getOptional } from "../../api";
+import { api, cached } from "../../api";
+import { approvalsApi, type Approval } from "../../api/approvals";
 import { Link, navigate } from "../../router";
 import { Badge, DiffValues, Empty, ErrorBox, Json, Loading, useAsync, useToast, when } from "../../ui";
 import { ReasonDialog } from "./ReasonDialog";
@@ -71,16 +72,14 @@ function ExecutionStatus({ status }: { status: string }) {
   return <Badge status={tone[status] ?? status}>{status.replace(/_/g, " ")}</Badge>;
 }
 
-interface ApprovalSummary { status: string; decisions: { decidedBy: string; decision: string; comment: string | null }[] }
 // Several rows may show the same approval: one request each, from the identity's cache.
-function loadApproval(id: string): Promise<ApprovalSummary | null> {
-  const path = `/api/approvals/${id}`;
-  return cached(path, () => getOptional<ApprovalSummary>(path)).catch(() => null);
+function loadApproval(id: string): Promise<Approval | null> {
+  return cached(`/api/approvals/${id}`, () => approvalsApi.getIfAny(id)).catch(() => null);
 }
 
 /** Who let an action run: the people who approved it, or the gate that authorized it. */
 function AuthorizedBy({ e }: { e: Execution }) {
-  const [approval, setApproval] = useState<ApprovalSummary | null>(null);
+  const [approval, setApproval] = useState<Approval | null>(null);
   useEffect(() => {
     let live = true;
     if (e.approvalId) loadApproval(e.approvalId).then((a) => live && setApproval(a));
