@@ -186,12 +186,6 @@ export interface NodeType {
   configSchema: JsonSchema; hasSideEffects: boolean; [k: string]: unknown;
 }
 
-export interface Credential {
-  id: string; name: string; credentialType: string; mcpServerId: string | null; ownerUserId: string;
-  access: "owner" | "shared"; createdAt: string; rotatedAt: string | null; lastUsedAt: string | null;
-  shares: { id: string; userId: string | null; role: string | null; createdAt: string; createdBy: string }[] | null;
-}
-
 /** One tool of the merged MCP catalog (`/api/mcp/tools`), named `server/tool`. */
 export interface McpTool {
   name: string; server: string; tool: string; title?: string | null; description?: string | null;

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "react";
-import { api, cached, type Credential, type JsonSchema } from "./api";
+import { api, type JsonSchema } from "./api";
+import { credentialsApi, type Credential } from "./api/credentials";
 import { CelSuggestions } from "./pages/editor/CelSuggestions";
 import { exampleOf, helpOf, labelOf } from "./formText";
 import { EvaluatedValue } from "./pages/editor/EvaluatedValue";
@@ -95,7 +96,7 @@ function CredentialSelect({ id, value, onChange }: { id: string; value: string; 
   useEffect(() => {
     let live = true;
     // Every credential field of every node offers the same list: one request, from the identity's cache.
-    cached<Credential[]>("/api/credentials").then((l) => live && setList(l), (e: Error) => { if (live) setFailed(e.message); });
+    credentialsApi.listCached().then((l) => live && setList(l), (e: Error) => { if (live) setFailed(e.message); });
     return () => { live = false; };
   }, []);
   const known = list?.some((c) => c.id === value) ?? true;

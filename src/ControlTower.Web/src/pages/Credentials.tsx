@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
-import { api, type Credential, type Me } from "../api";
+import type { Me } from "../api";
+import { credentialsApi, type Credential, type CredentialRotation } from "../api/credentials";
 import { Badge, Empty, ErrorBox, Loading, Modal, PageHeader, useAsync, useToast, when, useSubmit } from "../ui";
 
 // Secrets are typed into password fields, sent once, and cleared from state right after: never shown again.
@@ -33,22 +34,22 @@ function toData(type: string, values: Record<string, string>): Record<string, un
 }
 
 export function CredentialsPage({ me }: { me: Me }) {
-  const list = useAsync(() => api.get<Credential[]>("/api/credentials"), []);
+  const list = useAsync(() => credentialsApi.list(), []);
   const [dialog, setDialog] = useState<{ kind: "create" } | { kind: "replace" | "share"; credential: Credential } | null>(null);
   const [toast, say] = useToast();
   const [error, setError] = useState<unknown>(null);
-  const [rotation, setRotation] = useState<Record<string, unknown> | null>(null);
+  const [rotation, setRotation] = useState<CredentialRotation | null>(null);
   const mine = (list.data ?? []).filter((c) => c.access === "owner");
   const shared = (list.data ?? []).filter((c) => c.access !== "owner");
 
   const remove = async (c: Credential) => {
     if (!confirm(`Delete the credential “${c.name}”? Workflows that use it will fail.`)) return;
     setError(null);
-    try { await api.del(`/api/credentials/${c.id}`); say("Credential deleted"); list.reload(); } catch (e) { setError(e); }
+    try { await credentialsApi.remove(c.id); say("Credential deleted"); list.reload(); } catch (e) { setError(e); }
   };
   const rotateKeys = async () => {
     setError(null);
-    try { setRotation(await api.post<Record<string, unknown>>("/api/credentials/rotate", {})); list.reload(); } catch (e) { setError(e); }
+    try { setRotation(await credentialsApi.rotateKeys()); list.reload(); } catch (e) { setError(e); }
   };
 
   const table = (rows: Credential[], owner: boolean) => (
@@ -121,8 +122,8 @@ function SecretDialog({ credential, onClose, onDone }: { credential?: Credential
   const [values, setValues] = useState<Record<string, string>>({});
   const { busy, error, submit } = useSubmit(async () => {
     const data = toData(type, values);
-    if (credential) await api.put(`/api/credentials/${credential.id}`, { data, name: name.trim() || null, mcpServerId: mcpServerId.trim() || null });
-    else await api.post("/api/credentials", { name: name.trim(), credentialType: type, data, mcpServerId: mcpServerId.trim() || null });
+    if (credential) await credentialsApi.replace(credential.id, { data, name: name.trim() || null, mcpServerId: mcpServerId.trim() || null });
+    else await credentialsApi.create({ name: name.trim(), credentialType: type, data, mcpServerId: mcpServerId.trim() || null });
     setValues({});
     onDone();
   });
@@ -166,14 +167,14 @@ function ShareDialog({ credential, onClose, onDone }: { credential: Credential; 
     e.preventDefault();
     setError(null);
     try {
-      const share = await api.post<NonNullable<Credential["shares"]>[number]>(`/api/credentials/${credential.id}/shares`, mode === "role" ? { role: value } : { userId: value.trim() });
+      const share = await credentialsApi.share(credential.id, mode === "role" ? { role: value } : { userId: value.trim() });
       setShares((s) => [...s, share]);
       onDone();
     } catch (err) { setError(err); }
   };
   const unshare = async (id: string) => {
     setError(null);
-    try { await api.del(`/api/credentials/${credential.id}/shares/${id}`); setShares((s) => s.filter((x) => x.id !== id)); onDone(); } catch (err) { setError(err); }
+    try { await credentialsApi.unshare(credential.id, id); setShares((s) => s.filter((x) => x.id !== id)); onDone(); } catch (err) { setError(err); }
   };
   return (
     <Modal title={`Share ${credential.name}`} onClose={onClose}>
