@@ -19,6 +19,8 @@ function isOpenObject(schema) {
 }
 
 const ast = await openapiTS(source, {
+  // A request field with a default may be left out (the server fills it in).
+  defaultNonNullable: false,
   transform(schema) {
     if (isNumberReadFromString(schema)) {
       const number = ts.factory.createKeywordTypeNode(ts.SyntaxKind.NumberKeyword);

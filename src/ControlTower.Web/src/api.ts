@@ -186,15 +186,6 @@ export interface NodeType {
   configSchema: JsonSchema; hasSideEffects: boolean; [k: string]: unknown;
 }
 
-/** One tool of the merged MCP catalog (`/api/mcp/tools`), named `server/tool`. */
-export interface McpTool {
-  name: string; server: string; tool: string; title?: string | null; description?: string | null;
-  inputSchema?: JsonSchema; outputSchema?: JsonSchema | null;
-}
-
-/** A server whose catalog could not be fetched (down, slow to start, or needing a credential to connect). */
-export interface McpCatalogProblem { serverId: string; code: string; message: string }
-
 /** A planner draft (POST /api/planner/drafts): a valid graph or null, with why each node is there and what was assumed. */
 export interface PlanDraft {
   graph: Graph | null;

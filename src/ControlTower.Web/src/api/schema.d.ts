@@ -6467,17 +6467,17 @@ export interface components {
              * Format: double
              * @default 0.5
              */
-            strictness: number;
+            strictness?: number;
             /**
              * Format: double
              * @default 0.02
              */
-            noise: number;
+            noise?: number;
             /**
              * Format: double
              * @default 45
              */
-            medianLatencySeconds: number;
+            medianLatencySeconds?: number;
         };
         AuditChainBreak: {
             /** Format: int64 */
@@ -7010,10 +7010,10 @@ export interface components {
             /** Format: int32 */
             maxConcurrentCalls?: number | null;
             /** @default false */
-            retryIdempotentTools: boolean;
+            retryIdempotentTools?: boolean;
             credentialType?: null | string;
             /** @default true */
-            enabled: boolean;
+            enabled?: boolean;
         };
         McpServerView: {
             id: null | string;
@@ -7801,7 +7801,7 @@ export interface components {
         ValidateExpressionRequest: {
             expression: null | string;
             /** @default false */
-            template: boolean;
+            template?: boolean;
         };
         ValidateGraphRequest: {
             graph: components["schemas"]["JsonObject"];
@@ -7870,7 +7870,7 @@ export interface components {
             userId?: null | string;
             role?: null | string;
             /** @default runner */
-            access: null | string;
+            access?: null | string;
         };
         WorkflowSharesResponse: {
             /** Format: uuid */

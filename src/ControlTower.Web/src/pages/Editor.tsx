@@ -4,7 +4,8 @@ import {
   type Connection, type Edge, type IsValidConnection,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { api, getOptional, type PlanDraft, type Me, type McpCatalogProblem, type McpTool, type NodeType, type JsonSchema } from "../api";
+import { api, type PlanDraft, type Me, type NodeType, type JsonSchema } from "../api";
+import { mcpApi, type McpCatalogProblem, type McpTool } from "../api/mcp";
 import { workflowsApi, type GraphProblem, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type WorkflowShares } from "../api/workflows";
 import { nodeTypes, outputsOf, toFlow, toFlowEdge, toGraph, type CtNode } from "../flow";
 import { Link } from "../router";
@@ -38,7 +39,7 @@ export default function EditorPage({ id, me }: { id: string; me: Me }) {
     Promise.all([
       workflowsApi.get(id),
       api.get<NodeType[]>("/api/node-types"),
-      getOptional<{ tools: McpTool[]; problems?: McpCatalogProblem[] }>("/api/mcp/tools").catch(() => null),
+      mcpApi.tools().catch(() => null),
       workflowsApi.sharesIfAny(id),
     ]).then(([detail, types, tools, shares]) => setState({ detail, types, tools: tools?.tools ?? null, toolProblems: tools?.problems ?? [], shares }), setError);
   }, [id]);

@@ -1,19 +1,12 @@
 import { useState } from "react";
-import { api, ApiError, getOptional, type JsonSchema, type McpCatalogProblem, type McpTool } from "../api";
+import { ApiError, type JsonSchema } from "../api";
+import { mcpApi, type McpCatalogProblem, type McpServer, type McpTool } from "../api/mcp";
 import { Badge, Empty, ErrorBox, Json, Loading, Modal, PageHeader, useAsync, useToast, when, useSubmit } from "../ui";
 
-interface McpServer {
-  id: string; name: string; transport: string; command?: string | null; args?: string[]; url?: string | null;
-  enabled: boolean; credentialType?: string | null; createdAt?: string; envNames?: string[]; headerNames?: string[];
-}
-interface McpHealth {
-  serverId: string; breakerState: string; lastSuccessAt?: string | null; lastError?: { code?: string; message?: string } | null;
-  calls?: number; failures?: number; liveConnections?: number; p50Milliseconds?: number | null; p99Milliseconds?: number | null;
-}
 
 export function McpPage() {
-  const servers = useAsync(() => getOptional<McpServer[]>("/api/mcp/servers"), []);
-  const tools = useAsync(() => getOptional<{ tools: McpTool[]; problems?: McpCatalogProblem[] }>("/api/mcp/tools"), [servers.data]);
+  const servers = useAsync(() => mcpApi.servers(), []);
+  const tools = useAsync(() => mcpApi.tools(), [servers.data]);
   const [registering, setRegistering] = useState(false);
   const [toast, say] = useToast();
   const [error, setError] = useState<unknown>(null);
@@ -21,7 +14,7 @@ export function McpPage() {
 
   const toggle = async (s: McpServer) => {
     setError(null);
-    try { await api.post(`/api/mcp/servers/${encodeURIComponent(s.id)}/${s.enabled ? "disable" : "enable"}`, {}); say(`${s.name} ${s.enabled ? "disabled" : "enabled"}`); servers.reload(); } catch (e) { setError(e); }
+    try { await mcpApi.toggle(s); say(`${s.name} ${s.enabled ? "disabled" : "enabled"}`); servers.reload(); } catch (e) { setError(e); }
   };
 
   return (
@@ -59,7 +52,7 @@ function ServerCard({ server, tools, toolsLoading, catalog, problem, onToggle, o
   server: McpServer; tools: McpTool[]; toolsLoading: boolean; catalog: unknown; problem?: McpCatalogProblem; onToggle: () => void; onRetry: () => void;
 }) {
   // Reloaded with the catalog: listing the tools is what connects to the server, so the health changes with it.
-  const health = useAsync(() => getOptional<McpHealth>(`/api/mcp/servers/${encodeURIComponent(server.id)}/health`), [server.id, catalog]);
+  const health = useAsync(() => mcpApi.health(server.id), [server.id, catalog]);
   const [open, setOpen] = useState<string | null>(null);
   const h = health.data;
   const breaker = h ? breakerName(h.breakerState) : "";
@@ -174,7 +167,7 @@ function RegisterServer({ onClose, onDone }: { onClose: () => void; onDone: () =
     const body = form.transport === "stdio"
       ? { id: form.id.trim() || slug(form.name), name: form.name, transport: "stdio", command: form.command, args: splitArgs(form.args) }
       : { id: form.id.trim() || slug(form.name), name: form.name, transport: form.transport, url: form.url };
-    await api.post("/api/mcp/servers", body);
+    await mcpApi.register(body);
     onDone();
   });
   return (

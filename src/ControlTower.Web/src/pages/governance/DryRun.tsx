@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
-import { api, getOptional } from "../../api";
+import { api } from "../../api";
+import { mcpApi } from "../../api/mcp";
 import { workflowsApi } from "../../api/workflows";
 import { Badge, Empty, ErrorBox, Json, useAsync } from "../../ui";
 
@@ -12,8 +13,6 @@ interface DryRun {
 }
 
 
-interface McpServerItem { id: string; name: string; enabled: boolean }
-interface McpToolItem { server: string; tool: string }
 
 function parseObject(label: string, text: string): Record<string, unknown> | null {
   if (!text.trim()) return null;
@@ -23,8 +22,8 @@ function parseObject(label: string, text: string): Record<string, unknown> | nul
 }
 
 export function DryRunTab({ canRun }: { canRun: boolean }) {
-  const servers = useAsync(() => getOptional<McpServerItem[]>("/api/mcp/servers"), []);
-  const tools = useAsync(() => getOptional<{ tools: McpToolItem[] }>("/api/mcp/tools"), []);
+  const servers = useAsync(() => mcpApi.servers(), []);
+  const tools = useAsync(() => mcpApi.tools(), []);
   const workflows = useAsync(() => workflowsApi.list(), []);
   const [form, setForm] = useState({ actionType: "", server: "", tool: "", workflowId: "", arguments: "{\n  \n}", scope: "", ruleSetId: "" });
   const [result, setResult] = useState<DryRun | null>(null);

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
-import { getOptional, type McpTool } from "../../api";
+
+import { mcpApi, type McpTool } from "../../api/mcp";
 import { workflowsApi, type Graph, type WorkflowSummary } from "../../api/workflows";
 import { buildTemplate, templates, type ToolRef } from "./templates";
 
@@ -12,7 +13,7 @@ export function TemplatePicker({ onChange }: { onChange: (build: () => Promise<G
   const [refill, setRefill] = useState<WorkflowSummary | null>(null);
   const [picked, setPicked] = useState<string[]>([]);
   useEffect(() => {
-    getOptional<{ tools: McpTool[] }>("/api/mcp/tools").then((r) => setTools(r?.tools ?? []), () => setTools([]));
+    mcpApi.tools().then((r) => setTools(r?.tools ?? []), () => setTools([]));
     workflowsApi.list().then((ws) => setRefill(ws.find((w) => w.name === pharmacyWorkflowName) ?? null), () => setRefill(null));
   }, []);
   const template = templates.find((t) => t.key === key)!;
