@@ -1,5 +1,6 @@
 import { lazy, Suspense, useEffect, useState, type FormEvent, type ReactNode } from "react";
-import { api, ApiError, apiKey, setApiKey, type Me } from "./api";
+import { ApiError, apiKey, setApiKey } from "./api";
+import { identityApi, type Me } from "./api/identity";
 import { Link, match, useLocation } from "./router";
 import { currentTheme, toggleTheme } from "./theme";
 import { ErrorBox, Loading } from "./ui";
@@ -75,7 +76,7 @@ export function App() {
 
   useEffect(() => {
     setError(null);
-    api.get<Me>("/api/me").then(setMe, setError);
+    identityApi.me().then(setMe, setError);
   }, [attempt]);
 
   if (error instanceof ApiError && error.status === 401) return <SignIn onSignedIn={() => setAttempt((a) => a + 1)} rejected={apiKey() !== null} />;

@@ -172,8 +172,6 @@ export async function followRunEvents(runId: string, onEvent: (e: RunEvent) => v
 
 // ---- contracts (mirrors of the Server's records) ----
 
-export interface Me { id: string; name: string; role: string; authenticatedBy: string; mode: string }
-
 export interface JsonSchema {
   type?: string | string[]; properties?: Record<string, JsonSchema>; required?: string[];
   enum?: unknown[]; items?: JsonSchema; description?: string; title?: string; default?: unknown;

@@ -1,10 +1,8 @@
 import { Fragment, useState, type FormEvent } from "react";
-import { api, apiKey } from "../api";
+import { apiKey } from "../api";
+import { auditApi, type Verification } from "../api/audit";
 import { Badge, Empty, ErrorBox, Json, Loading, PageHeader, useAsync } from "../ui";
 
-interface AuditEntry { sequence: number; timestamp: string; actor: string; action: string; target: string; reason: string; data: Record<string, unknown> | null; previousHash: string; hash: string }
-interface AuditPage { items: AuditEntry[]; nextAfter: number | null; nextBefore: number | null }
-interface Verification { intact: boolean; entriesChecked: number; headHash: string; firstBreak: { sequence: number; problem: string; detail: string } | null }
 
 export function AuditPage() {
   const [filters, setFilters] = useState({ actor: "", action: "", target: "", from: "", to: "" });
@@ -16,7 +14,7 @@ export function AuditPage() {
     const q = new URLSearchParams({ limit: "100", order: "desc" });
     for (const [k, v] of Object.entries(applied)) if (v) q.set(k, k === "from" || k === "to" ? new Date(v).toISOString() : v);
     if (before !== undefined) q.set("before", String(before));
-    return api.get<AuditPage>(`/api/audit?${q}`);
+    return auditApi.list(q);
   }, [applied, before]);
   const [verification, setVerification] = useState<Verification | null>(null);
   const [verifying, setVerifying] = useState(false);
@@ -26,7 +24,7 @@ export function AuditPage() {
   const verify = async () => {
     setVerifying(true);
     setVerifyError(null);
-    try { setVerification(await api.get<Verification>("/api/audit/verify")); } catch (e) { setVerifyError(e); } finally { setVerifying(false); }
+    try { setVerification(await auditApi.verify()); } catch (e) { setVerifyError(e); } finally { setVerifying(false); }
   };
   const download = async () => {
     const res = await fetch("/api/audit/export", { headers: apiKey() ? { Authorization: `Bearer ${apiKey()}` } : {} });

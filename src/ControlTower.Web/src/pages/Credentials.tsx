@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import type { Me } from "../api";
+import type { Me } from "../api/identity";
 import { credentialsApi, type Credential, type CredentialRotation } from "../api/credentials";
 import { Badge, Empty, ErrorBox, Loading, Modal, PageHeader, useAsync, useToast, when, useSubmit } from "../ui";
 

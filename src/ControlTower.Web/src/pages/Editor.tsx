@@ -4,7 +4,8 @@ import {
   type Connection, type Edge, type IsValidConnection,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { api, type PlanDraft, type Me, type NodeType, type JsonSchema } from "../api";
+import { api, type PlanDraft, type NodeType, type JsonSchema } from "../api";
+import type { Me } from "../api/identity";
 import { mcpApi, type McpCatalogProblem, type McpTool } from "../api/mcp";
 import { workflowsApi, type GraphProblem, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type WorkflowShares } from "../api/workflows";
 import { nodeTypes, outputsOf, toFlow, toFlowEdge, toGraph, type CtNode } from "../flow";

@@ -1,5 +1,5 @@
 import { useCallback, useState } from "react";
-import type { Me } from "../api";
+import type { Me } from "../api/identity";
 import { navigate, useLocation } from "../router";
 import { PageHeader } from "../ui";
 import { DryRunTab } from "./governance/DryRun";

@@ -1,15 +1,16 @@
 import { useCallback, useState } from "react";
 import { api } from "../../api";
+import { auditApi } from "../../api/audit";
 import { Badge, Empty, ErrorBox, Loading, useAsync, useToast, when } from "../../ui";
 import { ReasonDialog } from "./ReasonDialog";
-import { type NodeTypeSwitch, type SwitchChange, historyLimit } from "./types";
+import { type NodeTypeSwitch, historyLimit } from "./types";
 
 export function NodeTypesTab({ admin }: { admin: boolean }) {
   const [changes, setChanges] = useState(0);
   const switches = useAsync(() => api.get<NodeTypeSwitch[]>("/api/node-types/switches"), [changes]);
   const history = useAsync(async () => {
     const pages = await Promise.all(["node_type.disabled", "node_type.enabled"].map((action) =>
-      api.get<{ items: SwitchChange[] }>(`/api/audit?${new URLSearchParams({ action, limit: String(historyLimit) })}`)));
+      auditApi.list(new URLSearchParams({ action, limit: String(historyLimit) }))));
     return pages.flatMap((p) => p.items).sort((a, b) => b.sequence - a.sequence);
   }, [changes]);
   const [toggling, setToggling] = useState<NodeTypeSwitch | null>(null);

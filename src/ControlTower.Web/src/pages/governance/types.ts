@@ -4,7 +4,6 @@ export interface GateChange { scopeKey: string; value: boolean; reason: string; 
 export interface KillSwitch { engaged: boolean; reason: string | null; updatedBy: string | null; updatedAt: string | null }
 // Mirror of the Server's NodeTypeSwitchView (NodeSwitches/NodeTypeSwitches.cs) and of the audit entries it writes.
 export interface NodeTypeSwitch { type: string; category: string; displayName: string; enabled: boolean; reason: string | null; changedBy: string | null; changedAt: string | null }
-export interface SwitchChange { sequence: number; timestamp: string; actor: string; action: string; target: string; reason: string }
 
 export const killSwitchKey = "kill_switch";
 export const historyLimit = 500;

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import type { Me } from "../../api";
+import type { Me } from "../../api/identity";
 import { workflowsApi, type WorkflowDetail } from "../../api/workflows";
 import { ErrorBox, useToast } from "../../ui";
 import { settingsOf, withSettings, type RunSettings } from "./runSettings";

@@ -1,4 +1,5 @@
-import { api, type Me, type NodeType } from "../../api";
+import { api, type NodeType } from "../../api";
+import type { Me } from "../../api/identity";
 import { workflowsApi } from "../../api/workflows";
 import { Link } from "../../router";
 import { AsyncBlock, Badge, Empty, useAsync } from "../../ui";
