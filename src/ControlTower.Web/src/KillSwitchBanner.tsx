@@ -1,8 +1,6 @@
 import { useEffect, useState } from "react";
-import { api } from "./api";
+import { governanceApi, type KillSwitch } from "./api/governance";
 import { Link, useLocation } from "./router";
-
-interface KillSwitch { engaged: boolean; reason: string | null; updatedBy: string | null; updatedAt: string | null }
 
 /** While the kill switch is engaged, every page says so: automation is stopped until someone releases it. */
 export function KillSwitchBanner() {
@@ -15,7 +13,7 @@ export function KillSwitchBanner() {
   }, []);
   useEffect(() => {
     let live = true;
-    api.get<KillSwitch>("/api/governance/kill-switch").then((k) => live && setState(k), () => live && setState(null));
+    governanceApi.killSwitch().then((k) => live && setState(k), () => live && setState(null));
     return () => { live = false; };
   }, [path, tick]);
   if (!state?.engaged) return null;

@@ -1,18 +1,8 @@
 import { useState, type FormEvent } from "react";
-import { api } from "../../api";
+import { governanceApi, type DryRun } from "../../api/governance";
 import { mcpApi } from "../../api/mcp";
 import { workflowsApi } from "../../api/workflows";
 import { Badge, Empty, ErrorBox, Json, useAsync } from "../../ui";
-
-// Mirror of the Server's dry-run answer (Governance/GovernanceEndpoints.cs).
-interface Check { ok: boolean | null; message: string }
-interface DryRun {
-  valid: boolean; decision: string; wouldExecute: boolean;
-  verdict: { decision: string; why: string; killSwitch: boolean; gate: { authorized: boolean; scopeKey: string | null; why: string }; rules: unknown };
-  checks: Record<string, Check>;
-}
-
-
 
 function parseObject(label: string, text: string): Record<string, unknown> | null {
   if (!text.trim()) return null;
@@ -38,7 +28,7 @@ export function DryRunTab({ canRun }: { canRun: boolean }) {
     setError(null);
     setResult(null);
     try {
-      setResult(await api.post<DryRun>("/api/governance/dry-run", {
+      setResult(await governanceApi.dryRun({
         actionType: form.actionType.trim(), server: form.server.trim(), tool: form.tool.trim(), workflowId: form.workflowId || null,
         arguments: parseObject("Arguments", form.arguments), scope: parseObject("Scope", form.scope), ruleSetId: form.ruleSetId.trim() || null,
       }));

@@ -1,22 +1,11 @@
 import { Fragment, useCallback, useEffect, useState } from "react";
-import { api, cached } from "../../api";
+import { cached } from "../../api";
 import { approvalsApi, type Approval } from "../../api/approvals";
+import { governanceApi, type Execution } from "../../api/governance";
 import { Link, navigate } from "../../router";
 import { Badge, DiffValues, Empty, ErrorBox, Json, Loading, useAsync, useToast, when } from "../../ui";
 import { ReasonDialog } from "./ReasonDialog";
 import { parseScope } from "./scope";
-
-// Mirror of the Server's ExecutionView (Governance/GovernedActions.cs).
-interface JsonChange { path: string; op: string; before: unknown; after: unknown }
-interface Execution {
-  id: string; runId: string; nodeId: string; attempt: number; workflowId: string; actionType: string; server: string; tool: string;
-  arguments: unknown; result: unknown; before: unknown; after: unknown; diff: JsonChange[] | null; compensationTool: string | null;
-  compensationArguments: unknown; reversibleUntil: string | null; approvalId: string | null; authorizedBy: string; status: string;
-  createdAt: string; rolledBackAt: string | null; rolledBackBy: string | null; rollbackReason: string | null; rollbackResult: unknown;
-  rollbackStartedAt: string | null; rollbackStartedBy: string | null; rollbackLeaseUntil: string | null;
-  lastRollbackError: { code: string; message: string; by: string | null; startedAt: string | null; at: string } | null;
-}
-
 
 /** True once `iso` has passed; re-renders exactly once, when it passes. */
 function usePassed(iso: string | null): boolean {
@@ -96,7 +85,7 @@ function AuthorizedBy({ e }: { e: Execution }) {
 }
 
 export function ExecutionsTab({ canRollback, openId }: { canRollback: boolean; openId: string | null }) {
-  const list = useAsync(() => api.get<Execution[]>("/api/executions?limit=200"), []);
+  const list = useAsync(() => governanceApi.executions(200), []);
   const open = (id: string) => navigate(openId === id ? "/governance?tab=executions" : `/governance?tab=executions&execution=${id}`, true);
   const listed = list.data?.some((e) => e.id === openId) ?? false;
   return (
@@ -144,7 +133,7 @@ export function ExecutionsTab({ canRollback, openId }: { canRollback: boolean; o
 
 /** A deep-linked execution older than the list shows. */
 function LoadedExecution({ id, canRollback, onChanged }: { id: string; canRollback: boolean; onChanged: () => void }) {
-  const one = useAsync(() => api.get<Execution>(`/api/executions/${id}`), [id]);
+  const one = useAsync(() => governanceApi.execution(id), [id]);
   if (one.error != null) return <ErrorBox error={one.error} onRetry={one.reload} />;
   if (!one.data) return <Loading label="Loading the execution…" />;
   return <div className="card card-pad"><ExecutionDetail e={one.data} canRollback={canRollback} onChanged={() => { one.reload(); onChanged(); }} /></div>;
@@ -158,7 +147,7 @@ function ExecutionDetail({ e, canRollback, onChanged }: { e: Execution; canRollb
   const reversible = e.status === "executed" && !!e.compensationTool && !!e.reversibleUntil && !closed;
   const rollback = async (reason: string) => {
     try {
-      await api.post<Execution>(`/api/executions/${e.id}/rollback`, { reason });
+      await governanceApi.rollback(e.id, reason);
     } catch (err) {
       // A refusal (window closed, already rolled back) means the list is stale: refresh it behind the dialog.
       onChanged();

@@ -1,10 +1,10 @@
 import { useState, type ReactNode } from "react";
-import { api } from "../../api";
 import type { WorkflowSummary } from "../../api/workflows";
 import { Link } from "../../router";
 import { Badge, ErrorBox, Modal, when, useSubmit } from "../../ui";
 import { parseScope } from "./scope";
-import { type Gate, type GateChange, killSwitchKey, historyLimit } from "./types";
+import { killSwitchKey, historyLimit } from "./types";
+import { governanceApi, type Gate, type GateChange } from "../../api/governance";
 
 export function ScopeLabel({ scopeKey, names }: { scopeKey: string; names: Map<string, string> }) {
   if (scopeKey === killSwitchKey) return <span className="gov-chip gov-chip-kill">kill switch</span>;
@@ -73,7 +73,7 @@ export function AddGateDialog({ workflows, onClose, onDone }: { workflows: Workf
   const [form, setForm] = useState({ workflowId: "", nodeType: "governed.action", actionType: "", authorized: "true", reason: "" });
   const set = (k: keyof typeof form, v: string) => setForm((f) => ({ ...f, [k]: v }));
   const { busy, error, submit } = useSubmit(async () =>
-    onDone(await api.put<Gate>("/api/gates", {
+    onDone(await governanceApi.setGate({
       workflowId: form.workflowId || null, nodeType: form.nodeType.trim() || null, actionType: form.actionType.trim() || null,
       authorized: form.authorized === "true", reason: form.reason.trim(),
     })));

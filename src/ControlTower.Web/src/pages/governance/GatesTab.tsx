@@ -1,19 +1,19 @@
 import { useCallback, useState } from "react";
-import { api } from "../../api";
 import { workflowsApi } from "../../api/workflows";
 import { Empty, ErrorBox, Loading, useAsync, useToast, when } from "../../ui";
 import { ReasonDialog } from "./ReasonDialog";
-import { type Gate, type GateChange, killSwitchKey, historyLimit } from "./types";
+import { killSwitchKey, historyLimit } from "./types";
+import { governanceApi, type Gate } from "../../api/governance";
 import { ScopeLabel, describeScope, GateState, HistoryTable, AddGateDialog } from "./GateParts";
 
 export function GatesTab({ admin, changes, onChanged }: { admin: boolean; changes: number; onChanged: () => void }) {
-  const gates = useAsync(() => api.get<Gate[]>("/api/gates"), [changes]);
+  const gates = useAsync(() => governanceApi.gates(), [changes]);
   const workflows = useAsync(() => workflowsApi.list(), []);
   const [scope, setScope] = useState("");
   const history = useAsync(() => {
     const q = new URLSearchParams({ limit: String(historyLimit) });
     if (scope) q.set("scopeKey", scope);
-    return api.get<GateChange[]>(`/api/gates/history?${q}`);
+    return governanceApi.gateHistory(q);
   }, [scope, changes]);
   const [toggling, setToggling] = useState<Gate | null>(null);
   const [adding, setAdding] = useState(false);
@@ -24,7 +24,7 @@ export function GatesTab({ admin, changes, onChanged }: { admin: boolean; change
 
   const toggle = async (reason: string) => {
     const g = toggling!;
-    await api.put<Gate>("/api/gates", { workflowId: g.workflowId, nodeType: g.nodeType, actionType: g.actionType, authorized: !g.authorized, reason });
+    await governanceApi.setGate({ workflowId: g.workflowId, nodeType: g.nodeType, actionType: g.actionType, authorized: !g.authorized, reason });
     setToggling(null);
     say(`${describeScope(g.scopeKey, names)}: ${g.authorized ? "revoked" : "authorized"}`);
     onChanged();

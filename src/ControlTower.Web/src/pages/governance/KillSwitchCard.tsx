@@ -1,17 +1,16 @@
 import { useCallback, useState } from "react";
-import { api } from "../../api";
 import { Badge, ErrorBox, Loading, useAsync, useToast, when } from "../../ui";
 import { ReasonDialog } from "./ReasonDialog";
-import type { KillSwitch } from "./types";
+import { governanceApi } from "../../api/governance";
 
 export function KillSwitchCard({ admin, onChanged }: { admin: boolean; onChanged: () => void }) {
-  const state = useAsync(() => api.get<KillSwitch>("/api/governance/kill-switch"), []);
+  const state = useAsync(() => governanceApi.killSwitch(), []);
   const [confirming, setConfirming] = useState(false);
   const close = useCallback(() => setConfirming(false), []);
   const [toast, say] = useToast();
   const k = state.data;
   const flip = async (reason: string) => {
-    const next = await api.put<KillSwitch>("/api/governance/kill-switch", { engaged: !k!.engaged, reason });
+    const next = await governanceApi.setKillSwitch({ engaged: !k!.engaged, reason });
     state.setData(next);
     setConfirming(false);
     say(next.engaged ? "Kill switch engaged: governed actions are stopped" : "Kill switch released");

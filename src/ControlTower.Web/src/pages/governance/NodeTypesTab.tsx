@@ -1,13 +1,13 @@
 import { useCallback, useState } from "react";
-import { api } from "../../api";
 import { auditApi } from "../../api/audit";
 import { Badge, Empty, ErrorBox, Loading, useAsync, useToast, when } from "../../ui";
 import { ReasonDialog } from "./ReasonDialog";
-import { type NodeTypeSwitch, historyLimit } from "./types";
+import { historyLimit } from "./types";
+import { governanceApi, type NodeTypeSwitch } from "../../api/governance";
 
 export function NodeTypesTab({ admin }: { admin: boolean }) {
   const [changes, setChanges] = useState(0);
-  const switches = useAsync(() => api.get<NodeTypeSwitch[]>("/api/node-types/switches"), [changes]);
+  const switches = useAsync(() => governanceApi.nodeTypeSwitches(), [changes]);
   const history = useAsync(async () => {
     const pages = await Promise.all(["node_type.disabled", "node_type.enabled"].map((action) =>
       auditApi.list(new URLSearchParams({ action, limit: String(historyLimit) }))));
@@ -18,7 +18,7 @@ export function NodeTypesTab({ admin }: { admin: boolean }) {
   const [toast, say] = useToast();
   const flip = async (reason: string) => {
     const t = toggling!;
-    await api.put<NodeTypeSwitch>(`/api/node-types/${encodeURIComponent(t.type)}/switch`, { enabled: !t.enabled, reason });
+    await governanceApi.setNodeTypeSwitch(t.type, { enabled: !t.enabled, reason });
     setToggling(null);
     say(t.enabled ? `${t.type} switched off: its nodes wait where they are` : `${t.type} switched on: waiting nodes resume`);
     setChanges((c) => c + 1);
