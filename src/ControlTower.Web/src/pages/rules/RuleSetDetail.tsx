@@ -1,13 +1,12 @@
 import { useState } from "react";
-import { api } from "../../api";
+import { rulesApi, type RuleSet, type RuleSetVersion } from "../../api/rules";
 import { AsyncBlock, Badge, useAsync, when } from "../../ui";
 import { RuleTest } from "./RuleTest";
-import type { RuleSet, RuleSetVersion } from "./types";
 
 export function RuleSetDetail({ id }: { id: string }) {
-  const versions = useAsync(() => api.get<RuleSetVersion[]>(`/api/rule-sets/${encodeURIComponent(id)}/versions`), [id]);
+  const versions = useAsync(() => rulesApi.versions(id), [id]);
   const [version, setVersion] = useState<number | null>(null);
-  const set = useAsync(() => api.get<RuleSet>(`/api/rule-sets/${encodeURIComponent(id)}${version ? `?version=${version}` : ""}`), [id, version]);
+  const set = useAsync(() => rulesApi.get(id, version), [id, version]);
   return <AsyncBlock state={set} label="Loading the rule set…">{(rs) => <RuleSetView rs={rs} versions={versions.data} onVersion={setVersion} />}</AsyncBlock>;
 }
 

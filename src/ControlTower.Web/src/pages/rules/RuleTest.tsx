@@ -1,7 +1,6 @@
 import { useState, type FormEvent } from "react";
-import { api } from "../../api";
+import { rulesApi, type Evaluation, type RuleSet, type Why } from "../../api/rules";
 import { Badge, ErrorBox, Json } from "../../ui";
-import type { Evaluation, RuleSet, Why } from "./types";
 
 /** A sample input (its fields prefilled from the input schema) evaluated by the server; every rule shows why it hit or not. */
 export function RuleTest({ ruleSet }: { ruleSet: RuleSet }) {
@@ -16,7 +15,7 @@ export function RuleTest({ ruleSet }: { ruleSet: RuleSet }) {
     try { parsed = JSON.parse(input); } catch (err) { setError(new Error(`The input is not JSON: ${(err as Error).message}`)); return; }
     setBusy(true);
     try {
-      setResult(await api.post<Evaluation>(`/api/rule-sets/${encodeURIComponent(ruleSet.id)}/test`, { input: parsed, version: ruleSet.version }));
+      setResult(await rulesApi.test(ruleSet.id, { input: parsed, version: ruleSet.version }));
     } catch (err) {
       setError(err);
     } finally {

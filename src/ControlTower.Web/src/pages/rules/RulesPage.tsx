@@ -1,12 +1,11 @@
 import { useState } from "react";
-import { api } from "../../api";
+import { rulesApi } from "../../api/rules";
 import { AsyncBlock, PageHeader, useAsync } from "../../ui";
 import { RuleSetDetail } from "./RuleSetDetail";
-import type { RuleSet } from "./types";
 
 /** Rule sets: pick one, read its rules at any version, and test it against an input with every hit explained. */
 export function RulesPage() {
-  const list = useAsync(() => api.get<RuleSet[]>("/api/rule-sets"), []);
+  const list = useAsync(() => rulesApi.list(), []);
   const [picked, setPicked] = useState<string | null>(null);
   const current = picked ?? list.data?.[0]?.id ?? null;
   return (
