@@ -1,9 +1,8 @@
 import { lazy, Suspense, useState } from "react";
-import { api } from "../api";
+import { trustApi, type Scope, type Threshold } from "../api/trust";
 import { navigate, useLocation } from "../router";
 import { Empty, ErrorBox, Loading, PageHeader, useAsync, when } from "../ui";
 import { StageBadge } from "./TrustEvidence";
-import type { MetricPoint, ReliabilityBin, StageChange } from "./TrustCharts";
 
 // The Trust page: every scope with its stage and a sparkline, one scope's trust over time with its stage changes,
 // and the model cards. The charts come from their own lazy chunk (recharts) so the first-load bundle stays lean.
@@ -11,18 +10,6 @@ import type { MetricPoint, ReliabilityBin, StageChange } from "./TrustCharts";
 const TrustOverTime = lazy(() => import("./TrustCharts").then((m) => ({ default: m.TrustOverTime })));
 const ReliabilityDiagram = lazy(() => import("./TrustCharts").then((m) => ({ default: m.ReliabilityDiagram })));
 const Importances = lazy(() => import("./TrustCharts").then((m) => ({ default: m.Importances })));
-
-interface Rate { hits: number; trials: number; rate: number | null; lower: number | null; upper: number | null }
-interface Metrics { events: number; reliability: Rate; alignment: Rate; overrideRate: Rate; brier: number | null; ece: number | null; calibrationSample: number; medianDecisionSeconds: number | null; autoExecutions: number; secondsSaved: number | null; atStage: { sample: number; failureStreak: number; rollbacks: number } }
-interface Threshold { reliability: number; alignment: number; maxEce: number | null }
-interface Scope {
-  key: string; scope: Record<string, string>; stage: string; stageSince: string; effectiveStage: string; killSwitch: boolean;
-  pin: { stage: string; reason: string; by: string; at: string } | null; gate: { authorized: boolean; why: string; cap: string };
-  metrics: Metrics | null; thresholds: Record<string, Threshold | number>; lastRule: string | null; lastReasons: string[] | null; policyVersion: string;
-}
-interface ScopeDetail { scope: Scope; changes: (StageChange & { checks: { name: string; value: number | null; comparison: string; threshold: number; passed: boolean }[]; actor: string })[]; series: MetricPoint[]; events: { id: string; kind: string; result: string | null; mode: string | null; at: string; actor: string; proposalId: string }[] }
-interface Model { id: string; kind: string; version: string; trainedAt: string; active: boolean; inUse: boolean; manifest: { dataset: { rows: number }; metrics: { auc: number | null; brier: number | null; ece: number | null; calibration: string | null; trees?: { leaves: number; trees: number } | null; reliability: ReliabilityBin[]; importances: { feature: string; importance: number }[] } } }
-interface Models { models: Model[]; check: { retrain: boolean; reasons: string[]; lastTrainedAt: string | null; nextAgeTrigger: string | null; eventsUntilCountTrigger: number } }
 
 const ladder = ["observe", "propose", "guarded_auto", "conditional_auto", "full_auto"];
 const pct = (v: number | null | undefined) => (v == null ? "—" : `${(v * 100).toFixed(0)}%`);
@@ -36,7 +23,7 @@ function Sparkline({ points }: { points: (number | null)[] }) {
 }
 
 function ScopeRow({ scope, selected, onSelect }: { scope: Scope; selected: boolean; onSelect: () => void }) {
-  const detail = useAsync(() => api.get<ScopeDetail>(`/api/trust/scopes/${encodeURIComponent(scope.key)}`), [scope.key]);
+  const detail = useAsync(() => trustApi.scope(scope.key), [scope.key]);
   const m = scope.metrics;
   return (
     <tr className={selected ? "selected" : ""} onClick={onSelect} style={{ cursor: "pointer" }} data-testid="trust-scope">
@@ -52,7 +39,7 @@ function ScopeRow({ scope, selected, onSelect }: { scope: Scope; selected: boole
 }
 
 function ScopePanel({ scopeKey }: { scopeKey: string }) {
-  const { data, error, loading, reload } = useAsync(() => api.get<ScopeDetail>(`/api/trust/scopes/${encodeURIComponent(scopeKey)}`), [scopeKey]);
+  const { data, error, loading, reload } = useAsync(() => trustApi.scope(scopeKey), [scopeKey]);
   if (error) return <ErrorBox error={error} onRetry={reload} />;
   if (loading || !data) return <Loading />;
   const s = data.scope;
@@ -89,7 +76,7 @@ function ScopePanel({ scopeKey }: { scopeKey: string }) {
 }
 
 function ModelCards() {
-  const { data, error, loading, reload } = useAsync(() => api.get<Models>("/api/trust/models"), []);
+  const { data, error, loading, reload } = useAsync(() => trustApi.models(), []);
   if (error) return <ErrorBox error={error} onRetry={reload} />;
   if (loading || !data) return <Loading />;
   const active = data.models.filter((m) => m.active);
@@ -122,7 +109,7 @@ function ModelCards() {
 
 export function TrustPage() {
   const { query } = useLocation();
-  const { data, error, loading, reload } = useAsync(() => api.get<Scope[]>("/api/trust/scopes"), []);
+  const { data, error, loading, reload } = useAsync(() => trustApi.scopes(), []);
   const [selected, setSelected] = useState<string | null>(query.get("scope"));
   const select = (key: string) => { setSelected(key); navigate(`/trust?scope=${encodeURIComponent(key)}`, true); };
   return (

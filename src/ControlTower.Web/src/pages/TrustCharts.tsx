@@ -1,9 +1,7 @@
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis, BarChart, Bar } from "recharts";
+import type { MetricPoint, ReliabilityBin, StageChange } from "../api/trust";
 
 // The charts of the Trust page, in their own chunk: recharts loads only when someone opens a scope or a model card.
-
-export interface MetricPoint { at: string; events: number; reliability: number | null; reliabilityLower: number | null; alignment: number | null; alignmentLower: number | null; overrideRate: number | null; ece: number | null }
-export interface StageChange { id: string; from: string; to: string; rule: string; reasons: string[]; at: string }
 
 const time = (iso: string) => new Date(iso).toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 
@@ -33,8 +31,6 @@ export function TrustOverTime({ series, changes, thresholds }: { series: MetricP
     </div>
   );
 }
-
-export interface ReliabilityBin { lower: number; upper: number; count: number; meanPredicted: number; observedRate: number }
 
 /** Predicted against observed, per bin: a calibrated model follows the diagonal. */
 export function ReliabilityDiagram({ bins }: { bins: ReliabilityBin[] }) {

@@ -1,21 +1,17 @@
 import { lazy, Suspense, useEffect } from "react";
-import { api } from "../../api";
+import { trustApi, type Threshold } from "../../api/trust";
 import { Link } from "../../router";
 import { Loading, useAsync } from "../../ui";
 import { StageBadge } from "../TrustEvidence";
-import type { MetricPoint, StageChange } from "../TrustCharts";
 
 // The dispense scope's trust over time, from the Trust page's chart, reloaded as a simulation reports progress.
 
 const TrustOverTime = lazy(() => import("../TrustCharts").then((m) => ({ default: m.TrustOverTime })));
 
-interface Threshold { reliability: number; alignment: number }
-interface ScopeDetail { scope: { key: string; stage: string; thresholds: Record<string, Threshold | number> }; changes: StageChange[]; series: MetricPoint[] }
-
 const ladder = ["observe", "propose", "guarded_auto", "conditional_auto", "full_auto"];
 
 export function TrustLive({ scopeKey, tick }: { scopeKey: string; tick: string }) {
-  const { data, reload } = useAsync(() => api.get<ScopeDetail>(`/api/trust/scopes/${encodeURIComponent(scopeKey)}`), [scopeKey]);
+  const { data, reload } = useAsync(() => trustApi.scope(scopeKey), [scopeKey]);
   // The tick changes as cases finish (coarsely), so the chart fills live without a request per case.
   useEffect(reload, [tick]);
   // Until the scope exists (the seeded refills propose their dispense a few seconds after the start), look again every 3 s.
