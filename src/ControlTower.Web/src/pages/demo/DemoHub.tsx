@@ -1,11 +1,10 @@
 import { useState } from "react";
-import { api } from "../../api";
 import { ErrorBox, PageHeader } from "../../ui";
 import { Scenarios } from "./Scenarios";
 import { SimulatePanel } from "./SimulatePanel";
 import { TrustLive } from "./TrustLive";
 import { WaitingApprovals } from "./WaitingApprovals";
-import type { Simulation } from "./demoApi";
+import { demoApi, type Simulation } from "../../api/demo";
 
 // The demo hub, the landing page in demo mode: what the demo is, scenarios, a simulation with its progress, the dispense
 // scope's trust filling live, what waits for a person, and the runs the simulation created.
@@ -21,7 +20,7 @@ export function DemoHub() {
   const reset = async () => {
     if (!window.confirm("Put the demo back to its seeded state? Runs, approvals, executions, trust and stock are reset; the audit log is kept.")) return;
     try {
-      await api.post("/api/demo/reset");
+      await demoApi.reset();
       window.location.reload();
     } catch (e) {
       setResetError(e);

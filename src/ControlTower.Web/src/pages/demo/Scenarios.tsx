@@ -1,18 +1,17 @@
 import { useState } from "react";
-import { api, getOptional } from "../../api";
 import { navigate } from "../../router";
 import { ErrorBox, useAsync } from "../../ui";
-import type { Scenario, ScenarioStarted } from "./demoApi";
+import { demoApi } from "../../api/demo";
 
 /** One button per scenario template the server offers; a press starts its run and opens it. */
 export function Scenarios() {
-  const { data } = useAsync(() => getOptional<Scenario[]>("/api/demo/scenarios"), []);
+  const { data } = useAsync(() => demoApi.scenarios(), []);
   const [error, setError] = useState<unknown>(null);
   if (!data || data.length === 0) return null;
   const start = async (id: string) => {
     setError(null);
     try {
-      const started = await api.post<ScenarioStarted>(`/api/demo/scenarios/${encodeURIComponent(id)}/start`);
+      const started = await demoApi.startScenario(id);
       navigate(`/runs/${started.runId}`);
     } catch (e) {
       setError(e);

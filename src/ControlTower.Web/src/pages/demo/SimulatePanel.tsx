@@ -1,8 +1,7 @@
 import { useEffect, useRef, useState } from "react";
-import { api } from "../../api";
 import { ErrorBox } from "../../ui";
 import { StageBadge } from "../TrustEvidence";
-import { followSimulation, type Simulation } from "./demoApi";
+import { demoApi, followSimulation, type Simulation } from "../../api/demo";
 
 const pct = (v: number | null | undefined) => (v == null ? "—" : `${Math.round(v * 100)}%`);
 
@@ -22,7 +21,7 @@ export function SimulatePanel({ onProgress }: { onProgress: (s: Simulation) => v
   };
 
   useEffect(() => {
-    api.get<Simulation[]>("/api/demo/simulations").then((jobs) => jobs[0] && (jobs[0].status === "running" ? follow(jobs[0]) : setJob(jobs[0])), setError);
+    demoApi.simulations().then((jobs) => jobs[0] && (jobs[0].status === "running" ? follow(jobs[0]) : setJob(jobs[0])), setError);
     return () => following.current?.abort();
     // Once, on mount: later jobs are followed from the button.
   }, []);
@@ -30,12 +29,12 @@ export function SimulatePanel({ onProgress }: { onProgress: (s: Simulation) => v
   const start = async () => {
     setError(null);
     try {
-      follow(await api.post<Simulation>("/api/demo/simulations", { cases: 200 }));
+      follow(await demoApi.simulate({ cases: 200 }));
     } catch (e) {
       setError(e);
     }
   };
-  const cancel = () => job && api.post(`/api/demo/simulations/${job.id}/cancel`).catch(setError);
+  const cancel = () => job && demoApi.cancelSimulation(job.id).catch(setError);
   const running = job?.status === "running";
   const done = job ? Math.round((job.done / job.cases) * 100) : 0;
   const f = job?.figures;

@@ -1,10 +1,8 @@
 import { useEffect, useState } from "react";
-import { api } from "../../api";
 import { Link } from "../../router";
 import { useAsync, when } from "../../ui";
-import type { SimulationCase } from "./demoApi";
+import { demoApi, type SimulationCase } from "../../api/demo";
 import { approvalsApi, type Approval } from "../../api/approvals";
-interface AutoStep { advanced: boolean; why: string }
 
 /** What waits for a person now, and the newest runs the simulation created, each a link into its run. */
 export function WaitingApprovals({ tick, recent }: { tick: string; recent: SimulationCase[] }) {
@@ -14,7 +12,7 @@ export function WaitingApprovals({ tick, recent }: { tick: string; recent: Simul
   // Auto-step: the models' prediction decides this one approval when the scope and the prediction allow; the answer says why.
   const autoStep = async (a: Approval) => {
     try {
-      const r = await api.post<AutoStep>(`/api/demo/cases/${a.runId}/auto-step`);
+      const r = await demoApi.autoStep(a.runId);
       setNote(`${a.title}: ${r.advanced ? "approved by prediction" : "left for a person"}: ${r.why}`);
       if (r.advanced) reload();
     } catch (e) {
