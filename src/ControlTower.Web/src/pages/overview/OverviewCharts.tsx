@@ -1,5 +1,5 @@
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { ErrorCount, SummaryPoint } from "./types";
+import type { ErrorCount, SummaryPoint } from "../../api/operations";
 
 // The Overview's charts, in their own chunk: recharts loads only when the page opens.
 

@@ -1,8 +1,7 @@
 import { lazy, Suspense, useState } from "react";
-import { api } from "../../api";
 import { ErrorBox, Loading, PageHeader, duration } from "../../ui";
 import { AlertList, SloPanel } from "./SloPanel";
-import type { AlertsResponse, MetricsSummary, SlosResponse } from "./types";
+import { operationsApi } from "../../api/operations";
 import { usePolling } from "./usePolling";
 
 // recharts comes in its own chunk, when the Overview opens.
@@ -26,9 +25,9 @@ function Kpi({ label, value, hint, testId }: { label: string; value: string; hin
 /** The landing page outside demo mode: how the engine is doing now, refreshed live. */
 export function OverviewPage() {
   const [window, setWindow] = useState("1h");
-  const summary = usePolling(() => api.get<MetricsSummary>(`/api/metrics/summary?window=${window}`), 10_000, [window]);
-  const slos = usePolling(() => api.get<SlosResponse>("/api/slos"), 30_000, []);
-  const alerts = usePolling(() => api.get<AlertsResponse>("/api/alerts"), 30_000, []);
+  const summary = usePolling(() => operationsApi.summary(window), 10_000, [window]);
+  const slos = usePolling(() => operationsApi.slos(), 30_000, []);
+  const alerts = usePolling(() => operationsApi.alerts(), 30_000, []);
   const s = summary.data;
   if (!s) return summary.error ? <ErrorBox error={summary.error} /> : <Loading label="Loading metrics…" />;
   // The run table sees every process; the in-process figures only this one. Show the wider view.

@@ -1,5 +1,5 @@
 import { Badge, when } from "../../ui";
-import type { SloAlert, SloStatus } from "./types";
+import type { SloAlert, SloStatus } from "../../api/operations";
 
 const percent = (share: number, digits = 2) => `${(share * 100).toFixed(digits)} %`;
 
