@@ -1,5 +1,6 @@
 import { duration, when } from "../../ui";
-import { percent, type CanaryState, type VersionSample } from "./releaseTypes";
+import type { CanaryState, VersionSample } from "../../api/releases";
+import { percent } from "./percent";
 
 /** The canary's step and share, and the candidate against stable over the step, with the thresholds that would roll it back. */
 export function CanaryComparison({ canary }: { canary: CanaryState }) {

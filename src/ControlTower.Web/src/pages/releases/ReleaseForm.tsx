@@ -1,7 +1,6 @@
 import { useState } from "react";
-import { api } from "../../api";
 import { ErrorBox, useSubmit } from "../../ui";
-import type { Release } from "./releaseTypes";
+import { releasesApi, type Release } from "../../api/releases";
 
 type Mode = "direct" | "canary" | "shadow";
 
@@ -20,7 +19,7 @@ export function ReleaseForm({ workflowId, release, onChanged }: { workflowId: st
       steps: steps.split(",").map((s) => Number(s.trim())).filter((n) => !Number.isNaN(n)),
       stepPauseSeconds: pauseMinutes * 60, minRunsPerStep: minRuns, maxErrorRateIncrease: maxError / 100, maxLatencyRatio: maxLatency,
     } : {};
-    onChanged(await api.put<Release>(`/api/workflows/${workflowId}/release`, { mode, version, ...canary, reason: reason.trim() || null }));
+    onChanged(await releasesApi.put(workflowId, { mode, version, ...canary, reason: reason.trim() || null }));
   });
   return (
     <form onSubmit={submit} data-testid="release-form">

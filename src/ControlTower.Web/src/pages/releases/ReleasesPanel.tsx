@@ -1,10 +1,9 @@
 import { useEffect, useState } from "react";
-import { api } from "../../api";
 import { Badge, ErrorBox, Loading, Modal, useAsync, when } from "../../ui";
 import { CanaryComparison } from "./CanaryComparison";
 import { ReleaseForm } from "./ReleaseForm";
 import { ShadowDiffs } from "./ShadowDiffs";
-import type { Release, ShadowReport } from "./releaseTypes";
+import { releasesApi, type Release, type ShadowReport } from "../../api/releases";
 
 const modeLabel: Record<Release["mode"], string> = { latest: "latest version", direct: "direct", canary: "canary", shadow: "shadow" };
 
@@ -14,8 +13,8 @@ const modeLabel: Record<Release["mode"], string> = { latest: "latest version", d
  */
 export function ReleasesPanel({ workflowId, canWrite, onClose }: { workflowId: string; canWrite: boolean; onClose: () => void }) {
   const { data, error, reload, setData } = useAsync(() => Promise.all([
-    api.get<Release>(`/api/workflows/${workflowId}/release`),
-    api.get<ShadowReport>(`/api/workflows/${workflowId}/release/shadow-report`),
+    releasesApi.get(workflowId),
+    releasesApi.shadowReport(workflowId),
   ]), [workflowId]);
   useEffect(() => {
     const t = setInterval(reload, 5000);
@@ -26,7 +25,7 @@ export function ReleasesPanel({ workflowId, canWrite, onClose }: { workflowId: s
   const rollback = async (version?: number) => {
     setActionError(null);
     try {
-      changed(await api.post<Release>(`/api/workflows/${workflowId}/release/rollback`, version ? { version } : {}));
+      changed(await releasesApi.rollback(workflowId, version ? { version } : {}));
     } catch (e) {
       setActionError(e);
     }

@@ -1,6 +1,6 @@
 import { Link } from "../../router";
 import { Badge, when } from "../../ui";
-import type { ShadowReport } from "./releaseTypes";
+import type { ShadowReport } from "../../api/releases";
 
 /** The shadow's accumulated report: per node, how many compared shadow runs differed from their live run. */
 export function ShadowDiffs({ report }: { report: ShadowReport }) {
