@@ -1,5 +1,4 @@
 // The API client: Bearer from the session's sign-in, ProblemDetails turned into ApiError.
-import type { Graph, GraphChange } from "./api/workflows";
 
 const keyStorage = "ct.apiKey";
 
@@ -168,31 +167,4 @@ export async function followRunEvents(runId: string, onEvent: (e: RunEvent) => v
       await new Promise((r) => setTimeout(r, 2000));
     }
   }
-}
-
-// ---- contracts (mirrors of the Server's records) ----
-
-export interface JsonSchema {
-  type?: string | string[]; properties?: Record<string, JsonSchema>; required?: string[];
-  enum?: unknown[]; items?: JsonSchema; description?: string; title?: string; default?: unknown;
-  minimum?: number; maximum?: number; additionalProperties?: boolean | JsonSchema;
-  "x-cel"?: boolean | string; [k: string]: unknown;
-}
-export interface NodeType {
-  type: string; category: string; displayName: string; description: string;
-  inputHandles: string[]; outputHandles: string[]; errorHandle: string | null;
-  configSchema: JsonSchema; hasSideEffects: boolean; [k: string]: unknown;
-}
-
-/** A planner draft (POST /api/planner/drafts): a valid graph or null, with why each node is there and what was assumed. */
-export interface PlanDraft {
-  graph: Graph | null;
-  explanation: { nodeId: string; text: string }[];
-  assumptions: string[];
-  problems: { code: string; message: string; pointer: string | null }[];
-  planner: "llm" | "offline";
-  model: string | null;
-  workflowId: string | null;
-  baseVersion: number | null;
-  changes: GraphChange[] | null;
 }

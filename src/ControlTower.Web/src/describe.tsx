@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { api, type PlanDraft } from "./api";
+import { plannerApi, type PlanDraft } from "./api/planner";
 import { ErrorBox } from "./ui";
 
 // "Describe it": a workflow (or a change to one) in plain language, drafted by the server's planner.
@@ -17,7 +17,7 @@ export function DescribeBox({ workflowId, baseVersion, placeholder, onDraft }: {
     setBusy(true);
     setError(null);
     try {
-      onDraft(await api.post<PlanDraft>("/api/planner/drafts", { prompt, workflowId, baseVersion }), prompt.trim());
+      onDraft(await plannerApi.draft({ prompt, workflowId, baseVersion }), prompt.trim());
     } catch (err) {
       setError(err);
     } finally {

@@ -1,5 +1,5 @@
 import { Handle, Position, type Edge, type Node, type NodeProps } from "@xyflow/react";
-import type { NodeType } from "./api";
+import type { NodeType } from "./api/nodeTypes";
 import type { Graph, GraphEdge, GraphNode } from "./api/workflows";
 
 // Shared by the editor and the run view: the node card, and graph JSON <-> xyflow conversion.

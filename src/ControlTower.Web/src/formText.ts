@@ -1,4 +1,4 @@
-import type { JsonSchema } from "./api";
+import type { JsonSchema } from "./api/nodeTypes";
 
 // Labels, help and examples for generated config forms: the schema's own words first, then what fits the field's name.
 

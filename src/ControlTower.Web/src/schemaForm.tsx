@@ -1,13 +1,12 @@
 import { useEffect, useRef, useState } from "react";
-import { api, type JsonSchema } from "./api";
+import type { JsonSchema } from "./api/nodeTypes";
 import { credentialsApi, type Credential } from "./api/credentials";
+import { expressionsApi, type Diagnostic } from "./api/expressions";
 import { CelSuggestions } from "./pages/editor/CelSuggestions";
 import { exampleOf, helpOf, labelOf } from "./formText";
 import { EvaluatedValue } from "./pages/editor/EvaluatedValue";
 
 // A config form generated from a node type's JSON schema; CEL fields (x-cel) are checked as you type.
-
-interface Diagnostic { code: string; message: string; line: number; column: number }
 
 export function SchemaForm({ schema, value, onChange, empty = "This node type has no settings." }: {
   schema: JsonSchema; value: Record<string, unknown>; onChange: (v: Record<string, unknown>) => void; empty?: string;
@@ -124,7 +123,7 @@ export function CelInput({ id, value, template, placeholder, onChange }: { id?: 
     if (!value.trim()) { setDiagnostics(null); return; }
     let live = true;
     const t = setTimeout(() => {
-      api.post<{ diagnostics: Diagnostic[] }>("/api/expressions/validate", { expression: value, template }).then(
+      expressionsApi.validate({ expression: value, template }).then(
         (r) => { if (live) { setDiagnostics(r.diagnostics); setFailed(null); } },
         (e: Error) => { if (live) setFailed(e.message); },
       );

@@ -1,5 +1,5 @@
 import { Background, Controls, ReactFlow, ReactFlowProvider, type Edge, type Node, type NodeProps } from "@xyflow/react";
-import type { NodeType } from "./api";
+import type { NodeType } from "./api/nodeTypes";
 import type { Graph, GraphChange } from "./api/workflows";
 import { CtNodeView, toFlow, type CtNode, type CtNodeData } from "./flow";
 

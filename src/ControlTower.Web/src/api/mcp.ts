@@ -1,6 +1,7 @@
 // MCP servers and their merged tool catalog. Types come from the server's OpenAPI document, except the tools' JSON
 // Schemas, which the document gives only as objects.
-import { api, getOptional, type JsonSchema } from "../api";
+import { api, getOptional } from "../api";
+import type { JsonSchema } from "./nodeTypes";
 import type { Present, Schemas } from "./schemas";
 
 /** One tool of the merged MCP catalog (`/api/mcp/tools`), named `server/tool`. */

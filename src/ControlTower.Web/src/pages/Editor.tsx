@@ -4,7 +4,8 @@ import {
   type Connection, type Edge, type IsValidConnection,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { api, type PlanDraft, type NodeType, type JsonSchema } from "../api";
+import { nodeTypesApi, type NodeType, type JsonSchema } from "../api/nodeTypes";
+import type { PlanDraft } from "../api/planner";
 import type { Me } from "../api/identity";
 import { mcpApi, type McpCatalogProblem, type McpTool } from "../api/mcp";
 import { workflowsApi, type GraphProblem, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type WorkflowShares } from "../api/workflows";
@@ -39,7 +40,7 @@ export default function EditorPage({ id, me }: { id: string; me: Me }) {
     setState(null);
     Promise.all([
       workflowsApi.get(id),
-      api.get<NodeType[]>("/api/node-types"),
+      nodeTypesApi.list(),
       mcpApi.tools().catch(() => null),
       workflowsApi.sharesIfAny(id),
     ]).then(([detail, types, tools, shares]) => setState({ detail, types, tools: tools?.tools ?? null, toolProblems: tools?.problems ?? [], shares }), setError);

@@ -1,8 +1,8 @@
 import { useState } from "react";
-import { ApiError, type JsonSchema } from "../api";
+import { ApiError } from "../api";
+import type { JsonSchema } from "../api/nodeTypes";
 import { mcpApi, type McpCatalogProblem, type McpServer, type McpTool } from "../api/mcp";
 import { Badge, Empty, ErrorBox, Json, Loading, Modal, PageHeader, useAsync, useToast, when, useSubmit } from "../ui";
-
 
 export function McpPage() {
   const servers = useAsync(() => mcpApi.servers(), []);

@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Background, Controls, ReactFlow, ReactFlowProvider, useNodesState, type Edge } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { api, followRunEvents, type NodeType } from "../api";
+import { followRunEvents } from "../api";
+import { nodeTypesApi, type NodeType } from "../api/nodeTypes";
 import { workflowsApi, type WorkflowDetail } from "../api/workflows";
 import { runsApi, type NodeAttempt, type Run, type RunNode } from "../api/runs";
 import { nodeTypes, toFlow, type CtNode } from "../flow";
@@ -42,7 +43,7 @@ export default function RunViewPage({ id }: { id: string }) {
       if (cancelled) return;
       setRun(r);
       setLive(liveFrom(r));
-      const [d, t] = await Promise.all([workflowsApi.get(r.workflowId, r.workflowVersion), api.get<NodeType[]>("/api/node-types")]);
+      const [d, t] = await Promise.all([workflowsApi.get(r.workflowId, r.workflowVersion), nodeTypesApi.list()]);
       if (!cancelled) { setDetail(d); setTypes(t); }
     }).catch((e) => !cancelled && setError(e));
     return () => { cancelled = true; };

@@ -1,7 +1,8 @@
 import { useState } from "react";
 import { Background, Controls, ReactFlow, ReactFlowProvider, type Edge } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { api, type NodeType, type PlanDraft } from "../api";
+import { nodeTypesApi, type NodeType } from "../api/nodeTypes";
+import type { PlanDraft } from "../api/planner";
 import { workflowsApi } from "../api/workflows";
 import { DraftNotes } from "../describe";
 import { nodeTypes, toFlow, type CtNode } from "../flow";
@@ -35,7 +36,7 @@ function DraftCanvas({ draft, types }: { draft: PlanDraft; types: Map<string, No
 
 /** A new workflow drafted from words: the draft on a canvas with its notes, saved as a workflow only when asked. */
 export default function DraftDialog({ draft, prompt, onClose }: { draft: PlanDraft; prompt: string; onClose: () => void }) {
-  const types = useAsync(() => api.get<NodeType[]>("/api/node-types"), []);
+  const types = useAsync(() => nodeTypesApi.list(), []);
   const [name, setName] = useState(() => prompt.split(/[.,;]/)[0].slice(0, 80));
   const { busy, error, submit } = useSubmit(async () => {
     if (!draft.graph) return;

@@ -1,5 +1,5 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { PlanDraft } from "../api";
+import type { PlanDraft } from "../api/planner";
 import { workflowsApi, type WorkflowSummary, type Graph } from "../api/workflows";
 import { runsApi, type Run } from "../api/runs";
 import { DescribeBox } from "../describe";

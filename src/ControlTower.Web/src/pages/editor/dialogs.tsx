@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState, type FormEvent } from "react";
-import type { PlanDraft, NodeType } from "../../api";
+import type { NodeType } from "../../api/nodeTypes";
+import type { PlanDraft } from "../../api/planner";
 import { workflowsApi, type GraphChange, type VersionInfo, type WorkflowDetail, type WorkflowSummary, type Graph, type WorkflowShares } from "../../api/workflows";
 import { runsApi } from "../../api/runs";
 import { navigate } from "../../router";

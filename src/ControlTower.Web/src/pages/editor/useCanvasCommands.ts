@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, type Dispatch, type RefObject, type SetStateAction } from "react";
 import type { Edge, ReactFlowInstance } from "@xyflow/react";
-import type { NodeType } from "../../api";
+import type { NodeType } from "../../api/nodeTypes";
 import type { Graph } from "../../api/workflows";
 import { toFlow, toGraph, type CtNode } from "../../flow";
 import { copyNodes, parseClip, pasteNodes } from "./clipboard";

@@ -1,4 +1,5 @@
-import { api, type NodeType } from "../../api";
+
+import { nodeTypesApi } from "../../api/nodeTypes";
 import type { Me } from "../../api/identity";
 import { workflowsApi } from "../../api/workflows";
 import { Link } from "../../router";
@@ -35,7 +36,7 @@ export default function WorkflowTabPage({ id, tab, me }: { id: string; tab: stri
 }
 
 function VersionsTab({ id, latest }: { id: string; latest: number }) {
-  const types = useAsync(() => api.get<NodeType[]>("/api/node-types"), []);
+  const types = useAsync(() => nodeTypesApi.list(), []);
   return (
     <div className="card card-pad" data-testid="versions-tab">
       <AsyncBlock state={types} label="Loading node types…">
