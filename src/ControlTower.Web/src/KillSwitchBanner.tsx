@@ -13,14 +13,19 @@ export function KillSwitchBanner() {
   }, []);
   useEffect(() => {
     let live = true;
-    governanceApi.killSwitch().then((k) => live && setState(k), () => live && setState(null));
-    return () => { live = false; };
+    governanceApi.killSwitch().then(
+      (k) => live && setState(k),
+      () => live && setState(null),
+    );
+    return () => {
+      live = false;
+    };
   }, [path, tick]);
   if (!state?.engaged) return null;
   return (
     <div className="kill-banner" role="alert" data-testid="kill-banner">
-      <strong>Kill switch engaged:</strong> governed actions are stopped{state.reason ? ` (${state.reason})` : ""}{state.updatedBy ? `, by ${state.updatedBy}` : ""}.
-      {" "}<Link to="/governance">Governance</Link>
+      <strong>Kill switch engaged:</strong> governed actions are stopped{state.reason ? ` (${state.reason})` : ""}
+      {state.updatedBy ? `, by ${state.updatedBy}` : ""}. <Link to="/governance">Governance</Link>
     </div>
   );
 }

@@ -43,7 +43,9 @@ export function cached<T>(path: string, load: () => Promise<T> = () => api.get<T
   if (hit) return hit;
   const loading = load();
   cache.entries.set(path, loading);
-  loading.catch(() => { if (cache.entries.get(path) === loading) cache.entries.delete(path); });
+  loading.catch(() => {
+    if (cache.entries.get(path) === loading) cache.entries.delete(path);
+  });
   return loading;
 }
 

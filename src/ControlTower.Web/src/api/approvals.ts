@@ -3,7 +3,10 @@ import { api, getOptional } from "../api";
 import type { Present, Schemas } from "./schemas";
 
 export type Decision = Present<Schemas["DecisionView"], "decidedBy" | "decision">;
-export type Approval = Present<Omit<Schemas["ApprovalView"], "decisions">, "nodeId" | "nodeType" | "title" | "status" | "roles" | "users"> & {
+export type Approval = Present<
+  Omit<Schemas["ApprovalView"], "decisions">,
+  "nodeId" | "nodeType" | "title" | "status" | "roles" | "users"
+> & {
   decisions: Decision[];
 };
 export type ApprovalPage = Omit<Schemas["ApprovalPage"], "items"> & { items: Approval[] };

@@ -20,7 +20,9 @@ export type Simulation = Present<
   recent: SimulationCase[];
 };
 export type ScenarioExpectation = Present<Schemas["ScenarioExpectation"], "phase" | "personDecides">;
-export type Scenario = Present<Omit<Schemas["ScenarioView"], "expected">, "id" | "title" | "description"> & { expected: ScenarioExpectation };
+export type Scenario = Present<Omit<Schemas["ScenarioView"], "expected">, "id" | "title" | "description"> & {
+  expected: ScenarioExpectation;
+};
 /** The answer of POST /api/demo/scenarios/{id}/start (201 for a new run, 200 for a replayed Idempotency-Key). */
 export type ScenarioStarted = Present<Omit<Schemas["ScenarioStarted"], "expected">, "scenarioId"> & { expected: ScenarioExpectation };
 export type AutoStep = Present<Schemas["AutoStepResult"], "why">;
@@ -56,7 +58,11 @@ export async function followSimulation(id: string, onView: (s: Simulation) => vo
     while ((cut = buffer.indexOf("\n\n")) >= 0) {
       const frame = buffer.slice(0, cut);
       buffer = buffer.slice(cut + 2);
-      const data = frame.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+      const data = frame
+        .split("\n")
+        .filter((l) => l.startsWith("data: "))
+        .map((l) => l.slice(6))
+        .join("\n");
       if (data) onView(JSON.parse(data) as Simulation);
     }
   }

@@ -10,7 +10,12 @@ export type KillSwitch = Schemas["KillSwitchView"];
 export type NodeTypeSwitch = Present<Schemas["NodeTypeSwitchView"], "type" | "category" | "displayName">;
 
 /** One change of a governed action's JSON diff. */
-export interface JsonChange { path: string; op: string; before: unknown; after: unknown }
+export interface JsonChange {
+  path: string;
+  op: string;
+  before: unknown;
+  after: unknown;
+}
 export type Execution = Present<
   Omit<Schemas["ExecutionView"], "diff" | "lastRollbackError">,
   "nodeId" | "actionType" | "server" | "tool" | "authorizedBy" | "status"
@@ -21,7 +26,13 @@ export type Execution = Present<
 
 export type DryRunCheck = Present<Schemas["DryRunCheck"], "message">;
 export type DryRun = Present<Omit<Schemas["DryRunResult"], "verdict" | "checks">, "decision"> & {
-  verdict: { decision: string; why: string; killSwitch: boolean; gate: { authorized: boolean; scopeKey: string | null; why: string }; rules: unknown };
+  verdict: {
+    decision: string;
+    why: string;
+    killSwitch: boolean;
+    gate: { authorized: boolean; scopeKey: string | null; why: string };
+    rules: unknown;
+  };
   checks: Record<keyof Schemas["DryRunChecks"], DryRunCheck>;
 };
 
@@ -36,6 +47,7 @@ export const governanceApi = {
     api.put<NodeTypeSwitch>(`/api/node-types/${encodeURIComponent(type)}/switch`, body),
   executions: (limit: number) => api.get<Execution[]>(`/api/executions?limit=${limit}`),
   execution: (id: string) => api.get<Execution>(`/api/executions/${id}`),
-  rollback: (id: string, reason: string | null) => api.post<Execution>(`/api/executions/${id}/rollback`, { reason } satisfies Schemas["RollbackBody"]),
+  rollback: (id: string, reason: string | null) =>
+    api.post<Execution>(`/api/executions/${id}/rollback`, { reason } satisfies Schemas["RollbackBody"]),
   dryRun: (body: Partial<Schemas["DryRunBody"]>) => api.post<DryRun>("/api/governance/dry-run", body),
 };

@@ -6,7 +6,8 @@ import type { Present, Schemas } from "./schemas";
 
 /** One tool of the merged MCP catalog (`/api/mcp/tools`), named `server/tool`. */
 export type McpTool = Present<Omit<Schemas["McpToolEntry"], "inputSchema" | "outputSchema">, "name" | "server" | "tool"> & {
-  inputSchema: JsonSchema; outputSchema: JsonSchema | null;
+  inputSchema: JsonSchema;
+  outputSchema: JsonSchema | null;
 };
 /** A server whose catalog could not be fetched (down, slow to start, or needing a credential to connect). */
 export type McpCatalogProblem = Present<Schemas["McpCatalogProblem"], "serverId" | "code" | "message">;
@@ -23,5 +24,6 @@ export const mcpApi = {
   health: (serverId: string) => getOptional<McpHealth>(`/api/mcp/servers/${encodeURIComponent(serverId)}/health`),
   register: (body: Schemas["McpServerRequest"]) => api.post<McpServer>("/api/mcp/servers", body),
   /** Switches the server on when it is off and off when it is on. */
-  toggle: (s: Pick<McpServer, "id" | "enabled">) => api.post<McpServer>(`/api/mcp/servers/${encodeURIComponent(s.id)}/${s.enabled ? "disable" : "enable"}`, {}),
+  toggle: (s: Pick<McpServer, "id" | "enabled">) =>
+    api.post<McpServer>(`/api/mcp/servers/${encodeURIComponent(s.id)}/${s.enabled ? "disable" : "enable"}`, {}),
 };

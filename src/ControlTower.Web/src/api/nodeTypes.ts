@@ -3,15 +3,31 @@
 import { api } from "../api";
 
 export interface JsonSchema {
-  type?: string | string[]; properties?: Record<string, JsonSchema>; required?: string[];
-  enum?: unknown[]; items?: JsonSchema; description?: string; title?: string; default?: unknown;
-  minimum?: number; maximum?: number; additionalProperties?: boolean | JsonSchema;
-  "x-cel"?: boolean | string; [k: string]: unknown;
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  enum?: unknown[];
+  items?: JsonSchema;
+  description?: string;
+  title?: string;
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  additionalProperties?: boolean | JsonSchema;
+  "x-cel"?: boolean | string;
+  [k: string]: unknown;
 }
 export interface NodeType {
-  type: string; category: string; displayName: string; description: string;
-  inputHandles: string[]; outputHandles: string[]; errorHandle: string | null;
-  configSchema: JsonSchema; hasSideEffects: boolean; [k: string]: unknown;
+  type: string;
+  category: string;
+  displayName: string;
+  description: string;
+  inputHandles: string[];
+  outputHandles: string[];
+  errorHandle: string | null;
+  configSchema: JsonSchema;
+  hasSideEffects: boolean;
+  [k: string]: unknown;
 }
 
 export const nodeTypesApi = {

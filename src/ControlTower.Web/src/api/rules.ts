@@ -4,15 +4,43 @@
 import { api } from "../api";
 import type { Present, Schemas } from "./schemas";
 
-export interface RuleAction { type: string; outputs?: Record<string, unknown>; tag?: string; outcome?: string; reason?: string }
-export interface Rule { id: string; condition: string; priority?: number; enabled?: boolean; description?: string; action: RuleAction }
-export interface RuleSetDefinition { hitPolicy?: string; inputSchema?: { properties?: Record<string, unknown> }; rules: Rule[] }
+export interface RuleAction {
+  type: string;
+  outputs?: Record<string, unknown>;
+  tag?: string;
+  outcome?: string;
+  reason?: string;
+}
+export interface Rule {
+  id: string;
+  condition: string;
+  priority?: number;
+  enabled?: boolean;
+  description?: string;
+  action: RuleAction;
+}
+export interface RuleSetDefinition {
+  hitPolicy?: string;
+  inputSchema?: { properties?: Record<string, unknown> };
+  rules: Rule[];
+}
 export type RuleSet = Present<Omit<Schemas["RuleSetView"], "definition">, "id" | "author"> & { definition: RuleSetDefinition };
 export type RuleSetVersion = Present<Schemas["RuleSetVersionView"], "author">;
-export interface Why { expression: string; value?: unknown; error?: string; parts?: Why[] }
+export interface Why {
+  expression: string;
+  value?: unknown;
+  error?: string;
+  parts?: Why[];
+}
 export interface Evaluation {
-  ruleSetId: string; version: number; hitPolicy: string; outputs: Record<string, unknown>; tags: string[]; denied: boolean;
-  requiresApproval: boolean; route: string | null;
+  ruleSetId: string;
+  version: number;
+  hitPolicy: string;
+  outputs: Record<string, unknown>;
+  tags: string[];
+  denied: boolean;
+  requiresApproval: boolean;
+  route: string | null;
   matched: { ruleId: string; priority: number; action: string; reason?: string | null }[];
   evaluated: { ruleId: string; matched: boolean; why: Why }[];
 }
@@ -24,5 +52,6 @@ export const rulesApi = {
   get: (id: string, version?: number | null) => api.get<RuleSet>(`${path(id)}${version ? `?version=${version}` : ""}`),
   versions: (id: string) => api.get<RuleSetVersion[]>(`${path(id)}/versions`),
   /** `input` goes as typed: the server answers one that is not an object with a ProblemDetails the page shows. */
-  test: (id: string, body: Omit<Schemas["TestRuleSetBody"], "input"> & { input: unknown }) => api.post<Evaluation>(`${path(id)}/test`, body),
+  test: (id: string, body: Omit<Schemas["TestRuleSetBody"], "input"> & { input: unknown }) =>
+    api.post<Evaluation>(`${path(id)}/test`, body),
 };

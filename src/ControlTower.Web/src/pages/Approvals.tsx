@@ -7,9 +7,13 @@ import { ApprovalCard } from "./approvals/ApprovalCard";
 
 export function ApprovalsPage() {
   const [tab, setTab] = useState<"pending" | "closed">("pending");
-  const list = useAsync(() => tab === "pending"
-    ? approvalsApi.list("status=pending").then((p) => p.items)
-    : approvalsApi.list("").then((p) => p.items.filter((a) => a.status !== "pending")), [tab]);
+  const list = useAsync(
+    () =>
+      tab === "pending"
+        ? approvalsApi.list("status=pending").then((p) => p.items)
+        : approvalsApi.list("").then((p) => p.items.filter((a) => a.status !== "pending")),
+    [tab],
+  );
   // Approvals carry the workflow's id only; its name comes from the list (a page still works without it).
   const workflows = useAsync(() => workflowsApi.list().catch(() => [] as WorkflowSummary[]), []);
   const names = new Map((workflows.data ?? []).map((w) => [w.id, w.name]));
@@ -23,25 +27,42 @@ export function ApprovalsPage() {
   }, [tab, unavailable, reload]);
   return (
     <>
-      <PageHeader title="Approvals" subtitle="Human gates waiting for a decision. Approve or reject with a comment (required); every decision is audited." actions={<button className="btn" onClick={list.reload}>Refresh</button>} />
+      <PageHeader
+        title="Approvals"
+        subtitle="Human gates waiting for a decision. Approve or reject with a comment (required); every decision is audited."
+        actions={
+          <button className="btn" onClick={list.reload}>
+            Refresh
+          </button>
+        }
+      />
       <div className="tabs" role="tablist">
-        <button role="tab" aria-selected={tab === "pending"} onClick={() => setTab("pending")}>Pending for me</button>
-        <button role="tab" aria-selected={tab === "closed"} onClick={() => setTab("closed")}>Closed</button>
+        <button role="tab" aria-selected={tab === "pending"} onClick={() => setTab("pending")}>
+          Pending for me
+        </button>
+        <button role="tab" aria-selected={tab === "closed"} onClick={() => setTab("closed")}>
+          Closed
+        </button>
       </div>
       {unavailable && (
         <Empty title="Approvals are not available on this server">
-          This server does not expose the approvals API (<code>/api/approvals</code>) yet. Workflows with an Approval node wait here for a decision once governance is deployed.
+          This server does not expose the approvals API (<code>/api/approvals</code>) yet. Workflows with an Approval node wait here for a
+          decision once governance is deployed.
         </Empty>
       )}
       {list.error != null && !unavailable && <ErrorBox error={list.error} onRetry={list.reload} />}
       {list.loading && !list.data && <Loading label="Loading approvals…" />}
       {list.data && list.data.length === 0 && (
         <Empty title={tab === "pending" ? "Nothing waits for you" : "No closed approvals yet"}>
-          {tab === "pending" ? "When a run reaches an Approval node you may decide, it appears here." : "Decided, expired and cancelled approvals are listed here."}
+          {tab === "pending"
+            ? "When a run reaches an Approval node you may decide, it appears here."
+            : "Decided, expired and cancelled approvals are listed here."}
         </Empty>
       )}
       <div className="stack">
-        {list.data?.map((a) => <ApprovalCard key={a.id} approval={a} workflowName={names.get(a.workflowId)} onDecided={list.reload} />)}
+        {list.data?.map((a) => (
+          <ApprovalCard key={a.id} approval={a} workflowName={names.get(a.workflowId)} onDecided={list.reload} />
+        ))}
       </div>
     </>
   );

@@ -16,13 +16,22 @@ function DraftCanvas({ draft, types }: { draft: PlanDraft; types: Map<string, No
   const nodes = flow.nodes.map((n) => ({ ...n, draggable: false, selectable: false, data: { ...n.data, problems: [] } }));
   return (
     <div className="diff-canvas draft-canvas" data-testid="draft-canvas">
-      <span className="draft-mark" aria-label="Draft">DRAFT</span>
+      <span className="draft-mark" aria-label="Draft">
+        DRAFT
+      </span>
       <ReactFlowProvider>
         <ReactFlow<CtNode, Edge>
-          nodes={nodes} edges={flow.edges} nodeTypes={nodeTypes}
-          nodesDraggable={false} nodesConnectable={false} elementsSelectable={false}
-          zoomOnScroll={false} preventScrolling={false}
-          minZoom={0.2} fitView fitViewOptions={{ maxZoom: 1, minZoom: 0.2, padding: 0.15 }}
+          nodes={nodes}
+          edges={flow.edges}
+          nodeTypes={nodeTypes}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          elementsSelectable={false}
+          zoomOnScroll={false}
+          preventScrolling={false}
+          minZoom={0.2}
+          fitView
+          fitViewOptions={{ maxZoom: 1, minZoom: 0.2, padding: 0.15 }}
           colorMode={document.documentElement.dataset.theme === "dark" ? "dark" : "light"}
           proOptions={{ hideAttribution: true }}
         >
@@ -40,7 +49,12 @@ export default function DraftDialog({ draft, prompt, onClose }: { draft: PlanDra
   const [name, setName] = useState(() => prompt.split(/[.,;]/)[0].slice(0, 80));
   const { busy, error, submit } = useSubmit(async () => {
     if (!draft.graph) return;
-    const created = await workflowsApi.create({ name: name.trim(), description: prompt.slice(0, 500), graph: draft.graph, message: `Drafted by the ${draft.planner} planner` });
+    const created = await workflowsApi.create({
+      name: name.trim(),
+      description: prompt.slice(0, 500),
+      graph: draft.graph,
+      message: `Drafted by the ${draft.planner} planner`,
+    });
     navigate(`/workflows/${created.workflow.id}`);
   });
   return (
@@ -52,10 +66,17 @@ export default function DraftDialog({ draft, prompt, onClose }: { draft: PlanDra
             <DraftNotes draft={draft} />
           </div>
           {error != null && <ErrorBox error={error} />}
-          <label className="field">Name<input value={name} onChange={(e) => setName(e.target.value)} required data-testid="draft-name" /></label>
+          <label className="field">
+            Name
+            <input value={name} onChange={(e) => setName(e.target.value)} required data-testid="draft-name" />
+          </label>
           <div className="row" style={{ justifyContent: "flex-end" }}>
-            <button type="button" className="btn" onClick={onClose} data-testid="draft-discard">Discard</button>
-            <button type="submit" className="btn primary" disabled={busy || !name.trim()} data-testid="draft-save">Save as workflow</button>
+            <button type="button" className="btn" onClick={onClose} data-testid="draft-discard">
+              Discard
+            </button>
+            <button type="submit" className="btn primary" disabled={busy || !name.trim()} data-testid="draft-save">
+              Save as workflow
+            </button>
           </div>
         </form>
       ) : (

@@ -33,28 +33,61 @@ export function ApprovalCard({ approval, workflowName, onDecided }: { approval: 
         <Badge status={approval.status} />
       </div>
       <p className="muted small">
-        {workflowName && <><Link to={`/workflows/${approval.workflowId}`} data-testid="approval-workflow">{workflowName}</Link> · </>}
-        <>run <Link to={`/runs/${approval.runId}`} className="mono">{approval.runId.slice(0, 8)}</Link> · </>
-        <>node <code>{approval.nodeId}</code> · </>
-        requested {when(approval.createdAt)}{approval.expiresAt && <> · expires {new Date(approval.expiresAt).toLocaleString()}</>}
+        {workflowName && (
+          <>
+            <Link to={`/workflows/${approval.workflowId}`} data-testid="approval-workflow">
+              {workflowName}
+            </Link>{" "}
+            ·{" "}
+          </>
+        )}
+        <>
+          run{" "}
+          <Link to={`/runs/${approval.runId}`} className="mono">
+            {approval.runId.slice(0, 8)}
+          </Link>{" "}
+          ·{" "}
+        </>
+        <>
+          node <code>{approval.nodeId}</code> ·{" "}
+        </>
+        requested {when(approval.createdAt)}
+        {approval.expiresAt && <> · expires {new Date(approval.expiresAt).toLocaleString()}</>}
       </p>
       {approval.instructions && approval.instructions !== governedWhy(approval.evidence) && <p>{approval.instructions}</p>}
       {approval.evidence != null && <ApprovalEvidence value={approval.evidence} />}
       {approval.decisions.length > 0 && (
         <ul className="small" style={{ margin: 0, paddingLeft: 18 }}>
-          {approval.decisions.map((d, i) => <li key={i}><strong>{d.decidedBy}</strong> {d.decision}{d.comment ? `: “${d.comment}”` : ""} <span className="muted">{when(d.decidedAt)}</span></li>)}
+          {approval.decisions.map((d, i) => (
+            <li key={i}>
+              <strong>{d.decidedBy}</strong> {d.decision}
+              {d.comment ? `: “${d.comment}”` : ""} <span className="muted">{when(d.decidedAt)}</span>
+            </li>
+          ))}
         </ul>
       )}
       {error != null && <ErrorBox error={error} />}
       {pending && (
         <div className="approval-decide">
           <label className="field">
-            <span>Comment <span className="hint">required, recorded in the audit log</span></span>
-            <input value={comment} onChange={(e) => setComment(e.target.value)} placeholder="Why you decide so" required aria-required="true" />
+            <span>
+              Comment <span className="hint">required, recorded in the audit log</span>
+            </span>
+            <input
+              value={comment}
+              onChange={(e) => setComment(e.target.value)}
+              placeholder="Why you decide so"
+              required
+              aria-required="true"
+            />
           </label>
           <div className="row">
-            <button className="btn danger" disabled={busy || !commented} onClick={() => decide("reject")} data-testid="reject">Reject</button>
-            <button className="btn primary" disabled={busy || !commented} onClick={() => decide("approve")} data-testid="approve">Approve</button>
+            <button className="btn danger" disabled={busy || !commented} onClick={() => decide("reject")} data-testid="reject">
+              Reject
+            </button>
+            <button className="btn primary" disabled={busy || !commented} onClick={() => decide("approve")} data-testid="approve">
+              Approve
+            </button>
           </div>
         </div>
       )}

@@ -17,8 +17,14 @@ export function PendingApprovalsCount() {
       (page) => live && setCount(page.total),
       () => live && setCount(0),
     );
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
   }, [path, tick]);
   if (count === 0) return null;
-  return <span className="count" data-testid="pending-approvals" aria-label={`${count} pending`}>{count > 99 ? "99+" : count}</span>;
+  return (
+    <span className="count" data-testid="pending-approvals" aria-label={`${count} pending`}>
+      {count > 99 ? "99+" : count}
+    </span>
+  );
 }

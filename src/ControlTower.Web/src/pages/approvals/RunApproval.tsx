@@ -10,13 +10,23 @@ export function RunApproval({ runId, nodeId }: { runId: string; nodeId: string }
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     let live = true;
-    approvalsApi.list(`runId=${runId}&status=pending`).then((page) => {
-      if (live) setApproval(page.items.find((a) => a.nodeId === nodeId) ?? null);
-    }, (e) => live && setError(e));
-    return () => { live = false; };
+    approvalsApi.list(`runId=${runId}&status=pending`).then(
+      (page) => {
+        if (live) setApproval(page.items.find((a) => a.nodeId === nodeId) ?? null);
+      },
+      (e) => live && setError(e),
+    );
+    return () => {
+      live = false;
+    };
   }, [runId, nodeId]);
   if (error) return <ErrorBox error={error} />;
-  if (decided) return <p className="notice" data-testid="run-approval-decided">Decision recorded. The run continues from this node; its next steps appear on the canvas.</p>;
+  if (decided)
+    return (
+      <p className="notice" data-testid="run-approval-decided">
+        Decision recorded. The run continues from this node; its next steps appear on the canvas.
+      </p>
+    );
   if (approval === undefined) return <Loading label="Looking for its approval…" />;
   if (approval === null) return null;
   return (

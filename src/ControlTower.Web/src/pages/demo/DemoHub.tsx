@@ -18,7 +18,12 @@ export function DemoHub() {
   const tick = job ? `${job.id}:${Math.floor(job.done / 10)}:${job.status}` : "idle";
   const [resetError, setResetError] = useState<unknown>(null);
   const reset = async () => {
-    if (!window.confirm("Put the demo back to its seeded state? Runs, approvals, executions, trust and stock are reset; the audit log is kept.")) return;
+    if (
+      !window.confirm(
+        "Put the demo back to its seeded state? Runs, approvals, executions, trust and stock are reset; the audit log is kept.",
+      )
+    )
+      return;
     try {
       await demoApi.reset();
       window.location.reload();
@@ -31,13 +36,17 @@ export function DemoHub() {
       <PageHeader
         title="The pharmacy demo"
         subtitle="A retail pharmacy's prescription refills run on Control Tower: requests go through prescriber approval, pre-verification and the pharmacist, then a governed dispense from the pharmacy's inventory server."
-        actions={<button className="btn sm" onClick={reset} disabled={job?.status === "running"} data-testid="demo-reset">Reset demo</button>}
+        actions={
+          <button className="btn sm" onClick={reset} disabled={job?.status === "running"} data-testid="demo-reset">
+            Reset demo
+          </button>
+        }
       />
       {resetError != null && <ErrorBox error={resetError} />}
       <p className="small">
         Every dispense is a governed action under a trust scope. It starts at <em>observe</em> — a person approves each one — and climbs to
-        <em> propose</em> and the automatic stages as people approve and dispenses succeed; a burst of failures sends it back down. Run a scenario
-        to follow one case, or simulate a couple of hundred to watch the scope earn its autonomy.
+        <em> propose</em> and the automatic stages as people approve and dispenses succeed; a burst of failures sends it back down. Run a
+        scenario to follow one case, or simulate a couple of hundred to watch the scope earn its autonomy.
       </p>
       <Scenarios />
       <SimulatePanel onProgress={setJob} />

@@ -23,7 +23,11 @@ export function Scenarios() {
       <p className="small muted">Each starts one real refill run that takes a particular path through the workflow.</p>
       {error != null && <ErrorBox error={error} />}
       <div className="row" style={{ flexWrap: "wrap" }}>
-        {data.map((s) => <button key={s.id} className="btn" title={s.description} onClick={() => start(s.id)} data-testid={`scenario-${s.id}`}>{s.title}</button>)}
+        {data.map((s) => (
+          <button key={s.id} className="btn" title={s.description} onClick={() => start(s.id)} data-testid={`scenario-${s.id}`}>
+            {s.title}
+          </button>
+        ))}
       </div>
     </section>
   );

@@ -22,27 +22,50 @@ export function WaitingApprovals({ tick, recent }: { tick: string; recent: Simul
   return (
     <div className="row" style={{ alignItems: "stretch", flexWrap: "wrap" }}>
       <section className="card card-pad stack" style={{ flex: "1 1 320px" }} data-testid="demo-approvals">
-        <div className="row" style={{ justifyContent: "space-between" }}><h3>Approvals waiting</h3><Link to="/approvals" className="small">inbox ({data?.total ?? 0})</Link></div>
+        <div className="row" style={{ justifyContent: "space-between" }}>
+          <h3>Approvals waiting</h3>
+          <Link to="/approvals" className="small">
+            inbox ({data?.total ?? 0})
+          </Link>
+        </div>
         {data && data.items.length === 0 && <p className="small muted">Nothing waits for a person.</p>}
         <ul className="small" style={{ margin: 0, paddingLeft: 18 }}>
           {data?.items.map((a) => (
             <li key={a.id}>
               <Link to={`/runs/${a.runId}`}>{a.title}</Link> <span className="muted">{when(a.createdAt)}</span>{" "}
-              <button className="btn ghost sm" onClick={() => autoStep(a)} data-testid="auto-step">auto-step</button>
+              <button className="btn ghost sm" onClick={() => autoStep(a)} data-testid="auto-step">
+                auto-step
+              </button>
             </li>
           ))}
         </ul>
-        {note && <p className="small muted" data-testid="auto-step-why">{note}</p>}
+        {note && (
+          <p className="small muted" data-testid="auto-step-why">
+            {note}
+          </p>
+        )}
       </section>
       <section className="card card-pad stack" style={{ flex: "1 1 320px" }} data-testid="demo-runs">
-        <div className="row" style={{ justifyContent: "space-between" }}><h3>Simulated cases</h3><Link to="/runs" className="small">all runs</Link></div>
+        <div className="row" style={{ justifyContent: "space-between" }}>
+          <h3>Simulated cases</h3>
+          <Link to="/runs" className="small">
+            all runs
+          </Link>
+        </div>
         {recent.length === 0 && <p className="small muted">Runs the simulation creates show up here.</p>}
         <ul className="small" style={{ margin: 0, paddingLeft: 18 }}>
-          {[...recent].reverse().slice(0, 8).map((c) => (
-            <li key={c.index}>
-              {c.runId ? <Link to={`/runs/${c.runId}`}>{c.rx}</Link> : c.rx} <span className="muted">{c.kind.replace(/_/g, " ")} → {c.outcome.replace(/_/g, " ")}{c.dispensedAutomatically ? " (dispensed without a person)" : ""}</span>
-            </li>
-          ))}
+          {[...recent]
+            .reverse()
+            .slice(0, 8)
+            .map((c) => (
+              <li key={c.index}>
+                {c.runId ? <Link to={`/runs/${c.runId}`}>{c.rx}</Link> : c.rx}{" "}
+                <span className="muted">
+                  {c.kind.replace(/_/g, " ")} → {c.outcome.replace(/_/g, " ")}
+                  {c.dispensedAutomatically ? " (dispensed without a person)" : ""}
+                </span>
+              </li>
+            ))}
         </ul>
       </section>
     </div>

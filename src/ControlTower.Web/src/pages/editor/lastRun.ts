@@ -15,8 +15,13 @@ export function useLastRun(workflowId: string): { last: (RunData & { runId: stri
       const outputs: Record<string, unknown> = {};
       for (const a of attempts) if (a.status === "succeeded") outputs[a.nodeId] = a.output;
       return { runId: run.id, input: run.input, outputs };
-    })().then((r) => live && setLast(r), () => live && setLast(null));
-    return () => { live = false; };
+    })().then(
+      (r) => live && setLast(r),
+      () => live && setLast(null),
+    );
+    return () => {
+      live = false;
+    };
   }, [workflowId, generation]);
   return { last, reload: useCallback(() => setGeneration((g) => g + 1), []) };
 }

@@ -13,8 +13,11 @@ const graph: Graph = {
     { id: "reply", type: "respond", config: {} },
   ],
   edges: [
-    { source: "start", target: "shape" }, { source: "shape", target: "stock" }, { source: "stock", target: "check" },
-    { source: "check", target: "notify" }, { source: "notify", target: "reply" },
+    { source: "start", target: "shape" },
+    { source: "shape", target: "stock" },
+    { source: "stock", target: "check" },
+    { source: "check", target: "notify" },
+    { source: "notify", target: "reply" },
   ],
 };
 

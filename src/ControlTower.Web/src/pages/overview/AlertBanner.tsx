@@ -1,4 +1,3 @@
-
 import { Link } from "../../router";
 import { operationsApi } from "../../api/operations";
 import { usePolling } from "./usePolling";

@@ -10,7 +10,9 @@ function Frame({ title, testId, children }: { title: string; testId: string; chi
   return (
     <div className="card card-pad overview-chart" data-testid={testId}>
       <h3>{title}</h3>
-      <ResponsiveContainer width="100%" height={200}>{children}</ResponsiveContainer>
+      <ResponsiveContainer width="100%" height={200}>
+        {children}
+      </ResponsiveContainer>
     </div>
   );
 }
@@ -61,7 +63,14 @@ export function QueueChart({ series }: { series: SummaryPoint[] }) {
         <Tooltip labelFormatter={(t) => clock(Number(t))} />
         <Legend />
         <Line yAxisId="depth" dataKey="dueTasks" name="due tasks" stroke="#4058d8" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
-        <Line yAxisId="saturation" dataKey="saturation" name="worker saturation" stroke="#a855f7" dot={{ r: 2 }} isAnimationActive={false} />
+        <Line
+          yAxisId="saturation"
+          dataKey="saturation"
+          name="worker saturation"
+          stroke="#a855f7"
+          dot={{ r: 2 }}
+          isAnimationActive={false}
+        />
       </LineChart>
     </Frame>
   );

@@ -4,7 +4,12 @@ export const runStatuses = ["pending", "running", "waiting", "completed", "faile
 const finishedStatuses = new Set(["completed", "failed", "cancelled"]);
 
 /** The filters of a runs list, as they sit in the page's URL (dates are local calendar days, yyyy-mm-dd). */
-export interface RunFilters { status: string; workflowId: string; from: string; to: string }
+export interface RunFilters {
+  status: string;
+  workflowId: string;
+  from: string;
+  to: string;
+}
 
 export function filtersFrom(query: URLSearchParams, fixedWorkflowId?: string): RunFilters {
   return {

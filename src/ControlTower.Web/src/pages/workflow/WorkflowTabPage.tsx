@@ -1,4 +1,3 @@
-
 import { nodeTypesApi } from "../../api/nodeTypes";
 import type { Me } from "../../api/identity";
 import { workflowsApi } from "../../api/workflows";
@@ -13,7 +12,16 @@ import { isWorkflowTab, WorkflowTabs } from "./WorkflowTabs";
 export default function WorkflowTabPage({ id, tab, me }: { id: string; tab: string; me: Me }) {
   const detail = useAsync(() => workflowsApi.get(id), [id]);
   if (!isWorkflowTab(tab) || tab === "editor") {
-    return <Empty title={`A workflow has no "${tab}" tab`} action={<Link to={`/workflows/${id}`} className="btn">Open the editor</Link>} />;
+    return (
+      <Empty
+        title={`A workflow has no "${tab}" tab`}
+        action={
+          <Link to={`/workflows/${id}`} className="btn">
+            Open the editor
+          </Link>
+        }
+      />
+    );
   }
   return (
     <AsyncBlock state={detail} label="Loading the workflow…">
@@ -21,11 +29,16 @@ export default function WorkflowTabPage({ id, tab, me }: { id: string; tab: stri
         <>
           <div className="page-header">
             <div>
-              <h1>{d.workflow.name} <span className="mono muted small">v{d.workflow.latestVersion}</span> {!d.workflow.enabled && <Badge status="disabled" />}</h1>
+              <h1>
+                {d.workflow.name} <span className="mono muted small">v{d.workflow.latestVersion}</span>{" "}
+                {!d.workflow.enabled && <Badge status="disabled" />}
+              </h1>
               {d.workflow.description && <p className="muted">{d.workflow.description}</p>}
             </div>
           </div>
-          <div style={{ marginBottom: 16 }}><WorkflowTabs id={id} current={tab} /></div>
+          <div style={{ marginBottom: 16 }}>
+            <WorkflowTabs id={id} current={tab} />
+          </div>
           {tab === "runs" && <RunsList workflowId={id} />}
           {tab === "versions" && <VersionsTab id={id} latest={d.workflow.latestVersion} />}
           {tab === "settings" && <SettingsTab detail={d} me={me} onSaved={detail.setData} />}

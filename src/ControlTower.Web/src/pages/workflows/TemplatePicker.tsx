@@ -13,8 +13,14 @@ export function TemplatePicker({ onChange }: { onChange: (build: () => Promise<G
   const [refill, setRefill] = useState<WorkflowSummary | null>(null);
   const [picked, setPicked] = useState<string[]>([]);
   useEffect(() => {
-    mcpApi.tools().then((r) => setTools(r?.tools ?? []), () => setTools([]));
-    workflowsApi.list().then((ws) => setRefill(ws.find((w) => w.name === pharmacyWorkflowName) ?? null), () => setRefill(null));
+    mcpApi.tools().then(
+      (r) => setTools(r?.tools ?? []),
+      () => setTools([]),
+    );
+    workflowsApi.list().then(
+      (ws) => setRefill(ws.find((w) => w.name === pharmacyWorkflowName) ?? null),
+      () => setRefill(null),
+    );
   }, []);
   const template = templates.find((t) => t.key === key)!;
   const refs: ToolRef[] = Array.from({ length: template.tools }, (_, i) => {
@@ -34,17 +40,48 @@ export function TemplatePicker({ onChange }: { onChange: (build: () => Promise<G
       <legend>Start from</legend>
       {templates.map((t) => (
         <label key={t.key} className={`template${key === t.key ? " picked" : ""}`}>
-          <input type="radio" name="template" value={t.key} checked={key === t.key} disabled={!available(t.key, t.tools)} onChange={() => setKey(t.key)} data-testid={`template-${t.key}`} />
-          <span><strong>{t.label}</strong><span className="muted small">{t.description}{!available(t.key, t.tools) && (t.key === "pharmacy-refill" ? " (the pharmacy demo is not on this server)" : " (needs a registered MCP server)")}</span></span>
+          <input
+            type="radio"
+            name="template"
+            value={t.key}
+            checked={key === t.key}
+            disabled={!available(t.key, t.tools)}
+            onChange={() => setKey(t.key)}
+            data-testid={`template-${t.key}`}
+          />
+          <span>
+            <strong>{t.label}</strong>
+            <span className="muted small">
+              {t.description}
+              {!available(t.key, t.tools) &&
+                (t.key === "pharmacy-refill" ? " (the pharmacy demo is not on this server)" : " (needs a registered MCP server)")}
+            </span>
+          </span>
         </label>
       ))}
-      {template.tools > 0 && Array.from({ length: template.tools }, (_, i) => (
-        <label key={i} className="field">Tool {template.tools > 1 ? (i === 0 ? "to gather with" : "to act with") : "to call"}
-          <select value={picked[i] ?? tools?.[Math.min(i, tools.length - 1)]?.name ?? ""} onChange={(e) => setPicked((p) => { const n = [...p]; n[i] = e.target.value; return n; })} data-testid={`template-tool-${i}`}>
-            {tools?.map((t) => <option key={t.name} value={t.name}>{t.server} · {t.title || t.tool}</option>)}
-          </select>
-        </label>
-      ))}
+      {template.tools > 0 &&
+        Array.from({ length: template.tools }, (_, i) => (
+          <label key={i} className="field">
+            Tool {template.tools > 1 ? (i === 0 ? "to gather with" : "to act with") : "to call"}
+            <select
+              value={picked[i] ?? tools?.[Math.min(i, tools.length - 1)]?.name ?? ""}
+              onChange={(e) =>
+                setPicked((p) => {
+                  const n = [...p];
+                  n[i] = e.target.value;
+                  return n;
+                })
+              }
+              data-testid={`template-tool-${i}`}
+            >
+              {tools?.map((t) => (
+                <option key={t.name} value={t.name}>
+                  {t.server} · {t.title || t.tool}
+                </option>
+              ))}
+            </select>
+          </label>
+        ))}
     </fieldset>
   );
 }
