@@ -1,5 +1,6 @@
 import { lazy, Suspense, useEffect, useState, type FormEvent, type ReactNode } from "react";
-import { api, ApiError, apiKey, setApiKey, type Me } from "./api";
+import { ApiError, apiKey, setApiKey } from "./api";
+import { identityApi, type Me } from "./api/identity";
 import { Link, match, useLocation } from "./router";
 import { currentTheme, toggleTheme } from "./theme";
 import { ErrorBox, Loading } from "./ui";
@@ -62,7 +63,9 @@ function route(path: string, me: Me): { node: ReactNode; full?: boolean } {
       <div className="empty">
         <h3>Nothing lives at {path}</h3>
         <p className="muted">The link may be old. Start from the workflows.</p>
-        <Link to="/workflows" className="btn">Go to workflows</Link>
+        <Link to="/workflows" className="btn">
+          Go to workflows
+        </Link>
       </div>
     ),
   };
@@ -75,13 +78,28 @@ export function App() {
 
   useEffect(() => {
     setError(null);
-    api.get<Me>("/api/me").then(setMe, setError);
+    identityApi.me().then(setMe, setError);
   }, [attempt]);
 
-  if (error instanceof ApiError && error.status === 401) return <SignIn onSignedIn={() => setAttempt((a) => a + 1)} rejected={apiKey() !== null} />;
-  if (error) return <div className="signin"><ErrorBox error={error} onRetry={() => setAttempt((a) => a + 1)} /></div>;
+  if (error instanceof ApiError && error.status === 401)
+    return <SignIn onSignedIn={() => setAttempt((a) => a + 1)} rejected={apiKey() !== null} />;
+  if (error)
+    return (
+      <div className="signin">
+        <ErrorBox error={error} onRetry={() => setAttempt((a) => a + 1)} />
+      </div>
+    );
   if (!me) return <Loading label="Connecting to Control Tower…" />;
-  return <Shell me={me} onSignOut={() => { setApiKey(null); setMe(null); setAttempt((a) => a + 1); }} />;
+  return (
+    <Shell
+      me={me}
+      onSignOut={() => {
+        setApiKey(null);
+        setMe(null);
+        setAttempt((a) => a + 1);
+      }}
+    />
+  );
 }
 
 function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
@@ -93,25 +111,44 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
   return (
     <div className="shell">
       <header className="topbar">
-        <Link to="/workflows" className="brand"><span className="brand-mark">CT</span> Control Tower</Link>
-        <span className={`mode mode-${me.mode}`} title="Run mode of this server">{me.mode}</span>
+        <Link to="/workflows" className="brand">
+          <span className="brand-mark">CT</span> Control Tower
+        </Link>
+        <span className={`mode mode-${me.mode}`} title="Run mode of this server">
+          {me.mode}
+        </span>
         <div className="spacer" />
         <PaletteHost pages={nav.filter((n) => !n.demoOnly || me.mode === "demo")} />
-        <button className="btn ghost sm" onClick={() => setTheme(toggleTheme())} aria-label={`Switch to ${theme === "dark" ? "light" : "dark"} theme`}>
+        <button
+          className="btn ghost sm"
+          onClick={() => setTheme(toggleTheme())}
+          aria-label={`Switch to ${theme === "dark" ? "light" : "dark"} theme`}
+        >
           {theme === "dark" ? "☀ Light" : "☾ Dark"}
         </button>
         <div className="identity" data-testid="identity">
-          <span className="avatar" aria-hidden>{me.name.slice(0, 1).toUpperCase()}</span>
-          <span><strong>{me.name}</strong> <span className="muted">· {me.role}</span></span>
+          <span className="avatar" aria-hidden>
+            {me.name.slice(0, 1).toUpperCase()}
+          </span>
+          <span>
+            <strong>{me.name}</strong> <span className="muted">· {me.role}</span>
+          </span>
         </div>
-        {me.mode !== "demo" && apiKey() && <button className="btn sm" onClick={onSignOut}>Sign out</button>}
+        {me.mode !== "demo" && apiKey() && (
+          <button className="btn sm" onClick={onSignOut}>
+            Sign out
+          </button>
+        )}
       </header>
       <nav className="sidenav" aria-label="Main">
-        {nav.filter((n) => !n.demoOnly || me.mode === "demo").map((n) => (
-          <Link key={n.to} to={n.to} className={active(n.to) ? "active" : ""} aria-current={active(n.to) ? "page" : undefined}>
-            <Icon name={n.icon} /> {n.label}{n.to === "/approvals" && <PendingApprovalsCount />}
-          </Link>
-        ))}
+        {nav
+          .filter((n) => !n.demoOnly || me.mode === "demo")
+          .map((n) => (
+            <Link key={n.to} to={n.to} className={active(n.to) ? "active" : ""} aria-current={active(n.to) ? "page" : undefined}>
+              <Icon name={n.icon} /> {n.label}
+              {n.to === "/approvals" && <PendingApprovalsCount />}
+            </Link>
+          ))}
       </nav>
       <main className={full ? "main full" : "main"}>
         <AlertBanner />
@@ -131,15 +168,26 @@ function SignIn({ onSignedIn, rejected }: { onSignedIn: () => void; rejected: bo
   };
   return (
     <form className="signin card card-pad stack" onSubmit={submit}>
-      <div className="brand"><span className="brand-mark">CT</span> Control Tower</div>
+      <div className="brand">
+        <span className="brand-mark">CT</span> Control Tower
+      </div>
       <h2>Sign in</h2>
-      <p className="muted">This server needs an API key. Ask an admin for one (<code>controltower</code> CLI or the API-keys API). It is kept only for this browser tab.</p>
-      {rejected && <div className="error-box" role="alert">That key was not accepted. Check it and try again.</div>}
+      <p className="muted">
+        This server needs an API key. Ask an admin for one (<code>controltower</code> CLI or the API-keys API). It is kept only for this
+        browser tab.
+      </p>
+      {rejected && (
+        <div className="error-box" role="alert">
+          That key was not accepted. Check it and try again.
+        </div>
+      )}
       <label className="field">
         API key
         <input type="password" autoComplete="off" value={key} onChange={(e) => setKey(e.target.value)} autoFocus required />
       </label>
-      <button className="btn primary" type="submit" disabled={!key.trim()}>Sign in</button>
+      <button className="btn primary" type="submit" disabled={!key.trim()}>
+        Sign in
+      </button>
     </form>
   );
 }

@@ -1,8 +1,6 @@
 import { useEffect, useState } from "react";
-import { api } from "./api";
+import { governanceApi, type KillSwitch } from "./api/governance";
 import { Link, useLocation } from "./router";
-
-interface KillSwitch { engaged: boolean; reason: string | null; updatedBy: string | null; updatedAt: string | null }
 
 /** While the kill switch is engaged, every page says so: automation is stopped until someone releases it. */
 export function KillSwitchBanner() {
@@ -15,14 +13,19 @@ export function KillSwitchBanner() {
   }, []);
   useEffect(() => {
     let live = true;
-    api.get<KillSwitch>("/api/governance/kill-switch").then((k) => live && setState(k), () => live && setState(null));
-    return () => { live = false; };
+    governanceApi.killSwitch().then(
+      (k) => live && setState(k),
+      () => live && setState(null),
+    );
+    return () => {
+      live = false;
+    };
   }, [path, tick]);
   if (!state?.engaged) return null;
   return (
     <div className="kill-banner" role="alert" data-testid="kill-banner">
-      <strong>Kill switch engaged:</strong> governed actions are stopped{state.reason ? ` (${state.reason})` : ""}{state.updatedBy ? `, by ${state.updatedBy}` : ""}.
-      {" "}<Link to="/governance">Governance</Link>
+      <strong>Kill switch engaged:</strong> governed actions are stopped{state.reason ? ` (${state.reason})` : ""}
+      {state.updatedBy ? `, by ${state.updatedBy}` : ""}. <Link to="/governance">Governance</Link>
     </div>
   );
 }

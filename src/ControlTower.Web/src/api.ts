@@ -43,7 +43,9 @@ export function cached<T>(path: string, load: () => Promise<T> = () => api.get<T
   if (hit) return hit;
   const loading = load();
   cache.entries.set(path, loading);
-  loading.catch(() => { if (cache.entries.get(path) === loading) cache.entries.delete(path); });
+  loading.catch(() => {
+    if (cache.entries.get(path) === loading) cache.entries.delete(path);
+  });
   return loading;
 }
 
@@ -167,85 +169,4 @@ export async function followRunEvents(runId: string, onEvent: (e: RunEvent) => v
       await new Promise((r) => setTimeout(r, 2000));
     }
   }
-}
-
-// ---- contracts (mirrors of the Server's records) ----
-
-export interface Me { id: string; name: string; role: string; authenticatedBy: string; mode: string }
-
-export interface WorkflowSummary {
-  id: string; name: string; description: string | null; enabled: boolean; latestVersion: number;
-  ownerId: string; createdAt: string; updatedAt: string;
-}
-export interface VersionInfo { version: number; author: string; message: string | null; createdAt: string }
-export type WorkflowAccess = "owner" | "admin" | "editor" | "runner" | "none";
-export interface WorkflowShare { id: string; userId: string | null; role: string | null; access: "editor" | "runner"; createdAt: string; createdBy: string }
-export interface WorkflowShares { workflowId: string; ownerId: string; callerAccess: WorkflowAccess; shares: WorkflowShare[] }
-export interface GraphNode {
-  id: string; type: string; name?: string; config: Record<string, unknown>;
-  position?: { x: number; y: number }; retry?: unknown; timeoutMs?: number; onUnknownOutcome?: string;
-}
-export interface GraphEdge { source: string; target: string; sourceHandle?: string; targetHandle?: string }
-export interface Graph { version: string; nodes: GraphNode[]; edges: GraphEdge[]; config?: Record<string, unknown> }
-export interface WorkflowDetail { workflow: WorkflowSummary; version: VersionInfo; graph: Graph }
-export interface GraphProblem { code: string; jsonPointer: string; message: string }
-export interface GraphChange { kind: string; subject: string; pointer: string; before: unknown; after: unknown }
-
-export interface JsonSchema {
-  type?: string | string[]; properties?: Record<string, JsonSchema>; required?: string[];
-  enum?: unknown[]; items?: JsonSchema; description?: string; title?: string; default?: unknown;
-  minimum?: number; maximum?: number; additionalProperties?: boolean | JsonSchema;
-  "x-cel"?: boolean | string; [k: string]: unknown;
-}
-export interface NodeType {
-  type: string; category: string; displayName: string; description: string;
-  inputHandles: string[]; outputHandles: string[]; errorHandle: string | null;
-  configSchema: JsonSchema; hasSideEffects: boolean; [k: string]: unknown;
-}
-
-export interface RunNode {
-  nodeId: string; nodeType: string; status: string; attempt: number; outcome: string | null;
-  output: unknown; error: Record<string, unknown> | null; waitReason: string | null;
-  startedAt: string | null; finishedAt: string | null;
-}
-export interface Run {
-  id: string; workflowId: string; workflowVersion: number; status: string; phase: string | null; trigger: string; startedBy: string;
-  input: unknown; output: unknown; error: Record<string, unknown> | null; traceId: string; parentRunId: string | null;
-  createdAt: string; updatedAt: string; finishedAt: string | null; nodes: RunNode[] | null;
-  /** The business outcome the workflow declares for the run's phase (config.outcomes), if any. */
-  outcome?: "success" | "failure" | null;
-}
-export interface RunPage { items: Run[]; nextBefore: string | null }
-export interface NodeAttempt {
-  nodeId: string; nodeType: string; attempt: number; status: string; idempotencyKey: string;
-  input: unknown; output: unknown; outcome: string | null; errorCode: string | null; errorMessage: string | null;
-  startedAt: string; finishedAt: string | null; durationMs: number | null;
-}
-
-export interface Credential {
-  id: string; name: string; credentialType: string; mcpServerId: string | null; ownerUserId: string;
-  access: "owner" | "shared"; createdAt: string; rotatedAt: string | null; lastUsedAt: string | null;
-  shares: { id: string; userId: string | null; role: string | null; createdAt: string; createdBy: string }[] | null;
-}
-
-/** One tool of the merged MCP catalog (`/api/mcp/tools`), named `server/tool`. */
-export interface McpTool {
-  name: string; server: string; tool: string; title?: string | null; description?: string | null;
-  inputSchema?: JsonSchema; outputSchema?: JsonSchema | null;
-}
-
-/** A server whose catalog could not be fetched (down, slow to start, or needing a credential to connect). */
-export interface McpCatalogProblem { serverId: string; code: string; message: string }
-
-/** A planner draft (POST /api/planner/drafts): a valid graph or null, with why each node is there and what was assumed. */
-export interface PlanDraft {
-  graph: Graph | null;
-  explanation: { nodeId: string; text: string }[];
-  assumptions: string[];
-  problems: { code: string; message: string; pointer: string | null }[];
-  planner: "llm" | "offline";
-  model: string | null;
-  workflowId: string | null;
-  baseVersion: number | null;
-  changes: GraphChange[] | null;
 }

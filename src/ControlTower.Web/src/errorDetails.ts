@@ -1,5 +1,8 @@
 /** One problem a ProblemDetails lists: where (a JSON pointer or a field name, if any) and what is wrong. */
-export interface ListedProblem { where: string; message: string }
+export interface ListedProblem {
+  where: string;
+  message: string;
+}
 
 /**
  * The problems a ProblemDetails body carries, so a failed save lists them instead of saying "see 'problems'":

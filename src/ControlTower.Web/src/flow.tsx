@@ -1,5 +1,6 @@
 import { Handle, Position, type Edge, type Node, type NodeProps } from "@xyflow/react";
-import type { Graph, GraphEdge, GraphNode, NodeType } from "./api";
+import type { NodeType } from "./api/nodeTypes";
+import type { Graph, GraphEdge, GraphNode } from "./api/workflows";
 
 // Shared by the editor and the run view: the node card, and graph JSON <-> xyflow conversion.
 
@@ -44,19 +45,33 @@ export function CtNodeView({ data, selected }: NodeProps<CtNode>) {
   const classes = ["ct-node", selected ? "selected" : "", problems.length ? "has-problem" : "", status ? `st-${status}` : ""].join(" ");
   const config = graphNode.config ?? {};
   // An MCP tool node says which tool it calls: "MCP tool" alone does not tell two of them apart.
-  const kind = graphNode.type === "mcp.tool" && typeof config.server === "string" && typeof config.tool === "string"
-    ? `MCP · ${config.server}/${config.tool}` : nodeType?.displayName ?? graphNode.type;
+  const kind =
+    graphNode.type === "mcp.tool" && typeof config.server === "string" && typeof config.tool === "string"
+      ? `MCP · ${config.server}/${config.tool}`
+      : (nodeType?.displayName ?? graphNode.type);
   return (
     <div className={classes} data-testid={`node-${graphNode.id}`} data-status={status ?? ""} title={problems.join("\n") || undefined}>
-      {problems.length > 0 && <span className="problem-pin" aria-label={`${problems.length} problem(s)`}>{problems.length}</span>}
+      {problems.length > 0 && (
+        <span className="problem-pin" aria-label={`${problems.length} problem(s)`}>
+          {problems.length}
+        </span>
+      )}
       <div className="head">
         <span className="dot" aria-hidden />
         <span className="kind">{kind}</span>
         {attempt !== undefined && attempt > 1 && <span className="kind">· try {attempt}</span>}
-        {pinned && <span className="pin-tag" title="Pinned output: manual test runs use it instead of running the node">pinned</span>}
+        {pinned && (
+          <span className="pin-tag" title="Pinned output: manual test runs use it instead of running the node">
+            pinned
+          </span>
+        )}
       </div>
       <div className="title">{graphNode.name || graphNode.id}</div>
-      {preview !== undefined && <div className="node-preview mono" data-testid={`preview-${graphNode.id}`} title={`Output in the last run: ${preview}`}>{preview}</div>}
+      {preview !== undefined && (
+        <div className="node-preview mono" data-testid={`preview-${graphNode.id}`} title={`Output in the last run: ${preview}`}>
+          {preview}
+        </div>
+      )}
       {inputs.map((h, i) => (
         <Handle key={h} id={h} type="target" position={Position.Left} style={{ top: `${((i + 1) * 100) / (inputs.length + 1)}%` }} />
       ))}
@@ -103,6 +118,11 @@ export function toGraph(base: Graph, nodes: CtNode[], edges: Edge[]): Graph {
     ...base,
     version: base.version ?? "1.0",
     nodes: nodes.map((n) => ({ ...n.data.graphNode, position: { x: Math.round(n.position.x), y: Math.round(n.position.y) } })),
-    edges: edges.map((e) => ({ source: e.source, target: e.target, sourceHandle: e.sourceHandle ?? "success", targetHandle: e.targetHandle ?? "in" })),
+    edges: edges.map((e) => ({
+      source: e.source,
+      target: e.target,
+      sourceHandle: e.sourceHandle ?? "success",
+      targetHandle: e.targetHandle ?? "in",
+    })),
   };
 }

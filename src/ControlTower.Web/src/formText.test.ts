@@ -35,7 +35,13 @@ describe("examples", () => {
 });
 
 describe("problemsAboveForm", () => {
-  const schema = { properties: { expression: { "x-cel": "expression" }, seconds: { type: "integer" }, mapping: { additionalProperties: { "x-cel": "template" } } } };
+  const schema = {
+    properties: {
+      expression: { "x-cel": "expression" },
+      seconds: { type: "integer" },
+      mapping: { additionalProperties: { "x-cel": "template" } },
+    },
+  };
   it("leaves out problems the CEL field shows itself and lists a repeated message once", () => {
     const problems = [
       { pointer: "/config/expression", text: "syntax error (expression.invalid)" },

@@ -1,18 +1,35 @@
-import type { JsonSchema } from "./api";
+import type { JsonSchema } from "./api/nodeTypes";
 
 // Labels, help and examples for generated config forms: the schema's own words first, then what fits the field's name.
 
-const acronyms: Record<string, string> = { id: "ID", ids: "IDs", url: "URL", http: "HTTP", json: "JSON", mcp: "MCP", llm: "LLM", cel: "CEL", api: "API", rx: "Rx" };
+const acronyms: Record<string, string> = {
+  id: "ID",
+  ids: "IDs",
+  url: "URL",
+  http: "HTTP",
+  json: "JSON",
+  mcp: "MCP",
+  llm: "LLM",
+  cel: "CEL",
+  api: "API",
+  rx: "Rx",
+};
 
 /** The schema's `title`, else the key split into words: "expiresAfterSeconds" → "Expires after seconds", "credentialId" → "Credential ID". */
 export function labelOf(name: string, schema?: JsonSchema): string {
   if (schema?.title?.trim()) return schema.title;
-  const words = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2").split(/[\s_.-]+/).filter(Boolean);
-  return words.map((w, i) => {
-    const lower = w.toLowerCase();
-    if (acronyms[lower]) return acronyms[lower];
-    return i === 0 ? lower.charAt(0).toUpperCase() + lower.slice(1) : lower;
-  }).join(" ");
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    .split(/[\s_.-]+/)
+    .filter(Boolean);
+  return words
+    .map((w, i) => {
+      const lower = w.toLowerCase();
+      if (acronyms[lower]) return acronyms[lower];
+      return i === 0 ? lower.charAt(0).toUpperCase() + lower.slice(1) : lower;
+    })
+    .join(" ");
 }
 
 // Help for common fields the node schemas leave undescribed.
@@ -61,8 +78,15 @@ const expressions: Record<string, string> = {
   body: "{'orderId': input.orderId, 'status': 'shipped'}",
 };
 const plain: Record<string, string> = {
-  cron: "0 9 * * 1-5", timeZone: "Europe/Paris", ruleSetId: "dispense-rules", role: "pharmacist", actionType: "refund.issue",
-  toolName: "refill.request", server: "pharmacy", tool: "get_prescription", name: "approved",
+  cron: "0 9 * * 1-5",
+  timeZone: "Europe/Paris",
+  ruleSetId: "dispense-rules",
+  role: "pharmacist",
+  actionType: "refund.issue",
+  toolName: "refill.request",
+  server: "pharmacy",
+  tool: "get_prescription",
+  name: "approved",
 };
 
 /** A placeholder that fits the field: the schema's example or default, else one chosen by the field's name and kind. */
@@ -82,7 +106,9 @@ export function exampleOf(name: string, schema: JsonSchema): string {
  */
 export function problemsAboveForm(problems: { pointer: string; text: string }[], schema: JsonSchema | undefined): string[] {
   const celFields = Object.entries(schema?.properties ?? {})
-    .filter(([, s]) => s["x-cel"] || (s.additionalProperties && typeof s.additionalProperties === "object" && s.additionalProperties["x-cel"]))
+    .filter(
+      ([, s]) => s["x-cel"] || (s.additionalProperties && typeof s.additionalProperties === "object" && s.additionalProperties["x-cel"]),
+    )
     .map(([k]) => k);
   const shownAtField = (p: string) => celFields.some((k) => p === `/config/${k}` || p.startsWith(`/config/${k}/`));
   return [...new Set(problems.filter((p) => !shownAtField(p.pointer)).map((p) => p.text))];

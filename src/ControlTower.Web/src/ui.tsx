@@ -51,9 +51,15 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
         {e?.code && <code className="code-chip">{e.code}</code>}
       </div>
       {message && message !== e?.title && <p>{message}</p>}
-      {problems.length > 0 && <ul className="problem-list" data-testid="error-problems">
-        {problems.map((p, i) => <li key={i}>{p.where && <code className="mono small">{p.where}</code>} {p.message}</li>)}
-      </ul>}
+      {problems.length > 0 && (
+        <ul className="problem-list" data-testid="error-problems">
+          {problems.map((p, i) => (
+            <li key={i}>
+              {p.where && <code className="mono small">{p.where}</code>} {p.message}
+            </li>
+          ))}
+        </ul>
+      )}
       {onRetry && (
         <button className="btn" onClick={onRetry}>
           Try again
@@ -67,14 +73,28 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
  * The one loading / error / empty block for a page's data (from useAsync): a spinner while nothing is loaded, the error
  * with a retry, the empty state when the data has nothing to show; otherwise the page's own rendering of the data.
  */
-export function AsyncBlock<T>({ state, label, empty, isEmpty, children }: {
-  state: { data: T | null; error: unknown; loading: boolean; reload: () => void }; label?: string;
-  empty?: { title: string; text?: ReactNode; action?: ReactNode }; isEmpty?: (data: T) => boolean; children: (data: T) => ReactNode;
+export function AsyncBlock<T>({
+  state,
+  label,
+  empty,
+  isEmpty,
+  children,
+}: {
+  state: { data: T | null; error: unknown; loading: boolean; reload: () => void };
+  label?: string;
+  empty?: { title: string; text?: ReactNode; action?: ReactNode };
+  isEmpty?: (data: T) => boolean;
+  children: (data: T) => ReactNode;
 }) {
   if (state.error != null) return <ErrorBox error={state.error} onRetry={state.reload} />;
   if (state.data === null) return state.loading ? <Loading label={label} /> : null;
   const nothing = isEmpty ? isEmpty(state.data) : Array.isArray(state.data) && state.data.length === 0;
-  if (nothing && empty) return <Empty title={empty.title} action={empty.action}>{empty.text}</Empty>;
+  if (nothing && empty)
+    return (
+      <Empty title={empty.title} action={empty.action}>
+        {empty.text}
+      </Empty>
+    );
   return <>{children(state.data)}</>;
 }
 
@@ -89,17 +109,52 @@ export function Empty({ title, children, action }: { title: string; children?: R
 }
 
 const statusTone: Record<string, string> = {
-  succeeded: "ok", completed: "ok", success: "ok", enabled: "ok", intact: "ok", closed: "ok", approved: "ok", healthy: "ok",
-  running: "info", pending: "info", queued: "info", waiting: "warn", scheduled: "info",
-  failed: "bad", error: "bad", cancelled: "muted", canceled: "muted", skipped: "muted", disabled: "muted", rejected: "bad", broken: "bad", open: "bad",
-  failure: "bad", outcome_failure: "warn", outcome_unknown: "warn", "half-open": "warn", half_open: "warn",
+  succeeded: "ok",
+  completed: "ok",
+  success: "ok",
+  enabled: "ok",
+  intact: "ok",
+  closed: "ok",
+  approved: "ok",
+  healthy: "ok",
+  running: "info",
+  pending: "info",
+  queued: "info",
+  waiting: "warn",
+  scheduled: "info",
+  failed: "bad",
+  error: "bad",
+  cancelled: "muted",
+  canceled: "muted",
+  skipped: "muted",
+  disabled: "muted",
+  rejected: "bad",
+  broken: "bad",
+  open: "bad",
+  failure: "bad",
+  outcome_failure: "warn",
+  outcome_unknown: "warn",
+  "half-open": "warn",
+  half_open: "warn",
 };
 
 export function Badge({ status, children }: { status: string; children?: ReactNode }) {
   return <span className={`badge tone-${statusTone[status.toLowerCase()] ?? "muted"}`}>{children ?? status}</span>;
 }
 
-export function Modal({ title, onClose, children, footer, wide }: { title: string; onClose: () => void; children: ReactNode; footer?: ReactNode; wide?: boolean }) {
+export function Modal({
+  title,
+  onClose,
+  children,
+  footer,
+  wide,
+}: {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  footer?: ReactNode;
+  wide?: boolean;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
@@ -174,14 +229,38 @@ export function useToast(): [ReactNode, (msg: string) => void] {
     const t = setTimeout(() => setMsg(null), 3500);
     return () => clearTimeout(t);
   }, [msg]);
-  return [msg ? <div className="toast" role="status">{msg}</div> : null, setMsg];
+  return [
+    msg ? (
+      <div className="toast" role="status">
+        {msg}
+      </div>
+    ) : null,
+    setMsg,
+  ];
 }
 
 /** Before and after side by side when both exist; one column for an addition or a removal. */
 export function DiffValues({ before, after }: { before: unknown; after: unknown }) {
   const has = (v: unknown) => v !== null && v !== undefined;
   if (has(before) && has(after)) {
-    return <div className="diff-vals"><div className="diff-before"><Json value={before} /></div><div className="diff-after"><Json value={after} /></div></div>;
+    return (
+      <div className="diff-vals">
+        <div className="diff-before">
+          <Json value={before} />
+        </div>
+        <div className="diff-after">
+          <Json value={after} />
+        </div>
+      </div>
+    );
   }
-  return has(after) ? <div className="diff-after"><Json value={after} /></div> : <div className="diff-before"><Json value={before} /></div>;
+  return has(after) ? (
+    <div className="diff-after">
+      <Json value={after} />
+    </div>
+  ) : (
+    <div className="diff-before">
+      <Json value={before} />
+    </div>
+  );
 }

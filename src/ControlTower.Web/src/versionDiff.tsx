@@ -1,5 +1,6 @@
 import { Background, Controls, ReactFlow, ReactFlowProvider, type Edge, type Node, type NodeProps } from "@xyflow/react";
-import type { Graph, GraphChange, NodeType } from "./api";
+import type { NodeType } from "./api/nodeTypes";
+import type { Graph, GraphChange } from "./api/workflows";
 import { CtNodeView, toFlow, type CtNode, type CtNodeData } from "./flow";
 
 // The version history's visual diff: the "to" graph with every node and edge coloured by what changed,
@@ -7,7 +8,9 @@ import { CtNodeView, toFlow, type CtNode, type CtNodeData } from "./flow";
 
 export type Change = "added" | "removed" | "changed" | "moved" | "unchanged";
 
-interface DiffNodeData extends CtNodeData { change: Change }
+interface DiffNodeData extends CtNodeData {
+  change: Change;
+}
 type DiffNode = Node<DiffNodeData, "diff">;
 
 const legend: { change: Change; label: string }[] = [
@@ -39,24 +42,44 @@ export function classifyChanges(changes: GraphChange[]): { nodes: Map<string, Ch
 }
 
 const edgeStroke: Record<Change, string | undefined> = {
-  added: "var(--ok)", removed: "var(--bad)", changed: undefined, moved: undefined, unchanged: undefined,
+  added: "var(--ok)",
+  removed: "var(--bad)",
+  changed: undefined,
+  moved: undefined,
+  unchanged: undefined,
 };
 
 function diffEdge(edge: Edge, change: Change): Edge {
   return {
     ...edge,
     className: `diff-edge diff-edge-${change}`,
-    style: { ...edge.style, ...(edgeStroke[change] ? { stroke: edgeStroke[change], strokeWidth: 2 } : {}), ...(change === "removed" ? { strokeDasharray: "6 4" } : {}) },
+    style: {
+      ...edge.style,
+      ...(edgeStroke[change] ? { stroke: edgeStroke[change], strokeWidth: 2 } : {}),
+      ...(change === "removed" ? { strokeDasharray: "6 4" } : {}),
+    },
     selectable: false,
   };
 }
 
 /** The "to" graph plus ghosts of the removed nodes and edges (at their "from" positions), each tagged with its change. */
-export function diffFlow(from: Graph, to: Graph, changes: GraphChange[], types: Map<string, NodeType>): { nodes: DiffNode[]; edges: Edge[] } {
+export function diffFlow(
+  from: Graph,
+  to: Graph,
+  changes: GraphChange[],
+  types: Map<string, NodeType>,
+): { nodes: DiffNode[]; edges: Edge[] } {
   const classes = classifyChanges(changes);
   const before = toFlow(from, types);
   const after = toFlow(to, types);
-  const tag = (n: CtNode, change: Change): DiffNode => ({ ...n, type: "diff", draggable: false, selectable: false, connectable: false, data: { ...n.data, change } });
+  const tag = (n: CtNode, change: Change): DiffNode => ({
+    ...n,
+    type: "diff",
+    draggable: false,
+    selectable: false,
+    connectable: false,
+    data: { ...n.data, change },
+  });
   const nodes = [
     ...after.nodes.map((n) => tag(n, classes.nodes.get(n.id) ?? "unchanged")),
     ...before.nodes.filter((n) => classes.nodes.get(n.id) === "removed").map((n) => tag(n, "removed")),
@@ -71,7 +94,12 @@ export function diffFlow(from: Graph, to: Graph, changes: GraphChange[], types: 
 function DiffNodeView(props: NodeProps<DiffNode>) {
   const change = props.data.change;
   return (
-    <div className={`diff-node diff-${change}`} data-testid={`diff-node-${props.id}`} data-change={change} aria-label={`${props.id}: ${change}`}>
+    <div
+      className={`diff-node diff-${change}`}
+      data-testid={`diff-node-${props.id}`}
+      data-change={change}
+      aria-label={`${props.id}: ${change}`}
+    >
       <CtNodeView {...(props as unknown as NodeProps<CtNode>)} selected={false} />
     </div>
   );
@@ -80,7 +108,17 @@ function DiffNodeView(props: NodeProps<DiffNode>) {
 const diffNodeTypes = { diff: DiffNodeView };
 
 /** A small read-only canvas of the "to" version coloured by change, with its legend. */
-export function VersionDiffCanvas({ from, to, changes, types }: { from: Graph; to: Graph; changes: GraphChange[]; types: Map<string, NodeType> }) {
+export function VersionDiffCanvas({
+  from,
+  to,
+  changes,
+  types,
+}: {
+  from: Graph;
+  to: Graph;
+  changes: GraphChange[];
+  types: Map<string, NodeType>;
+}) {
   const { nodes, edges } = diffFlow(from, to, changes, types);
   const counts = new Map<Change, number>();
   for (const n of nodes) counts.set(n.data.change, (counts.get(n.data.change) ?? 0) + 1);
@@ -89,17 +127,31 @@ export function VersionDiffCanvas({ from, to, changes, types }: { from: Graph; t
     <div className="diff-visual">
       <ul className="diff-legend" aria-label="Legend" data-testid="diff-legend">
         {legend.map((l) => (
-          <li key={l.change}><span className={`diff-swatch diff-${l.change}`} aria-hidden /> {l.label} <span className="muted">{counts.get(l.change) ?? 0}</span></li>
+          <li key={l.change}>
+            <span className={`diff-swatch diff-${l.change}`} aria-hidden /> {l.label}{" "}
+            <span className="muted">{counts.get(l.change) ?? 0}</span>
+          </li>
         ))}
-        <li className="muted">{edgeChanges} edge change{edgeChanges === 1 ? "" : "s"}</li>
+        <li className="muted">
+          {edgeChanges} edge change{edgeChanges === 1 ? "" : "s"}
+        </li>
       </ul>
       <div className="diff-canvas" data-testid="diff-canvas">
         <ReactFlowProvider>
           <ReactFlow<DiffNode, Edge>
-            nodes={nodes} edges={edges} nodeTypes={diffNodeTypes}
-            nodesDraggable={false} nodesConnectable={false} elementsSelectable={false} edgesFocusable={false} nodesFocusable={false}
-            zoomOnScroll={false} preventScrolling={false}
-            minZoom={0.2} fitView fitViewOptions={{ maxZoom: 1, minZoom: 0.2, padding: 0.15 }}
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={diffNodeTypes}
+            nodesDraggable={false}
+            nodesConnectable={false}
+            elementsSelectable={false}
+            edgesFocusable={false}
+            nodesFocusable={false}
+            zoomOnScroll={false}
+            preventScrolling={false}
+            minZoom={0.2}
+            fitView
+            fitViewOptions={{ maxZoom: 1, minZoom: 0.2, padding: 0.15 }}
             colorMode={document.documentElement.dataset.theme === "dark" ? "dark" : "light"}
             proOptions={{ hideAttribution: true }}
           >

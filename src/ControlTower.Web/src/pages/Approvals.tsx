@@ -1,21 +1,21 @@
 import { useEffect, useState } from "react";
-import { api, ApiError, type WorkflowSummary } from "../api";
+import { ApiError } from "../api";
+import { workflowsApi, type WorkflowSummary } from "../api/workflows";
 import { Empty, ErrorBox, Loading, PageHeader, useAsync } from "../ui";
-import { ApprovalCard, type Approval } from "./approvals/ApprovalCard";
-
-function items(body: unknown): Approval[] {
-  if (Array.isArray(body)) return body as Approval[];
-  const b = body as { items?: Approval[] } | null;
-  return b?.items ?? [];
-}
+import { approvalsApi } from "../api/approvals";
+import { ApprovalCard } from "./approvals/ApprovalCard";
 
 export function ApprovalsPage() {
   const [tab, setTab] = useState<"pending" | "closed">("pending");
-  const list = useAsync(() => tab === "pending"
-    ? api.get<unknown>("/api/approvals?status=pending").then(items)
-    : api.get<unknown>("/api/approvals").then((b) => items(b).filter((a) => (a.status ?? "pending") !== "pending")), [tab]);
+  const list = useAsync(
+    () =>
+      tab === "pending"
+        ? approvalsApi.list("status=pending").then((p) => p.items)
+        : approvalsApi.list("").then((p) => p.items.filter((a) => a.status !== "pending")),
+    [tab],
+  );
   // Approvals carry the workflow's id only; its name comes from the list (a page still works without it).
-  const workflows = useAsync(() => api.get<WorkflowSummary[]>("/api/workflows").catch(() => [] as WorkflowSummary[]), []);
+  const workflows = useAsync(() => workflowsApi.list().catch(() => [] as WorkflowSummary[]), []);
   const names = new Map((workflows.data ?? []).map((w) => [w.id, w.name]));
   const unavailable = list.error instanceof ApiError && list.error.status === 404;
   // Runs open approvals on their own (a second check after a verification): the pending inbox follows them.
@@ -27,25 +27,42 @@ export function ApprovalsPage() {
   }, [tab, unavailable, reload]);
   return (
     <>
-      <PageHeader title="Approvals" subtitle="Human gates waiting for a decision. Approve or reject with a comment (required); every decision is audited." actions={<button className="btn" onClick={list.reload}>Refresh</button>} />
+      <PageHeader
+        title="Approvals"
+        subtitle="Human gates waiting for a decision. Approve or reject with a comment (required); every decision is audited."
+        actions={
+          <button className="btn" onClick={list.reload}>
+            Refresh
+          </button>
+        }
+      />
       <div className="tabs" role="tablist">
-        <button role="tab" aria-selected={tab === "pending"} onClick={() => setTab("pending")}>Pending for me</button>
-        <button role="tab" aria-selected={tab === "closed"} onClick={() => setTab("closed")}>Closed</button>
+        <button role="tab" aria-selected={tab === "pending"} onClick={() => setTab("pending")}>
+          Pending for me
+        </button>
+        <button role="tab" aria-selected={tab === "closed"} onClick={() => setTab("closed")}>
+          Closed
+        </button>
       </div>
       {unavailable && (
         <Empty title="Approvals are not available on this server">
-          This server does not expose the approvals API (<code>/api/approvals</code>) yet. Workflows with an Approval node wait here for a decision once governance is deployed.
+          This server does not expose the approvals API (<code>/api/approvals</code>) yet. Workflows with an Approval node wait here for a
+          decision once governance is deployed.
         </Empty>
       )}
       {list.error != null && !unavailable && <ErrorBox error={list.error} onRetry={list.reload} />}
       {list.loading && !list.data && <Loading label="Loading approvals…" />}
       {list.data && list.data.length === 0 && (
         <Empty title={tab === "pending" ? "Nothing waits for you" : "No closed approvals yet"}>
-          {tab === "pending" ? "When a run reaches an Approval node you may decide, it appears here." : "Decided, expired and cancelled approvals are listed here."}
+          {tab === "pending"
+            ? "When a run reaches an Approval node you may decide, it appears here."
+            : "Decided, expired and cancelled approvals are listed here."}
         </Empty>
       )}
       <div className="stack">
-        {list.data?.map((a) => <ApprovalCard key={a.id} approval={a} workflowName={a.workflowName ?? (a.workflowId ? names.get(a.workflowId) : undefined)} onDecided={list.reload} />)}
+        {list.data?.map((a) => (
+          <ApprovalCard key={a.id} approval={a} workflowName={names.get(a.workflowId)} onDecided={list.reload} />
+        ))}
       </div>
     </>
   );

@@ -1,10 +1,7 @@
 import { Fragment, useState, type FormEvent } from "react";
-import { api, apiKey } from "../api";
+import { apiKey } from "../api";
+import { auditApi, type Verification } from "../api/audit";
 import { Badge, Empty, ErrorBox, Json, Loading, PageHeader, useAsync } from "../ui";
-
-interface AuditEntry { sequence: number; timestamp: string; actor: string; action: string; target: string; reason: string; data: Record<string, unknown> | null; previousHash: string; hash: string }
-interface AuditPage { items: AuditEntry[]; nextAfter: number | null; nextBefore: number | null }
-interface Verification { intact: boolean; entriesChecked: number; headHash: string; firstBreak: { sequence: number; problem: string; detail: string } | null }
 
 export function AuditPage() {
   const [filters, setFilters] = useState({ actor: "", action: "", target: "", from: "", to: "" });
@@ -16,7 +13,7 @@ export function AuditPage() {
     const q = new URLSearchParams({ limit: "100", order: "desc" });
     for (const [k, v] of Object.entries(applied)) if (v) q.set(k, k === "from" || k === "to" ? new Date(v).toISOString() : v);
     if (before !== undefined) q.set("before", String(before));
-    return api.get<AuditPage>(`/api/audit?${q}`);
+    return auditApi.list(q);
   }, [applied, before]);
   const [verification, setVerification] = useState<Verification | null>(null);
   const [verifying, setVerifying] = useState(false);
@@ -26,7 +23,13 @@ export function AuditPage() {
   const verify = async () => {
     setVerifying(true);
     setVerifyError(null);
-    try { setVerification(await api.get<Verification>("/api/audit/verify")); } catch (e) { setVerifyError(e); } finally { setVerifying(false); }
+    try {
+      setVerification(await auditApi.verify());
+    } catch (e) {
+      setVerifyError(e);
+    } finally {
+      setVerifying(false);
+    }
   };
   const download = async () => {
     const res = await fetch("/api/audit/export", { headers: apiKey() ? { Authorization: `Bearer ${apiKey()}` } : {} });
@@ -36,66 +39,155 @@ export function AuditPage() {
     a.click();
     URL.revokeObjectURL(a.href);
   };
-  const submit = (e: FormEvent) => { e.preventDefault(); setCursor([]); setApplied(filters); };
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setCursor([]);
+    setApplied(filters);
+  };
   const set = (k: keyof typeof filters, v: string) => setFilters((f) => ({ ...f, [k]: v }));
 
   return (
     <>
-      <PageHeader title="Audit log" subtitle="Every change and decision, hash-chained: editing or deleting an entry breaks the chain."
-        actions={<>
-          <button className="btn" onClick={download}>Export JSONL</button>
-          <button className="btn primary" onClick={verify} disabled={verifying} data-testid="verify">{verifying ? "Verifying…" : "Verify chain"}</button>
-        </>} />
+      <PageHeader
+        title="Audit log"
+        subtitle="Every change and decision, hash-chained: editing or deleting an entry breaks the chain."
+        actions={
+          <>
+            <button className="btn" onClick={download}>
+              Export JSONL
+            </button>
+            <button className="btn primary" onClick={verify} disabled={verifying} data-testid="verify">
+              {verifying ? "Verifying…" : "Verify chain"}
+            </button>
+          </>
+        }
+      />
       {verifyError != null && <ErrorBox error={verifyError} />}
       {verification && (
-        <div className={`card card-pad ${verification.intact ? "" : "error-box"}`} role="status" data-testid="verification" style={{ marginBottom: 16 }}>
+        <div
+          className={`card card-pad ${verification.intact ? "" : "error-box"}`}
+          role="status"
+          data-testid="verification"
+          style={{ marginBottom: 16 }}
+        >
           <div className="row">
             <Badge status={verification.intact ? "intact" : "broken"}>{verification.intact ? "✓ Chain intact" : "✗ Chain broken"}</Badge>
-            <span className="small">{verification.entriesChecked} entries checked · head <code>{verification.headHash.slice(0, 16)}…</code></span>
+            <span className="small">
+              {verification.entriesChecked} entries checked · head <code>{verification.headHash.slice(0, 16)}…</code>
+            </span>
           </div>
-          {verification.firstBreak && <p className="small" style={{ marginTop: 8 }}>First break at entry #{verification.firstBreak.sequence}: {verification.firstBreak.problem} — {verification.firstBreak.detail}</p>}
+          {verification.firstBreak && (
+            <p className="small" style={{ marginTop: 8 }}>
+              First break at entry #{verification.firstBreak.sequence}: {verification.firstBreak.problem} — {verification.firstBreak.detail}
+            </p>
+          )}
         </div>
       )}
       <form className="toolbar" onSubmit={submit}>
-        <input placeholder="Actor" value={filters.actor} onChange={(e) => set("actor", e.target.value)} aria-label="Actor" style={{ width: 140 }} />
-        <input placeholder="Action, e.g. workflow.created" value={filters.action} onChange={(e) => set("action", e.target.value)} aria-label="Action" style={{ width: 220 }} />
-        <input placeholder="Target" value={filters.target} onChange={(e) => set("target", e.target.value)} aria-label="Target" style={{ width: 160 }} />
-        <label className="row small">From<input type="datetime-local" value={filters.from} onChange={(e) => set("from", e.target.value)} /></label>
-        <label className="row small">To<input type="datetime-local" value={filters.to} onChange={(e) => set("to", e.target.value)} /></label>
-        <button className="btn" type="submit">Search</button>
+        <input
+          placeholder="Actor"
+          value={filters.actor}
+          onChange={(e) => set("actor", e.target.value)}
+          aria-label="Actor"
+          style={{ width: 140 }}
+        />
+        <input
+          placeholder="Action, e.g. workflow.created"
+          value={filters.action}
+          onChange={(e) => set("action", e.target.value)}
+          aria-label="Action"
+          style={{ width: 220 }}
+        />
+        <input
+          placeholder="Target"
+          value={filters.target}
+          onChange={(e) => set("target", e.target.value)}
+          aria-label="Target"
+          style={{ width: 160 }}
+        />
+        <label className="row small">
+          From
+          <input type="datetime-local" value={filters.from} onChange={(e) => set("from", e.target.value)} />
+        </label>
+        <label className="row small">
+          To
+          <input type="datetime-local" value={filters.to} onChange={(e) => set("to", e.target.value)} />
+        </label>
+        <button className="btn" type="submit">
+          Search
+        </button>
       </form>
       {page.error != null && <ErrorBox error={page.error} onRetry={page.reload} />}
       {page.loading && !page.data && <Loading label="Loading the audit log…" />}
-      {page.data && page.data.items.length === 0 && <Empty title="No entries match">Loosen the filters; actions are dotted names such as <code>workflow.created</code> or <code>credential.used</code>.</Empty>}
+      {page.data && page.data.items.length === 0 && (
+        <Empty title="No entries match">
+          Loosen the filters; actions are dotted names such as <code>workflow.created</code> or <code>credential.used</code>.
+        </Empty>
+      )}
       {page.data && page.data.items.length > 0 && (
         <>
           <div className="table-wrap">
             <table className="table" data-testid="audit-table">
-              <thead><tr><th>#</th><th>When</th><th>Actor</th><th>Action</th><th>Target</th><th>Reason</th></tr></thead>
+              <thead>
+                <tr>
+                  <th>#</th>
+                  <th>When</th>
+                  <th>Actor</th>
+                  <th>Action</th>
+                  <th>Target</th>
+                  <th>Reason</th>
+                </tr>
+              </thead>
               <tbody>
                 {page.data.items.map((e) => (
                   <Fragment key={e.sequence}>
-                    <tr onClick={() => setOpen(open === e.sequence ? null : e.sequence)} style={{ cursor: "pointer" }} tabIndex={0} aria-expanded={open === e.sequence}
-                      onKeyDown={(k) => { if (k.key === "Enter" || k.key === " ") { k.preventDefault(); setOpen(open === e.sequence ? null : e.sequence); } }}>
+                    <tr
+                      onClick={() => setOpen(open === e.sequence ? null : e.sequence)}
+                      style={{ cursor: "pointer" }}
+                      tabIndex={0}
+                      aria-expanded={open === e.sequence}
+                      onKeyDown={(k) => {
+                        if (k.key === "Enter" || k.key === " ") {
+                          k.preventDefault();
+                          setOpen(open === e.sequence ? null : e.sequence);
+                        }
+                      }}
+                    >
                       <td className="mono small">{e.sequence}</td>
                       <td className="small muted">{new Date(e.timestamp).toLocaleString()}</td>
                       <td>{e.actor}</td>
-                      <td><code>{e.action}</code></td>
+                      <td>
+                        <code>{e.action}</code>
+                      </td>
                       <td className="mono small audit-target">{e.target}</td>
                       <td className="small audit-reason">{e.reason}</td>
                     </tr>
                     {open === e.sequence && (
-                      <tr><td colSpan={6}><Json value={{ data: e.data, previousHash: e.previousHash, hash: e.hash }} /></td></tr>
+                      <tr>
+                        <td colSpan={6}>
+                          <Json value={{ data: e.data, previousHash: e.previousHash, hash: e.hash }} />
+                        </td>
+                      </tr>
                     )}
                   </Fragment>
                 ))}
               </tbody>
             </table>
           </div>
-          {(cursor.length > 0 || page.data.nextBefore != null) && <div className="row" style={{ justifyContent: "center", marginTop: 16 }}>
-            <button className="btn" disabled={cursor.length === 0} onClick={() => setCursor((c) => c.slice(0, -1))}>← Newer</button>
-            <button className="btn" disabled={page.data.nextBefore == null} onClick={() => setCursor((c) => [...c, page.data!.nextBefore!])}>Older →</button>
-          </div>}
+          {(cursor.length > 0 || page.data.nextBefore != null) && (
+            <div className="row" style={{ justifyContent: "center", marginTop: 16 }}>
+              <button className="btn" disabled={cursor.length === 0} onClick={() => setCursor((c) => c.slice(0, -1))}>
+                ← Newer
+              </button>
+              <button
+                className="btn"
+                disabled={page.data.nextBefore == null}
+                onClick={() => setCursor((c) => [...c, page.data!.nextBefore!])}
+              >
+                Older →
+              </button>
+            </div>
+          )}
         </>
       )}
     </>

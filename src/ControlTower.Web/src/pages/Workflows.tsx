@@ -1,5 +1,7 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { api, type PlanDraft, type Run, type RunPage, type WorkflowDetail, type WorkflowSummary, type Graph } from "../api";
+import type { PlanDraft } from "../api/planner";
+import { workflowsApi, type WorkflowSummary, type Graph } from "../api/workflows";
+import { runsApi, type Run } from "../api/runs";
 import { DescribeBox } from "../describe";
 import { Link, navigate } from "../router";
 import { Badge, Empty, ErrorBox, Loading, Modal, PageHeader, useAsync, useToast, when, useSubmit } from "../ui";
@@ -11,7 +13,7 @@ const pageSize = 50;
 const DraftDialog = lazy(() => import("./WorkflowDraft"));
 
 export function WorkflowsPage() {
-  const list = useAsync(() => api.get<WorkflowSummary[]>("/api/workflows"), []);
+  const list = useAsync(() => workflowsApi.list(), []);
   const [search, setSearch] = useState("");
   const [shown, setShown] = useState(pageSize);
   const [creating, setCreating] = useState(false);
@@ -31,7 +33,7 @@ export function WorkflowsPage() {
   const toggle = async (w: WorkflowSummary) => {
     setActionError(null);
     try {
-      const updated = await api.post<WorkflowSummary>(`/api/workflows/${w.id}/${w.enabled ? "disable" : "enable"}`, {});
+      const updated = await workflowsApi.toggle(w);
       list.setData((list.data ?? []).map((x) => (x.id === w.id ? { ...x, ...updated } : x)));
       say(`${w.name} ${w.enabled ? "disabled" : "enabled"}`);
     } catch (e) {
@@ -43,7 +45,7 @@ export function WorkflowsPage() {
     setActionError(null);
     try {
       const doc = JSON.parse(await file.text());
-      const created = await api.post<WorkflowDetail>("/api/workflows/import", doc);
+      const created = await workflowsApi.import(doc);
       navigate(`/workflows/${created.workflow.id}`);
     } catch (e) {
       setActionError(e);
@@ -57,32 +59,72 @@ export function WorkflowsPage() {
         subtitle="Design, version and run automations."
         actions={
           <>
-            <input ref={fileRef} type="file" accept="application/json,.json" hidden onChange={(e) => e.target.files?.[0] && importFile(e.target.files[0])} />
-            <button className="btn" onClick={() => fileRef.current?.click()}>Import JSON</button>
-            <button className="btn primary" onClick={() => setCreating(true)} data-testid="new-workflow">+ New workflow</button>
+            <input
+              ref={fileRef}
+              type="file"
+              accept="application/json,.json"
+              hidden
+              onChange={(e) => e.target.files?.[0] && importFile(e.target.files[0])}
+            />
+            <button className="btn" onClick={() => fileRef.current?.click()}>
+              Import JSON
+            </button>
+            <button className="btn primary" onClick={() => setCreating(true)} data-testid="new-workflow">
+              + New workflow
+            </button>
           </>
         }
       />
       {actionError != null && <ErrorBox error={actionError} />}
-      <DescribeBox placeholder="When a refill request arrives by webhook, check the stock with the pharmacy server; if fewer than 20 are left ask a pharmacist to approve, then dispense and reply with the new stock."
-        onDraft={(d, prompt) => setDraft({ draft: d, prompt })} />
+      <DescribeBox
+        placeholder="When a refill request arrives by webhook, check the stock with the pharmacy server; if fewer than 20 are left ask a pharmacist to approve, then dispense and reply with the new stock."
+        onDraft={(d, prompt) => setDraft({ draft: d, prompt })}
+      />
       {list.loading && !list.data && <Loading label="Loading workflows…" />}
       {list.error != null && <ErrorBox error={list.error} onRetry={list.reload} />}
       {list.data && list.data.length === 0 && (
-        <Empty title="No workflows yet" action={<button className="btn primary" onClick={() => setCreating(true)}>Create your first workflow</button>}>
-          A workflow is a graph of steps: a trigger, tool calls, logic and approvals. Create one and build it on the canvas, or import a JSON export.
+        <Empty
+          title="No workflows yet"
+          action={
+            <button className="btn primary" onClick={() => setCreating(true)}>
+              Create your first workflow
+            </button>
+          }
+        >
+          A workflow is a graph of steps: a trigger, tool calls, logic and approvals. Create one and build it on the canvas, or import a
+          JSON export.
         </Empty>
       )}
       {list.data && list.data.length > 0 && (
         <>
           <div className="toolbar">
-            <input type="search" placeholder="Search by name or description" value={search} onChange={(e) => { setSearch(e.target.value); setShown(pageSize); }} aria-label="Search workflows" style={{ width: 320 }} />
-            <span className="muted small">Showing {visible.length} of {filtered.length}{filtered.length !== list.data.length ? ` matching (${list.data.length} in all)` : ""}</span>
+            <input
+              type="search"
+              placeholder="Search by name or description"
+              value={search}
+              onChange={(e) => {
+                setSearch(e.target.value);
+                setShown(pageSize);
+              }}
+              aria-label="Search workflows"
+              style={{ width: 320 }}
+            />
+            <span className="muted small">
+              Showing {visible.length} of {filtered.length}
+              {filtered.length !== list.data.length ? ` matching (${list.data.length} in all)` : ""}
+            </span>
           </div>
           <div className="table-wrap">
             <table className="table" data-testid="workflow-table">
               <thead>
-                <tr><th>Name</th><th>Status</th><th>Version</th><th>Last run</th><th>Updated</th><th aria-label="Enabled" /></tr>
+                <tr>
+                  <th>Name</th>
+                  <th>Status</th>
+                  <th>Version</th>
+                  <th>Last run</th>
+                  <th>Updated</th>
+                  <th aria-label="Enabled" />
+                </tr>
               </thead>
               <tbody>
                 {visible.map((w) => {
@@ -90,38 +132,64 @@ export function WorkflowsPage() {
                   return (
                     <tr key={w.id}>
                       <td>
-                        <Link to={`/workflows/${w.id}`}><strong>{w.name}</strong></Link>
+                        <Link to={`/workflows/${w.id}`}>
+                          <strong>{w.name}</strong>
+                        </Link>
                         {w.description && <div className="muted small">{w.description}</div>}
                       </td>
-                      <td><Badge status={w.enabled ? "enabled" : "disabled"} /></td>
+                      <td>
+                        <Badge status={w.enabled ? "enabled" : "disabled"} />
+                      </td>
                       <td className="mono">v{w.latestVersion}</td>
                       <td>
-                        {run === undefined ? <span className="muted">…</span> : run === null ? <span className="muted">never</span> : (
-                          <Link to={`/runs/${run.id}`}><Badge status={run.status} /> <span className="muted small">{when(run.createdAt)}</span></Link>
+                        {run === undefined ? (
+                          <span className="muted">…</span>
+                        ) : run === null ? (
+                          <span className="muted">never</span>
+                        ) : (
+                          <Link to={`/runs/${run.id}`}>
+                            <Badge status={run.status} /> <span className="muted small">{when(run.createdAt)}</span>
+                          </Link>
                         )}
                       </td>
                       <td className="muted">{when(w.updatedAt)}</td>
                       <td>
-                        <button className="switch" role="switch" aria-checked={w.enabled} aria-label={`${w.enabled ? "Disable" : "Enable"} ${w.name}`} onClick={() => toggle(w)} />
+                        <button
+                          className="switch"
+                          role="switch"
+                          aria-checked={w.enabled}
+                          aria-label={`${w.enabled ? "Disable" : "Enable"} ${w.name}`}
+                          onClick={() => toggle(w)}
+                        />
                       </td>
                     </tr>
                   );
                 })}
                 {visible.length === 0 && (
-                  <tr><td colSpan={6} className="muted">No workflow matches “{search}”.</td></tr>
+                  <tr>
+                    <td colSpan={6} className="muted">
+                      No workflow matches “{search}”.
+                    </td>
+                  </tr>
                 )}
               </tbody>
             </table>
           </div>
           {filtered.length > shown && (
             <div className="row" style={{ justifyContent: "center", marginTop: 16 }}>
-              <button className="btn" onClick={() => setShown((s) => s + pageSize)}>Show {Math.min(pageSize, filtered.length - shown)} more</button>
+              <button className="btn" onClick={() => setShown((s) => s + pageSize)}>
+                Show {Math.min(pageSize, filtered.length - shown)} more
+              </button>
             </div>
           )}
         </>
       )}
       {creating && <CreateWorkflow onClose={() => setCreating(false)} />}
-      {draft && <Suspense fallback={<Loading />}><DraftDialog draft={draft.draft} prompt={draft.prompt} onClose={() => setDraft(null)} /></Suspense>}
+      {draft && (
+        <Suspense fallback={<Loading />}>
+          <DraftDialog draft={draft.draft} prompt={draft.prompt} onClose={() => setDraft(null)} />
+        </Suspense>
+      )}
       {toast}
     </>
   );
@@ -139,15 +207,17 @@ function useLastRuns(ids: string[]): Record<string, Run | null | undefined> {
       while (!cancelled && next < todo.length) {
         const id = todo[next++];
         try {
-          const page = await api.get<RunPage>(`/api/runs?workflowId=${id}&limit=1`);
-          if (!cancelled) setRuns((r) => ({ ...r, [id]: page.items[0] ?? null }));
+          const latest = await runsApi.latestOf(id);
+          if (!cancelled) setRuns((r) => ({ ...r, [id]: latest }));
         } catch {
           if (!cancelled) setRuns((r) => ({ ...r, [id]: null }));
         }
       }
     };
     for (let i = 0; i < 4; i++) void worker();
-    return () => { cancelled = true; };
+    return () => {
+      cancelled = true;
+    };
   }, [key]);
   return runs;
 }
@@ -159,19 +229,29 @@ function CreateWorkflow({ onClose }: { onClose: () => void }) {
   const pickTemplate = useCallback((b: () => Promise<Graph>) => setBuild(() => b), []);
   const { busy, error, submit } = useSubmit(async () => {
     const graph = await build();
-    const created = await api.post<WorkflowDetail>("/api/workflows", { name: name.trim(), description: description.trim() || null, graph, message: "Created" });
+    const created = await workflowsApi.create({ name: name.trim(), description: description.trim() || null, graph, message: "Created" });
     navigate(`/workflows/${created.workflow.id}`);
   });
   return (
     <Modal title="New workflow" onClose={onClose}>
       <form onSubmit={submit}>
         {error != null && <ErrorBox error={error} />}
-        <label className="field">Name<input value={name} onChange={(e) => setName(e.target.value)} required data-testid="workflow-name" /></label>
-        <label className="field">Description <span className="hint">optional</span><input value={description} onChange={(e) => setDescription(e.target.value)} /></label>
+        <label className="field">
+          Name
+          <input value={name} onChange={(e) => setName(e.target.value)} required data-testid="workflow-name" />
+        </label>
+        <label className="field">
+          Description <span className="hint">optional</span>
+          <input value={description} onChange={(e) => setDescription(e.target.value)} />
+        </label>
         <TemplatePicker onChange={pickTemplate} />
         <div className="row" style={{ justifyContent: "flex-end" }}>
-          <button type="button" className="btn" onClick={onClose}>Cancel</button>
-          <button type="submit" className="btn primary" disabled={busy || !name.trim()}>Create and open editor</button>
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="btn primary" disabled={busy || !name.trim()}>
+            Create and open editor
+          </button>
         </div>
       </form>
     </Modal>

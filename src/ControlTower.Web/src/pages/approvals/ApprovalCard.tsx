@@ -1,16 +1,8 @@
 import { useState } from "react";
-import { api } from "../../api";
+import { approvalsApi, type Approval } from "../../api/approvals";
 import { Link } from "../../router";
 import { Badge, ErrorBox, useToast, when } from "../../ui";
 import { ApprovalEvidence, governedWhy } from "../ApprovalEvidence";
-
-// Approvals come from the governance API; its items are read defensively (fields may be absent).
-export interface Approval {
-  id: string; status?: string; title?: string | null; instructions?: string | null; evidence?: unknown;
-  runId?: string; workflowId?: string; workflowName?: string; nodeId?: string;
-  createdAt?: string; expiresAt?: string | null; requestedBy?: string;
-  decisions?: { decidedBy?: string; actor?: string; decision: string; comment?: string | null; decidedAt?: string; createdAt?: string }[];
-}
 
 export function ApprovalCard({ approval, workflowName, onDecided }: { approval: Approval; workflowName?: string; onDecided: () => void }) {
   const [comment, setComment] = useState("");
@@ -18,14 +10,14 @@ export function ApprovalCard({ approval, workflowName, onDecided }: { approval: 
   const [error, setError] = useState<unknown>(null);
   const [key] = useState(() => crypto.randomUUID());
   const [toast, say] = useToast();
-  const pending = (approval.status ?? "pending") === "pending";
+  const pending = approval.status === "pending";
   const commented = comment.trim().length > 0;
   const decide = async (decision: "approve" | "reject") => {
     if (!commented) return;
     setBusy(true);
     setError(null);
     try {
-      await api.post(`/api/approvals/${approval.id}/decisions`, { decision, comment: comment.trim() || null }, { "Idempotency-Key": `${key}:${decision}` });
+      await approvalsApi.decide(approval.id, { decision, comment: comment.trim() || null }, `${key}:${decision}`);
       say(decision === "approve" ? "Approved" : "Rejected");
       onDecided();
     } catch (e) {
@@ -37,32 +29,65 @@ export function ApprovalCard({ approval, workflowName, onDecided }: { approval: 
   return (
     <article className="card card-pad stack" data-testid="approval" aria-label={approval.title ?? "Approval"}>
       <div className="row" style={{ justifyContent: "space-between" }}>
-        <h3>{approval.title || `Approval for ${approval.nodeId ?? "a node"}`}</h3>
-        <Badge status={approval.status ?? "pending"} />
+        <h3>{approval.title || `Approval for ${approval.nodeId}`}</h3>
+        <Badge status={approval.status} />
       </div>
       <p className="muted small">
-        {workflowName && <><Link to={`/workflows/${approval.workflowId}`} data-testid="approval-workflow">{workflowName}</Link> · </>}
-        {approval.runId && <>run <Link to={`/runs/${approval.runId}`} className="mono">{approval.runId.slice(0, 8)}</Link> · </>}
-        {approval.nodeId && <>node <code>{approval.nodeId}</code> · </>}
-        requested {when(approval.createdAt)}{approval.expiresAt && <> · expires {new Date(approval.expiresAt).toLocaleString()}</>}
+        {workflowName && (
+          <>
+            <Link to={`/workflows/${approval.workflowId}`} data-testid="approval-workflow">
+              {workflowName}
+            </Link>{" "}
+            ·{" "}
+          </>
+        )}
+        <>
+          run{" "}
+          <Link to={`/runs/${approval.runId}`} className="mono">
+            {approval.runId.slice(0, 8)}
+          </Link>{" "}
+          ·{" "}
+        </>
+        <>
+          node <code>{approval.nodeId}</code> ·{" "}
+        </>
+        requested {when(approval.createdAt)}
+        {approval.expiresAt && <> · expires {new Date(approval.expiresAt).toLocaleString()}</>}
       </p>
       {approval.instructions && approval.instructions !== governedWhy(approval.evidence) && <p>{approval.instructions}</p>}
-      {approval.evidence !== undefined && approval.evidence !== null && <ApprovalEvidence value={approval.evidence} />}
-      {approval.decisions && approval.decisions.length > 0 && (
+      {approval.evidence != null && <ApprovalEvidence value={approval.evidence} />}
+      {approval.decisions.length > 0 && (
         <ul className="small" style={{ margin: 0, paddingLeft: 18 }}>
-          {approval.decisions.map((d, i) => <li key={i}><strong>{d.decidedBy ?? d.actor}</strong> {d.decision}{d.comment ? `: “${d.comment}”` : ""} <span className="muted">{when(d.decidedAt ?? d.createdAt)}</span></li>)}
+          {approval.decisions.map((d, i) => (
+            <li key={i}>
+              <strong>{d.decidedBy}</strong> {d.decision}
+              {d.comment ? `: “${d.comment}”` : ""} <span className="muted">{when(d.decidedAt)}</span>
+            </li>
+          ))}
         </ul>
       )}
       {error != null && <ErrorBox error={error} />}
       {pending && (
         <div className="approval-decide">
           <label className="field">
-            <span>Comment <span className="hint">required, recorded in the audit log</span></span>
-            <input value={comment} onChange={(e) => setComment(e.target.value)} placeholder="Why you decide so" required aria-required="true" />
+            <span>
+              Comment <span className="hint">required, recorded in the audit log</span>
+            </span>
+            <input
+              value={comment}
+              onChange={(e) => setComment(e.target.value)}
+              placeholder="Why you decide so"
+              required
+              aria-required="true"
+            />
           </label>
           <div className="row">
-            <button className="btn danger" disabled={busy || !commented} onClick={() => decide("reject")} data-testid="reject">Reject</button>
-            <button className="btn primary" disabled={busy || !commented} onClick={() => decide("approve")} data-testid="approve">Approve</button>
+            <button className="btn danger" disabled={busy || !commented} onClick={() => decide("reject")} data-testid="reject">
+              Reject
+            </button>
+            <button className="btn primary" disabled={busy || !commented} onClick={() => decide("approve")} data-testid="approve">
+              Approve
+            </button>
           </div>
         </div>
       )}

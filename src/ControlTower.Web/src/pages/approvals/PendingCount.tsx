@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { api } from "../../api";
+import { approvalsApi } from "../../api/approvals";
 import { useLocation } from "../../router";
 
 /** How many approvals wait for the signed-in person, beside "Approvals" in the side menu; refreshed on navigation and every 20 s. */
@@ -13,12 +13,18 @@ export function PendingApprovalsCount() {
   }, []);
   useEffect(() => {
     let live = true;
-    api.get<{ items?: unknown[]; total?: number } | unknown[]>("/api/approvals?status=pending&mine=true&limit=100").then(
-      (body) => live && setCount(Array.isArray(body) ? body.length : body.total ?? body.items?.length ?? 0),
+    approvalsApi.list("status=pending&mine=true&limit=100").then(
+      (page) => live && setCount(page.total),
       () => live && setCount(0),
     );
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
   }, [path, tick]);
   if (count === 0) return null;
-  return <span className="count" data-testid="pending-approvals" aria-label={`${count} pending`}>{count > 99 ? "99+" : count}</span>;
+  return (
+    <span className="count" data-testid="pending-approvals" aria-label={`${count} pending`}>
+      {count > 99 ? "99+" : count}
+    </span>
+  );
 }

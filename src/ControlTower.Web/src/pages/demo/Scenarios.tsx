@@ -1,18 +1,17 @@
 import { useState } from "react";
-import { api, getOptional } from "../../api";
 import { navigate } from "../../router";
 import { ErrorBox, useAsync } from "../../ui";
-import type { Scenario, ScenarioStarted } from "./demoApi";
+import { demoApi } from "../../api/demo";
 
 /** One button per scenario template the server offers; a press starts its run and opens it. */
 export function Scenarios() {
-  const { data } = useAsync(() => getOptional<Scenario[]>("/api/demo/scenarios"), []);
+  const { data } = useAsync(() => demoApi.scenarios(), []);
   const [error, setError] = useState<unknown>(null);
   if (!data || data.length === 0) return null;
   const start = async (id: string) => {
     setError(null);
     try {
-      const started = await api.post<ScenarioStarted>(`/api/demo/scenarios/${encodeURIComponent(id)}/start`);
+      const started = await demoApi.startScenario(id);
       navigate(`/runs/${started.runId}`);
     } catch (e) {
       setError(e);
@@ -24,7 +23,11 @@ export function Scenarios() {
       <p className="small muted">Each starts one real refill run that takes a particular path through the workflow.</p>
       {error != null && <ErrorBox error={error} />}
       <div className="row" style={{ flexWrap: "wrap" }}>
-        {data.map((s) => <button key={s.id} className="btn" title={s.description} onClick={() => start(s.id)} data-testid={`scenario-${s.id}`}>{s.title}</button>)}
+        {data.map((s) => (
+          <button key={s.id} className="btn" title={s.description} onClick={() => start(s.id)} data-testid={`scenario-${s.id}`}>
+            {s.title}
+          </button>
+        ))}
       </div>
     </section>
   );

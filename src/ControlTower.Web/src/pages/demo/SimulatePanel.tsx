@@ -1,8 +1,7 @@
 import { useEffect, useRef, useState } from "react";
-import { api } from "../../api";
 import { ErrorBox } from "../../ui";
 import { StageBadge } from "../TrustEvidence";
-import { followSimulation, type Simulation } from "./demoApi";
+import { demoApi, followSimulation, type Simulation } from "../../api/demo";
 
 const pct = (v: number | null | undefined) => (v == null ? "—" : `${Math.round(v * 100)}%`);
 
@@ -16,13 +15,16 @@ export function SimulatePanel({ onProgress }: { onProgress: (s: Simulation) => v
     following.current?.abort();
     const abort = new AbortController();
     following.current = abort;
-    const show = (s: Simulation) => { setJob(s); onProgress(s); };
+    const show = (s: Simulation) => {
+      setJob(s);
+      onProgress(s);
+    };
     show(start);
     followSimulation(start.id, show, abort.signal).catch((e) => !abort.signal.aborted && setError(e));
   };
 
   useEffect(() => {
-    api.get<Simulation[]>("/api/demo/simulations").then((jobs) => jobs[0] && (jobs[0].status === "running" ? follow(jobs[0]) : setJob(jobs[0])), setError);
+    demoApi.simulations().then((jobs) => jobs[0] && (jobs[0].status === "running" ? follow(jobs[0]) : setJob(jobs[0])), setError);
     return () => following.current?.abort();
     // Once, on mount: later jobs are followed from the button.
   }, []);
@@ -30,12 +32,12 @@ export function SimulatePanel({ onProgress }: { onProgress: (s: Simulation) => v
   const start = async () => {
     setError(null);
     try {
-      follow(await api.post<Simulation>("/api/demo/simulations", { cases: 200 }));
+      follow(await demoApi.simulate({ cases: 200 }));
     } catch (e) {
       setError(e);
     }
   };
-  const cancel = () => job && api.post(`/api/demo/simulations/${job.id}/cancel`).catch(setError);
+  const cancel = () => job && demoApi.cancelSimulation(job.id).catch(setError);
   const running = job?.status === "running";
   const done = job ? Math.round((job.done / job.cases) * 100) : 0;
   const f = job?.figures;
@@ -45,33 +47,68 @@ export function SimulatePanel({ onProgress }: { onProgress: (s: Simulation) => v
       <div className="row" style={{ justifyContent: "space-between" }}>
         <h3>Simulate the pharmacy</h3>
         <span className="row">
-          {running && <button className="btn sm" onClick={cancel}>Cancel</button>}
-          <button className="btn primary" onClick={start} disabled={running} data-testid="simulate">Simulate 200 cases</button>
+          {running && (
+            <button className="btn sm" onClick={cancel}>
+              Cancel
+            </button>
+          )}
+          <button className="btn primary" onClick={start} disabled={running} data-testid="simulate">
+            Simulate 200 cases
+          </button>
         </span>
       </div>
       <p className="small muted">
-        Refill requests run through the real workflow and the real pharmacy server; a seeded synthetic pharmacist decides what a person would
-        (its own user, audited). Watch the dispense scope earn its stages as approvals and successful dispenses accumulate.
+        Refill requests run through the real workflow and the real pharmacy server; a seeded synthetic pharmacist decides what a person
+        would (its own user, audited). Watch the dispense scope earn its stages as approvals and successful dispenses accumulate.
       </p>
       {error != null && <ErrorBox error={error} />}
       {job && (
         <div className="stack" style={{ gap: 6 }}>
-          <div role="progressbar" aria-valuemin={0} aria-valuemax={job.cases} aria-valuenow={job.done} data-testid="sim-progress" data-status={job.status}
-            style={{ height: 12, borderRadius: 6, background: "var(--border)", overflow: "hidden" }}>
-            <div style={{ width: `${done}%`, height: "100%", background: job.status === "failed" ? "#ef4444" : "#3b82f6", transition: "width 0.3s" }} />
+          <div
+            role="progressbar"
+            aria-valuemin={0}
+            aria-valuemax={job.cases}
+            aria-valuenow={job.done}
+            data-testid="sim-progress"
+            data-status={job.status}
+            style={{ height: 12, borderRadius: 6, background: "var(--border)", overflow: "hidden" }}
+          >
+            <div
+              style={{
+                width: `${done}%`,
+                height: "100%",
+                background: job.status === "failed" ? "#ef4444" : "#3b82f6",
+                transition: "width 0.3s",
+              }}
+            />
           </div>
           <div className="row small">
             <strong data-testid="sim-status">{job.status}</strong>
-            <span>{job.done}/{job.cases} cases · {job.casesPerSecond.toFixed(1)} cases/s</span>
-            <span>dispense scope: <StageBadge stage={job.stage} /></span>
-            <span className="muted">people decided {job.counts.humanDecisions} times ({job.counts.governedHumanDecisions} on the dispense) · {job.counts.automaticDispenses} dispenses ran on their own</span>
+            <span>
+              {job.done}/{job.cases} cases · {job.casesPerSecond.toFixed(1)} cases/s
+            </span>
+            <span>
+              dispense scope: <StageBadge stage={job.stage} />
+            </span>
+            <span className="muted">
+              people decided {job.counts.humanDecisions} times ({job.counts.governedHumanDecisions} on the dispense) ·{" "}
+              {job.counts.automaticDispenses} dispenses ran on their own
+            </span>
           </div>
-          {job.error && <div className="error-box" role="alert">{job.error}</div>}
+          {job.error && (
+            <div className="error-box" role="alert">
+              {job.error}
+            </div>
+          )}
           {f && (
             <p className="small" data-testid="sim-figures">
-              Stages first reached after case: {Object.entries(f.stageFirstReachedAtCase).map(([s, c]) => `${s.replace(/_/g, " ")} ${c}`).join(" · ")}.
-              {" "}Decisions on the dispense fell from {f.first.governedHumanDecisions} (cases {f.first.from}–{f.first.to}) to {f.last.governedHumanDecisions} (cases {f.last.from}–{f.last.to}), {pct(f.governedDecisionReduction)} fewer;
-              {" "}all decisions {pct(f.humanDecisionReduction)} fewer.
+              Stages first reached after case:{" "}
+              {Object.entries(f.stageFirstReachedAtCase)
+                .map(([s, c]) => `${s.replace(/_/g, " ")} ${c}`)
+                .join(" · ")}
+              . Decisions on the dispense fell from {f.first.governedHumanDecisions} (cases {f.first.from}–{f.first.to}) to{" "}
+              {f.last.governedHumanDecisions} (cases {f.last.from}–{f.last.to}), {pct(f.governedDecisionReduction)} fewer; all decisions{" "}
+              {pct(f.humanDecisionReduction)} fewer.
             </p>
           )}
         </div>

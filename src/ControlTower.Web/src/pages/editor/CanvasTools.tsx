@@ -6,11 +6,27 @@ import type { CanvasCommands } from "./useCanvasCommands";
 export function CanvasToolbar({ c, canWrite, onHelp }: { c: CanvasCommands; canWrite: boolean; onHelp: () => void }) {
   return (
     <Panel position="top-left" className="canvas-tools" aria-label="Canvas tools">
-      <button className="btn sm" onClick={c.undo} disabled={!canWrite || !c.canUndo} title="Undo (Ctrl+Z)" data-testid="undo">↶ Undo</button>
-      <button className="btn sm" onClick={c.redo} disabled={!canWrite || !c.canRedo} title="Redo (Ctrl+Shift+Z)" data-testid="redo">↷ Redo</button>
-      <button className="btn sm" onClick={c.autoArrange} disabled={!canWrite} title="Arrange left to right (Shift+A)" data-testid="auto-arrange">Arrange</button>
-      <button className="btn sm" onClick={c.fit} title="Fit to view (F)" data-testid="fit-view">Fit</button>
-      <button className="btn sm" onClick={onHelp} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">?</button>
+      <button className="btn sm" onClick={c.undo} disabled={!canWrite || !c.canUndo} title="Undo (Ctrl+Z)" data-testid="undo">
+        ↶ Undo
+      </button>
+      <button className="btn sm" onClick={c.redo} disabled={!canWrite || !c.canRedo} title="Redo (Ctrl+Shift+Z)" data-testid="redo">
+        ↷ Redo
+      </button>
+      <button
+        className="btn sm"
+        onClick={c.autoArrange}
+        disabled={!canWrite}
+        title="Arrange left to right (Shift+A)"
+        data-testid="auto-arrange"
+      >
+        Arrange
+      </button>
+      <button className="btn sm" onClick={c.fit} title="Fit to view (F)" data-testid="fit-view">
+        Fit
+      </button>
+      <button className="btn sm" onClick={onHelp} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
+        ?
+      </button>
     </Panel>
   );
 }
@@ -20,27 +36,51 @@ export function SelectionActions({ count, c, canWrite }: { count: number; c: Can
   return (
     <div data-testid="multi-selection">
       <h3>{count} nodes selected</h3>
-      <p className="muted small" style={{ marginBottom: 12 }}>Copy them (Ctrl+C) to paste here or into another workflow (Ctrl+V); the edges between them come along.</p>
+      <p className="muted small" style={{ marginBottom: 12 }}>
+        Copy them (Ctrl+C) to paste here or into another workflow (Ctrl+V); the edges between them come along.
+      </p>
       <div className="row">
-        <button className="btn sm" onClick={() => void c.copy()}>Copy</button>
-        <button className="btn sm" onClick={c.duplicate} disabled={!canWrite}>Duplicate</button>
-        <button className="btn danger sm" onClick={c.removeSelected} disabled={!canWrite}>Delete</button>
+        <button className="btn sm" onClick={() => void c.copy()}>
+          Copy
+        </button>
+        <button className="btn sm" onClick={c.duplicate} disabled={!canWrite}>
+          Duplicate
+        </button>
+        <button className="btn danger sm" onClick={c.removeSelected} disabled={!canWrite}>
+          Delete
+        </button>
       </div>
     </div>
   );
 }
 
 const shortcuts: [string, string][] = [
-  ["Ctrl+Z", "Undo"], ["Ctrl+Shift+Z or Ctrl+Y", "Redo"], ["Ctrl+C / Ctrl+V", "Copy / paste the selected nodes with their edges"],
-  ["Ctrl+D", "Duplicate the selection"], ["Delete or Backspace", "Delete the selection"], ["Ctrl+click, Shift+drag", "Select several nodes"],
-  ["Shift+A", "Arrange left to right"], ["F", "Fit to view"], ["Ctrl+S", "Save a version"], ["?", "This list"],
+  ["Ctrl+Z", "Undo"],
+  ["Ctrl+Shift+Z or Ctrl+Y", "Redo"],
+  ["Ctrl+C / Ctrl+V", "Copy / paste the selected nodes with their edges"],
+  ["Ctrl+D", "Duplicate the selection"],
+  ["Delete or Backspace", "Delete the selection"],
+  ["Ctrl+click, Shift+drag", "Select several nodes"],
+  ["Shift+A", "Arrange left to right"],
+  ["F", "Fit to view"],
+  ["Ctrl+S", "Save a version"],
+  ["?", "This list"],
 ];
 
 export function ShortcutsDialog({ onClose }: { onClose: () => void }) {
   return (
     <Modal title="Keyboard shortcuts" onClose={onClose}>
       <table className="table" data-testid="shortcuts">
-        <tbody>{shortcuts.map(([k, what]) => <tr key={k}><td><kbd>{k}</kbd></td><td>{what}</td></tr>)}</tbody>
+        <tbody>
+          {shortcuts.map(([k, what]) => (
+            <tr key={k}>
+              <td>
+                <kbd>{k}</kbd>
+              </td>
+              <td>{what}</td>
+            </tr>
+          ))}
+        </tbody>
       </table>
     </Modal>
   );
@@ -50,17 +90,43 @@ export function DraftNotice({ savedAt, onDiscard }: { savedAt: string; onDiscard
   return (
     <div className="notice draft-notice" role="status" data-testid="draft-restored">
       Restored your unsaved changes from {when(savedAt)} (kept in this browser).
-      <button className="btn sm" onClick={onDiscard} data-testid="draft-discard">Discard them</button>
+      <button className="btn sm" onClick={onDiscard} data-testid="draft-discard">
+        Discard them
+      </button>
     </div>
   );
 }
 
 /** Buttons that fold the palette and the settings panel away, to give the canvas the room. */
-export function PanelToggles({ palette, inspector, onToggle }: { palette: boolean; inspector: boolean; onToggle: (panel: "palette" | "inspector") => void }) {
+export function PanelToggles({
+  palette,
+  inspector,
+  onToggle,
+}: {
+  palette: boolean;
+  inspector: boolean;
+  onToggle: (panel: "palette" | "inspector") => void;
+}) {
   return (
     <>
-      <button className="btn sm" aria-pressed={palette} onClick={() => onToggle("palette")} title="Show or hide the node palette" data-testid="toggle-palette">Palette</button>
-      <button className="btn sm" aria-pressed={inspector} onClick={() => onToggle("inspector")} title="Show or hide the settings panel" data-testid="toggle-inspector">Settings</button>
+      <button
+        className="btn sm"
+        aria-pressed={palette}
+        onClick={() => onToggle("palette")}
+        title="Show or hide the node palette"
+        data-testid="toggle-palette"
+      >
+        Palette
+      </button>
+      <button
+        className="btn sm"
+        aria-pressed={inspector}
+        onClick={() => onToggle("inspector")}
+        title="Show or hide the settings panel"
+        data-testid="toggle-inspector"
+      >
+        Settings
+      </button>
     </>
   );
 }

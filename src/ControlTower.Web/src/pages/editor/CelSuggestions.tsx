@@ -3,8 +3,16 @@ import { ExpressionData } from "../../expressionData";
 import { applySuggestion, suggest } from "./suggest";
 
 /** Completions under an expression field for the path being typed, from the last run's data (see suggest.ts). */
-export function CelSuggestions({ field, value, cursor, onPick }: {
-  field: RefObject<HTMLTextAreaElement | null>; value: string; cursor: number | null; onPick: (text: string) => void;
+export function CelSuggestions({
+  field,
+  value,
+  cursor,
+  onPick,
+}: {
+  field: RefObject<HTMLTextAreaElement | null>;
+  value: string;
+  cursor: number | null;
+  onPick: (text: string) => void;
 }) {
   const data = useContext(ExpressionData);
   const [dismissed, setDismissed] = useState<string | null>(null);
@@ -14,14 +22,29 @@ export function CelSuggestions({ field, value, cursor, onPick }: {
   const pick = (item: string) => {
     const next = applySuggestion(value, cursor, found.from, item);
     onPick(next.text);
-    requestAnimationFrame(() => { field.current?.focus(); field.current?.setSelectionRange(next.cursor, next.cursor); });
+    requestAnimationFrame(() => {
+      field.current?.focus();
+      field.current?.setSelectionRange(next.cursor, next.cursor);
+    });
   };
   return (
-    <ul className="cel-suggestions" role="listbox" aria-label="Fields from the last run" data-testid="cel-suggestions"
-      onKeyDown={(e) => { if (e.key === "Escape") { setDismissed(value); field.current?.focus(); } }}>
+    <ul
+      className="cel-suggestions"
+      role="listbox"
+      aria-label="Fields from the last run"
+      data-testid="cel-suggestions"
+      onKeyDown={(e) => {
+        if (e.key === "Escape") {
+          setDismissed(value);
+          field.current?.focus();
+        }
+      }}
+    >
       {found.items.map((item) => (
         <li key={item} role="option" aria-selected="false">
-          <button type="button" className="mono" onMouseDown={(e) => e.preventDefault()} onClick={() => pick(item)}>{item}</button>
+          <button type="button" className="mono" onMouseDown={(e) => e.preventDefault()} onClick={() => pick(item)}>
+            {item}
+          </button>
         </li>
       ))}
     </ul>

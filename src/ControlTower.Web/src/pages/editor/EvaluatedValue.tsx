@@ -3,7 +3,11 @@ import { api } from "../../api";
 import { ExpressionData } from "../../expressionData";
 import { previewOf } from "./preview";
 
-interface Evaluation { value: unknown; errorCode: string | null; errorMessage: string | null }
+interface Evaluation {
+  value: unknown;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
 
 /**
  * What a valid expression gives on the workflow's last run, beside the field: evaluated by the server's CEL engine
@@ -23,13 +27,20 @@ export function EvaluatedValue({ expression, template, valid }: { expression: st
         (e: Error) => live && setResult({ for: key, evaluation: null, failed: e.message }),
       );
     }, 400);
-    return () => { live = false; clearTimeout(t); };
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
   }, [runId, valid, expression, template, key]);
   if (!runId || !valid || !expression.trim() || result?.for !== key) return null;
   const e = result.evaluation;
   if (!e) return <span className="field-note muted small">Could not evaluate: {result.failed}</span>;
   if (e.errorCode) {
-    return <span className="field-note small" data-testid="cel-value" data-error={e.errorCode} title={e.errorMessage ?? ""}>On the last run: <code>{e.errorCode}</code> {e.errorMessage}</span>;
+    return (
+      <span className="field-note small" data-testid="cel-value" data-error={e.errorCode} title={e.errorMessage ?? ""}>
+        On the last run: <code>{e.errorCode}</code> {e.errorMessage}
+      </span>
+    );
   }
   return (
     <span className="field-note small" data-testid="cel-value" title={JSON.stringify(e.value, null, 2)}>

@@ -1,5 +1,6 @@
 import { useState } from "react";
-import { api, type Graph, type Run, type WorkflowSummary } from "../../api";
+import type { Graph, WorkflowSummary } from "../../api/workflows";
+import { runsApi } from "../../api/runs";
 import { navigate } from "../../router";
 import { ErrorBox, Json } from "../../ui";
 import { singleNodePins, type Pins } from "./pins";
@@ -9,9 +10,24 @@ import type { RunData } from "./suggest";
  * A node's test data in the settings panel: pin its output (from the last run or typed) so later nodes can be built
  * without calling it again, and run this node alone on the input of the last run.
  */
-export function NodeTestData({ nodeId, workflow, graph, dirty, pins, last, canRun, onPin }: {
-  nodeId: string; workflow: WorkflowSummary; graph: Graph; dirty: boolean; pins: Pins; last: (RunData & { runId: string }) | null;
-  canRun: boolean; onPin: (nodeId: string, output: unknown | undefined) => void;
+export function NodeTestData({
+  nodeId,
+  workflow,
+  graph,
+  dirty,
+  pins,
+  last,
+  canRun,
+  onPin,
+}: {
+  nodeId: string;
+  workflow: WorkflowSummary;
+  graph: Graph;
+  dirty: boolean;
+  pins: Pins;
+  last: (RunData & { runId: string }) | null;
+  canRun: boolean;
+  onPin: (nodeId: string, output: unknown | undefined) => void;
 }) {
   const [typed, setTyped] = useState("");
   const [error, setError] = useState<unknown>(null);
@@ -32,8 +48,11 @@ export function NodeTestData({ nodeId, workflow, graph, dirty, pins, last, canRu
     setBusy(true);
     setError(null);
     try {
-      const run = await api.post<Run>(`/api/workflows/${workflow.id}/runs`, { input: last.input, pins: singleNodePins(graph, nodeId, last.outputs) },
-        { "Idempotency-Key": crypto.randomUUID() });
+      const run = await runsApi.start(
+        workflow.id,
+        { input: last.input, pins: singleNodePins(graph, nodeId, last.outputs) },
+        crypto.randomUUID(),
+      );
       navigate(`/runs/${run.id}`);
     } catch (e) {
       setError(e);
@@ -46,23 +65,56 @@ export function NodeTestData({ nodeId, workflow, graph, dirty, pins, last, canRu
       {error != null && <ErrorBox error={error} />}
       {pinned ? (
         <div data-testid="pinned-output">
-          <p className="small"><span className="pin-tag">pinned</span> Manual test runs use this output instead of running the node.</p>
+          <p className="small">
+            <span className="pin-tag">pinned</span> Manual test runs use this output instead of running the node.
+          </p>
           <Json value={pins[nodeId]} />
-          <button type="button" className="btn sm" onClick={() => onPin(nodeId, undefined)} data-testid="unpin">Unpin</button>
+          <button type="button" className="btn sm" onClick={() => onPin(nodeId, undefined)} data-testid="unpin">
+            Unpin
+          </button>
         </div>
       ) : (
         <>
-          <button type="button" className="btn sm" disabled={lastOutput === undefined} onClick={() => onPin(nodeId, lastOutput)} data-testid="pin-last"
-            title={lastOutput === undefined ? "The last run has no output of this node" : "Pin the output of the last run"}>Pin the last run's output</button>
+          <button
+            type="button"
+            className="btn sm"
+            disabled={lastOutput === undefined}
+            onClick={() => onPin(nodeId, lastOutput)}
+            data-testid="pin-last"
+            title={lastOutput === undefined ? "The last run has no output of this node" : "Pin the output of the last run"}
+          >
+            Pin the last run's output
+          </button>
           <details>
             <summary className="small">Pin a typed output</summary>
-            <textarea className="mono" aria-label="Output to pin (JSON)" value={typed} onChange={(e) => setTyped(e.target.value)} placeholder='{"on_hand": 120}' data-testid="pin-typed" />
-            <button type="button" className="btn sm" disabled={!typed.trim()} onClick={pinTyped} data-testid="pin-typed-save">Pin</button>
+            <textarea
+              className="mono"
+              aria-label="Output to pin (JSON)"
+              value={typed}
+              onChange={(e) => setTyped(e.target.value)}
+              placeholder='{"on_hand": 120}'
+              data-testid="pin-typed"
+            />
+            <button type="button" className="btn sm" disabled={!typed.trim()} onClick={pinTyped} data-testid="pin-typed-save">
+              Pin
+            </button>
           </details>
         </>
       )}
-      <button type="button" className="btn sm" disabled={!canRun || !last || busy || dirty} onClick={runAlone} data-testid="run-single"
-        title={dirty ? "Save first: runs use the saved version" : last ? "Runs only this node, on the input of the last run; other nodes answer with their last output" : "No run yet"}>
+      <button
+        type="button"
+        className="btn sm"
+        disabled={!canRun || !last || busy || dirty}
+        onClick={runAlone}
+        data-testid="run-single"
+        title={
+          dirty
+            ? "Save first: runs use the saved version"
+            : last
+              ? "Runs only this node, on the input of the last run; other nodes answer with their last output"
+              : "No run yet"
+        }
+      >
         ▶ Run this node with its last input
       </button>
     </section>

@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { GraphNode } from "../../api";
+import type { GraphNode } from "../../api/workflows";
 import { copyNodes, parseClip, pasteNodes } from "./clipboard";
 
 const node = (id: string, x = 0): GraphNode => ({ id, type: "transform", config: { expression: "input" }, position: { x, y: 0 } });
 const nodes = [node("a"), node("b", 200), node("c", 400)];
-const edges = [{ source: "a", target: "b", sourceHandle: "success", targetHandle: "in" }, { source: "b", target: "c" }];
+const edges = [
+  { source: "a", target: "b", sourceHandle: "success", targetHandle: "in" },
+  { source: "b", target: "c" },
+];
 
 describe("clipboard", () => {
   it("copies the selected nodes and only the edges between them", () => {

@@ -1,9 +1,13 @@
-import type { GraphEdge, GraphNode } from "../../api";
+import type { GraphEdge, GraphNode } from "../../api/workflows";
 
 // Copy and paste of nodes with the edges between them, as JSON text (so it also travels between workflows and tabs).
 
 export const clipboardKind = "controltower.nodes/v1";
-export interface NodeClip { kind: typeof clipboardKind; nodes: GraphNode[]; edges: GraphEdge[] }
+export interface NodeClip {
+  kind: typeof clipboardKind;
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
 
 /** The selected nodes and only the edges with both ends among them. */
 export function copyNodes(nodes: GraphNode[], edges: GraphEdge[], selected: Set<string>): NodeClip {
@@ -27,7 +31,11 @@ export function parseClip(text: string): NodeClip | null {
 }
 
 /** The clip's nodes under ids not yet taken (`name_copy`, `name_copy_2`…), moved by `offset`, with their edges renamed. */
-export function pasteNodes(clip: NodeClip, taken: Iterable<string>, offset: { x: number; y: number }): { nodes: GraphNode[]; edges: GraphEdge[] } {
+export function pasteNodes(
+  clip: NodeClip,
+  taken: Iterable<string>,
+  offset: { x: number; y: number },
+): { nodes: GraphNode[]; edges: GraphEdge[] } {
   const used = new Set(taken);
   const renamed = new Map<string, string>();
   for (const n of clip.nodes) {

@@ -1,6 +1,10 @@
 // Unsaved canvas edits kept in this browser per workflow, so a reload or a closed tab loses nothing.
 
-export interface LocalDraft { version: number; graph: string; savedAt: string }
+export interface LocalDraft {
+  version: number;
+  graph: string;
+  savedAt: string;
+}
 
 const key = (workflowId: string) => `ct.draft.${workflowId}`;
 

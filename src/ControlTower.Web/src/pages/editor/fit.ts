@@ -1,8 +1,17 @@
 // Fit-to-view that stays readable: a graph too wide for the canvas is shown from its start (left) at a zoom where
 // node cards can still be read, instead of being shrunk to dots; the minimap shows the rest.
 
-export interface Rect { x: number; y: number; width: number; height: number }
-export interface Viewport { x: number; y: number; zoom: number }
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+export interface Viewport {
+  x: number;
+  y: number;
+  zoom: number;
+}
 
 /** The smallest zoom a fit goes to: a 180 px node card stays 135 px wide. */
 export const readableZoom = 0.75;

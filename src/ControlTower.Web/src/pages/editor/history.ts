@@ -1,6 +1,10 @@
 // The editor's undo stack: whole snapshots (the graph as JSON), a bounded past and a future that a new edit clears.
 
-export interface History<T> { past: T[]; present: T; future: T[] }
+export interface History<T> {
+  past: T[];
+  present: T;
+  future: T[];
+}
 
 export const historyLimit = 100;
 

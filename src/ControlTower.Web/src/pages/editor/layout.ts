@@ -2,8 +2,14 @@
 // Layers by longest path from the sources, order within a layer by the barycentre of the neighbours (a few sweeps
 // down and up), then a grid centred on the widest layer. Deterministic: ties keep document order.
 
-export interface LayoutEdge { source: string; target: string }
-export interface Point { x: number; y: number }
+export interface LayoutEdge {
+  source: string;
+  target: string;
+}
+export interface Point {
+  x: number;
+  y: number;
+}
 
 export const columnWidth = 260;
 export const rowHeight = 150;
@@ -12,7 +18,9 @@ const sweeps = 4;
 /** A position for each node id, for nodes in the given (document) order. */
 export function arrange(ids: string[], edges: LayoutEdge[]): Map<string, Point> {
   const index = new Map<string, number>();
-  ids.forEach((id, i) => { if (!index.has(id)) index.set(id, i); });
+  ids.forEach((id, i) => {
+    if (!index.has(id)) index.set(id, i);
+  });
   const seen = new Set<string>();
   const links: [number, number][] = [];
   for (const e of edges) {
@@ -57,7 +65,12 @@ function orderWithin(layer: number[], links: [number, number][]): number[][] {
   const depth = layer.length === 0 ? 0 : Math.max(...layer) + 1;
   const order: number[][] = Array.from({ length: depth }, (_, l) => layer.flatMap((x, i) => (x === l ? [i] : [])));
   const position = new Array<number>(layer.length).fill(0);
-  const number = () => order.forEach((l) => l.forEach((n, k) => { position[n] = k; }));
+  const number = () =>
+    order.forEach((l) =>
+      l.forEach((n, k) => {
+        position[n] = k;
+      }),
+    );
   number();
   for (let sweep = 0; sweep < sweeps; sweep++) {
     const down = sweep % 2 === 0;
@@ -70,7 +83,9 @@ function orderWithin(layer: number[], links: [number, number][]): number[][] {
       });
       keyed.sort((a, b) => a.key - b.key || position[a.n] - position[b.n]);
       order[l] = keyed.map((k) => k.n);
-      order[l].forEach((n, k) => { position[n] = k; });
+      order[l].forEach((n, k) => {
+        position[n] = k;
+      });
     }
   }
   return order;

@@ -16,11 +16,15 @@ export function usePanels(): [Record<PanelName, boolean>, (p: PanelName, value?:
     return { palette: wide, inspector: wide };
   });
   // Unchanged stays the same object: selection events call this often, and a new object would render again.
-  const set = useCallback((p: PanelName, value?: boolean) => setOpen((o) => {
-    if (value !== undefined && o[p] === value) return o;
-    const next = { ...o, [p]: value ?? !o[p] };
-    sessionStorage.setItem(key, JSON.stringify(next));
-    return next;
-  }), []);
+  const set = useCallback(
+    (p: PanelName, value?: boolean) =>
+      setOpen((o) => {
+        if (value !== undefined && o[p] === value) return o;
+        const next = { ...o, [p]: value ?? !o[p] };
+        sessionStorage.setItem(key, JSON.stringify(next));
+        return next;
+      }),
+    [],
+  );
   return [open, set];
 }

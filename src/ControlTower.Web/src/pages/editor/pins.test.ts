@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Graph } from "../../api";
+import type { Graph } from "../../api/workflows";
 import { singleNodePins } from "./pins";
 
 const graph: Graph = {
@@ -13,8 +13,11 @@ const graph: Graph = {
     { id: "reply", type: "respond", config: {} },
   ],
   edges: [
-    { source: "start", target: "shape" }, { source: "shape", target: "stock" }, { source: "stock", target: "check" },
-    { source: "check", target: "notify" }, { source: "notify", target: "reply" },
+    { source: "start", target: "shape" },
+    { source: "shape", target: "stock" },
+    { source: "stock", target: "check" },
+    { source: "check", target: "notify" },
+    { source: "notify", target: "reply" },
   ],
 };
 

@@ -1,5 +1,5 @@
 import { useCallback, useState } from "react";
-import type { Graph } from "../../api";
+import type { Graph } from "../../api/workflows";
 
 // Pinned node outputs, per workflow in this browser. They are sent only with a manual test run, and the server feeds
 // them only to such runs: a pinned node answers with its pin instead of running (no tool is called).
@@ -15,14 +15,18 @@ export function usePins(workflowId: string): [Pins, (nodeId: string, output: unk
       return {};
     }
   });
-  const setPin = useCallback((nodeId: string, output: unknown | undefined) => setPins((p) => {
-    const next = { ...p };
-    if (output === undefined) delete next[nodeId];
-    else next[nodeId] = output;
-    if (Object.keys(next).length) localStorage.setItem(key(workflowId), JSON.stringify(next));
-    else localStorage.removeItem(key(workflowId));
-    return next;
-  }), [workflowId]);
+  const setPin = useCallback(
+    (nodeId: string, output: unknown | undefined) =>
+      setPins((p) => {
+        const next = { ...p };
+        if (output === undefined) delete next[nodeId];
+        else next[nodeId] = output;
+        if (Object.keys(next).length) localStorage.setItem(key(workflowId), JSON.stringify(next));
+        else localStorage.removeItem(key(workflowId));
+        return next;
+      }),
+    [workflowId],
+  );
   return [pins, setPin];
 }
 
@@ -38,7 +42,11 @@ export function singleNodePins(graph: Graph, target: string, lastOutputs: Record
   const queue = [target];
   while (queue.length) {
     const id = queue.shift()!;
-    for (const e of graph.edges) if (e.source === id && !after.has(e.target) && e.target !== target) { after.add(e.target); queue.push(e.target); }
+    for (const e of graph.edges)
+      if (e.source === id && !after.has(e.target) && e.target !== target) {
+        after.add(e.target);
+        queue.push(e.target);
+      }
   }
   const pins: Pins = {};
   for (const n of graph.nodes) {

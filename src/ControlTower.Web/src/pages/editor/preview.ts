@@ -10,7 +10,8 @@ function summary(value: unknown, depth: number): string {
   if (value === null || value === undefined) return "null";
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value !== "object") return String(value);
-  if (Array.isArray(value)) return depth <= 0 ? `[${value.length}]` : `[${value.length}] ${value.length ? summary(value[0], depth - 1) : ""}`.trim();
+  if (Array.isArray(value))
+    return depth <= 0 ? `[${value.length}]` : `[${value.length}] ${value.length ? summary(value[0], depth - 1) : ""}`.trim();
   const entries = Object.entries(value as Record<string, unknown>);
   if (depth <= 0) return `{${entries.length} keys}`;
   return `{ ${entries.map(([k, v]) => `${k}: ${summary(v, depth - 1)}`).join(", ")} }`;

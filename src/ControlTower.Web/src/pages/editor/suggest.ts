@@ -1,8 +1,14 @@
 // Expression autocomplete from the last run's data: `input.` offers the run input's fields, `nodes.` the node ids,
 // `nodes.<id>.output.` that node's output fields, at any depth.
 
-export interface RunData { input: unknown; outputs: Record<string, unknown> }
-export interface Suggestions { from: number; items: string[] }
+export interface RunData {
+  input: unknown;
+  outputs: Record<string, unknown>;
+}
+export interface Suggestions {
+  from: number;
+  items: string[];
+}
 
 const maxItems = 12;
 

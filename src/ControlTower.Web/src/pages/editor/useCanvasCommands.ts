@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, type Dispatch, type RefObject, type SetStateAction } from "react";
 import type { Edge, ReactFlowInstance } from "@xyflow/react";
-import type { Graph, NodeType } from "../../api";
+import type { NodeType } from "../../api/nodeTypes";
+import type { Graph } from "../../api/workflows";
 import { toFlow, toGraph, type CtNode } from "../../flow";
 import { copyNodes, parseClip, pasteNodes } from "./clipboard";
 import { readableViewport } from "./fit";
@@ -11,9 +12,18 @@ import { useUndo } from "./useUndo";
 let copiedHere: string | null = null;
 
 interface CanvasState {
-  nodes: CtNode[]; edges: Edge[]; baseGraph: Graph; graphJson: string; typeMap: Map<string, NodeType>; canWrite: boolean;
-  setNodes: Dispatch<SetStateAction<CtNode[]>>; setEdges: Dispatch<SetStateAction<Edge[]>>; setBaseGraph: (g: Graph) => void;
-  flow: ReactFlowInstance; wrapper: RefObject<HTMLDivElement | null>; say: (msg: string) => void;
+  nodes: CtNode[];
+  edges: Edge[];
+  baseGraph: Graph;
+  graphJson: string;
+  typeMap: Map<string, NodeType>;
+  canWrite: boolean;
+  setNodes: Dispatch<SetStateAction<CtNode[]>>;
+  setEdges: Dispatch<SetStateAction<Edge[]>>;
+  setBaseGraph: (g: Graph) => void;
+  flow: ReactFlowInstance;
+  wrapper: RefObject<HTMLDivElement | null>;
+  say: (msg: string) => void;
 }
 
 /** The canvas operations behind the toolbar and the keyboard: undo/redo, copy/paste/duplicate, delete, arrange, fit. */
@@ -22,13 +32,16 @@ export function useCanvasCommands(s: CanvasState) {
   const current = useRef(s);
   current.current = s;
 
-  const restore = useCallback((json: string) => {
-    const g = JSON.parse(json) as Graph;
-    const next = toFlow(g, typeMap);
-    setBaseGraph(g);
-    setNodes(next.nodes);
-    setEdges(next.edges);
-  }, [typeMap, setNodes, setEdges, setBaseGraph]);
+  const restore = useCallback(
+    (json: string) => {
+      const g = JSON.parse(json) as Graph;
+      const next = toFlow(g, typeMap);
+      setBaseGraph(g);
+      setNodes(next.nodes);
+      setEdges(next.edges);
+    },
+    [typeMap, setNodes, setEdges, setBaseGraph],
+  );
   const history = useUndo(s.graphJson, restore);
 
   const fit = useCallback(() => {
@@ -50,16 +63,26 @@ export function useCanvasCommands(s: CanvasState) {
     say(`Copied ${ids.size} node${ids.size === 1 ? "" : "s"}`);
   }, [say]);
 
-  const insert = useCallback((text: string | null, offset = { x: 40, y: 40 }) => {
-    const clip = text ? parseClip(text) : null;
-    if (!clip || !current.current.canWrite) return false;
-    const pasted = pasteNodes(clip, current.current.nodes.map((n) => n.id), offset);
-    const flowed = toFlow({ version: "1.0", nodes: pasted.nodes, edges: pasted.edges }, typeMap);
-    setNodes((ns) => [...ns.map((n) => (n.selected ? { ...n, selected: false } : n)), ...flowed.nodes.map((n) => ({ ...n, selected: true }))]);
-    setEdges((es) => [...es, ...flowed.edges]);
-    say(`Pasted ${pasted.nodes.length} node${pasted.nodes.length === 1 ? "" : "s"}`);
-    return true;
-  }, [typeMap, setNodes, setEdges, say]);
+  const insert = useCallback(
+    (text: string | null, offset = { x: 40, y: 40 }) => {
+      const clip = text ? parseClip(text) : null;
+      if (!clip || !current.current.canWrite) return false;
+      const pasted = pasteNodes(
+        clip,
+        current.current.nodes.map((n) => n.id),
+        offset,
+      );
+      const flowed = toFlow({ version: "1.0", nodes: pasted.nodes, edges: pasted.edges }, typeMap);
+      setNodes((ns) => [
+        ...ns.map((n) => (n.selected ? { ...n, selected: false } : n)),
+        ...flowed.nodes.map((n) => ({ ...n, selected: true })),
+      ]);
+      setEdges((es) => [...es, ...flowed.edges]);
+      say(`Pasted ${pasted.nodes.length} node${pasted.nodes.length === 1 ? "" : "s"}`);
+      return true;
+    },
+    [typeMap, setNodes, setEdges, say],
+  );
 
   const paste = useCallback(async () => {
     const text = await navigator.clipboard?.readText().catch(() => null);
@@ -83,7 +106,10 @@ export function useCanvasCommands(s: CanvasState) {
 
   const autoArrange = useCallback(() => {
     const { nodes, edges } = current.current;
-    const positions = arrange(nodes.map((n) => n.id), edges);
+    const positions = arrange(
+      nodes.map((n) => n.id),
+      edges,
+    );
     setNodes((ns) => ns.map((n) => ({ ...n, position: positions.get(n.id) ?? n.position })));
     requestAnimationFrame(() => requestAnimationFrame(fit));
   }, [setNodes, fit]);
@@ -104,7 +130,10 @@ export function useCanvasShortcuts(commands: CanvasCommands, canWrite: boolean, 
       if (t?.closest("input, textarea, select, [contenteditable='true'], .modal")) return;
       const mod = e.ctrlKey || e.metaKey;
       const key = e.key.toLowerCase();
-      const run = (f: () => unknown) => { e.preventDefault(); void f(); };
+      const run = (f: () => unknown) => {
+        e.preventDefault();
+        void f();
+      };
       if (e.key === "?") run(onHelp);
       else if (!mod && key === "f") run(c.fit);
       else if (!canWrite) return;

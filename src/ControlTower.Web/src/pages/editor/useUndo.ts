@@ -21,13 +21,16 @@ export function useUndo(json: string, restore: (json: string) => void) {
     return () => clearTimeout(t);
   }, [json]);
 
-  const step = useCallback((move: (h: History<string>) => History<string>) => {
-    // An edit still inside its pause is recorded first, so undo takes back exactly that edit.
-    const next = move(record(history.current, latest.current));
-    history.current = next;
-    rendered((n) => n + 1);
-    if (next.present !== latest.current) restore(next.present);
-  }, [restore]);
+  const step = useCallback(
+    (move: (h: History<string>) => History<string>) => {
+      // An edit still inside its pause is recorded first, so undo takes back exactly that edit.
+      const next = move(record(history.current, latest.current));
+      history.current = next;
+      rendered((n) => n + 1);
+      if (next.present !== latest.current) restore(next.present);
+    },
+    [restore],
+  );
 
   return {
     undo: useCallback(() => step(undo), [step]),

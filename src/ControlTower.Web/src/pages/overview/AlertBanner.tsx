@@ -1,11 +1,10 @@
-import { api } from "../../api";
 import { Link } from "../../router";
-import type { AlertsResponse } from "./types";
+import { operationsApi } from "../../api/operations";
 import { usePolling } from "./usePolling";
 
 /** Shown on every page while an SLO alert fires; hidden for callers who may not read alerts. */
 export function AlertBanner() {
-  const { data } = usePolling(() => api.get<AlertsResponse>("/api/alerts"), 30_000, []);
+  const { data } = usePolling(() => operationsApi.alerts(), 30_000, []);
   const firing = data?.firing ?? [];
   if (firing.length === 0) return null;
   const pages = firing.filter((a) => a.severity === "page");

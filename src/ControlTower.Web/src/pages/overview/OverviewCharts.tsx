@@ -1,5 +1,5 @@
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { ErrorCount, SummaryPoint } from "./types";
+import type { ErrorCount, SummaryPoint } from "../../api/operations";
 
 // The Overview's charts, in their own chunk: recharts loads only when the page opens.
 
@@ -10,7 +10,9 @@ function Frame({ title, testId, children }: { title: string; testId: string; chi
   return (
     <div className="card card-pad overview-chart" data-testid={testId}>
       <h3>{title}</h3>
-      <ResponsiveContainer width="100%" height={200}>{children}</ResponsiveContainer>
+      <ResponsiveContainer width="100%" height={200}>
+        {children}
+      </ResponsiveContainer>
     </div>
   );
 }
@@ -61,7 +63,14 @@ export function QueueChart({ series }: { series: SummaryPoint[] }) {
         <Tooltip labelFormatter={(t) => clock(Number(t))} />
         <Legend />
         <Line yAxisId="depth" dataKey="dueTasks" name="due tasks" stroke="#4058d8" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
-        <Line yAxisId="saturation" dataKey="saturation" name="worker saturation" stroke="#a855f7" dot={{ r: 2 }} isAnimationActive={false} />
+        <Line
+          yAxisId="saturation"
+          dataKey="saturation"
+          name="worker saturation"
+          stroke="#a855f7"
+          dot={{ r: 2 }}
+          isAnimationActive={false}
+        />
       </LineChart>
     </Frame>
   );

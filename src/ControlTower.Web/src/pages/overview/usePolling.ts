@@ -1,8 +1,16 @@
 import { useEffect, useRef, useState } from "react";
 
 /** Loads now and again every `intervalMs` while mounted; keeps the last good data when a refresh fails. */
-export function usePolling<T>(load: () => Promise<T>, intervalMs: number, deps: unknown[]): { data: T | null; error: unknown; refreshedAt: Date | null } {
-  const [state, setState] = useState<{ data: T | null; error: unknown; refreshedAt: Date | null }>({ data: null, error: null, refreshedAt: null });
+export function usePolling<T>(
+  load: () => Promise<T>,
+  intervalMs: number,
+  deps: unknown[],
+): { data: T | null; error: unknown; refreshedAt: Date | null } {
+  const [state, setState] = useState<{ data: T | null; error: unknown; refreshedAt: Date | null }>({
+    data: null,
+    error: null,
+    refreshedAt: null,
+  });
   const loadRef = useRef(load);
   loadRef.current = load;
   useEffect(() => {
@@ -14,7 +22,10 @@ export function usePolling<T>(load: () => Promise<T>, intervalMs: number, deps: 
       );
     tick();
     const timer = window.setInterval(tick, intervalMs);
-    return () => { live = false; window.clearInterval(timer); };
+    return () => {
+      live = false;
+      window.clearInterval(timer);
+    };
     // The caller lists what the load depends on.
   }, [intervalMs, ...deps]);
   return state;

@@ -18,8 +18,20 @@ export function PaletteHost({ pages }: { pages: { to: string; label: string }[] 
   }, []);
   return (
     <>
-      <button className="btn ghost sm" onClick={() => setOpen(true)} aria-keyshortcuts="Control+K" title="Command palette (Ctrl+K)" data-testid="palette-button">⌘K</button>
-      {open && <Suspense fallback={null}><CommandPalette pages={pages} onClose={() => setOpen(false)} /></Suspense>}
+      <button
+        className="btn ghost sm"
+        onClick={() => setOpen(true)}
+        aria-keyshortcuts="Control+K"
+        title="Command palette (Ctrl+K)"
+        data-testid="palette-button"
+      >
+        ⌘K
+      </button>
+      {open && (
+        <Suspense fallback={null}>
+          <CommandPalette pages={pages} onClose={() => setOpen(false)} />
+        </Suspense>
+      )}
     </>
   );
 }

@@ -4,7 +4,13 @@ import { currentCommands, rankCommands, registerCommands, type Command } from ".
 const cmd = (label: string, group = "Go to", hint?: string): Command => ({ id: label, group, label, hint, run: () => {} });
 
 describe("rankCommands", () => {
-  const all = [cmd("Audit"), cmd("Runs"), cmd("Refill with stock check", "Workflow"), cmd("Add node: HTTP request", "Editor", "http.request"), cmd("Run workflow: Refill", "Run")];
+  const all = [
+    cmd("Audit"),
+    cmd("Runs"),
+    cmd("Refill with stock check", "Workflow"),
+    cmd("Add node: HTTP request", "Editor", "http.request"),
+    cmd("Run workflow: Refill", "Run"),
+  ];
 
   it("keeps the given order with no query", () => {
     expect(rankCommands(all, "  ").map((c) => c.label)).toEqual(all.map((c) => c.label));

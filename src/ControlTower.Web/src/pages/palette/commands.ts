@@ -1,7 +1,13 @@
 import { useEffect, useSyncExternalStore } from "react";
 
 /** One action the command palette (Ctrl+K) offers. */
-export interface Command { id: string; group: string; label: string; hint?: string; run: () => void | Promise<void> }
+export interface Command {
+  id: string;
+  group: string;
+  label: string;
+  hint?: string;
+  run: () => void | Promise<void>;
+}
 
 // Pages add their own commands while mounted (the editor: add node, run, save); the palette reads them all.
 const sources = new Map<string, Command[]>();
@@ -34,7 +40,10 @@ export function currentCommands(): Command[] {
 }
 
 export function usePageCommands(): Command[] {
-  return useSyncExternalStore((l) => { listeners.add(l); return () => listeners.delete(l); }, currentCommands);
+  return useSyncExternalStore((l) => {
+    listeners.add(l);
+    return () => listeners.delete(l);
+  }, currentCommands);
 }
 
 /**
@@ -53,5 +62,8 @@ export function rankCommands(commands: Command[], query: string, limit = 50): Co
     const score = label.startsWith(q) ? 0 : label.includes(q) ? 1 : words.every((w) => label.includes(w)) ? 2 : 3;
     scored.push({ c, score, i });
   });
-  return scored.sort((a, b) => a.score - b.score || a.i - b.i).slice(0, limit).map((s) => s.c);
+  return scored
+    .sort((a, b) => a.score - b.score || a.i - b.i)
+    .slice(0, limit)
+    .map((s) => s.c);
 }

@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from "react";
-import { api } from "../../api";
+import { rulesApi, type Evaluation, type RuleSet, type Why } from "../../api/rules";
 import { Badge, ErrorBox, Json } from "../../ui";
-import type { Evaluation, RuleSet, Why } from "./types";
 
 /** A sample input (its fields prefilled from the input schema) evaluated by the server; every rule shows why it hit or not. */
 export function RuleTest({ ruleSet }: { ruleSet: RuleSet }) {
-  const [input, setInput] = useState(() => JSON.stringify(Object.fromEntries(Object.keys(ruleSet.definition.inputSchema?.properties ?? {}).map((k) => [k, null])), null, 2));
+  const [input, setInput] = useState(() =>
+    JSON.stringify(Object.fromEntries(Object.keys(ruleSet.definition.inputSchema?.properties ?? {}).map((k) => [k, null])), null, 2),
+  );
   const [result, setResult] = useState<Evaluation | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -13,10 +14,15 @@ export function RuleTest({ ruleSet }: { ruleSet: RuleSet }) {
     e.preventDefault();
     setError(null);
     let parsed: unknown;
-    try { parsed = JSON.parse(input); } catch (err) { setError(new Error(`The input is not JSON: ${(err as Error).message}`)); return; }
+    try {
+      parsed = JSON.parse(input);
+    } catch (err) {
+      setError(new Error(`The input is not JSON: ${(err as Error).message}`));
+      return;
+    }
     setBusy(true);
     try {
-      setResult(await api.post<Evaluation>(`/api/rule-sets/${encodeURIComponent(ruleSet.id)}/test`, { input: parsed, version: ruleSet.version }));
+      setResult(await rulesApi.test(ruleSet.id, { input: parsed, version: ruleSet.version }));
     } catch (err) {
       setError(err);
     } finally {
@@ -27,10 +33,13 @@ export function RuleTest({ ruleSet }: { ruleSet: RuleSet }) {
     <div className="card card-pad stack">
       <h3>Test v{ruleSet.version} against an input</h3>
       <form onSubmit={submit} className="stack">
-        <label className="field">Input (JSON object; its keys are the variables of the conditions)
+        <label className="field">
+          Input (JSON object; its keys are the variables of the conditions)
           <textarea className="mono" rows={6} value={input} onChange={(e) => setInput(e.target.value)} data-testid="rule-test-input" />
         </label>
-        <button type="submit" className="btn primary" disabled={busy} style={{ alignSelf: "flex-start" }} data-testid="rule-test-run">Test the rule set</button>
+        <button type="submit" className="btn primary" disabled={busy} style={{ alignSelf: "flex-start" }} data-testid="rule-test-run">
+          Test the rule set
+        </button>
       </form>
       {error != null && <ErrorBox error={error} />}
       {result && <RuleResult result={result} />}
@@ -42,18 +51,57 @@ function RuleResult({ result }: { result: Evaluation }) {
   return (
     <div className="stack" data-testid="rule-test-result">
       <p>
-        {result.matched.length === 0 ? <Badge status="skipped">no rule hit</Badge> : <Badge status="completed">{result.matched.length} hit{result.matched.length === 1 ? "" : "s"}</Badge>}
-        {result.denied && <> <Badge status="failed">denied</Badge></>}
-        {result.requiresApproval && <> <Badge status="waiting">requires approval</Badge></>}
-        {result.route && <> route <code>{result.route}</code></>}
-        {result.tags.length > 0 && <> tags {result.tags.map((t) => <code key={t}>{t} </code>)}</>}
+        {result.matched.length === 0 ? (
+          <Badge status="skipped">no rule hit</Badge>
+        ) : (
+          <Badge status="completed">
+            {result.matched.length} hit{result.matched.length === 1 ? "" : "s"}
+          </Badge>
+        )}
+        {result.denied && (
+          <>
+            {" "}
+            <Badge status="failed">denied</Badge>
+          </>
+        )}
+        {result.requiresApproval && (
+          <>
+            {" "}
+            <Badge status="waiting">requires approval</Badge>
+          </>
+        )}
+        {result.route && (
+          <>
+            {" "}
+            route <code>{result.route}</code>
+          </>
+        )}
+        {result.tags.length > 0 && (
+          <>
+            {" "}
+            tags{" "}
+            {result.tags.map((t) => (
+              <code key={t}>{t} </code>
+            ))}
+          </>
+        )}
       </p>
-      {Object.keys(result.outputs).length > 0 && <div><strong className="small">Outputs</strong><Json value={result.outputs} /></div>}
+      {Object.keys(result.outputs).length > 0 && (
+        <div>
+          <strong className="small">Outputs</strong>
+          <Json value={result.outputs} />
+        </div>
+      )}
       <ul className="rule-why">
         {result.evaluated.map((r) => (
           <li key={r.ruleId} className={r.matched ? "hit" : ""} data-testid={`rule-why-${r.ruleId}`}>
-            <span className="mono"><strong>{r.ruleId}</strong></span> {r.matched ? <Badge status="completed">hit</Badge> : <Badge status="skipped">no hit</Badge>}
-            {result.matched.find((m) => m.ruleId === r.ruleId)?.reason && <span className="small muted"> · {result.matched.find((m) => m.ruleId === r.ruleId)!.reason}</span>}
+            <span className="mono">
+              <strong>{r.ruleId}</strong>
+            </span>{" "}
+            {r.matched ? <Badge status="completed">hit</Badge> : <Badge status="skipped">no hit</Badge>}
+            {result.matched.find((m) => m.ruleId === r.ruleId)?.reason && (
+              <span className="small muted"> · {result.matched.find((m) => m.ruleId === r.ruleId)!.reason}</span>
+            )}
             <WhyTree why={r.why} />
           </li>
         ))}
@@ -66,8 +114,15 @@ function RuleResult({ result }: { result: Evaluation }) {
 function WhyTree({ why }: { why: Why }) {
   return (
     <div className="why">
-      <code>{why.expression}</code> → {why.error ? <span className="field-error">{why.error}</span> : <code className="why-value">{JSON.stringify(why.value)}</code>}
-      {why.parts && why.parts.length > 0 && <div className="why-parts">{why.parts.map((p, i) => <WhyTree key={i} why={p} />)}</div>}
+      <code>{why.expression}</code> →{" "}
+      {why.error ? <span className="field-error">{why.error}</span> : <code className="why-value">{JSON.stringify(why.value)}</code>}
+      {why.parts && why.parts.length > 0 && (
+        <div className="why-parts">
+          {why.parts.map((p, i) => (
+            <WhyTree key={i} why={p} />
+          ))}
+        </div>
+      )}
     </div>
   );
 }

@@ -9,7 +9,9 @@ export function PayloadJson({ runId, value }: { runId: string; value: unknown })
   return (
     <>
       <Json value={value} />
-      {refs.map(({ path, ref }) => <BlobLoader key={`${path}:${ref.sha256}`} runId={runId} path={path} blob={ref} />)}
+      {refs.map(({ path, ref }) => (
+        <BlobLoader key={`${path}:${ref.sha256}`} runId={runId} path={path} blob={ref} />
+      ))}
     </>
   );
 }
@@ -32,10 +34,20 @@ function BlobLoader({ runId, path, blob }: { runId: string; path: string; blob: 
   return (
     <div className="stack" style={{ gap: 4 }} data-testid="blob-payload">
       <div className="row small">
-        <span className="muted"><code>{path}</code>: large payload, {sizeText(blob.size)}, stored by reference</span>
-        {content === undefined && <button className="btn sm" onClick={load} disabled={loading}>{loading ? "Loading…" : "Load"}</button>}
+        <span className="muted">
+          <code>{path}</code>: large payload, {sizeText(blob.size)}, stored by reference
+        </span>
+        {content === undefined && (
+          <button className="btn sm" onClick={load} disabled={loading}>
+            {loading ? "Loading…" : "Load"}
+          </button>
+        )}
       </div>
-      {error && <span className="field-error" role="alert">{error}</span>}
+      {error && (
+        <span className="field-error" role="alert">
+          {error}
+        </span>
+      )}
       {content !== undefined && <Json value={content} />}
     </div>
   );

@@ -1,5 +1,9 @@
 /** A payload the server stored by reference (BLOB_THRESHOLD_BYTES): `{"$blob": {sha256, size, mediaType}}`. */
-export interface BlobRef { sha256: string; size: number; mediaType: string }
+export interface BlobRef {
+  sha256: string;
+  size: number;
+  mediaType: string;
+}
 
 export function asBlobRef(value: unknown): BlobRef | null {
   if (!value || typeof value !== "object" || Array.isArray(value)) return null;

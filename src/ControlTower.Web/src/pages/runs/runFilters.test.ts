@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Run } from "../../api";
+import type { Run } from "../../api/runs";
 import { bulkTargets, dayStart, filtersFrom, runsQuery, statusTone } from "./runFilters";
 
 const run = (id: string, status: string, outcome: string | null = null) => ({ id, status, outcome }) as Run;

@@ -1,10 +1,15 @@
-import type { Run } from "../../api";
+import type { Run } from "../../api/runs";
 
 export const runStatuses = ["pending", "running", "waiting", "completed", "failed", "cancelled"] as const;
 const finishedStatuses = new Set(["completed", "failed", "cancelled"]);
 
 /** The filters of a runs list, as they sit in the page's URL (dates are local calendar days, yyyy-mm-dd). */
-export interface RunFilters { status: string; workflowId: string; from: string; to: string }
+export interface RunFilters {
+  status: string;
+  workflowId: string;
+  from: string;
+  to: string;
+}
 
 export function filtersFrom(query: URLSearchParams, fixedWorkflowId?: string): RunFilters {
   return {

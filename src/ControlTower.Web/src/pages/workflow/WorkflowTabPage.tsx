@@ -1,4 +1,6 @@
-import { api, type Me, type NodeType, type WorkflowDetail } from "../../api";
+import { nodeTypesApi } from "../../api/nodeTypes";
+import type { Me } from "../../api/identity";
+import { workflowsApi } from "../../api/workflows";
 import { Link } from "../../router";
 import { AsyncBlock, Badge, Empty, useAsync } from "../../ui";
 import { VersionHistory } from "../editor/dialogs";
@@ -8,9 +10,18 @@ import { isWorkflowTab, WorkflowTabs } from "./WorkflowTabs";
 
 /** A workflow's Runs, Versions and Settings tabs (the Editor tab is the editor page itself). */
 export default function WorkflowTabPage({ id, tab, me }: { id: string; tab: string; me: Me }) {
-  const detail = useAsync(() => api.get<WorkflowDetail>(`/api/workflows/${id}`), [id]);
+  const detail = useAsync(() => workflowsApi.get(id), [id]);
   if (!isWorkflowTab(tab) || tab === "editor") {
-    return <Empty title={`A workflow has no "${tab}" tab`} action={<Link to={`/workflows/${id}`} className="btn">Open the editor</Link>} />;
+    return (
+      <Empty
+        title={`A workflow has no "${tab}" tab`}
+        action={
+          <Link to={`/workflows/${id}`} className="btn">
+            Open the editor
+          </Link>
+        }
+      />
+    );
   }
   return (
     <AsyncBlock state={detail} label="Loading the workflow…">
@@ -18,11 +29,16 @@ export default function WorkflowTabPage({ id, tab, me }: { id: string; tab: stri
         <>
           <div className="page-header">
             <div>
-              <h1>{d.workflow.name} <span className="mono muted small">v{d.workflow.latestVersion}</span> {!d.workflow.enabled && <Badge status="disabled" />}</h1>
+              <h1>
+                {d.workflow.name} <span className="mono muted small">v{d.workflow.latestVersion}</span>{" "}
+                {!d.workflow.enabled && <Badge status="disabled" />}
+              </h1>
               {d.workflow.description && <p className="muted">{d.workflow.description}</p>}
             </div>
           </div>
-          <div style={{ marginBottom: 16 }}><WorkflowTabs id={id} current={tab} /></div>
+          <div style={{ marginBottom: 16 }}>
+            <WorkflowTabs id={id} current={tab} />
+          </div>
           {tab === "runs" && <RunsList workflowId={id} />}
           {tab === "versions" && <VersionsTab id={id} latest={d.workflow.latestVersion} />}
           {tab === "settings" && <SettingsTab detail={d} me={me} onSaved={detail.setData} />}
@@ -33,7 +49,7 @@ export default function WorkflowTabPage({ id, tab, me }: { id: string; tab: stri
 }
 
 function VersionsTab({ id, latest }: { id: string; latest: number }) {
-  const types = useAsync(() => api.get<NodeType[]>("/api/node-types"), []);
+  const types = useAsync(() => nodeTypesApi.list(), []);
   return (
     <div className="card card-pad" data-testid="versions-tab">
       <AsyncBlock state={types} label="Loading node types…">

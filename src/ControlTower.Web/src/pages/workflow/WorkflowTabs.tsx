@@ -15,7 +15,9 @@ export function WorkflowTabs({ id, current }: { id: string; current: WorkflowTab
   return (
     <nav className="wf-tabs" aria-label="Workflow" data-testid="workflow-tabs">
       {tabs.map((t) => (
-        <Link key={t.tab} to={`/workflows/${id}${t.suffix}`} aria-current={t.tab === current ? "page" : undefined}>{t.label}</Link>
+        <Link key={t.tab} to={`/workflows/${id}${t.suffix}`} aria-current={t.tab === current ? "page" : undefined}>
+          {t.label}
+        </Link>
       ))}
     </nav>
   );

@@ -10,13 +10,20 @@ describe("run settings", () => {
   });
 
   it("reads the settings with blanks for what the config does not say", () => {
-    expect(settingsOf(config)).toEqual({ durability: "checkpoint", stepBudget: "50", maxParallelNodes: "", outcomes: { ordered: "", completed: "", failed: "failure" } });
+    expect(settingsOf(config)).toEqual({
+      durability: "checkpoint",
+      stepBudget: "50",
+      maxParallelNodes: "",
+      outcomes: { ordered: "", completed: "", failed: "failure" },
+    });
   });
 
   it("writes only what differs from the defaults and keeps the rest of the config", () => {
     const s = settingsOf(config);
     const next = withSettings(config, { ...s, stepBudget: "", durability: "step", outcomes: { ...s.outcomes, completed: "success" } });
     expect(next).toEqual({ phases: config.phases, durability: "step", outcomes: { completed: "success", failed: "failure" } });
-    expect(withSettings({ outcomes: { x: "success" } }, { durability: "checkpoint", stepBudget: "", maxParallelNodes: "", outcomes: { x: "" } })).toEqual({});
+    expect(
+      withSettings({ outcomes: { x: "success" } }, { durability: "checkpoint", stepBudget: "", maxParallelNodes: "", outcomes: { x: "" } }),
+    ).toEqual({});
   });
 });

@@ -24,7 +24,12 @@ export function settingsOf(config: Config | undefined): RunSettings {
     outcomes[phase] = o === "success" || o === "failure" ? o : "";
   }
   const int = (v: unknown) => (typeof v === "number" ? String(v) : "");
-  return { durability: config?.durability === "step" ? "step" : "checkpoint", stepBudget: int(config?.stepBudget), maxParallelNodes: int(config?.maxParallelNodes), outcomes };
+  return {
+    durability: config?.durability === "step" ? "step" : "checkpoint",
+    stepBudget: int(config?.stepBudget),
+    maxParallelNodes: int(config?.maxParallelNodes),
+    outcomes,
+  };
 }
 
 /** The config with these settings applied; defaults and blanks are left out rather than written. */

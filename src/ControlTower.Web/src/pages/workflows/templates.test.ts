@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { buildTemplate, templates } from "./templates";
 
-const tools = [{ server: "pharmacy", tool: "get_stock" }, { server: "pharmacy", tool: "dispense" }];
+const tools = [
+  { server: "pharmacy", tool: "get_stock" },
+  { server: "pharmacy", tool: "dispense" },
+];
 
 describe("templates", () => {
   it("connects every edge to nodes of the graph", () => {
