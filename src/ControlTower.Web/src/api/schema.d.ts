@@ -202,6 +202,240 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{id}/blobs/{sha256}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    sha256: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["JsonNode"];
+                    };
+                };
+                /** @description The request is invalid (malformed JSON, a failed check); `code` says which. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No valid API key or token (`auth.required`, `auth.invalid_credentials`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The caller's role does not pass the `role:viewer` policy (`auth.forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{id}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RunHoldView"];
+                    };
+                };
+                /** @description No Content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The request is invalid (malformed JSON, a failed check); `code` says which. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No valid API key or token (`auth.required`, `auth.invalid_credentials`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The caller's role does not pass the `role:viewer` policy (`auth.forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": null | components["schemas"]["HoldRunBody"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RunHoldView"];
+                    };
+                };
+                /** @description The request is invalid (malformed JSON, a failed check); `code` says which. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No valid API key or token (`auth.required`, `auth.invalid_credentials`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The caller's role does not pass the `role:operator` policy (`auth.forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No Content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The request is invalid (malformed JSON, a failed check); `code` says which. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No valid API key or token (`auth.required`, `auth.invalid_credentials`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The caller's role does not pass the `role:operator` policy (`auth.forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/hooks/{workflowId}/{triggerNodeId}": {
         parameters: {
             query?: never;
@@ -2099,6 +2333,8 @@ export interface paths {
                     workflowId?: string;
                     status?: string;
                     phase?: string;
+                    from?: string;
+                    to?: string;
                     before?: string;
                     limit?: number;
                 };
@@ -2343,6 +2579,74 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{id}/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["EvaluateExpressionBody"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExpressionEvaluation"];
+                    };
+                };
+                /** @description The request is invalid (malformed JSON, a failed check); `code` says which. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No valid API key or token (`auth.required`, `auth.invalid_credentials`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The caller's role does not pass the `role:viewer` policy (`auth.forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -3013,6 +3317,116 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/credentials/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CredentialUsageResponse"];
+                    };
+                };
+                /** @description The request is invalid (malformed JSON, a failed check); `code` says which. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No valid API key or token (`auth.required`, `auth.invalid_credentials`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/credentials/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CredentialTestResult"];
+                    };
+                };
+                /** @description The request is invalid (malformed JSON, a failed check); `code` says which. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No valid API key or token (`auth.required`, `auth.invalid_credentials`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3771,6 +4185,139 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["McpServerView"];
+                    };
+                };
+                /** @description The request is invalid (malformed JSON, a failed check); `code` says which. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No valid API key or token (`auth.required`, `auth.invalid_credentials`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The caller's role does not pass the `role:operator` policy (`auth.forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mcp/servers/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["McpConnectionTest"];
+                    };
+                };
+                /** @description The request is invalid (malformed JSON, a failed check); `code` says which. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No valid API key or token (`auth.required`, `auth.invalid_credentials`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The caller's role does not pass the `role:operator` policy (`auth.forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mcp/servers/{id}/tools/{tool}/try": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    tool: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": null | components["schemas"]["McpTryRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["McpTryResult"];
                     };
                 };
                 /** @description The request is invalid (malformed JSON, a failed check); `code` says which. */
@@ -6628,6 +7175,14 @@ export interface components {
             description?: null | string;
             message?: null | string;
         };
+        CredentialRecentUse: {
+            /** Format: date-time */
+            at: string;
+            actor: null | string;
+            reason: null | string;
+            runId: null | string;
+            nodeId: null | string;
+        };
         CredentialResponse: {
             /** Format: uuid */
             id: string;
@@ -6669,6 +7224,33 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             createdBy: null | string;
+        };
+        CredentialTestResult: {
+            /** Format: uuid */
+            credentialId: string;
+            serverId: null | string;
+            ok: boolean;
+            /** Format: double */
+            milliseconds: number;
+            error: null | string;
+        };
+        CredentialUsageResponse: {
+            /** Format: uuid */
+            credentialId: string;
+            /** Format: int32 */
+            uses: number;
+            /** Format: date-time */
+            lastUsedAt: null | string;
+            workflows: null | components["schemas"]["CredentialWorkflowUse"][];
+            recent: null | components["schemas"]["CredentialRecentUse"][];
+        };
+        CredentialWorkflowUse: {
+            /** Format: uuid */
+            workflowId: string;
+            name: null | string;
+            /** Format: int32 */
+            version: number;
+            nodeIds: null | string[];
         };
         DecisionBody: {
             decision: null | string;
@@ -6765,6 +7347,12 @@ export interface components {
             /** Format: double */
             rate: number;
         };
+        EvaluateExpressionBody: {
+            expression: null | string;
+            /** @default false */
+            template?: boolean;
+            nodeId?: null | string;
+        };
         ExecutionView: {
             /** Format: uuid */
             id: string;
@@ -6808,6 +7396,11 @@ export interface components {
             trustProposalId?: null | string;
             trustMode?: null | string;
             trustWhy?: null | string;
+        };
+        ExpressionEvaluation: {
+            value: null | components["schemas"]["JsonNode"];
+            errorCode: null | string;
+            errorMessage: null | string;
         };
         ExpressionValidationResponse: {
             diagnostics: null | components["schemas"]["CelDiagnostic"][];
@@ -6885,6 +7478,9 @@ export interface components {
             jsonPointer: null | string;
             message: null | string;
         };
+        HoldRunBody: {
+            reason?: null | string;
+        };
         JsonArray: unknown[];
         JsonNode: unknown;
         JsonObject: Record<string, unknown>;
@@ -6929,6 +7525,15 @@ export interface components {
             serverId: null | string;
             code: null | string;
             message: null | string;
+        };
+        McpConnectionTest: {
+            serverId: null | string;
+            ok: boolean;
+            /** Format: int32 */
+            tools: number;
+            /** Format: double */
+            milliseconds: number;
+            error: null | string;
         };
         McpEnableRequest: {
             reason: null | string;
@@ -7056,6 +7661,18 @@ export interface components {
         McpToolsResponse: {
             tools: null | components["schemas"]["McpToolEntry"][];
             problems: null | components["schemas"]["McpCatalogProblem"][];
+        };
+        McpTryRequest: {
+            arguments: null | components["schemas"]["JsonObject"];
+        };
+        McpTryResult: {
+            serverId: null | string;
+            tool: null | string;
+            isError: boolean;
+            errorMessage: null | string;
+            output: components["schemas"]["JsonObject"];
+            /** Format: double */
+            milliseconds: number;
         };
         MeResponse: {
             /** Format: uuid */
@@ -7354,6 +7971,14 @@ export interface components {
             latency: components["schemas"]["LatencyFigures"];
             errors: null | components["schemas"]["ErrorCount"][];
         };
+        RunHoldView: {
+            /** Format: uuid */
+            runId: string;
+            heldBy: null | string;
+            reason: null | string;
+            /** Format: date-time */
+            createdAt: string;
+        };
         RunNodeView: {
             nodeId: null | string;
             nodeType: null | string;
@@ -7406,6 +8031,7 @@ export interface components {
             /** Format: date-time */
             finishedAt: null | string;
             nodes: null | components["schemas"]["RunNodeView"][];
+            outcome?: null | string;
         };
         SaveVersionRequest: {
             graph: components["schemas"]["JsonObject"];
