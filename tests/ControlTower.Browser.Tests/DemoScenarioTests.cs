@@ -42,6 +42,12 @@ public sealed class DemoScenarioTests(BrowserFixture fixture, ITestOutputHelper 
             await Expect(pharmacy.GetByTestId("tool-count")).ToHaveTextAsync("12 tools");
             await pharmacy.GetByTestId("tool-get_stock").ClickAsync();
             await Expect(pharmacy.GetByTestId("tool-schema")).ToContainTextAsync("drug");
+            await pharmacy.GetByTestId("test-connection").ClickAsync();
+            await Expect(pharmacy.GetByTestId("test-result")).ToContainTextAsync("connected: 12 tools");
+            // A read-only tool can be tried from here with a form from its schema; its answer is the live stock.
+            await pharmacy.GetByLabel("Arguments (JSON)").FillAsync($$"""{ "drug": "{{Drug}}" }""");
+            await pharmacy.GetByTestId("try-run").ClickAsync();
+            await Expect(pharmacy.GetByTestId("try-result")).ToContainTextAsync("\"on_hand\": 500");
             await Artifacts.ScreenshotAsync(page, "demo-6-mcp-pharmacy", output);
 
             await page.GotoAsync(Url(server, "audit"));

@@ -20,4 +20,8 @@ export const credentialsApi = {
   share: (id: string, body: Schemas["ShareCredentialRequest"]) => api.post<CredentialShare>(`/api/credentials/${id}/shares`, body),
   unshare: (id: string, shareId: string) => api.del<void>(`/api/credentials/${id}/shares/${shareId}`),
   rotateKeys: () => api.post<CredentialRotation>("/api/credentials/rotate", {}),
+  /** The workflows whose latest version names it (those the caller may read) and its recent audited uses. */
+  usage: (id: string) => api.get<Schemas["CredentialUsageResponse"]>(`/api/credentials/${id}/usage`),
+  /** Opens a session with the credential's MCP server using it (an audited use); only for a credential bound to a server. */
+  test: (id: string) => api.post<Schemas["CredentialTestResult"]>(`/api/credentials/${id}/test`, {}),
 };

@@ -23,6 +23,13 @@ export const mcpApi = {
   tools: () => getOptional<McpCatalog>("/api/mcp/tools"),
   health: (serverId: string) => getOptional<McpHealth>(`/api/mcp/servers/${encodeURIComponent(serverId)}/health`),
   register: (body: Schemas["McpServerRequest"]) => api.post<McpServer>("/api/mcp/servers", body),
+  /** Opens (or reuses) a session and reads the catalog: whether it worked, the tool count and the time it took. */
+  test: (serverId: string) => api.post<Schemas["McpConnectionTest"]>(`/api/mcp/servers/${encodeURIComponent(serverId)}/test`, {}),
+  /** Calls a tool that declares itself read-only; any other is refused (it runs in a workflow, under governance). */
+  tryTool: (serverId: string, tool: string, args: Record<string, unknown>) =>
+    api.post<Schemas["McpTryResult"]>(`/api/mcp/servers/${encodeURIComponent(serverId)}/tools/${encodeURIComponent(tool)}/try`, {
+      arguments: args,
+    }),
   /** Switches the server on when it is off and off when it is on. */
   toggle: (s: Pick<McpServer, "id" | "enabled">) =>
     api.post<McpServer>(`/api/mcp/servers/${encodeURIComponent(s.id)}/${s.enabled ? "disable" : "enable"}`, {}),

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import type { Me } from "../api/identity";
 import { credentialsApi, type Credential, type CredentialRotation } from "../api/credentials";
 import { Badge, Empty, ErrorBox, Loading, Modal, PageHeader, useAsync, useToast, when, useSubmit } from "../ui";
+import { CredentialUsageDialog } from "./credentials/CredentialUsageDialog";
 
 // Secrets are typed into password fields, sent once, and cleared from state right after: never shown again.
 
@@ -64,7 +65,7 @@ function toData(type: string, values: Record<string, string>): Record<string, un
 
 export function CredentialsPage({ me }: { me: Me }) {
   const list = useAsync(() => credentialsApi.list(), []);
-  const [dialog, setDialog] = useState<{ kind: "create" } | { kind: "replace" | "share"; credential: Credential } | null>(null);
+  const [dialog, setDialog] = useState<{ kind: "create" } | { kind: "replace" | "share" | "usage"; credential: Credential } | null>(null);
   const [toast, say] = useToast();
   const [error, setError] = useState<unknown>(null);
   const [rotation, setRotation] = useState<CredentialRotation | null>(null);
@@ -130,6 +131,9 @@ export function CredentialsPage({ me }: { me: Me }) {
                 </td>
               )}
               <td className="row" style={{ justifyContent: "flex-end" }}>
+                <button className="btn sm" onClick={() => setDialog({ kind: "usage", credential: c })} data-testid="credential-usage-open">
+                  Usage
+                </button>
                 {owner && (
                   <>
                     <button className="btn sm" onClick={() => setDialog({ kind: "share", credential: c })}>
@@ -240,6 +244,7 @@ export function CredentialsPage({ me }: { me: Me }) {
           }}
         />
       )}
+      {dialog?.kind === "usage" && <CredentialUsageDialog credential={dialog.credential} onClose={() => setDialog(null)} />}
       {toast}
     </>
   );

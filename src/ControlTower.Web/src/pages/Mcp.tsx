@@ -3,6 +3,8 @@ import { ApiError } from "../api";
 import type { JsonSchema } from "../api/nodeTypes";
 import { mcpApi, type McpCatalogProblem, type McpServer, type McpTool } from "../api/mcp";
 import { Badge, Empty, ErrorBox, Json, Loading, Modal, PageHeader, useAsync, useToast, when, useSubmit } from "../ui";
+import { TestConnection } from "./mcp/TestConnection";
+import { TryTool } from "./mcp/TryTool";
 
 export function McpPage() {
   const servers = useAsync(() => mcpApi.servers(), []);
@@ -126,6 +128,7 @@ function ServerCard({
               <Badge status={breakerTone(breaker)}>breaker {breaker}</Badge>
             </span>
           )}
+          <TestConnection serverId={server.id} name={server.name} />
           <button
             className="btn ghost sm"
             onClick={health.reload}
@@ -246,6 +249,7 @@ function ToolSchema({ tool }: { tool: McpTool }) {
         <summary className="small">Input schema (JSON)</summary>
         <Json value={tool.inputSchema} />
       </details>
+      <TryTool tool={tool} />
     </div>
   );
 }
