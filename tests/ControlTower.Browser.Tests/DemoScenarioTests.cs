@@ -57,7 +57,10 @@ public sealed class DemoScenarioTests(BrowserFixture fixture, ITestOutputHelper 
             await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
             var rolledBack = page.GetByTestId("audit-table").Locator("tbody tr");
             await Expect(rolledBack).ToHaveCountAsync(1);
-            await Expect(rolledBack).ToContainTextAsync($"execution:{executionId}");
+            // A long target is shortened in the cell, whole in its tooltip, and links to the page that shows it.
+            var target = rolledBack.Locator(".audit-target");
+            await Expect(target).ToHaveAttributeAsync("title", $"execution:{executionId}");
+            await Expect(target.GetByRole(AriaRole.Link)).ToHaveAttributeAsync("href", "/governance");
             await Expect(rolledBack).ToContainTextAsync("patient picked up at another branch");
             await Artifacts.ScreenshotAsync(page, "demo-7-audit-intact", output);
 

@@ -2,6 +2,8 @@ import { Fragment, useState, type FormEvent } from "react";
 import { apiKey } from "../api";
 import { auditApi, type Verification } from "../api/audit";
 import { Badge, Empty, ErrorBox, Json, Loading, PageHeader, useAsync } from "../ui";
+import { Link } from "../router";
+import { auditTargetHref, auditTargetLabel } from "./audit/auditTarget";
 
 export function AuditPage() {
   const [filters, setFilters] = useState({ actor: "", action: "", target: "", from: "", to: "" });
@@ -159,7 +161,9 @@ export function AuditPage() {
                       <td>
                         <code>{e.action}</code>
                       </td>
-                      <td className="mono small audit-target">{e.target}</td>
+                      <td className="mono small audit-target" title={e.target ?? undefined}>
+                        <AuditTarget target={e.target} />
+                      </td>
                       <td className="small audit-reason">{e.reason}</td>
                     </tr>
                     {open === e.sequence && (
@@ -192,4 +196,11 @@ export function AuditPage() {
       )}
     </>
   );
+}
+
+/** The target, shortened, as a link to the page that shows it when there is one (the full text is the cell's tooltip). */
+function AuditTarget({ target }: { target: string | null | undefined }) {
+  const href = auditTargetHref(target);
+  const label = auditTargetLabel(target);
+  return href ? <Link to={href}>{label}</Link> : <>{label}</>;
 }
