@@ -126,6 +126,28 @@ export interface RunEvent {
   version: string;
 }
 
+/** The `data:` payload of each Server-Sent Events frame of a response body, in order (frames without data are skipped). */
+export async function* sseData(body: NonNullable<Response["body"]>): AsyncGenerator<string> {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let cut: number;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const frame = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const data = frame
+        .split("\n")
+        .filter((l) => l.startsWith("data: "))
+        .map((l) => l.slice(6))
+        .join("\n");
+      if (data) yield data;
+    }
+  }
+}
+
 /**
  * Follows a run's Server-Sent Events over fetch (EventSource cannot send a Bearer header) and
  * reconnects from the last seen id until the run's final event or abort.
@@ -140,27 +162,11 @@ export async function followRunEvents(runId: string, onEvent: (e: RunEvent) => v
         signal,
       });
       if (!res.ok || !res.body) throw await failure(res);
-      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = "";
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value;
-        let cut: number;
-        while ((cut = buffer.indexOf("\n\n")) >= 0) {
-          const frame = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const data = frame
-            .split("\n")
-            .filter((l) => l.startsWith("data: "))
-            .map((l) => l.slice(6))
-            .join("\n");
-          if (!data) continue;
-          const evt = JSON.parse(data) as RunEvent;
-          lastId = evt.seq;
-          onEvent(evt);
-          if (evt.type === "complete" || evt.type === "error") finished = true;
-        }
+      for await (const data of sseData(res.body)) {
+        const evt = JSON.parse(data) as RunEvent;
+        lastId = evt.seq;
+        onEvent(evt);
+        if (evt.type === "complete" || evt.type === "error") finished = true;
       }
       if (!finished) await new Promise((r) => setTimeout(r, 1000));
     } catch (e) {

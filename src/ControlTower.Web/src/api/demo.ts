@@ -1,6 +1,6 @@
 // The demo's API: simulations (a job with an SSE progress stream), scenarios (templates that each start one real refill
 // run), auto-steps and the reset. Types come from the server's OpenAPI document.
-import { api, apiKey, ApiError, getOptional } from "../api";
+import { api, apiKey, ApiError, getOptional, sseData } from "../api";
 import type { Present, Schemas } from "./schemas";
 
 export type SimulatedDecision = Present<Schemas["SimulatedDecision"], "nodeId" | "step" | "decision" | "reason">;
@@ -48,22 +48,5 @@ export async function followSimulation(id: string, onView: (s: Simulation) => vo
   if (key) headers.Authorization = `Bearer ${key}`;
   const res = await fetch(`/api/demo/simulations/${id}/events`, { headers, signal });
   if (!res.ok || !res.body) throw new ApiError(res.status, `${res.status} ${res.statusText}`, await res.text(), null, null);
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    let cut: number;
-    while ((cut = buffer.indexOf("\n\n")) >= 0) {
-      const frame = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const data = frame
-        .split("\n")
-        .filter((l) => l.startsWith("data: "))
-        .map((l) => l.slice(6))
-        .join("\n");
-      if (data) onView(JSON.parse(data) as Simulation);
-    }
-  }
+  for await (const data of sseData(res.body)) onView(JSON.parse(data) as Simulation);
 }
