@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using ControlTower.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 using static ControlTower.Server.Tests.Runs.RunApi;
@@ -15,8 +13,6 @@ namespace ControlTower.Server.Tests.Runs;
 public sealed class MySqlWorkersTests(ITestOutputHelper output)
 {
     private const int Runs = 60;
-    private static readonly string[] SideEffectNodes = ["charge", "notify"];
-    private static readonly TimeSpan ReadyWithin = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan FinishWithin = TimeSpan.FromSeconds(150);
 
     [Fact]
@@ -29,11 +25,11 @@ public sealed class MySqlWorkersTests(ITestOutputHelper output)
         var servers = new List<ControlTowerServerProcess>();
         try
         {
-            var survivor = await StartServerAsync(folders[0], database.Url, servers);
-            var victim = await StartServerAsync(folders[1], database.Url, servers);
-            var workflowId = await CreateWorkflowAsync(survivor.Client, SideEffectGraph(endpoint.BaseUrl), "two workers on MySQL");
+            var survivor = await SideEffectWorkload.StartServerAsync(folders[0], servers, database.Url);
+            var victim = await SideEffectWorkload.StartServerAsync(folders[1], servers, database.Url);
+            var workflowId = await CreateWorkflowAsync(survivor.Client, SideEffectWorkload.Graph(endpoint.BaseUrl), "two workers on MySQL");
 
-            var starting = StartAllAsync([survivor.Client, victim.Client], workflowId);
+            var starting = SideEffectWorkload.StartAllAsync([survivor.Client, victim.Client], workflowId, Runs, "mysql", FinishWithin);
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(800, 2000)));
             victim.Kill();
             var runIds = await starting;
@@ -53,10 +49,10 @@ public sealed class MySqlWorkersTests(ITestOutputHelper output)
             });
             Assert.DoesNotContain(stored.Executions.GroupBy(e => (e.RunId, e.NodeId, e.Attempt)), g => g.Count() > 1);
             Assert.Equal(0, endpoint.MissingKey);
-            Assert.Equal(Runs * SideEffectNodes.Length, endpoint.Effects.Count);
+            Assert.Equal(Runs * SideEffectWorkload.SideEffectNodes.Length, endpoint.Effects.Count);
             Assert.Equal(
                 endpoint.Effects.Keys.Order(StringComparer.Ordinal),
-                stored.Executions.Where(e => SideEffectNodes.Contains(e.NodeId)).Select(e => e.IdempotencyKey).Order(StringComparer.Ordinal));
+                stored.Executions.Where(e => SideEffectWorkload.SideEffectNodes.Contains(e.NodeId)).Select(e => e.IdempotencyKey).Order(StringComparer.Ordinal));
         }
         finally
         {
@@ -66,88 +62,6 @@ public sealed class MySqlWorkersTests(ITestOutputHelper output)
                 Directory.Delete(folder, recursive: true);
             }
         }
-    }
-
-    private static JsonObject SideEffectGraph(string endpoint)
-    {
-        var sideEffect = new JsonObject { ["onUnknownOutcome"] = "retry" };
-        return Graph(
-            [
-                Node("start", "trigger.manual"),
-                Node("prepare", "transform", new() { ["expression"] = "{'order': input.order}" }),
-                Node("charge", "http.request", new()
-                {
-                    ["method"] = "POST",
-                    ["url"] = $"{endpoint}/effects/charge",
-                    ["body"] = "{'order': nodes.prepare.output.order}",
-                    ["timeoutSeconds"] = 20,
-                }, sideEffect),
-                Node("notify", "http.request", new()
-                {
-                    ["method"] = "POST",
-                    ["url"] = $"{endpoint}/effects/notify",
-                    ["body"] = "{'order': nodes.prepare.output.order}",
-                    ["timeoutSeconds"] = 20,
-                }, sideEffect),
-                Node("done", "transform", new() { ["expression"] = "{'charge': nodes.charge.output.body.effect, 'notice': nodes.notify.output.body.effect}" }),
-            ],
-            [Edge("start", "prepare"), Edge("prepare", "charge"), Edge("charge", "notify"), Edge("notify", "done")]);
-    }
-
-    private static async Task<ControlTowerServerProcess> StartServerAsync(string dataDirectory, string databaseUrl, List<ControlTowerServerProcess> servers)
-    {
-        var server = await ControlTowerServerProcess.StartAsync(dataDirectory, new Dictionary<string, string?>
-        {
-            ["DATABASE_URL"] = databaseUrl,
-            ["HTTP_NODE_ALLOW"] = "127.0.0.1",
-            ["ENGINE_LEASE_SECONDS"] = "2",
-            ["ENGINE_POLL_MILLISECONDS"] = "50",
-            ["RATE_LIMIT_REQUESTS_PER_MINUTE"] = "1000000",
-            ["AUDIT_EXPORT_INTERVAL_SECONDS"] = "3600",
-        }, ReadyWithin);
-        servers.Add(server);
-        return server;
-    }
-
-    /// <summary>Starts every run on the two processes in turn, eight at a time; a start the killed process cannot take is sent again, with the same key, to the other.</summary>
-    private static async Task<Dictionary<string, Guid>> StartAllAsync(HttpClient[] clients, Guid workflowId)
-    {
-        using var gate = new SemaphoreSlim(8);
-        var started = await Task.WhenAll(Enumerable.Range(0, Runs).Select(async order =>
-        {
-            await gate.WaitAsync();
-            try
-            {
-                var deadline = DateTime.UtcNow + FinishWithin;
-                for (var attempt = order; ; attempt++)
-                {
-                    using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/workflows/{workflowId}/runs") { Content = JsonContent.Create(new { input = new { order } }) };
-                    request.Headers.Add("Idempotency-Key", $"mysql-{order}");
-                    try
-                    {
-                        using var response = await clients[attempt % clients.Length].SendAsync(request);
-                        if (response.IsSuccessStatusCode)
-                        {
-                            return (Key: $"mysql-{order}", Id: (await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>());
-                        }
-
-                        Assert.True((int)response.StatusCode >= 500, $"Start {order} was refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-                    }
-                    catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException)
-                    {
-                        // The killed process: send the same key to the other one.
-                    }
-
-                    Assert.True(DateTime.UtcNow < deadline, $"Run {order} could not be started within {FinishWithin}.");
-                    await Task.Delay(100);
-                }
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }));
-        return started.ToDictionary(s => s.Key, s => s.Id);
     }
 
     private static async Task WaitUntilAllFinishedAsync(MySqlDatabase database)

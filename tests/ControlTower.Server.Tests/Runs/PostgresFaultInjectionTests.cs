@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using ControlTower.Server.Tests.Infrastructure;
 using Npgsql;
 using Xunit.Abstractions;
@@ -36,7 +34,7 @@ public sealed class PostgresFaultInjectionTests(ITestOutputHelper output)
             var cutOff = await SideEffectWorkload.StartServerAsync(folders[1], servers, throughProxy.ConnectionString);
             var workflowId = await CreateWorkflowAsync(steady.Client, SideEffectWorkload.Graph(endpoint.BaseUrl), "fault injection");
 
-            var starting = StartAllAsync([steady.Client, cutOff.Client], workflowId);
+            var starting = SideEffectWorkload.StartAllAsync([steady.Client, cutOff.Client], workflowId, Runs, "fault", FinishWithin);
             var faults = new List<string>();
             for (var fault = 0; fault < 4; fault++)
             {
@@ -90,47 +88,6 @@ public sealed class PostgresFaultInjectionTests(ITestOutputHelper output)
                 Directory.Delete(folder, recursive: true);
             }
         }
-    }
-
-    /// <summary>Starts every run on the two processes in turn, eight at a time; a start that fails is sent again, with the same key, to the other process.</summary>
-    private static async Task<Dictionary<string, Guid>> StartAllAsync(HttpClient[] clients, Guid workflowId)
-    {
-        using var gate = new SemaphoreSlim(8);
-        var started = await Task.WhenAll(Enumerable.Range(0, Runs).Select(async order =>
-        {
-            await gate.WaitAsync();
-            try
-            {
-                var deadline = DateTime.UtcNow + FinishWithin;
-                for (var attempt = order; ; attempt++)
-                {
-                    using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/workflows/{workflowId}/runs") { Content = JsonContent.Create(new { input = new { order } }) };
-                    request.Headers.Add("Idempotency-Key", $"fault-{order}");
-                    try
-                    {
-                        using var response = await clients[attempt % clients.Length].SendAsync(request);
-                        if (response.IsSuccessStatusCode)
-                        {
-                            return (Key: $"fault-{order}", Id: (await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>());
-                        }
-
-                        Assert.True((int)response.StatusCode >= 500, $"Start {order} was refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-                    }
-                    catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException)
-                    {
-                        // The process lost its database under the request: send the same key to the other one.
-                    }
-
-                    Assert.True(DateTime.UtcNow < deadline, $"Run {order} could not be started within {FinishWithin}.");
-                    await Task.Delay(100);
-                }
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }));
-        return started.ToDictionary(s => s.Key, s => s.Id);
     }
 
     private static async Task WaitUntilAllFinishedAsync(PostgresDatabase database)

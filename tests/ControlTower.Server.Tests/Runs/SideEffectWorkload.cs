@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ControlTower.Server.Tests.Infrastructure;
 using static ControlTower.Server.Tests.Runs.RunApi;
@@ -62,5 +63,54 @@ internal static class SideEffectWorkload
         var server = await ControlTowerServerProcess.StartAsync(dataDirectory, settings, ReadyWithin);
         servers.Add(server);
         return server;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="runs"/> runs on the processes in turn, eight at a time, each under the key
+    /// <c>{keyPrefix}-{order}</c>; a start that fails (the process died or lost its database) is sent again, with the
+    /// same key, to the next process. Returns the run id by key.
+    /// </summary>
+    public static async Task<Dictionary<string, Guid>> StartAllAsync(HttpClient[] clients, Guid workflowId, int runs, string keyPrefix, TimeSpan within)
+    {
+        using var gate = new SemaphoreSlim(8);
+        var started = await Task.WhenAll(Enumerable.Range(0, runs).Select(async order =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                return await StartOneAsync(clients, workflowId, order, $"{keyPrefix}-{order}", DateTime.UtcNow + within);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        return started.ToDictionary(s => s.Key, s => s.Id);
+    }
+
+    private static async Task<(string Key, Guid Id)> StartOneAsync(HttpClient[] clients, Guid workflowId, int order, string key, DateTime deadline)
+    {
+        for (var attempt = order; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/workflows/{workflowId}/runs") { Content = JsonContent.Create(new { input = new { order } }) };
+            request.Headers.Add("Idempotency-Key", key);
+            try
+            {
+                using var response = await clients[attempt % clients.Length].SendAsync(request);
+                if (response.IsSuccessStatusCode)
+                {
+                    return (key, (await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>());
+                }
+
+                Assert.True((int)response.StatusCode >= 500, $"Start {order} was refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+            catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException)
+            {
+                // The process died or lost its database under the request: the same key goes to the next one.
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Run {order} could not be started in time.");
+            await Task.Delay(100);
+        }
     }
 }
