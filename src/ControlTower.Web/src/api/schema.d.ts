@@ -202,6 +202,238 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{id}/blobs/{sha256}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    sha256: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The request is invalid (malformed JSON, a failed check); `code` says which. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No valid API key or token (`auth.required`, `auth.invalid_credentials`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The caller's role does not pass the `role:viewer` policy (`auth.forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{id}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RunHoldView"];
+                    };
+                };
+                /** @description No Content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The request is invalid (malformed JSON, a failed check); `code` says which. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No valid API key or token (`auth.required`, `auth.invalid_credentials`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The caller's role does not pass the `role:viewer` policy (`auth.forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": null | components["schemas"]["HoldRunBody"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RunHoldView"];
+                    };
+                };
+                /** @description The request is invalid (malformed JSON, a failed check); `code` says which. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No valid API key or token (`auth.required`, `auth.invalid_credentials`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The caller's role does not pass the `role:operator` policy (`auth.forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No Content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The request is invalid (malformed JSON, a failed check); `code` says which. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No valid API key or token (`auth.required`, `auth.invalid_credentials`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The caller's role does not pass the `role:operator` policy (`auth.forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/hooks/{workflowId}/{triggerNodeId}": {
         parameters: {
             query?: never;
@@ -2099,6 +2331,8 @@ export interface paths {
                     workflowId?: string;
                     status?: string;
                     phase?: string;
+                    from?: string;
+                    to?: string;
                     before?: string;
                     limit?: number;
                 };
@@ -2343,6 +2577,74 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{id}/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["EvaluateExpressionBody"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExpressionEvaluation"];
+                    };
+                };
+                /** @description The request is invalid (malformed JSON, a failed check); `code` says which. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No valid API key or token (`auth.required`, `auth.invalid_credentials`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The caller's role does not pass the `role:viewer` policy (`auth.forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -6765,6 +7067,12 @@ export interface components {
             /** Format: double */
             rate: number;
         };
+        EvaluateExpressionBody: {
+            expression: null | string;
+            /** @default false */
+            template?: boolean;
+            nodeId?: null | string;
+        };
         ExecutionView: {
             /** Format: uuid */
             id: string;
@@ -6808,6 +7116,11 @@ export interface components {
             trustProposalId?: null | string;
             trustMode?: null | string;
             trustWhy?: null | string;
+        };
+        ExpressionEvaluation: {
+            value: null | components["schemas"]["JsonNode"];
+            errorCode: null | string;
+            errorMessage: null | string;
         };
         ExpressionValidationResponse: {
             diagnostics: null | components["schemas"]["CelDiagnostic"][];
@@ -6884,6 +7197,9 @@ export interface components {
             code: null | string;
             jsonPointer: null | string;
             message: null | string;
+        };
+        HoldRunBody: {
+            reason?: null | string;
         };
         JsonArray: unknown[];
         JsonNode: unknown;
@@ -7354,6 +7670,14 @@ export interface components {
             latency: components["schemas"]["LatencyFigures"];
             errors: null | components["schemas"]["ErrorCount"][];
         };
+        RunHoldView: {
+            /** Format: uuid */
+            runId: string;
+            heldBy: null | string;
+            reason: null | string;
+            /** Format: date-time */
+            createdAt: string;
+        };
         RunNodeView: {
             nodeId: null | string;
             nodeType: null | string;
@@ -7406,6 +7730,7 @@ export interface components {
             /** Format: date-time */
             finishedAt: null | string;
             nodes: null | components["schemas"]["RunNodeView"][];
+            outcome?: null | string;
         };
         SaveVersionRequest: {
             graph: components["schemas"]["JsonObject"];
