@@ -1,13 +1,7 @@
 import { useContext, useEffect, useState } from "react";
-import { api } from "../../api";
+import { runsApi, type Evaluation } from "../../api/runs";
 import { ExpressionData } from "../../expressionData";
 import { previewOf } from "./preview";
-
-interface Evaluation {
-  value: unknown;
-  errorCode: string | null;
-  errorMessage: string | null;
-}
 
 /**
  * What a valid expression gives on the workflow's last run, beside the field: evaluated by the server's CEL engine
@@ -22,7 +16,7 @@ export function EvaluatedValue({ expression, template, valid }: { expression: st
     if (!runId || !valid || !expression.trim()) return;
     let live = true;
     const t = setTimeout(() => {
-      api.post<Evaluation>(`/api/runs/${runId}/evaluate`, { expression, template }).then(
+      runsApi.evaluate(runId, { expression, template }).then(
         (evaluation) => live && setResult({ for: key, evaluation }),
         (e: Error) => live && setResult({ for: key, evaluation: null, failed: e.message }),
       );

@@ -1,30 +1,23 @@
 import { useEffect, useState } from "react";
-import { api, getOptional } from "../../api";
-
-interface Hold {
-  runId: string;
-  heldBy: string;
-  reason: string | null;
-  createdAt: string;
-}
+import { runsApi, type RunHold as Hold } from "../../api/runs";
 
 /** Keep this run out of retention (or let it go again); the pruner never removes a held run. */
 export function RunHold({ runId }: { runId: string }) {
   const [hold, setHold] = useState<Hold | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    getOptional<Hold>(`/api/runs/${runId}/hold`).then(
-      (h) => setHold(h ?? null),
+    runsApi.hold(runId).then(
+      (h) => setHold(h),
       (e: unknown) => setError(String(e)),
     );
   }, [runId]);
   const toggle = async () => {
     try {
       if (hold) {
-        await api.del(`/api/runs/${runId}/hold`);
+        await runsApi.release(runId);
         setHold(null);
       } else {
-        setHold(await api.put<Hold>(`/api/runs/${runId}/hold`, { reason: "kept from the run view" }));
+        setHold(await runsApi.keep(runId, "kept from the run view"));
       }
       setError(null);
     } catch (e) {
