@@ -9,6 +9,11 @@ export function WaitingApprovals({ tick, recent }: { tick: string; recent: Simul
   const { data, reload } = useAsync(() => approvalsApi.list("status=pending&limit=6"), []);
   const [note, setNote] = useState<string | null>(null);
   useEffect(reload, [tick]);
+  // Runs reach their approvals on their own (the seeded refills right after start): the list follows them.
+  useEffect(() => {
+    const timer = window.setInterval(() => document.visibilityState === "visible" && reload(), 5000);
+    return () => window.clearInterval(timer);
+  }, [reload]);
   // Auto-step: the models' prediction decides this one approval when the scope and the prediction allow; the answer says why.
   const autoStep = async (a: Approval) => {
     try {
