@@ -217,11 +217,13 @@ set -e
 # One closing line over every test project: "Tests: N passed, N failed, N skipped".
 awk '
   /(Passed|Failed)! +- +Failed:/ {
-    for (i = 1; i <= NF; i++) {
-      gsub(",", "", $(i+1))
-      if ($i == "Failed:") failed += $(i+1)
-      if ($i == "Passed:") passed += $(i+1)
-      if ($i == "Skipped:") skipped += $(i+1)
+    # Reads the count after each label without writing a field: gawk grows NF when $(NF+1) is assigned.
+    for (i = 1; i < NF; i++) {
+      count = $(i+1)
+      gsub(",", "", count)
+      if ($i == "Failed:") failed += count
+      if ($i == "Passed:") passed += count
+      if ($i == "Skipped:") skipped += count
     }
     projects++
   }

@@ -24,6 +24,14 @@ internal sealed partial class CacheInvalidation(
 
     public string Transport => redis is not null ? "redis" : database.Provider == DatabaseProvider.PostgreSql ? "postgresql" : "none";
 
+    /// <summary>
+    /// Several processes may share the database but nothing carries invalidations between them (MySQL without Redis):
+    /// entries then live <see cref="UncarriedLifetime"/> at most, as the node-type switches' old one-second poll did.
+    /// </summary>
+    public bool Uncarried => redis is null && database.Provider == DatabaseProvider.MySql;
+
+    public static readonly TimeSpan UncarriedLifetime = TimeSpan.FromSeconds(1);
+
     public async Task PublishAsync(string key, CancellationToken cancellationToken)
     {
         if (redis is not null)

@@ -21,7 +21,8 @@ internal sealed class SharedCache(HybridCache cache, CacheInvalidation invalidat
     /// <summary>The entry under <paramref name="key"/>, loaded by <paramref name="load"/> on a miss at both levels; <paramref name="name"/> labels the metric.</summary>
     public ValueTask<T> GetOrCreateAsync<T>(string name, string key, Func<CancellationToken, ValueTask<T>> load, CancellationToken cancellationToken)
     {
-        var entry = new HybridCacheEntryOptions { Expiration = options.Value.Ttl, LocalCacheExpiration = options.Value.Ttl };
+        var lifetime = invalidation.Uncarried && options.Value.Ttl > CacheInvalidation.UncarriedLifetime ? CacheInvalidation.UncarriedLifetime : options.Value.Ttl;
+        var entry = new HybridCacheEntryOptions { Expiration = lifetime, LocalCacheExpiration = lifetime };
         return cache.GetOrCreateAsync(key, (load, name, metrics), static (state, ct) =>
         {
             state.metrics.Loaded(state.name);

@@ -15,7 +15,7 @@ public sealed class HealthAndSettingsTests
         var health = (await client.GetFromJsonAsync<JsonObject>("/health"))!;
         var components = health["components"]!.AsObject();
 
-        Assert.Equal(["audit_exporter", "database", "engine", "mcp"], components.Select(c => c.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["audit_exporter", "cache", "database", "engine", "mcp"], components.Select(c => c.Key).Order(StringComparer.Ordinal));
         Assert.Equal("healthy", components["database"]!["status"]!.GetValue<string>());
         Assert.Empty(components["database"]!["data"]!["pendingMigrations"]!.AsArray());
         Assert.True(components["database"]!["data"]!["latencyMs"]!.GetValue<double>() >= 0);
