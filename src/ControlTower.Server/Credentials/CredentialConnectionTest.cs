@@ -14,7 +14,7 @@ internal sealed record CredentialTestResult(Guid CredentialId, string ServerId, 
 /// workflow would (an audited use, purpose "connection test"). A credential bound to no server has nothing to test
 /// against (<c>credential.test_unsupported</c>). The answer says whether it worked and why not; never a secret.
 /// </summary>
-internal sealed class CredentialConnectionTest(CredentialVault vault, McpServerRegistry registry, McpConnectionPool pool, TimeProvider time)
+internal sealed class CredentialConnectionTest(CredentialVault vault, McpServerRegistry registry, McpConnectionPool pool)
 {
     public async Task<CredentialTestResult> RunAsync(ClaimsPrincipal user, Guid id, CancellationToken cancellationToken)
     {
@@ -26,15 +26,7 @@ internal sealed class CredentialConnectionTest(CredentialVault vault, McpServerR
             ?? throw new ControlTowerException(ErrorKind.NotFound, McpErrorCodes.ServerNotFound, $"MCP server '{serverId}' is not registered.");
         NodeCredentials.EnsureFitsTransport(credential, server);
         var secrets = await vault.ResolveConnectionSecretsAsync(userId, id, new CredentialUsePurpose(null, null, "connection test from the credentials page"), cancellationToken);
-        var started = time.GetTimestamp();
-        try
-        {
-            await pool.GetAsync(serverId, new McpCredential(id.ToString("D"), secrets.EnvironmentVariables, secrets.Headers), cancellationToken);
-            return new CredentialTestResult(id, serverId, true, time.GetElapsedTime(started).TotalMilliseconds, null);
-        }
-        catch (ControlTowerException ex) when (ex.Kind is ErrorKind.Unavailable or ErrorKind.Timeout)
-        {
-            return new CredentialTestResult(id, serverId, false, time.GetElapsedTime(started).TotalMilliseconds, ex.Message);
-        }
+        var probe = await pool.ProbeAsync(serverId, new McpCredential(id.ToString("D"), secrets.EnvironmentVariables, secrets.Headers), cancellationToken);
+        return new CredentialTestResult(id, serverId, probe.Ok, probe.Milliseconds, probe.Error);
     }
 }

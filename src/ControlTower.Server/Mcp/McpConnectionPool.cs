@@ -10,6 +10,9 @@ using ModelContextProtocol.Protocol;
 
 namespace ControlTower.Server.Mcp;
 
+/// <summary>Whether a session could be opened, how long it took, and why not.</summary>
+internal sealed record McpProbe(bool Ok, double Milliseconds, string? Error);
+
 /// <summary>
 /// One live MCP client per (server, credential key): started on first use, shared by concurrent calls,
 /// shut down when idle, and replaced on the next call after its server died. Connecting also fetches
@@ -54,6 +57,24 @@ internal sealed class McpConnectionPool : IAsyncDisposable
     }
 
     /// <summary>Returns a live connection, starting one when needed. Connect failures are <c>mcp.transport_failed</c> that never reached the server.</summary>
+    /// <summary>
+    /// Opens (or reuses) a session, as a call would, and says whether it worked and how long it took; a server that
+    /// cannot be reached is an answer here ("test connection"), not an error.
+    /// </summary>
+    public async Task<McpProbe> ProbeAsync(string serverId, McpCredential? credential, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        try
+        {
+            await GetAsync(serverId, credential, cancellationToken).ConfigureAwait(false);
+            return new McpProbe(true, _time.GetElapsedTime(started).TotalMilliseconds, null);
+        }
+        catch (ControlTowerException ex) when (ex.Kind is ErrorKind.Unavailable or ErrorKind.Timeout)
+        {
+            return new McpProbe(false, _time.GetElapsedTime(started).TotalMilliseconds, ex.Message);
+        }
+    }
+
     public async Task<McpConnection> GetAsync(string serverId, McpCredential? credential, CancellationToken cancellationToken)
     {
         while (true)

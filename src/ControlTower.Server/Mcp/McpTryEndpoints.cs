@@ -34,20 +34,12 @@ internal static class McpTryEndpoints
     }
 
     private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<McpConnectionTest>> TestAsync(
-        string id, McpServerRegistry registry, McpConnectionPool pool, McpCatalog catalog, TimeProvider time, CancellationToken ct)
+        string id, McpServerRegistry registry, McpConnectionPool pool, McpCatalog catalog, CancellationToken ct)
     {
         _ = Known(registry, id);
-        var started = time.GetTimestamp();
-        try
-        {
-            await pool.GetAsync(id, null, ct);
-            var tools = catalog.Get(id)?.Tools.Count ?? 0;
-            return TypedResults.Ok(new McpConnectionTest(id, true, tools, time.GetElapsedTime(started).TotalMilliseconds, null));
-        }
-        catch (ControlTowerException ex) when (ex.Kind is ErrorKind.Unavailable or ErrorKind.Timeout)
-        {
-            return TypedResults.Ok(new McpConnectionTest(id, false, 0, time.GetElapsedTime(started).TotalMilliseconds, ex.Message));
-        }
+        var probe = await pool.ProbeAsync(id, null, ct);
+        var tools = probe.Ok ? catalog.Get(id)?.Tools.Count ?? 0 : 0;
+        return TypedResults.Ok(new McpConnectionTest(id, probe.Ok, tools, probe.Milliseconds, probe.Error));
     }
 
     private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<McpTryResult>> TryAsync(
