@@ -1,8 +1,7 @@
-import { useState } from "react";
 import { credentialsApi, type Credential } from "../../api/credentials";
-import type { Schemas } from "../../api/schemas";
 import { Link } from "../../router";
-import { AsyncBlock, ErrorBox, Modal, useAsync, when } from "../../ui";
+import { ProbeButton } from "../../ProbeButton";
+import { AsyncBlock, Modal, useAsync, when } from "../../ui";
 
 /** Where a credential is used (workflows naming it, recent uses with their runs) and, when bound to an MCP server, a test. */
 export function CredentialUsageDialog({ credential, onClose }: { credential: Credential; onClose: () => void }) {
@@ -45,31 +44,15 @@ export function CredentialUsageDialog({ credential, onClose }: { credential: Cre
 }
 
 function CredentialTest({ credential }: { credential: Credential }) {
-  const [result, setResult] = useState<Schemas["CredentialTestResult"] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const test = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      setResult(await credentialsApi.test(credential.id));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
     <div className="row">
-      <button className="btn sm" onClick={test} disabled={busy} data-testid="credential-test">
-        {busy ? "Testing…" : `Test with ${credential.mcpServerId}`}
-      </button>
-      {result && (
-        <span className={result.ok ? "small" : "small field-error"} role="status" data-testid="credential-test-result">
-          {result.ok ? `connected in ${Math.round(Number(result.milliseconds))} ms` : `failed: ${result.error}`}
-        </span>
-      )}
-      {error != null && <ErrorBox error={error} />}
+      <ProbeButton
+        label={`Test with ${credential.mcpServerId}`}
+        testId="credential-test"
+        resultTestId="credential-test-result"
+        run={() => credentialsApi.test(credential.id)}
+        describe={(r) => `connected in ${Math.round(Number(r.milliseconds))} ms`}
+      />
     </div>
   );
 }
