@@ -13,8 +13,7 @@ namespace ControlTower.Bench.Trust;
 /// AUC next to the Bayes-optimal AUC (the true probabilities scored against the same labels), ECE and Brier, anomaly
 /// recall at 1% false positives on the injected anomalies, training time and prediction latency p50/p99.
 /// Then the stage policy's stability on stationary streams (<see cref="StageStability"/>).
-/// Options: <c>--sizes 500,2000,10000</c>, <c>--shapes stationary,noisy,drifting</c>, <c>--score N</c>, <c>--seed N</c>, <c>--stability-proposals N</c>,
-/// <c>--trees-only</c> (no spline logistic regression blended in, to compare with).
+/// Options: <c>--sizes 500,2000,10000</c>, <c>--shapes stationary,noisy,drifting</c>, <c>--score N</c>, <c>--seed N</c>, <c>--stability-proposals N</c>.
 /// </summary>
 internal static class TrustScenarios
 {
@@ -26,7 +25,6 @@ internal static class TrustScenarios
         var sizes = Option(args, "--sizes")?.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() ?? [500, 2_000, 10_000];
         var score = int.Parse(Option(args, "--score") ?? ScoreSize.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
         var seed = int.Parse(Option(args, "--seed") ?? "42", CultureInfo.InvariantCulture);
-        var settings = args.Contains("--trees-only") ? new TrustLearningOptions { LinearPenalties = [] } : new TrustLearningOptions();
         Console.WriteLine($"trust models: train on N events, score the next {score}; seed {seed}; {Environment.ProcessorCount} cores");
         Console.WriteLine("| stream | N | approval AUC | Bayes | gap | approval ECE | Brier | outcome AUC | " +
             "Bayes | gap | outcome ECE | Brier | calibration, leaves×trees (a/o) | anomaly recall @1% FPR (n; extreme/unseen/combination) | train s | p50 µs | p99 µs |");
@@ -36,7 +34,7 @@ internal static class TrustScenarios
         {
             foreach (var size in sizes)
             {
-                Console.WriteLine(Row(shape, size, score, seed, settings));
+                Console.WriteLine(Row(shape, size, score, seed));
             }
         }
 
@@ -85,12 +83,12 @@ internal static class TrustScenarios
         }
     }
 
-    private static string Row(SyntheticShape shape, int size, int scoreSize, int seed, TrustLearningOptions settings)
+    private static string Row(SyntheticShape shape, int size, int scoreSize, int seed)
     {
         var events = SyntheticTrustStream.Generate(shape, size + scoreSize, (ulong)seed, Start);
         var train = events.Take(size).Select(e => e.Example).ToList();
         var scored = events.Skip(size).ToList();
-        var options = Options.Create(settings);
+        var options = Options.Create(new TrustLearningOptions());
         var clock = Stopwatch.StartNew();
         var models = new TrustModelTrainer(options).Train(train, new TrustTrainingRequest(seed, Start)).Models;
         var trainSeconds = clock.Elapsed.TotalSeconds;
@@ -135,16 +133,7 @@ internal static class TrustScenarios
     private static string Shape(TreeTrustModel? model) =>
         model?.Manifest.Metrics.Trees is not { } trees
             ? "prior"
-            : string.Create(CultureInfo.InvariantCulture, $"{model.Calibrator.Method}{(model.Manifest.Metrics.Recency?.HalfLifeHours is { } h ? $" ½{h:0}h" : "")} {trees.Leaves}×{trees.Trees}{Linear(model)}");
-
-    /// <summary>
-    /// The spline logistic regression, e.g. <c>+lr16 0.80:0.50 (0.4512→0.4498)</c>: kept (+) or not (no), penalty, stacking
-    /// weights (tree : linear) and the held-out log loss of the trees alone and of the blend.
-    /// </summary>
-    private static string Linear(TreeTrustModel model) =>
-        model.Manifest.Metrics.Blend is not { } blend ? ""
-            : string.Create(CultureInfo.InvariantCulture,
-                $"{(blend.Kept ? "+" : " no ")}lr{blend.Penalty:0} {blend.TreeWeight:0.00}:{blend.LinearWeight:0.00} ({blend.TreeLogLoss:0.0000}→{blend.BlendLogLoss:0.0000})");
+            : string.Create(CultureInfo.InvariantCulture, $"{model.Calibrator.Method}{(model.Manifest.Metrics.Recency?.HalfLifeHours is { } h ? $" ½{h:0}h" : "")} {trees.Leaves}×{trees.Trees}");
 
     private static (double Auc, double Bayes, double Ece, double Brier) Quality(double[] predicted, double[] truth, bool[] labels) =>
         (TrustMetrics.Auc(predicted, labels), TrustMetrics.Auc(truth, labels), TrustMetrics.Ece(predicted, labels), TrustMetrics.Brier(predicted, labels));

@@ -37,20 +37,6 @@ internal sealed class TrustLearningOptions
     /// </summary>
     public IReadOnlyList<double> CalibrationHalfLives { get; set; } = [1, 0.5, 0.25];
 
-    /// <summary>
-    /// Ridge penalties the spline logistic regression blended into each predictor may use (chosen by out-of-fold log
-    /// loss); empty: the trees alone.
-    /// </summary>
-    public IReadOnlyList<double> LinearPenalties { get; set; } = [1, 4, 16, 64, 256];
-
-    /// <summary>
-    /// How clearly (standard errors of the paired log-loss difference, on time blocks the stacking did not see) the blend
-    /// must beat the trees alone to be kept.
-    /// </summary>
-    [ConfigurationKeyName("TRUST_LINEAR_BLEND_SE")]
-    [Range(0.0, 10.0)]
-    public double LinearBlendStandardErrors { get; set; } = 1;
-
     /// <summary>How clearly (standard errors of the paired log-loss difference) a half-life must win to be used.</summary>
     [ConfigurationKeyName("TRUST_CALIBRATION_RECENCY_SE")]
     [Range(0.0, 10.0)]

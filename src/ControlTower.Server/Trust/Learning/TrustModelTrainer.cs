@@ -94,15 +94,14 @@ internal sealed class TrustModelTrainer(IOptions<TrustLearningOptions> options)
             return null;
         }
 
-        var (linear, blend, scores) = Blend(rows, labels, search.OutOfFold);
         var times = indices.Select(i => ordered[i].Proposal.At).ToList();
-        var recency = RecencyWeights.ChooseForCalibration(scores, labels, times, settings.CalibrationHalfLives, standardErrors: settings.CalibrationRecencyStandardErrors);
+        var recency = RecencyWeights.ChooseForCalibration(search.OutOfFold, labels, times, settings.CalibrationHalfLives, standardErrors: settings.CalibrationRecencyStandardErrors);
         var weights = recency.HalfLife is { } halfLife ? RecencyWeights.Compute(times, times[^1], halfLife) : null;
-        var (calibrator, crossFitted) = ProbabilityCalibrator.Choose(scores, labels, weights);
+        var (calibrator, crossFitted) = ProbabilityCalibrator.Choose(search.OutOfFold, labels, weights);
         var metrics = new TrustModelMetrics(
             rows.Count,
             rows.Count,
-            Math.Round(TrustMetrics.Auc(scores, labels), 6),
+            Math.Round(TrustMetrics.Auc(search.OutOfFold, labels), 6),
             Math.Round(TrustMetrics.Brier(crossFitted, labels), 6),
             Math.Round(TrustMetrics.Ece(crossFitted, labels), 6),
             calibrator.Method,
@@ -111,118 +110,9 @@ internal sealed class TrustModelTrainer(IOptions<TrustLearningOptions> options)
             null,
             null,
             search.Chosen,
-            new CalibrationRecency(Hours(recency.HalfLife), [.. recency.Candidates.Select(c => new RecencyCandidate(Hours(c.HalfLife), Math.Round(c.LogLoss, 6)))]),
-            blend);
+            new CalibrationRecency(Hours(recency.HalfLife), [.. recency.Candidates.Select(c => new RecencyCandidate(Hours(c.HalfLife), Math.Round(c.LogLoss, 6)))]));
         var manifest = Manifest(kind, [.. indices.Select(i => ordered[i])], context, metrics, Library);
-        return new TreeTrustModel(manifest, context.Config, context.Drift, search.Folds, search.Chosen.Trees, calibrator, linear);
-    }
-
-    /// <summary>
-    /// Cross-fits the spline logistic regression over the same time blocks as the trees at every candidate penalty, keeps
-    /// the penalty with the lowest out-of-fold log loss, and stacks: a logistic regression of the labels on the two
-    /// out-of-fold scores gives each its weight (a negative weight drops that model). Returns the blend (null: trees
-    /// alone), its manifest entry and the blended out-of-fold scores the calibrator learns from.
-    /// </summary>
-    private (BlendedLinear? Linear, LinearBlend? Blend, double[] Scores) Blend(List<float[]> rows, List<bool> labels, double[] treeScores)
-    {
-        var penalties = options.Value.LinearPenalties;
-        if (penalties.Count == 0)
-        {
-            return (null, null, treeScores);
-        }
-
-        var basis = SplineLogistic.Basis(rows);
-        var folds = options.Value.CalibrationFolds;
-        var fits = penalties.Select(penalty =>
-        {
-            var models = new SplineLogistic[folds];
-            var scores = new double[rows.Count];
-            for (var fold = 0; fold < folds; fold++)
-            {
-                var (from, to) = Block(fold, folds, rows.Count);
-                models[fold] = SplineLogistic.Fit([.. rows[..from], .. rows[to..]], [.. labels[..from], .. labels[to..]], basis, penalty);
-                for (var i = from; i < to; i++)
-                {
-                    scores[i] = models[fold].Score(rows[i]);
-                }
-            }
-
-            return (Penalty: penalty, Models: models, Scores: scores, Loss: LogLoss(scores, labels));
-        }).ToList();
-        var best = fits.MinBy(f => f.Loss);
-        var pairs = treeScores.Select((t, i) => new[] { (float)t, (float)best.Scores[i] }).ToList();
-        var (treeWeight, linearWeight) = StackWeights(pairs, labels);
-        var (treeLosses, blendLosses) = StackedHeldOutLosses(pairs, labels, folds);
-        var kept = linearWeight > 0 && Beats(blendLosses, treeLosses, options.Value.LinearBlendStandardErrors);
-        var manifest = new LinearBlend(best.Penalty, Math.Round(treeWeight, 6), Math.Round(linearWeight, 6),
-            [.. fits.Select(f => new LinearCandidate(f.Penalty, Math.Round(f.Loss, 6)))], Math.Round(treeLosses.Average(), 6), Math.Round(blendLosses.Average(), 6), kept);
-        return kept
-            ? (new BlendedLinear(treeWeight, linearWeight, SplineLogistic.Average(best.Models)), manifest,
-                [.. treeScores.Select((t, i) => (treeWeight * t) + (linearWeight * best.Scores[i]))])
-            : (null, manifest, treeScores);
-    }
-
-    private static readonly SplineColumn[] StackColumns = [new(0, null, 0, 1), new(1, null, 0, 1)];
-
-    /// <summary>The stacking weights of the tree score and the logit: a logistic regression of the labels on the two; a negative weight drops that model.</summary>
-    private static (double Tree, double Linear) StackWeights(IReadOnlyList<float[]> pairs, IReadOnlyList<bool> labels)
-    {
-        var stack = SplineLogistic.Fit(pairs, labels, StackColumns, 1e-6);
-        return (stack.Weights[0], stack.Weights[1]) switch
-        {
-            ( > 0, > 0) and var w => w,
-            ( > 0, _) => (1.0, 0.0),
-            _ => (0.0, 1.0),
-        };
-    }
-
-    /// <summary>
-    /// Per row, the log loss of the trees alone (Platt) and of the stacked blend, each fit on the other time blocks' out-of-fold
-    /// scores: whether blending helps, measured on rows the stacking never saw.
-    /// </summary>
-    private static (double[] Trees, double[] Blend) StackedHeldOutLosses(List<float[]> pairs, List<bool> labels, int folds)
-    {
-        var trees = new double[pairs.Count];
-        var blend = new double[pairs.Count];
-        for (var fold = 0; fold < folds; fold++)
-        {
-            var (from, to) = Block(fold, folds, pairs.Count);
-            var trainPairs = pairs[..from].Concat(pairs[to..]).ToList();
-            var trainLabels = labels[..from].Concat(labels[to..]).ToList();
-            var platt = ProbabilityCalibrator.FitPlatt([.. trainPairs.Select(p => (double)p[0])], trainLabels);
-            var (treeWeight, linearWeight) = StackWeights(trainPairs, trainLabels);
-            var stack = ProbabilityCalibrator.FitPlatt([.. trainPairs.Select(p => (treeWeight * p[0]) + (linearWeight * p[1]))], trainLabels);
-            for (var i = from; i < to; i++)
-            {
-                trees[i] = -Math.Log(Likelihood(platt.Calibrate(pairs[i][0]), labels[i]));
-                blend[i] = -Math.Log(Likelihood(stack.Calibrate((treeWeight * pairs[i][0]) + (linearWeight * pairs[i][1])), labels[i]));
-            }
-        }
-
-        return (trees, blend);
-    }
-
-    private static double Likelihood(double p, bool label) => label ? p : 1 - p;
-
-    /// <summary>True when <paramref name="challenger"/>'s mean loss is below <paramref name="baseline"/>'s by more than <paramref name="standardErrors"/> standard errors of the paired difference.</summary>
-    private static bool Beats(double[] challenger, double[] baseline, double standardErrors)
-    {
-        var differences = challenger.Zip(baseline, (c, b) => b - c).ToArray();
-        var mean = differences.Average();
-        var variance = differences.Sum(d => (d - mean) * (d - mean)) / Math.Max(1, differences.Length - 1);
-        return mean > standardErrors * Math.Sqrt(variance / differences.Length);
-    }
-
-    private static double LogLoss(IReadOnlyList<double> logits, IReadOnlyList<bool> labels)
-    {
-        var loss = 0.0;
-        for (var i = 0; i < logits.Count; i++)
-        {
-            var p = Math.Clamp(1 / (1 + Math.Exp(-logits[i])), 1e-12, 1 - 1e-12);
-            loss -= Math.Log(labels[i] ? p : 1 - p);
-        }
-
-        return loss / logits.Count;
+        return new TreeTrustModel(manifest, context.Config, context.Drift, search.Folds, search.Chosen.Trees, calibrator);
     }
 
     private static double? Hours(TimeSpan? span) => span is { } s ? Math.Round(s.TotalHours, 3) : null;

@@ -37,20 +37,7 @@ internal sealed record TrustModelMetrics(
     double? Threshold,
     double? Contamination,
     ChosenTrees? Trees = null,
-    CalibrationRecency? Recency = null,
-    LinearBlend? Blend = null);
-
-/// <summary>
-/// The spline logistic regression tried as a blend with the trees: its ridge penalty (chosen by out-of-fold log loss among
-/// the candidates), the stacking weights of the tree score and of its logit (fit on the out-of-fold scores), the log loss
-/// of the trees alone (Platt) and of the blend on each time block with the stacking fit on the others, and whether the
-/// blend was kept (it must beat the trees by <see cref="TrustLearningOptions.LinearBlendStandardErrors"/> standard errors).
-/// </summary>
-internal sealed record LinearBlend(double Penalty, double TreeWeight, double LinearWeight, IReadOnlyList<LinearCandidate> Candidates, double TreeLogLoss,
-    double BlendLogLoss, bool Kept);
-
-/// <summary>A ridge penalty tried and the out-of-fold log loss of the spline logistic regression with it.</summary>
-internal sealed record LinearCandidate(double Penalty, double LogLoss);
+    CalibrationRecency? Recency = null);
 
 /// <summary>
 /// The tree shape cross-fitting chose for a predictor (leaves per tree, number of trees), the out-of-fold log loss of
@@ -88,9 +75,7 @@ internal sealed record TrustModelManifest(
 /// </summary>
 internal abstract class TrustModel
 {
-    /// <summary>Version 2 added the spline logistic regression blended into the predictors; version 1 models (trees only) still load.</summary>
-    internal const string Format = "controltower.trust-model/2";
-    private static readonly string[] Readable = ["controltower.trust-model/1", Format];
+    internal const string Format = "controltower.trust-model/1";
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private protected TrustModel(TrustModelManifest manifest, TrustFeatureConfig features, DriftBaseline drift)
@@ -159,7 +144,7 @@ internal abstract class TrustModel
         try
         {
             var document = JsonNode.Parse(bytes) as JsonObject ?? throw new TrustModelException("Model bytes are not a JSON object.");
-            if (!Readable.Contains(document["format"]?.GetValue<string>()))
+            if (document["format"]?.GetValue<string>() != Format)
             {
                 throw new TrustModelException($"Model bytes are not in the {Format} format.");
             }
@@ -174,27 +159,19 @@ internal abstract class TrustModel
     }
 }
 
-/// <summary>
-/// An approval or outcome predictor: boosted trees, optionally blended with a spline logistic regression
-/// (score = tree weight · tree score + linear weight · logit), a calibrator and the explanation of each prediction.
-/// </summary>
+/// <summary>An approval or outcome predictor: boosted trees, a calibrator and the explanation of each prediction.</summary>
 internal sealed class TreeTrustModel : TrustModel
 {
     private const int TopContributions = 5;
 
-    internal TreeTrustModel(TrustModelManifest manifest, TrustFeatureConfig features, DriftBaseline drift, IReadOnlyList<FastTreeScorer> folds, int treesPerFold,
-        ProbabilityCalibrator calibrator, BlendedLinear? linear = null)
+    internal TreeTrustModel(TrustModelManifest manifest, TrustFeatureConfig features, DriftBaseline drift, IReadOnlyList<FastTreeScorer> folds, int treesPerFold, ProbabilityCalibrator calibrator)
         : base(manifest, features, drift)
     {
         Folds = folds;
         TreesPerFold = treesPerFold;
         Calibrator = calibrator;
-        Linear = linear;
         _ensemble = TreeEnsemble.Average([.. folds.Select(f => f.Ensemble.Take(treesPerFold))]);
     }
-
-    /// <summary>The spline logistic regression blended in and the two stacking weights (null: the trees alone, as in format 1).</summary>
-    internal BlendedLinear? Linear { get; }
 
     private readonly TreeEnsemble _ensemble;
 
@@ -210,24 +187,12 @@ internal sealed class TreeTrustModel : TrustModel
     public TrustPrediction Predict(FeatureRow row, float[] slots)
     {
         var (score, contributions) = _ensemble.ScoreWithContributions(slots);
-        if (Linear is { } blend)
-        {
-            for (var s = 0; s < contributions.Length; s++)
-            {
-                contributions[s] *= (float)blend.TreeWeight;
-            }
-
-            blend.Model.AddContributions(slots, blend.LinearWeight, contributions);
-            score = (blend.TreeWeight * score) + (blend.LinearWeight * blend.Model.Score(slots));
-        }
-
         var probability = Calibrator.Calibrate(score);
         return new TrustPrediction(probability, Version, false, Explain(row, score, probability, contributions));
     }
 
     /// <summary>The raw score only (for evaluation and calibration).</summary>
-    public double RawScore(float[] slots) =>
-        Linear is { } blend ? (blend.TreeWeight * _ensemble.Score(slots)) + (blend.LinearWeight * blend.Model.Score(slots)) : _ensemble.Score(slots);
+    public double RawScore(float[] slots) => _ensemble.Score(slots);
 
     internal static TreeTrustModel FromNode(TrustModelManifest manifest, TrustFeatureConfig features, DriftBaseline drift, JsonNode model)
     {
@@ -236,25 +201,15 @@ internal sealed class TreeTrustModel : TrustModel
             .Select(f => FastTreeScorer.Load(Convert.FromBase64String(f!.GetValue<string>()), features.SlotCount, manifest.Seed))
             .ToList();
         var trees = model["trees"]?.GetValue<int>() ?? throw new TrustModelException("The model does not say how many trees it uses.");
-        var linear = model["linear"]?.Deserialize<BlendedLinear>(Json);
-        return folds.Count == 0 ? throw new TrustModelException("The model has no trees.") : new TreeTrustModel(manifest, features, drift, folds, trees, calibrator, linear);
+        return folds.Count == 0 ? throw new TrustModelException("The model has no trees.") : new TreeTrustModel(manifest, features, drift, folds, trees, calibrator);
     }
 
-    private protected override JsonNode ModelNode()
+    private protected override JsonNode ModelNode() => new JsonObject
     {
-        var node = new JsonObject
-        {
-            ["calibrator"] = JsonSerializer.SerializeToNode(Calibrator, Json),
-            ["trees"] = TreesPerFold,
-            ["folds"] = new JsonArray([.. Folds.Select(f => (JsonNode)Convert.ToBase64String(f.Bytes))]),
-        };
-        if (Linear is not null)
-        {
-            node["linear"] = JsonSerializer.SerializeToNode(Linear, Json);
-        }
-
-        return node;
-    }
+        ["calibrator"] = JsonSerializer.SerializeToNode(Calibrator, Json),
+        ["trees"] = TreesPerFold,
+        ["folds"] = new JsonArray([.. Folds.Select(f => (JsonNode)Convert.ToBase64String(f.Bytes))]),
+    };
 
     /// <summary>
     /// ML.NET gives contributions to the raw score per slot; one-hot slots are summed back to their feature, and the
@@ -281,9 +236,6 @@ internal sealed class TreeTrustModel : TrustModel
             .Select(c => new FeatureContribution(Features.Features[c.Feature].Name, Features.Display(row, c.Feature), Math.Round(c.Contribution, 4)))];
     }
 }
-
-/// <summary>The spline logistic regression a predictor blends in, with the stacking weights of the tree score and of its logit.</summary>
-internal sealed record BlendedLinear(double TreeWeight, double LinearWeight, SplineLogistic Model);
 
 /// <summary>The anomaly detector as a stored model.</summary>
 internal sealed class AnomalyTrustModel : TrustModel

@@ -46,44 +46,6 @@ public sealed class TrustModelTrainerTests
     }
 
     [Fact]
-    public void Train_WhenSameExamples_BlendsTheSameSplineLogisticRegressionAndRecordsItsChoice()
-    {
-        var examples = Stream(1500, seed: 12).Select(e => e.Example).ToList();
-
-        var first = Trainer().Train(examples, new TrustTrainingRequest(6, TrainedAt)).Models.Approval!;
-        var second = Trainer().Train(examples, new TrustTrainingRequest(6, TrainedAt)).Models.Approval!;
-
-        var blend = first.Manifest.Metrics.Blend!;
-        Assert.Equal(new TrustLearningOptions().LinearPenalties, blend.Candidates.Select(c => c.Penalty));
-        Assert.Equal(blend.Candidates.MinBy(c => c.LogLoss)!.Penalty, blend.Penalty);
-        Assert.True(blend.BlendLogLoss <= blend.TreeLogLoss + 1e-6, "the stacked blend fits the out-of-fold labels at least as well as the trees alone");
-        Assert.NotNull(first.Linear);
-        Assert.Equal(blend.LinearWeight, first.Linear.LinearWeight, 6);
-        Assert.Equal(first.ToBytes(), second.ToBytes());
-        var loaded = (TreeTrustModel)TrustModel.Load(first.ToBytes());
-        var slots = first.Features.Encode(examples[^1].Proposal);
-        Assert.Equal(first.RawScore(slots), loaded.RawScore(slots));
-    }
-
-    [Fact]
-    public void Load_WhenTheModelIsInFormatOne_ServesItsTreesAlone()
-    {
-        var examples = Stream(1200).Select(e => e.Example).ToList();
-        var treesOnly = new TrustModelTrainer(Options.Create(new TrustLearningOptions { LinearPenalties = [] }))
-            .Train(examples, new TrustTrainingRequest(11, TrainedAt)).Models.Approval!;
-        var document = JsonNode.Parse(treesOnly.ToBytes())!.AsObject();
-        document["format"] = "controltower.trust-model/1";
-        document["manifest"]!["metrics"]!.AsObject().Remove("blend");
-
-        var loaded = (TreeTrustModel)TrustModel.Load(System.Text.Encoding.UTF8.GetBytes(document.ToJsonString()));
-
-        Assert.Null(treesOnly.Linear);
-        Assert.Null(loaded.Linear);
-        var slots = treesOnly.Features.Encode(examples[^1].Proposal);
-        Assert.Equal(treesOnly.RawScore(slots), loaded.RawScore(slots));
-    }
-
-    [Fact]
     public void Train_WhenSeedDiffers_GivesDifferentModels()
     {
         var examples = Stream(800).Select(e => e.Example).ToList();
