@@ -87,8 +87,8 @@ internal static class N8nComparison
             $"{(useWrk ? "wrk (keep-alive, --latency)" : "built-in closed-loop load")} over loopback, {seconds} s per point after a 2 s warm-up, points interleaved.");
         Console.WriteLine();
         Console.WriteLine("| workflow | concurrency | CT req/s | CT p50 ms | CT p99 ms | n8n req/s | n8n p50 ms | n8n p99 ms | CT ÷ n8n req/s | n8n ÷ CT p50 " +
-            "| CPU ms/req CT / n8n | failed CT/n8n |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            "| CPU ms/req CT / n8n | n8n ÷ CT CPU/req | failed CT/n8n |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var group in results.GroupBy(r => (r.Point.Concurrency, r.Transforms)))
         {
             var ct = group.Single(r => r.Product == "Control Tower").Point;
@@ -96,22 +96,24 @@ internal static class N8nComparison
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| webhook → {group.Key.Transforms} transform{(group.Key.Transforms == 1 ? "" : "s")} → respond | {group.Key.Concurrency} | " +
                 $"{ct.PerSecond:0.0} | {ct.P50:0.0} | {ct.P99:0.0} | {n8n.PerSecond:0.0} | {n8n.P50:0.0} | {n8n.P99:0.0} | " +
-                $"{ct.PerSecond / n8n.PerSecond:0.0}x | {n8n.P50 / ct.P50:0.0}x | {ct.CpuMsPerRequest:0.00} / {n8n.CpuMsPerRequest:0.00} | {ct.Failures}/{n8n.Failures} |"));
+                $"{ct.PerSecond / n8n.PerSecond:0.0}x | {n8n.P50 / ct.P50:0.0}x | {ct.CpuMsPerRequest:0.00} / {n8n.CpuMsPerRequest:0.00} | {n8n.CpuMsPerRequest / ct.CpuMsPerRequest:0.0}x | {ct.Failures}/{n8n.Failures} |"));
         }
 
         Console.WriteLine();
-        Console.WriteLine("| concurrency | CT chain10 ÷ chain1 (time per request) | n8n chain10 ÷ chain1 (time per request) |");
-        Console.WriteLine("|---:|---:|---:|");
+        Console.WriteLine("| concurrency | CT chain10 ÷ chain1: time per request | CPU per request | n8n chain10 ÷ chain1: time per request | CPU per request |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|");
         foreach (var group in results.GroupBy(r => r.Point.Concurrency))
         {
+            var (ct, n8n) = (Chain(group, "Control Tower"), Chain(group, "n8n"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {group.Key} | {ChainCost(group, "Control Tower"):0.00}x | {ChainCost(group, "n8n"):0.00}x |"));
+                $"| {group.Key} | {ct.One.PerSecond / ct.Ten.PerSecond:0.00}x | {ct.Ten.CpuMsPerRequest / ct.One.CpuMsPerRequest:0.00}x | " +
+                $"{n8n.One.PerSecond / n8n.Ten.PerSecond:0.00}x | {n8n.Ten.CpuMsPerRequest / n8n.One.CpuMsPerRequest:0.00}x |"));
         }
     }
 
-    private static double ChainCost(IEnumerable<Measured> point, string product)
+    private static (HttpScenarios.Point One, HttpScenarios.Point Ten) Chain(IEnumerable<Measured> point, string product)
     {
         var mine = point.Where(r => r.Product == product).ToArray();
-        return mine.Single(r => r.Transforms == 1).Point.PerSecond / mine.Single(r => r.Transforms == 10).Point.PerSecond;
+        return (mine.Single(r => r.Transforms == 1).Point, mine.Single(r => r.Transforms == 10).Point);
     }
 }

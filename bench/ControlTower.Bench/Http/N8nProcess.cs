@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -17,8 +18,15 @@ internal sealed class N8nProcess : IDisposable
     private readonly Process _process;
     private readonly string _folder;
 
-    private N8nProcess(Process process, string folder, Uri baseAddress, string engine) =>
+    private readonly PosixSignalRegistration[] _signals;
+    private int _disposed;
+
+    private N8nProcess(Process process, string folder, Uri baseAddress, string engine)
+    {
         (_process, _folder, BaseAddress, ExpressionEngine) = (process, folder, baseAddress, engine);
+        // Ctrl+C or a kill of the bench still stops n8n and deletes its folder (the signal then ends the bench as usual).
+        _signals = [PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => Dispose()), PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Dispose())];
+    }
 
     public Uri BaseAddress { get; }
 
@@ -46,6 +54,8 @@ internal sealed class N8nProcess : IDisposable
     {
         await Installed.EnsureAsync();
         var folder = Directory.CreateTempSubdirectory("controltower-n8n-bench-").FullName;
+        N8nProcess? started = null;
+        Process? process = null;
         try
         {
             var port = FreePort();
@@ -58,27 +68,24 @@ internal sealed class N8nProcess : IDisposable
             }
 
             Console.Error.WriteLine($"Starting n8n {Version} on 127.0.0.1:{port} (expression engine: {engine})...");
-            var process = Process.Start(Start(folder, port, engine, "start"))!;
+            process = Process.Start(Start(folder, port, engine, "start"))!;
             process.OutputDataReceived += (_, _) => { };
             process.ErrorDataReceived += (_, line) => { if (line.Data is { Length: > 0 } text) Console.Error.WriteLine($"  n8n: {text}"); };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             var n8n = new N8nProcess(process, folder, new Uri($"http://127.0.0.1:{port}"), engine);
-            try
-            {
-                await n8n.WaitUntilAnsweringAsync(chains);
-                return n8n;
-            }
-            catch
-            {
-                n8n.Dispose();
-                throw;
-            }
+            await n8n.WaitUntilAnsweringAsync(chains);
+            started = n8n;
+            return n8n;
         }
-        catch when (Directory.Exists(folder))
+        finally
         {
-            Directory.Delete(folder, recursive: true);
-            throw;
+            // Whatever failed before the webhooks answered: no n8n left running, no folder left behind.
+            if (started is null)
+            {
+                Stop(process);
+                Directory.Delete(folder, recursive: true);
+            }
         }
     }
 
@@ -179,17 +186,38 @@ internal sealed class N8nProcess : IDisposable
 
     public void Dispose()
     {
-        if (!_process.HasExited)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
+            return;
         }
 
-        _process.Dispose();
+        foreach (var signal in _signals)
+        {
+            signal.Dispose();
+        }
+
+        Stop(_process);
         if (Directory.Exists(_folder))
         {
             Directory.Delete(_folder, recursive: true);
         }
+    }
+
+    /// <summary>Kills n8n with its task runner.</summary>
+    private static void Stop(Process? process)
+    {
+        if (process is null)
+        {
+            return;
+        }
+
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+
+        process.Dispose();
     }
 
     private static int FreePort()
