@@ -203,7 +203,7 @@ internal static class HttpScenarios
             (seconds, concurrency) = args[i] switch
             {
                 "--seconds" => (int.Parse(args[i + 1], CultureInfo.InvariantCulture), concurrency),
-                "--concurrency" => (seconds, args[i + 1].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray()),
+                "--concurrency" => (seconds, args[i + 1].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).Distinct().ToArray()),
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'; use --seconds, --concurrency, --n8n."),
             };
         }

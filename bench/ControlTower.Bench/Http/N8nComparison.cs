@@ -21,6 +21,11 @@ internal static class N8nComparison
     {
         var engineAt = Array.IndexOf(args, "--n8n-engine");
         var engine = engineAt >= 0 && engineAt + 1 < args.Length ? args[engineAt + 1] : "legacy";
+        if (engine is not ("legacy" or "vm"))
+        {
+            throw new ArgumentException($"--n8n-engine takes legacy or vm (N8N_EXPRESSION_ENGINE), not '{engine}'.");
+        }
+
         var (seconds, concurrencies) = HttpScenarios.Parse(engineAt >= 0 ? [.. args[..engineAt], .. args[(engineAt + 2)..]] : args);
         var useWrk = await WrkLoad.EnsureInstalledAsync();
         var data = Directory.CreateTempSubdirectory("controltower-http-bench-").FullName;
