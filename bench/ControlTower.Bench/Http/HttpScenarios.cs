@@ -10,23 +10,32 @@ using System.Text.Json.Nodes;
 namespace ControlTower.Bench.Http;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/ControlTower.Bench -- http [--seconds N] [--concurrency 1,10,50]</c>:
+/// <c>dotnet run -c Release --project bench/ControlTower.Bench -- http [--seconds N] [--concurrency 1,10,50] [--n8n]</c>:
 /// the server as a real process (<c>controltower serve</c>, started from another working directory, SQLite with
 /// fsync), driven over loopback by a built-in closed-loop load generator: webhook → 1 transform → respond and
 /// webhook → 10 transforms → respond, both answering synchronously (<c>respondMode: respond_node</c>), at each
 /// concurrency; throughput, p50/p99 latency, and the chain-to-single cost ratio measured in the same run. A third
 /// workflow (the single transform, under a 50 % canary release of an identical v2) gives the release decision's cost
-/// as a ratio to the plain single workflow in the same run.
+/// as a ratio to the plain single workflow in the same run. <c>--n8n</c> runs <see cref="N8nComparison"/> instead.
 /// </summary>
 internal static class HttpScenarios
 {
-    private sealed record Point(string Workflow, int Concurrency, int Requests, int Failures, TimeSpan Elapsed, double P50, double P99)
+    /// <summary>One measured point; <paramref name="ServerCpu"/>: the server process's CPU time (user + system) during it.</summary>
+    internal sealed record Point(string Workflow, int Concurrency, int Requests, int Failures, TimeSpan Elapsed, double P50, double P99, TimeSpan ServerCpu = default)
     {
         public double PerSecond => Requests / Elapsed.TotalSeconds;
+
+        /// <summary>Server CPU milliseconds per request: what a request costs, whatever else loads the machine.</summary>
+        public double CpuMsPerRequest => ServerCpu.TotalMilliseconds / Requests;
     }
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args.Contains("--n8n"))
+        {
+            return await N8nComparison.RunAsync([.. args.Where(a => a != "--n8n")]);
+        }
+
         var (seconds, concurrencies) = Parse(args);
         var data = Directory.CreateTempSubdirectory("controltower-http-bench-").FullName;
         var server = await ServerProcess.StartAsync(data);
@@ -49,8 +58,9 @@ internal static class HttpScenarios
                 foreach (var (name, url) in new[] { ("1 transform", single), ("10 transforms", chain), (CanaryName, canary) })
                 {
                     await LoadAsync(client, url, concurrency, TimeSpan.FromSeconds(2));
+                    var cpu = server.Cpu;
                     var point = await LoadAsync(client, url, concurrency, TimeSpan.FromSeconds(seconds));
-                    points.Add(point with { Workflow = name });
+                    points.Add(point with { Workflow = name, ServerCpu = server.Cpu - cpu });
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{name} at {concurrency}: {point.PerSecond:0} req/s, p50 {point.P50:0.0} ms, p99 {point.P99:0.0} ms, {point.Failures} failed"));
                 }
@@ -89,7 +99,7 @@ internal static class HttpScenarios
         return url;
     }
 
-    private static async Task<string> CreateAsync(HttpClient admin, string name, int transforms)
+    internal static async Task<string> CreateAsync(HttpClient admin, string name, int transforms)
     {
         var graph = Graph(transforms);
         using var response = await admin.PostAsJsonAsync("/api/workflows", new { name, graph });
@@ -118,7 +128,7 @@ internal static class HttpScenarios
         return new JsonObject { ["version"] = "1.0", ["nodes"] = nodes, ["edges"] = edges, ["config"] = new JsonObject() };
     }
 
-    private static async Task<Point> LoadAsync(HttpClient client, string url, int concurrency, TimeSpan duration)
+    internal static async Task<Point> LoadAsync(HttpClient client, string url, int concurrency, TimeSpan duration)
     {
         var latencies = new List<double>[concurrency];
         var failures = 0;
@@ -151,12 +161,12 @@ internal static class HttpScenarios
 
     private static void Print(IReadOnlyList<Point> points)
     {
-        Console.WriteLine("| workflow | concurrency | requests | failed | req/s | p50 ms | p99 ms |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| workflow | concurrency | requests | failed | req/s | p50 ms | p99 ms | server CPU ms/request |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var p in points)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| webhook → {p.Workflow} → respond | {p.Concurrency} | {p.Requests} | {p.Failures} | {p.PerSecond:0.0} | {p.P50:0.0} | {p.P99:0.0} |"));
+                $"| webhook → {p.Workflow} → respond | {p.Concurrency} | {p.Requests} | {p.Failures} | {p.PerSecond:0.0} | {p.P50:0.0} | {p.P99:0.0} | {p.CpuMsPerRequest:0.00} |"));
         }
 
         Console.WriteLine();
@@ -185,7 +195,7 @@ internal static class HttpScenarios
     private static JsonObject Edge(string source, string target) =>
         new() { ["source"] = source, ["target"] = target, ["sourceHandle"] = "success", ["targetHandle"] = "in" };
 
-    private static (int Seconds, int[] Concurrency) Parse(string[] args)
+    internal static (int Seconds, int[] Concurrency) Parse(string[] args)
     {
         var (seconds, concurrency) = (10, new[] { 1, 10, 50 });
         for (var i = 0; i + 1 < args.Length; i += 2)
@@ -193,8 +203,8 @@ internal static class HttpScenarios
             (seconds, concurrency) = args[i] switch
             {
                 "--seconds" => (int.Parse(args[i + 1], CultureInfo.InvariantCulture), concurrency),
-                "--concurrency" => (seconds, args[i + 1].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray()),
-                _ => throw new ArgumentException($"Unknown option '{args[i]}'; use --seconds, --concurrency."),
+                "--concurrency" => (seconds, args[i + 1].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).Distinct().ToArray()),
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'; use --seconds, --concurrency, --n8n."),
             };
         }
 
@@ -202,7 +212,7 @@ internal static class HttpScenarios
     }
 
     /// <summary><c>controltower serve</c> from the build output next to this benchmark, with a fresh data folder.</summary>
-    private sealed class ServerProcess : IDisposable
+    internal sealed class ServerProcess : IDisposable
     {
         private readonly Process _process;
 
@@ -211,6 +221,16 @@ internal static class HttpScenarios
         public Uri BaseAddress { get; }
 
         public string AdminKey { get; }
+
+        /// <summary>The process's CPU time so far (user + system, all threads).</summary>
+        public TimeSpan Cpu
+        {
+            get
+            {
+                _process.Refresh();
+                return _process.TotalProcessorTime;
+            }
+        }
 
         public static async Task<ServerProcess> StartAsync(string data)
         {

@@ -51,12 +51,22 @@ internal static class WebhookEndpoints
         await context.Response.WriteAsJsonAsync(new WebhookAck(accepted.Run.Id, accepted.Run.Status, accepted.Duplicate), ct);
     }
 
-    /// <summary>Reads at most one byte past the limit, so an undeclared long body is refused without buffering it.</summary>
+    /// <summary>
+    /// A declared length (within the limit) is read straight into a buffer of that size; an undeclared (chunked) body is read
+    /// at most one chunk past the limit, so a long one is refused without buffering it.
+    /// </summary>
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, int limit, CancellationToken ct)
     {
         if (request.ContentLength > limit)
         {
             throw new ControlTowerException(ErrorKind.PayloadTooLarge, TriggerErrorCodes.BodyTooLarge, $"The webhook body is larger than {limit} bytes.");
+        }
+
+        if (request.ContentLength is { } declared)
+        {
+            var body = new byte[declared];
+            await request.Body.ReadExactlyAsync(body, ct);
+            return body;
         }
 
         using var buffer = new MemoryStream();
@@ -97,6 +107,9 @@ internal static class WebhookEndpoints
         }
 
         response.ContentType = contentType ?? "application/json; charset=utf-8";
-        await response.WriteAsync(reply.Body.ToJsonString(), Encoding.UTF8, ct);
+        // Straight into the response's pipe: no intermediate string, no second encoding pass.
+        await using var writer = new Utf8JsonWriter(response.BodyWriter);
+        reply.Body.WriteTo(writer);
+        await writer.FlushAsync(ct);
     }
 }

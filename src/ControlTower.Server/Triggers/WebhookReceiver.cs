@@ -75,20 +75,39 @@ internal sealed partial class WebhookReceiver(
 
     public async Task<WebhookTarget> FindAsync(Guid workflowId, string triggerNodeId, CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var workflow = await db.Set<WorkflowEntity>().AsNoTracking().SingleOrDefaultAsync(w => w.Id == workflowId, cancellationToken)
-            ?? throw NotFound();
-        if (!workflow.Enabled)
+        var live = await FindLiveVersionAsync(workflowId, cancellationToken) ?? throw NotFound();
+        if (!live.Enabled)
         {
-            throw new ControlTowerException(ErrorKind.Conflict, WorkflowErrorCodes.Disabled, $"Workflow '{workflow.Name}' is disabled: it starts no runs.");
+            throw new ControlTowerException(ErrorKind.Conflict, WorkflowErrorCodes.Disabled, $"Workflow '{live.Name}' is disabled: it starts no runs.");
         }
 
-        var release = await db.Set<Releases.WorkflowReleaseEntity>().AsNoTracking().SingleOrDefaultAsync(r => r.WorkflowId == workflowId, cancellationToken);
-        var definition = await definitions.GetAsync(workflowId, Releases.ReleaseRouter.LiveVersion(workflow.LatestVersion, release), cancellationToken);
+        var definition = await definitions.GetAsync(workflowId, live.Version, cancellationToken);
         var node = definition.Plan.Nodes.FirstOrDefault(n => n.Id == triggerNodeId && n.Type == NodeType) ?? throw NotFound();
-        var author = await db.Set<WorkflowVersionEntity>().AsNoTracking()
-            .Where(v => v.WorkflowId == workflowId && v.Version == definition.Version).Select(v => v.AuthorId).SingleAsync(cancellationToken);
-        return new WebhookTarget(definition, author, node.Id, node.Config);
+        return new WebhookTarget(definition, live.AuthorId ?? throw NotFound(), node.Id, node.Config);
+    }
+
+    private sealed record LiveVersion(string Name, bool Enabled, int Version, Guid? AuthorId);
+
+    /// <summary>
+    /// The workflow, its live version (<see cref="Releases.ReleaseRouter.LiveVersion"/>: the release's stable version, else the
+    /// latest) and that version's author in one query: every delivery asks, and each round trip is a command on the database.
+    /// </summary>
+    private async Task<LiveVersion?> FindLiveVersionAsync(Guid workflowId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var releases = db.Set<Releases.WorkflowReleaseEntity>();
+        var versions = db.Set<WorkflowVersionEntity>();
+        return await db.Set<WorkflowEntity>().AsNoTracking()
+            .Where(w => w.Id == workflowId)
+            .Select(w => new
+            {
+                w.Name,
+                w.Enabled,
+                Live = releases.Where(r => r.WorkflowId == w.Id).Select(r => (int?)r.StableVersion).FirstOrDefault() ?? w.LatestVersion,
+            })
+            .Select(w => new LiveVersion(w.Name, w.Enabled, w.Live,
+                versions.Where(v => v.WorkflowId == workflowId && v.Version == w.Live).Select(v => (Guid?)v.AuthorId).FirstOrDefault()))
+            .SingleOrDefaultAsync(cancellationToken);
     }
 
     public async Task<WebhookAccepted> AcceptAsync(WebhookTarget target, WebhookDelivery delivery, CancellationToken cancellationToken)

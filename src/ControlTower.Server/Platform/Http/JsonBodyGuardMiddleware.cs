@@ -30,7 +30,7 @@ internal sealed class JsonBodyGuardMiddleware(RequestDelegate next, IOptions<Pla
             throw new BadHttpRequestException("Send JSON as UTF-8 (charset=utf-8 or no charset).", StatusCodes.Status415UnsupportedMediaType);
         }
 
-        var body = await ReadAsync(request.Body, platform.Value.MaxRequestBodyBytes, context.RequestAborted);
+        var body = await ReadAsync(request.Body, request.ContentLength, platform.Value.MaxRequestBodyBytes, context.RequestAborted);
         // Only bodies an endpoint binds to a typed parameter are API input; webhook payloads are someone else's data.
         var apiBody = context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>() is not null;
         StrictJson.Validate(body, input.Value, checkFreeText: apiBody);
@@ -56,8 +56,16 @@ internal sealed class JsonBodyGuardMiddleware(RequestDelegate next, IOptions<Pla
         context.Request.ContentLength is > 0
         || (context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
 
-    private static async Task<byte[]> ReadAsync(Stream body, long limit, CancellationToken cancellationToken)
+    /// <summary>A declared length within the limit is read straight into a buffer of that size; a chunked body in chunks, up to the limit.</summary>
+    private static async Task<byte[]> ReadAsync(Stream body, long? declared, long limit, CancellationToken cancellationToken)
     {
+        if (declared is { } length and > 0 && length <= limit)
+        {
+            var exact = new byte[length];
+            await body.ReadExactlyAsync(exact, cancellationToken);
+            return exact;
+        }
+
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
