@@ -1,0 +1,112 @@
+import { useRef } from "react";
+import type { VersionInfo, WorkflowSummary } from "../../api/workflows";
+import { Link } from "../../router";
+import { Badge } from "../../ui";
+import { WorkflowTabs } from "../workflow/WorkflowTabs";
+import { PanelToggles } from "./CanvasTools";
+import { MoreMenu, useMediaQuery, type MenuAction } from "./MoreMenu";
+import type { PanelName } from "./panels";
+
+export type EditorDialog = "save" | "history" | "run" | "describe" | "share" | "shortcuts" | "releases";
+
+/** Below this width the less frequent actions fold into a "More" menu, so the bar stays one row. */
+const compactQuery = "(max-width: 1279px)";
+
+interface EditorBarProps {
+  workflow: WorkflowSummary;
+  version: VersionInfo;
+  dirty: boolean;
+  drafted: string | null;
+  problemCount: number;
+  panels: Record<PanelName, boolean>;
+  onTogglePanel: (p: PanelName) => void;
+  canWrite: boolean;
+  canRun: boolean;
+  canShare: boolean;
+  onToggleEnabled: () => void;
+  onImport: (file: File) => void;
+  onExport: () => void;
+  onOpen: (d: EditorDialog) => void;
+}
+
+/** The editor's top bar: the workflow, its state, the panels, and the actions on it; one row at any width from 1024 px. */
+export function EditorBar(p: EditorBarProps) {
+  const { workflow, version, dirty, drafted, problemCount, canWrite, canRun, onOpen } = p;
+  const importRef = useRef<HTMLInputElement>(null);
+  const compact = useMediaQuery(compactQuery);
+  const secondary: MenuAction[] = [
+    { label: "Import", onSelect: () => importRef.current?.click(), disabled: !canWrite },
+    { label: "Export", onSelect: p.onExport },
+    { label: "Describe a change", onSelect: () => onOpen("describe"), disabled: !canWrite, testId: "describe-change" },
+    { label: "History", onSelect: () => onOpen("history") },
+    { label: "Releases", onSelect: () => onOpen("releases"), testId: "releases-button" },
+    ...(p.canShare ? [{ label: "Share", onSelect: () => onOpen("share"), testId: "share-button" }] : []),
+  ];
+  return (
+    <div className="editor-bar" data-testid="editor-bar">
+      <Link to="/workflows" className="btn ghost sm" aria-label="Back to workflows">
+        ←
+      </Link>
+      <h1 title={workflow.name}>{workflow.name}</h1>
+      <span className="mono muted small" data-testid="version-label">
+        v{version.version}
+      </span>
+      <WorkflowTabs id={workflow.id} current="editor" />
+      {dirty ? <Badge status="waiting">unsaved changes</Badge> : <Badge status="completed">saved</Badge>}
+      {drafted && dirty && (
+        <span data-testid="draft-badge" title={drafted}>
+          <Badge status="waiting">draft</Badge>
+        </span>
+      )}
+      <button
+        className="switch"
+        role="switch"
+        aria-checked={workflow.enabled}
+        aria-label={workflow.enabled ? "Disable workflow" : "Enable workflow"}
+        onClick={p.onToggleEnabled}
+        disabled={!canWrite}
+        title={workflow.enabled ? "Enabled" : "Disabled"}
+      />
+      {problemCount > 0 && (
+        <span data-testid="problem-count">
+          <Badge status="failed">
+            {problemCount} problem{problemCount === 1 ? "" : "s"}
+          </Badge>
+        </span>
+      )}
+      <div className="editor-bar-gap" />
+      <PanelToggles palette={p.panels.palette} inspector={p.panels.inspector} onToggle={p.onTogglePanel} />
+      <input
+        ref={importRef}
+        type="file"
+        accept=".json,application/json"
+        hidden
+        onChange={(e) => {
+          if (e.target.files?.[0]) p.onImport(e.target.files[0]);
+          e.target.value = "";
+        }}
+      />
+      {compact ? (
+        <MoreMenu actions={secondary} />
+      ) : (
+        secondary.map((a) => (
+          <button key={a.label} className="btn sm" onClick={a.onSelect} disabled={a.disabled} data-testid={a.testId}>
+            {a.label}
+          </button>
+        ))
+      )}
+      <button className="btn sm" onClick={() => onOpen("run")} disabled={!canRun} data-testid="run-button">
+        ▶ Run
+      </button>
+      <button
+        className="btn primary sm"
+        onClick={() => onOpen("save")}
+        disabled={!canWrite || !dirty}
+        data-testid="save-button"
+        title="Save (Ctrl+S)"
+      >
+        Save version
+      </button>
+    </div>
+  );
+}
