@@ -2,11 +2,12 @@ import { useEffect, useState } from "react";
 import { ErrorBox, Loading } from "../../ui";
 import { approvalsApi, type Approval } from "../../api/approvals";
 import { ApprovalCard } from "./ApprovalCard";
+import { WhatHappenedNext } from "./WhatHappenedNext";
 
-/** The approval a waiting node of this run waits on, decided right here; the run view's live stream shows what follows. */
+/** The approval a waiting node of this run waits on, decided right here; then what the run did next. */
 export function RunApproval({ runId, nodeId }: { runId: string; nodeId: string }) {
   const [approval, setApproval] = useState<Approval | null | undefined>(undefined);
-  const [decided, setDecided] = useState(false);
+  const [decided, setDecided] = useState<Approval | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     let live = true;
@@ -23,15 +24,20 @@ export function RunApproval({ runId, nodeId }: { runId: string; nodeId: string }
   if (error) return <ErrorBox error={error} />;
   if (decided)
     return (
-      <p className="notice" data-testid="run-approval-decided">
-        Decision recorded. The run continues from this node; its next steps appear on the canvas.
-      </p>
+      <div data-testid="run-approval-decided">
+        <p className="notice">Decision recorded. The run continues from this node.</p>
+        {decided.status === "pending" ? (
+          <p className="muted small">The approval needs more votes before the run moves on.</p>
+        ) : (
+          <WhatHappenedNext approval={decided} />
+        )}
+      </div>
     );
   if (approval === undefined) return <Loading label="Looking for its approval…" />;
   if (approval === null) return null;
   return (
     <div data-testid="run-approval">
-      <ApprovalCard approval={approval} onDecided={() => setDecided(true)} />
+      <ApprovalCard approval={approval} onDecided={setDecided} />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import type { McpTool } from "../../api/mcp";
 import type { CtNode } from "../../flow";
 import { problemsAboveForm } from "../../formText";
 import { SchemaForm } from "../../schemaForm";
+import { ApproverPicker, withoutApprovers } from "./ApproverPicker";
 
 /** The selected node's settings: id, label, and its config as a form (an MCP tool's own arguments for `mcp.tool`). */
 export function NodeInspector({
@@ -69,6 +70,23 @@ export function NodeInspector({
           tools={tools}
           onChange={(config) => onChange({ config })}
         />
+      ) : nodeType && graphNode.type === "approval" ? (
+        <>
+          <ApproverPicker
+            key={`${graphNode.id}:approvers`}
+            value={graphNode.config?.approvers}
+            onChange={(approvers) => {
+              const { approvers: _, ...rest } = graphNode.config ?? {};
+              onChange({ config: approvers ? { ...rest, approvers } : rest });
+            }}
+          />
+          <SchemaForm
+            key={graphNode.id}
+            schema={withoutApprovers(nodeType.configSchema)}
+            value={graphNode.config ?? {}}
+            onChange={(config) => onChange({ config })}
+          />
+        </>
       ) : (
         nodeType && (
           <SchemaForm
