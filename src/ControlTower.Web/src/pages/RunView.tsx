@@ -365,7 +365,9 @@ function NodeDetails({
           by itself when the type is switched back on.
         </p>
       )}
-      {(live?.status === "waiting" || attempts.some((a) => a.nodeType === "approval")) && <RunApproval runId={runId} nodeId={nodeId} />}
+      {(live?.status === "waiting" || attempts.some((a) => a.nodeType === "approval" || a.nodeType === "governed.action")) && (
+        <RunApproval runId={runId} nodeId={nodeId} />
+      )}
       {live?.error && (
         <div className="error-box">
           <strong>{live.error.message}</strong>

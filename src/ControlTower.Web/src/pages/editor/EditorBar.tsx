@@ -4,13 +4,10 @@ import { Link } from "../../router";
 import { Badge } from "../../ui";
 import { WorkflowTabs } from "../workflow/WorkflowTabs";
 import { PanelToggles } from "./CanvasTools";
-import { MoreMenu, useMediaQuery, type MenuAction } from "./MoreMenu";
+import { MoreMenu, useFolding, type MenuAction } from "./MoreMenu";
 import type { PanelName } from "./panels";
 
 export type EditorDialog = "save" | "history" | "run" | "describe" | "share" | "shortcuts" | "releases";
-
-/** Below this width the less frequent actions fold into a "More" menu, so the bar stays one row. */
-const compactQuery = "(max-width: 1279px)";
 
 interface EditorBarProps {
   workflow: WorkflowSummary;
@@ -33,17 +30,21 @@ interface EditorBarProps {
 export function EditorBar(p: EditorBarProps) {
   const { workflow, version, dirty, drafted, problemCount, canWrite, canRun, onOpen } = p;
   const importRef = useRef<HTMLInputElement>(null);
-  const compact = useMediaQuery(compactQuery);
+  // In the order they give way: the last folds into "More" first.
   const secondary: MenuAction[] = [
-    { label: "Import", onSelect: () => importRef.current?.click(), disabled: !canWrite },
-    { label: "Export", onSelect: p.onExport },
-    { label: "Describe a change", onSelect: () => onOpen("describe"), disabled: !canWrite, testId: "describe-change" },
-    { label: "History", onSelect: () => onOpen("history") },
+    { label: "History", onSelect: () => onOpen("history"), testId: "history-button" },
     { label: "Releases", onSelect: () => onOpen("releases"), testId: "releases-button" },
     ...(p.canShare ? [{ label: "Share", onSelect: () => onOpen("share"), testId: "share-button" }] : []),
+    { label: "Describe a change", onSelect: () => onOpen("describe"), disabled: !canWrite, testId: "describe-change" },
+    { label: "Export", onSelect: p.onExport, testId: "export-button" },
+    { label: "Import", onSelect: () => importRef.current?.click(), disabled: !canWrite, testId: "import-button" },
   ];
+  const bar = useRef<HTMLDivElement>(null);
+  // What does not fit on one row folds into a "More" menu.
+  const inline = useFolding(bar, secondary.length, [workflow.name, dirty, drafted, problemCount, p.panels.palette, p.panels.inspector]);
+
   return (
-    <div className="editor-bar" data-testid="editor-bar">
+    <div className="editor-bar" ref={bar} data-testid="editor-bar">
       <Link to="/workflows" className="btn ghost sm" aria-label="Back to workflows">
         ←
       </Link>
@@ -86,15 +87,12 @@ export function EditorBar(p: EditorBarProps) {
           e.target.value = "";
         }}
       />
-      {compact ? (
-        <MoreMenu actions={secondary} />
-      ) : (
-        secondary.map((a) => (
-          <button key={a.label} className="btn sm" onClick={a.onSelect} disabled={a.disabled} data-testid={a.testId}>
-            {a.label}
-          </button>
-        ))
-      )}
+      {secondary.slice(0, inline).map((a) => (
+        <button key={a.label} className="btn sm" onClick={a.onSelect} disabled={a.disabled} data-testid={a.testId}>
+          {a.label}
+        </button>
+      ))}
+      {inline < secondary.length && <MoreMenu actions={secondary.slice(inline)} />}
       <button className="btn sm" onClick={() => onOpen("run")} disabled={!canRun} data-testid="run-button">
         ▶ Run
       </button>

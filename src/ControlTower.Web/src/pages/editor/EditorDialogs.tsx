@@ -3,7 +3,11 @@ import type { PlanDraft } from "../../api/planner";
 import type { Graph, WorkflowDetail, WorkflowSummary } from "../../api/workflows";
 import { ReleasesPanel } from "../releases/ReleasesPanel";
 import { ShortcutsDialog } from "./CanvasTools";
-import { HistoryDialog, RefineDialog, RunDialog, SaveDialog, ShareDialog } from "./dialogs";
+import { RefineDialog } from "./RefineDialog";
+import { RunDialog } from "./RunDialog";
+import { SaveDialog } from "./SaveDialog";
+import { ShareDialog } from "./ShareDialog";
+import { HistoryDialog } from "./VersionHistory";
 import type { EditorDialog } from "./EditorBar";
 import type { Pins } from "./pins";
 

@@ -1,15 +1,33 @@
-import { useEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent, type ReactNode } from "react";
+import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from "react";
 
-/** Whether a media query matches now, following changes (a resize across the breakpoint). */
-export function useMediaQuery(query: string): boolean {
-  return useSyncExternalStore(
-    (onChange) => {
-      const list = matchMedia(query);
-      list.addEventListener("change", onChange);
-      return () => list.removeEventListener("change", onChange);
-    },
-    () => matchMedia(query).matches,
-  );
+/**
+ * How many of a one-row bar's `total` foldable actions stay inline: one fewer at a time while its content is wider than
+ * the bar (each step re-measures before paint), and all again once the bar grows past the width it last folded at.
+ * `content` lists what else changes the content's width.
+ */
+export function useFolding(bar: RefObject<HTMLElement | null>, total: number, content: unknown[]): number {
+  const [inline, setInline] = useState(total);
+  const foldedAt = useRef(Number.POSITIVE_INFINITY);
+  useLayoutEffect(() => {
+    const el = bar.current;
+    if (!el) return;
+    const check = () => {
+      if (el.scrollWidth > el.clientWidth + 1 && inline > 0) {
+        foldedAt.current = el.clientWidth;
+        setInline(inline - 1);
+      } else if (inline < total && el.clientWidth > foldedAt.current) {
+        foldedAt.current = Number.POSITIVE_INFINITY;
+        setInline(total);
+      }
+    };
+    check();
+    const observer = new ResizeObserver(check);
+    observer.observe(el);
+    return () => observer.disconnect();
+    // The caller lists what changes the content's width.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [bar, inline, total, ...content]);
+  return Math.min(inline, total);
 }
 
 export interface MenuAction {
