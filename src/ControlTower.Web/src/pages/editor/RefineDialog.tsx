@@ -1,7 +1,7 @@
 import { useState } from "react";
 import type { NodeType } from "../../api/nodeTypes";
 import type { PlanDraft } from "../../api/planner";
-import { type Graph } from "../../api/workflows";
+import type { Graph } from "../../api/workflows";
 import { Modal } from "../../ui";
 import { VersionDiffCanvas } from "../../versionDiff";
 import { DescribeBox, DraftNotes } from "../../describe";

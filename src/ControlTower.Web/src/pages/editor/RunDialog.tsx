@@ -1,5 +1,5 @@
 import { useMemo, useState, type FormEvent } from "react";
-import { type WorkflowSummary } from "../../api/workflows";
+import type { WorkflowSummary } from "../../api/workflows";
 import { runsApi } from "../../api/runs";
 import { navigate } from "../../router";
 import { ErrorBox, Modal } from "../../ui";
