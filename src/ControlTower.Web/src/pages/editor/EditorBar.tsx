@@ -3,7 +3,6 @@ import type { VersionInfo, WorkflowSummary } from "../../api/workflows";
 import { Link } from "../../router";
 import { Badge } from "../../ui";
 import { WorkflowTabs } from "../workflow/WorkflowTabs";
-import { PanelToggles } from "./CanvasTools";
 import { MoreMenu, useFolding, type MenuAction } from "./MoreMenu";
 import type { PanelName } from "./panels";
 
@@ -30,8 +29,22 @@ interface EditorBarProps {
 export function EditorBar(p: EditorBarProps) {
   const { workflow, version, dirty, drafted, problemCount, canWrite, canRun, onOpen } = p;
   const importRef = useRef<HTMLInputElement>(null);
-  // In the order they give way: the last folds into "More" first.
+  // In the order they give way: the last folds into "More" first, the panel toggles last of all.
   const secondary: MenuAction[] = [
+    {
+      label: "Palette",
+      onSelect: () => p.onTogglePanel("palette"),
+      pressed: p.panels.palette,
+      testId: "toggle-palette",
+      title: "Show or hide the node palette",
+    },
+    {
+      label: "Settings",
+      onSelect: () => p.onTogglePanel("inspector"),
+      pressed: p.panels.inspector,
+      testId: "toggle-inspector",
+      title: "Show or hide the settings panel",
+    },
     { label: "History", onSelect: () => onOpen("history"), testId: "history-button" },
     { label: "Releases", onSelect: () => onOpen("releases"), testId: "releases-button" },
     ...(p.canShare ? [{ label: "Share", onSelect: () => onOpen("share"), testId: "share-button" }] : []),
@@ -76,7 +89,6 @@ export function EditorBar(p: EditorBarProps) {
         </span>
       )}
       <div className="editor-bar-gap" />
-      <PanelToggles palette={p.panels.palette} inspector={p.panels.inspector} onToggle={p.onTogglePanel} />
       <input
         ref={importRef}
         type="file"
@@ -88,7 +100,15 @@ export function EditorBar(p: EditorBarProps) {
         }}
       />
       {secondary.slice(0, inline).map((a) => (
-        <button key={a.label} className="btn sm" onClick={a.onSelect} disabled={a.disabled} data-testid={a.testId}>
+        <button
+          key={a.label}
+          className="btn sm"
+          onClick={a.onSelect}
+          disabled={a.disabled}
+          aria-pressed={a.pressed}
+          title={a.title}
+          data-testid={a.testId}
+        >
           {a.label}
         </button>
       ))}

@@ -36,6 +36,8 @@ export interface MenuAction {
   disabled?: boolean;
   testId?: string;
   title?: string;
+  /** A toggle's state: a pressed button inline, a checked item in the menu. */
+  pressed?: boolean;
 }
 
 /**
@@ -48,7 +50,7 @@ export function MoreMenu({ actions, label = "More" }: { actions: MenuAction[]; l
   const button = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     if (!open) return;
-    root.current?.querySelector<HTMLButtonElement>("[role=menuitem]:not(:disabled)")?.focus();
+    root.current?.querySelector<HTMLButtonElement>("[role^=menuitem]:not(:disabled)")?.focus();
     const onDown = (e: MouseEvent) => {
       if (!root.current?.contains(e.target as Node)) setOpen(false);
     };
@@ -63,7 +65,7 @@ export function MoreMenu({ actions, label = "More" }: { actions: MenuAction[]; l
     }
     if (e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
     e.preventDefault();
-    const items = [...(root.current?.querySelectorAll<HTMLButtonElement>("[role=menuitem]:not(:disabled)") ?? [])];
+    const items = [...(root.current?.querySelectorAll<HTMLButtonElement>("[role^=menuitem]:not(:disabled)") ?? [])];
     const at = items.indexOf(document.activeElement as HTMLButtonElement);
     items[(at + (e.key === "ArrowDown" ? 1 : items.length - 1)) % items.length]?.focus();
   };
@@ -84,7 +86,8 @@ export function MoreMenu({ actions, label = "More" }: { actions: MenuAction[]; l
           {actions.map((a) => (
             <button
               key={a.label}
-              role="menuitem"
+              role={a.pressed === undefined ? "menuitem" : "menuitemcheckbox"}
+              aria-checked={a.pressed}
               className="more-menu-item"
               disabled={a.disabled}
               title={a.title}
@@ -94,6 +97,7 @@ export function MoreMenu({ actions, label = "More" }: { actions: MenuAction[]; l
                 a.onSelect();
               }}
             >
+              {a.pressed !== undefined && <span aria-hidden="true">{a.pressed ? "✓ " : "  "}</span>}
               {a.label}
             </button>
           ))}
