@@ -61,7 +61,7 @@ export function ApprovalsPage() {
             : "Decided, expired and cancelled approvals are listed here."}
         </Empty>
       )}
-      {decided.length > 0 && (
+      {tab === "pending" && decided.length > 0 && (
         <section className="stack" aria-label="Just decided" data-testid="just-decided" style={{ marginBottom: 16 }}>
           {decided.map((a) => (
             <ApprovalCard key={a.id} approval={a} workflowName={names.get(a.workflowId)} onDecided={list.reload} next="open" />
