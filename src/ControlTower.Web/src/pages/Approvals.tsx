@@ -70,7 +70,7 @@ export function ApprovalsPage() {
       )}
       <div className="stack">
         {list.data
-          ?.filter((a) => !decided.some((d) => d.id === a.id && d.status !== "pending"))
+          ?.filter((a) => tab !== "pending" || !decided.some((d) => d.id === a.id && d.status !== "pending"))
           .map((a) => (
             <ApprovalCard
               key={a.id}
