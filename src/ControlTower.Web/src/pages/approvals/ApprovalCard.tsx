@@ -118,17 +118,19 @@ export function ApprovalCard({
           </div>
         </div>
       )}
-      {!pending &&
-        approval.resolvedAt &&
-        (next === "open" ? (
-          <WhatHappenedNext approval={approval} />
-        ) : (
-          <details className="what-next-fold">
-            <summary>What happened next</summary>
-            <WhatHappenedNext approval={approval} />
-          </details>
-        ))}
+      {!pending && approval.resolvedAt && (next === "open" ? <WhatHappenedNext approval={approval} /> : <FoldedNext approval={approval} />)}
       {toast}
     </article>
+  );
+}
+
+/** What happened next behind a fold: the run is loaded (and followed) only once it is opened. */
+function FoldedNext({ approval }: { approval: Approval }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="what-next-fold" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>What happened next</summary>
+      {open && <WhatHappenedNext approval={approval} />}
+    </details>
   );
 }
