@@ -28,6 +28,7 @@ public sealed class ApprovalScenarioTests(BrowserFixture fixture, ITestOutputHel
         await Expect(decided.GetByTestId("what-next-run-status")).ToHaveTextAsync("completed", new() { Timeout = 60_000 });
         await Expect(decided.Locator("[data-testid='what-next-step'][data-node='dispensed']")).ToContainTextAsync("succeeded");
         await Expect(page.Locator(".stack:not([data-testid='just-decided']) > article", new() { HasText = "Verify RX-1001" })).ToHaveCountAsync(0);
+        await decided.GetByTestId("what-next").ScrollIntoViewIfNeededAsync();
         await Artifacts.ScreenshotAsync(page, "approvals-what-happened-next", output);
 
         var runId = await FindRunAsync("RX-1001");
