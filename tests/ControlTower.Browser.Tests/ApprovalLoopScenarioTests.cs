@@ -36,6 +36,10 @@ public sealed class ApprovalLoopScenarioTests(BrowserFixture fixture, ITestOutpu
             // The rejected dispense ends the refill "declined by the pharmacist": the run completes in the failed phase, live in the same view.
             await Expect(page.GetByTestId("run-phase")).ToContainTextAsync("failed", new() { Timeout = 30_000 });
             await Expect(page.Locator("[data-testid='node-dispense'][data-status='waiting']")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
+            // Beside the canvas, what happened next: the dispense was not executed, and the run's status.
+            var next = page.GetByTestId("run-approval-decided").GetByTestId("what-next");
+            await Expect(next.GetByTestId("what-next-action")).ToContainTextAsync("not executed (rejected)", new() { Timeout = 30_000 });
+            await Expect(next.GetByTestId("what-next-run-status")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
             await Artifacts.ScreenshotAsync(page, "run-view-approval-decided", output);
         }
         finally

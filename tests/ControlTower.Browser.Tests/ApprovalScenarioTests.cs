@@ -22,7 +22,14 @@ public sealed class ApprovalScenarioTests(BrowserFixture fixture, ITestOutputHel
 
         await card.Locator("input").FillAsync("Checked identity, allergies and interactions");
         await card.GetByTestId("approve").ClickAsync();
-        await Expect(page.Locator("article", new() { HasText = "Verify RX-1001" })).ToHaveCountAsync(0, new() { Timeout = 30_000 });
+        // It leaves the pending list and stays on top with what the run did next: the dispense ran, and the run finished.
+        var decided = page.GetByTestId("just-decided").Locator("article", new() { HasText = "Verify RX-1001" });
+        await Expect(decided.GetByTestId("what-next-action")).ToContainTextAsync("executed and succeeded", new() { Timeout = 60_000 });
+        await Expect(decided.GetByTestId("what-next-run-status")).ToHaveTextAsync("completed", new() { Timeout = 60_000 });
+        await Expect(decided.Locator("[data-testid='what-next-step'][data-node='dispensed']")).ToContainTextAsync("succeeded");
+        await Expect(page.Locator(".stack:not([data-testid='just-decided']) > article", new() { HasText = "Verify RX-1001" })).ToHaveCountAsync(0);
+        await decided.GetByTestId("what-next").ScrollIntoViewIfNeededAsync();
+        await Artifacts.ScreenshotAsync(page, "approvals-what-happened-next", output);
 
         var runId = await FindRunAsync("RX-1001");
         await page.GotoAsync($"/runs/{runId}");

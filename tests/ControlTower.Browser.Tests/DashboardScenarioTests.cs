@@ -41,7 +41,7 @@ public sealed class DashboardScenarioTests(BrowserFixture fixture, ITestOutputHe
         await Expect(page.GetByTestId("version-label")).ToHaveTextAsync("v2");
         await Artifacts.ScreenshotAsync(page, "editor-three-nodes", output);
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "History" }).ClickAsync();
+        await (await EditorBar.ActionAsync(page, "history-button")).ClickAsync();
         await Expect(page.GetByTestId("diff")).ToContainTextAsync("node added");
         await Expect(page.GetByTestId("diff")).ToContainTextAsync("transform_1");
         await Artifacts.ScreenshotAsync(page, "version-diff", output);

@@ -88,7 +88,10 @@ public sealed class DemoScenarioTests(BrowserFixture fixture, ITestOutputHelper 
 
         await card.GetByLabel("Comment").FillAsync("Identity, allergies and interactions checked");
         await card.GetByTestId("approve").ClickAsync();
-        await Expect(page.Locator("article", new() { HasText = "Verify RX-1001" })).ToHaveCountAsync(0, new() { Timeout = 30_000 });
+        // It leaves the pending list; on top, "just decided" follows what its run does next.
+        await Expect(page.Locator(".stack:not([data-testid='just-decided']) > article", new() { HasText = "Verify RX-1001" }))
+            .ToHaveCountAsync(0, new() { Timeout = 30_000 });
+        await Expect(page.GetByTestId("just-decided").Locator("article", new() { HasText = "Verify RX-1001" }).GetByTestId("what-next")).ToBeVisibleAsync();
 
         // The decided approval moves to the closed history, which links to its run.
         await page.GetByRole(AriaRole.Tab, new() { Name = "Closed" }).ClickAsync();

@@ -29,9 +29,9 @@ public sealed class EditorCanvasScenarioTests(BrowserFixture fixture, ITestOutpu
             await AssertReadableAsync(page, minimumVisible: 3);
             await Artifacts.ScreenshotAsync(page, "editor-refill-1024", output);
 
-            await page.GetByTestId("toggle-palette").ClickAsync();
+            await (await EditorBar.ActionAsync(page, "toggle-palette")).ClickAsync();
             await Expect(page.Locator("aside.palette")).ToBeVisibleAsync();
-            await page.GetByTestId("toggle-palette").ClickAsync();
+            await (await EditorBar.ActionAsync(page, "toggle-palette")).ClickAsync();
             await Expect(page.Locator("aside.palette")).ToHaveCountAsync(0);
 
             await page.SetViewportSizeAsync(1440, 900);

@@ -35,7 +35,7 @@ public sealed class PlannerScenarioTests(BrowserFixture fixture, ITestOutputHelp
         await Expect(page.GetByTestId("problem-count")).ToHaveCountAsync(0, new() { Timeout = 10_000 });
 
         // A refinement in words is shown as the version history's diff against v1, and is only a draft until saved.
-        await page.GetByTestId("describe-change").ClickAsync();
+        await (await EditorBar.ActionAsync(page, "describe-change")).ClickAsync();
         var refine = page.GetByRole(AriaRole.Dialog);
         await refine.GetByTestId("describe-input").FillAsync("add a 2-hour wait before the reply");
         await refine.GetByTestId("describe-submit").ClickAsync();

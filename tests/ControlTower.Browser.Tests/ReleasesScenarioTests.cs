@@ -34,7 +34,7 @@ public sealed class ReleasesScenarioTests(BrowserFixture fixture, ITestOutputHel
 
         var page = await fixture.Context.NewPageAsync();
         await page.GotoAsync($"/workflows/{workflowId}");
-        await page.GetByTestId("releases-button").ClickAsync();
+        await (await EditorBar.ActionAsync(page, "releases-button")).ClickAsync();
         var panel = page.GetByTestId("releases-panel");
         await Expect(panel.GetByTestId("release-candidate")).ToHaveTextAsync("v3");
         await Expect(panel.GetByTestId("canary-share")).ToContainTextAsync("30%");

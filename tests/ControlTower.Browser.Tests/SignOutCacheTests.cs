@@ -54,7 +54,7 @@ public sealed class SignOutCacheTests(BrowserFixture fixture, ITestOutputHelper 
         await SignInAsync(page, aliceKey, "alice");
         await page.GetByTestId("node-call").ClickAsync();
         await Expect(page.GetByTestId("credential-select").Locator("option", new() { HasText = "alice-payments" })).ToHaveCountAsync(1);
-        await page.GetByTestId("share-button").ClickAsync();
+        await (await EditorBar.ActionAsync(page, "share-button")).ClickAsync();
         await page.GetByLabel("Role").SelectOptionAsync("viewer");
         await page.GetByTestId("share-add").ClickAsync();
         await Expect(page.GetByTestId("share-list")).ToContainTextAsync("viewer");
@@ -70,7 +70,9 @@ public sealed class SignOutCacheTests(BrowserFixture fixture, ITestOutputHelper 
         await Expect(page.GetByText("This credential is not yours or shared with you")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("save-button")).ToBeDisabledAsync();
         await Expect(page.GetByTestId("run-button")).ToBeDisabledAsync();
+        await EditorBar.OpenMoreAsync(page);
         await Expect(page.GetByTestId("share-button")).ToHaveCountAsync(0);
+        await page.Keyboard.PressAsync("Escape");
         await Artifacts.ScreenshotAsync(page, "signed-in-as-bob", output);
         await page.CloseAsync();
     }

@@ -32,7 +32,7 @@ public sealed class VersionDiffScenarioTests(BrowserFixture fixture, ITestOutput
         var page = await fixture.Context.NewPageAsync();
         await page.GotoAsync($"/workflows/{workflowId}");
         await Expect(page.GetByTestId("version-label")).ToHaveTextAsync("v2");
-        await page.GetByRole(AriaRole.Button, new() { Name = "History" }).ClickAsync();
+        await (await EditorBar.ActionAsync(page, "history-button")).ClickAsync();
 
         var canvas = page.GetByTestId("diff-canvas");
         await Expect(canvas.GetByTestId("diff-node-start")).ToHaveAttributeAsync("data-change", "unchanged");

@@ -11,19 +11,37 @@ using Microsoft.Playwright;
 namespace ControlTower.Bench.Dashboard;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/ControlTower.Bench -- dashboard [--workflows N] [--samples N]</c>:
-/// the dashboard's weight and its time to first render. Prints the gzip size of every built asset (what the
-/// first page load fetches and what loads on demand), then the time from a cold navigation to <c>/workflows</c>
-/// until the list's rows are drawn, first with the demo's own workflows (the baseline) and then with N, in the
-/// same server and browser, and their ratio. Runs the real <c>controltower serve</c> in demo mode on a fresh
-/// SQLite folder and Debian's Chromium, as the browser tests do.
+/// <c>dotnet run -c Release --project bench/ControlTower.Bench -- dashboard [--samples N] [--baseline REV] [--workflows N]</c>:
+/// the dashboard's weight and its time to first render. Prints the gzip size of every built asset (what the first page
+/// load fetches and what loads on demand). Then the first render of the list pages (workflows, runs, approvals) of this
+/// build against a baseline measured in the same run: the dashboard as it was at <c>REV</c> (default
+/// <see cref="DefaultBaseline"/>, the commit before the issue-19 dashboard work began), built by this bench from git into a
+/// temporary folder with the same node_modules (its runtime dependencies and Vite are the versions in use today), and
+/// served by a copy of the same server build. Each variant runs its own <c>controltower serve</c> in demo mode on a fresh
+/// SQLite folder (the same seeded data), and the samples alternate between the two (A B, then B A) so the load of a
+/// shared machine falls on both alike. A sample is a fresh browser context (empty cache) navigating to the page until its
+/// first row (or card) is drawn. With <c>--workflows N</c> it also loads N workflows into this build's server and measures
+/// the workflow list again, as a ratio to its demo-sized list.
 /// </summary>
 internal static partial class DashboardScenarios
 {
     private const string ChromiumPath = "/usr/bin/chromium";
     private const int RowsPerPage = 50;
 
-    private sealed record Settings(int Workflows, int Samples);
+    /// <summary>The parent of b9d8c06 (the first issue-19 commit: the Governance page split into one file per tab).</summary>
+    private const string DefaultBaseline = "b9d8c06^";
+
+    /// <summary>The list pages and what shows that each has drawn its content, the same in both builds.</summary>
+    private static readonly (string Path, string Drawn)[] ListPages =
+    [
+        ("/workflows", "[data-testid=workflow-table] tbody tr"),
+        ("/runs", "[data-testid=runs-table] tbody tr"),
+        ("/approvals", "[data-testid=approval], .empty"),
+    ];
+
+    private sealed record Settings(int Samples, string Baseline, int Workflows);
+
+    private sealed record Variant(string Name, Uri BaseAddress);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -31,17 +49,24 @@ internal static partial class DashboardScenarios
         Console.WriteLine($"# Dashboard benchmark ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
         Console.WriteLine();
         Console.WriteLine($"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores; " +
-            $"Chromium {ChromiumPath}; {settings.Samples} cold loads per row.");
+            $"Chromium {ChromiumPath}; {settings.Samples} cold loads per page and build; baseline: the dashboard at {settings.Baseline}.");
         Console.WriteLine();
         PrintBundle(Path.Combine(AppContext.BaseDirectory, "wwwroot"));
 
-        var data = Directory.CreateTempSubdirectory("controltower-bench-dashboard-").FullName;
-        var port = FreePort();
-        using var server = StartServer(data, port);
+        var scratch = Directory.CreateTempSubdirectory("controltower-bench-dashboard-").FullName;
+        var host = BaselineHost.Create(settings.Baseline, scratch);
+        var (currentData, baselineData) = (Path.Combine(scratch, "data-current"), Path.Combine(scratch, "data-baseline"));
+        Directory.CreateDirectory(currentData);
+        Directory.CreateDirectory(baselineData);
+        var (currentPort, baselinePort) = (FreePort(), FreePort());
+        using var currentServer = StartServer(AppContext.BaseDirectory, currentData, currentPort);
+        using var baselineServer = StartServer(host.Directory, baselineData, baselinePort);
         try
         {
-            using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-            await WaitUntilReadyAsync(api, server);
+            using var currentApi = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{currentPort}/") };
+            using var baselineApi = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{baselinePort}/") };
+            await WaitUntilReadyAsync(currentApi, currentServer);
+            await WaitUntilReadyAsync(baselineApi, baselineServer);
             using var playwright = await Playwright.CreateAsync();
             await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
             {
@@ -49,24 +74,85 @@ internal static partial class DashboardScenarios
                 Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
             });
 
-            var demo = await WorkflowCountAsync(api);
-            var baseline = await FirstRenderAsync(browser, api.BaseAddress!, demo, settings.Samples);
-            await CreateWorkflowsAsync(api, settings.Workflows - demo);
-            var loaded = await WorkflowCountAsync(api);
-            var large = await FirstRenderAsync(browser, api.BaseAddress!, loaded, settings.Samples);
-
-            Console.WriteLine("| workflow list | median ms | p90 ms | min ms | ratio to baseline (median) |");
+            Variant current = new("this build", currentApi.BaseAddress!), baseline = new($"baseline ({settings.Baseline})", baselineApi.BaseAddress!);
+            var timings = await CompareAsync(browser, current, baseline, settings.Samples);
+            Console.WriteLine("| list page | baseline median ms | this build median ms | this build p90 ms | ratio (median) |");
             Console.WriteLine("|---|---:|---:|---:|---:|");
-            Row($"{demo} workflows (baseline)", baseline, baseline);
-            Row($"{loaded} workflows", large, baseline);
+            var ratios = new List<double>();
+            foreach (var (path, _) in ListPages)
+            {
+                var (a, b) = (timings[(baseline.Name, path)], timings[(current.Name, path)]);
+                ratios.Add(Median(b) / Median(a));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {path} | {Median(a):0} | {Median(b):0} | {Percentile90(b):0} | {Median(b) / Median(a):0.00} |"));
+            }
+
+            var all = Math.Exp(ratios.Average(Math.Log));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| **all list pages (geometric mean)** | | | | **{all:0.00}** |"));
+            Console.WriteLine();
+
+            if (settings.Workflows > 0)
+            {
+                await ScaleAsync(browser, currentApi, settings);
+            }
+
             return 0;
         }
         finally
         {
-            server.Kill(entireProcessTree: true);
-            await server.WaitForExitAsync();
-            Directory.Delete(data, recursive: true);
+            await StopAsync(currentServer);
+            await StopAsync(baselineServer);
+            host.Dispose();
+            Directory.Delete(scratch, recursive: true);
         }
+    }
+
+    /// <summary>Alternates the builds within each sample (A B, then B A), so drift in the machine's load falls on both.</summary>
+    private static async Task<Dictionary<(string Variant, string Path), List<double>>> CompareAsync(IBrowser browser, Variant current, Variant baseline, int samples)
+    {
+        var timings = new Dictionary<(string, string), List<double>>();
+        for (var i = 0; i <= samples; i++)
+        {
+            foreach (var (path, drawn) in ListPages)
+            {
+                foreach (var variant in i % 2 == 0 ? new[] { current, baseline } : [baseline, current])
+                {
+                    var elapsed = await FirstRenderAsync(browser, variant.BaseAddress, path, drawn);
+                    if (i > 0)
+                    {
+                        // The first round warms the servers and the disk cache; it is not counted.
+                        (timings.TryGetValue((variant.Name, path), out var list) ? list : timings[(variant.Name, path)] = []).Add(elapsed);
+                    }
+                }
+            }
+        }
+
+        return timings;
+    }
+
+    private static async Task ScaleAsync(IBrowser browser, HttpClient api, Settings settings)
+    {
+        var demo = await WorkflowCountAsync(api);
+        var drawn = "[data-testid=workflow-table] tbody tr";
+        var small = new List<double>();
+        for (var i = 0; i < settings.Samples; i++)
+        {
+            small.Add(await FirstRenderAsync(browser, api.BaseAddress!, "/workflows", drawn));
+        }
+
+        await CreateWorkflowsAsync(api, settings.Workflows - demo);
+        var loaded = await WorkflowCountAsync(api);
+        var rows = $"[data-testid=workflow-table] tbody tr:nth-child({Math.Min(loaded, RowsPerPage)})";
+        var large = new List<double>();
+        for (var i = 0; i < settings.Samples; i++)
+        {
+            large.Add(await FirstRenderAsync(browser, api.BaseAddress!, "/workflows", rows));
+        }
+
+        Console.WriteLine("| workflow list (this build) | median ms | p90 ms | ratio to the demo's list (median) |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {demo} workflows | {Median(small):0} | {Percentile90(small):0} | 1.00 |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {loaded} workflows | {Median(large):0} | {Percentile90(large):0} | {Median(large) / Median(small):0.00} |"));
     }
 
     private static void PrintBundle(string wwwroot)
@@ -102,26 +188,16 @@ internal static partial class DashboardScenarios
         return compressed.Length;
     }
 
-    /// <summary>Each sample is a fresh browser context (empty cache), navigating to the list until its rows are drawn.</summary>
-    private static async Task<List<double>> FirstRenderAsync(IBrowser browser, Uri baseAddress, int workflows, int samples)
+    /// <summary>One cold load: a fresh browser context (empty cache) navigating to the page until its content is drawn.</summary>
+    private static async Task<double> FirstRenderAsync(IBrowser browser, Uri baseAddress, string path, string drawn)
     {
-        var rows = Math.Min(workflows, RowsPerPage);
-        var timings = new List<double>(samples);
-        for (var i = 0; i <= samples; i++)
-        {
-            await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseAddress.ToString() });
-            var page = await context.NewPageAsync();
-            var clock = Stopwatch.StartNew();
-            await page.GotoAsync("/workflows");
-            await page.Locator("[data-testid=workflow-table] tbody tr").Nth(rows - 1).WaitForAsync();
-            clock.Stop();
-            if (i > 0)
-            {
-                timings.Add(clock.Elapsed.TotalMilliseconds);
-            }
-        }
-
-        return timings;
+        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseAddress.ToString() });
+        var page = await context.NewPageAsync();
+        var clock = Stopwatch.StartNew();
+        await page.GotoAsync(path);
+        await page.Locator(drawn).First.WaitForAsync(new() { Timeout = 60_000 });
+        clock.Stop();
+        return clock.Elapsed.TotalMilliseconds;
     }
 
     private static async Task CreateWorkflowsAsync(HttpClient api, int count)
@@ -146,12 +222,7 @@ internal static partial class DashboardScenarios
     private static async Task<int> WorkflowCountAsync(HttpClient api) =>
         (await api.GetFromJsonAsync<System.Text.Json.JsonElement>("api/workflows")).GetArrayLength();
 
-    private static void Row(string name, List<double> timings, List<double> baseline)
-    {
-        timings.Sort();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {Median(timings):0} | {timings[(int)Math.Ceiling(timings.Count * 0.9) - 1]:0} | {timings[0]:0} | {Median(timings) / Median(baseline):0.00} |"));
-    }
+    private static double Percentile90(List<double> values) => values.Order().ElementAt((int)Math.Ceiling(values.Count * 0.9) - 1);
 
     private static double Median(List<double> values)
     {
@@ -159,10 +230,10 @@ internal static partial class DashboardScenarios
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    private static Process StartServer(string data, int port)
+    private static Process StartServer(string hostDirectory, string data, int port)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = data };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "controltower.dll"));
+        start.ArgumentList.Add(Path.Combine(hostDirectory, "controltower.dll"));
         start.ArgumentList.Add("serve");
         start.Environment["ENVIRONMENT"] = "demo";
         start.Environment["DATA_DIR"] = data;
@@ -175,6 +246,12 @@ internal static partial class DashboardScenarios
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    private static async Task StopAsync(Process server)
+    {
+        server.Kill(entireProcessTree: true);
+        await server.WaitForExitAsync();
     }
 
     private static async Task WaitUntilReadyAsync(HttpClient api, Process server)
@@ -215,20 +292,19 @@ internal static partial class DashboardScenarios
 
     private static Settings Parse(string[] args)
     {
-        var workflows = 500;
-        var samples = 15;
+        var (samples, baseline, workflows) = (15, DefaultBaseline, 0);
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
-            var value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
             switch (args[i])
             {
-                case "--workflows": workflows = value; break;
-                case "--samples": samples = value; break;
-                default: throw new ArgumentException($"unknown option {args[i]} (expected --workflows N, --samples N)");
+                case "--samples": samples = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                case "--baseline": baseline = args[i + 1]; break;
+                case "--workflows": workflows = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                default: throw new ArgumentException($"unknown option {args[i]} (expected --samples N, --baseline REV, --workflows N)");
             }
         }
 
-        return new Settings(workflows, samples);
+        return new Settings(samples, baseline, workflows);
     }
 
     [GeneratedRegex("(?:src|href)=\"/?(assets/[^\"]+)\"")]

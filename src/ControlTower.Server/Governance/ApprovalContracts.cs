@@ -20,7 +20,8 @@ internal sealed record ApprovalRequest(
     bool AllowSelfApproval,
     DateTimeOffset? ExpiresAt,
     DateTimeOffset? EscalateAt,
-    string? EscalationRole);
+    string? EscalationRole,
+    string CommentRequired);
 
 internal sealed record DecisionBody(string Decision, string? Comment);
 
@@ -53,13 +54,19 @@ internal sealed record ApprovalView(
     DateTimeOffset? EscalatedAt,
     DateTimeOffset? ResolvedAt,
     JsonNode? Output,
-    IReadOnlyList<DecisionView> Decisions)
+    IReadOnlyList<DecisionView> Decisions,
+    string CommentRequired)
 {
     public IReadOnlyList<CommentView> Comments { get; init; } = [];
 }
 
 /// <summary>The answer to a decision: the approval after it, the decision, and whether this was a repeat of an earlier request.</summary>
 internal sealed record DecisionResult(ApprovalView Approval, DecisionView Decision, bool Repeated);
+
+/// <summary>Who an approval can name as deciders: the roles, and the people (name and role) not disabled.</summary>
+internal sealed record ApprovalDeciders(IReadOnlyList<string> Roles, IReadOnlyList<ApprovalDecider> Users);
+
+internal sealed record ApprovalDecider(string Name, string Role);
 
 internal sealed record ApprovalPage(IReadOnlyList<ApprovalView> Items, int Total, int? NextOffset);
 

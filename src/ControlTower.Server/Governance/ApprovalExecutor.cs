@@ -68,7 +68,8 @@ internal sealed class ApprovalExecutor(ApprovalService approvals, NodeExpression
             config["allowSelfApproval"] is JsonValue v && v.TryGetValue<bool>(out var self) && self,
             expires,
             escalateAt,
-            escalation?.OptionalString("role"));
+            escalation?.OptionalString("role"),
+            ApprovalComments.Parse(config.OptionalString("commentRequired")));
     }
 
     private static List<string> Strings(JsonArray? array) =>

@@ -164,6 +164,7 @@ internal sealed partial class ApprovalService(
         ExpiresAt = request.ExpiresAt?.UtcDateTime,
         EscalateAt = request.EscalateAt?.UtcDateTime,
         EscalationRole = request.EscalationRole,
+        CommentRequired = request.CommentRequired,
     };
 
     private static void AddDueTasks(ControlTowerDbContext db, ApprovalEntity approval, DateTime now)
@@ -212,6 +213,15 @@ internal sealed partial class ApprovalService(
             .Where(a => a.RunId == runId && a.NodeId == nodeId)
             .OrderByDescending(a => a.Attempt)
             .FirstOrDefaultAsync(cancellationToken);
+    }
+
+    /// <summary>The roles a decider list can name (not <c>service</c>: keys do not decide for people) and the enabled users.</summary>
+    public async Task<ApprovalDeciders> DecidersAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var users = await db.Users.AsNoTracking().Where(u => !u.Disabled && u.Role != Roles.Service).OrderBy(u => u.Name)
+            .Select(u => new ApprovalDecider(u.Name, u.Role)).ToListAsync(cancellationToken);
+        return new ApprovalDeciders([Roles.Admin, Roles.Approver, Roles.Operator, Roles.Viewer], users);
     }
 
     public async Task<ApprovalView> GetAsync(Guid id, CancellationToken cancellationToken)
@@ -322,6 +332,7 @@ internal sealed partial class ApprovalService(
         }
 
         Authorize(approval, user, now);
+        ApprovalComments.Check(approval.CommentRequired, vote, body.Comment);
         if (decisions.Any(d => d.DeciderId == userId))
         {
             throw new ControlTowerException(ErrorKind.Conflict, GovernanceErrorCodes.AlreadyDecided, $"{user.UserName()} already decided approval {id}.");
@@ -567,7 +578,7 @@ internal sealed partial class ApprovalService(
         a.Id, a.RunId, a.WorkflowId, a.NodeId, a.NodeType, a.Title, a.Instructions, Parse(a.Evidence), a.Status,
         Unwrap(a.Roles), Unwrap(a.Users), a.RequiredApprovals, a.RequiredRejections, a.AllowSelfApproval, a.InitiatorId,
         Utc(a.CreatedAt), Utc(a.ExpiresAt), Utc(a.EscalateAt), a.EscalationRole, Utc(a.EscalatedAt), Utc(a.ResolvedAt), Parse(a.Output),
-        [.. decisions.OrderBy(d => d.DecidedAt).Select(ToView)]);
+        [.. decisions.OrderBy(d => d.DecidedAt).Select(ToView)], a.CommentRequired);
 
     private static CommentView ToView(ApprovalCommentEntity c) => new(c.Id, c.AuthorName, c.AuthorId, c.Text, Utc(c.CreatedAt));
 

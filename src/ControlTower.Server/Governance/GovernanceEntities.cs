@@ -60,6 +60,9 @@ internal sealed class ApprovalEntity
 
     /// <summary>The node's output once resolved: the decision (who, when, comment) and every vote.</summary>
     public string? Output { get; set; }
+
+    /// <summary>Which decisions must carry a comment: <c>always</c>, <c>reject</c> (the default) or <c>never</c>.</summary>
+    public string CommentRequired { get; set; } = ApprovalComments.OnReject;
 }
 
 /// <summary>One person's vote on an approval; unique per (approval, idempotency key) and per (approval, decider).</summary>
@@ -246,6 +249,7 @@ internal sealed class GovernanceEntityConfigurations :
         builder.Property(a => a.Users).HasMaxLength(4000);
         builder.Property(a => a.Status).HasMaxLength(20);
         builder.Property(a => a.EscalationRole).HasMaxLength(50);
+        builder.Property(a => a.CommentRequired).HasMaxLength(10).HasDefaultValue(ApprovalComments.OnReject);
         builder.HasIndex(a => new { a.RunId, a.NodeId, a.Attempt }).IsUnique();
         builder.HasIndex(a => new { a.Status, a.CreatedAt });
         builder.HasIndex(a => a.WorkflowId);

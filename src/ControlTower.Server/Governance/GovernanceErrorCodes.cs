@@ -25,6 +25,10 @@ internal static class GovernanceErrorCodes
     [ErrorCode(ErrorKind.Conflict)]
     public const string AlreadyDecided = "approval.already_decided";
 
+    /// <summary>The approval asks for a comment on this decision (<c>commentRequired</c>: always, or on reject) and none was given.</summary>
+    [ErrorCode(ErrorKind.Validation)]
+    public const string CommentRequired = "approval.comment_required";
+
     /// <summary>The decision is not <c>approve</c> or <c>reject</c>.</summary>
     [ErrorCode(ErrorKind.Validation)]
     public const string DecisionInvalid = "approval.decision_invalid";

@@ -294,6 +294,7 @@ internal static class PharmacyDemo
             ["title"] = "Verify {{ nodes.access_granted.output.rx }}: dispense {{ nodes.access_granted.output.drug }} x{{ nodes.access_granted.output.quantity }} " +
                 "for {{ nodes.access_granted.output.patient }} ({{ nodes.access_granted.output.on_hand }} on hand)",
             ["approvers"] = new JsonObject { ["roles"] = new JsonArray("approver") },
+            ["commentRequired"] = "always",
             ["expiresAfterSeconds"] = 86400,
         },
     });
@@ -327,6 +328,7 @@ internal static class PharmacyDemo
                 {
                     ["title"] = "Book delivery {{ input.delivery }}: {{ input.drug }} +{{ input.quantity }}",
                     ["approvers"] = new JsonObject { ["roles"] = new JsonArray("approver") },
+                    ["commentRequired"] = "always",
                     ["expiresAfterSeconds"] = 172800,
                 },
             }),

@@ -71,6 +71,49 @@ public sealed class ApprovalTests
     }
 
     [Fact]
+    public async Task Decide_WhenTheApprovalAsksForAComment_ADecisionWithoutOneIsRefused()
+    {
+        using var factory = new ControlTowerFactory();
+        using var admin = factory.CreateAdminClient();
+        var (approver, _, _) = await factory.CreateUserClientAsync("cy.approver", "approver");
+        var onReject = await WaitForApprovalAsync(admin, await StartAsync(admin, await CreateWorkflowAsync(admin, ApprovalGraph(new() { ["title"] = "t" }))));
+        var always = await WaitForApprovalAsync(admin, await StartAsync(admin,
+            await CreateWorkflowAsync(admin, ApprovalGraph(new() { ["title"] = "t", ["commentRequired"] = "always" }))));
+
+        var bareReject = await DecideAsync(approver, onReject.Id(), "reject", comment: "  ");
+        var bareApprove = await DecideAsync(approver, always.Id(), "approve");
+
+        Assert.Equal("reject", onReject["commentRequired"]!.GetValue<string>());
+        Assert.Equal("always", always["commentRequired"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, bareReject.StatusCode);
+        Assert.Equal("approval.comment_required", await CodeAsync(bareReject));
+        Assert.Equal(HttpStatusCode.BadRequest, bareApprove.StatusCode);
+        Assert.Equal("approval.comment_required", await CodeAsync(bareApprove));
+        Assert.Equal("pending", (await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonObject>(admin, $"/api/approvals/{always.Id()}"))!["status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Created, (await DecideAsync(approver, always.Id(), "approve", comment: "stock checked")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await DecideAsync(approver, onReject.Id(), "reject", comment: "wrong dose")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Deciders_ListRolesAndEnabledPeopleForEditorsOnly()
+    {
+        using var factory = new ControlTowerFactory();
+        using var admin = factory.CreateAdminClient();
+        var (operatorClient, _, _) = await factory.CreateUserClientAsync("op.builder", "operator");
+        var (approver, _, _) = await factory.CreateUserClientAsync("dee.approver", "approver");
+
+        var deciders = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonObject>(operatorClient, "/api/approvals/deciders");
+        var forbidden = await approver.GetAsync("/api/approvals/deciders");
+
+        Assert.Equal(["admin", "approver", "operator", "viewer"], deciders!["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
+        var people = deciders["users"]!.AsArray().Select(u => (u!["name"]!.GetValue<string>(), u["role"]!.GetValue<string>())).ToList();
+        Assert.Contains(("dee.approver", "approver"), people);
+        Assert.Contains(("op.builder", "operator"), people);
+        Assert.DoesNotContain(people, p => p.Item2 == "service");
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+    }
+
+    [Fact]
     public async Task Decide_WhenTwoApprovalsRequired_FirstVoteKeepsItPendingAndSecondClosesIt()
     {
         using var factory = new ControlTowerFactory();
@@ -132,7 +175,7 @@ public sealed class ApprovalTests
         var responses = await Task.WhenAll(deciders.Select((client, i) => Task.Run(async () =>
         {
             start.Wait();
-            return (Vote: i % 2 == 0 ? "approve" : "reject", Response: await DecideAsync(client, approval.Id(), i % 2 == 0 ? "approve" : "reject", $"race-{i}"));
+            return (Vote: i % 2 == 0 ? "approve" : "reject", Response: await DecideAsync(client, approval.Id(), i % 2 == 0 ? "approve" : "reject", $"race-{i}", "racing"));
         })).Append(Task.Run(() =>
         {
             start.Set();

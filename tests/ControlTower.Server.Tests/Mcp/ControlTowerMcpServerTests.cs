@@ -177,7 +177,7 @@ public sealed class ControlTowerMcpServerTests : IDisposable
         var runId = await StartAsync(admin, workflow);
         var pending = await GovernanceApi.WaitForApprovalAsync(admin, runId);
         var (approverHttp, approverKey, _) = await _factory.CreateUserClientAsync("april", "approver");
-        using var rejected = await GovernanceApi.DecideAsync(approverHttp, pending.Id(), "reject");
+        using var rejected = await GovernanceApi.DecideAsync(approverHttp, pending.Id(), "reject", comment: "not this one");
         var (_, secondKey, _) = await _factory.CreateUserClientAsync("bruno", "approver");
         await using var second = await ConnectAsync(secondKey);
 

@@ -53,6 +53,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Identities
         ["GET /api/demo/scenarios/"] = Access.Readers,
         ["POST /api/demo/scenarios/{id}/start"] = Access.Operators,
         ["GET /api/approvals/"] = Access.Anyone,
+        ["GET /api/approvals/deciders"] = Access.Operators,
         ["GET /api/approvals/{id:guid}"] = Access.Anyone,
         ["POST /api/approvals/{id:guid}/comments"] = Access.Readers,
         ["POST /api/approvals/{id:guid}/decisions"] = Access.Anyone,

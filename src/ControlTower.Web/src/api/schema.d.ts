@@ -4482,6 +4482,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/approvals/deciders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApprovalDeciders"];
+                    };
+                };
+                /** @description No valid API key or token (`auth.required`, `auth.invalid_credentials`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The caller's role does not pass the `role:operator` policy (`auth.forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/approvals/{id}": {
         parameters: {
             query?: never;
@@ -6957,6 +7010,14 @@ export interface components {
             /** Format: date-time */
             revokedAt: null | string;
         };
+        ApprovalDecider: {
+            name: null | string;
+            role: null | string;
+        };
+        ApprovalDeciders: {
+            roles: null | string[];
+            users: null | components["schemas"]["ApprovalDecider"][];
+        };
         ApprovalPage: {
             items: null | components["schemas"]["ApprovalView"][];
             /** Format: int32 */
@@ -6999,6 +7060,7 @@ export interface components {
             resolvedAt: null | string;
             output: null | components["schemas"]["JsonNode"];
             decisions: null | components["schemas"]["DecisionView"][];
+            commentRequired: null | string;
             comments?: null | components["schemas"]["CommentView"][];
         };
         ApproverBody: {

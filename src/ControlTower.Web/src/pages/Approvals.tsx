@@ -2,11 +2,13 @@ import { useEffect, useState } from "react";
 import { ApiError } from "../api";
 import { workflowsApi, type WorkflowSummary } from "../api/workflows";
 import { Empty, ErrorBox, Loading, PageHeader, useAsync } from "../ui";
-import { approvalsApi } from "../api/approvals";
+import { approvalsApi, type Approval } from "../api/approvals";
 import { ApprovalCard } from "./approvals/ApprovalCard";
 
 export function ApprovalsPage() {
   const [tab, setTab] = useState<"pending" | "closed">("pending");
+  // Decided here: they leave the pending list but stay on top, following their runs, until the page is left.
+  const [decided, setDecided] = useState<Approval[]>([]);
   const list = useAsync(
     () =>
       tab === "pending"
@@ -29,7 +31,7 @@ export function ApprovalsPage() {
     <>
       <PageHeader
         title="Approvals"
-        subtitle="Human gates waiting for a decision. Approve or reject with a comment (required); every decision is audited."
+        subtitle="Human gates waiting for a decision. Each says whether a comment is required (to reject, or always); every decision is audited."
         actions={
           <button className="btn" onClick={list.reload}>
             Refresh
@@ -59,10 +61,27 @@ export function ApprovalsPage() {
             : "Decided, expired and cancelled approvals are listed here."}
         </Empty>
       )}
+      {tab === "pending" && decided.length > 0 && (
+        <section className="stack" aria-label="Just decided" data-testid="just-decided" style={{ marginBottom: 16 }}>
+          {decided.map((a) => (
+            <ApprovalCard key={a.id} approval={a} workflowName={names.get(a.workflowId)} onDecided={list.reload} next="open" />
+          ))}
+        </section>
+      )}
       <div className="stack">
-        {list.data?.map((a) => (
-          <ApprovalCard key={a.id} approval={a} workflowName={names.get(a.workflowId)} onDecided={list.reload} />
-        ))}
+        {list.data
+          ?.filter((a) => tab !== "pending" || !decided.some((d) => d.id === a.id && d.status !== "pending"))
+          .map((a) => (
+            <ApprovalCard
+              key={a.id}
+              approval={a}
+              workflowName={names.get(a.workflowId)}
+              onDecided={(after) => {
+                if (after.status !== "pending") setDecided((d) => [after, ...d.filter((x) => x.id !== after.id)]);
+                list.reload();
+              }}
+            />
+          ))}
       </div>
     </>
   );

@@ -1,43 +1,21 @@
-import { useEffect, useMemo, useRef, useState } from "react";
-import { Background, Controls, ReactFlow, ReactFlowProvider, useNodesState, type Edge } from "@xyflow/react";
+import { useEffect, useRef, useState } from "react";
+import { ReactFlowProvider } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { followRunEvents } from "../api";
 import { nodeTypesApi, type NodeType } from "../api/nodeTypes";
 import { workflowsApi, type WorkflowDetail } from "../api/workflows";
-import { runsApi, type NodeAttempt, type Run, type RunNode } from "../api/runs";
-import { nodeTypes, toFlow, type CtNode } from "../flow";
+import { runsApi, type NodeAttempt, type Run } from "../api/runs";
 import { Link } from "../router";
-import { Badge, duration, ErrorBox, Loading, useToast, when } from "../ui";
-import { TrustEvidence, type TrustEvidenceShape } from "./TrustEvidence";
-import { RunApproval } from "./approvals/RunApproval";
+import { Badge, ErrorBox, Loading, useToast, when } from "../ui";
 import { statusTone } from "./runs/runFilters";
 import { PayloadJson } from "./runs/PayloadJson";
 import { RunHold } from "./runs/RunHold";
+import { liveFrom, type NodeLive } from "./runs/nodeLive";
+import { NodeDetails } from "./runs/NodeDetails";
+import { Gantt } from "./runs/Gantt";
+import { RunCanvas } from "./runs/RunCanvas";
 
 const finished = ["completed", "failed", "cancelled"];
-
-interface NodeLive {
-  status: string;
-  attempt: number;
-  outcome?: string;
-  error?: { code: string; message: string };
-  waitReason?: string;
-}
-
-function liveFrom(run: Run): Record<string, NodeLive> {
-  return Object.fromEntries(
-    (run.nodes ?? []).map((n) => [
-      n.nodeId,
-      {
-        status: n.status,
-        attempt: n.attempt,
-        outcome: n.outcome ?? undefined,
-        error: n.error as NodeLive["error"],
-        waitReason: n.waitReason ?? undefined,
-      },
-    ]),
-  );
-}
 
 export default function RunViewPage({ id }: { id: string }) {
   const [run, setRun] = useState<Run | null>(null);
@@ -261,223 +239,6 @@ export default function RunViewPage({ id }: { id: string }) {
       </div>
       <Gantt attempts={attempts} nodes={run.nodes ?? []} onSelect={setSelected} />
       {toast}
-    </div>
-  );
-}
-
-function RunCanvas({
-  detail,
-  types,
-  live,
-  onSelect,
-}: {
-  detail: WorkflowDetail;
-  types: NodeType[];
-  live: Record<string, NodeLive>;
-  onSelect: (id: string) => void;
-}) {
-  const base = useMemo(() => toFlow(detail.graph, new Map(types.map((t) => [t.type, t]))), [detail, types]);
-  // Nodes live in xyflow's state so their measured sizes survive status updates (a node without them is hidden).
-  const [nodes, setNodes, onNodesChange] = useNodesState<CtNode>(base.nodes.map((n) => ({ ...n, draggable: false, connectable: false })));
-  useEffect(() => {
-    setNodes((ns) =>
-      ns.map((n) => {
-        const l = live[n.id];
-        return n.data.status === l?.status && n.data.attempt === l?.attempt
-          ? n
-          : { ...n, data: { ...n.data, status: l?.status, attempt: l?.attempt } };
-      }),
-    );
-  }, [live, setNodes]);
-  const edges: Edge[] = base.edges.map((e) => {
-    const src = live[e.source];
-    const taken =
-      src &&
-      (src.status === "succeeded" || src.status === "failed") &&
-      (src.outcome ?? (src.status === "failed" ? "error" : "success")) === e.sourceHandle;
-    return {
-      ...e,
-      animated: !!taken && live[e.target]?.status === "running",
-      style: { ...e.style, ...(taken ? { stroke: "var(--ok)", strokeWidth: 2 } : {}) },
-    };
-  });
-  return (
-    <ReactFlow
-      nodes={nodes}
-      edges={edges}
-      nodeTypes={nodeTypes}
-      onNodesChange={onNodesChange}
-      // A whole refill or order workflow is wider than the canvas beside the inspector: fit it all, below xyflow's default 0.5 zoom floor.
-      minZoom={0.2}
-      fitView
-      fitViewOptions={{ maxZoom: 1.1, minZoom: 0.2, padding: 0.1 }}
-      nodesDraggable={false}
-      nodesConnectable={false}
-      onNodeClick={(_, n) => onSelect(n.id)}
-      proOptions={{ hideAttribution: true }}
-      colorMode={document.documentElement.dataset.theme === "dark" ? "dark" : "light"}
-    >
-      <Background gap={20} />
-      <Controls showInteractive={false} />
-    </ReactFlow>
-  );
-}
-
-function NodeDetails({
-  runId,
-  nodeId,
-  attempts,
-  live,
-  onClose,
-}: {
-  runId: string;
-  nodeId: string;
-  attempts: NodeAttempt[];
-  live?: NodeLive;
-  onClose: () => void;
-}) {
-  return (
-    <div className="stack" data-testid="node-details">
-      <div className="row" style={{ justifyContent: "space-between" }}>
-        <h3 className="mono">{nodeId}</h3>
-        <button className="btn ghost sm" onClick={onClose}>
-          Close
-        </button>
-      </div>
-      {live && (
-        <p>
-          <Badge status={live.status} />{" "}
-          {live.outcome && (
-            <span className="muted small">
-              outcome <code>{live.outcome}</code>
-            </span>
-          )}
-          {live.status === "waiting" && live.waitReason && (
-            <span className="muted small" data-testid="wait-reason">
-              waiting for <code>{live.waitReason}</code>
-            </span>
-          )}
-        </p>
-      )}
-      {live?.status === "waiting" && live.waitReason === "node_type_disabled" && (
-        <p className="small" data-testid="node-type-disabled-note">
-          Its node type is switched off (Governance → <Link to="/governance?tab=node-types">Node types</Link>). It has not run; it resumes
-          by itself when the type is switched back on.
-        </p>
-      )}
-      {(live?.status === "waiting" || attempts.some((a) => a.nodeType === "approval")) && <RunApproval runId={runId} nodeId={nodeId} />}
-      {live?.error && (
-        <div className="error-box">
-          <strong>{live.error.message}</strong>
-          <code className="code-chip">{live.error.code}</code>
-        </div>
-      )}
-      {attempts.length === 0 && <p className="muted small">This node has not run.</p>}
-      {attempts.map((a) => (
-        <div key={a.attempt} className="card card-pad stack" style={{ gap: 8 }}>
-          <div className="row" style={{ justifyContent: "space-between" }}>
-            <strong>Attempt {a.attempt}</strong>
-            <span className="row">
-              <Badge status={a.status} />
-              <span className="mono small">{duration(a.durationMs)}</span>
-            </span>
-          </div>
-          {a.errorCode && (
-            <div className="error-box" style={{ margin: 0 }}>
-              <span>{a.errorMessage}</span>
-              <code className="code-chip">{a.errorCode}</code>
-            </div>
-          )}
-          <ExecutionLink attempt={a} />
-          <TrustOfAttempt attempt={a} />
-          <div>
-            <strong className="small">Input</strong>
-            <PayloadJson runId={runId} value={a.input} />
-          </div>
-          <div>
-            <strong className="small">Output</strong>
-            <PayloadJson runId={runId} value={a.output} />
-          </div>
-          <span className="muted small mono">key {a.idempotencyKey}</span>
-        </div>
-      ))}
-    </div>
-  );
-}
-
-/** What the trust stage decided for a governed action (the mode and why; predictions unless in shadow). */
-function TrustOfAttempt({ attempt }: { attempt: NodeAttempt }) {
-  const output = attempt.output as { trust?: TrustEvidenceShape | null } | null;
-  if (attempt.nodeType !== "governed.action" || !output?.trust) return null;
-  return <TrustEvidence trust={output.trust} />;
-}
-
-/** A governed action that ran recorded an execution: its diff and rollback are one click away. */
-function ExecutionLink({ attempt }: { attempt: NodeAttempt }) {
-  const output = attempt.output as { executionId?: unknown } | null;
-  if (attempt.nodeType !== "governed.action" || typeof output?.executionId !== "string") return null;
-  return (
-    <Link
-      to={`/governance?tab=executions&execution=${output.executionId}`}
-      className="btn sm"
-      style={{ alignSelf: "flex-start" }}
-      data-testid="open-execution"
-    >
-      Open the execution: what changed, undo
-    </Link>
-  );
-}
-
-/** Node attempts on one time axis: where the run spent its time, and the retries. */
-function Gantt({ attempts: raw, nodes, onSelect }: { attempts: NodeAttempt[]; nodes: RunNode[]; onSelect: (id: string) => void }) {
-  // A parked attempt (timer, approval) is finished by the engine on the node, not always on the attempt row.
-  const attempts = raw.map((a) => {
-    const node = nodes.find((n) => n.nodeId === a.nodeId && n.attempt === a.attempt);
-    if (a.finishedAt || !node?.finishedAt || !["succeeded", "failed", "cancelled", "skipped"].includes(node.status)) return a;
-    return {
-      ...a,
-      status: node.status,
-      finishedAt: node.finishedAt,
-      durationMs: new Date(node.finishedAt).getTime() - new Date(a.startedAt).getTime(),
-    };
-  });
-  if (attempts.length === 0) return <div className="gantt muted small">The timeline fills in as nodes run.</div>;
-  const now = Date.now();
-  const starts = attempts.map((a) => new Date(a.startedAt).getTime());
-  const ends = attempts.map((a) => (a.finishedAt ? new Date(a.finishedAt).getTime() : now));
-  const t0 = Math.min(...starts);
-  const span = Math.max(1, Math.max(...ends) - t0);
-  const rows = [...attempts].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.attempt - b.attempt);
-  return (
-    <div className="gantt" data-testid="gantt" aria-label="Timeline">
-      <div className="row small muted" style={{ justifyContent: "space-between", marginBottom: 4 }}>
-        <strong>Timeline</strong>
-        <span>{duration(span)} total</span>
-      </div>
-      {rows.map((a) => {
-        const s = new Date(a.startedAt).getTime();
-        const e = a.finishedAt ? new Date(a.finishedAt).getTime() : now;
-        return (
-          <div className="gantt-row" key={`${a.nodeId}:${a.attempt}`}>
-            <button
-              className="btn ghost sm mono"
-              style={{ justifyContent: "flex-start", overflow: "hidden" }}
-              onClick={() => onSelect(a.nodeId)}
-            >
-              {a.nodeId}
-              {a.attempt > 1 ? ` #${a.attempt}` : ""}
-            </button>
-            <div className="gantt-track">
-              <div
-                className={`gantt-bar ${a.status}`}
-                style={{ left: `${((s - t0) / span) * 100}%`, width: `${Math.max(0.4, ((e - s) / span) * 100)}%` }}
-                title={`${a.status} · ${duration(a.durationMs ?? e - s)}`}
-              />
-            </div>
-            <span className="mono">{duration(a.durationMs ?? (a.finishedAt ? e - s : null))}</span>
-          </div>
-        );
-      })}
     </div>
   );
 }

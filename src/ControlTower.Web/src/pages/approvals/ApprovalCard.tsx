@@ -3,23 +3,39 @@ import { approvalsApi, type Approval } from "../../api/approvals";
 import { Link } from "../../router";
 import { Badge, ErrorBox, useToast, when } from "../../ui";
 import { ApprovalEvidence, governedWhy } from "../ApprovalEvidence";
+import { commentHint, commentRule, mayDecide } from "./commentRule";
+import { WhatHappenedNext } from "./WhatHappenedNext";
 
-export function ApprovalCard({ approval, workflowName, onDecided }: { approval: Approval; workflowName?: string; onDecided: () => void }) {
+/**
+ * One approval: its evidence and votes, the decision form while pending (a comment where the approval asks for one),
+ * and once closed what the run did next: followed live when `next` is "open", behind a fold otherwise.
+ */
+export function ApprovalCard({
+  approval,
+  workflowName,
+  onDecided,
+  next = "folded",
+}: {
+  approval: Approval;
+  workflowName?: string;
+  onDecided: (after: Approval) => void;
+  next?: "open" | "folded";
+}) {
   const [comment, setComment] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [key] = useState(() => crypto.randomUUID());
   const [toast, say] = useToast();
   const pending = approval.status === "pending";
-  const commented = comment.trim().length > 0;
+  const rule = commentRule(approval.commentRequired);
   const decide = async (decision: "approve" | "reject") => {
-    if (!commented) return;
+    if (!mayDecide(rule, decision, comment)) return;
     setBusy(true);
     setError(null);
     try {
-      await approvalsApi.decide(approval.id, { decision, comment: comment.trim() || null }, `${key}:${decision}`);
+      const result = await approvalsApi.decide(approval.id, { decision, comment: comment.trim() || null }, `${key}:${decision}`);
       say(decision === "approve" ? "Approved" : "Rejected");
-      onDecided();
+      onDecided(result.approval as Approval);
     } catch (e) {
       setError(e);
     } finally {
@@ -71,27 +87,50 @@ export function ApprovalCard({ approval, workflowName, onDecided }: { approval: 
         <div className="approval-decide">
           <label className="field">
             <span>
-              Comment <span className="hint">required, recorded in the audit log</span>
+              Comment <span className="hint">{commentHint(rule)}</span>
             </span>
             <input
               value={comment}
               onChange={(e) => setComment(e.target.value)}
               placeholder="Why you decide so"
-              required
-              aria-required="true"
+              required={rule === "always"}
+              aria-required={rule !== "never"}
+              data-testid="decision-comment"
             />
           </label>
           <div className="row">
-            <button className="btn danger" disabled={busy || !commented} onClick={() => decide("reject")} data-testid="reject">
+            <button
+              className="btn danger"
+              disabled={busy || !mayDecide(rule, "reject", comment)}
+              onClick={() => decide("reject")}
+              data-testid="reject"
+            >
               Reject
             </button>
-            <button className="btn primary" disabled={busy || !commented} onClick={() => decide("approve")} data-testid="approve">
+            <button
+              className="btn primary"
+              disabled={busy || !mayDecide(rule, "approve", comment)}
+              onClick={() => decide("approve")}
+              data-testid="approve"
+            >
               Approve
             </button>
           </div>
         </div>
       )}
+      {!pending && approval.resolvedAt && (next === "open" ? <WhatHappenedNext approval={approval} /> : <FoldedNext approval={approval} />)}
       {toast}
     </article>
+  );
+}
+
+/** What happened next behind a fold: the run is loaded (and followed) only once it is opened. */
+function FoldedNext({ approval }: { approval: Approval }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="what-next-fold" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>What happened next</summary>
+      {open && <WhatHappenedNext approval={approval} />}
+    </details>
   );
 }

@@ -2,17 +2,23 @@ import { useEffect, useState } from "react";
 import { ErrorBox, Loading } from "../../ui";
 import { approvalsApi, type Approval } from "../../api/approvals";
 import { ApprovalCard } from "./ApprovalCard";
+import { WhatHappenedNext } from "./WhatHappenedNext";
 
-/** The approval a waiting node of this run waits on, decided right here; the run view's live stream shows what follows. */
+/**
+ * The approval this run's node opened, if any: decided right here while pending, and once decided (here or
+ * elsewhere) what the run did next, live while it moves.
+ */
 export function RunApproval({ runId, nodeId }: { runId: string; nodeId: string }) {
   const [approval, setApproval] = useState<Approval | null | undefined>(undefined);
-  const [decided, setDecided] = useState(false);
+  const [decidedHere, setDecidedHere] = useState(false);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     let live = true;
-    approvalsApi.list(`runId=${runId}&status=pending`).then(
+    approvalsApi.list(`runId=${runId}`).then(
       (page) => {
-        if (live) setApproval(page.items.find((a) => a.nodeId === nodeId) ?? null);
+        // A retried node opens a new approval per attempt: the latest is the one that counts.
+        const mine = page.items.filter((a) => a.nodeId === nodeId).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+        if (live) setApproval(mine[0] ?? null);
       },
       (e) => live && setError(e),
     );
@@ -21,17 +27,28 @@ export function RunApproval({ runId, nodeId }: { runId: string; nodeId: string }
     };
   }, [runId, nodeId]);
   if (error) return <ErrorBox error={error} />;
-  if (decided)
-    return (
-      <p className="notice" data-testid="run-approval-decided">
-        Decision recorded. The run continues from this node; its next steps appear on the canvas.
-      </p>
-    );
   if (approval === undefined) return <Loading label="Looking for its approval…" />;
   if (approval === null) return null;
+  if (approval.status === "pending")
+    return (
+      <div data-testid="run-approval">
+        <ApprovalCard
+          approval={approval}
+          onDecided={(after) => {
+            setDecidedHere(true);
+            setApproval(after);
+          }}
+        />
+      </div>
+    );
   return (
-    <div data-testid="run-approval">
-      <ApprovalCard approval={approval} onDecided={() => setDecided(true)} />
+    <div data-testid="run-approval-decided">
+      {decidedHere && <p className="notice">Decision recorded. The run continues from this node.</p>}
+      {approval.resolvedAt ? (
+        <WhatHappenedNext approval={approval} />
+      ) : (
+        <p className="muted small">The approval was {approval.status} before anyone decided.</p>
+      )}
     </div>
   );
 }

@@ -97,40 +97,6 @@ export function DraftNotice({ savedAt, onDiscard }: { savedAt: string; onDiscard
   );
 }
 
-/** Buttons that fold the palette and the settings panel away, to give the canvas the room. */
-export function PanelToggles({
-  palette,
-  inspector,
-  onToggle,
-}: {
-  palette: boolean;
-  inspector: boolean;
-  onToggle: (panel: "palette" | "inspector") => void;
-}) {
-  return (
-    <>
-      <button
-        className="btn sm"
-        aria-pressed={palette}
-        onClick={() => onToggle("palette")}
-        title="Show or hide the node palette"
-        data-testid="toggle-palette"
-      >
-        Palette
-      </button>
-      <button
-        className="btn sm"
-        aria-pressed={inspector}
-        onClick={() => onToggle("inspector")}
-        title="Show or hide the settings panel"
-        data-testid="toggle-inspector"
-      >
-        Settings
-      </button>
-    </>
-  );
-}
-
 /** The minimap, only while part of the graph lies outside the view: a graph that fits needs no map over its nodes. */
 export function AutoMiniMap() {
   const overflows = useStore((s) => {

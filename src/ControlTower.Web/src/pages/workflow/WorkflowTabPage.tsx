@@ -3,7 +3,7 @@ import type { Me } from "../../api/identity";
 import { workflowsApi } from "../../api/workflows";
 import { Link } from "../../router";
 import { AsyncBlock, Badge, Empty, useAsync } from "../../ui";
-import { VersionHistory } from "../editor/dialogs";
+import { VersionHistory } from "../editor/VersionHistory";
 import { RunsList } from "../runs/RunsList";
 import { SettingsTab } from "./SettingsTab";
 import { isWorkflowTab, WorkflowTabs } from "./WorkflowTabs";

@@ -1,0 +1,89 @@
+import { approvalsApi } from "../../api/approvals";
+import type { JsonSchema } from "../../api/nodeTypes";
+import { useAsync } from "../../ui";
+
+interface Approvers {
+  roles?: string[];
+  users?: string[];
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+
+/** The approval node's schema without `approvers`, which the picker edits instead of two free-text lists. */
+export function withoutApprovers(schema: JsonSchema): JsonSchema {
+  const { approvers: _, ...rest } = schema.properties ?? {};
+  return { ...schema, properties: rest };
+}
+
+/**
+ * Who decides an approval: roles as checkboxes and people picked from the server's users (name and role). Nobody
+ * chosen leaves `approvers` out, so admins and approvers decide. A saved name no longer listed stays, marked.
+ */
+export function ApproverPicker({ value, onChange }: { value: unknown; onChange: (next: Approvers | undefined) => void }) {
+  const deciders = useAsync(() => approvalsApi.deciders(), []);
+  const current = (value ?? {}) as Approvers;
+  const roles = strings(current.roles);
+  const users = strings(current.users);
+  const set = (next: { roles: string[]; users: string[] }) =>
+    onChange(next.roles.length === 0 && next.users.length === 0 ? undefined : { roles: next.roles, users: next.users });
+  const allRoles = deciders.data?.roles ?? ["admin", "approver"];
+  const people = deciders.data?.users ?? [];
+  const addable = people.filter((p) => !users.includes(p.name));
+  return (
+    <fieldset className="approver-picker" data-testid="approver-picker">
+      <legend>Who decides</legend>
+      <p className="hint">Pick roles, people, or both; anyone matching may decide. Nobody chosen: admins and approvers decide.</p>
+      <div className="row" role="group" aria-label="Deciding roles">
+        {allRoles.map((r) => (
+          <label key={r} className="check">
+            <input
+              type="checkbox"
+              checked={roles.includes(r)}
+              onChange={(e) => set({ roles: e.target.checked ? [...roles, r] : roles.filter((x) => x !== r), users })}
+              data-testid={`approver-role-${r}`}
+            />
+            {r}
+          </label>
+        ))}
+      </div>
+      <ul className="chips" aria-label="Deciding people">
+        {users.map((u) => {
+          const known = people.find((p) => p.name === u);
+          return (
+            <li key={u} className="chip" data-testid="approver-user">
+              {u}
+              <span className="muted small">{known ? ` · ${known.role}` : deciders.data ? " · not a user here" : ""}</span>
+              <button
+                type="button"
+                className="chip-remove"
+                aria-label={`Remove ${u}`}
+                onClick={() => set({ roles, users: users.filter((x) => x !== u) })}
+              >
+                ×
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+      <label className="field">
+        Add a person
+        <select
+          value=""
+          onChange={(e) => e.target.value && set({ roles, users: [...users, e.target.value] })}
+          disabled={addable.length === 0}
+          data-testid="approver-add-user"
+        >
+          <option value="">{deciders.loading ? "Loading people…" : addable.length ? "Choose…" : "Nobody else to add"}</option>
+          {addable.map((p) => (
+            <option key={p.name} value={p.name}>
+              {p.name} ({p.role})
+            </option>
+          ))}
+        </select>
+      </label>
+      {deciders.error != null && (
+        <p className="field-error small">The people on this server could not be listed; saved names stay as they are.</p>
+      )}
+    </fieldset>
+  );
+}
