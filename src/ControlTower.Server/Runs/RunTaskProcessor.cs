@@ -274,7 +274,7 @@ internal sealed partial class RunTaskProcessor(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var run = await db.Set<RunEntity>().AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken)
             ?? throw RunTransitions.NotFound(runId);
-        return (run, RunStateJson.Deserialize(run.State));
+        return (run, await RunStateRows.LoadAsync(db, run, cancellationToken));
     }
 
     private static async Task DeleteTaskAsync(TransitionScope scope, RunTaskEntity task) =>
