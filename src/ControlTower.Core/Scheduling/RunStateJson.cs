@@ -75,6 +75,29 @@ public static class RunStateJson
         return System.Text.Encoding.UTF8.GetString(JsonWriting.ToUtf8(writer => WriteNode(writer, node, withOutput: false)));
     }
 
+    /// <summary>
+    /// The node rows a commit from <paramref name="before"/> (the state as stored) to <paramref name="after"/> appends: one per
+    /// node Apply replaced (every node when <paramref name="everyNode"/>, for a state stored whole until now), carrying the
+    /// node's output only when it is new. An output only ever arrives with a new completion (a new <see cref="NodeRunState.CompletedSeq"/>).
+    /// </summary>
+    public static IEnumerable<StoredNodeState> ChangedRows(RunState before, RunState after, bool everyNode)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        for (var i = 0; i < after.Nodes.Length; i++)
+        {
+            var node = after.Nodes[i];
+            var previous = i < before.Nodes.Length ? before.Nodes[i] : null;
+            if (!everyNode && ReferenceEquals(node, previous))
+            {
+                continue;
+            }
+
+            var isNew = everyNode || previous?.Output is null || previous.CompletedSeq != node.CompletedSeq;
+            yield return new StoredNodeState(node.NodeId, SerializeNode(node), node.Output is { } output && isNew ? output.GetRawText() : null);
+        }
+    }
+
     /// <summary>Whether <paramref name="json"/> is a split form's header (else a whole <c>ct.run-state/1</c> document).</summary>
     public static bool IsHeader(string json) =>
         json is not null && json.StartsWith($"{{\"schema\":\"{HeaderSchema}\"", StringComparison.Ordinal);

@@ -13,6 +13,12 @@ namespace ControlTower.Server.Runs;
 /// </summary>
 internal static class RunStateRows
 {
+    // In key order: each node's rows oldest first, which is all the fold needs. Compiled once: it runs on every load.
+    private static readonly Func<ControlTowerDbContext, Guid, IAsyncEnumerable<StoredNodeState>> NodeRows = EF.CompileAsyncQuery(
+        (ControlTowerDbContext db, Guid runId) => db.Set<RunNodeStateEntity>().AsNoTracking().Where(n => n.RunId == runId)
+            .OrderBy(n => n.NodeId).ThenBy(n => n.Version)
+            .Select(n => new StoredNodeState(n.NodeId, n.State, n.Output)));
+
     public static async Task<RunState> LoadAsync(ControlTowerDbContext db, RunEntity run, CancellationToken cancellationToken) =>
         await LoadAsync(db, run.Id, run.State, run.Input, cancellationToken);
 
@@ -31,10 +37,12 @@ internal static class RunStateRows
             return RunStateJson.Deserialize(state);
         }
 
-        // In key order: each node's rows oldest first, which is all the fold needs.
-        var rows = await db.Set<RunNodeStateEntity>().AsNoTracking().Where(n => n.RunId == runId)
-            .OrderBy(n => n.NodeId).ThenBy(n => n.Version)
-            .Select(n => new StoredNodeState(n.NodeId, n.State, n.Output)).ToListAsync(cancellationToken);
+        var rows = new List<StoredNodeState>();
+        await foreach (var row in NodeRows(db, runId).WithCancellation(cancellationToken))
+        {
+            rows.Add(row);
+        }
+
         return RunStateJson.Assemble(state, input is null ? null : Element(input), rows);
     }
 
@@ -44,28 +52,9 @@ internal static class RunStateRows
     /// </summary>
     public static void Write(ControlTowerDbContext db, RunEntity run, RunState before, RunState after)
     {
-        var whole = !RunStateJson.IsHeader(run.State);
-        for (var i = 0; i < after.Nodes.Length; i++)
+        foreach (var row in RunStateJson.ChangedRows(before, after, everyNode: !RunStateJson.IsHeader(run.State)))
         {
-            var node = after.Nodes[i];
-            var previous = i < before.Nodes.Length ? before.Nodes[i] : null;
-            if (!whole && ReferenceEquals(node, previous))
-            {
-                continue;
-            }
-
-            // An output only ever arrives with a new completion (a new CompletedSeq); a row that keeps it refers back to it.
-            var newOutput = node.Output is { } output && (whole || previous?.Output is null || previous.CompletedSeq != node.CompletedSeq)
-                ? output.GetRawText()
-                : null;
-            db.EngineRows.Add(new RunNodeStateEntity
-            {
-                RunId = run.Id,
-                NodeId = node.NodeId,
-                Version = run.StateVersion,
-                State = RunStateJson.SerializeNode(node),
-                Output = newOutput,
-            });
+            db.EngineRows.Add(new RunNodeStateEntity { RunId = run.Id, NodeId = row.NodeId, Version = run.StateVersion, State = row.State, Output = row.Output });
         }
 
         run.State = RunStateJson.SerializeHeader(after);

@@ -272,10 +272,13 @@ internal sealed partial class RunTaskProcessor(
     private async Task<(RunEntity Run, RunState State)> LoadAsync(Guid runId, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var run = await db.Set<RunEntity>().AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken)
-            ?? throw RunTransitions.NotFound(runId);
+        var run = await FindRunAsync(db, runId, cancellationToken) ?? throw RunTransitions.NotFound(runId);
         return (run, await RunStateRows.LoadAsync(db, run, cancellationToken));
     }
+
+    // Compiled once: every claimed task loads its run.
+    private static readonly Func<ControlTowerDbContext, Guid, CancellationToken, Task<RunEntity?>> FindRunAsync = EF.CompileAsyncQuery(
+        (ControlTowerDbContext db, Guid runId, CancellationToken _) => db.Set<RunEntity>().AsNoTracking().SingleOrDefault(r => r.Id == runId));
 
     private static async Task DeleteTaskAsync(TransitionScope scope, RunTaskEntity task) =>
         await scope.Db.Set<RunTaskEntity>().Where(t => t.Id == task.Id).ExecuteDeleteAsync();
