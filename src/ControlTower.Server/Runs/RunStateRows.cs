@@ -14,23 +14,25 @@ namespace ControlTower.Server.Runs;
 internal static class RunStateRows
 {
     // In key order: each node's rows oldest first, which is all the fold needs. Compiled once: it runs on every load.
-    private static readonly Func<ControlTowerDbContext, Guid, IAsyncEnumerable<StoredNodeState>> NodeRows = EF.CompileAsyncQuery(
-        (ControlTowerDbContext db, Guid runId) => db.Set<RunNodeStateEntity>().AsNoTracking().Where(n => n.RunId == runId)
+    // Only rows up to the header's version: a commit since the run row was read (PostgreSQL reads each statement's own
+    // snapshot) must not mix its nodes into the older header.
+    private static readonly Func<ControlTowerDbContext, Guid, long, IAsyncEnumerable<StoredNodeState>> NodeRows = EF.CompileAsyncQuery(
+        (ControlTowerDbContext db, Guid runId, long version) => db.Set<RunNodeStateEntity>().AsNoTracking().Where(n => n.RunId == runId && n.Version <= version)
             .OrderBy(n => n.NodeId).ThenBy(n => n.Version)
             .Select(n => new StoredNodeState(n.NodeId, n.State, n.Output)));
 
     public static async Task<RunState> LoadAsync(ControlTowerDbContext db, RunEntity run, CancellationToken cancellationToken) =>
-        await LoadAsync(db, run.Id, run.State, run.Input, cancellationToken);
+        await LoadAsync(db, run.Id, run.StateVersion, run.State, run.Input, cancellationToken);
 
     /// <summary>The state of a run, read from its row; <c>run.not_found</c> when there is none.</summary>
     public static async Task<RunState> LoadAsync(ControlTowerDbContext db, Guid runId, CancellationToken cancellationToken)
     {
-        var stored = await db.Set<RunEntity>().AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.State, r.Input }).SingleOrDefaultAsync(cancellationToken)
+        var stored = await db.Set<RunEntity>().AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.State, r.StateVersion, r.Input }).SingleOrDefaultAsync(cancellationToken)
             ?? throw RunTransitions.NotFound(runId);
-        return await LoadAsync(db, runId, stored.State, stored.Input, cancellationToken);
+        return await LoadAsync(db, runId, stored.StateVersion, stored.State, stored.Input, cancellationToken);
     }
 
-    private static async Task<RunState> LoadAsync(ControlTowerDbContext db, Guid runId, string state, string? input, CancellationToken cancellationToken)
+    private static async Task<RunState> LoadAsync(ControlTowerDbContext db, Guid runId, long version, string state, string? input, CancellationToken cancellationToken)
     {
         if (!RunStateJson.IsHeader(state))
         {
@@ -38,7 +40,7 @@ internal static class RunStateRows
         }
 
         var rows = new List<StoredNodeState>();
-        await foreach (var row in NodeRows(db, runId).WithCancellation(cancellationToken))
+        await foreach (var row in NodeRows(db, runId, version).WithCancellation(cancellationToken))
         {
             rows.Add(row);
         }
