@@ -17,10 +17,11 @@ internal sealed record ReleasedVersion(WorkflowDefinition Definition, Guid Autho
 internal sealed class ReleaseRouter(IDbContextFactory<ControlTowerDbContext> contexts, WorkflowDefinitions definitions, ReleaseMetrics metrics)
 {
     /// <summary>
-    /// One round trip: the workflow and its release (if any), left-joined. Compiled once: every run start asks it, and
-    /// translating the LINQ tree again each time cost more than the read itself.
+    /// One round trip: the workflow and its release (if any), left-joined. Compiled once per router: every run start asks it,
+    /// and translating the LINQ tree again each time cost more than the read itself. Not static: a compiled query serves one
+    /// model, and a process may hold several (tests run SQLite, PostgreSQL and MySQL side by side).
     /// </summary>
-    private static readonly Func<ControlTowerDbContext, Guid, CancellationToken, Task<WorkflowRelease?>> FindAsync = EF.CompileAsyncQuery(
+    private readonly Func<ControlTowerDbContext, Guid, CancellationToken, Task<WorkflowRelease?>> _find = EF.CompileAsyncQuery(
         (ControlTowerDbContext db, Guid workflowId, CancellationToken _) => (
             from w in db.Set<WorkflowEntity>().AsNoTracking()
             where w.Id == workflowId
@@ -34,7 +35,7 @@ internal sealed class ReleaseRouter(IDbContextFactory<ControlTowerDbContext> con
     public async Task<ReleasedVersion> ChooseAsync(Guid workflowId, string splitKey, string? triggerNodeId, bool withAuthor, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var found = await FindAsync(db, workflowId, cancellationToken) ?? throw WorkflowService.NotFound(workflowId);
+        var found = await _find(db, workflowId, cancellationToken) ?? throw WorkflowService.NotFound(workflowId);
         if (!found.Enabled)
         {
             throw new ControlTowerException(ErrorKind.Conflict, WorkflowErrorCodes.Disabled, $"Workflow '{found.Name}' is disabled: it starts no runs.");

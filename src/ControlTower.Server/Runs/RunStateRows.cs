@@ -14,13 +14,6 @@ namespace ControlTower.Server.Runs;
 internal static class RunStateRows
 {
     // In key order: each node's rows oldest first, which is all the fold needs. Compiled once: it runs on every load.
-    // Only rows up to the header's version: a commit since the run row was read (PostgreSQL reads each statement's own
-    // snapshot) must not mix its nodes into the older header.
-    private static readonly Func<ControlTowerDbContext, Guid, long, IAsyncEnumerable<StoredNodeState>> NodeRows = EF.CompileAsyncQuery(
-        (ControlTowerDbContext db, Guid runId, long version) => db.Set<RunNodeStateEntity>().AsNoTracking().Where(n => n.RunId == runId && n.Version <= version)
-            .OrderBy(n => n.NodeId).ThenBy(n => n.Version)
-            .Select(n => new StoredNodeState(n.NodeId, n.State, n.Output)));
-
     public static async Task<RunState> LoadAsync(ControlTowerDbContext db, RunEntity run, CancellationToken cancellationToken) =>
         await LoadAsync(db, run.Id, run.StateVersion, run.State, run.Input, cancellationToken);
 
@@ -39,11 +32,11 @@ internal static class RunStateRows
             return RunStateJson.Deserialize(state);
         }
 
-        var rows = new List<StoredNodeState>();
-        await foreach (var row in NodeRows(db, runId, version).WithCancellation(cancellationToken))
-        {
-            rows.Add(row);
-        }
+        // In key order, each node's rows oldest first (all the fold needs), and only up to the header's version: a commit since
+        // the run row was read (PostgreSQL reads each statement's own snapshot) must not mix its nodes into the older header.
+        var rows = await db.Set<RunNodeStateEntity>().AsNoTracking().Where(n => n.RunId == runId && n.Version <= version)
+            .OrderBy(n => n.NodeId).ThenBy(n => n.Version)
+            .Select(n => new StoredNodeState(n.NodeId, n.State, n.Output)).ToListAsync(cancellationToken);
 
         return RunStateJson.Assemble(state, input is null ? null : Element(input), rows);
     }

@@ -33,6 +33,10 @@ internal sealed partial class RunTaskProcessor(
     TimeProvider time,
     ILogger<RunTaskProcessor> logger)
 {
+    // Compiled once per processor (one model): every claimed task loads its run.
+    private readonly Func<ControlTowerDbContext, Guid, CancellationToken, Task<RunEntity?>> _findRun = EF.CompileAsyncQuery(
+        (ControlTowerDbContext db, Guid runId, CancellationToken _) => db.Set<RunEntity>().AsNoTracking().SingleOrDefault(r => r.Id == runId));
+
     public Task ProcessAsync(RunTaskEntity task, CancellationToken stopping) => task.Kind switch
     {
         RunTaskKinds.Execute => ExecuteAsync(task, stopping),
@@ -272,13 +276,9 @@ internal sealed partial class RunTaskProcessor(
     private async Task<(RunEntity Run, RunState State)> LoadAsync(Guid runId, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var run = await FindRunAsync(db, runId, cancellationToken) ?? throw RunTransitions.NotFound(runId);
+        var run = await _findRun(db, runId, cancellationToken) ?? throw RunTransitions.NotFound(runId);
         return (run, await RunStateRows.LoadAsync(db, run, cancellationToken));
     }
-
-    // Compiled once: every claimed task loads its run.
-    private static readonly Func<ControlTowerDbContext, Guid, CancellationToken, Task<RunEntity?>> FindRunAsync = EF.CompileAsyncQuery(
-        (ControlTowerDbContext db, Guid runId, CancellationToken _) => db.Set<RunEntity>().AsNoTracking().SingleOrDefault(r => r.Id == runId));
 
     private static async Task DeleteTaskAsync(TransitionScope scope, RunTaskEntity task) =>
         await scope.Db.Set<RunTaskEntity>().Where(t => t.Id == task.Id).ExecuteDeleteAsync();
