@@ -11,7 +11,7 @@ internal sealed record FloorResult(int Runs, int TransactionsPerRun, TimeSpan El
 
 /// <summary>
 /// The least a durable engine must pay for the same work: each run's bytes as the engine stored them (its
-/// final checkpoint once per transaction, its events and its node-execution records spread over the
+/// final checkpoint once per transaction, its events, node-state rows and node-execution records spread over the
 /// transactions in order), written through Microsoft.Data.Sqlite directly in as many transactions per run
 /// as the engine committed, one run after another, on a file with the engine's settings (WAL,
 /// synchronous=FULL). Earlier checkpoints are smaller than the final one, so this floor is, if anything, slower than the true one.
@@ -28,19 +28,21 @@ internal static class CheckpointFloor
             CREATE TABLE IF NOT EXISTS checkpoints (run_id TEXT NOT NULL, step INTEGER NOT NULL, state TEXT NOT NULL, PRIMARY KEY (run_id, step));
             CREATE TABLE IF NOT EXISTS events (run_id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (run_id, seq));
             CREATE TABLE IF NOT EXISTS executions (run_id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (run_id, seq));
+            CREATE TABLE IF NOT EXISTS node_states (run_id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (run_id, seq));
             """);
         await using var checkpoint = Command(connection, "INSERT INTO checkpoints (run_id, step, state) VALUES ($run, $n, $data)");
         await using var evt = Command(connection, "INSERT INTO events (run_id, seq, data) VALUES ($run, $n, $data)");
         await using var execution = Command(connection, "INSERT INTO executions (run_id, seq, data) VALUES ($run, $n, $data)");
+        await using var nodeState = Command(connection, "INSERT INTO node_states (run_id, seq, data) VALUES ($run, $n, $data)");
         var bytes = 0L;
         var clock = Stopwatch.StartNew();
         foreach (var run in runs)
         {
-            var (events, executions) = (0, 0);
+            var (events, executions, nodeStates) = (0, 0, 0);
             for (var step = 0; step < transactionsPerRun; step++)
             {
                 await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
-                (checkpoint.Transaction, evt.Transaction, execution.Transaction) = (transaction, transaction, transaction);
+                (checkpoint.Transaction, evt.Transaction, execution.Transaction, nodeState.Transaction) = (transaction, transaction, transaction, transaction);
                 bytes += await InsertAsync(checkpoint, run.RunId, step, run.State);
 
                 // This transaction's share of the run's events and records, in order; the last one takes the remainder.
@@ -53,6 +55,11 @@ internal static class CheckpointFloor
                 for (var until = last ? run.Executions.Count : (step + 1) * run.Executions.Count / transactionsPerRun; executions < until; executions++)
                 {
                     bytes += await InsertAsync(execution, run.RunId, executions, run.Executions[executions]);
+                }
+
+                for (var until = last ? run.NodeStates.Count : (step + 1) * run.NodeStates.Count / transactionsPerRun; nodeStates < until; nodeStates++)
+                {
+                    bytes += await InsertAsync(nodeState, run.RunId, nodeStates, run.NodeStates[nodeStates]);
                 }
 
                 await transaction.CommitAsync();

@@ -159,8 +159,11 @@ internal sealed class EngineHost : IAsyncDisposable
         var executions = (await db.Set<NodeExecutionEntity>().AsNoTracking().Where(e => runs.Select(r => r.Id).Contains(e.RunId))
             .Select(e => new { e.RunId, e.Input, e.Output }).ToListAsync())
             .ToLookup(e => e.RunId);
+        var nodeStates = (await db.Set<RunNodeStateEntity>().AsNoTracking().Where(n => runs.Select(r => r.Id).Contains(n.RunId))
+            .Select(n => new { n.RunId, n.State, n.Output }).ToListAsync())
+            .ToLookup(n => n.RunId);
         return [.. runs.Select(r => new StoredCheckpoints(r.Id, r.State, [.. events[r.Id].OrderBy(e => e.Seq).Select(e => e.Data)],
-            [.. executions[r.Id].Select(e => (e.Input ?? "") + (e.Output ?? ""))]))];
+            [.. executions[r.Id].Select(e => (e.Input ?? "") + (e.Output ?? ""))], [.. nodeStates[r.Id].Select(n => n.State + (n.Output ?? ""))]))];
     }
 
     /// <summary>The durability settings SQLite connections of this database get (the engine sets none of its own beyond WAL).</summary>
@@ -189,8 +192,11 @@ internal sealed class EngineHost : IAsyncDisposable
     }
 }
 
-/// <summary>One run's final checkpoint, its events in order, and its node-execution records (input and output text).</summary>
-internal sealed record StoredCheckpoints(Guid RunId, string State, List<string> Events, List<string> Executions)
+/// <summary>
+/// One run's final checkpoint (its run row's state: the header, or a whole state stored by an earlier version), its events in
+/// order, its node-execution records (input and output text) and its node-state rows (state and output text).
+/// </summary>
+internal sealed record StoredCheckpoints(Guid RunId, string State, List<string> Events, List<string> Executions, List<string> NodeStates)
 {
     public int Steps => Executions.Count;
 }

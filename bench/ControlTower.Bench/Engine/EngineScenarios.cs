@@ -26,6 +26,12 @@ internal static class EngineScenarios
 
     private sealed record Row(string Scenario, string Durability, int InFlight, int Runs, double StepsPerRun, TimeSpan Elapsed, double? FsyncsPerRun, FloorResult? Floor)
     {
+        /// <summary>Bytes the whole process allocated while the point ran, divided by its runs.</summary>
+        public double AllocatedBytesPerRun { get; init; }
+
+        /// <summary>CPU time the whole process used while the point ran, divided by its runs (less sensitive to a loaded machine than wall time).</summary>
+        public double CpuMicrosecondsPerRun { get; init; }
+
         public double RunsPerSecond => Runs / Elapsed.TotalSeconds;
 
         public double MicrosecondsPerStep => Elapsed.TotalMilliseconds * 1000 / (Runs * StepsPerRun);
@@ -109,11 +115,19 @@ internal static class EngineScenarios
     private static async Task<Row> ThroughputAsync(EngineHost host, string name, JsonObject graph, int runs, int inFlight)
     {
         var workflow = await host.CreateWorkflowAsync(name, graph.DeepClone().AsObject());
+        using var process = Process.GetCurrentProcess();
+        var (allocated, cpu) = (GC.GetTotalAllocatedBytes(precise: true), process.TotalProcessorTime);
         var clock = Stopwatch.StartNew();
         await host.RunClosedLoopAsync(workflow, runs, inFlight, Input);
         clock.Stop();
+        process.Refresh();
+        var (allocatedAfter, cpuAfter) = (GC.GetTotalAllocatedBytes(precise: true), process.TotalProcessorTime);
         var stored = await host.ReadCheckpointsAsync(workflow);
-        return new Row(name, "", inFlight, runs, stored.Average(r => r.Steps), clock.Elapsed, null, null);
+        return new Row(name, "", inFlight, runs, stored.Average(r => r.Steps), clock.Elapsed, null, null)
+        {
+            AllocatedBytesPerRun = (allocatedAfter - allocated) / (double)runs,
+            CpuMicrosecondsPerRun = (cpuAfter - cpu).TotalMilliseconds * 1000 / runs,
+        };
     }
 
     /// <summary>After a warm-up, the fsyncs of <c>Counted</c> runs at 8 in flight, and the floor of their bytes in that many transactions per run.</summary>
@@ -138,12 +152,14 @@ internal static class EngineScenarios
 
     private static void Print(IReadOnlyList<Row> rows)
     {
-        Console.WriteLine("| workflow | durability | in flight | runs | node steps/run | runs/s | µs/step | fsyncs/run | floor: transactions/run | floor µs/run | engine µs/run ÷ floor |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| workflow | durability | in flight | runs | node steps/run | runs/s | µs/step | CPU µs/run | KB allocated/run | fsyncs/run | " +
+            "floor: transactions/run | floor µs/run | engine µs/run ÷ floor |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {row.Scenario} | {row.Durability} | {row.InFlight} | {row.Runs} | {row.StepsPerRun:0.#} | {row.RunsPerSecond:0.0} | {row.MicrosecondsPerStep:0} | " +
+                    $"{row.CpuMicrosecondsPerRun:0} | {row.AllocatedBytesPerRun / 1024:0.0} | " +
                     $"{(row.FsyncsPerRun is { } f ? f.ToString("0.0", CultureInfo.InvariantCulture) : "n/a")} | " +
                     $"{row.Floor?.TransactionsPerRun} | {row.Floor?.MicrosecondsPerRun:0} | {row.MicrosecondsPerRun / row.Floor?.MicrosecondsPerRun:0.00}x |"));
         }

@@ -66,11 +66,53 @@ public sealed record NodeActivation(string RunId, string NodeId, int Attempt, in
         writer.WriteEndObject();
     }
 
+    /// <summary>The activation's JSON text (<see cref="WriteTo"/>).</summary>
+    public string ToJsonString() => System.Text.Encoding.UTF8.GetString(JsonWriting.ToUtf8(WriteTo));
+
     /// <summary>The activation as a standalone JSON element.</summary>
     public JsonElement ToJsonElement() => JsonWriting.ToElement(WriteTo);
 
-    /// <summary>The activation as a fresh, mutable JSON tree.</summary>
-    public JsonObject ToJson() => JsonNode.Parse(JsonWriting.ToUtf8(WriteTo))!.AsObject();
+    /// <summary>
+    /// The activation as a fresh, mutable JSON tree whose run input and upstream outputs are views of the shared, immutable
+    /// elements the state holds, built into nodes only where they are read or changed: no upstream output is copied or
+    /// serialized to build it. Its values are exactly those of <see cref="WriteTo"/>.
+    /// </summary>
+    public JsonObject ToJson()
+    {
+        var nodes = new JsonObject();
+        foreach (var upstream in Upstream)
+        {
+            var result = new JsonObject { ["outcome"] = upstream.Outcome };
+            if (upstream.Error is { } error)
+            {
+                result["error"] = new JsonObject { ["code"] = error.Code, ["message"] = error.Message };
+            }
+            else
+            {
+                result["output"] = View(upstream.Output);
+            }
+
+            nodes[upstream.NodeId] = result;
+        }
+
+        return new JsonObject
+        {
+            ["input"] = View(Input),
+            ["nodes"] = nodes,
+            ["run"] = new JsonObject { ["id"] = RunId },
+            ["node"] = new JsonObject { ["id"] = NodeId, ["attempt"] = Attempt, ["iteration"] = Iteration },
+        };
+    }
+
+    /// <summary>A node over <paramref name="value"/> that reads it in place (no copy until it is changed).</summary>
+    private static JsonNode? View(JsonElement? value) => value switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.Object } element => JsonObject.Create(element),
+        { ValueKind: JsonValueKind.Array } element => JsonArray.Create(element),
+        { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } => null,
+        { } element => JsonValue.Create(element),
+    };
 
     private static void WriteValue(Utf8JsonWriter writer, JsonElement? value)
     {

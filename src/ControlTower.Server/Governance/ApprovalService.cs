@@ -70,7 +70,7 @@ internal sealed partial class ApprovalService(
             var now = time.GetUtcNow().UtcDateTime;
             var approval = NewApproval(request, now);
             var events = new List<AuditEvent> { Requested(request, approval) };
-            var ended = EndedReason(run, request);
+            var ended = EndedReason(run, await RunStateRows.LoadAsync(db, run, cancellationToken), request);
             if (ended is null)
             {
                 AddDueTasks(db, approval, now);
@@ -124,9 +124,8 @@ internal sealed partial class ApprovalService(
     /// Why the attempt can no longer be gated, in the engine's words for a cancelled attempt (the cancel reason, <c>run_failed</c>),
     /// or <c>attempt_{status}</c> when the node moved on; null while it is running.
     /// </summary>
-    private static string? EndedReason(RunEntity run, ApprovalRequest request)
+    private static string? EndedReason(RunEntity run, RunState state, ApprovalRequest request)
     {
-        var state = RunStateJson.Deserialize(run.State);
         var node = state.Nodes.FirstOrDefault(n => n.NodeId == request.NodeId);
         return state.IsFinished ? (state.Status == RunStatus.Cancelled ? run.ErrorMessage : null) ?? $"run_{run.Status}"
             : node is null || node.Status != NodeStatus.Running || node.Attempt != request.Attempt ? $"attempt_{(node?.Status ?? NodeStatus.Pending).ToString().ToLowerInvariant()}"
@@ -464,7 +463,7 @@ internal sealed partial class ApprovalService(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var approval = await db.Set<ApprovalEntity>().AsNoTracking().SingleAsync(a => a.Id == approvalId, cancellationToken);
         var run = await db.Set<RunEntity>().AsNoTracking().SingleAsync(r => r.Id == approval.RunId, cancellationToken);
-        var node = RunStateJson.Deserialize(run.State).Nodes.FirstOrDefault(n => n.NodeId == approval.NodeId);
+        var node = (await RunStateRows.LoadAsync(db, run, cancellationToken)).Nodes.FirstOrDefault(n => n.NodeId == approval.NodeId);
         if (node is { Status: NodeStatus.Running } && node.Attempt == approval.Attempt)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);

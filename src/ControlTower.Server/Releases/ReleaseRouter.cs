@@ -16,18 +16,26 @@ internal sealed record ReleasedVersion(WorkflowDefinition Definition, Guid Autho
 /// </summary>
 internal sealed class ReleaseRouter(IDbContextFactory<ControlTowerDbContext> contexts, WorkflowDefinitions definitions, ReleaseMetrics metrics)
 {
-    /// <summary>The version a new run pins; <see cref="ReleasedVersion.AuthorId"/> is read only when <paramref name="withAuthor"/> (else empty).</summary>
-    public async Task<ReleasedVersion> ChooseAsync(Guid workflowId, string splitKey, string? triggerNodeId, bool withAuthor, CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        // One round trip: the workflow and its release (if any), left-joined.
-        var found = await (
+    /// <summary>
+    /// One round trip: the workflow and its release (if any), left-joined. Compiled once per router: every run start asks it,
+    /// and translating the LINQ tree again each time cost more than the read itself. Not static: a compiled query serves one
+    /// model, and a process may hold several (tests run SQLite, PostgreSQL and MySQL side by side).
+    /// </summary>
+    private readonly Func<ControlTowerDbContext, Guid, CancellationToken, Task<WorkflowRelease?>> _find = EF.CompileAsyncQuery(
+        (ControlTowerDbContext db, Guid workflowId, CancellationToken _) => (
             from w in db.Set<WorkflowEntity>().AsNoTracking()
             where w.Id == workflowId
             join r in db.Set<WorkflowReleaseEntity>().AsNoTracking() on w.Id equals r.WorkflowId into releases
             from r in releases.DefaultIfEmpty()
-            select new { w.Name, w.Enabled, w.LatestVersion, Release = r }).SingleOrDefaultAsync(cancellationToken)
-            ?? throw WorkflowService.NotFound(workflowId);
+            select new WorkflowRelease(w.Name, w.Enabled, w.LatestVersion, r)).SingleOrDefault());
+
+    private sealed record WorkflowRelease(string Name, bool Enabled, int LatestVersion, WorkflowReleaseEntity? Release);
+
+    /// <summary>The version a new run pins; <see cref="ReleasedVersion.AuthorId"/> is read only when <paramref name="withAuthor"/> (else empty).</summary>
+    public async Task<ReleasedVersion> ChooseAsync(Guid workflowId, string splitKey, string? triggerNodeId, bool withAuthor, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var found = await _find(db, workflowId, cancellationToken) ?? throw WorkflowService.NotFound(workflowId);
         if (!found.Enabled)
         {
             throw new ControlTowerException(ErrorKind.Conflict, WorkflowErrorCodes.Disabled, $"Workflow '{found.Name}' is disabled: it starts no runs.");

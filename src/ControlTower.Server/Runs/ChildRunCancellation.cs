@@ -45,7 +45,7 @@ internal sealed class ChildRunCancellation(WorkflowDefinitions definitions, Audi
     private async Task<bool> CancelAsync(ControlTowerDbContext db, RunEntity child, string reason, DateTime now, CancellationToken cancellationToken)
     {
         var definition = await definitions.GetAsync(child.WorkflowId, child.WorkflowVersion, cancellationToken);
-        var before = RunStateJson.Deserialize(child.State);
+        var before = await RunStateRows.LoadAsync(db, child, cancellationToken);
         var result = RunScheduler.Apply(definition.Plan, before, new CancelRequested(new DateTimeOffset(now, TimeSpan.Zero), reason));
         if (result.Ignored is not null)
         {

@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace ControlTower.Server.Runs;
 
 /// <summary>
-/// The rows a commit appends in bulk — run events and node-execution records, a few dozen per coalesced
+/// The rows a commit appends in bulk — run events, node states and node-execution records, a few dozen per coalesced
 /// stretch — kept out of EF's change tracker and inserted with one multi-row statement per table when the
 /// context saves (<see cref="ControlTowerDbContext.SaveChangesAsync(bool, CancellationToken)"/>), inside the
 /// same transaction. Per row, the tracker cost more than the insert itself, and in the group commit it is
@@ -21,18 +21,22 @@ internal sealed class EngineRows
 
     private readonly List<RunEventEntity> _events = [];
     private readonly List<NodeExecutionEntity> _executions = [];
+    private readonly List<RunNodeStateEntity> _nodeStates = [];
 
-    public bool IsEmpty => _events.Count == 0 && _executions.Count == 0;
+    public bool IsEmpty => _events.Count == 0 && _executions.Count == 0 && _nodeStates.Count == 0;
 
     public void Add(RunEventEntity row) => _events.Add(row);
 
     public void Add(NodeExecutionEntity row) => _executions.Add(row);
+
+    public void Add(RunNodeStateEntity row) => _nodeStates.Add(row);
 
     /// <summary>Forgets what was not written (a unit of the group commit that failed before saving).</summary>
     public void Clear()
     {
         _events.Clear();
         _executions.Clear();
+        _nodeStates.Clear();
     }
 
     /// <summary>Inserts the pending rows in the context's current transaction. A key collision (another writer took an event number) is a <see cref="DbUpdateException"/>, as from EF.</summary>
@@ -40,7 +44,10 @@ internal sealed class EngineRows
     {
         var events = _events.ToArray();
         var executions = _executions.ToArray();
+        var nodeStates = _nodeStates.ToArray();
         Clear();
+        await InsertAsync(db, "run_node_states", ["RunId", "NodeId", "Version", "State", "Output"], nodeStates,
+            n => [n.RunId, n.NodeId, n.Version, n.State, n.Output], cancellationToken);
         await InsertAsync(db, "run_events", ["RunId", "Seq", "Type", "Timestamp", "Data", "TraceId"], events,
             e => [e.RunId, e.Seq, e.Type, e.Timestamp, e.Data, e.TraceId], cancellationToken);
         await InsertAsync(db, "node_executions",

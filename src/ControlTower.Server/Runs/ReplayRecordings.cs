@@ -65,7 +65,7 @@ internal sealed class ReplayRecordings(IDbContextFactory<ControlTowerDbContext> 
 
     private static async Task<NodeResult?> FinalResultAsync(ControlTowerDbContext db, Guid source, string nodeId, CancellationToken cancellationToken)
     {
-        var state = RunStateJson.Deserialize(await db.Set<RunEntity>().Where(r => r.Id == source).Select(r => r.State).SingleAsync(cancellationToken));
+        var state = await RunStateRows.LoadAsync(db, source, cancellationToken);
         var node = state.Nodes.FirstOrDefault(n => n.NodeId == nodeId);
         return node?.Status switch
         {

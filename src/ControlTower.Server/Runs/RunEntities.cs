@@ -4,7 +4,8 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace ControlTower.Server.Runs;
 
 /// <summary>
-/// A run: the version it is pinned to, its checkpoint (the scheduler's state as JSON) and where it
+/// A run: the version it is pinned to, its checkpoint (the header of the scheduler's state as JSON, its nodes'
+/// states in <see cref="RunNodeStateEntity"/> rows; runs stored before those rows hold the whole state here) and where it
 /// is. Every change to the checkpoint bumps <see cref="StateVersion"/>, so two workers that raced
 /// on one run find out and the loser re-applies its event on the fresh state.
 /// </summary>
@@ -144,7 +145,26 @@ internal sealed class NodeExecutionEntity
     public DateTime? FinishedAt { get; set; }
 }
 
+/// <summary>
+/// One node's state as a commit left it (<see cref="Core.Scheduling.RunStateJson.SerializeNode"/>), appended by that commit
+/// under the run's new <see cref="RunEntity.StateVersion"/>; <see cref="Output"/> is set only by the commit that gave the node
+/// its output. The run's state is its header (<see cref="RunEntity.State"/>) with each node's latest row (<see cref="RunStateRows"/>).
+/// </summary>
+internal sealed class RunNodeStateEntity
+{
+    public Guid RunId { get; set; }
+
+    public required string NodeId { get; set; }
+
+    public long Version { get; set; }
+
+    public required string State { get; set; }
+
+    public string? Output { get; set; }
+}
+
 internal sealed class RunEntityConfigurations :
+    IEntityTypeConfiguration<RunNodeStateEntity>,
     IEntityTypeConfiguration<RunEntity>,
     IEntityTypeConfiguration<RunEventEntity>,
     IEntityTypeConfiguration<RunTaskEntity>,
@@ -168,6 +188,14 @@ internal sealed class RunEntityConfigurations :
         builder.HasIndex(r => new { r.Status, r.CreatedAt });
         builder.HasIndex(r => r.CreatedAt);
         builder.HasIndex(r => r.FinishedAt);
+    }
+
+    public void Configure(EntityTypeBuilder<RunNodeStateEntity> builder)
+    {
+        builder.ToTable("run_node_states");
+        builder.HasKey(n => new { n.RunId, n.NodeId, n.Version });
+        builder.Property(n => n.NodeId).HasMaxLength(100);
+        builder.HasOne<RunEntity>().WithMany().HasForeignKey(n => n.RunId).OnDelete(DeleteBehavior.Cascade);
     }
 
     public void Configure(EntityTypeBuilder<RunEventEntity> builder)

@@ -68,7 +68,7 @@ internal sealed class RunReplayer(
         }
 
         var definition = await definitions.GetAsync(source.WorkflowId, version ?? source.WorkflowVersion, cancellationToken);
-        var sourceState = RunStateJson.Deserialize(source.State);
+        var sourceState = await RunStateRows.LoadAsync(db, source, cancellationToken);
         var request = new StartRunRequest(source.WorkflowId, source.Input is null ? null : JsonNode.Parse(source.Input), ReplayRecordings.Trigger,
             actorId, actor, TriggerNodeId: sourceState.TriggerNodeId, WorkflowVersion: definition.Version);
         var (run, cancelled) = await starter.AddRunAsync(db, definition, request, parent: null, cancellationToken);
@@ -94,8 +94,8 @@ internal sealed class RunReplayer(
         var source = await db.Set<RunEntity>().AsNoTracking().SingleAsync(r => r.Id == sourceId, cancellationToken);
         var sourcePlan = (await definitions.GetAsync(source.WorkflowId, source.WorkflowVersion, cancellationToken)).Plan;
         var replayPlan = (await definitions.GetAsync(replay.WorkflowId, replay.WorkflowVersion, cancellationToken)).Plan;
-        var before = RunStateJson.Deserialize(source.State).Nodes.ToDictionary(n => n.NodeId, StringComparer.Ordinal);
-        var after = RunStateJson.Deserialize(replay.State).Nodes.ToDictionary(n => n.NodeId, StringComparer.Ordinal);
+        var before = (await RunStateRows.LoadAsync(db, source, cancellationToken)).Nodes.ToDictionary(n => n.NodeId, StringComparer.Ordinal);
+        var after = (await RunStateRows.LoadAsync(db, replay, cancellationToken)).Nodes.ToDictionary(n => n.NodeId, StringComparer.Ordinal);
         var ids = replayPlan.Nodes.Select(n => n.Id).Concat(sourcePlan.Nodes.Select(n => n.Id).Where(id => !after.ContainsKey(id)));
         var nodes = ids.Select(id =>
         {

@@ -23,7 +23,7 @@ internal sealed class RunService(
             ?? throw RunTransitions.NotFound(runId);
         var definition = await definitions.GetAsync(run.WorkflowId, run.WorkflowVersion, cancellationToken);
         var types = definition.Plan.Nodes.ToDictionary(n => n.Id, n => n.Type, StringComparer.Ordinal);
-        return ToView(run, RunStateJson.Deserialize(run.State), types, definition.Plan.OutcomeOf(run.Phase));
+        return ToView(run, await RunStateRows.LoadAsync(db, run, cancellationToken), types, definition.Plan.OutcomeOf(run.Phase));
     }
 
     public async Task<RunPage> ListAsync(RunFilter filter, DateTimeOffset? before, int limit, CancellationToken cancellationToken)
@@ -168,9 +168,7 @@ internal sealed class RunService(
     private async Task<RunState> LoadStateAsync(Guid runId, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var state = await db.Set<RunEntity>().Where(r => r.Id == runId).Select(r => r.State).SingleOrDefaultAsync(cancellationToken)
-            ?? throw RunTransitions.NotFound(runId);
-        return RunStateJson.Deserialize(state);
+        return await RunStateRows.LoadAsync(db, runId, cancellationToken);
     }
 
     public static RunView ToView(RunEntity run, RunState? state, IReadOnlyDictionary<string, string>? nodeTypes, string? outcome = null) => new(

@@ -155,7 +155,7 @@ internal sealed class RunStarter(
             WorkflowId = definition.WorkflowId,
             WorkflowVersion = definition.Version,
             Status = RunTransitionWriter.StatusName(initial.Status),
-            State = RunStateJson.Serialize(initial),
+            State = RunStateJson.SerializeHeader(initial),
             Input = request.Input?.ToJsonString(),
             Seed = seed,
             IdempotencyKey = request.IdempotencyKey,
@@ -197,7 +197,7 @@ internal sealed class RunStarter(
             cancelled.AddRange(await RunTransitionWriter.WriteStepAsync(db, run, definition, step.Before, step.Written, now, i == 0 ? [prepared.StartedUpdate] : null, cancellationToken));
         }
 
-        RunTransitionWriter.WriteCheckpoint(run, definition.Plan, stretch.Final, now);
+        RunTransitionWriter.WriteCheckpoint(db, run, definition.Plan, stretch.Steps[0].Before, stretch.Final, now);
         RunStretches.AddExecutions(db, stretch.Ran, now);
         return cancelled;
     }

@@ -33,6 +33,10 @@ internal sealed partial class RunTaskProcessor(
     TimeProvider time,
     ILogger<RunTaskProcessor> logger)
 {
+    // Compiled once per processor (one model): every claimed task loads its run.
+    private readonly Func<ControlTowerDbContext, Guid, CancellationToken, Task<RunEntity?>> _findRun = EF.CompileAsyncQuery(
+        (ControlTowerDbContext db, Guid runId, CancellationToken _) => db.Set<RunEntity>().AsNoTracking().SingleOrDefault(r => r.Id == runId));
+
     public Task ProcessAsync(RunTaskEntity task, CancellationToken stopping) => task.Kind switch
     {
         RunTaskKinds.Execute => ExecuteAsync(task, stopping),
@@ -142,8 +146,8 @@ internal sealed partial class RunTaskProcessor(
             return;
         }
 
-        if (!replaying && RunDurability.Coalesces(definition) && result is NodeResult.Completed or NodeResult.Failed
-            && await TryCommitStretchAsync(task, run, state, definition, plan, started, result, stopping))
+        if (!replaying && result is NodeResult.Completed or NodeResult.Failed
+            && await TryCommitStretchAsync(task, run, state, definition, plan, started, result, RunDurability.Coalesces(definition), stopping))
         {
             return;
         }
@@ -153,12 +157,13 @@ internal sealed partial class RunTaskProcessor(
 
     /// <summary>
     /// Run-affine execution: while this worker holds the task's lease, the run's next ready side-effect-free
-    /// nodes run here, in memory, and everything commits once at the next durability boundary (a node with
-    /// side effects or a wait becomes a task, or the run ends). False when another writer changed the run
-    /// meanwhile: nothing was written, and the caller commits this task's result alone.
+    /// nodes run here, in memory (<paramref name="inline"/>: checkpoint mode), and everything commits once at the next
+    /// durability boundary (a node with side effects or a wait becomes a task, or the run ends). In step mode the result
+    /// alone commits, through the same group commit, so concurrent runs still share an fsync. False when another writer
+    /// changed the run meanwhile: nothing was written, and the caller commits this task's result in its own transaction.
     /// </summary>
     private async Task<bool> TryCommitStretchAsync(RunTaskEntity task, RunEntity run, RunState state, WorkflowDefinition definition,
-        PlanNode plan, DateTimeOffset started, NodeResult result, CancellationToken stopping)
+        PlanNode plan, DateTimeOffset started, NodeResult result, bool inline, CancellationToken stopping)
     {
         var first = RunScheduler.Apply(definition.Plan, state, NodeResultRecords.ToEvent(task.NodeId, task.Attempt, result, time.GetUtcNow()));
         if (first.Ignored is not null)
@@ -166,7 +171,7 @@ internal sealed partial class RunTaskProcessor(
             return false;
         }
 
-        var stretch = await stretches.ContinueAsync(run, definition, state, first, stopping);
+        var stretch = inline ? await stretches.ContinueAsync(run, definition, state, first, stopping) : new Stretch([new CoalescedStep(state, first)], []);
         return await transitions.TryCommitStretchAsync(run, definition, stretch, async scope =>
         {
             await DeleteTaskAsync(scope, task);
@@ -272,9 +277,8 @@ internal sealed partial class RunTaskProcessor(
     private async Task<(RunEntity Run, RunState State)> LoadAsync(Guid runId, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var run = await db.Set<RunEntity>().AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken)
-            ?? throw RunTransitions.NotFound(runId);
-        return (run, RunStateJson.Deserialize(run.State));
+        var run = await _findRun(db, runId, cancellationToken) ?? throw RunTransitions.NotFound(runId);
+        return (run, await RunStateRows.LoadAsync(db, run, cancellationToken));
     }
 
     private static async Task DeleteTaskAsync(TransitionScope scope, RunTaskEntity task) =>

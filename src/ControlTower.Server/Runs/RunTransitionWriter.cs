@@ -29,7 +29,7 @@ internal static class RunTransitionWriter
         CancellationToken cancellationToken)
     {
         var cancelled = await WriteStepAsync(db, run, definition, before, result, now, extraUpdates, cancellationToken);
-        WriteCheckpoint(run, definition.Plan, result.State, now);
+        WriteCheckpoint(db, run, definition.Plan, before, result.State, now);
         return cancelled;
     }
 
@@ -75,10 +75,14 @@ internal static class RunTransitionWriter
         return cancelled;
     }
 
-    /// <summary>The run row's checkpoint: state, status, phase, and the version bump that detects a concurrent writer.</summary>
-    public static void WriteCheckpoint(RunEntity run, RunPlan plan, RunState after, DateTime now)
+    /// <summary>
+    /// The checkpoint: the version bump that detects a concurrent writer, the nodes changed since <paramref name="before"/> (the
+    /// state the run was loaded with) as rows, and the run row's header, status and phase.
+    /// </summary>
+    public static void WriteCheckpoint(ControlTowerDbContext db, RunEntity run, RunPlan plan, RunState before, RunState after, DateTime now)
     {
-        run.State = RunStateJson.Serialize(after);
+        run.StateVersion++;
+        RunStateRows.Write(db, run, before, after);
         run.Status = StatusName(after.Status);
         run.Phase = plan.PhaseOf(after);
         if (!after.IsFinished)
@@ -87,7 +91,6 @@ internal static class RunTransitionWriter
             (run.FinishedAt, run.ErrorNodeId, run.ErrorCode, run.ErrorMessage) = (null, null, null, null);
         }
 
-        run.StateVersion++;
         run.UpdatedAt = now;
     }
 
@@ -124,7 +127,7 @@ internal static class RunTransitionWriter
         switch (command)
         {
             case ExecuteNode execute:
-                AddTask(db, run.Id, execute.NodeId, execute.Attempt, RunTaskKinds.Execute, now, execute.Activation.ToJson().ToJsonString(), now);
+                AddTask(db, run.Id, execute.NodeId, execute.Attempt, RunTaskKinds.Execute, now, execute.Activation.ToJsonString(), now);
                 break;
             case ScheduleRetry retry:
                 AddTask(db, run.Id, retry.NodeId, retry.NextAttempt, RunTaskKinds.Retry, retry.DueAt.UtcDateTime, null, now);

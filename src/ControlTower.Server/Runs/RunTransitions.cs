@@ -47,7 +47,7 @@ internal sealed partial class RunTransitions(
             var run = await db.Set<RunEntity>().SingleOrDefaultAsync(r => r.Id == runId, cancellationToken) ?? throw NotFound(runId);
             var definition = await definitions.GetAsync(run.WorkflowId, run.WorkflowVersion, cancellationToken);
             var now = time.GetUtcNow();
-            var before = RunStateJson.Deserialize(run.State);
+            var before = await RunStateRows.LoadAsync(db, run, cancellationToken);
             var evt = makeEvent(now);
             var result = evt is null ? new SchedulerResult(before, []) : RunScheduler.Apply(definition.Plan, before, evt);
             var cancelled = await RunTransitionWriter.WriteAsync(db, run, definition, before, result, now.UtcDateTime, extraUpdates, cancellationToken);
@@ -126,7 +126,7 @@ internal sealed partial class RunTransitions(
                 cancelled.AddRange(await RunTransitionWriter.WriteStepAsync(db, run, definition, step.Before, step.Written, now, null, ct));
             }
 
-            RunTransitionWriter.WriteCheckpoint(run, definition.Plan, stretch.Final, now);
+            RunTransitionWriter.WriteCheckpoint(db, run, definition.Plan, stretch.Steps[0].Before, stretch.Final, now);
             await CloseWaitingAttemptsAsync(db, run.Id, stretch.Steps[0].Before, stretch.Final, now, ct, stretch.Ran.Select(r => (r.Attempt.NodeId, r.Attempt.Attempt)).ToHashSet());
             await CloseCancelledAttemptsAsync(db, cancelled, now, ct);
             await alsoWrite(new TransitionScope(db, run, definition, stretch.Final, now));

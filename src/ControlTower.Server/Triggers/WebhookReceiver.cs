@@ -196,7 +196,12 @@ internal sealed partial class WebhookReceiver(
             });
         }
 
-        var state = RunStateJson.Deserialize(run.State);
+        RunState state;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            state = await RunStateRows.LoadAsync(db, run, cancellationToken);
+        }
+
         var respond = state.Nodes
             .Where(n => n.Status == NodeStatus.Succeeded && target.Definition.Plan.Node(n.NodeId).IsRespond && n.Output is not null)
             .MaxBy(n => n.CompletedSeq);

@@ -112,4 +112,70 @@ public sealed class RunStateJsonTests
         Assert.Equal(json, JsonSerializer.Serialize(back));
         Assert.Contains("\"type\":\"node_completed\"", json, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Assemble_WhenEachStepStoredOnlyItsChangedNodes_GivesTheSameStateAsTheWholeDocument()
+    {
+        var plan = new GraphBuilder().Trigger().Transform("body", "exit", "handler").Node("c", "condition", """{"expression":"true"}""")
+            .Node("h", "http.request", """{"url":"https://x"}""").Node("ok", "approval", """{"title":"t"}""")
+            .Edge("start", "body").Edge("body", "c").Edge("c", "body", "true", loop: 5).Edge("c", "exit", "false")
+            .Edge("start", "h").Edge("start", "ok").Edge("exit", "handler", "error").Plan();
+        var run = new RunHarness(plan, runId: "run-42", seed: -3);
+        var rows = new List<StoredNodeState>();
+        var header = RunStateJson.SerializeHeader(run.State);
+        void Commit(Func<SchedulerResult> step)
+        {
+            var before = run.State;
+            step();
+            rows.AddRange(RunStateJson.ChangedRows(before, run.State, everyNode: false));
+            header = RunStateJson.SerializeHeader(run.State);
+        }
+
+        Commit(() => run.Start("""{"patient":"p1","qty":[1,2.5,null]}"""));
+        Commit(() => run.Complete("body", output: """{"i":0,"s":"é\u2028"}"""));
+        Commit(() => run.Complete("c", "true"));
+        Commit(() => run.Fail("h", retryable: true, code: "http.503"));
+        Commit(() => run.Apply(new NodeWaiting("ok", 1, "approval", run.Now)));
+        Commit(() => run.Complete("body", output: "null"));
+
+        var assembled = RunStateJson.Assemble(header, run.State.Input, rows);
+
+        Assert.True(RunStateJson.IsHeader(header));
+        Assert.DoesNotContain("p1", header, StringComparison.Ordinal);
+        Assert.Equal(RunStateJson.Serialize(run.State), RunStateJson.Serialize(assembled));
+        Assert.Equal(JsonValueKind.Null, assembled.Node("body").Output!.Value.ValueKind);
+        Assert.Single(rows, r => r.NodeId == "start");
+        Assert.Equal(2, rows.Count(r => r.NodeId == "body" && r.Output is not null));
+    }
+
+    [Fact]
+    public void Assemble_WhenStoredWhole_ReadsTheVersionOneDocumentAndItsNextCommitWritesEveryNode()
+    {
+        var run = BusyRun();
+        var whole = RunStateJson.Serialize(run.State);
+
+        var loaded = RunStateJson.Assemble(whole, null, []);
+        var rows = RunStateJson.ChangedRows(loaded, loaded, everyNode: true).ToList();
+        var split = RunStateJson.Assemble(RunStateJson.SerializeHeader(loaded), loaded.Input, rows);
+
+        Assert.Equal(whole, RunStateJson.Serialize(loaded));
+        Assert.Equal(run.State.Nodes.Length, rows.Count);
+        Assert.Equal(whole, RunStateJson.Serialize(split));
+    }
+
+    [Fact]
+    public void ActivationToJson_WhenBuiltFromTheStateInPlace_HasExactlyTheValuesOfItsText()
+    {
+        var run = BusyRun();
+        var evt = new NodeCompleted("body", run.State.Node("body").Attempt, "success", RunHarness.Json("""{"i":1,"list":[1,{"x":null}],"t":true}"""), run.Now);
+        var activation = RunScheduler.Apply(run.Plan, run.State, evt).Commands.OfType<ExecuteNode>().Single().Activation;
+
+        var tree = activation.ToJson();
+
+        Assert.Equal(System.Text.Json.Nodes.JsonNode.Parse(activation.ToJsonString())!.ToJsonString(), tree.ToJsonString());
+        Assert.Equal(1, tree["nodes"]!["body"]!["output"]!["i"]!.GetValue<int>());
+        Assert.Equal("p1", tree["input"]!["patient"]!.GetValue<string>());
+        tree["nodes"]!["body"]!["output"]!["i"] = 2;
+        Assert.Equal(1, activation.ToJson()["nodes"]!["body"]!["output"]!["i"]!.GetValue<int>());
+    }
 }

@@ -67,6 +67,43 @@ public sealed class RunDurabilityTests : IClassFixture<RunDurabilityTests.App>
         Assert.Equal($"{result.Run["id"]}:call:1", result.Executions.Single(e => e.NodeId == "call").Key);
     }
 
+    [Fact]
+    public async Task Run_WhenStoredWholeByAnEarlierVersion_LoadsResumesAndFinishesInTheSplitForm()
+    {
+        var graph = Graph(
+            [
+                Node("start", "trigger.manual"),
+                Node("before", "transform", new() { ["expression"] = "{'n': input.n + 1}" }),
+                Node("wait", "delay", new() { ["until"] = "timestamp(input.at)" }),
+                Node("after", "transform", new() { ["expression"] = "{'n': nodes.before.output.n * 10, 'input': input.n}" }),
+            ],
+            [Edge("start", "before"), Edge("before", "wait"), Edge("wait", "after")]);
+        var workflow = await CreateWorkflowAsync(_client, graph);
+        var runId = await StartAsync(_client, workflow, new JsonObject { ["n"] = 4, ["at"] = DateTimeOffset.UtcNow.AddDays(1).ToString("O") });
+        await WaitForStatusAsync(_client, runId, "waiting");
+        var contexts = _factory.Services.GetRequiredService<IDbContextFactory<ControlTowerDbContext>>();
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            // What a version before node-state rows stored: the whole state in the run row, no rows.
+            var state = await RunStateRows.LoadAsync(db, runId, CancellationToken.None);
+            Assert.Equal(Core.Scheduling.NodeStatus.Waiting, state.Node("wait").Status);
+            var whole = Core.Scheduling.RunStateJson.Serialize(state);
+            await db.Set<RunNodeStateEntity>().Where(n => n.RunId == runId).ExecuteDeleteAsync();
+            await db.Set<RunEntity>().Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.State, whole));
+            Assert.Equal(whole, Core.Scheduling.RunStateJson.Serialize(await RunStateRows.LoadAsync(db, runId, CancellationToken.None)));
+            await db.Set<RunTaskEntity>().Where(t => t.RunId == runId && t.Kind == RunTaskKinds.Timer).ExecuteUpdateAsync(s => s.SetProperty(t => t.DueAt, DateTime.UtcNow));
+        }
+
+        var run = await WaitForStatusAsync(_client, runId, "completed", "failed");
+
+        Assert.Equal("completed", run.Status());
+        Assert.Equal("""{"after":{"n":50,"input":4}}""", run["output"]!.ToJsonString());
+        await using var check = await contexts.CreateDbContextAsync();
+        var stored = await check.Set<RunEntity>().AsNoTracking().SingleAsync(r => r.Id == runId);
+        Assert.True(Core.Scheduling.RunStateJson.IsHeader(stored.State));
+        Assert.Equal(4, await check.Set<RunNodeStateEntity>().Where(n => n.RunId == runId).Select(n => n.NodeId).Distinct().CountAsync());
+    }
+
     private static JsonObject BranchingGraph(string? durability) => Graph(
         [
             Node("start", "trigger.manual"),
