@@ -8,14 +8,15 @@ import { Icon } from "./icons";
 import { WorkflowsPage } from "./pages/Workflows";
 import { RunsPage } from "./pages/Runs";
 import { ApprovalsPage } from "./pages/Approvals";
-import { McpPage } from "./pages/Mcp";
-import { CredentialsPage } from "./pages/Credentials";
-import { AuditPage } from "./pages/Audit";
-import { OverviewPage } from "./pages/overview/OverviewPage";
 import { AlertBanner } from "./pages/overview/AlertBanner";
 import { PendingApprovalsCount } from "./pages/approvals/PendingCount";
 import { KillSwitchBanner } from "./KillSwitchBanner";
 import { PaletteHost } from "./pages/palette/PaletteHost";
+// Pages off the busiest paths load on demand, so the list pages' first load parses less script.
+const McpPage = lazy(() => import("./pages/Mcp").then((m) => ({ default: m.McpPage })));
+const CredentialsPage = lazy(() => import("./pages/Credentials").then((m) => ({ default: m.CredentialsPage })));
+const AuditPage = lazy(() => import("./pages/Audit").then((m) => ({ default: m.AuditPage })));
+const OverviewPage = lazy(() => import("./pages/overview/OverviewPage").then((m) => ({ default: m.OverviewPage })));
 const RulesPage = lazy(() => import("./pages/rules/RulesPage").then((m) => ({ default: m.RulesPage })));
 
 // The canvas pages carry @xyflow/react: loaded on demand so lists render fast.
