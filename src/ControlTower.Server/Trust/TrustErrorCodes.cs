@@ -32,11 +32,4 @@ internal static class TrustErrorCodes
     /// <summary>Another process holds the trainer lease and is training the trust models.</summary>
     [ErrorCode(ErrorKind.Conflict)]
     public const string TrainingInProgress = "trust.training_in_progress";
-
-    /// <summary>
-    /// A stored model's bytes were read and matched their hash but do not load as a trust model (another format, or
-    /// damaged before they were stored). Shown as the model's <c>loadError</c>; its kind uses the cold-start prior.
-    /// </summary>
-    [ErrorCode(ErrorSurface.Report)]
-    public const string ModelUnreadable = "trust.model_unreadable";
 }

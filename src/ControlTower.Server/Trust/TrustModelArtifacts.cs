@@ -10,7 +10,7 @@ namespace ControlTower.Server.Trust;
 /// <summary>Where a stored model's bytes are: a blob (<see cref="Sha256"/>), or inline on a row trained before models moved to the blob store.</summary>
 internal sealed record StoredModelArtifact(string Version, string? Sha256, byte[]? Inline);
 
-/// <summary>Why a model version could not be loaded: a blob code (<c>blob.missing</c>, <c>blob.corrupt</c>, <c>blob.store_unavailable</c>) or <c>trust.model_unreadable</c>.</summary>
+/// <summary>Why a model version could not be loaded: a blob code (<c>blob.missing</c>, <c>blob.corrupt</c>, <c>blob.store_unavailable</c>) or <c>trust.model_invalid</c> (bytes that do not load as a model).</summary>
 internal sealed record TrustModelLoadError(string Code, string Message, DateTimeOffset At);
 
 /// <summary>
@@ -49,13 +49,9 @@ internal sealed partial class TrustModelArtifacts(StoredBlobs blobs, TimeProvide
             _errors.TryRemove(stored.Version, out _);
             return model;
         }
-        catch (ControlTowerException failure) when (failure.Code is BlobErrorCodes.Missing or BlobErrorCodes.Corrupt or BlobErrorCodes.StoreUnavailable)
+        catch (ControlTowerException failure) when (failure is TrustModelException || failure.Code is BlobErrorCodes.Missing or BlobErrorCodes.Corrupt or BlobErrorCodes.StoreUnavailable)
         {
             return Failed(stored, failure.Code, failure.Message);
-        }
-        catch (TrustModelException failure)
-        {
-            return Failed(stored, TrustErrorCodes.ModelUnreadable, failure.Message);
         }
     }
 
