@@ -44,9 +44,16 @@ internal sealed partial class AuditArchiver(
     public async Task ArchiveAsync(string path, CancellationToken cancellationToken)
     {
         var content = await File.ReadAllBytesAsync(path, cancellationToken);
+        if (content.Length == 0)
+        {
+            // Created, then the process stopped before its first line: nothing to keep.
+            File.Delete(path);
+            return;
+        }
+
         if (Parse(content) is not { Count: > 0 } entries)
         {
-            Log.FileInvalid(logger, path, content.Length == 0 ? "the file is empty" : "a line is not an audit entry");
+            Log.FileInvalid(logger, path, "a line is not an audit entry");
             return;
         }
 
