@@ -10,7 +10,10 @@ namespace ControlTower.Server.Trust;
 /// <summary>Where a stored model's bytes are: a blob (<see cref="Sha256"/>), or inline on a row trained before models moved to the blob store.</summary>
 internal sealed record StoredModelArtifact(string Version, string? Sha256, byte[]? Inline);
 
-/// <summary>Why a model version could not be loaded: a blob code (<c>blob.missing</c>, <c>blob.corrupt</c>, <c>blob.store_unavailable</c>) or <c>trust.model_invalid</c> (bytes that do not load as a model).</summary>
+/// <summary>
+/// Why a model version could not be loaded: a blob code (<c>blob.missing</c>, <c>blob.corrupt</c>,
+/// <c>blob.store_unavailable</c>) or <c>trust.model_invalid</c> (bytes that do not load as a model).
+/// </summary>
 internal sealed record TrustModelLoadError(string Code, string Message, DateTimeOffset At);
 
 /// <summary>

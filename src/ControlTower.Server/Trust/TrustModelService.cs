@@ -89,8 +89,21 @@ internal sealed class TrustModelService(
         var rows = await db.Set<TrustModelEntity>().AsNoTracking().OrderByDescending(m => m.TrainedAt).Take(100)
             .Select(m => new
             {
-                m.Id, m.Kind, m.Scope, m.Version, m.TrainedAt, m.Seed, m.FeatureConfigHash, m.Manifest, m.EventsAtTraining, m.Active, m.TrainedBy,
-                Inline = m.ArtifactSha256 == null, m.ArtifactSha256, m.ArtifactSize, m.ArtifactMediaType,
+                m.Id,
+                m.Kind,
+                m.Scope,
+                m.Version,
+                m.TrainedAt,
+                m.Seed,
+                m.FeatureConfigHash,
+                m.Manifest,
+                m.EventsAtTraining,
+                m.Active,
+                m.TrainedBy,
+                Inline = m.ArtifactSha256 == null,
+                m.ArtifactSha256,
+                m.ArtifactSize,
+                m.ArtifactMediaType,
             })
             .ToListAsync(cancellationToken);
         var inUse = predictor.Models.All.Select(m => m.Version).ToHashSet(StringComparer.Ordinal);
