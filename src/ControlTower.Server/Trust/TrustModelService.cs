@@ -79,8 +79,10 @@ internal sealed class TrustModelService(
     {
         var stored = await db.Set<TrustModelEntity>().AsNoTracking().Where(m => m.Version == version)
             .Select(m => new StoredModelArtifact(m.Version, m.ArtifactSha256, m.ArtifactSha256 == null ? m.Artifact : null))
-            .SingleAsync(cancellationToken);
-        return await artifacts.TryLoadAsync(stored, cancellationToken);
+            .SingleOrDefaultAsync(cancellationToken);
+
+        // A row deleted since the active versions were read (a demo reset) has nothing to load.
+        return stored is null ? null : await artifacts.TryLoadAsync(stored, cancellationToken);
     }
 
     public async Task<TrustModelsView> ListAsync(CancellationToken cancellationToken)
