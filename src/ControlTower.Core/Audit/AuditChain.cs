@@ -87,10 +87,15 @@ public static class AuditChain
     }
 
     /// <summary>Checks entries given in ascending stored order, from the first entry ever written.</summary>
-    public static AuditVerification Verify(IEnumerable<ChainedAuditEntry> entries)
+    public static AuditVerification Verify(IEnumerable<ChainedAuditEntry> entries) => Verify(entries, GenesisHash, 1);
+
+    /// <summary>
+    /// Checks a stretch of the chain given in ascending order: it must start at <paramref name="firstSequence"/>, link to
+    /// <paramref name="previousHash"/> (the hash of the entry before it) and verify from there (an archived export file).
+    /// </summary>
+    public static AuditVerification Verify(IEnumerable<ChainedAuditEntry> entries, string previousHash, long firstSequence)
     {
-        var previousHash = GenesisHash;
-        long expectedSequence = 1;
+        long expectedSequence = firstSequence;
         long checkedCount = 0;
         foreach (var entry in entries)
         {

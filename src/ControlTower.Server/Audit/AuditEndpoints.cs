@@ -36,6 +36,14 @@ internal static class AuditEndpoints
                 fileDownloadName: "audit.jsonl"))
             .Produces<AuditEntryResponse>(StatusCodes.Status200OK, "application/x-ndjson");
 
+        audit.MapGet("/archives", async (AuditArchiver archiver, CancellationToken ct) => TypedResults.Ok(await archiver.ListAsync(ct)));
+
+        audit.MapGet("/archives/{id:guid}", async (Guid id, AuditArchiver archiver, CancellationToken ct) =>
+        {
+            var (content, fileName) = await archiver.ReadAsync(id, ct);
+            return TypedResults.File(content, "application/gzip", fileName);
+        }).Produces<byte[]>(StatusCodes.Status200OK, "application/gzip");
+
         return routes;
     }
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ControlTower.Core.Errors;
+using ControlTower.Server.Blobs;
 using ControlTower.Server.Platform.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -9,11 +11,13 @@ namespace ControlTower.Server.Audit;
 /// <summary>
 /// Copies the audit log to JSONL files in <c>AUDIT_LOG_DIR</c>, one entry per line, starting a new
 /// file (<c>audit-{first sequence}.jsonl</c>) once the current one reaches <c>AUDIT_MAX_SIZE_MB</c>.
-/// The newest file's last line is the cursor, so a restart continues where it stopped and
-/// nothing is written twice or skipped.
+/// Every file but the newest is full: <see cref="AuditArchiver"/> gzips it into the blob store and deletes it.
+/// The newest file's last line (or, when no file holds an entry, the last archived one) is the cursor, so a
+/// restart continues where it stopped and nothing is written twice or skipped.
 /// </summary>
 internal sealed partial class AuditFileExporter(
     AuditQueries queries,
+    AuditArchiver archiver,
     IOptions<AuditOptions> audit,
     IOptions<PlatformOptions> platform,
     TimeProvider time,
@@ -37,6 +41,13 @@ internal sealed partial class AuditFileExporter(
         {
             System.IO.Directory.CreateDirectory(Directory);
             var (file, lastSequence) = FindCursor();
+            var archivedThrough = await archiver.ArchivedThroughAsync(cancellationToken);
+            if (archivedThrough > lastSequence)
+            {
+                // The files end before the archives do (deleted after archiving, or another process's archives): never continue a file across a gap.
+                (file, lastSequence) = (null, archivedThrough);
+            }
+
             var written = 0;
             FileStream? stream = null;
             try
@@ -77,6 +88,7 @@ internal sealed partial class AuditFileExporter(
                 Log.Exported(logger, written, Directory);
             }
 
+            await ArchiveFullFilesAsync(cancellationToken);
             return written;
         }
         finally
@@ -98,8 +110,22 @@ internal sealed partial class AuditFileExporter(
             {
                 Log.ExportFailed(logger, exception, Directory);
             }
+            catch (ControlTowerException exception) when (exception.Code == BlobErrorCodes.StoreUnavailable)
+            {
+                Log.ArchiveFailed(logger, exception.Message);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>Every file but the newest was rotated, so it is full: archived (or, when it does not verify, kept and logged).</summary>
+    private async Task ArchiveFullFilesAsync(CancellationToken cancellationToken)
+    {
+        var files = System.IO.Directory.GetFiles(Directory, "audit-*.jsonl").Order(StringComparer.Ordinal).ToList();
+        foreach (var full in files.SkipLast(1))
+        {
+            await archiver.ArchiveAsync(full, cancellationToken);
+        }
     }
 
     public static string FileNameFor(long firstSequence) =>

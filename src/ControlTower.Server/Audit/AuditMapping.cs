@@ -30,6 +30,12 @@ internal static class AuditMapping
         Hash = entry.Hash,
     };
 
+    /// <summary>An entry as the export writes it (one JSONL line) back into the chain's terms, to verify an export file.</summary>
+    public static ChainedAuditEntry FromResponse(AuditEntryResponse line) => new(
+        new AuditContent(line.Sequence, line.Timestamp, line.Actor, line.Action, line.Target, line.Reason, line.Data),
+        line.PreviousHash,
+        line.Hash);
+
     public static AuditEntryResponse ToResponse(AuditEntryEntity row) => new(
         row.Sequence,
         new DateTimeOffset(row.Timestamp, TimeSpan.Zero),

@@ -10,14 +10,14 @@ internal static class BlobErrorCodes
     public const string NotFound = "blob.not_found";
 
     /// <summary>A row refers to a blob the store no longer has (deleted by hand, or the store was switched).</summary>
-    [ErrorCode(ErrorKind.Unavailable, ErrorSurface.RunError)]
+    [ErrorCode(ErrorKind.Unavailable, ErrorSurface.RunError | ErrorSurface.Report)]
     public const string Missing = "blob.missing";
 
     /// <summary>The blob store did not answer or refused (S3 unreachable, a full or read-only disk). Retryable.</summary>
-    [ErrorCode(ErrorKind.Unavailable, ErrorSurface.RunError)]
+    [ErrorCode(ErrorKind.Unavailable, ErrorSurface.RunError | ErrorSurface.Report)]
     public const string StoreUnavailable = "blob.store_unavailable";
 
     /// <summary>The store handed back bytes whose SHA-256 is not the blob's key (damaged or replaced).</summary>
-    [ErrorCode(ErrorKind.Unavailable, ErrorSurface.RunError)]
+    [ErrorCode(ErrorKind.Unavailable, ErrorSurface.RunError | ErrorSurface.Report)]
     public const string Corrupt = "blob.corrupt";
 }

@@ -18,6 +18,7 @@ internal static class BlobServiceCollectionExtensions
         services.AddSingleton<IBlobStore>(provider => Create(
             provider.GetRequiredService<IOptions<BlobOptions>>().Value,
             provider.GetRequiredService<IOptions<PlatformOptions>>().Value));
+        services.AddSingleton<StoredBlobs>();
         services.AddSingleton<PayloadBlobs>();
         return services;
     }

@@ -16,9 +16,9 @@ namespace ControlTower.Server.Blobs;
 /// </summary>
 internal sealed partial class PayloadBlobs(
     IBlobStore store,
+    StoredBlobs blobs,
     IDbContextFactory<ControlTowerDbContext> contexts,
     IOptions<BlobOptions> options,
-    BlobMetrics metrics,
     TimeProvider time,
     ILogger<PayloadBlobs> logger)
 {
@@ -122,19 +122,7 @@ internal sealed partial class PayloadBlobs(
         return (await ReadVerifiedAsync(key, cancellationToken), mediaType);
     }
 
-    /// <summary>The blob's bytes, checked against their hash: a store that lost or damaged a blob is an error, never wrong data.</summary>
-    private async Task<byte[]> ReadVerifiedAsync(BlobKey key, CancellationToken cancellationToken)
-    {
-        var bytes = await store.GetAsync(key, cancellationToken)
-            ?? throw new ControlTowerException(ErrorKind.Unavailable, BlobErrorCodes.Missing, $"Blob {key} is referenced but missing from the {store.Name} store.");
-        if (BlobKey.Of(bytes) != key)
-        {
-            throw new ControlTowerException(ErrorKind.Unavailable, BlobErrorCodes.Corrupt, $"Blob {key} in the {store.Name} store does not match its hash ({bytes.Length} bytes read).");
-        }
-
-        metrics.Loaded(store.Name, bytes.Length);
-        return bytes;
-    }
+    private Task<byte[]> ReadVerifiedAsync(BlobKey key, CancellationToken cancellationToken) => blobs.ReadVerifiedAsync(key, cancellationToken);
 
     /// <summary>Records the reference first (so a concurrent prune sees it), then writes the bytes.</summary>
     private async Task<BlobReference> StoreAsync(Guid runId, byte[] bytes, ControlTowerDbContext? unitOfWork, CancellationToken cancellationToken)
@@ -152,8 +140,7 @@ internal sealed partial class PayloadBlobs(
             await transaction.CommitAsync(cancellationToken);
         }
 
-        await store.PutAsync(key, bytes, BlobReference.Json, cancellationToken);
-        metrics.Stored(store.Name, bytes.Length);
+        await blobs.WriteAsync(key, bytes, BlobReference.Json, cancellationToken);
         Log.Stored(logger, runId, key.Hex, bytes.Length, store.Name);
         return new BlobReference(key, bytes.LongLength, BlobReference.Json);
     }
@@ -161,25 +148,13 @@ internal sealed partial class PayloadBlobs(
     private async Task ReferenceAsync(ControlTowerDbContext db, Guid runId, BlobKey key, long size, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
+        await StoredBlobs.RecordAsync(db, key, size, BlobReference.Json, now, cancellationToken);
         if (db.IsMySql)
         {
-            // MySQL has no ON CONFLICT, and quotes names with backticks.
-            await db.Database.ExecuteSqlAsync(
-                $"""
-                INSERT INTO blobs (`Sha256`, `Size`, `MediaType`, `CreatedAt`, `LastReferencedAt`) VALUES ({key.Hex}, {size}, {BlobReference.Json}, {now}, {now})
-                ON DUPLICATE KEY UPDATE `LastReferencedAt` = VALUES(`LastReferencedAt`)
-                """,
-                cancellationToken);
             await db.Database.ExecuteSqlAsync($"""INSERT IGNORE INTO run_blobs (`RunId`, `Sha256`) VALUES ({runId}, {key.Hex})""", cancellationToken);
             return;
         }
 
-        await db.Database.ExecuteSqlAsync(
-            $"""
-            INSERT INTO blobs ("Sha256", "Size", "MediaType", "CreatedAt", "LastReferencedAt") VALUES ({key.Hex}, {size}, {BlobReference.Json}, {now}, {now})
-            ON CONFLICT ("Sha256") DO UPDATE SET "LastReferencedAt" = excluded."LastReferencedAt"
-            """,
-            cancellationToken);
         await db.Database.ExecuteSqlAsync($"""INSERT INTO run_blobs ("RunId", "Sha256") VALUES ({runId}, {key.Hex}) ON CONFLICT DO NOTHING""", cancellationToken);
     }
 

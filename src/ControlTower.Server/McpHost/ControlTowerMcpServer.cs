@@ -76,6 +76,10 @@ internal sealed class ControlTowerMcpServer(
             "idempotencyKey": { "type": "string", "description": "The same key again returns the first answer instead of voting twice." } } }
         """).RootElement.Clone();
 
+    // The validator caches a compiled schema per node instance: parsed once here, so every call after the first is a cache hit.
+    private static readonly JsonNode ResolveSchemaNode = JsonNode.Parse(ResolveSchema.GetRawText())!;
+    private static readonly JsonNode DecideSchemaNode = JsonNode.Parse(DecideSchema.GetRawText())!;
+
     /// <summary>
     /// Server options for the stdio host, whose handlers act as the caller once <paramref name="caller"/> is known: it answers
     /// the handshake at once while the app still starts (a slow start must not outlast the client's probe).
@@ -272,7 +276,7 @@ internal sealed class ControlTowerMcpServer(
 
     private async Task<CallToolResult> ResolveAsync(McpCaller caller, JsonObject arguments, CancellationToken cancellationToken)
     {
-        var violations = JsonSchemaValidator.Validate(JsonNode.Parse(ResolveSchema.GetRawText())!, arguments);
+        var violations = JsonSchemaValidator.Validate(ResolveSchemaNode, arguments);
         if (violations.Count > 0 || !Guid.TryParse(arguments["runId"]?.GetValue<string>(), out var runId))
         {
             return ErrorResult($"Invalid arguments: {string.Join("; ", violations.Select(v => v.Message).DefaultIfEmpty("runId must be a UUID"))}.");
@@ -300,7 +304,7 @@ internal sealed class ControlTowerMcpServer(
 
     private async Task<CallToolResult> DecideAsync(McpCaller caller, JsonObject arguments, CancellationToken cancellationToken)
     {
-        var violations = JsonSchemaValidator.Validate(JsonNode.Parse(DecideSchema.GetRawText())!, arguments);
+        var violations = JsonSchemaValidator.Validate(DecideSchemaNode, arguments);
         if (violations.Count > 0 || !Guid.TryParse(arguments["approvalId"]?.GetValue<string>(), out var approvalId))
         {
             return ErrorResult($"Invalid arguments: {string.Join("; ", violations.Select(v => v.Message).DefaultIfEmpty("approvalId must be a UUID"))}.");

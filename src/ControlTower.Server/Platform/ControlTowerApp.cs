@@ -97,6 +97,7 @@ internal static class ControlTowerApp
 
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditQueries>();
+        services.AddSingleton<AuditArchiver>();
         services.AddSingleton<AuditFileExporter>();
         services.AddHostedService(provider => provider.GetRequiredService<AuditFileExporter>());
 

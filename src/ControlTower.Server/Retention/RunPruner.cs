@@ -6,6 +6,7 @@ using ControlTower.Server.Governance;
 using ControlTower.Server.Platform.Persistence;
 using ControlTower.Server.Releases;
 using ControlTower.Server.Runs;
+using ControlTower.Server.Trust;
 using ControlTower.Server.Workflows;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -214,13 +215,11 @@ internal sealed partial class RunPruner(
         while (true)
         {
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            var orphans = await db.Set<BlobEntity>().AsNoTracking()
-                .Where(b => b.LastReferencedAt < graceCutoff && !db.Set<RunBlobEntity>().Any(r => r.Sha256 == b.Sha256))
+            var orphans = await Unreferenced(db, db.Set<BlobEntity>().AsNoTracking().Where(b => b.LastReferencedAt < graceCutoff))
                 .OrderBy(b => b.Sha256).Take(options.Value.BatchSize).ToListAsync(cancellationToken);
             foreach (var blob in orphans)
             {
-                var deleted = await db.Set<BlobEntity>()
-                    .Where(b => b.Sha256 == blob.Sha256 && b.LastReferencedAt < graceCutoff && !db.Set<RunBlobEntity>().Any(r => r.Sha256 == b.Sha256))
+                var deleted = await Unreferenced(db, db.Set<BlobEntity>().Where(b => b.Sha256 == blob.Sha256 && b.LastReferencedAt < graceCutoff))
                     .ExecuteDeleteAsync(cancellationToken);
                 if (deleted == 1 && BlobKey.TryParse(blob.Sha256, out var key))
                 {
@@ -236,7 +235,16 @@ internal sealed partial class RunPruner(
         }
     }
 
-    /// <summary>Dry run: the blobs whose every reference belongs to a run the pass would remove.</summary>
+    /// <summary>
+    /// The blobs nothing refers to: no run (<c>run_blobs</c>), no trained trust model (<c>trust_models</c>, until its row is
+    /// deleted) and no audit archive (<c>audit_archives</c>, never deleted, so an archive's blob is never pruned).
+    /// </summary>
+    private static IQueryable<BlobEntity> Unreferenced(ControlTowerDbContext db, IQueryable<BlobEntity> blobs) => blobs
+        .Where(b => !db.Set<RunBlobEntity>().Any(r => r.Sha256 == b.Sha256))
+        .Where(b => !db.Set<TrustModelEntity>().Any(m => m.ArtifactSha256 == b.Sha256))
+        .Where(b => !db.Set<AuditArchiveEntity>().Any(a => a.Sha256 == b.Sha256));
+
+    /// <summary>Dry run: the blobs whose every reference belongs to a run the pass would remove (and that no model or archive refers to).</summary>
     private async Task<(int Blobs, long Bytes)> OrphanedByAsync(List<Guid> removedRuns, CancellationToken cancellationToken)
     {
         var removed = removedRuns.ToHashSet();
@@ -248,7 +256,9 @@ internal sealed partial class RunPruner(
             var hashes = await db.Set<RunBlobEntity>().Where(b => batch.Contains(b.RunId)).Select(b => b.Sha256).Distinct().ToListAsync(cancellationToken);
             var references = await db.Set<RunBlobEntity>().Where(b => hashes.Contains(b.Sha256)).ToListAsync(cancellationToken);
             var orphaned = references.GroupBy(r => r.Sha256).Where(g => g.All(r => removed.Contains(r.RunId)) && !counted.Contains(g.Key)).Select(g => g.Key).ToList();
-            var sizes = await db.Set<BlobEntity>().Where(b => orphaned.Contains(b.Sha256)).Select(b => new { b.Sha256, b.Size }).ToListAsync(cancellationToken);
+            var sizes = await db.Set<BlobEntity>().Where(b => orphaned.Contains(b.Sha256))
+                .Where(b => !db.Set<TrustModelEntity>().Any(m => m.ArtifactSha256 == b.Sha256) && !db.Set<AuditArchiveEntity>().Any(a => a.Sha256 == b.Sha256))
+                .Select(b => new { b.Sha256, b.Size }).ToListAsync(cancellationToken);
             foreach (var blob in sizes.Where(b => counted.Add(b.Sha256)))
             {
                 bytes += blob.Size;

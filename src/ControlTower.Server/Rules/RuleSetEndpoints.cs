@@ -29,7 +29,7 @@ internal static class RuleSetEndpoints
         {
             var input = body.Input ?? throw new ControlTowerException(ErrorKind.Validation, RuleSetErrorCodes.InputRequired, "input (an object) is required.");
             var run = await rules.EvaluateAsync(id, body.Version, input, user.Actor(), "rule set test", ct);
-            return TypedResults.Ok(run.ToJson());
+            return TypedResults.Ok(RuleSetTestResponse.From(run));
         });
         return routes;
     }

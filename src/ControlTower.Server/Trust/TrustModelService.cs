@@ -4,6 +4,7 @@ using ControlTower.Core.Errors;
 using ControlTower.Core.Trust;
 using ControlTower.Core.Trust.Learning;
 using ControlTower.Server.Audit;
+using ControlTower.Server.Blobs;
 using ControlTower.Server.Platform.Persistence;
 using ControlTower.Server.Trust.Learning;
 using Microsoft.EntityFrameworkCore;
@@ -12,7 +13,10 @@ using Microsoft.Extensions.Options;
 namespace ControlTower.Server.Trust;
 
 internal sealed record TrustModelView(Guid Id, string Kind, string Scope, string Version, DateTimeOffset TrainedAt, int Seed, string FeatureConfigHash,
-    JsonNode? Manifest, int EventsAtTraining, bool Active, bool InUse, string TrainedBy);
+    JsonNode? Manifest, int EventsAtTraining, bool Active, bool InUse, string TrainedBy, TrustModelArtifactView Artifact, TrustModelLoadError? LoadError);
+
+/// <summary>Where a model's bytes are: a blob (hash, size, media type), or inline in its row (<see cref="Inline"/>, models trained before the blob store held them).</summary>
+internal sealed record TrustModelArtifactView(bool Inline, string? Sha256, long? Size, string? MediaType);
 
 internal sealed record RetrainCheckView(bool Retrain, IReadOnlyList<string> Reasons, DateTimeOffset? LastTrainedAt, DateTimeOffset? NextAgeTrigger,
     int EventsUntilCountTrigger, int TotalEvents, IReadOnlyList<FeatureDriftValue> Drift, int DriftSample);
@@ -22,7 +26,7 @@ internal sealed record TrustModelsView(IReadOnlyList<TrustModelView> Models, Ret
 internal sealed record RetrainResult(bool Trained, IReadOnlyList<TrustModelView> Models, IReadOnlyList<string> Skipped, RetrainCheckView Check);
 
 /// <summary>
-/// Stores trained trust models (every version, with manifest and bytes), keeps the process's predictor on the active ones,
+/// Stores trained trust models (every version: the manifest in its row, the bytes in the blob store), keeps the process's predictor on the active ones,
 /// and retrains from the trust events: one trainer at a time across processes (the <c>trust-trainer</c> lease), training on
 /// the thread pool, the new models swapped into the predictor atomically, so a governed action never waits on it.
 /// </summary>
@@ -30,6 +34,7 @@ internal sealed class TrustModelService(
     IDbContextFactory<ControlTowerDbContext> contexts,
     TrustModelTrainer trainer,
     TrustPredictor predictor,
+    TrustModelArtifacts artifacts,
     IOptions<TrustLearningOptions> options,
     AuditLog audit,
     TimeProvider time)
@@ -43,27 +48,70 @@ internal sealed class TrustModelService(
     /// <summary>Who this process is when it holds the lease.</summary>
     public string Holder { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
-    /// <summary>Loads the active models into the predictor when they differ from the ones in use (another process may have trained).</summary>
+    /// <summary>
+    /// Loads the active models into the predictor when they differ from the ones in use (another process may have trained):
+    /// a version already in memory is kept, another is read from the blob store and verified. A kind whose model cannot be
+    /// loaded predicts with its cold-start prior (the error is logged and listed); the next load tries it again.
+    /// </summary>
     public async Task LoadActiveAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var active = await db.Set<TrustModelEntity>().AsNoTracking().Where(m => m.Active).Select(m => new { m.Version, m.Artifact }).ToListAsync(cancellationToken);
-        var inUse = predictor.Models.All.Select(m => m.Version).Order(StringComparer.Ordinal);
-        if (!active.Select(m => m.Version).Order(StringComparer.Ordinal).SequenceEqual(inUse))
+        var active = await db.Set<TrustModelEntity>().AsNoTracking().Where(m => m.Active).Select(m => m.Version).ToListAsync(cancellationToken);
+        var inUse = predictor.Models.All.ToDictionary(m => m.Version, StringComparer.Ordinal);
+        if (active.Count == inUse.Count && active.All(inUse.ContainsKey))
         {
-            predictor.Use(TrustModelSet.Load(active.Select(m => m.Artifact)));
+            return;
         }
+
+        var models = new List<TrustModel>();
+        foreach (var version in active)
+        {
+            if (inUse.TryGetValue(version, out var loaded) || (loaded = await LoadAsync(db, version, cancellationToken)) is not null)
+            {
+                models.Add(loaded);
+            }
+        }
+
+        predictor.Use(TrustModelSet.Of(models));
+    }
+
+    private async Task<TrustModel?> LoadAsync(ControlTowerDbContext db, string version, CancellationToken cancellationToken)
+    {
+        var stored = await db.Set<TrustModelEntity>().AsNoTracking().Where(m => m.Version == version)
+            .Select(m => new StoredModelArtifact(m.Version, m.ArtifactSha256, m.ArtifactSha256 == null ? m.Artifact : null))
+            .SingleOrDefaultAsync(cancellationToken);
+
+        // A row deleted since the active versions were read (a demo reset) has nothing to load.
+        return stored is null ? null : await artifacts.TryLoadAsync(stored, cancellationToken);
     }
 
     public async Task<TrustModelsView> ListAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var rows = await db.Set<TrustModelEntity>().AsNoTracking().OrderByDescending(m => m.TrainedAt).Take(100)
-            .Select(m => new { m.Id, m.Kind, m.Scope, m.Version, m.TrainedAt, m.Seed, m.FeatureConfigHash, m.Manifest, m.EventsAtTraining, m.Active, m.TrainedBy })
+            .Select(m => new
+            {
+                m.Id,
+                m.Kind,
+                m.Scope,
+                m.Version,
+                m.TrainedAt,
+                m.Seed,
+                m.FeatureConfigHash,
+                m.Manifest,
+                m.EventsAtTraining,
+                m.Active,
+                m.TrainedBy,
+                Inline = m.ArtifactSha256 == null,
+                m.ArtifactSha256,
+                m.ArtifactSize,
+                m.ArtifactMediaType,
+            })
             .ToListAsync(cancellationToken);
         var inUse = predictor.Models.All.Select(m => m.Version).ToHashSet(StringComparer.Ordinal);
         var models = rows.Select(m => new TrustModelView(m.Id, m.Kind, m.Scope, m.Version, TrustService.Utc(m.TrainedAt), m.Seed, m.FeatureConfigHash,
-            JsonNode.Parse(m.Manifest), m.EventsAtTraining, m.Active, inUse.Contains(m.Version), m.TrainedBy)).ToList();
+            JsonNode.Parse(m.Manifest), m.EventsAtTraining, m.Active, inUse.Contains(m.Version), m.TrainedBy,
+            new TrustModelArtifactView(m.Inline, m.ArtifactSha256, m.ArtifactSize, m.ArtifactMediaType), artifacts.ErrorOf(m.Version))).ToList();
         return new TrustModelsView(models, await CheckAsync(cancellationToken));
     }
 
@@ -126,6 +174,7 @@ internal sealed class TrustModelService(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var events = new List<AuditEvent>();
+        var blobs = new List<(BlobKey Key, byte[] Bytes)>();
         foreach (var model in result.Models.All)
         {
             var manifest = model.Manifest;
@@ -144,11 +193,17 @@ internal sealed class TrustModelService(
                     Seed = manifest.Seed,
                     FeatureConfigHash = manifest.FeatureConfigHash,
                     Manifest = JsonSerializer.Serialize(manifest, Json),
-                    Artifact = model.ToBytes(),
                     EventsAtTraining = totalEvents,
                     TrainedBy = actor,
                 };
+                var bytes = model.ToBytes();
+                blobs.Add((await artifacts.AttachAsync(db, row, bytes, cancellationToken), bytes));
                 db.Add(row);
+            }
+            else if (row.ArtifactSha256 is { } sha && BlobKey.TryParse(sha, out var key))
+            {
+                // The same model again: its bytes are written again too, which restores a blob the store lost.
+                blobs.Add((key, model.ToBytes()));
             }
 
             row.Active = true;
@@ -156,10 +211,18 @@ internal sealed class TrustModelService(
                 $"{manifest.Kind} model trained on {manifest.Dataset.Rows} rows",
                 new JsonObject { ["kind"] = manifest.Kind, ["version"] = manifest.Version, ["auc"] = manifest.Metrics.Auc, ["ece"] = manifest.Metrics.Ece, ["rowsHash"] = manifest.Dataset.RowsHash }));
             views.Add(new TrustModelView(row.Id, row.Kind, row.Scope, row.Version, TrustService.Utc(row.TrainedAt), row.Seed, row.FeatureConfigHash,
-                JsonNode.Parse(row.Manifest), row.EventsAtTraining, true, true, row.TrainedBy));
+                JsonNode.Parse(row.Manifest), row.EventsAtTraining, true, true, row.TrainedBy,
+                new TrustModelArtifactView(row.ArtifactSha256 is null, row.ArtifactSha256, row.ArtifactSize, row.ArtifactMediaType), null));
         }
 
         await audit.CommitAsync(db, events, cancellationToken);
+
+        // The bytes go in before the rows that name them commit: a failed write rolls the rows back, never leaving a dangling reference.
+        foreach (var (key, bytes) in blobs)
+        {
+            await artifacts.WriteAsync(key, bytes, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return views;
     }

@@ -102,22 +102,13 @@ internal sealed partial class TrustService
     }
 
     /// <summary>What mode a proposal would get, and why; nothing is recorded.</summary>
-    public async Task<JsonObject> ResolveModeAsync(ResolveModeBody body, CancellationToken cancellationToken)
+    public async Task<ResolveModeResponse> ResolveModeAsync(ResolveModeBody body, CancellationToken cancellationToken)
     {
         var scope = ScopeOf(body.Scope, TrustErrorCodes.ResolveInvalid);
         var killSwitch = await gates.KillSwitchAsync(cancellationToken);
         var gate = await gates.ResolveAsync(body.WorkflowId, "governed.action", scope.ActionType, cancellationToken);
         var resolution = await ResolveAsync(scope, $"dry:{Guid.NewGuid():N}", body.Context ?? [], body.Reversible ?? false, Cap(gate), body.RuleRequiresApproval ?? false, cancellationToken);
-        var json = resolution.ToJson();
-        json.Remove("proposalId");
-        json["killSwitch"] = killSwitch.Engaged;
-        json["gate"] = gate.ToJson();
-        if (killSwitch.Engaged)
-        {
-            (json["mode"], json["runsWithoutWaiting"], json["why"]) = ("blocked", false, $"the kill switch is engaged: {killSwitch.Reason}");
-        }
-
-        return json;
+        return ResolveModeResponse.From(resolution, killSwitch, gate);
     }
 
     /// <summary>

@@ -7,6 +7,7 @@ internal static class TrustServiceCollectionExtensions
     {
         services.AddOptions<TrustOptions>().Configure<IConfiguration>((options, configuration) => configuration.Bind(options)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TrustService>();
+        services.AddSingleton<TrustModelArtifacts>();
         services.AddSingleton<TrustModelService>();
         services.AddHostedService<TrustRetrainer>();
         return services;

@@ -45,8 +45,6 @@ public sealed partial class OpenApiDocumentTests(OpenApiDocumentTests.Host host,
         ["PUT /hooks/{workflowId}/{triggerNodeId}"] = "a webhook answers what the workflow's respond node says",
         ["GET /api/node-types"] = "a JSON document of node-type JSON Schemas (config schemas, MCP tools' own input schemas)",
         ["GET /api/runs/{id}/blobs/{sha256}"] = "a payload stored by reference: whatever JSON the run input or node output was",
-        ["POST /api/trust/resolve-mode"] = "not typed yet: the trust resolution's audit-evidence JSON plus gate and kill switch",
-        ["POST /api/rule-sets/{id}/test"] = "not typed yet: the rule evaluation's audit-evidence JSON",
     };
 
     public sealed class Host : IDisposable

@@ -107,29 +107,41 @@ public sealed class AuditApiTests
     [Fact]
     public async Task FileExport_WhenFilesReachMaxSize_RotatesAndResumesWithoutGapsOrRepeats()
     {
-        using var factory = new ControlTowerFactory(new Dictionary<string, string?> { ["AUDIT_MAX_SIZE_MB"] = "0.001" });
+        using var factory = new ControlTowerFactory(new Dictionary<string, string?> { ["AUDIT_MAX_SIZE_MB"] = "0.001", ["AUDIT_EXPORT_INTERVAL_SECONDS"] = "3600" });
         using var admin = factory.CreateAdminClient();
         var exporter = factory.Services.GetRequiredService<AuditFileExporter>();
+        var archiver = factory.Services.GetRequiredService<AuditArchiver>();
         for (var i = 0; i < 6; i++)
         {
             (await admin.PostAsJsonAsync("/api/users", new { name = $"rot{i}", role = "viewer" })).EnsureSuccessStatusCode();
         }
 
         await exporter.ExportPendingAsync(CancellationToken.None);
+        var archivedInFirstRound = (await archiver.ListAsync(CancellationToken.None)).Count;
         for (var i = 6; i < 10; i++)
         {
             (await admin.PostAsJsonAsync("/api/users", new { name = $"rot{i}", role = "viewer" })).EnsureSuccessStatusCode();
         }
 
         var secondRound = await exporter.ExportPendingAsync(CancellationToken.None);
+
+        // Rotated files are archived (gzip, blob store) and deleted; the archives and the newest file hold the whole log once.
+        var archived = new List<string>();
+        foreach (var archive in await archiver.ListAsync(CancellationToken.None))
+        {
+            archived.AddRange(Blobs.AuditArchiveTests.Gunzip((await archiver.ReadAsync(archive.Id, CancellationToken.None)).Content).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+
         var files = Directory.GetFiles(exporter.Directory, "audit-*.jsonl").Order(StringComparer.Ordinal).ToList();
-        var sequences = files.SelectMany(File.ReadAllLines)
+        var sequences = archived.Concat(files.SelectMany(File.ReadAllLines))
             .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("sequence").GetInt64())
             .ToList();
 
-        Assert.Equal(4, secondRound);
-        Assert.True(files.Count > 1, $"expected rotation into several files, got {files.Count}");
-        Assert.Equal(Enumerable.Range(1, 11).Select(i => (long)i), sequences);
+        Assert.True(archivedInFirstRound > 0, "the first round filled more than one file");
+        Assert.Equal(4 + archivedInFirstRound, secondRound);
+        Assert.Single(files);
+        Assert.True(sequences.Count >= 11, $"{sequences.Count} entries exported");
+        Assert.Equal(Enumerable.Range(1, sequences.Count).Select(i => (long)i), sequences);
     }
 }
 

@@ -58,6 +58,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Identities
         ["POST /api/approvals/{id:guid}/comments"] = Access.Readers,
         ["POST /api/approvals/{id:guid}/decisions"] = Access.Anyone,
         ["GET /api/audit/"] = Access.Readers,
+        ["GET /api/audit/archives"] = Access.Readers,
+        ["GET /api/audit/archives/{id:guid}"] = Access.Readers,
         ["GET /api/audit/export"] = Access.Readers,
         ["GET /api/audit/verify"] = Access.Readers,
         ["GET /api/credentials/"] = Access.Anyone,

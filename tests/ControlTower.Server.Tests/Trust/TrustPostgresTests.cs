@@ -21,8 +21,11 @@ public sealed class TrustPostgresTests
     public async Task TrustApi_WhenOnPostgreSql_RecordsPinsTrainsAndReloadsTheModelsAfterARestart(string provider)
     {
         await using var database = await ServerDatabase.CreateAsync(provider);
+        // The models' bytes are in the blob store: the restarted server reads the same folder (as one host, or a shared volume).
+        var blobs = Directory.CreateTempSubdirectory("controltower-trust-blobs-").FullName;
+        var settings = new Dictionary<string, string?>(TrustModelApiTests.SmallTraining) { ["STORAGE_LOCAL_DIR"] = blobs };
         string approvalVersion;
-        using (var factory = database.Factory(TrustModelApiTests.SmallTraining))
+        using (var factory = database.Factory(settings))
         {
             using var admin = factory.CreateAdminClient();
             await TrustModelApiTests.PostHistoryAsync(admin, 90);
@@ -52,7 +55,7 @@ public sealed class TrustPostgresTests
         Assert.Equal(1L, await database.ScalarAsync<long>("SELECT COUNT(*) FROM trust_leases"));
         Assert.Equal(1L, await database.ScalarAsync<long>("SELECT COUNT(*) FROM trust_stage_changes WHERE \"Rule\" = 'pinned'"));
 
-        using var restarted = database.Factory(TrustModelApiTests.SmallTraining);
+        using var restarted = database.Factory(settings);
         using var again = restarted.CreateAdminClient();
         var resolved = (await (await again.PostAsJsonAsync("/api/trust/resolve-mode", new { scope = Scope, context = new { quantity = 20, controlled = false } }))
             .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonObject>())!;

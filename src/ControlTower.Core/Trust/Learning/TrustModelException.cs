@@ -5,8 +5,8 @@ namespace ControlTower.Core.Trust.Learning;
 /// <summary>Stable codes of the trust models and their evaluation.</summary>
 public static class TrustLearningErrorCodes
 {
-    /// <summary>Stored model bytes could not be read back (wrong format, version or feature configuration).</summary>
-    [ErrorCode(ErrorKind.Validation)]
+    /// <summary>Stored model bytes could not be read back (wrong format, version or feature configuration); also a stored model's <c>loadError</c>.</summary>
+    [ErrorCode(ErrorKind.Validation, ErrorSurface.Report)]
     public const string ModelInvalid = "trust.model_invalid";
 
     /// <summary><c>controltower trust evaluate</c> found bad input lines; each is printed with its file and line number.</summary>

@@ -18,8 +18,11 @@ internal sealed record TrustModelSet(TreeTrustModel? Approval, TreeTrustModel? O
     public IEnumerable<TrustModel> All => new TrustModel?[] { Approval, Outcome, Anomaly }.OfType<TrustModel>();
 
     /// <summary>The set from stored model bytes (any order, any kinds; a later model of the same kind replaces an earlier one).</summary>
-    public static TrustModelSet Load(IEnumerable<byte[]> models) =>
-        models.Select(TrustModel.Load).Aggregate(Empty, (set, model) => model switch
+    public static TrustModelSet Load(IEnumerable<byte[]> models) => Of(models.Select(TrustModel.Load));
+
+    /// <summary>The set of loaded models (any order, any kinds; a later model of the same kind replaces an earlier one).</summary>
+    public static TrustModelSet Of(IEnumerable<TrustModel> models) =>
+        models.Aggregate(Empty, (set, model) => model switch
         {
             AnomalyTrustModel anomaly => set with { Anomaly = anomaly },
             TreeTrustModel tree when tree.Manifest.Kind == TrustModelKinds.Approval => set with { Approval = tree },

@@ -1341,6 +1341,123 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit/archives": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditArchiveResponse"][];
+                    };
+                };
+                /** @description No valid API key or token (`auth.required`, `auth.invalid_credentials`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The caller's role does not pass the `role:viewer` policy (`auth.forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit/archives/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/gzip": string;
+                    };
+                };
+                /** @description The request is invalid (malformed JSON, a failed check); `code` says which. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description No valid API key or token (`auth.required`, `auth.invalid_credentials`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+                /** @description The caller's role does not pass the `role:viewer` policy (`auth.forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["ProblemDetails"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/node-types": {
         parameters: {
             query?: never;
@@ -5652,7 +5769,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["JsonObject"];
+                        "application/json": components["schemas"]["ResolveModeResponse"];
                     };
                 };
                 /** @description The request is invalid (malformed JSON, a failed check); `code` says which. */
@@ -6126,7 +6243,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["JsonObject"];
+                        "application/json": components["schemas"]["RuleSetTestResponse"];
                     };
                 };
                 /** @description The request is invalid (malformed JSON, a failed check); `code` says which. */
@@ -6996,6 +7113,14 @@ export interface components {
             firing: null | components["schemas"]["SloAlertResponse"][];
             recentlyResolved: null | components["schemas"]["SloAlertResponse"][];
         };
+        AnomalyPredictionView: {
+            /** Format: double */
+            score: number;
+            anomalous: boolean;
+            modelVersion: null | string;
+            coldStart: boolean;
+            contributions: null | components["schemas"]["ContributionView"][];
+        };
         ApiKeyResponse: {
             /** Format: uuid */
             id: string;
@@ -7087,6 +7212,26 @@ export interface components {
              * @default 45
              */
             medianLatencySeconds?: number;
+        };
+        AuditArchiveResponse: {
+            /** Format: uuid */
+            id: string;
+            fileName: null | string;
+            /** Format: int64 */
+            firstSequence: number;
+            /** Format: int64 */
+            lastSequence: number;
+            /** Format: int64 */
+            entries: number;
+            previousHash: null | string;
+            lastHash: null | string;
+            sha256: null | string;
+            /** Format: int64 */
+            size: number;
+            /** Format: int64 */
+            contentLength: number;
+            /** Format: date-time */
+            archivedAt: string;
         };
         AuditChainBreak: {
             /** Format: int64 */
@@ -7204,6 +7349,18 @@ export interface components {
                     data: null | Record<string, unknown>;
                 };
             };
+        };
+        ConditionTraceView: {
+            expression: null | string;
+            value: null | components["schemas"]["JsonNode"];
+            error: null | string;
+            parts: null | components["schemas"]["ConditionTraceView"][];
+        };
+        ContributionView: {
+            feature: null | string;
+            value: null | string;
+            /** Format: double */
+            contribution: number;
         };
         CreateApiKeyRequest: {
             name: null | string;
@@ -7963,6 +8120,21 @@ export interface components {
             workflowId: null | string;
             ruleRequiresApproval: null | boolean;
         };
+        ResolveModeResponse: {
+            scopeKey: null | string;
+            scope: components["schemas"]["TrustScopeParts"];
+            stage: null | string;
+            effectiveStage: null | string;
+            mode: null | string;
+            why: null | string;
+            shadow: boolean;
+            policyVersion: null | string;
+            predictions: components["schemas"]["TrustPredictionsView"];
+            explanation: null | string;
+            runsWithoutWaiting: boolean;
+            killSwitch: boolean;
+            gate: components["schemas"]["GateDecision"];
+        };
         ResolveNodeBody: {
             action: null | string;
             reason?: null | string;
@@ -7996,6 +8168,26 @@ export interface components {
             version?: number | null;
             reason?: null | string;
         };
+        RuleMatchView: {
+            ruleId: null | string;
+            /** Format: int32 */
+            priority: number;
+            action: null | string;
+            reason: null | string;
+        };
+        RuleSetTestResponse: {
+            hitPolicy: null | string;
+            matched: null | components["schemas"]["RuleMatchView"][];
+            outputs: components["schemas"]["JsonObject"];
+            tags: null | string[];
+            denied: boolean;
+            requiresApproval: boolean;
+            route: null | string;
+            evaluated: null | components["schemas"]["RuleTraceView"][];
+            ruleSetId: null | string;
+            /** Format: int32 */
+            version: number;
+        };
         RuleSetVersionView: {
             /** Format: int32 */
             version: number;
@@ -8018,6 +8210,11 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        RuleTraceView: {
+            ruleId: null | string;
+            matched: boolean;
+            why: components["schemas"]["ConditionTraceView"];
         };
         RunFigures: {
             /** Format: int64 */
@@ -8434,6 +8631,19 @@ export interface components {
             /** Format: date-time */
             at: string;
         };
+        TrustModelArtifactView: {
+            inline: boolean;
+            sha256: null | string;
+            /** Format: int64 */
+            size: number | null;
+            mediaType: null | string;
+        };
+        TrustModelLoadError: {
+            code: null | string;
+            message: null | string;
+            /** Format: date-time */
+            at: string;
+        };
         TrustModelsView: {
             models: null | components["schemas"]["TrustModelView"][];
             check: components["schemas"]["RetrainCheckView"];
@@ -8455,8 +8665,29 @@ export interface components {
             active: boolean;
             inUse: boolean;
             trainedBy: null | string;
+            artifact: components["schemas"]["TrustModelArtifactView"];
+            loadError: null | components["schemas"]["TrustModelLoadError"];
+        };
+        TrustPredictionsView: {
+            approval: components["schemas"]["TrustPredictionView"];
+            success: components["schemas"]["TrustPredictionView"];
+            anomaly: components["schemas"]["AnomalyPredictionView"];
+        };
+        TrustPredictionView: {
+            /** Format: double */
+            probability: number;
+            modelVersion: null | string;
+            coldStart: boolean;
+            contributions: null | components["schemas"]["ContributionView"][];
         };
         TrustScopeBody: {
+            tenant: null | string;
+            site: null | string;
+            queue: null | string;
+            actionType: null | string;
+            role: null | string;
+        };
+        TrustScopeParts: {
             tenant: null | string;
             site: null | string;
             queue: null | string;
