@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ControlTower.Browser.Tests.Infrastructure;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
@@ -7,7 +8,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace ControlTower.Browser.Tests;
 
-/// <summary>The editor's top bar at the widths people work at, and the approval node's decider picker.</summary>
+/// <summary>The editor's top bar at the widths people work at, and the decider picker of approval nodes and governed actions.</summary>
 [Collection(BrowserCollection.Name)]
 public sealed class EditorToolbarScenarioTests(BrowserFixture fixture, ITestOutputHelper output)
 {
@@ -101,6 +102,56 @@ public sealed class EditorToolbarScenarioTests(BrowserFixture fixture, ITestOutp
         }
     }
 
+    [Fact]
+    public async Task ApproverPicker_OnAGovernedAction_EditsTheDecidersOfItsApprovalBlock()
+    {
+        // The demo's dispense step, alone after a manual trigger, with its templates made plain so the copy stands on its own.
+        var list = await fixture.Api.GetFromJsonAsync<JsonNode>("/api/workflows?limit=200");
+        var refill = ((list as JsonArray) ?? list!["items"]!.AsArray()).First(w => (string?)w!["name"] == "Prescription refill")!;
+        var detail = await fixture.Api.GetFromJsonAsync<JsonNode>($"/api/workflows/{refill["id"]}");
+        var dispense = detail!["graph"]!["nodes"]!.AsArray().First(n => (string?)n!["id"] == "dispense")!.DeepClone();
+        dispense["config"]!["arguments"] = new JsonObject { ["rx"] = "RX-9", ["drug"] = "amoxicillin", ["quantity"] = 10 };
+        dispense["config"]!["approval"]!["title"] = "Verify RX-9";
+        dispense["position"] = new JsonObject { ["x"] = 260, ["y"] = 0 };
+        var graph = new JsonObject
+        {
+            ["version"] = "1.0",
+            ["nodes"] = new JsonArray(
+                new JsonObject { ["id"] = "start", ["type"] = "trigger.manual", ["config"] = new JsonObject(), ["position"] = new JsonObject { ["x"] = 0, ["y"] = 0 } },
+                dispense),
+            ["edges"] = new JsonArray(new JsonObject { ["source"] = "start", ["target"] = "dispense", ["sourceHandle"] = "success", ["targetHandle"] = "in" }),
+        };
+        var workflowId = await fixture.CreateWorkflowAsync($"Gov {Guid.NewGuid():N}"[..16], graph);
+        var page = await fixture.Context.NewPageAsync();
+        try
+        {
+            await page.GotoAsync($"/workflows/{workflowId}");
+            await page.GetByTestId("node-dispense").ClickAsync(new() { Timeout = 30_000 });
+            var picker = page.GetByTestId("inspector").GetByTestId("approver-picker");
+            await Expect(picker.GetByTestId("approver-role-approver")).ToBeCheckedAsync();
+            await picker.GetByTestId("approver-role-approver").UncheckAsync();
+            var add = picker.GetByTestId("approver-add-user");
+            await Expect(add.Locator("option")).Not.ToHaveCountAsync(1);
+            var person = (await add.Locator("option").Nth(1).GetAttributeAsync("value"))!;
+            await add.SelectOptionAsync(person);
+            await Artifacts.ScreenshotAsync(page, "editor-governed-approver-picker", output);
+
+            await page.GetByTestId("save-button").ClickAsync();
+            await page.GetByTestId("save-confirm").ClickAsync();
+            await Expect(page.GetByTestId("version-label")).ToHaveTextAsync("v2");
+            var saved = await fixture.Api.GetFromJsonAsync<JsonElement>($"/api/workflows/{workflowId}");
+            var approval = saved.GetProperty("graph").GetProperty("nodes").EnumerateArray()
+                .Single(n => n.GetProperty("id").GetString() == "dispense").GetProperty("config").GetProperty("approval");
+            Assert.Equal("Verify RX-9", approval.GetProperty("title").GetString());
+            Assert.Empty(approval.GetProperty("approvers").GetProperty("roles").EnumerateArray());
+            Assert.Equal([person], approval.GetProperty("approvers").GetProperty("users").EnumerateArray().Select(r => r.GetString()));
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+
     private static readonly string[] Actions =
         ["toggle-palette", "toggle-inspector", "history-button", "releases-button", "describe-change", "export-button", "import-button"];
 
@@ -144,7 +195,13 @@ public sealed class EditorToolbarScenarioTests(BrowserFixture fixture, ITestOutp
             () => {
               const bar = document.querySelector("[data-testid=editor-bar]");
               const tops = [...bar.children].filter(c => c.offsetParent !== null).map(c => Math.round(c.getBoundingClientRect().top + c.getBoundingClientRect().height / 2));
-              return { centres: [...new Set(tops)].length, spread: Math.max(...tops) - Math.min(...tops), right: Math.max(...[...bar.children].map(c => c.getBoundingClientRect().right)), width: bar.clientWidth, height: bar.getBoundingClientRect().height };
+              return {
+                centres: [...new Set(tops)].length,
+                spread: Math.max(...tops) - Math.min(...tops),
+                right: Math.max(...[...bar.children].map(c => c.getBoundingClientRect().right)),
+                width: bar.clientWidth,
+                height: bar.getBoundingClientRect().height,
+              };
             }
             """);
         var spread = rows.GetProperty("spread").GetInt32();

@@ -101,7 +101,8 @@ internal static class N8nComparison
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| webhook → {group.Key.Transforms} transform{(group.Key.Transforms == 1 ? "" : "s")} → respond | {group.Key.Concurrency} | " +
                 $"{ct.PerSecond:0.0} | {ct.P50:0.0} | {ct.P99:0.0} | {n8n.PerSecond:0.0} | {n8n.P50:0.0} | {n8n.P99:0.0} | " +
-                $"{ct.PerSecond / n8n.PerSecond:0.0}x | {n8n.P50 / ct.P50:0.0}x | {ct.CpuMsPerRequest:0.00} / {n8n.CpuMsPerRequest:0.00} | {n8n.CpuMsPerRequest / ct.CpuMsPerRequest:0.0}x | {ct.Failures}/{n8n.Failures} |"));
+                $"{ct.PerSecond / n8n.PerSecond:0.0}x | {n8n.P50 / ct.P50:0.0}x | {ct.CpuMsPerRequest:0.00} / {n8n.CpuMsPerRequest:0.00} | " +
+                $"{n8n.CpuMsPerRequest / ct.CpuMsPerRequest:0.0}x | {ct.Failures}/{n8n.Failures} |"));
         }
 
         Console.WriteLine();

@@ -99,7 +99,8 @@ internal static class BuiltInNodeTypes
                 "requiredApprovals": { "type": "integer", "minimum": 1, "maximum": 10, "default": 1 },
                 "requiredRejections": { "type": "integer", "minimum": 1, "maximum": 10, "default": 1, "description": "Rejections that end the approval as rejected." },
                 "allowSelfApproval": { "type": "boolean", "default": false },
-                "commentRequired": { "type": "string", "enum": ["reject", "always", "never"], "default": "reject", "description": "Which decisions must say why: a rejection (the default), every decision, or none." },
+                "commentRequired": { "type": "string", "enum": ["reject", "always", "never"], "default": "reject",
+                    "description": "Which decisions must say why: a rejection (the default), every decision, or none." },
                 "expiresAfterSeconds": { "type": "integer", "minimum": 60, "maximum": 31536000 },
                 "escalation": { "type": "object", "additionalProperties": false, "required": ["afterSeconds", "role"], "properties": {
                     "afterSeconds": { "type": "integer", "minimum": 1, "maximum": 31536000 },
@@ -136,7 +137,8 @@ internal static class BuiltInNodeTypes
                         "roles": { "type": "array", "items": { "type": "string" } },
                         "users": { "type": "array", "items": { "type": "string" } } } },
                     "requiredApprovals": { "type": "integer", "minimum": 1, "maximum": 10, "default": 1 },
-                    "commentRequired": { "type": "string", "enum": ["reject", "always", "never"], "default": "reject", "description": "Which decisions must say why: a rejection (the default), every decision, or none." },
+                    "commentRequired": { "type": "string", "enum": ["reject", "always", "never"], "default": "reject",
+                        "description": "Which decisions must say why: a rejection (the default), every decision, or none." },
                     "expiresAfterSeconds": { "type": "integer", "minimum": 60, "maximum": 31536000 } } } } }
             """) with
         {

@@ -4,7 +4,7 @@ import type { McpTool } from "../../api/mcp";
 import type { CtNode } from "../../flow";
 import { problemsAboveForm } from "../../formText";
 import { SchemaForm } from "../../schemaForm";
-import { ApproverPicker, withoutApprovers } from "./ApproverPicker";
+import { ApproverPicker, approversAt, approversPath, withApproversAt, withoutApprovers } from "./ApproverPicker";
 
 /** The selected node's settings: id, label, and its config as a form (an MCP tool's own arguments for `mcp.tool`). */
 export function NodeInspector({
@@ -27,6 +27,7 @@ export function NodeInspector({
   testData: ReactNode;
 }) {
   const { graphNode, nodeType } = node.data;
+  const pickerPath = approversPath(graphNode.type);
   const listed = problemsAboveForm(problems, graphNode.type === "mcp.tool" ? undefined : nodeType?.configSchema);
   return (
     <fieldset disabled={readOnly} style={{ border: 0, padding: 0, margin: 0 }} data-testid="inspector">
@@ -70,19 +71,17 @@ export function NodeInspector({
           tools={tools}
           onChange={(config) => onChange({ config })}
         />
-      ) : nodeType && graphNode.type === "approval" ? (
+      ) : nodeType && pickerPath ? (
         <>
           <ApproverPicker
             key={`${graphNode.id}:approvers`}
-            value={graphNode.config?.approvers}
-            onChange={(approvers) => {
-              const { approvers: _, ...rest } = graphNode.config ?? {};
-              onChange({ config: approvers ? { ...rest, approvers } : rest });
-            }}
+            value={approversAt(graphNode.config ?? {}, pickerPath)}
+            legend={pickerPath.length ? "Who decides when it asks a person" : "Who decides"}
+            onChange={(approvers) => onChange({ config: withApproversAt(graphNode.config ?? {}, pickerPath, approvers) })}
           />
           <SchemaForm
             key={graphNode.id}
-            schema={withoutApprovers(nodeType.configSchema)}
+            schema={withoutApprovers(nodeType.configSchema, pickerPath)}
             value={graphNode.config ?? {}}
             onChange={(config) => onChange({ config })}
           />
