@@ -178,10 +178,6 @@ public sealed class EditorCanvasScenarioTests(BrowserFixture fixture, ITestOutpu
 
     private async Task<string> CopyRefillAsync()
     {
-        var list = await fixture.Api.GetFromJsonAsync<JsonNode>("/api/workflows?limit=200");
-        var items = (list as JsonArray) ?? list!["items"]!.AsArray();
-        var refill = items.First(w => (string?)w!["name"] == "Prescription refill")!;
-        var detail = await fixture.Api.GetFromJsonAsync<JsonNode>($"/api/workflows/{refill["id"]}");
-        return await fixture.CreateWorkflowAsync($"Refill copy {Guid.NewGuid():N}"[..20], detail!["graph"]!);
+        return await fixture.CreateWorkflowAsync($"Refill copy {Guid.NewGuid():N}"[..20], await fixture.RefillGraphAsync());
     }
 }

@@ -106,10 +106,8 @@ public sealed class EditorToolbarScenarioTests(BrowserFixture fixture, ITestOutp
     public async Task ApproverPicker_OnAGovernedAction_EditsTheDecidersOfItsApprovalBlock()
     {
         // The demo's dispense step, alone after a manual trigger, with its templates made plain so the copy stands on its own.
-        var list = await fixture.Api.GetFromJsonAsync<JsonNode>("/api/workflows?limit=200");
-        var refill = ((list as JsonArray) ?? list!["items"]!.AsArray()).First(w => (string?)w!["name"] == "Prescription refill")!;
-        var detail = await fixture.Api.GetFromJsonAsync<JsonNode>($"/api/workflows/{refill["id"]}");
-        var dispense = detail!["graph"]!["nodes"]!.AsArray().First(n => (string?)n!["id"] == "dispense")!.DeepClone();
+        var refill = await fixture.RefillGraphAsync();
+        var dispense = refill["nodes"]!.AsArray().First(n => (string?)n!["id"] == "dispense")!.DeepClone();
         dispense["config"]!["arguments"] = new JsonObject { ["rx"] = "RX-9", ["drug"] = "amoxicillin", ["quantity"] = 10 };
         dispense["config"]!["approval"]!["title"] = "Verify RX-9";
         dispense["position"] = new JsonObject { ["x"] = 260, ["y"] = 0 };

@@ -73,6 +73,16 @@ public sealed class BrowserFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>The graph of the demo's "Prescription refill" workflow, for scenarios that work on a copy of it.</summary>
+    internal async Task<System.Text.Json.Nodes.JsonNode> RefillGraphAsync()
+    {
+        var list = await Api.GetFromJsonAsync<System.Text.Json.Nodes.JsonNode>("/api/workflows?limit=200");
+        var items = (list as System.Text.Json.Nodes.JsonArray) ?? list!["items"]!.AsArray();
+        var refill = items.First(w => (string?)w!["name"] == "Prescription refill")!;
+        var detail = await Api.GetFromJsonAsync<System.Text.Json.Nodes.JsonNode>($"/api/workflows/{refill["id"]}");
+        return detail!["graph"]!;
+    }
+
     /// <summary>Creates a workflow over the API (for data the scenario is not about).</summary>
     internal async Task<string> CreateWorkflowAsync(string name, object graph)
     {
