@@ -13,8 +13,9 @@ namespace ControlTower.Server.Runs;
 /// context saves (<see cref="ControlTowerDbContext.SaveChangesAsync(bool, CancellationToken)"/>), inside the
 /// same transaction. Per row, the tracker cost more than the insert itself, and in the group commit it is
 /// spent while every other run's unit waits. Rows are only ever inserted here, never read back or updated.
+/// On SQLite the rows go through <see cref="SqliteEngineRows"/>' prepared single-row statements instead.
 /// </summary>
-internal sealed class EngineRows
+internal sealed class EngineRows : IDisposable
 {
     // Parameters per statement stay far below SQLite's (32,766), PostgreSQL's and MySQL's (65,535) limits.
     private const int RowsPerStatement = 400;
@@ -22,6 +23,7 @@ internal sealed class EngineRows
     private readonly List<RunEventEntity> _events = [];
     private readonly List<NodeExecutionEntity> _executions = [];
     private readonly List<RunNodeStateEntity> _nodeStates = [];
+    private SqliteEngineRows? _sqlite;
 
     public bool IsEmpty => _events.Count == 0 && _executions.Count == 0 && _nodeStates.Count == 0;
 
@@ -42,6 +44,21 @@ internal sealed class EngineRows
     /// <summary>Inserts the pending rows in the context's current transaction. A key collision (another writer took an event number) is a <see cref="DbUpdateException"/>, as from EF.</summary>
     public async Task FlushAsync(ControlTowerDbContext db, CancellationToken cancellationToken)
     {
+        if (db.IsSqlite)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                (_sqlite ??= new SqliteEngineRows(db.Model)).Insert(db, _nodeStates, _events, _executions);
+            }
+            finally
+            {
+                Clear();
+            }
+
+            return;
+        }
+
         var events = _events.ToArray();
         var executions = _executions.ToArray();
         var nodeStates = _nodeStates.ToArray();
@@ -56,6 +73,8 @@ internal sealed class EngineRows
             e => [e.RunId, e.NodeId, e.Attempt, e.NodeType, e.IdempotencyKey, e.Status, e.Input, e.Output, e.Outcome, e.ErrorCode, e.ErrorMessage, e.StartedAt, e.FinishedAt],
             cancellationToken);
     }
+
+    public void Dispose() => _sqlite?.Dispose();
 
     private static async Task InsertAsync<T>(ControlTowerDbContext db, string table, string[] columns, T[] rows, Func<T, object?[]> values, CancellationToken cancellationToken)
     {
