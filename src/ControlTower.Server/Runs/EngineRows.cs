@@ -49,7 +49,7 @@ internal sealed class EngineRows : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                (_sqlite ??= new SqliteEngineRows(db.Model)).Insert(db, _nodeStates, _events, _executions);
+                (_sqlite ??= new SqliteEngineRows()).Insert(db, _nodeStates, _events, _executions);
             }
             finally
             {

@@ -1,47 +1,78 @@
-using System.Data;
-using System.Data.Common;
+using System.Globalization;
 using ControlTower.Server.Platform.Persistence;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using SQLitePCL;
 
 namespace ControlTower.Server.Runs;
 
 /// <summary>
-/// <see cref="EngineRows"/> on SQLite: one single-row <c>INSERT</c> per table, prepared once per connection and re-bound per
-/// row. Microsoft.Data.Sqlite keeps a command's prepared statement while its text and connection stay the same, so a
-/// context that lives on (the group-commit writer's) parses each statement once, instead of parsing a multi-row statement
-/// built afresh per commit (with its per-parameter name lookups). Parameters are made by the properties' own EF type
-/// mappings (converters included), so GUIDs and times are stored exactly as <c>SaveChanges</c> stores them.
-/// Executed synchronously: Microsoft.Data.Sqlite's async calls run synchronously anyway, and a cancelled command
-/// would interrupt the connection, which inside a shared transaction rolls back every unit in it.
+/// <see cref="EngineRows"/> on SQLite: one single-row <c>INSERT</c> per table, prepared once per connection and re-bound
+/// per row, on the connection's own SQLite handle. A context that lives on (the group-commit writer's) so parses each
+/// statement once, instead of parsing a multi-row statement built afresh per commit, and binds by position without the
+/// ADO.NET parameter objects (per value, Microsoft.Data.Sqlite allocates a binder and looks the parameter's name up).
+/// Values are written in the text forms EF Core's SQLite provider writes (<c>SaveChanges</c>): a GUID as upper-case
+/// <c>D</c> text, a time as <c>yyyy-MM-dd HH:mm:ss.FFFFFFF</c>; <c>EngineRowsTests</c> compares them with rows EF wrote.
+/// Executed synchronously, as all SQLite I/O is (Microsoft.Data.Sqlite's async calls run synchronously too), and never
+/// interrupted: inside a shared transaction an interrupt would roll back every unit in it.
 /// </summary>
-internal sealed class SqliteEngineRows(IModel model) : IDisposable
+internal sealed class SqliteEngineRows : IDisposable
 {
-    private readonly Table<RunNodeStateEntity> _nodeStates = new(model, "run_node_states",
-        [("RunId", n => n.RunId), ("NodeId", n => n.NodeId), ("Version", n => n.Version), ("State", n => n.State), ("Output", n => n.Output)]);
+    private const string TimeFormat = "yyyy-MM-dd HH:mm:ss.FFFFFFF";
 
-    private readonly Table<RunEventEntity> _events = new(model, "run_events",
-        [("RunId", e => e.RunId), ("Seq", e => e.Seq), ("Type", e => e.Type), ("Timestamp", e => e.Timestamp), ("Data", e => e.Data), ("TraceId", e => e.TraceId)]);
+    private readonly Table<RunNodeStateEntity> _nodeStates = new("run_node_states",
+    [
+        ("RunId", (s, i, n) => BindGuid(s, i, n.RunId)),
+        ("NodeId", (s, i, n) => BindText(s, i, n.NodeId)),
+        ("Version", (s, i, n) => raw.sqlite3_bind_int64(s, i, n.Version)),
+        ("State", (s, i, n) => BindText(s, i, n.State)),
+        ("Output", (s, i, n) => BindText(s, i, n.Output)),
+    ]);
 
-    private readonly Table<NodeExecutionEntity> _executions = new(model, "node_executions",
-        [
-            ("RunId", e => e.RunId), ("NodeId", e => e.NodeId), ("Attempt", e => e.Attempt), ("NodeType", e => e.NodeType),
-            ("IdempotencyKey", e => e.IdempotencyKey), ("Status", e => e.Status), ("Input", e => e.Input), ("Output", e => e.Output),
-            ("Outcome", e => e.Outcome), ("ErrorCode", e => e.ErrorCode), ("ErrorMessage", e => e.ErrorMessage),
-            ("StartedAt", e => e.StartedAt), ("FinishedAt", e => e.FinishedAt),
-        ]);
+    private readonly Table<RunEventEntity> _events = new("run_events",
+    [
+        ("RunId", (s, i, e) => BindGuid(s, i, e.RunId)),
+        ("Seq", (s, i, e) => raw.sqlite3_bind_int64(s, i, e.Seq)),
+        ("Type", (s, i, e) => BindText(s, i, e.Type)),
+        ("Timestamp", (s, i, e) => BindTime(s, i, e.Timestamp)),
+        ("Data", (s, i, e) => BindText(s, i, e.Data)),
+        ("TraceId", (s, i, e) => BindText(s, i, e.TraceId)),
+    ]);
+
+    private readonly Table<NodeExecutionEntity> _executions = new("node_executions",
+    [
+        ("RunId", (s, i, e) => BindGuid(s, i, e.RunId)),
+        ("NodeId", (s, i, e) => BindText(s, i, e.NodeId)),
+        ("Attempt", (s, i, e) => raw.sqlite3_bind_int64(s, i, e.Attempt)),
+        ("NodeType", (s, i, e) => BindText(s, i, e.NodeType)),
+        ("IdempotencyKey", (s, i, e) => BindText(s, i, e.IdempotencyKey)),
+        ("Status", (s, i, e) => BindText(s, i, e.Status)),
+        ("Input", (s, i, e) => BindText(s, i, e.Input)),
+        ("Output", (s, i, e) => BindText(s, i, e.Output)),
+        ("Outcome", (s, i, e) => BindText(s, i, e.Outcome)),
+        ("ErrorCode", (s, i, e) => BindText(s, i, e.ErrorCode)),
+        ("ErrorMessage", (s, i, e) => BindText(s, i, e.ErrorMessage)),
+        ("StartedAt", (s, i, e) => BindTime(s, i, e.StartedAt)),
+        ("FinishedAt", (s, i, e) => BindTime(s, i, e.FinishedAt)),
+    ]);
+
+    private delegate int Binder<in T>(sqlite3_stmt statement, int index, T row);
 
     /// <summary>Inserts the rows in the context's current transaction (there is one: the context saves inside it).</summary>
     public void Insert(ControlTowerDbContext db, List<RunNodeStateEntity> nodeStates, List<RunEventEntity> events, List<NodeExecutionEntity> executions)
     {
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
-        var transaction = (SqliteTransaction)(db.Database.CurrentTransaction?.GetDbTransaction()
-            ?? throw new InvalidOperationException("The engine's rows are inserted inside a transaction."));
-        _nodeStates.Insert(connection, transaction, nodeStates);
-        _events.Insert(connection, transaction, events);
-        _executions.Insert(connection, transaction, executions);
+        if (db.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("The engine's rows are inserted inside a transaction.");
+        }
+
+        // The handle, not the ADO.NET connection: a pooled connection may hand a context another handle after it reopens.
+        var handle = ((SqliteConnection)db.Database.GetDbConnection()).Handle
+            ?? throw new InvalidOperationException("The engine's rows are inserted on an open connection.");
+        _nodeStates.Insert(handle, nodeStates);
+        _events.Insert(handle, events);
+        _executions.Insert(handle, executions);
     }
 
     public void Dispose()
@@ -51,66 +82,96 @@ internal sealed class SqliteEngineRows(IModel model) : IDisposable
         _executions.Dispose();
     }
 
-    private sealed class Table<T>(IModel model, string name, (string Column, Func<T, object?> Value)[] columns) : IDisposable
-    {
-        private readonly RelationalTypeMapping[] _mappings = [.. columns.Select(c => Mapping(model, c.Column))];
-        private SqliteCommand? _command;
+    private static int BindText(sqlite3_stmt statement, int index, string? value) =>
+        value is null ? raw.sqlite3_bind_null(statement, index) : raw.sqlite3_bind_text16(statement, index, value.AsSpan());
 
-        public void Insert(SqliteConnection connection, SqliteTransaction transaction, List<T> rows)
+    private static int BindGuid(sqlite3_stmt statement, int index, Guid value)
+    {
+        Span<char> text = stackalloc char[36];
+        value.TryFormat(text, out _, "D");
+        for (var i = 0; i < text.Length; i++)
+        {
+            text[i] = char.ToUpperInvariant(text[i]);
+        }
+
+        return raw.sqlite3_bind_text16(statement, index, text);
+    }
+
+    private static int BindTime(sqlite3_stmt statement, int index, DateTime? value)
+    {
+        if (value is not { } time)
+        {
+            return raw.sqlite3_bind_null(statement, index);
+        }
+
+        Span<char> text = stackalloc char[32];
+        time.TryFormat(text, out var length, TimeFormat, CultureInfo.InvariantCulture);
+        return raw.sqlite3_bind_text16(statement, index, text[..length]);
+    }
+
+    private sealed class Table<T>(string name, (string Column, Binder<T> Bind)[] columns) : IDisposable
+    {
+        private readonly string _sql = $"INSERT INTO \"{name}\" ({string.Join(", ", columns.Select(c => $"\"{c.Column}\""))}) " +
+            $"VALUES ({string.Join(", ", columns.Select((_, i) => $"?{i + 1}"))})";
+
+        private sqlite3? _handle;
+        private sqlite3_stmt? _statement;
+
+        public void Insert(sqlite3 handle, List<T> rows)
         {
             if (rows.Count == 0)
             {
                 return;
             }
 
-            var command = CommandFor(connection);
-            command.Transaction = transaction;
-            var parameters = command.Parameters;
+            var statement = StatementFor(handle);
             foreach (var row in rows)
             {
-                for (var i = 0; i < columns.Length; i++)
-                {
-                    parameters[i].Value = ToProvider(_mappings[i], columns[i].Value(row));
-                }
-
                 try
                 {
-                    command.ExecuteNonQuery();
+                    for (var i = 0; i < columns.Length; i++)
+                    {
+                        Check(columns[i].Bind(statement, i + 1, row), raw.SQLITE_OK, handle);
+                    }
+
+                    Check(raw.sqlite3_step(statement), raw.SQLITE_DONE, handle);
                 }
                 catch (SqliteException failure)
                 {
                     throw new DbUpdateException($"Inserting the engine's rows into {name} failed: {failure.Message}", failure);
                 }
+                finally
+                {
+                    raw.sqlite3_reset(statement);
+                }
             }
         }
 
-        public void Dispose() => _command?.Dispose();
-
-        /// <summary>The prepared command, made again for a new connection (a context's connection normally never changes).</summary>
-        private SqliteCommand CommandFor(SqliteConnection connection)
+        public void Dispose()
         {
-            if (_command?.Connection == connection)
-            {
-                return _command;
-            }
-
-            _command?.Dispose();
-            var command = connection.CreateCommand();
-            command.CommandText = $"INSERT INTO \"{name}\" ({string.Join(", ", columns.Select(c => $"\"{c.Column}\""))}) " +
-                $"VALUES ({string.Join(", ", columns.Select((_, i) => $"@p{i}"))})";
-            for (var i = 0; i < columns.Length; i++)
-            {
-                command.Parameters.Add(_mappings[i].CreateParameter(command, $"@p{i}", null, nullable: true));
-            }
-
-            return _command = command;
+            _statement?.Dispose();
+            (_statement, _handle) = (null, null);
         }
 
-        private static RelationalTypeMapping Mapping(IModel model, string column) =>
-            model.FindEntityType(typeof(T))?.FindProperty(column)?.GetRelationalTypeMapping()
-            ?? throw new InvalidOperationException($"{typeof(T).Name} has no mapped property {column}.");
+        private sqlite3_stmt StatementFor(sqlite3 handle)
+        {
+            if (_statement is not null && ReferenceEquals(_handle, handle))
+            {
+                return _statement;
+            }
 
-        private static object ToProvider(RelationalTypeMapping mapping, object? value) =>
-            value is null ? DBNull.Value : mapping.Converter?.ConvertToProvider(value) ?? value;
+            Dispose();
+            Check(raw.sqlite3_prepare_v2(handle, _sql, out var statement), raw.SQLITE_OK, handle);
+            (_statement, _handle) = (statement, handle);
+            return statement;
+        }
+
+        private static void Check(int result, int expected, sqlite3 handle)
+        {
+            if (result != expected)
+            {
+                SqliteException.ThrowExceptionForRC(result, handle);
+            }
+        }
     }
 }

@@ -1,0 +1,111 @@
+using ControlTower.Server.Platform.Persistence;
+using ControlTower.Server.Runs;
+using ControlTower.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ControlTower.Server.Tests.Runs;
+
+/// <summary>
+/// The engine's rows bypass EF's change tracker (and on SQLite, ADO.NET's parameters): what they store must be exactly
+/// what EF stores for the same entity, or EF's own reads, filters and orderings over them would differ.
+/// </summary>
+public sealed class EngineRowsTests : IDisposable
+{
+    private static readonly DateTime WithTicks = new(2026, 12, 7, 10, 11, 12, DateTimeKind.Utc);
+    private readonly ControlTowerFactory _factory = new();
+
+    public void Dispose() => _factory.Dispose();
+
+    [Fact]
+    public async Task EngineRows_StoreEveryColumnInTheFormEfStoresIt()
+    {
+        _factory.CreateClient().Dispose();
+        var contexts = _factory.Services.GetRequiredService<IDbContextFactory<ControlTowerDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync();
+        var runId = Guid.NewGuid();
+        db.Add(new RunEntity { Id = runId, Status = "running", State = "{}", Trigger = "manual", TraceId = "t" });
+        await db.SaveChangesAsync();
+        var time = WithTicks.AddTicks(1234567);
+
+        // Each pair: one row written by EF's change tracker, its twin (another key) by the engine's rows.
+        await WriteBothWaysAsync(db,
+            new RunEventEntity { RunId = runId, Seq = 1, Type = "update", Timestamp = time, Data = "{\"a\":\"é\"}", TraceId = "t" },
+            new RunEventEntity { RunId = runId, Seq = 2, Type = "update", Timestamp = time, Data = "{\"a\":\"é\"}", TraceId = "t" });
+        await WriteBothWaysAsync(db,
+            new RunNodeStateEntity { RunId = runId, NodeId = "n", Version = 1, State = "{}", Output = null },
+            new RunNodeStateEntity { RunId = runId, NodeId = "n", Version = 2, State = "{}", Output = null });
+        await WriteBothWaysAsync(db,
+            Execution(runId, 1, WithTicks, finished: null),
+            Execution(runId, 2, WithTicks, finished: null));
+        await WriteBothWaysAsync(db,
+            Execution(runId, 3, time, finished: time.AddTicks(-7)),
+            Execution(runId, 4, time, finished: time.AddTicks(-7)));
+
+        Assert.Equal(Stored(db, "run_events", "Seq", 1), Stored(db, "run_events", "Seq", 2));
+        Assert.Equal(Stored(db, "run_node_states", "Version", 1), Stored(db, "run_node_states", "Version", 2));
+        Assert.Equal(Stored(db, "node_executions", "Attempt", 1), Stored(db, "node_executions", "Attempt", 2));
+        Assert.Equal(Stored(db, "node_executions", "Attempt", 3), Stored(db, "node_executions", "Attempt", 4));
+        var read = await db.Set<NodeExecutionEntity>().AsNoTracking().SingleAsync(e => e.RunId == runId && e.Attempt == 4);
+        Assert.Equal((time, time.AddTicks(-7), DateTimeKind.Utc), (read.StartedAt, read.FinishedAt!.Value, read.StartedAt.Kind));
+        Assert.Equal(2, await db.Set<RunEventEntity>().CountAsync(e => e.RunId == runId && e.Timestamp == time));
+    }
+
+    private static NodeExecutionEntity Execution(Guid runId, int attempt, DateTime started, DateTime? finished) => new()
+    {
+        RunId = runId,
+        NodeId = "n",
+        Attempt = attempt,
+        NodeType = "transform",
+        IdempotencyKey = $"{runId}:n:1",
+        Status = "succeeded",
+        Input = "{}",
+        Output = "[1]",
+        Outcome = finished is null ? null : "success",
+        StartedAt = started,
+        FinishedAt = finished,
+    };
+
+    private static async Task WriteBothWaysAsync<T>(ControlTowerDbContext db, T byEf, T byEngine)
+        where T : class
+    {
+        db.Add(byEf);
+        await db.SaveChangesAsync();
+        db.ChangeTracker.Clear();
+        switch (byEngine)
+        {
+            case RunEventEntity e: db.EngineRows.Add(e); break;
+            case RunNodeStateEntity n: db.EngineRows.Add(n); break;
+            case NodeExecutionEntity x: db.EngineRows.Add(x); break;
+        }
+
+        await db.SaveChangesAsync();
+    }
+
+    /// <summary>Every column of one row as SQL literals (type included: 'text', integer, NULL, X'blob'), but the one that tells the twins apart.</summary>
+    private static List<string> Stored(ControlTowerDbContext db, string table, string keyColumn, long key)
+    {
+        var connection = db.Database.GetDbConnection();
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            connection.Open();
+        }
+
+        using var columns = connection.CreateCommand();
+        columns.CommandText = $"SELECT name FROM pragma_table_info('{table}') WHERE name <> '{keyColumn}' ORDER BY cid";
+        var names = new List<string>();
+        using (var reader = columns.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                names.Add(reader.GetString(0));
+            }
+        }
+
+        using var row = connection.CreateCommand();
+        row.CommandText = $"SELECT {string.Join(", ", names.Select(n => $"quote(\"{n}\")"))} FROM \"{table}\" WHERE \"{keyColumn}\" = {key}";
+        using var values = row.ExecuteReader();
+        Assert.True(values.Read());
+        return [.. names.Select((n, i) => $"{n}={values.GetString(i)}")];
+    }
+}
