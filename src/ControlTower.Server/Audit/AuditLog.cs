@@ -84,7 +84,7 @@ internal sealed partial class AuditLog(TimeProvider time, PlatformMetrics metric
                 auditEvent.Reason,
                 auditEvent.Data);
             var entry = AuditChain.AppendAfter(head, content);
-            db.AuditEntries.Add(AuditMapping.ToEntity(entry));
+            db.EngineRows.Add(AuditMapping.ToEntity(entry)); // append-only: inserted without the change tracker
             head = new AuditChainHead(entry.Content.Sequence, entry.Hash);
         }
     }

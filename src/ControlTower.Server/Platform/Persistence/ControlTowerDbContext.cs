@@ -43,21 +43,34 @@ internal sealed class ControlTowerDbContext(DbContextOptions<ControlTowerDbConte
             return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         }
 
-        // The tracked changes first: a run row's version check then fails before its events collide on their
-        // numbers, so a concurrent writer surfaces as the concurrency conflict it is, not as a logged key violation.
         if (Database.CurrentTransaction is not null)
         {
+            return await SaveWithEngineRowsAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+
+        // One transaction for all, as SaveChanges alone would be.
+        await using var transaction = await Database.BeginTransactionAsync(cancellationToken);
+        var count = await SaveWithEngineRowsAsync(acceptAllChangesOnSuccess, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return count;
+    }
+
+    private async Task<int> SaveWithEngineRowsAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // New runs first, as tracked rows may refer to them; then the tracked changes: a run row's version check then
+            // fails before its events collide on their numbers, so a concurrent writer surfaces as the concurrency conflict
+            // it is, not as a logged key violation.
+            await EngineRows.FlushNewRunsAsync(this, cancellationToken);
             var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
             await EngineRows.FlushAsync(this, cancellationToken);
             return saved;
         }
-
-        // One transaction for both, as SaveChanges alone would be.
-        await using var transaction = await Database.BeginTransactionAsync(cancellationToken);
-        var count = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
-        await EngineRows.FlushAsync(this, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return count;
+        finally
+        {
+            EngineRows.Clear();
+        }
     }
 
     public override void Dispose()
