@@ -59,6 +59,23 @@ internal sealed partial class AuditLog(TimeProvider time, PlatformMetrics metric
         }
     }
 
+    /// <summary>
+    /// Append-only, so inserted without the change tracker (<see cref="Runs.EngineRows"/>), except on MySQL: MariaDB's key
+    /// violations name no table, and the tracked save's batch is how <see cref="Platform.Persistence.UniqueViolations"/> tells
+    /// which of the caller's rows collided (an audit row beside them changes how EF batches and reports them).
+    /// </summary>
+    private static void Add(ControlTowerDbContext db, AuditEntryEntity entry)
+    {
+        if (db.IsMySql)
+        {
+            db.AuditEntries.Add(entry);
+        }
+        else
+        {
+            db.EngineRows.Add(entry);
+        }
+    }
+
     private async Task AppendAsync(ControlTowerDbContext db, IReadOnlyList<AuditEvent> events, CancellationToken cancellationToken)
     {
         if (db.IsPostgreSql)
@@ -84,7 +101,7 @@ internal sealed partial class AuditLog(TimeProvider time, PlatformMetrics metric
                 auditEvent.Reason,
                 auditEvent.Data);
             var entry = AuditChain.AppendAfter(head, content);
-            db.EngineRows.Add(AuditMapping.ToEntity(entry)); // append-only: inserted without the change tracker
+            Add(db, AuditMapping.ToEntity(entry));
             head = new AuditChainHead(entry.Content.Sequence, entry.Hash);
         }
     }
