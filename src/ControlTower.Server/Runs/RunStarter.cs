@@ -22,8 +22,11 @@ internal sealed record StartRunRequest(
     string PrincipalSource = RunPrincipals.Caller,
     IReadOnlyDictionary<string, JsonNode?>? Pins = null);
 
-/// <summary>The run, and whether this call created it (false: the idempotency key named an existing run).</summary>
-internal sealed record StartedRun(RunEntity Run, bool Created);
+/// <summary>
+/// The run, and whether this call created it (false: the idempotency key named an existing run). <see cref="State"/>:
+/// the state this call committed (null for an existing run), so a caller that answers from it reads nothing back.
+/// </summary>
+internal sealed record StartedRun(RunEntity Run, bool Created, RunState? State = null);
 
 /// <summary>
 /// Creates runs: pins the version the start names, else the one the workflow's release chooses (<see cref="Releases.ReleaseRouter"/>),
@@ -98,7 +101,7 @@ internal sealed class RunStarter(
         }
 
         transitions.AfterCommit(run, cancelled, prepared.Stretch.WritesTasks);
-        return new StartedRun(run, true);
+        return new StartedRun(run, true, prepared.Stretch.Final);
     }
 
     /// <summary>Adds a new, started run to the unit of work (used for top-level and child runs alike).</summary>
@@ -124,9 +127,8 @@ internal sealed class RunStarter(
             return (await definitions.GetAsync(request.WorkflowId, version, cancellationToken), request);
         }
 
-        var byAuthor = request.PrincipalSource == RunPrincipals.VersionAuthor;
-        var released = await releases.ChooseAsync(request.WorkflowId, request.IdempotencyKey ?? runId.ToString(), request.TriggerNodeId, byAuthor, cancellationToken);
-        return (released.Definition, byAuthor ? request with { StartedBy = released.AuthorId } : request);
+        var released = await releases.ChooseAsync(request.WorkflowId, request.IdempotencyKey ?? runId.ToString(), request.TriggerNodeId, cancellationToken);
+        return (released, request.PrincipalSource == RunPrincipals.VersionAuthor ? request with { StartedBy = released.AuthorId } : request);
     }
 
     private sealed record PreparedRun(RunEntity Run, Stretch Stretch, JsonObject StartedUpdate, DateTime Now);
