@@ -46,17 +46,15 @@ internal sealed class RunStarter(
     Microsoft.Extensions.Options.IOptions<EngineOptions> engine,
     TimeProvider time)
 {
+    /// <summary>The run an idempotency key names; compiled once per instance (a compiled query serves one model).</summary>
+    private readonly Func<ControlTowerDbContext, Guid, string, CancellationToken, Task<RunEntity?>> _findByKey = EF.CompileAsyncQuery(
+        (ControlTowerDbContext db, Guid workflowId, string key, CancellationToken _) =>
+            db.Set<RunEntity>().AsNoTracking().SingleOrDefault(r => r.WorkflowId == workflowId && r.IdempotencyKey == key));
+
     public async Task<StartedRun> StartAsync(StartRunRequest request, CancellationToken cancellationToken)
     {
         var runId = Guid.NewGuid();
         (var definition, request) = await ChooseVersionAsync(request, runId, cancellationToken);
-        // A redelivery is an expected outcome, so the key is looked up first (a key violation would be logged as a
-        // database error); the unique key still settles two starts that race past this check.
-        if (await FindByKeyAsync(request, cancellationToken) is { } existing)
-        {
-            return new StartedRun(existing, false);
-        }
-
         if (request.Pins is { Count: > 0 } pins)
         {
             RunPins.Validate(definition, pins);
@@ -72,10 +70,20 @@ internal sealed class RunStarter(
         var prepared = await PrepareAsync(definition, request, runId, parent: null, cancellationToken);
         var run = prepared.Run;
         IReadOnlyList<CancelledAttempt> cancelled;
+        RunEntity? existing = null;
         try
         {
             cancelled = await commits.CommitAsync(async (db, ct) =>
             {
+                // A redelivery is an expected outcome, so the key is looked up (a key violation would be logged as a
+                // database error), in the commit's own transaction: no connection of its own, and on SQLite (one writer)
+                // no start can slip in between. The unique key still settles starts that race on PostgreSQL or MySQL.
+                if (request.IdempotencyKey is { } key && await _findByKey(db, request.WorkflowId, key, ct) is { } earlier)
+                {
+                    existing = earlier;
+                    return [];
+                }
+
                 var written = await WriteAsync(db, definition, prepared, ct);
                 if (request.Pins is { Count: > 0 } pinned)
                 {
@@ -96,8 +104,13 @@ internal sealed class RunStarter(
         catch (DbUpdateException) when (request.IdempotencyKey is not null)
         {
             // Another request with the same key won the race (unique index); that run is the answer.
-            return new StartedRun(await FindByKeyAsync(request, cancellationToken) ?? throw new InvalidOperationException(
+            return new StartedRun(await FindByKeyAsync(request.WorkflowId, request.IdempotencyKey, cancellationToken) ?? throw new InvalidOperationException(
                 $"Run start with idempotency key '{request.IdempotencyKey}' conflicted, but no run holds the key."), false);
+        }
+
+        if (existing is not null)
+        {
+            return new StartedRun(existing, false);
         }
 
         transitions.AfterCommit(run, cancelled, prepared.Stretch.WritesTasks);
@@ -204,15 +217,9 @@ internal sealed class RunStarter(
         return cancelled;
     }
 
-    private async Task<RunEntity?> FindByKeyAsync(StartRunRequest request, CancellationToken cancellationToken)
+    private async Task<RunEntity?> FindByKeyAsync(Guid workflowId, string key, CancellationToken cancellationToken)
     {
-        if (request.IdempotencyKey is null)
-        {
-            return null;
-        }
-
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Set<RunEntity>().AsNoTracking()
-            .SingleOrDefaultAsync(r => r.WorkflowId == request.WorkflowId && r.IdempotencyKey == request.IdempotencyKey, cancellationToken);
+        return await _findByKey(db, workflowId, key, cancellationToken);
     }
 }
