@@ -13,8 +13,9 @@ namespace ControlTower.Server.Releases;
 internal sealed class ReleaseRouter(WorkflowRoutes routes, WorkflowDefinitions definitions, ReleaseMetrics metrics)
 {
     /// <summary>
-    /// The version a new run pins (its author is the principal of a start without a caller), from memory: the route (<see cref="WorkflowRoutes"/>) and the compiled
-    /// version (<see cref="WorkflowDefinitions"/>) are cached, so a start reads nothing here once each was loaded.
+    /// The version a new run pins (its author is the principal of a start without a caller), from memory: the route
+    /// (<see cref="WorkflowRoutes"/>) and the compiled version (<see cref="WorkflowDefinitions"/>) are cached, so a start
+    /// reads nothing here once each was loaded.
     /// </summary>
     public async Task<WorkflowDefinition> ChooseAsync(Guid workflowId, string splitKey, string? triggerNodeId, CancellationToken cancellationToken)
     {

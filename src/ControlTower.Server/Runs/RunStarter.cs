@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using ControlTower.Core.Errors;
 using ControlTower.Core.Scheduling;
 using ControlTower.Server.Audit;
 using ControlTower.Server.Platform.Persistence;
@@ -60,9 +61,9 @@ internal sealed class RunStarter(
             RunPins.Validate(definition, pins);
         }
 
-        if ((request.TriggerNodeId is { } triggerId ? definition.Plan.Node(triggerId) : definition.Plan.Nodes.FirstOrDefault(n => n.IsTrigger)) is { } trigger)
+        if (await EnsureTriggerEnabledAsync(definition, request, cancellationToken) is { } redelivered)
         {
-            await switches.EnsureTriggerEnabledAsync(trigger.Type, cancellationToken);
+            return new StartedRun(redelivered, false);
         }
 
         // The run's first side-effect-free nodes run before the transaction opens, and commit with the start
@@ -115,6 +116,35 @@ internal sealed class RunStarter(
 
         transitions.AfterCommit(run, cancelled, prepared.Stretch.WritesTasks);
         return new StartedRun(run, true, prepared.Stretch.Final);
+    }
+
+    /// <summary>
+    /// Refuses a start through a switched-off trigger type, unless its idempotency key names a run started before the switch
+    /// was turned off: that run is returned (a redelivery answers as it did the first time). Null: the trigger is on.
+    /// </summary>
+    private async Task<RunEntity?> EnsureTriggerEnabledAsync(WorkflowDefinition definition, StartRunRequest request, CancellationToken cancellationToken)
+    {
+        var trigger = request.TriggerNodeId is { } triggerId ? definition.Plan.Node(triggerId) : definition.Plan.Nodes.FirstOrDefault(n => n.IsTrigger);
+        if (trigger is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            await switches.EnsureTriggerEnabledAsync(trigger.Type, cancellationToken);
+            return null;
+        }
+        catch (ControlTowerException) when (request.IdempotencyKey is not null)
+        {
+            var earlier = await FindByKeyAsync(request.WorkflowId, request.IdempotencyKey, cancellationToken);
+            if (earlier is null)
+            {
+                throw;
+            }
+
+            return earlier;
+        }
     }
 
     /// <summary>Adds a new, started run to the unit of work (used for top-level and child runs alike).</summary>
