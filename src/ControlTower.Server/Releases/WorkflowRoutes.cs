@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.ComponentModel;
-using System.Text.Json.Serialization;
 using ControlTower.Core.Errors;
 using ControlTower.Core.Releases;
 using ControlTower.Server.Caching;
@@ -16,7 +15,6 @@ namespace ControlTower.Server.Releases;
 internal sealed record WorkflowRoute(string Name, bool Enabled, int LatestVersion, WorkflowRouteRelease? Release)
 {
     /// <summary>The version whose triggers are live: the release's stable version, else the latest.</summary>
-    [JsonIgnore]
     public int LiveVersion => ReleaseRouter.LiveVersion(LatestVersion, Release?.StableVersion);
 }
 
@@ -24,7 +22,6 @@ internal sealed record WorkflowRoute(string Name, bool Enabled, int LatestVersio
 [ImmutableObject(true)]
 internal sealed record WorkflowRouteRelease(string Mode, int StableVersion, int? CandidateVersion, string? CanaryPolicy, int StepIndex, DateTime PhaseStartedAt)
 {
-    [JsonIgnore]
     public ReleaseState State { get; } = new(ReleasePolicyJson.ParseMode(Mode), StableVersion, CandidateVersion,
         ReleasePolicyJson.Deserialize(CanaryPolicy), StepIndex, new DateTimeOffset(PhaseStartedAt, TimeSpan.Zero));
 }
