@@ -10,13 +10,14 @@ using System.Text.Json.Nodes;
 namespace ControlTower.Bench.Http;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/ControlTower.Bench -- http [--seconds N] [--concurrency 1,10,50] [--n8n]</c>:
+/// <c>dotnet run -c Release --project bench/ControlTower.Bench -- http [--seconds N] [--concurrency 1,10,50] [--keys] [--n8n]</c>:
 /// the server as a real process (<c>controltower serve</c>, started from another working directory, SQLite with
 /// fsync), driven over loopback by a built-in closed-loop load generator: webhook → 1 transform → respond and
 /// webhook → 10 transforms → respond, both answering synchronously (<c>respondMode: respond_node</c>), at each
 /// concurrency; throughput, p50/p99 latency, and the chain-to-single cost ratio measured in the same run. A third
 /// workflow (the single transform, under a 50 % canary release of an identical v2) gives the release decision's cost
-/// as a ratio to the plain single workflow in the same run. <c>--n8n</c> runs <see cref="N8nComparison"/> instead.
+/// as a ratio to the plain single workflow in the same run. <c>--keys</c> gives every request its own <c>X-Delivery-Id</c>,
+/// so each start carries an idempotency key. <c>--n8n</c> runs <see cref="N8nComparison"/> instead.
 /// </summary>
 internal static class HttpScenarios
 {
@@ -36,7 +37,8 @@ internal static class HttpScenarios
             return await N8nComparison.RunAsync([.. args.Where(a => a != "--n8n")]);
         }
 
-        var (seconds, concurrencies) = Parse(args);
+        var keyed = args.Contains("--keys");
+        var (seconds, concurrencies) = Parse([.. args.Where(a => a != "--keys")]);
         var data = Directory.CreateTempSubdirectory("controltower-http-bench-").FullName;
         var server = await ServerProcess.StartAsync(data);
         try
@@ -50,16 +52,17 @@ internal static class HttpScenarios
             Console.WriteLine($"# HTTP benchmark ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
             Console.WriteLine();
             Console.WriteLine($"{Environment.ProcessorCount} cores; `controltower serve` as its own process (SQLite, WAL, synchronous=FULL), started from {Path.GetTempPath()}; " +
-                $"built-in closed-loop load over loopback, {seconds} s per point after a 2 s warm-up, workflows interleaved.");
+                $"built-in closed-loop load over loopback, {seconds} s per point after a 2 s warm-up, workflows interleaved" +
+                (keyed ? "; every request has its own X-Delivery-Id (keyed starts)." : "."));
             Console.WriteLine();
             var points = new List<Point>();
             foreach (var concurrency in concurrencies)
             {
                 foreach (var (name, url) in new[] { ("1 transform", single), ("10 transforms", chain), (CanaryName, canary) })
                 {
-                    await LoadAsync(client, url, concurrency, TimeSpan.FromSeconds(2));
+                    await LoadAsync(client, url, concurrency, TimeSpan.FromSeconds(2), keyed);
                     var cpu = server.Cpu;
-                    var point = await LoadAsync(client, url, concurrency, TimeSpan.FromSeconds(seconds));
+                    var point = await LoadAsync(client, url, concurrency, TimeSpan.FromSeconds(seconds), keyed);
                     points.Add(point with { Workflow = name, ServerCpu = server.Cpu - cpu });
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{name} at {concurrency}: {point.PerSecond:0} req/s, p50 {point.P50:0.0} ms, p99 {point.P99:0.0} ms, {point.Failures} failed"));
@@ -128,7 +131,7 @@ internal static class HttpScenarios
         return new JsonObject { ["version"] = "1.0", ["nodes"] = nodes, ["edges"] = edges, ["config"] = new JsonObject() };
     }
 
-    internal static async Task<Point> LoadAsync(HttpClient client, string url, int concurrency, TimeSpan duration)
+    internal static async Task<Point> LoadAsync(HttpClient client, string url, int concurrency, TimeSpan duration, bool keyed = false)
     {
         var latencies = new List<double>[concurrency];
         var failures = 0;
@@ -142,7 +145,13 @@ internal static class HttpScenarios
                 var started = Stopwatch.GetTimestamp();
                 using var content = new ByteArrayContent(payload);
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                using var response = await client.PostAsync(url, content);
+                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
+                if (keyed)
+                {
+                    request.Headers.Add("X-Delivery-Id", Guid.NewGuid().ToString("N"));
+                }
+
+                using var response = await client.SendAsync(request);
                 await response.Content.LoadIntoBufferAsync();
                 if (response.StatusCode != HttpStatusCode.OK)
                 {

@@ -40,7 +40,7 @@ internal sealed class SubworkflowChildren(IDbContextFactory<ControlTowerDbContex
             throw new NodeFailureException(NodeErrorCodes.SubworkflowNotFound, $"The child workflow '{workflow.Name}' has no version {version}.");
         }
 
-        return version ?? (await releases.ChooseAsync(workflowId, splitKey, null, withAuthor: false, cancellationToken)).Definition.Version;
+        return version ?? (await releases.ChooseAsync(workflowId, splitKey, null, cancellationToken)).Version;
     }
 
     /// <summary>How many ancestors the run has (a top-level run: 0); counting stops past <paramref name="limit"/>.</summary>

@@ -21,6 +21,7 @@ internal sealed partial class CanaryMonitor(
     IDbContextFactory<ControlTowerDbContext> contexts,
     AuditLog audit,
     ReleaseMetrics metrics,
+    WorkflowRoutes routes,
     TimeProvider time,
     ILogger<CanaryMonitor> logger)
 {
@@ -97,6 +98,7 @@ internal sealed partial class CanaryMonitor(
             {
                 release.Revision++;
                 await audit.CommitAsync(db, auditEvent with { Target = WorkflowService.Target(workflowId) }, cancellationToken);
+                await routes.InvalidateAsync(workflowId);
                 Log.Decided(logger, workflowId, auditEvent.Action, decision.Reason);
                 metrics.RecordChange(workflowId, decision switch
                 {

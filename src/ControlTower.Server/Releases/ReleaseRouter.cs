@@ -1,4 +1,3 @@
-using ControlTower.Core.Errors;
 using ControlTower.Core.Releases;
 using ControlTower.Server.Platform.Persistence;
 using ControlTower.Server.Workflows;
@@ -6,43 +5,23 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ControlTower.Server.Releases;
 
-/// <summary>The version a new run pins and the author it acts as when the start has no caller.</summary>
-internal sealed record ReleasedVersion(WorkflowDefinition Definition, Guid AuthorId);
-
 /// <summary>
 /// The release decision every start path goes through (manual, webhook, schedule, MCP, CLI, subworkflow): a workflow
 /// without a release starts its latest version; with one, <see cref="ReleaseRouting"/> picks stable or canary by the
 /// start's split key. A candidate that lacks the trigger node the start came through cannot take it: stable does.
 /// </summary>
-internal sealed class ReleaseRouter(IDbContextFactory<ControlTowerDbContext> contexts, WorkflowDefinitions definitions, ReleaseMetrics metrics)
+internal sealed class ReleaseRouter(WorkflowRoutes routes, WorkflowDefinitions definitions, ReleaseMetrics metrics)
 {
     /// <summary>
-    /// One round trip: the workflow and its release (if any), left-joined. Compiled once per router: every run start asks it,
-    /// and translating the LINQ tree again each time cost more than the read itself. Not static: a compiled query serves one
-    /// model, and a process may hold several (tests run SQLite, PostgreSQL and MySQL side by side).
+    /// The version a new run pins (its author is the principal of a start without a caller), from memory: the route
+    /// (<see cref="WorkflowRoutes"/>) and the compiled version (<see cref="WorkflowDefinitions"/>) are cached, so a start
+    /// reads nothing here once each was loaded.
     /// </summary>
-    private readonly Func<ControlTowerDbContext, Guid, CancellationToken, Task<WorkflowRelease?>> _find = EF.CompileAsyncQuery(
-        (ControlTowerDbContext db, Guid workflowId, CancellationToken _) => (
-            from w in db.Set<WorkflowEntity>().AsNoTracking()
-            where w.Id == workflowId
-            join r in db.Set<WorkflowReleaseEntity>().AsNoTracking() on w.Id equals r.WorkflowId into releases
-            from r in releases.DefaultIfEmpty()
-            select new WorkflowRelease(w.Name, w.Enabled, w.LatestVersion, r)).SingleOrDefault());
-
-    private sealed record WorkflowRelease(string Name, bool Enabled, int LatestVersion, WorkflowReleaseEntity? Release);
-
-    /// <summary>The version a new run pins; <see cref="ReleasedVersion.AuthorId"/> is read only when <paramref name="withAuthor"/> (else empty).</summary>
-    public async Task<ReleasedVersion> ChooseAsync(Guid workflowId, string splitKey, string? triggerNodeId, bool withAuthor, CancellationToken cancellationToken)
+    public async Task<WorkflowDefinition> ChooseAsync(Guid workflowId, string splitKey, string? triggerNodeId, CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var found = await _find(db, workflowId, cancellationToken) ?? throw WorkflowService.NotFound(workflowId);
-        if (!found.Enabled)
-        {
-            throw new ControlTowerException(ErrorKind.Conflict, WorkflowErrorCodes.Disabled, $"Workflow '{found.Name}' is disabled: it starts no runs.");
-        }
-
-        var release = found.Release;
-        var version = release is null ? found.LatestVersion : ReleaseRouting.VersionFor(ReleasePolicyJson.ToState(release), workflowId, splitKey);
+        var route = await routes.GetEnabledAsync(workflowId, cancellationToken);
+        var release = route.Release;
+        var version = release is null ? route.LatestVersion : ReleaseRouting.VersionFor(release.State, workflowId, splitKey);
         var definition = await definitions.GetAsync(workflowId, version, cancellationToken);
         if (release is not null && version != release.StableVersion && triggerNodeId is not null && definition.Plan.Nodes.All(n => n.Id != triggerNodeId))
         {
@@ -50,15 +29,13 @@ internal sealed class ReleaseRouter(IDbContextFactory<ControlTowerDbContext> con
         }
 
         metrics.RecordStart(workflowId, release is null ? "latest" : definition.Version == release.StableVersion ? "stable" : "candidate");
-        var author = withAuthor
-            ? await db.Set<WorkflowVersionEntity>().AsNoTracking()
-                .Where(v => v.WorkflowId == workflowId && v.Version == definition.Version).Select(v => v.AuthorId).SingleAsync(cancellationToken)
-            : Guid.Empty;
-        return new ReleasedVersion(definition, author);
+        return definition;
     }
 
     /// <summary>The version whose triggers are live (webhook URLs, schedules, MCP tools): the release's stable version, else the latest.</summary>
-    public static int LiveVersion(int latestVersion, WorkflowReleaseEntity? release) => release?.StableVersion ?? latestVersion;
+    public static int LiveVersion(int latestVersion, WorkflowReleaseEntity? release) => LiveVersion(latestVersion, release?.StableVersion);
+
+    public static int LiveVersion(int latestVersion, int? stableVersion) => stableVersion ?? latestVersion;
 
     /// <summary>The live version of each workflow that has a release (absent: the latest version is live).</summary>
     public static async Task<Dictionary<Guid, int>> StableVersionsAsync(ControlTowerDbContext db, CancellationToken cancellationToken) =>

@@ -19,6 +19,7 @@ internal sealed class ReleaseService(
     CanaryMonitor canary,
     ReleaseMetrics metrics,
     AuditLog audit,
+    WorkflowRoutes routes,
     TimeProvider time)
 {
     public async Task<ReleaseView> GetAsync(Guid workflowId, CancellationToken cancellationToken)
@@ -131,6 +132,8 @@ internal sealed class ReleaseService(
         {
             throw new ControlTowerException(ErrorKind.Conflict, ReleaseErrorCodes.Changed, "The release changed while this request was deciding; reload it and try again.", changed);
         }
+
+        await routes.InvalidateAsync(release.WorkflowId);
     }
 
     private async Task<ReleaseView> ViewAsync(ControlTowerDbContext db, WorkflowEntity workflow, WorkflowReleaseEntity? release, CancellationToken cancellationToken)

@@ -7,6 +7,7 @@ internal static class ReleasesServiceCollectionExtensions
     {
         services.AddOptions<ReleaseOptions>().Bind(configuration).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ReleaseMetrics>();
+        services.AddSingleton<WorkflowRoutes>();
         services.AddSingleton<ReleaseRouter>();
         services.AddSingleton<ReleaseService>();
         services.AddSingleton<CanaryMonitor>();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using ControlTower.Core.Errors;
 using ControlTower.Core.Scheduling;
 using ControlTower.Server.Audit;
 using ControlTower.Server.Platform.Persistence;
@@ -22,8 +23,11 @@ internal sealed record StartRunRequest(
     string PrincipalSource = RunPrincipals.Caller,
     IReadOnlyDictionary<string, JsonNode?>? Pins = null);
 
-/// <summary>The run, and whether this call created it (false: the idempotency key named an existing run).</summary>
-internal sealed record StartedRun(RunEntity Run, bool Created);
+/// <summary>
+/// The run, and whether this call created it (false: the idempotency key named an existing run). <see cref="State"/>:
+/// the state this call committed (null for an existing run), so a caller that answers from it reads nothing back.
+/// </summary>
+internal sealed record StartedRun(RunEntity Run, bool Created, RunState? State = null);
 
 /// <summary>
 /// Creates runs: pins the version the start names, else the one the workflow's release chooses (<see cref="Releases.ReleaseRouter"/>),
@@ -43,25 +47,23 @@ internal sealed class RunStarter(
     Microsoft.Extensions.Options.IOptions<EngineOptions> engine,
     TimeProvider time)
 {
+    /// <summary>The run an idempotency key names; compiled once per instance (a compiled query serves one model).</summary>
+    private readonly Func<ControlTowerDbContext, Guid, string, CancellationToken, Task<RunEntity?>> _findByKey = EF.CompileAsyncQuery(
+        (ControlTowerDbContext db, Guid workflowId, string key, CancellationToken _) =>
+            db.Set<RunEntity>().AsNoTracking().SingleOrDefault(r => r.WorkflowId == workflowId && r.IdempotencyKey == key));
+
     public async Task<StartedRun> StartAsync(StartRunRequest request, CancellationToken cancellationToken)
     {
         var runId = Guid.NewGuid();
         (var definition, request) = await ChooseVersionAsync(request, runId, cancellationToken);
-        // A redelivery is an expected outcome, so the key is looked up first (a key violation would be logged as a
-        // database error); the unique key still settles two starts that race past this check.
-        if (await FindByKeyAsync(request, cancellationToken) is { } existing)
-        {
-            return new StartedRun(existing, false);
-        }
-
         if (request.Pins is { Count: > 0 } pins)
         {
             RunPins.Validate(definition, pins);
         }
 
-        if ((request.TriggerNodeId is { } triggerId ? definition.Plan.Node(triggerId) : definition.Plan.Nodes.FirstOrDefault(n => n.IsTrigger)) is { } trigger)
+        if (await EnsureTriggerEnabledAsync(definition, request, cancellationToken) is { } redelivered)
         {
-            await switches.EnsureTriggerEnabledAsync(trigger.Type, cancellationToken);
+            return new StartedRun(redelivered, false);
         }
 
         // The run's first side-effect-free nodes run before the transaction opens, and commit with the start
@@ -69,10 +71,20 @@ internal sealed class RunStarter(
         var prepared = await PrepareAsync(definition, request, runId, parent: null, cancellationToken);
         var run = prepared.Run;
         IReadOnlyList<CancelledAttempt> cancelled;
+        RunEntity? existing = null;
         try
         {
             cancelled = await commits.CommitAsync(async (db, ct) =>
             {
+                // A redelivery is an expected outcome, so the key is looked up (a key violation would be logged as a
+                // database error), in the commit's own transaction: no connection of its own, and on SQLite (one writer)
+                // no start can slip in between. The unique key still settles starts that race on PostgreSQL or MySQL.
+                if (request.IdempotencyKey is { } key && await _findByKey(db, request.WorkflowId, key, ct) is { } earlier)
+                {
+                    existing = earlier;
+                    return [];
+                }
+
                 var written = await WriteAsync(db, definition, prepared, ct);
                 if (request.Pins is { Count: > 0 } pinned)
                 {
@@ -93,12 +105,46 @@ internal sealed class RunStarter(
         catch (DbUpdateException) when (request.IdempotencyKey is not null)
         {
             // Another request with the same key won the race (unique index); that run is the answer.
-            return new StartedRun(await FindByKeyAsync(request, cancellationToken) ?? throw new InvalidOperationException(
+            return new StartedRun(await FindByKeyAsync(request.WorkflowId, request.IdempotencyKey, cancellationToken) ?? throw new InvalidOperationException(
                 $"Run start with idempotency key '{request.IdempotencyKey}' conflicted, but no run holds the key."), false);
         }
 
+        if (existing is not null)
+        {
+            return new StartedRun(existing, false);
+        }
+
         transitions.AfterCommit(run, cancelled, prepared.Stretch.WritesTasks);
-        return new StartedRun(run, true);
+        return new StartedRun(run, true, prepared.Stretch.Final);
+    }
+
+    /// <summary>
+    /// Refuses a start through a switched-off trigger type, unless its idempotency key names a run started before the switch
+    /// was turned off: that run is returned (a redelivery answers as it did the first time). Null: the trigger is on.
+    /// </summary>
+    private async Task<RunEntity?> EnsureTriggerEnabledAsync(WorkflowDefinition definition, StartRunRequest request, CancellationToken cancellationToken)
+    {
+        var trigger = request.TriggerNodeId is { } triggerId ? definition.Plan.Node(triggerId) : definition.Plan.Nodes.FirstOrDefault(n => n.IsTrigger);
+        if (trigger is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            await switches.EnsureTriggerEnabledAsync(trigger.Type, cancellationToken);
+            return null;
+        }
+        catch (ControlTowerException) when (request.IdempotencyKey is not null)
+        {
+            var earlier = await FindByKeyAsync(request.WorkflowId, request.IdempotencyKey, cancellationToken);
+            if (earlier is null)
+            {
+                throw;
+            }
+
+            return earlier;
+        }
     }
 
     /// <summary>Adds a new, started run to the unit of work (used for top-level and child runs alike).</summary>
@@ -124,9 +170,8 @@ internal sealed class RunStarter(
             return (await definitions.GetAsync(request.WorkflowId, version, cancellationToken), request);
         }
 
-        var byAuthor = request.PrincipalSource == RunPrincipals.VersionAuthor;
-        var released = await releases.ChooseAsync(request.WorkflowId, request.IdempotencyKey ?? runId.ToString(), request.TriggerNodeId, byAuthor, cancellationToken);
-        return (released.Definition, byAuthor ? request with { StartedBy = released.AuthorId } : request);
+        var released = await releases.ChooseAsync(request.WorkflowId, request.IdempotencyKey ?? runId.ToString(), request.TriggerNodeId, cancellationToken);
+        return (released, request.PrincipalSource == RunPrincipals.VersionAuthor ? request with { StartedBy = released.AuthorId } : request);
     }
 
     private sealed record PreparedRun(RunEntity Run, Stretch Stretch, JsonObject StartedUpdate, DateTime Now);
@@ -202,15 +247,9 @@ internal sealed class RunStarter(
         return cancelled;
     }
 
-    private async Task<RunEntity?> FindByKeyAsync(StartRunRequest request, CancellationToken cancellationToken)
+    private async Task<RunEntity?> FindByKeyAsync(Guid workflowId, string key, CancellationToken cancellationToken)
     {
-        if (request.IdempotencyKey is null)
-        {
-            return null;
-        }
-
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Set<RunEntity>().AsNoTracking()
-            .SingleOrDefaultAsync(r => r.WorkflowId == request.WorkflowId && r.IdempotencyKey == request.IdempotencyKey, cancellationToken);
+        return await _findByKey(db, workflowId, key, cancellationToken);
     }
 }

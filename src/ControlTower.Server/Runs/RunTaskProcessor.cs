@@ -252,7 +252,7 @@ internal sealed partial class RunTaskProcessor(
         // A child without a pinned version goes through its workflow's release, split by the parent's attempt.
         var definition = child.Version is { } version
             ? await definitions.GetAsync(child.WorkflowId, version, cancellationToken)
-            : (await releases.ChooseAsync(child.WorkflowId, $"{parent.Id}:{task.NodeId}:{task.Attempt}", null, withAuthor: false, cancellationToken)).Definition;
+            : await releases.ChooseAsync(child.WorkflowId, $"{parent.Id}:{task.NodeId}:{task.Attempt}", null, cancellationToken);
         var request = new StartRunRequest(child.WorkflowId, child.Input, "subworkflow", parent.StartedBy, $"run:{parent.Id}", PrincipalSource: RunPrincipals.ParentRun);
         await starter.AddRunAsync(scope.Db, definition, request, (parent.Id, task.NodeId, task.Attempt, parent.TraceId), cancellationToken);
     }

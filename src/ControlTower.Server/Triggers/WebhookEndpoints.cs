@@ -40,7 +40,7 @@ internal static class WebhookEndpoints
             await ReadBodyAsync(request, options.Value.WebhookMaxBodyBytes, ct),
             request.ContentType);
         var accepted = await receiver.AcceptAsync(target, delivery, ct);
-        if (target.WaitsForRespondNode && await receiver.WaitForReplyAsync(target, accepted.Run, ct) is { } reply)
+        if (target.WaitsForRespondNode && await receiver.WaitForReplyAsync(target, accepted, ct) is { } reply)
         {
             await WriteReplyAsync(context.Response, reply, ct);
             return;

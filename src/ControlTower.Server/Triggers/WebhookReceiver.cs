@@ -37,8 +37,11 @@ internal sealed record WebhookDelivery(
     byte[] Body,
     string? ContentType);
 
-/// <summary>The run a delivery started, or the one an earlier delivery with the same id started.</summary>
-internal sealed record WebhookAccepted(RunEntity Run, bool Duplicate);
+/// <summary>
+/// The run a delivery started, or the one an earlier delivery with the same id started; <see cref="State"/> is the state
+/// its start committed (null for a duplicate).
+/// </summary>
+internal sealed record WebhookAccepted(RunEntity Run, bool Duplicate, RunState? State = null);
 
 /// <summary>The 202 a webhook answers when no respond node replies: the run it started (or had started, for a repeated delivery).</summary>
 internal sealed record WebhookAck(Guid RunId, string Status, bool Duplicate);
@@ -56,6 +59,7 @@ internal sealed record WebhookReply(int Status, IReadOnlyDictionary<string, stri
 internal sealed partial class WebhookReceiver(
     IDbContextFactory<ControlTowerDbContext> contexts,
     WorkflowDefinitions definitions,
+    Releases.WorkflowRoutes routes,
     RunStarter starter,
     CredentialVault vault,
     RunEventNotifier notifier,
@@ -73,41 +77,25 @@ internal sealed partial class WebhookReceiver(
     // Credentials the sender may have put on the request: never copied into the run input.
     private static readonly HashSet<string> HiddenHeaders = new(StringComparer.OrdinalIgnoreCase) { "authorization", "proxy-authorization", "cookie" };
 
+    /// <summary>
+    /// The URL's trigger node in the live version, from memory: the workflow's route (<see cref="Releases.WorkflowRoutes"/>)
+    /// and the compiled version with its author (<see cref="WorkflowDefinitions"/>) are cached, so a delivery reads nothing here.
+    /// </summary>
     public async Task<WebhookTarget> FindAsync(Guid workflowId, string triggerNodeId, CancellationToken cancellationToken)
     {
-        var live = await FindLiveVersionAsync(workflowId, cancellationToken) ?? throw NotFound();
-        if (!live.Enabled)
+        Releases.WorkflowRoute route;
+        try
         {
-            throw new ControlTowerException(ErrorKind.Conflict, WorkflowErrorCodes.Disabled, $"Workflow '{live.Name}' is disabled: it starts no runs.");
+            route = await routes.GetEnabledAsync(workflowId, cancellationToken);
+        }
+        catch (ControlTowerException missing) when (missing.Code == WorkflowErrorCodes.NotFound)
+        {
+            throw NotFound();
         }
 
-        var definition = await definitions.GetAsync(workflowId, live.Version, cancellationToken);
+        var definition = await definitions.GetAsync(workflowId, route.LiveVersion, cancellationToken);
         var node = definition.Plan.Nodes.FirstOrDefault(n => n.Id == triggerNodeId && n.Type == NodeType) ?? throw NotFound();
-        return new WebhookTarget(definition, live.AuthorId ?? throw NotFound(), node.Id, node.Config);
-    }
-
-    private sealed record LiveVersion(string Name, bool Enabled, int Version, Guid? AuthorId);
-
-    /// <summary>
-    /// The workflow, its live version (<see cref="Releases.ReleaseRouter.LiveVersion"/>: the release's stable version, else the
-    /// latest) and that version's author in one query: every delivery asks, and each round trip is a command on the database.
-    /// </summary>
-    private async Task<LiveVersion?> FindLiveVersionAsync(Guid workflowId, CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var releases = db.Set<Releases.WorkflowReleaseEntity>();
-        var versions = db.Set<WorkflowVersionEntity>();
-        return await db.Set<WorkflowEntity>().AsNoTracking()
-            .Where(w => w.Id == workflowId)
-            .Select(w => new
-            {
-                w.Name,
-                w.Enabled,
-                Live = releases.Where(r => r.WorkflowId == w.Id).Select(r => (int?)r.StableVersion).FirstOrDefault() ?? w.LatestVersion,
-            })
-            .Select(w => new LiveVersion(w.Name, w.Enabled, w.Live,
-                versions.Where(v => v.WorkflowId == workflowId && v.Version == w.Live).Select(v => (Guid?)v.AuthorId).FirstOrDefault()))
-            .SingleOrDefaultAsync(cancellationToken);
+        return new WebhookTarget(definition, definition.AuthorId, node.Id, node.Config);
     }
 
     public async Task<WebhookAccepted> AcceptAsync(WebhookTarget target, WebhookDelivery delivery, CancellationToken cancellationToken)
@@ -137,7 +125,7 @@ internal sealed partial class WebhookReceiver(
                 PrincipalSource: RunPrincipals.VersionAuthor),
             cancellationToken);
         Log.Delivered(logger, target.Definition.WorkflowId, target.TriggerNodeId, started.Run.Id, !started.Created);
-        return new WebhookAccepted(started.Run, !started.Created);
+        return new WebhookAccepted(started.Run, !started.Created, started.State);
     }
 
     /// <summary>
@@ -147,11 +135,12 @@ internal sealed partial class WebhookReceiver(
     /// (side-effect-free nodes run before the start commits) answers at once; otherwise the run is handed
     /// over in memory by the commit that ends it, and read again only on the poll for other processes' commits.
     /// </summary>
-    public async Task<WebhookReply?> WaitForReplyAsync(WebhookTarget target, RunEntity started, CancellationToken cancellationToken)
+    public async Task<WebhookReply?> WaitForReplyAsync(WebhookTarget target, WebhookAccepted accepted, CancellationToken cancellationToken)
     {
+        var started = accepted.Run;
         if (RunReplayer.IsFinished(started.Status))
         {
-            return await ReplyAsync(target, started, cancellationToken);
+            return await ReplyAsync(target, started, accepted.State, cancellationToken);
         }
 
         using var timeout = new CancellationTokenSource(options.Value.WebhookRespondTimeout, time);
@@ -164,7 +153,7 @@ internal sealed partial class WebhookReceiver(
                 var run = finished.IsCompleted ? await finished : await LoadAsync(started.Id, cancellationToken);
                 if (RunReplayer.IsFinished(run.Status))
                 {
-                    return await ReplyAsync(target, run, cancellationToken);
+                    return await ReplyAsync(target, run, null, cancellationToken);
                 }
 
                 // Other processes' commits are not handed over here: poll as well.
@@ -182,8 +171,11 @@ internal sealed partial class WebhookReceiver(
         }
     }
 
-    /// <summary>The answer of a finished run; a respond node's output or a run output stored by reference is loaded first.</summary>
-    private async Task<WebhookReply> ReplyAsync(WebhookTarget target, RunEntity run, CancellationToken cancellationToken)
+    /// <summary>
+    /// The answer of a finished run, from <paramref name="committed"/> (the state the run's start committed, when it ended
+    /// there) or else read back; a respond node's output or a run output stored by reference is loaded first.
+    /// </summary>
+    private async Task<WebhookReply> ReplyAsync(WebhookTarget target, RunEntity run, RunState? committed, CancellationToken cancellationToken)
     {
         if (run.Status != "completed")
         {
@@ -196,11 +188,7 @@ internal sealed partial class WebhookReceiver(
             });
         }
 
-        RunState state;
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
-        {
-            state = await RunStateRows.LoadAsync(db, run, cancellationToken);
-        }
+        var state = committed ?? await LoadStateAsync(run, cancellationToken);
 
         var respond = state.Nodes
             .Where(n => n.Status == NodeStatus.Succeeded && target.Definition.Plan.Node(n.NodeId).IsRespond && n.Output is not null)
@@ -335,6 +323,12 @@ internal sealed partial class WebhookReceiver(
         }
 
         return json;
+    }
+
+    private async Task<RunState> LoadStateAsync(RunEntity run, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await RunStateRows.LoadAsync(db, run, cancellationToken);
     }
 
     private async Task<RunEntity> LoadAsync(Guid runId, CancellationToken cancellationToken)

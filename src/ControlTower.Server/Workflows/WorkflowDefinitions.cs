@@ -11,9 +11,12 @@ using Microsoft.Extensions.Caching.Hybrid;
 
 namespace ControlTower.Server.Workflows;
 
-/// <summary>A workflow version ready to run: its graph and compiled plan. Immutable: the in-process cache level hands out this instance.</summary>
+/// <summary>
+/// A workflow version ready to run: its graph, compiled plan and author (the principal of a start without a caller).
+/// Immutable: the in-process cache level hands out this instance.
+/// </summary>
 [ImmutableObject(true)]
-internal sealed record WorkflowDefinition(Guid WorkflowId, int Version, string Name, WorkflowGraph Graph, RunPlan Plan, string GraphJson);
+internal sealed record WorkflowDefinition(Guid WorkflowId, int Version, string Name, WorkflowGraph Graph, RunPlan Plan, string GraphJson, Guid AuthorId);
 
 /// <summary>
 /// Loads workflow versions for the runner through the <see cref="SharedCache"/>. Versions are immutable, so an entry
@@ -23,8 +26,10 @@ internal sealed class WorkflowDefinitions(IDbContextFactory<ControlTowerDbContex
 {
     public const string CacheName = "workflow-definitions";
 
+    // "workflow-definition", not the earlier "workflow-version": the Redis form gained the author, which an entry an
+    // older process wrote lacks.
     public ValueTask<WorkflowDefinition> GetAsync(Guid workflowId, int version, CancellationToken cancellationToken) =>
-        cache.GetOrCreateAsync(CacheName, $"workflow-version:{workflowId:N}:{version}", ct => LoadAsync(workflowId, version, ct), cancellationToken);
+        cache.GetOrCreateAsync(CacheName, $"workflow-definition:{workflowId:N}:{version}", ct => LoadAsync(workflowId, version, ct), cancellationToken);
 
     private async ValueTask<WorkflowDefinition> LoadAsync(Guid workflowId, int version, CancellationToken cancellationToken)
     {
@@ -33,13 +38,13 @@ internal sealed class WorkflowDefinitions(IDbContextFactory<ControlTowerDbContex
             .SingleOrDefaultAsync(v => v.WorkflowId == workflowId && v.Version == version, cancellationToken)
             ?? throw new ControlTowerException(ErrorKind.NotFound, WorkflowErrorCodes.VersionNotFound, $"Workflow {workflowId} has no version {version}.");
         var name = await db.Set<WorkflowEntity>().Where(w => w.Id == workflowId).Select(w => w.Name).SingleAsync(cancellationToken);
-        return Compile(validation, workflowId, version, name, row.Graph);
+        return Compile(validation, workflowId, version, name, row.Graph, row.AuthorId);
     }
 
-    public static WorkflowDefinition Compile(WorkflowGraphValidation validation, Guid workflowId, int version, string name, string graphJson)
+    public static WorkflowDefinition Compile(WorkflowGraphValidation validation, Guid workflowId, int version, string name, string graphJson, Guid authorId)
     {
         var graph = WorkflowGraph.Parse(graphJson);
-        return new WorkflowDefinition(workflowId, version, name, graph, RunPlan.Compile(graph, validation.Catalog), graphJson);
+        return new WorkflowDefinition(workflowId, version, name, graph, RunPlan.Compile(graph, validation.Catalog), graphJson, authorId);
     }
 }
 
@@ -52,7 +57,7 @@ internal sealed class WorkflowDefinitionSerializer(WorkflowGraphValidation valid
         using var document = JsonDocument.ParseValue(ref reader);
         var root = document.RootElement;
         return WorkflowDefinitions.Compile(validation, root.GetProperty("workflowId").GetGuid(), root.GetProperty("version").GetInt32(),
-            root.GetProperty("name").GetString()!, root.GetProperty("graph").GetString()!);
+            root.GetProperty("name").GetString()!, root.GetProperty("graph").GetString()!, root.GetProperty("authorId").GetGuid());
     }
 
     public void Serialize(WorkflowDefinition value, IBufferWriter<byte> target)
@@ -63,6 +68,7 @@ internal sealed class WorkflowDefinitionSerializer(WorkflowGraphValidation valid
         writer.WriteNumber("version", value.Version);
         writer.WriteString("name", value.Name);
         writer.WriteString("graph", value.GraphJson);
+        writer.WriteString("authorId", value.AuthorId);
         writer.WriteEndObject();
     }
 }

@@ -18,6 +18,7 @@ internal sealed class WorkflowService(
     WorkflowCredentialCheck credentials,
     SubworkflowReferences subworkflows,
     AuditLog audit,
+    Releases.WorkflowRoutes routes,
     TimeProvider time)
 {
     public async Task<WorkflowDetail> CreateAsync(string actor, Guid ownerId, CreateWorkflowRequest request, CancellationToken cancellationToken)
@@ -70,6 +71,7 @@ internal sealed class WorkflowService(
         db.Add(version);
         await audit.CommitAsync(db, new AuditEvent(caller.Actor, "workflow.version_saved", Target(workflow.Id), request.Message ?? "a new version was saved",
             new JsonObject { ["version"] = version.Version, ["nodes"] = graph.Nodes.Count }), cancellationToken);
+        await routes.InvalidateAsync(workflow.Id);
         return Detail(workflow, version);
     }
 
@@ -135,6 +137,7 @@ internal sealed class WorkflowService(
         workflow.UpdatedAt = time.GetUtcNow().UtcDateTime;
         await audit.CommitAsync(db, new AuditEvent(caller.Actor, enabled ? "workflow.enabled" : "workflow.disabled", Target(workflowId),
             reason ?? (enabled ? "the workflow was switched on" : "the kill switch was pulled")), cancellationToken);
+        await routes.InvalidateAsync(workflowId);
         return WorkflowSummary.From(workflow);
     }
 

@@ -17,6 +17,7 @@ public sealed class DemoScenarioTrustTests : IDisposable
     [Fact]
     public async Task Start_WhenTheDispenseScopeIsAtGuardedAuto_CompletesARoutineRefillWithNobodyButNotAControlledOne()
     {
+        await _demo.SeedSettledAsync();
         var key = Uri.EscapeDataString("acme-pharmacy|store-001|refill|pharmacy.dispense|pharmacist");
         (await _demo.Admin.PutAsJsonAsync($"/api/trust/scopes/{key}/pin", new { stage = "guarded_auto", reason = "test: the scope has earned it" })).EnsureSuccessStatusCode();
 

@@ -197,4 +197,35 @@ public sealed class NodeTypeSwitchTests
         var runs = (await admin.GetFromJsonAsync<JsonObject>($"/api/runs?workflowId={workflow}"))!["items"]!.AsArray();
         Assert.Single(runs);
     }
+
+    [Fact]
+    public async Task Webhook_WhenARedeliveryArrivesAfterItsTriggerTypeWasSwitchedOff_AnswersWithTheFirstRunAndRefusesNewOnes()
+    {
+        using var factory = new ControlTowerFactory(FastPolling);
+        using var admin = factory.CreateAdminClient();
+        var workflow = await CreateWorkflowAsync(admin, Graph(
+            [Node("hook", "trigger.webhook", new() { ["respondMode"] = "immediately" }), Node("t", "transform", new() { ["expression"] = "input.body.n" })],
+            [Edge("hook", "t")]));
+        using var anonymous = factory.CreateClient(apiKey: null);
+        var first = await DeliverAsync(anonymous, workflow, "delivery-1");
+        await SetAsync(admin, "trigger.webhook", enabled: false, "partner floods us");
+
+        var redelivered = await DeliverAsync(anonymous, workflow, "delivery-1");
+        var fresh = await DeliverAsync(anonymous, workflow, "delivery-2");
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, redelivered.StatusCode);
+        var (firstBody, againBody) = (await first.Content.ReadFromJsonAsync<JsonObject>(), await redelivered.Content.ReadFromJsonAsync<JsonObject>());
+        Assert.Equal(firstBody!["runId"]!.GetValue<Guid>(), againBody!["runId"]!.GetValue<Guid>());
+        Assert.True(againBody["duplicate"]!.GetValue<bool>());
+        Assert.Equal(HttpStatusCode.Conflict, fresh.StatusCode);
+        Assert.Equal("node.type_disabled", await CodeAsync(fresh));
+    }
+
+    private static async Task<HttpResponseMessage> DeliverAsync(HttpClient client, Guid workflow, string deliveryId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/hooks/{workflow}/hook") { Content = JsonContent.Create(new { n = 5 }) };
+        request.Headers.Add("X-Delivery-Id", deliveryId);
+        return await client.SendAsync(request);
+    }
 }

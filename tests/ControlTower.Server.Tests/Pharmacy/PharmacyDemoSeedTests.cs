@@ -79,8 +79,10 @@ public sealed class PharmacyDemoSeedTests : IDisposable
         {
             using var admin = first.CreateAdminClient();
             (await admin.PutAsJsonAsync("/api/mcp/servers/pharmacy", stale)).EnsureSuccessStatusCode();
-            await File.WriteAllTextAsync(InventoryFile, (await File.ReadAllTextAsync(InventoryFile)).Replace("\"on_hand\": 500", "\"on_hand\": 499", StringComparison.Ordinal));
         }
+
+        // Edited once the first server (and the pharmacy process it started) is gone, so nothing writes the file meanwhile.
+        await File.WriteAllTextAsync(InventoryFile, (await File.ReadAllTextAsync(InventoryFile)).Replace("\"on_hand\": 500", "\"on_hand\": 499", StringComparison.Ordinal));
 
         JsonObject repointed;
         using (var second = Demo())

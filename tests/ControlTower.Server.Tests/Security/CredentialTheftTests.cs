@@ -40,6 +40,8 @@ public sealed class CredentialTheftTests : IAsyncLifetime
         {
             ["HTTP_NODE_ALLOW"] = "127.0.0.1",
             ["ENGINE_POLL_MILLISECONDS"] = "50",
+            // Versions written past the API reach starts when the cached route expires (no writer invalidates it).
+            ["CACHE_TTL"] = "1",
             ["RATE_LIMIT_REQUESTS_PER_MINUTE"] = "1000000",
         }, ReadyWithin);
     }
@@ -85,6 +87,7 @@ public sealed class CredentialTheftTests : IAsyncLifetime
         var malloryWorkflow = await CreateAsync(mallory, HookGraph(_echo.Url("/echo"), credentialId: null), HttpStatusCode.Created);
         WriteVersionPastTheApi(malloryWorkflow, authoredLike: malloryWorkflow, HookGraph(_echo.Url("/echo"), credential));
         WriteVersionPastTheApi(victimWorkflow, authoredLike: malloryWorkflow, HookGraph(_echo.Url("/echo"), credential));
+        await Task.Delay(TimeSpan.FromSeconds(1.2)); // CACHE_TTL: the cached routes still name version 1
         var fromOwn = await FireAsync(anonymous, malloryWorkflow);
         var fromVictims = await FireAsync(anonymous, victimWorkflow);
 

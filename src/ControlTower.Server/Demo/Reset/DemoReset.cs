@@ -37,6 +37,7 @@ internal sealed class DemoReset(
     TrustModelService models,
     DemoMode demo,
     Governance.GateService gates,
+    Releases.WorkflowRoutes routes,
     IOptions<PlatformOptions> platform,
     TimeProvider time)
 {
@@ -102,6 +103,11 @@ internal sealed class DemoReset(
         var data = new JsonObject { ["removed"] = new JsonObject([.. removed.Select(r => KeyValuePair.Create(r.Key, (JsonNode?)r.Value))]) };
         await audit.CommitAsync(db, new AuditEvent(actor, "demo.reset", "demo", "the demo is put back to its seeded state (the audit log is kept)", data), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        foreach (var workflowId in workflows)
+        {
+            await routes.InvalidateAsync(workflowId);
+        }
+
         return removed;
     }
 }
