@@ -19,6 +19,12 @@ public sealed record AuditContent(
 /// <summary>An entry as stored: its content, the hash of the entry before it, and its own hash.</summary>
 public sealed record ChainedAuditEntry(AuditContent Content, string PreviousHash, string Hash);
 
+/// <summary>What the next entry links to: the last entry's sequence and hash (<see cref="Genesis"/> before the first entry).</summary>
+public sealed record AuditChainHead(long Sequence, string Hash)
+{
+    public static AuditChainHead Genesis { get; } = new(0, AuditChain.GenesisHash);
+}
+
 /// <summary>The first place a chain stops verifying, and why (<see cref="Problem"/> is one of <see cref="AuditChainProblemCodes"/>).</summary>
 public sealed record AuditChainBreak(long Sequence, string Problem, string Detail);
 
@@ -73,15 +79,19 @@ public static class AuditChain
         return Convert.ToHexStringLower(SHA256.HashData(bytes));
     }
 
-    public static ChainedAuditEntry Append(ChainedAuditEntry? head, AuditContent content)
+    public static ChainedAuditEntry Append(ChainedAuditEntry? head, AuditContent content) =>
+        AppendAfter(head is null ? AuditChainHead.Genesis : new AuditChainHead(head.Content.Sequence, head.Hash), content);
+
+    /// <summary>The entry after <paramref name="head"/>: only its sequence and hash take part in the link.</summary>
+    public static ChainedAuditEntry AppendAfter(AuditChainHead head, AuditContent content)
     {
-        var expected = (head?.Content.Sequence ?? 0) + 1;
+        var expected = head.Sequence + 1;
         if (content.Sequence != expected)
         {
             throw new ArgumentException($"The next sequence number is {expected}, not {content.Sequence}.", nameof(content));
         }
 
-        var previous = head?.Hash ?? GenesisHash;
+        var previous = head.Hash;
         var normalized = content with { Timestamp = Normalize(content.Timestamp) };
         return new ChainedAuditEntry(normalized, previous, ComputeHash(previous, normalized));
     }

@@ -129,6 +129,31 @@ public sealed record NodeActivation(string RunId, string NodeId, int Attempt, in
 
 internal static class JsonWriting
 {
+    // One buffer and writer per thread for ToText: a commit serializes a row per changed node.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    /// <summary>The JSON text <paramref name="write"/> writes (synchronously), without an intermediate byte array.</summary>
+    public static string ToText(Action<Utf8JsonWriter> write)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
+        write(writer);
+        writer.Flush();
+        var text = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        if (buffer.Capacity > 64 * 1024)
+        {
+            t_buffer = null; // a large state's buffer is not kept
+        }
+
+        return text;
+    }
+
     public static byte[] ToUtf8(Action<Utf8JsonWriter> write)
     {
         var buffer = new ArrayBufferWriter<byte>(256);

@@ -65,14 +65,14 @@ public static class RunStateJson
     public static string SerializeHeader(RunState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return System.Text.Encoding.UTF8.GetString(JsonWriting.ToUtf8(writer => WriteHeader(writer, state)));
+        return JsonWriting.ToText(writer => WriteHeader(writer, state));
     }
 
     /// <summary>One node's state without its output (<c>"hasOutput": true</c> when it has one).</summary>
     public static string SerializeNode(NodeRunState node)
     {
         ArgumentNullException.ThrowIfNull(node);
-        return System.Text.Encoding.UTF8.GetString(JsonWriting.ToUtf8(writer => WriteNode(writer, node, withOutput: false)));
+        return JsonWriting.ToText(writer => WriteNode(writer, node, withOutput: false));
     }
 
     /// <summary>

@@ -21,6 +21,12 @@ internal sealed partial class AuditLog(TimeProvider time, PlatformMetrics metric
     // Arbitrary constant naming the audit chain's advisory lock in PostgreSQL.
     private const long ChainLockKey = 0x43545F4155444954;
 
+    // Only what the next entry links to, compiled once (a run start appends an entry; translating the LINQ and reading and
+    // parsing the head's whole row each time cost more than the insert). Not static: a compiled query serves one model.
+    private readonly Func<ControlTowerDbContext, CancellationToken, Task<AuditChainHead?>> _head = EF.CompileAsyncQuery(
+        (ControlTowerDbContext db, CancellationToken _) =>
+            db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Sequence).Select(e => new AuditChainHead(e.Sequence, e.Hash)).FirstOrDefault());
+
     public Task CommitAsync(ControlTowerDbContext db, AuditEvent auditEvent, CancellationToken cancellationToken) =>
         CommitAsync(db, [auditEvent], cancellationToken);
 
@@ -53,6 +59,23 @@ internal sealed partial class AuditLog(TimeProvider time, PlatformMetrics metric
         }
     }
 
+    /// <summary>
+    /// Append-only, so inserted without the change tracker (<see cref="Runs.EngineRows"/>), except on MySQL: MariaDB's key
+    /// violations name no table, and the tracked save's batch is how <see cref="Platform.Persistence.UniqueViolations"/> tells
+    /// which of the caller's rows collided (an audit row beside them changes how EF batches and reports them).
+    /// </summary>
+    private static void Add(ControlTowerDbContext db, AuditEntryEntity entry)
+    {
+        if (db.IsMySql)
+        {
+            db.AuditEntries.Add(entry);
+        }
+        else
+        {
+            db.EngineRows.Add(entry);
+        }
+    }
+
     private async Task AppendAsync(ControlTowerDbContext db, IReadOnlyList<AuditEvent> events, CancellationToken cancellationToken)
     {
         if (db.IsPostgreSql)
@@ -65,21 +88,21 @@ internal sealed partial class AuditLog(TimeProvider time, PlatformMetrics metric
                 $"SELECT `Id` AS `Value` FROM audit_chain_lock WHERE `Id` = {AuditChainLockEntity.TheRow} FOR UPDATE").ToListAsync(cancellationToken);
         }
 
-        var headRow = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Sequence).FirstOrDefaultAsync(cancellationToken);
-        var head = headRow is null ? null : AuditMapping.ToChained(headRow);
+        var head = await _head(db, cancellationToken) ?? AuditChainHead.Genesis;
         var now = time.GetUtcNow();
         foreach (var auditEvent in events)
         {
             var content = new AuditContent(
-                (head?.Content.Sequence ?? 0) + 1,
+                head.Sequence + 1,
                 now,
                 auditEvent.Actor,
                 auditEvent.Action,
                 auditEvent.Target,
                 auditEvent.Reason,
                 auditEvent.Data);
-            head = AuditChain.Append(head, content);
-            db.AuditEntries.Add(AuditMapping.ToEntity(head));
+            var entry = AuditChain.AppendAfter(head, content);
+            Add(db, AuditMapping.ToEntity(entry));
+            head = new AuditChainHead(entry.Content.Sequence, entry.Hash);
         }
     }
 }

@@ -110,9 +110,21 @@ internal sealed class RunOutcomeInterceptor(EngineMetrics engine, ApprovalMetric
 
         var pending = For(context, create: true)!;
         pending.Captured.Clear();
+        if (context is Platform.Persistence.ControlTowerDbContext { EngineRows.NewRuns: { Count: > 0 } created })
+        {
+            foreach (var run in created)
+            {
+                CaptureRun(run, isNew: true, wasFinal: false, pending.Captured);
+            }
+        }
+
         foreach (var entry in context.ChangeTracker.Entries<RunEntity>())
         {
-            CaptureRun(entry, pending.Captured);
+            var wasFinal = entry.State == EntityState.Modified && IsFinal(entry.Property(r => r.Status).OriginalValue);
+            if (entry.State is EntityState.Added or EntityState.Modified)
+            {
+                CaptureRun(entry.Entity, entry.State == EntityState.Added, wasFinal, pending.Captured);
+            }
         }
 
         foreach (var entry in context.ChangeTracker.Entries<ApprovalEntity>())
@@ -121,20 +133,19 @@ internal sealed class RunOutcomeInterceptor(EngineMetrics engine, ApprovalMetric
         }
     }
 
-    private void CaptureRun(EntityEntry<RunEntity> entry, List<Outcome> captured)
+    /// <summary>A run this save creates (new rows of the engine's, or tracked as added) or changes (tracked as modified).</summary>
+    private void CaptureRun(RunEntity run, bool isNew, bool wasFinal, List<Outcome> captured)
     {
-        var run = entry.Entity;
-        if (entry.State == EntityState.Added)
+        if (isNew)
         {
             captured.Add(new Outcome.RunStarted(run.WorkflowId, run.WorkflowVersion));
         }
 
-        var wasFinal = entry.State == EntityState.Modified && IsFinal(entry.Property(r => r.Status).OriginalValue);
-        if (entry.State is EntityState.Added or EntityState.Modified && !wasFinal && IsFinal(run.Status))
+        if (!wasFinal && IsFinal(run.Status))
         {
             var code = run.Status == "completed" ? null : run.ErrorCode ?? "run.failed";
             // A run that finishes inside its start carries the start's timestamp as its end (one commit): measure it to now.
-            var duration = entry.State == EntityState.Added ? time.GetUtcNow().UtcDateTime - run.CreatedAt : (run.FinishedAt ?? run.UpdatedAt) - run.CreatedAt;
+            var duration = isNew ? time.GetUtcNow().UtcDateTime - run.CreatedAt : (run.FinishedAt ?? run.UpdatedAt) - run.CreatedAt;
             captured.Add(new Outcome.RunFinished(run.WorkflowId, run.WorkflowVersion, code, duration));
         }
     }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text;
+using ControlTower.Server.Audit;
 using ControlTower.Server.Platform.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -8,22 +9,33 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace ControlTower.Server.Runs;
 
 /// <summary>
-/// The rows a commit appends in bulk — run events, node states and node-execution records, a few dozen per coalesced
-/// stretch — kept out of EF's change tracker and inserted with one multi-row statement per table when the
-/// context saves (<see cref="ControlTowerDbContext.SaveChangesAsync(bool, CancellationToken)"/>), inside the
-/// same transaction. Per row, the tracker cost more than the insert itself, and in the group commit it is
-/// spent while every other run's unit waits. Rows are only ever inserted here, never read back or updated.
+/// The rows a commit only ever inserts — new runs, run events, node states, node-execution records and audit entries, a few
+/// dozen per coalesced stretch — kept out of EF's change tracker and inserted when the context saves
+/// (<see cref="ControlTowerDbContext.SaveChangesAsync(bool, CancellationToken)"/>), inside the same transaction. Per row, the
+/// tracker cost more than the insert itself, and in the group commit it is spent while every other run's unit waits. Rows
+/// added here are never read back through the context or updated by it (a run changed later is attached by whoever changes it).
+/// On SQLite they go through <see cref="SqliteEngineRows"/>' prepared single-row statements; on PostgreSQL and MySQL through
+/// one multi-row statement per table.
 /// </summary>
-internal sealed class EngineRows
+internal sealed class EngineRows : IDisposable
 {
     // Parameters per statement stay far below SQLite's (32,766), PostgreSQL's and MySQL's (65,535) limits.
     private const int RowsPerStatement = 400;
 
+    private readonly List<RunEntity> _runs = [];
     private readonly List<RunEventEntity> _events = [];
     private readonly List<NodeExecutionEntity> _executions = [];
     private readonly List<RunNodeStateEntity> _nodeStates = [];
+    private readonly List<AuditEntryEntity> _audit = [];
+    private SqliteEngineRows? _sqlite;
 
-    public bool IsEmpty => _events.Count == 0 && _executions.Count == 0 && _nodeStates.Count == 0;
+    public bool IsEmpty => _runs.Count == 0 && _events.Count == 0 && _executions.Count == 0 && _nodeStates.Count == 0 && _audit.Count == 0;
+
+    /// <summary>The runs this save creates, for <see cref="Operations.RunOutcomeInterceptor"/> (kept until the save ends).</summary>
+    public IReadOnlyList<RunEntity> NewRuns => _runs;
+
+    /// <summary>A run this commit creates; written as it is when the context saves.</summary>
+    public void AddNew(RunEntity run) => _runs.Add(run);
 
     public void Add(RunEventEntity row) => _events.Add(row);
 
@@ -31,47 +43,64 @@ internal sealed class EngineRows
 
     public void Add(RunNodeStateEntity row) => _nodeStates.Add(row);
 
+    public void Add(AuditEntryEntity row) => _audit.Add(row);
+
     /// <summary>Forgets what was not written (a unit of the group commit that failed before saving).</summary>
     public void Clear()
     {
+        _runs.Clear();
         _events.Clear();
         _executions.Clear();
         _nodeStates.Clear();
+        _audit.Clear();
     }
 
-    /// <summary>Inserts the pending rows in the context's current transaction. A key collision (another writer took an event number) is a <see cref="DbUpdateException"/>, as from EF.</summary>
+    /// <summary>Inserts the new runs, before the tracked changes that may refer to them (a test run's pins, a replay's record).</summary>
+    public Task FlushNewRunsAsync(ControlTowerDbContext db, CancellationToken cancellationToken) =>
+        InsertAsync(db, EngineTables.Runs, _runs, cancellationToken);
+
+    /// <summary>
+    /// Inserts the other rows in the context's current transaction (the context forgets them all once it saved). A key collision (another writer
+    /// took an event number) is a <see cref="DbUpdateException"/>, as from EF.
+    /// </summary>
     public async Task FlushAsync(ControlTowerDbContext db, CancellationToken cancellationToken)
     {
-        var events = _events.ToArray();
-        var executions = _executions.ToArray();
-        var nodeStates = _nodeStates.ToArray();
-        Clear();
-        await InsertAsync(db, "run_node_states", ["RunId", "NodeId", "Version", "State", "Output"], nodeStates,
-            n => [n.RunId, n.NodeId, n.Version, n.State, n.Output], cancellationToken);
-        await InsertAsync(db, "run_events", ["RunId", "Seq", "Type", "Timestamp", "Data", "TraceId"], events,
-            e => [e.RunId, e.Seq, e.Type, e.Timestamp, e.Data, e.TraceId], cancellationToken);
-        await InsertAsync(db, "node_executions",
-            ["RunId", "NodeId", "Attempt", "NodeType", "IdempotencyKey", "Status", "Input", "Output", "Outcome", "ErrorCode", "ErrorMessage", "StartedAt", "FinishedAt"],
-            executions,
-            e => [e.RunId, e.NodeId, e.Attempt, e.NodeType, e.IdempotencyKey, e.Status, e.Input, e.Output, e.Outcome, e.ErrorCode, e.ErrorMessage, e.StartedAt, e.FinishedAt],
-            cancellationToken);
+        await InsertAsync(db, EngineTables.NodeStates, _nodeStates, cancellationToken);
+        await InsertAsync(db, EngineTables.Events, _events, cancellationToken);
+        await InsertAsync(db, EngineTables.Executions, _executions, cancellationToken);
+        await InsertAsync(db, EngineTables.AuditEntries, _audit, cancellationToken);
     }
 
-    private static async Task InsertAsync<T>(ControlTowerDbContext db, string table, string[] columns, T[] rows, Func<T, object?[]> values, CancellationToken cancellationToken)
+    public void Dispose() => _sqlite?.Dispose();
+
+    private async Task InsertAsync<T>(ControlTowerDbContext db, EngineTable<T> table, List<T> rows, CancellationToken cancellationToken)
     {
-        // Column names quoted the provider's way: "Seq" on SQLite and PostgreSQL, `Seq` on MySQL.
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        if (db.IsSqlite)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            (_sqlite ??= new SqliteEngineRows()).Insert(db, table, rows);
+            return;
+        }
+
+        // Column names quoted the provider's way: "Seq" on PostgreSQL, `Seq` on MySQL.
         var sqlHelper = db.GetService<ISqlGenerationHelper>();
+        var columns = table.Columns;
         foreach (var chunk in rows.Chunk(RowsPerStatement))
         {
-            var sql = new StringBuilder($"INSERT INTO {table} ({string.Join(", ", columns.Select(sqlHelper.DelimitIdentifier))}) VALUES ");
+            var sql = new StringBuilder($"INSERT INTO {table.Name} ({string.Join(", ", columns.Select(c => sqlHelper.DelimitIdentifier(c.Column)))}) VALUES ");
             var parameters = new List<object?>(chunk.Length * columns.Length);
             for (var row = 0; row < chunk.Length; row++)
             {
                 sql.Append(row == 0 ? "(" : ", (");
-                foreach (var value in values(chunk[row]))
+                foreach (var (_, value) in columns)
                 {
                     sql.Append(parameters.Count % columns.Length == 0 ? "" : ", ").Append('{').Append(parameters.Count).Append('}');
-                    parameters.Add(value);
+                    parameters.Add(value(chunk[row]));
                 }
 
                 sql.Append(')');
@@ -85,7 +114,7 @@ internal sealed class EngineRows
             catch (DbException failure)
             {
                 // The table is named for providers whose error does not say it (MariaDB's "for key 'PRIMARY'").
-                throw new DbUpdateException($"Inserting the engine's rows into {table} failed: {failure.Message}", failure);
+                throw new DbUpdateException($"Inserting the engine's rows into {table.Name} failed: {failure.Message}", failure);
             }
         }
     }

@@ -17,12 +17,16 @@ namespace ControlTower.Server.Runs;
 /// A caller's cancellation is honoured only before its unit starts: inside the shared transaction a
 /// cancelled command would interrupt the connection (SQLite's <c>sqlite3_interrupt</c> rolls back the
 /// whole transaction, every other unit of the batch with it), so a started unit runs to its end.
+/// On SQLite the writer keeps one context with its connection open from batch to batch, so the statements its units
+/// prepare on that connection (<see cref="SqliteEngineRows"/>) are parsed once; a batch that fails as a whole (the
+/// database unavailable) drops it and the next batch opens a new one. On PostgreSQL and MySQL each batch takes a
+/// pooled connection, which survives a dropped network connection without the writer noticing.
 /// </summary>
 internal sealed partial class RunCommitQueue(
     IDbContextFactory<ControlTowerDbContext> contexts,
     Microsoft.Extensions.Options.IOptions<EngineOptions> options,
     EngineMetrics metrics,
-    ILogger<RunCommitQueue> logger)
+    ILogger<RunCommitQueue> logger) : IAsyncDisposable, IDisposable
 {
     public const int MaxBatch = 64;
 
@@ -30,6 +34,7 @@ internal sealed partial class RunCommitQueue(
     private readonly Channel<Unit> _pending = Channel.CreateUnbounded<Unit>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _startLock = new();
     private Task? _writer;
+    private ControlTowerDbContext? _kept;
 
     /// <summary>Runs <paramref name="work"/> (which saves its changes) inside the next group transaction; returns its result once that committed.</summary>
     public async Task<T> CommitAsync<T>(Func<ControlTowerDbContext, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
@@ -101,9 +106,10 @@ internal sealed partial class RunCommitQueue(
     {
         var results = new object?[batch.Count];
         var failures = new Exception?[batch.Count];
+        ControlTowerDbContext? db = null;
         try
         {
-            await using var db = await contexts.CreateDbContextAsync();
+            db = await WriterContextAsync();
             CurrentUnit.Value = db;
             await using var transaction = await db.Database.BeginTransactionAsync();
             for (var i = 0; i < batch.Count; i++)
@@ -147,10 +153,17 @@ internal sealed partial class RunCommitQueue(
             {
                 failures[i] ??= failure;
             }
+
+            // Its connection may be broken: the next batch opens a new one.
+            _kept = null;
         }
         finally
         {
             CurrentUnit.Value = null;
+            if (db is not null && db != _kept)
+            {
+                await db.DisposeAsync();
+            }
         }
 
         for (var i = 0; i < batch.Count; i++)
@@ -165,6 +178,56 @@ internal sealed partial class RunCommitQueue(
             }
         }
     }
+
+    /// <summary>The writer's context: on SQLite the one kept open across batches, elsewhere a new one per batch.</summary>
+    private async Task<ControlTowerDbContext> WriterContextAsync()
+    {
+        if (_kept is { } kept)
+        {
+            return kept;
+        }
+
+        var db = await contexts.CreateDbContextAsync();
+        if (!db.IsSqlite)
+        {
+            return db;
+        }
+
+        var opened = false;
+        try
+        {
+            await db.Database.OpenConnectionAsync();
+            opened = true;
+        }
+        finally
+        {
+            if (!opened)
+            {
+                await db.DisposeAsync();
+            }
+        }
+
+        return _kept = db;
+    }
+
+    /// <summary>Lets the writer finish the units already queued, then closes its connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _pending.Writer.TryComplete();
+        if (_writer is { } writer)
+        {
+            await writer;
+        }
+
+        if (_kept is { } kept)
+        {
+            _kept = null;
+            await kept.DisposeAsync();
+        }
+    }
+
+    /// <summary>For a container disposed synchronously: the same, waiting.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private sealed record Unit(Func<ControlTowerDbContext, CancellationToken, Task<object?>> Work, CancellationToken Cancellation)
     {

@@ -72,7 +72,9 @@ internal sealed class RunEventNotifier
 /// <summary>The node attempts running in this process, so a committed cancellation can stop them.</summary>
 internal sealed class InFlightNodes
 {
-    private readonly ConcurrentDictionary<(Guid, string, int), CancellationTokenSource> _running = new();
+    // Every node attempt, inline ones too, registers and unregisters here: more lock stripes than the default (one per
+    // core) keep concurrent runs from queueing on the same stripe's lock.
+    private readonly ConcurrentDictionary<(Guid, string, int), CancellationTokenSource> _running = new(concurrencyLevel: 64, capacity: 257);
 
     public CancellationTokenSource Register(Guid runId, string nodeId, int attempt, CancellationToken linkedTo)
     {

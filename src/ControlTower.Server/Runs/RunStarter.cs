@@ -234,7 +234,7 @@ internal sealed class RunStarter(
     private static async Task<IReadOnlyList<CancelledAttempt>> WriteAsync(ControlTowerDbContext db, WorkflowDefinition definition, PreparedRun prepared, CancellationToken cancellationToken)
     {
         var (run, stretch, now) = (prepared.Run, prepared.Stretch, prepared.Now);
-        db.Add(run);
+        db.EngineRows.AddNew(run); // inserted as it stands when the unit saves, after the steps below wrote into it
         var cancelled = new List<CancelledAttempt>();
         for (var i = 0; i < stretch.Steps.Count; i++)
         {

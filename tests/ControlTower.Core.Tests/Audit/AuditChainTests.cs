@@ -66,6 +66,20 @@ public sealed class AuditChainTests
     }
 
     [Fact]
+    public void AppendAfter_WhenGivenOnlyTheHeadsSequenceAndHash_LinksAsAppendingToTheWholeEntry()
+    {
+        var first = AuditChain.Append(null, Content(1));
+
+        var fromHead = AuditChain.AppendAfter(new AuditChainHead(first.Content.Sequence, first.Hash), Content(2));
+
+        var fromEntry = AuditChain.Append(first, Content(2));
+        Assert.Equal((fromEntry.PreviousHash, fromEntry.Hash), (fromHead.PreviousHash, fromHead.Hash));
+        Assert.Equal(first.Hash, AuditChain.AppendAfter(AuditChainHead.Genesis, Content(1)).Hash);
+        Assert.True(AuditChain.Verify([first, fromHead]).Intact);
+        Assert.Throws<ArgumentException>(() => AuditChain.AppendAfter(new AuditChainHead(5, first.Hash), Content(2)));
+    }
+
+    [Fact]
     public void ComputeHash_WhenObjectKeysAreReordered_IsTheSame()
     {
         var a = Content(1) with { Data = new JsonObject { ["b"] = 1, ["a"] = new JsonObject { ["y"] = "é", ["x"] = null } } };

@@ -11,19 +11,27 @@ namespace ControlTower.Server.Platform.Persistence;
 /// </summary>
 internal sealed class ControlTowerDbContext(DbContextOptions<ControlTowerDbContext> options) : DbContext(options)
 {
+    private string? _providerName;
+
     public DbSet<UserEntity> Users => Set<UserEntity>();
 
     public DbSet<ApiKeyEntity> ApiKeys => Set<ApiKeyEntity>();
 
     public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
 
-    public bool IsPostgreSql => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
+    public bool IsPostgreSql => ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
     /// <summary>MySQL or MariaDB, through Oracle's MySql.EntityFrameworkCore.</summary>
-    public bool IsMySql => Database.ProviderName == MySqlProvider.Name;
+    public bool IsMySql => ProviderName == MySqlProvider.Name;
+
+    /// <summary>SQLite: neither of the server databases.</summary>
+    public bool IsSqlite => !IsPostgreSql && !IsMySql;
 
     /// <summary>"postgresql", "mysql" or "sqlite", for health and logs.</summary>
     public string ProviderLabel => IsPostgreSql ? "postgresql" : IsMySql ? "mysql" : "sqlite";
+
+    // Looked up once: the engine asks on every commit, and the provider of a context never changes.
+    private string? ProviderName => _providerName ??= Database.ProviderName;
 
     /// <summary>The engine's bulk rows (events, node results), inserted without change tracking when this context saves.</summary>
     public Runs.EngineRows EngineRows { get; } = new();
@@ -35,21 +43,46 @@ internal sealed class ControlTowerDbContext(DbContextOptions<ControlTowerDbConte
             return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         }
 
-        // The tracked changes first: a run row's version check then fails before its events collide on their
-        // numbers, so a concurrent writer surfaces as the concurrency conflict it is, not as a logged key violation.
         if (Database.CurrentTransaction is not null)
         {
+            return await SaveWithEngineRowsAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+
+        // One transaction for all, as SaveChanges alone would be.
+        await using var transaction = await Database.BeginTransactionAsync(cancellationToken);
+        var count = await SaveWithEngineRowsAsync(acceptAllChangesOnSuccess, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return count;
+    }
+
+    private async Task<int> SaveWithEngineRowsAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // New runs first, as tracked rows may refer to them; then the tracked changes: a run row's version check then
+            // fails before its events collide on their numbers, so a concurrent writer surfaces as the concurrency conflict
+            // it is, not as a logged key violation.
+            await EngineRows.FlushNewRunsAsync(this, cancellationToken);
             var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
             await EngineRows.FlushAsync(this, cancellationToken);
             return saved;
         }
+        finally
+        {
+            EngineRows.Clear();
+        }
+    }
 
-        // One transaction for both, as SaveChanges alone would be.
-        await using var transaction = await Database.BeginTransactionAsync(cancellationToken);
-        var count = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
-        await EngineRows.FlushAsync(this, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return count;
+    public override void Dispose()
+    {
+        EngineRows.Dispose();
+        base.Dispose();
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        EngineRows.Dispose();
+        return base.DisposeAsync();
     }
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess) => EngineRows.IsEmpty
