@@ -28,15 +28,9 @@ public sealed class DemoFixture : IDisposable
     /// Waits until the seeded runs have reached their five approvals: until then they are still moving, and a test that
     /// raises the dispense scope's stage would let the seeded atorvastatin refill dispense beside its own.
     /// </summary>
-    public async Task SeedSettledAsync()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while ((await Admin.GetFromJsonAsync<JsonObject>("/api/approvals?status=pending&limit=100"))!["items"]!.AsArray().Count < 5)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the seeded runs did not reach their five approvals within 60 s");
-            await Task.Delay(100);
-        }
-    }
+    public async Task SeedSettledAsync() =>
+        Assert.True((await Pharmacy.PharmacyDemoSeedTests.PendingApprovalsAsync(Admin, expected: 5)).Count >= 5,
+            "the seeded runs did not reach their five approvals within 60 s");
 
     public int OnHand(string drug) => JsonNode.Parse(File.ReadAllText(StateFile))!["items"]![drug]!["on_hand"]!.GetValue<int>();
 

@@ -56,7 +56,7 @@ public sealed class PharmacyDemoSeedTests : IDisposable
     }
 
     /// <summary>The seeded runs open their approvals as the engine reaches them: polls until <paramref name="expected"/> are pending.</summary>
-    private static async Task<JsonArray> PendingApprovalsAsync(HttpClient admin, int expected)
+    internal static async Task<JsonArray> PendingApprovalsAsync(HttpClient admin, int expected)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
