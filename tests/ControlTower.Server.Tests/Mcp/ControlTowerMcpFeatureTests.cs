@@ -106,7 +106,10 @@ public sealed class ControlTowerMcpFeatureTests : IDisposable
         {
             var message = notification.Params.Deserialize<LoggingMessageNotificationParams>(McpJsonUtilities.DefaultOptions)!;
             messages.Enqueue(message);
-            if (message.Data.ToString().Contains("ended completed", StringComparison.Ordinal))
+
+            // Log notifications are sent without waiting for one another, so the node's may arrive after the run's end.
+            if (messages.Any(m => m.Data.ToString().Contains("ended completed", StringComparison.Ordinal))
+                && messages.Any(m => m.Data.ToString().Contains("node double succeeded", StringComparison.Ordinal)))
             {
                 ended.TrySetResult();
             }

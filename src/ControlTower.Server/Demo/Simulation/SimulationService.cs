@@ -6,6 +6,7 @@ using ControlTower.Core.Trust;
 using ControlTower.Server.Audit;
 using ControlTower.Server.Identity;
 using ControlTower.Server.Platform.Persistence;
+using ControlTower.Server.Runs;
 using ControlTower.Server.Trust;
 using ControlTower.Server.Workflows;
 using Microsoft.EntityFrameworkCore;
@@ -33,6 +34,8 @@ internal sealed partial class SimulationService(
     ILogger<SimulationService> logger)
 {
     private const int KeptJobs = 10;
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan SettlePoll = TimeSpan.FromMilliseconds(50);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly SemaphoreSlim _starting = new(1, 1);
     private readonly Lock _gate = new();
@@ -63,7 +66,7 @@ internal sealed partial class SimulationService(
             }
 
             var id = Guid.NewGuid();
-            var (setting, initial) = await PrepareAsync(id, request, actor, cancellationToken);
+            var (workflowId, pinned, initial) = await FindAsync(cancellationToken);
             var job = new SimulationJob(id, request, RefillCases.DispenseScope.Key, initial, time.GetUtcNow());
             await AuditAsync(actor, "demo.simulation_started", job, $"simulating {request.Cases} refill cases (seed {request.Seed})",
                 JsonSerializer.SerializeToNode(request, Json)!.AsObject(), cancellationToken);
@@ -77,7 +80,7 @@ internal sealed partial class SimulationService(
 
             }
 
-            _ = Task.Run(() => RunAsync(job, setting), CancellationToken.None);
+            _ = Task.Run(() => RunAsync(job, workflowId, pinned, actor), CancellationToken.None);
             return job.Snapshot(time.GetUtcNow());
         }
         finally
@@ -117,46 +120,82 @@ internal sealed partial class SimulationService(
         return job.Snapshot(time.GetUtcNow());
     }
 
-    private async Task<(CaseSetting Setting, TrustStage Initial)> PrepareAsync(Guid jobId, SimulationRequest request, string actor, CancellationToken cancellationToken)
+    /// <summary>The refill workflow, whether the dispense scope is pinned, and the stage the simulation starts from.</summary>
+    private async Task<(Guid WorkflowId, bool Pinned, TrustStage Initial)> FindAsync(CancellationToken cancellationToken)
     {
-        Guid workflowId;
-        TrustScopeEntity? scope;
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
-        {
-            workflowId = await db.Set<WorkflowEntity>().AsNoTracking().Where(w => w.Name == RefillCases.WorkflowName)
-                .OrderByDescending(w => w.CreatedAt).Select(w => w.Id).FirstOrDefaultAsync(cancellationToken);
-            scope = await db.Set<TrustScopeEntity>().AsNoTracking().SingleOrDefaultAsync(s => s.ScopeKey == RefillCases.DispenseScope.Key, cancellationToken);
-        }
-
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var workflowId = await db.Set<WorkflowEntity>().AsNoTracking().Where(w => w.Name == RefillCases.WorkflowName)
+            .OrderByDescending(w => w.CreatedAt).Select(w => w.Id).FirstOrDefaultAsync(cancellationToken);
         if (workflowId == Guid.Empty)
         {
             throw new ControlTowerException(ErrorKind.Conflict, DemoErrorCodes.WorkflowMissing, $"The demo workflow '{RefillCases.WorkflowName}' is not there: reset the demo to seed it again.");
         }
 
-        var initial = scope is not null && TrustStages.TryParse(scope.Stage, out var current) ? current : TrustStage.Observe;
-        if (scope?.PinStage is not null)
+        var scope = await db.Set<TrustScopeEntity>().AsNoTracking().SingleOrDefaultAsync(s => s.ScopeKey == RefillCases.DispenseScope.Key, cancellationToken);
+        var pinned = scope?.PinStage is not null;
+        var initial = !pinned && scope is not null && TrustStages.TryParse(scope.Stage, out var current) ? current : TrustStage.Observe;
+        return (workflowId, pinned, initial);
+    }
+
+    /// <summary>
+    /// Waits for the refill runs in flight (the seed's samples, just after a first start or a reset) to settle, then starts
+    /// a pinned dispense scope at <c>observe</c> and unpins it, and names who submits and decides.
+    /// </summary>
+    private async Task<CaseSetting> PrepareAsync(SimulationJob job, Guid workflowId, bool pinned, string actor, CancellationToken cancellationToken)
+    {
+        await SettleAsync(job.Id, workflowId, cancellationToken);
+        if (pinned)
         {
             var key = RefillCases.DispenseScope.Key;
             const string Reason = "demo simulation: the dispense scope starts at observe and earns its stage from the simulated cases";
             await trust.PinAsync(key, new PinBody(TrustStage.Observe.Name(), null, Reason), actor, cancellationToken);
             await trust.PinAsync(key, new PinBody(null, null, Reason), actor, cancellationToken);
-            initial = TrustStage.Observe;
         }
 
         var submitter = await actors.EnsureAsync(DemoActors.Submitter, Roles.Service, cancellationToken);
-        var setting = new CaseSetting(jobId, workflowId, submitter.Id,
+        return new CaseSetting(job.Id, workflowId, submitter.Id,
             await actors.PrincipalAsync(DemoActors.Pharmacist, cancellationToken), await actors.PrincipalAsync(DemoActors.Prescriber, cancellationToken),
-            request.Approver, request.Seed);
-        return (setting, initial);
+            job.Request.Approver, job.Request.Seed);
     }
 
-    private async Task RunAsync(SimulationJob job, CaseSetting setting)
+    /// <summary>
+    /// A refill run still moving writes proposals to the dispense scope and evaluates it, so it would interleave with the
+    /// simulated evidence at whatever point timing put it: same seed, different stages. Waits (bounded) until none moves.
+    /// </summary>
+    private async Task SettleAsync(Guid jobId, Guid workflowId, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + SettleTimeout;
+        while (true)
+        {
+            int moving;
+            await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+            {
+                moving = await db.Set<RunEntity>().AsNoTracking().CountAsync(r => r.WorkflowId == workflowId && r.Status == "running", cancellationToken);
+            }
+
+            if (moving == 0)
+            {
+                return;
+            }
+
+            if (time.GetUtcNow() > deadline)
+            {
+                Log.StillMoving(logger, jobId, moving);
+                return;
+            }
+
+            await Task.Delay(SettlePoll, time, cancellationToken);
+        }
+    }
+
+    private async Task RunAsync(SimulationJob job, Guid workflowId, bool pinned, string actor)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(job.Cancellation.Token, lifetime.ApplicationStopping);
         var token = stop.Token;
         var (status, error) = (SimulationStatus.Completed, (string?)null);
         try
         {
+            var setting = await PrepareAsync(job, workflowId, pinned, actor, token);
             // One case at a time: a refill's first approval is its governed dispense, which reads and evaluates the scope's
             // trust, so a case started ahead would see the previous case's evidence or not depending on timing. In order,
             // the evidence arrives in case order: same seed, same decisions, same stages.
@@ -214,6 +253,10 @@ internal sealed partial class SimulationService(
     {
         [LoggerMessage(EventId = 9502, Level = LogLevel.Information, Message = "Simulation {SimulationId} ended {Status} after {Done} cases in {Seconds} s")]
         public static partial void Finished(ILogger logger, Guid simulationId, string status, int done, double seconds);
+
+        [LoggerMessage(EventId = 9504, Level = LogLevel.Warning,
+            Message = "Simulation {SimulationId} starts with {Moving} refill runs still moving after a minute: their evidence may interleave with the simulated cases")]
+        public static partial void StillMoving(ILogger logger, Guid simulationId, int moving);
 
         [LoggerMessage(EventId = 9503, Level = LogLevel.Error, Message = "Simulation {SimulationId} failed")]
         public static partial void Failed(ILogger logger, Guid simulationId, Exception exception);
