@@ -79,6 +79,9 @@ public sealed class McpConnectionPoolTests
     {
         await using var harness = new McpHarness();
         harness.Add(McpHarness.Stdio("everything", McpTestServers.Everything, limits: McpServerLimits.Default with { CallTimeout = TimeSpan.FromSeconds(2) }));
+
+        // Started outside the call's 2 s (bounded by the connect timeout): on a loaded machine node alone can take longer.
+        await harness.Pool.GetAsync("everything", null, CancellationToken.None);
         await harness.Invoker.CallAsync("everything", "echo", new JsonObject { ["message"] = "warm" }, None, CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<ControlTowerException>(() => harness.Invoker.CallAsync(
