@@ -70,6 +70,9 @@ public sealed class ControlTowerFactory : WebApplicationFactory<Program>
     public HttpClient CreateClient(string? apiKey)
     {
         var client = CreateClient();
+
+        // Some requests do real work (a retrain fits three models): on a loaded 2-core machine 100 s is not always enough.
+        client.Timeout = TimeSpan.FromMinutes(5);
         if (apiKey is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
