@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ControlTower.Core.Scheduling;
+using ControlTower.Server.Nodes;
 
 namespace ControlTower.Server.Runs;
 
