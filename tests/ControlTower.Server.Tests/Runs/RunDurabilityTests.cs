@@ -62,6 +62,35 @@ public sealed class RunDurabilityTests : IClassFixture<RunDurabilityTests.App>
     }
 
     [Fact]
+    public async Task Attempts_WhenALoopRunsInlineInOneStretch_ShowEachIterationsInputAsStepMode()
+    {
+        // Each iteration is a new attempt with its own record, so an input refers to the iteration it saw.
+        JsonObject graph(string? durability)
+        {
+            var back = Edge("check", "body", "true");
+            back["loop"] = new JsonObject { ["maxIterations"] = 5 };
+            return Graph(
+                [
+                    Node("start", "trigger.manual"),
+                    Node("body", "transform", new() { ["expression"] = "{'i': has(nodes.body) ? nodes.body.output.i + 1 : input.n}" }),
+                    Node("check", "condition", new() { ["expression"] = "nodes.body.output.i < 3" }),
+                    Node("exit", "transform", new() { ["expression"] = "{'done': nodes.body.output.i}" }),
+                ],
+                [Edge("start", "body"), Edge("body", "check"), back, Edge("check", "exit", "false")],
+                durability is null ? null : new JsonObject { ["durability"] = durability });
+        }
+
+        var step = await RunToEndAsync(graph("step"), 0);
+        var checkpoint = await RunToEndAsync(graph(null), 0);
+
+        var inputs = await AttemptInputsAsync(checkpoint.Run);
+        Assert.Equal("completed", checkpoint.Run.Status());
+        Assert.Equal(await AttemptInputsAsync(step.Run), inputs);
+        Assert.Equal(4, inputs.Count(i => i.StartsWith("body:", StringComparison.Ordinal)));
+        Assert.Contains(inputs, i => i.StartsWith("body:4:", StringComparison.Ordinal) && i.Contains("\"body\":{\"outcome\":\"success\",\"output\":{\"i\":2}}", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Attempts_WhenAnInlineNodeFollowsACaughtFailureInALaterCommit_ShowTheUpstreamErrorAndOutputsAsStepMode()
     {
         // "after" runs inline in the commit of the failed call's result: "before" was recorded by an earlier commit (its output
