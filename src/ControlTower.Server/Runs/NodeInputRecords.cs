@@ -12,31 +12,32 @@ namespace ControlTower.Server.Runs;
 /// in a stretch stores
 /// <code>
 /// { "ref": "ct.node-input/1",
-///   "nodes": { "&lt;id&gt;": { "outcome": "success", "from": 3 },          // the output of this node's record of attempt 3
+///   "nodes": { "&lt;id&gt;": 3,                                          // the outcome and output of this node's record of attempt 3
 ///              "&lt;trigger&gt;": { "outcome": "success", "from": "input" }, // the run's input (runs.Input)
 ///              "&lt;other&gt;": { "outcome": "success", "output": ... },    // a copy, when no stored value has its exact text
 ///              "&lt;failed&gt;": { "outcome": "error", "error": { ... } } },
 ///   "run": { ... }, "node": { ... } }
 /// </code>
 /// and the activation's <c>input</c> is always the run's input. A reference is written only to a value whose stored text is
-/// byte for byte the text the activation holds: an output of a record written in the same commit (an attempt earlier in the
-/// same stretch) or the run input. <see cref="Resolve"/> rebuilds exactly the activation <see cref="NodeActivation.WriteTo"/>
-/// writes; a record without <c>ref</c> (an intent's, or one stored before) is the activation itself.
+/// byte for byte the text the activation holds (and, for a record, whose outcome is the one the activation holds): an output
+/// of a record written in the same commit (an attempt earlier in the same stretch) or the run input. <see cref="Resolve"/>
+/// rebuilds exactly the activation <see cref="NodeActivation.WriteTo"/> writes; a record without <c>ref</c> (an intent's, or
+/// one stored before) is the activation itself.
 /// </summary>
 internal static class NodeInputRecords
 {
     public const string Format = "ct.node-input/1";
 
-    /// <summary>The outputs of records written in this commit so far, by node id: their attempt and stored element.</summary>
+    /// <summary>The results of records written in this commit so far, by node id: their attempt, outcome and stored output.</summary>
     internal sealed class Produced
     {
-        private readonly Dictionary<string, (int Attempt, JsonElement Output)> _byNode = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (int Attempt, string Outcome, JsonElement Output)> _byNode = new(StringComparer.Ordinal);
 
         public void Record(string nodeId, int attempt, NodeResult result)
         {
-            if (result is NodeResult.Completed { Stored: { } stored })
+            if (result is NodeResult.Completed { Stored: { } stored } completed)
             {
-                _byNode[nodeId] = (attempt, stored);
+                _byNode[nodeId] = (attempt, completed.Outcome, stored);
             }
             else
             {
@@ -44,8 +45,9 @@ internal static class NodeInputRecords
             }
         }
 
-        public int? AttemptHolding(string nodeId, JsonElement output) =>
-            _byNode.TryGetValue(nodeId, out var produced) && SameText(produced.Output, output) ? produced.Attempt : null;
+        /// <summary>The attempt whose record holds this outcome and, byte for byte, this output.</summary>
+        public int? AttemptHolding(string nodeId, string outcome, JsonElement output) =>
+            _byNode.TryGetValue(nodeId, out var produced) && produced.Outcome == outcome && SameText(produced.Output, output) ? produced.Attempt : null;
     }
 
     public static string Write(NodeActivation activation, Produced produced) =>
@@ -57,6 +59,13 @@ internal static class NodeInputRecords
             writer.WriteStartObject("nodes");
             foreach (var upstream in activation.Upstream)
             {
+                if (upstream.Error is null && upstream.Output is { } output
+                    && produced.AttemptHolding(upstream.NodeId, upstream.Outcome, output) is { } attempt)
+                {
+                    writer.WriteNumber(upstream.NodeId, attempt);
+                    continue;
+                }
+
                 writer.WriteStartObject(upstream.NodeId);
                 writer.WriteString("outcome", upstream.Outcome);
                 if (upstream.Error is { } error)
@@ -65,10 +74,6 @@ internal static class NodeInputRecords
                     writer.WriteString("code", error.Code);
                     writer.WriteString("message", error.Message);
                     writer.WriteEndObject();
-                }
-                else if (upstream.Output is { } output && produced.AttemptHolding(upstream.NodeId, output) is { } attempt)
-                {
-                    writer.WriteNumber("from", attempt);
                 }
                 else if (upstream.Output is { } same && activation.Input is { } input && SameText(same, input))
                 {
@@ -99,7 +104,7 @@ internal static class NodeInputRecords
     /// The record's input as the node saw it: a reference document resolved against the run's input text and the run's
     /// records (their output text by node id and attempt); any other text parsed as it is.
     /// </summary>
-    public static JsonNode? Resolve(string? stored, string? runInput, IReadOnlyDictionary<(string NodeId, int Attempt), string?> outputs)
+    public static JsonNode? Resolve(string? stored, string? runInput, IReadOnlyDictionary<(string NodeId, int Attempt), (string? Outcome, string? Output)> records)
     {
         var parsed = stored is null ? null : JsonNode.Parse(stored);
         if (parsed is not JsonObject document || document["ref"] is not JsonValue format || format.GetValueKind() != JsonValueKind.String
@@ -111,23 +116,9 @@ internal static class NodeInputRecords
         var nodes = new JsonObject();
         foreach (var (nodeId, entry) in document["nodes"]!.AsObject())
         {
-            var result = new JsonObject { ["outcome"] = entry!["outcome"]!.DeepClone() };
-            if (entry["error"] is { } error)
-            {
-                result["error"] = error.DeepClone();
-            }
-            else
-            {
-                result["output"] = entry["from"] switch
-                {
-                    JsonValue from when from.GetValueKind() == JsonValueKind.Number =>
-                        Parse(outputs.GetValueOrDefault((nodeId, from.GetValue<int>()))),
-                    JsonValue => Parse(runInput),
-                    _ => entry["output"]?.DeepClone(),
-                };
-            }
-
-            nodes[nodeId] = result;
+            nodes[nodeId] = entry is JsonValue attempt
+                ? FromRecord(records.GetValueOrDefault((nodeId, attempt.GetValue<int>())))
+                : FromEntry(entry!.AsObject(), runInput);
         }
 
         return new JsonObject
@@ -137,6 +128,24 @@ internal static class NodeInputRecords
             ["run"] = document["run"]?.DeepClone(),
             ["node"] = document["node"]?.DeepClone(),
         };
+    }
+
+    private static JsonObject FromRecord((string? Outcome, string? Output) record) =>
+        new() { ["outcome"] = record.Outcome, ["output"] = Parse(record.Output) };
+
+    private static JsonObject FromEntry(JsonObject entry, string? runInput)
+    {
+        var result = new JsonObject { ["outcome"] = entry["outcome"]?.DeepClone() };
+        if (entry["error"] is { } error)
+        {
+            result["error"] = error.DeepClone();
+        }
+        else
+        {
+            result["output"] = entry.ContainsKey("from") ? Parse(runInput) : entry["output"]?.DeepClone();
+        }
+
+        return result;
     }
 
     private static JsonNode? Parse(string? text) => text is null ? null : JsonNode.Parse(text);

@@ -93,9 +93,9 @@ internal sealed class RunService(
             ?? throw RunTransitions.NotFound(runId);
         var rows = await db.Set<NodeExecutionEntity>().AsNoTracking().Where(e => e.RunId == runId).ToListAsync(cancellationToken);
         // An inline attempt's input refers to the run input and to other records' outputs (NodeInputRecords): resolved here.
-        var outputs = rows.ToDictionary(e => (e.NodeId, e.Attempt), e => e.Output);
+        var records = rows.ToDictionary(e => (e.NodeId, e.Attempt), e => (e.Outcome, e.Output));
         return rows.OrderBy(e => e.StartedAt).ThenBy(e => e.NodeId, StringComparer.Ordinal).ThenBy(e => e.Attempt).Select(e => new NodeAttemptView(
-            e.NodeId, e.NodeType, e.Attempt, e.Status, e.IdempotencyKey, NodeInputRecords.Resolve(e.Input, run.Input, outputs), Parse(e.Output), e.Outcome, e.ErrorCode, e.ErrorMessage,
+            e.NodeId, e.NodeType, e.Attempt, e.Status, e.IdempotencyKey, NodeInputRecords.Resolve(e.Input, run.Input, records), Parse(e.Output), e.Outcome, e.ErrorCode, e.ErrorMessage,
             Utc(e.StartedAt), e.FinishedAt is { } f ? Utc(f) : null, e.FinishedAt is { } end ? (end - e.StartedAt).TotalMilliseconds : null)).ToList();
     }
 
