@@ -1,6 +1,8 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ControlTower.Core.Errors;
+using ControlTower.Core.Scheduling;
 using ControlTower.Server.Nodes;
 using ControlTower.Server.Platform.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -47,13 +49,13 @@ internal sealed partial class PayloadBlobs(
             return result;
         }
 
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(stored);
-        if (bytes.Length <= options.Value.ThresholdBytes)
+        // The stored form is the element's own text (what the rows hold): measured in place, copied only when it goes to the store.
+        if (JsonMarshal.GetRawUtf8Value(stored).Length <= options.Value.ThresholdBytes)
         {
             return result;
         }
 
-        var reference = await StoreAsync(runId, bytes, null, cancellationToken);
+        var reference = await StoreAsync(runId, JsonSerializer.SerializeToUtf8Bytes(stored), null, cancellationToken);
         return completed with { Output = reference.ToJson(), Stored = reference.ToElement() };
     }
 
@@ -95,6 +97,16 @@ internal sealed partial class PayloadBlobs(
 
         return hydrated;
     }
+
+    /// <summary>
+    /// Whether the activation's input or an upstream output may be a reference, read on its elements: unlike the check on the
+    /// activation's JSON tree, this turns no upstream output into nodes.
+    /// </summary>
+    public static bool MayHoldReferences(NodeActivation activation) =>
+        MayBeReference(activation.Input) || activation.Upstream.Any(u => MayBeReference(u.Output));
+
+    private static bool MayBeReference(JsonElement? value) =>
+        value is { ValueKind: JsonValueKind.Object } element && element.TryGetProperty(BlobReference.Marker, out _);
 
     /// <summary>The value, or the JSON it stands for when it is a reference (a whole run output handed to a caller).</summary>
     public async Task<JsonNode?> ResolveAsync(JsonNode? value, CancellationToken cancellationToken) =>

@@ -8,8 +8,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ControlTower.Server.Runs;
 
-/// <summary>One node attempt to carry out: its run, plan node, number, activation and idempotency key.</summary>
-internal sealed record NodeAttempt(RunEntity Run, PlanNode Plan, int Attempt, JsonObject Activation)
+/// <summary>
+/// One node attempt to carry out: its run, plan node, number, activation and idempotency key. <see cref="Inline"/>: it runs
+/// in a coalesced stretch, so its running state is never committed before it ends (no committed cancellation can name it).
+/// <see cref="Source"/>: the scheduler's activation the JSON was built from, when the attempt has it (its record's input
+/// then refers to stored values, and a check of its elements tells whether any payload is stored by reference).
+/// </summary>
+internal sealed record NodeAttempt(RunEntity Run, PlanNode Plan, int Attempt, JsonObject Activation, bool Inline = false, NodeActivation? Source = null)
 {
     public string NodeId => Plan.Id;
 
@@ -101,23 +106,27 @@ internal sealed partial class NodeAttemptRunner(
             return new NodeResult.Failed(NodeErrorCodes.TypeUnsupported, $"No executor runs node type '{plan.Type}' in this build.", false);
         }
 
-        using var running = inFlight.Register(run.Id, plan.Id, attempt.Attempt, stopping);
-        using var timeout = new CancellationTokenSource(plan.Timeout ?? Timeout.InfiniteTimeSpan, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(running.Token, timeout.Token);
+        // Only an attempt whose running state is committed can be cancelled by a commit, so only such attempts register;
+        // an inline one stops with the process (or its timeout). A node without a timeout gets no timer.
+        using var running = attempt.Inline ? null : inFlight.Register(run.Id, plan.Id, attempt.Attempt, stopping);
+        var cancelledBy = running?.Token ?? stopping;
+        using var timeout = plan.Timeout is { } limit ? new CancellationTokenSource(limit, time) : null;
+        using var linked = timeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancelledBy, timeout.Token);
+        var token = linked?.Token ?? cancelledBy;
         var progress = new Progress<NodeProgress>(p => _ = ReportProgressAsync(run.Id, plan.Id, attempt.Attempt, p));
         try
         {
             // Payloads stored by reference come back here, so the executor and its expressions see them inline.
             var context = new NodeExecutionContext(
                 run.Id, run.WorkflowId, run.WorkflowVersion, plan.Id, plan.Type, attempt.Attempt, attempt.Key,
-                (JsonObject)plan.Config.DeepClone(), await blobs.HydrateActivationAsync(attempt.Activation, linked.Token), run.StartedBy, started, run.TraceId, progress);
-            return await executor.ExecuteAsync(context, linked.Token);
+                (JsonObject)plan.Config.DeepClone(), await HydrateAsync(attempt, token), run.StartedBy, started, run.TraceId, progress);
+            return await executor.ExecuteAsync(context, token);
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !running.IsCancellationRequested)
+        catch (OperationCanceledException) when (timeout?.IsCancellationRequested == true && !cancelledBy.IsCancellationRequested)
         {
             return new NodeResult.Failed(RunErrorCodes.Timeout, $"Node '{plan.Id}' did not finish within {plan.Timeout}.", true);
         }
-        catch (OperationCanceledException) when (running.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancelledBy.IsCancellationRequested)
         {
             // Cancelled by the run (or the process is stopping): the scheduler already moved on, or another process will resume.
             Log.AttemptAbandoned(logger, run.Id, plan.Id, attempt.Attempt, stopping.IsCancellationRequested ? "stopping" : "cancelled");
@@ -136,9 +145,18 @@ internal sealed partial class NodeAttemptRunner(
         }
         finally
         {
-            inFlight.Unregister(run.Id, plan.Id, attempt.Attempt);
+            if (running is not null)
+            {
+                inFlight.Unregister(run.Id, plan.Id, attempt.Attempt);
+            }
         }
     }
+
+    /// <summary>The activation with payloads stored by reference loaded back; checked on the source's elements when it has one.</summary>
+    private async ValueTask<JsonObject> HydrateAsync(NodeAttempt attempt, CancellationToken cancellationToken) =>
+        attempt.Source is { } source && !Blobs.PayloadBlobs.MayHoldReferences(source)
+            ? attempt.Activation
+            : await blobs.HydrateActivationAsync(attempt.Activation, cancellationToken);
 
     private async Task ReportProgressAsync(Guid runId, string nodeId, int attempt, NodeProgress progress)
     {

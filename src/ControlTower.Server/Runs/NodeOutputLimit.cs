@@ -11,8 +11,8 @@ namespace ControlTower.Server.Runs;
 /// <summary>
 /// A node's output is stored with its run, written to its events and read by every later expression, so one that
 /// passes <c>NODE_OUTPUT_MAX_BYTES</c> fails the node with <c>node.output_too_large</c> and is never stored.
-/// The output is serialized once here, and the writer stops at the limit, so an oversized output is not copied
-/// whole; a completed node's serialized form is kept (<see cref="NodeResult.Completed.Stored"/>) so the
+/// The output is serialized once here (through one buffer per thread), and the writer stops at the limit, so an oversized
+/// output is not copied whole; a completed node's serialized form is kept (<see cref="NodeResult.Completed.Stored"/>) so the
 /// checkpoint, the event and the node's record do not serialize it again.
 /// </summary>
 internal sealed class NodeOutputLimit(IOptions<InputOptions> options)
@@ -31,46 +31,65 @@ internal sealed class NodeOutputLimit(IOptions<InputOptions> options)
         }
 
         var limit = options.Value.NodeOutputMaxBytes;
-        if (Serialize(output, limit) is not { } bytes)
+        if (Serialize(output, limit) is not { } stored)
         {
             return new NodeResult.Failed(NodeOutputErrorCodes.OutputTooLarge, $"The node's output is larger than the limit of {limit} bytes; it was not stored.", Retryable: false);
         }
 
-        return result is NodeResult.Completed done
-            ? done with { Stored = JsonSerializer.Deserialize<JsonElement>(bytes.WrittenSpan) }
-            : result;
+        return result is NodeResult.Completed done ? done with { Stored = stored } : result;
     }
 
-    /// <summary>The output's UTF-8 JSON, or null once it passes <paramref name="limit"/> bytes.</summary>
-    private static ArrayBufferWriter<byte>? Serialize(JsonNode output, long limit)
+    // One buffer and writer per thread: every node attempt's output passes here (serializing is synchronous).
+    [ThreadStatic]
+    private static LimitedBufferWriter? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    /// <summary>The output as a standalone element of its UTF-8 JSON, or null once that passes <paramref name="limit"/> bytes.</summary>
+    private static JsonElement? Serialize(JsonNode output, long limit)
     {
-        var buffer = new LimitedBufferWriter(limit);
+        var buffer = t_buffer ??= new LimitedBufferWriter();
+        buffer.Restart(limit);
+        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
         try
         {
-            // Disposing flushes what is left, which passes the limit again: inside the try as well.
-            using (var writer = new Utf8JsonWriter(buffer))
-            {
-                output.WriteTo(writer);
-            }
-
-            return buffer.Written;
+            output.WriteTo(writer);
+            writer.Flush();
+            return JsonSerializer.Deserialize<JsonElement>(buffer.Written.WrittenSpan);
         }
         catch (OutputTooLargeException)
         {
             return null;
+        }
+        finally
+        {
+            if (buffer.Written.Capacity > 64 * 1024)
+            {
+                t_buffer = null; // a large output's buffer is not kept
+            }
         }
     }
 
     private sealed class OutputTooLargeException : Exception;
 
     /// <summary>Collects written bytes and stops the writer once they pass the limit.</summary>
-    private sealed class LimitedBufferWriter(long limit) : IBufferWriter<byte>
+    private sealed class LimitedBufferWriter : IBufferWriter<byte>
     {
-        public ArrayBufferWriter<byte> Written { get; } = new();
+        private long _limit;
+
+        public ArrayBufferWriter<byte> Written { get; } = new(1024);
+
+        public void Restart(long limit)
+        {
+            _limit = limit;
+            Written.ResetWrittenCount();
+        }
 
         public void Advance(int count)
         {
-            if (Written.WrittenCount + (long)count > limit)
+            if (Written.WrittenCount + (long)count > _limit)
             {
                 throw new OutputTooLargeException();
             }

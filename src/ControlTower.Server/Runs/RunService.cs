@@ -89,14 +89,13 @@ internal sealed class RunService(
     public async Task<IReadOnlyList<NodeAttemptView>> AttemptsAsync(Guid runId, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        if (!await db.Set<RunEntity>().AnyAsync(r => r.Id == runId, cancellationToken))
-        {
-            throw RunTransitions.NotFound(runId);
-        }
-
+        var run = await db.Set<RunEntity>().Where(r => r.Id == runId).Select(r => new { r.Input }).SingleOrDefaultAsync(cancellationToken)
+            ?? throw RunTransitions.NotFound(runId);
         var rows = await db.Set<NodeExecutionEntity>().AsNoTracking().Where(e => e.RunId == runId).ToListAsync(cancellationToken);
+        // An inline attempt's input refers to the run input and to other records' outputs (NodeInputRecords): resolved here.
+        var records = rows.ToDictionary(e => (e.NodeId, e.Attempt), e => (e.Outcome, e.Output));
         return rows.OrderBy(e => e.StartedAt).ThenBy(e => e.NodeId, StringComparer.Ordinal).ThenBy(e => e.Attempt).Select(e => new NodeAttemptView(
-            e.NodeId, e.NodeType, e.Attempt, e.Status, e.IdempotencyKey, Parse(e.Input), Parse(e.Output), e.Outcome, e.ErrorCode, e.ErrorMessage,
+            e.NodeId, e.NodeType, e.Attempt, e.Status, e.IdempotencyKey, NodeInputRecords.Resolve(e.Input, run.Input, records), Parse(e.Output), e.Outcome, e.ErrorCode, e.ErrorMessage,
             Utc(e.StartedAt), e.FinishedAt is { } f ? Utc(f) : null, e.FinishedAt is { } end ? (end - e.StartedAt).TotalMilliseconds : null)).ToList();
     }
 

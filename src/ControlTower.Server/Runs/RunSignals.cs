@@ -72,8 +72,8 @@ internal sealed class RunEventNotifier
 /// <summary>The node attempts running in this process, so a committed cancellation can stop them.</summary>
 internal sealed class InFlightNodes
 {
-    // Every node attempt, inline ones too, registers and unregisters here: more lock stripes than the default (one per
-    // core) keep concurrent runs from queueing on the same stripe's lock.
+    // Every attempt whose running state is committed registers here (an inline attempt in a stretch does not: no committed
+    // cancellation can name it); more lock stripes than the default (one per core) keep concurrent runs apart.
     private readonly ConcurrentDictionary<(Guid, string, int), CancellationTokenSource> _running = new(concurrencyLevel: 64, capacity: 257);
 
     public CancellationTokenSource Register(Guid runId, string nodeId, int attempt, CancellationToken linkedTo)

@@ -38,17 +38,18 @@ internal sealed class RunStretches(NodeAttemptRunner runner, INodeAttemptGate ga
         var applied = new List<(RunState Before, SchedulerResult Result)> { (before, first) };
         var ready = new Queue<ExecuteNode>(first.Commands.OfType<ExecuteNode>());
         var current = first.State;
+        var open = new Dictionary<string, bool>(StringComparer.Ordinal); // each type's switch, read once per stretch
         while (applied.Count < RunDurability.MaxStretch && ready.TryDequeue(out var next))
         {
             var plan = definition.Plan.Node(next.NodeId);
             var node = current.Nodes[plan.Index];
             if (!RunDurability.RunsInline(plan) || node.Status != NodeStatus.Running || node.Attempt != next.Attempt
-                || !await gate.IsOpenAsync(plan.Type, stopping))
+                || !await IsOpenAsync(open, plan.Type, stopping))
             {
                 continue; // stays a task: it crosses a durability boundary, went stale, or its type is switched off
             }
 
-            var attempt = new NodeAttempt(run, plan, next.Attempt, next.Activation.ToJson());
+            var attempt = new NodeAttempt(run, plan, next.Attempt, next.Activation.ToJson(), Inline: true, Source: next.Activation);
             var started = time.GetUtcNow();
             if (await runner.RunAsync(attempt, started, replaying: false, stopping) is not { } result)
             {
@@ -79,14 +80,28 @@ internal sealed class RunStretches(NodeAttemptRunner runner, INodeAttemptGate ga
             ran);
     }
 
+    private async ValueTask<bool> IsOpenAsync(Dictionary<string, bool> open, string nodeType, CancellationToken stopping)
+    {
+        if (!open.TryGetValue(nodeType, out var isOpen))
+        {
+            open[nodeType] = isOpen = await gate.IsOpenAsync(nodeType, stopping);
+        }
+
+        return isOpen;
+    }
+
     /// <summary>The node-execution records of the attempts that ran inline (new rows: they never had an intent).</summary>
     public static void AddExecutions(ControlTowerDbContext db, IEnumerable<InlineResult> ran, DateTime now)
     {
+        // In order: an attempt's input refers to the outputs of the records before it (NodeInputRecords).
+        var produced = new NodeInputRecords.Produced();
         foreach (var (attempt, started, result) in ran)
         {
-            var row = NodeResultRecords.NewExecution(attempt.Run.Id, attempt.NodeId, attempt.Attempt, attempt.Plan.Type, attempt.Key, attempt.Activation.ToJsonString(), started);
+            var input = attempt.Source is { } source ? NodeInputRecords.Write(source, produced) : attempt.Activation.ToJsonString();
+            var row = NodeResultRecords.NewExecution(attempt.Run.Id, attempt.NodeId, attempt.Attempt, attempt.Plan.Type, attempt.Key, input, started);
             NodeResultRecords.Finish(row, result, now);
             db.EngineRows.Add(row);
+            produced.Record(attempt.NodeId, attempt.Attempt, result);
         }
     }
 }

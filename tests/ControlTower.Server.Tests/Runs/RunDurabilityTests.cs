@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ControlTower.Server.Platform.Persistence;
 using ControlTower.Server.Runs;
@@ -43,6 +44,73 @@ public sealed class RunDurabilityTests : IClassFixture<RunDurabilityTests.App>
         Assert.Equal(step.Run["output"]!.ToJsonString(), checkpoint.Run["output"]!.ToJsonString());
         Assert.Equal(step.Executions, checkpoint.Executions);
         Assert.Equal(quantity * 7 > 50 ? "discount" : "plain", Assert.Single(checkpoint.Executions, e => e.NodeId is "discount" or "plain").NodeId);
+    }
+
+    [Fact]
+    public async Task Attempts_WhenCheckpointModeStoresInputsByReference_ShowTheSameInputsAsStepModeCopies()
+    {
+        // Step mode runs every node from a task, whose record holds the whole activation; checkpoint mode runs them inline
+        // and stores references to the run input and the records' outputs (Runs/README.md "Node inputs by reference").
+        var step = await RunToEndAsync(BranchingGraph("step"), 10);
+        var checkpoint = await RunToEndAsync(BranchingGraph(null), 10);
+
+        Assert.Equal(await AttemptInputsAsync(step.Run), await AttemptInputsAsync(checkpoint.Run));
+        var stored = await StoredInputsAsync(checkpoint.Run);
+        Assert.All(stored, input => Assert.Contains("\"ref\":\"ct.node-input/1\"", input, StringComparison.Ordinal));
+        Assert.All(stored, input => Assert.DoesNotContain("\"total\":", input, StringComparison.Ordinal));
+        Assert.All(await StoredInputsAsync(step.Run), input => Assert.DoesNotContain("ct.node-input", input, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Attempts_WhenALoopRunsInlineInOneStretch_ShowEachIterationsInputAsStepMode()
+    {
+        // Each iteration is a new attempt with its own record, so an input refers to the iteration it saw.
+        JsonObject graph(string? durability)
+        {
+            var back = Edge("check", "body", "true");
+            back["loop"] = new JsonObject { ["maxIterations"] = 5 };
+            return Graph(
+                [
+                    Node("start", "trigger.manual"),
+                    Node("body", "transform", new() { ["expression"] = "{'i': has(nodes.body) ? nodes.body.output.i + 1 : input.n}" }),
+                    Node("check", "condition", new() { ["expression"] = "nodes.body.output.i < 3" }),
+                    Node("exit", "transform", new() { ["expression"] = "{'done': nodes.body.output.i}" }),
+                ],
+                [Edge("start", "body"), Edge("body", "check"), back, Edge("check", "exit", "false")],
+                durability is null ? null : new JsonObject { ["durability"] = durability });
+        }
+
+        var step = await RunToEndAsync(graph("step"), 0);
+        var checkpoint = await RunToEndAsync(graph(null), 0);
+
+        var inputs = await AttemptInputsAsync(checkpoint.Run);
+        Assert.Equal("completed", checkpoint.Run.Status());
+        Assert.Equal(await AttemptInputsAsync(step.Run), inputs);
+        Assert.Equal(4, inputs.Count(i => i.StartsWith("body:", StringComparison.Ordinal)));
+        Assert.Contains(inputs, i => i.StartsWith("body:4:", StringComparison.Ordinal) && i.Contains("\"body\":{\"outcome\":\"success\",\"output\":{\"i\":2}}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Attempts_WhenAnInlineNodeFollowsACaughtFailureInALaterCommit_ShowTheUpstreamErrorAndOutputsAsStepMode()
+    {
+        // "after" runs inline in the commit of the failed call's result: "before" was recorded by an earlier commit (its output
+        // is copied) and "call" failed (its error is written as it is).
+        JsonObject graph(string? durability) => Graph(
+            [
+                Node("start", "trigger.manual"),
+                Node("before", "transform", new() { ["expression"] = "{'n': input.n + 1, 'echo': input}" }),
+                Node("call", "http.request", new() { ["method"] = "POST", ["url"] = "http://127.0.0.1:9/effect", ["body"] = "{'n': nodes.before.output.n}" },
+                    new() { ["retry"] = new JsonObject { ["maxAttempts"] = 1 } }),
+                Node("after", "transform", new() { ["expression"] = "{'n': nodes.before.output.n * 10}" }),
+            ],
+            [Edge("start", "before"), Edge("before", "call"), Edge("call", "after", "error")],
+            durability is null ? null : new JsonObject { ["durability"] = durability });
+        var step = await RunToEndAsync(graph("step"), 4);
+        var checkpoint = await RunToEndAsync(graph(null), 4);
+
+        var inputs = await AttemptInputsAsync(checkpoint.Run);
+        Assert.Equal(await AttemptInputsAsync(step.Run), inputs);
+        Assert.Contains("\"error\":{\"code\"", inputs.Single(i => i.StartsWith("after:", StringComparison.Ordinal)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -130,6 +198,22 @@ public sealed class RunDurabilityTests : IClassFixture<RunDurabilityTests.App>
             .Select(e => new Execution(e.NodeId, e.Attempt, e.Status, e.Output, e.IdempotencyKey))
             .ToListAsync();
         return (run, await EventsAsync(_client, runId), [.. executions.OrderBy(e => Order(graph, e.NodeId))]);
+    }
+
+    /// <summary>Each attempt's input as the API shows it, as text, with the run's own id taken out.</summary>
+    private async Task<List<string>> AttemptInputsAsync(JsonObject run)
+    {
+        var runId = run["id"]!.GetValue<string>();
+        var attempts = await _client.GetFromJsonAsync<List<JsonObject>>($"/api/runs/{runId}/nodes");
+        return [.. attempts!.Select(a => $"{a["nodeId"]}:{a["attempt"]}:{a["input"]!.ToJsonString().Replace(runId, "<run>", StringComparison.Ordinal)}").Order(StringComparer.Ordinal)];
+    }
+
+    private async Task<List<string>> StoredInputsAsync(JsonObject run)
+    {
+        var runId = Guid.Parse(run["id"]!.GetValue<string>());
+        var contexts = _factory.Services.GetRequiredService<IDbContextFactory<ControlTowerDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync();
+        return await db.Set<NodeExecutionEntity>().AsNoTracking().Where(e => e.RunId == runId).Select(e => e.Input!).ToListAsync();
     }
 
     private static int Order(JsonObject graph, string nodeId) =>
