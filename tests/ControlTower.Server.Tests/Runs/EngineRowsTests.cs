@@ -63,7 +63,7 @@ public sealed class EngineRowsTests : IDisposable
         Assert.Equal(Stored(db, "node_executions", "Attempt", 3), Stored(db, "node_executions", "Attempt", 4));
         var read = await db.Set<NodeExecutionEntity>().AsNoTracking().SingleAsync(e => e.RunId == runId && e.Attempt == 4);
         Assert.Equal((time, time.AddTicks(-7), DateTimeKind.Utc), (read.StartedAt, read.FinishedAt!.Value, read.StartedAt.Kind));
-        Assert.Equal(2, await db.Set<RunEventEntity>().CountAsync(e => e.RunId == runId && e.Timestamp == time));
+        Assert.Equal(4, await db.Set<RunEventEntity>().CountAsync(e => e.RunId == runId && e.Timestamp == time));
     }
 
     [Fact]
