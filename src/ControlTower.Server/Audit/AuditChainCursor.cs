@@ -8,6 +8,8 @@ namespace ControlTower.Server.Audit;
 /// MySQL, also takes the chain's lock; the transaction then holds it until it ends), then carried from unit to unit. Only the
 /// group commit sets one (<see cref="Runs.RunCommitQueue"/>), and forgets the head whenever a unit is rolled back to its
 /// savepoint (that unit's entries are gone), so the next unit reads the head again.
+/// Units take no savepoints of their own: one that rolled back part of its work after an append would leave the head
+/// pointing at an entry that is gone.
 /// </summary>
 internal sealed class AuditChainCursor
 {
