@@ -37,8 +37,14 @@ internal sealed partial class AuditLog(TimeProvider time, PlatformMetrics metric
             : null;
         try
         {
-            await AppendAsync(db, events, cancellationToken);
+            var head = await AppendAsync(db, events, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
+            if (db.AuditCursor is { } cursor)
+            {
+                // Only once saved: a unit that caught a failed save and went on has not moved the chain.
+                cursor.Head = head;
+            }
+
             if (ownTransaction is not null)
             {
                 await ownTransaction.CommitAsync(cancellationToken);
@@ -76,19 +82,10 @@ internal sealed partial class AuditLog(TimeProvider time, PlatformMetrics metric
         }
     }
 
-    private async Task AppendAsync(ControlTowerDbContext db, IReadOnlyList<AuditEvent> events, CancellationToken cancellationToken)
+    /// <summary>Adds the entries after the chain's head; returns the new head.</summary>
+    private async Task<AuditChainHead> AppendAsync(ControlTowerDbContext db, IReadOnlyList<AuditEvent> events, CancellationToken cancellationToken)
     {
-        if (db.IsPostgreSql)
-        {
-            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({ChainLockKey})", cancellationToken);
-        }
-        else if (db.IsMySql)
-        {
-            await db.Database.SqlQuery<int>(
-                $"SELECT `Id` AS `Value` FROM audit_chain_lock WHERE `Id` = {AuditChainLockEntity.TheRow} FOR UPDATE").ToListAsync(cancellationToken);
-        }
-
-        var head = await _head(db, cancellationToken) ?? AuditChainHead.Genesis;
+        var head = db.AuditCursor?.Head ?? await ReadHeadAsync(db, cancellationToken);
         var now = time.GetUtcNow();
         foreach (var auditEvent in events)
         {
@@ -104,5 +101,23 @@ internal sealed partial class AuditLog(TimeProvider time, PlatformMetrics metric
             Add(db, AuditMapping.ToEntity(entry));
             head = new AuditChainHead(entry.Content.Sequence, entry.Hash);
         }
+
+        return head;
+    }
+
+    /// <summary>Takes the chain's lock (held until the transaction ends) and reads its head.</summary>
+    private async Task<AuditChainHead> ReadHeadAsync(ControlTowerDbContext db, CancellationToken cancellationToken)
+    {
+        if (db.IsPostgreSql)
+        {
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({ChainLockKey})", cancellationToken);
+        }
+        else if (db.IsMySql)
+        {
+            await db.Database.SqlQuery<int>(
+                $"SELECT `Id` AS `Value` FROM audit_chain_lock WHERE `Id` = {AuditChainLockEntity.TheRow} FOR UPDATE").ToListAsync(cancellationToken);
+        }
+
+        return await _head(db, cancellationToken) ?? AuditChainHead.Genesis;
     }
 }

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using ControlTower.Server.Audit;
 using ControlTower.Server.Platform.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,6 +15,8 @@ namespace ControlTower.Server.Runs;
 /// transaction. There is no artificial wait: units that arrive while a batch commits form the next
 /// batch (at most <see cref="MaxBatch"/> units). A commit asked for from inside a unit (it cannot wait
 /// for the writer, which is running it) becomes part of that unit.
+/// The units of a batch chain their audit entries in memory after the head the first of them read inside the transaction
+/// (<see cref="AuditChainCursor"/>), instead of each reading it back.
 /// A caller's cancellation is honoured only before its unit starts: inside the shared transaction a
 /// cancelled command would interrupt the connection (SQLite's <c>sqlite3_interrupt</c> rolls back the
 /// whole transaction, every other unit of the batch with it), so a started unit runs to its end.
@@ -112,6 +115,7 @@ internal sealed partial class RunCommitQueue(
             db = await WriterContextAsync();
             CurrentUnit.Value = db;
             await using var transaction = await db.Database.BeginTransactionAsync();
+            var auditCursor = db.AuditCursor = new AuditChainCursor();
             for (var i = 0; i < batch.Count; i++)
             {
                 if (batch[i].Cancellation.IsCancellationRequested)
@@ -132,6 +136,7 @@ internal sealed partial class RunCommitQueue(
 #pragma warning restore CA1031
                 {
                     failures[i] = failure;
+                    auditCursor.Head = null;
                     await transaction.RollbackToSavepointAsync(savepoint);
                 }
                 finally
@@ -160,6 +165,11 @@ internal sealed partial class RunCommitQueue(
         finally
         {
             CurrentUnit.Value = null;
+            if (db is not null)
+            {
+                db.AuditCursor = null;
+            }
+
             if (db is not null && db != _kept)
             {
                 await db.DisposeAsync();

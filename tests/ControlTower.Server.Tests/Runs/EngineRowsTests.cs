@@ -33,6 +33,10 @@ public sealed class EngineRowsTests : IDisposable
         await WriteBothWaysAsync(db,
             new RunEventEntity { RunId = runId, Seq = 1, Type = "update", Timestamp = time, Data = "{\"a\":\"é\"}", TraceId = "t" },
             new RunEventEntity { RunId = runId, Seq = 2, Type = "update", Timestamp = time, Data = "{\"a\":\"é\"}", TraceId = "t" });
+        // Empty text stays empty text, not NULL (an empty span is pinned as a null pointer).
+        await WriteBothWaysAsync(db,
+            new RunEventEntity { RunId = runId, Seq = 3, Type = "", Timestamp = time, Data = "", TraceId = "" },
+            new RunEventEntity { RunId = runId, Seq = 4, Type = "", Timestamp = time, Data = "", TraceId = "" });
         await WriteBothWaysAsync(db,
             new RunNodeStateEntity { RunId = runId, NodeId = "n", Version = 1, State = "{}", Output = null },
             new RunNodeStateEntity { RunId = runId, NodeId = "n", Version = 2, State = "{}", Output = null });
@@ -53,12 +57,13 @@ public sealed class EngineRowsTests : IDisposable
         Assert.Equal(Stored(db, "runs", "Id", runs[2]), Stored(db, "runs", "Id", runs[3]));
         Assert.Equal(Stored(db, "audit_entries", "Sequence", 1_000_001), Stored(db, "audit_entries", "Sequence", 1_000_002));
         Assert.Equal(Stored(db, "run_events", "Seq", 1), Stored(db, "run_events", "Seq", 2));
+        Assert.Equal(Stored(db, "run_events", "Seq", 3), Stored(db, "run_events", "Seq", 4));
         Assert.Equal(Stored(db, "run_node_states", "Version", 1), Stored(db, "run_node_states", "Version", 2));
         Assert.Equal(Stored(db, "node_executions", "Attempt", 1), Stored(db, "node_executions", "Attempt", 2));
         Assert.Equal(Stored(db, "node_executions", "Attempt", 3), Stored(db, "node_executions", "Attempt", 4));
         var read = await db.Set<NodeExecutionEntity>().AsNoTracking().SingleAsync(e => e.RunId == runId && e.Attempt == 4);
         Assert.Equal((time, time.AddTicks(-7), DateTimeKind.Utc), (read.StartedAt, read.FinishedAt!.Value, read.StartedAt.Kind));
-        Assert.Equal(2, await db.Set<RunEventEntity>().CountAsync(e => e.RunId == runId && e.Timestamp == time));
+        Assert.Equal(4, await db.Set<RunEventEntity>().CountAsync(e => e.RunId == runId && e.Timestamp == time));
     }
 
     [Fact]

@@ -36,6 +36,9 @@ internal sealed class ControlTowerDbContext(DbContextOptions<ControlTowerDbConte
     /// <summary>The engine's bulk rows (events, node results), inserted without change tracking when this context saves.</summary>
     public Runs.EngineRows EngineRows { get; } = new();
 
+    /// <summary>Set by the group commit for its open transaction: the audit chain's head its units left (<see cref="Audit.AuditChainCursor"/>).</summary>
+    public Audit.AuditChainCursor? AuditCursor { get; set; }
+
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
         if (EngineRows.IsEmpty)
