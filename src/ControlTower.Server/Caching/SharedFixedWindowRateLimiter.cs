@@ -12,7 +12,7 @@ internal sealed class SharedFixedWindowRateLimiter(string key, int permitLimit, 
 
     public override RateLimiterStatistics? GetStatistics() => local.GetStatistics();
 
-    /// <summary>Counting in Redis is I/O: fail the synchronous attempt so ASP.NET Core's middleware asks <see cref="AcquireAsyncCore"/>.</summary>
+    /// <summary>Counting in Redis is I/O: fail the synchronous attempt so the request limiter asks <see cref="AcquireAsyncCore"/>.</summary>
     protected override RateLimitLease AttemptAcquireCore(int permitCount) =>
         counters.Available ? SharedLease.Pending : local.AttemptAcquire(permitCount);
 

@@ -203,7 +203,7 @@ internal static class ControlTowerApp
         app.UseCors();
         app.UseMiddleware<FailedAuthenticationThrottleMiddleware>();
         app.UseAuthentication();
-        app.UseRateLimiter();
+        app.UseMiddleware<RequestRateLimitingMiddleware>();
         app.UseAuthorization();
         app.UseMiddleware<LoadSheddingMiddleware>();
         app.UseMiddleware<JsonBodyGuardMiddleware>();

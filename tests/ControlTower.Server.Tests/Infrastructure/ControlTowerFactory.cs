@@ -19,6 +19,19 @@ public sealed class ControlTowerFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly List<Action<IServiceCollection>> _services = [];
 
+    /// <summary>
+    /// SQLite's process-wide pool starts a pruning timer when first used, and the timer keeps the execution context it was
+    /// created in. Inside the first host's start that context holds the test server's hosting listener, and through it that
+    /// host, for the rest of the run; created here, without flow, it holds nothing.
+    /// </summary>
+    static ControlTowerFactory()
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        }
+    }
+
     internal ControlTowerFactory(IDictionary<string, string?>? settings = null, PostgresDatabase? postgres = null, MySqlDatabase? mysql = null)
     {
         DataDirectory = Directory.CreateTempSubdirectory("controltower-test-").FullName;
