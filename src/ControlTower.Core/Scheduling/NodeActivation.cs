@@ -38,23 +38,38 @@ public sealed record NodeActivation(string RunId, string NodeId, int Attempt, in
         {
             writer.WriteStartObject(upstream.NodeId);
             writer.WriteString("outcome", upstream.Outcome);
-            if (upstream.Error is { } error)
-            {
-                writer.WriteStartObject("error");
-                writer.WriteString("code", error.Code);
-                writer.WriteString("message", error.Message);
-                writer.WriteEndObject();
-            }
-            else
-            {
-                writer.WritePropertyName("output");
-                WriteValue(writer, upstream.Output);
-            }
-
+            WriteResult(writer, upstream);
             writer.WriteEndObject();
         }
 
         writer.WriteEndObject();
+        WriteRunAndNode(writer);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>An upstream's <c>error</c>, or else its <c>output</c>, as the <c>nodes</c> entry holds it.</summary>
+    public static void WriteResult(Utf8JsonWriter writer, UpstreamResult upstream)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(upstream);
+        if (upstream.Error is { } error)
+        {
+            writer.WriteStartObject("error");
+            writer.WriteString("code", error.Code);
+            writer.WriteString("message", error.Message);
+            writer.WriteEndObject();
+        }
+        else
+        {
+            writer.WritePropertyName("output");
+            WriteValue(writer, upstream.Output);
+        }
+    }
+
+    /// <summary>The <c>run</c> and <c>node</c> members, which close the activation's object.</summary>
+    public void WriteRunAndNode(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
         writer.WriteStartObject("run");
         writer.WriteString("id", RunId);
         writer.WriteEndObject();
@@ -62,7 +77,6 @@ public sealed record NodeActivation(string RunId, string NodeId, int Attempt, in
         writer.WriteString("id", NodeId);
         writer.WriteNumber("attempt", Attempt);
         writer.WriteNumber("iteration", Iteration);
-        writer.WriteEndObject();
         writer.WriteEndObject();
     }
 

@@ -68,35 +68,20 @@ internal static class NodeInputRecords
 
                 writer.WriteStartObject(upstream.NodeId);
                 writer.WriteString("outcome", upstream.Outcome);
-                if (upstream.Error is { } error)
-                {
-                    writer.WriteStartObject("error");
-                    writer.WriteString("code", error.Code);
-                    writer.WriteString("message", error.Message);
-                    writer.WriteEndObject();
-                }
-                else if (upstream.Output is { } same && activation.Input is { } input && SameText(same, input))
+                if (upstream.Error is null && upstream.Output is { } same && activation.Input is { } input && SameText(same, input))
                 {
                     writer.WriteString("from", "input");
                 }
                 else
                 {
-                    writer.WritePropertyName("output");
-                    WriteValue(writer, upstream.Output);
+                    NodeActivation.WriteResult(writer, upstream);
                 }
 
                 writer.WriteEndObject();
             }
 
             writer.WriteEndObject();
-            writer.WriteStartObject("run");
-            writer.WriteString("id", activation.RunId);
-            writer.WriteEndObject();
-            writer.WriteStartObject("node");
-            writer.WriteString("id", activation.NodeId);
-            writer.WriteNumber("attempt", activation.Attempt);
-            writer.WriteNumber("iteration", activation.Iteration);
-            writer.WriteEndObject();
+            activation.WriteRunAndNode(writer);
             writer.WriteEndObject();
         });
 
@@ -152,16 +137,4 @@ internal static class NodeInputRecords
 
     private static bool SameText(JsonElement a, JsonElement b) =>
         JsonMarshal.GetRawUtf8Value(a).SequenceEqual(JsonMarshal.GetRawUtf8Value(b));
-
-    private static void WriteValue(Utf8JsonWriter writer, JsonElement? value)
-    {
-        if (value is { } element)
-        {
-            element.WriteTo(writer);
-        }
-        else
-        {
-            writer.WriteNullValue();
-        }
-    }
 }
